@@ -1,0 +1,72 @@
+/*
+ * kbs_file.c: whole-file reads with a cap, so a huge or endless input
+ * (a FIFO, /dev/zero) cannot exhaust memory.
+ */
+#include "kbs_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+int
+kbs_file_read(const char *path, size_t max_len, uint8_t **ret_data, size_t *ret_len)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0, cap;
+	ssize_t n;
+	int fd = -1, r = KBS_ERR_INTERNAL, saved;
+
+	if (path == NULL || ret_data == NULL || ret_len == NULL || max_len == SIZE_MAX)
+		return KBS_ERR_INVALID_ARGUMENT;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return KBS_ERR_SYSTEM;
+	cap = max_len < 65536 ? max_len + 1 : 65536;
+	if ((buf = malloc(cap + 1)) == NULL) {
+		r = KBS_ERR_ALLOC;
+		goto out;
+	}
+	for (;;) {
+		if (len == cap) {
+			size_t ncap = cap * 2 > max_len + 1 ? max_len + 1 : cap * 2;
+			uint8_t *nbuf;
+
+			if (ncap == cap) {
+				r = KBS_ERR_TOO_LARGE;
+				goto out;
+			}
+			if ((nbuf = realloc(buf, ncap + 1)) == NULL) {
+				r = KBS_ERR_ALLOC;
+				goto out;
+			}
+			buf = nbuf;
+			cap = ncap;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = KBS_ERR_SYSTEM;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max_len) {
+			r = KBS_ERR_TOO_LARGE;
+			goto out;
+		}
+	}
+	buf[len] = 0;
+	*ret_data = buf;
+	*ret_len = len;
+	buf = NULL;
+	r = 0;
+out:
+	saved = errno;
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	errno = saved;
+	return r;
+}

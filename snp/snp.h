@@ -1,0 +1,302 @@
+/*
+ * snp.h: the public header of snp/, AMD SEV-SNP evidence.
+ *
+ * Three parts, used in this order by every caller (broker, kbs-client,
+ * kbs-policy):
+ *   1. snp_report_parse: the 1184-byte attestation report (ABI versions 2,
+ *      3 and 5) into a caller-owned struct, no allocation;
+ *   2. snp_certs_* / snp_crl_* / snp_certtable_parse: the VCEK or VLEK and
+ *      its chain, given as DER, PEM, bundles or the extended report's
+ *      certificate table;
+ *   3. snp_verify_report: the chain to a pinned AMD ARK, validity, CRL, the
+ *      report signature, and the certificate's TCB and hwID against the
+ *      report, recording every check's outcome.
+ * Nothing in a report may be trusted before snp_verify_report returned 0.
+ *
+ * Errors are KBS_ERR_* codes (common/kbs_err.h). Functions that can fail
+ * are KBS_MUST_CHECK; destructors accept NULL.
+ */
+#ifndef SNP_H
+#define SNP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kbs_common.h"
+
+/* ---- Products and TCB ------------------------------------------------ */
+
+enum snp_product {
+	SNP_PRODUCT_UNKNOWN = 0,
+	SNP_PRODUCT_MILAN,
+	SNP_PRODUCT_GENOA,
+	SNP_PRODUCT_TURIN,
+};
+#define SNP_PRODUCT_COUNT 4
+
+/* snp_product_name: "milan", "genoa", "turin" ("unknown" otherwise). */
+const char *snp_product_name(enum snp_product product);
+
+/*
+ * snp_product_from_name accepts the lower-case names above (as on the
+ * command line and in policies) and the certificate productName forms
+ * ("Milan-B0", "Genoa", "Turin", VLEK "Milan"): the part before '-',
+ * case-insensitively. KBS_ERR_PRODUCT_UNKNOWN otherwise.
+ */
+KBS_MUST_CHECK int snp_product_from_name(const char *name, enum snp_product *ret);
+
+/*
+ * snp_product_from_cpuid maps the report's CPUID family and model (v3 and
+ * later) to a product, covering every model AMD ships under each name.
+ * KBS_ERR_PRODUCT_UNKNOWN for an unknown pair (including 0/0 of v2).
+ */
+KBS_MUST_CHECK int snp_product_from_cpuid(uint8_t family, uint8_t model, enum snp_product *ret);
+
+/*
+ * A decoded TCB_VERSION. The layout differs per product: Milan and Genoa
+ * put boot loader, TEE, SNP, microcode in bytes 0, 1, 6, 7; Turin puts
+ * FMC, boot loader, TEE, SNP in bytes 0..3 and microcode in byte 7. fmc is
+ * 0 and meaningless for Milan and Genoa.
+ */
+struct snp_tcb {
+	uint8_t fmc;
+	uint8_t bootloader;
+	uint8_t tee;
+	uint8_t snp;
+	uint8_t microcode;
+};
+
+/*
+ * snp_tcb_decode decodes raw for product. KBS_ERR_PRODUCT_UNKNOWN when the
+ * product is unknown; KBS_ERR_REPORT_RESERVED when reserved bytes are set.
+ */
+KBS_MUST_CHECK int snp_tcb_decode(uint64_t raw, enum snp_product product, struct snp_tcb *ret);
+
+/* snp_tcb_encode is the inverse of snp_tcb_decode (reserved bytes zero). */
+KBS_MUST_CHECK int snp_tcb_encode(const struct snp_tcb *tcb, enum snp_product product,
+    uint64_t *ret);
+
+/* ---- The attestation report ------------------------------------------ */
+
+#define SNP_REPORT_SIZE 0x4A0
+#define SNP_REPORT_SIGNED_SIZE 0x2A0 /* bytes covered by the signature */
+#define SNP_SIG_COMPONENT_SIZE 72    /* R and S, little-endian, zero-padded */
+
+/* Guest policy bits (report offset 0x08; SEV-SNP ABI "Guest Policy"). */
+#define SNP_POLICY_ABI_MINOR_MASK 0xffULL
+#define SNP_POLICY_ABI_MAJOR_SHIFT 8
+#define SNP_POLICY_ABI_MAJOR_MASK (0xffULL << 8)
+#define SNP_POLICY_SMT (1ULL << 16)
+#define SNP_POLICY_RESERVED_ONE (1ULL << 17) /* must be 1 */
+#define SNP_POLICY_MIGRATE_MA (1ULL << 18)
+#define SNP_POLICY_DEBUG (1ULL << 19)
+#define SNP_POLICY_SINGLE_SOCKET (1ULL << 20)
+#define SNP_POLICY_CXL_ALLOW (1ULL << 21)
+#define SNP_POLICY_MEM_AES_256_XTS (1ULL << 22)
+#define SNP_POLICY_RAPL_DIS (1ULL << 23)
+#define SNP_POLICY_CIPHERTEXT_HIDING (1ULL << 24)
+#define SNP_POLICY_PAGE_SWAP_DISABLE (1ULL << 25)
+
+/* Platform info bits (report offset 0x40). */
+#define SNP_PLATFORM_SMT_EN (1ULL << 0)
+#define SNP_PLATFORM_TSME_EN (1ULL << 1)
+#define SNP_PLATFORM_ECC_EN (1ULL << 2)
+#define SNP_PLATFORM_RAPL_DIS (1ULL << 3)
+#define SNP_PLATFORM_CIPHERTEXT_HIDING_EN (1ULL << 4)
+#define SNP_PLATFORM_ALIAS_CHECK_COMPLETE (1ULL << 5)
+
+/* key_info (report offset 0x48). */
+#define SNP_KEY_INFO_AUTHOR_KEY_EN (1u << 0)
+#define SNP_KEY_INFO_MASK_CHIP_KEY (1u << 1)
+#define SNP_KEY_INFO_SIGNING_KEY_SHIFT 2
+#define SNP_KEY_INFO_SIGNING_KEY_MASK (7u << 2)
+
+enum snp_signing_key {
+	SNP_SIGNING_KEY_VCEK = 0,
+	SNP_SIGNING_KEY_VLEK = 1,
+	SNP_SIGNING_KEY_NONE = 7,
+};
+
+/* snp_signing_key_name: "vcek", "vlek", "none". */
+const char *snp_signing_key_name(enum snp_signing_key key);
+
+/* Firmware version bytes as laid out at 0x1E8 / 0x1EC (v3 and later). */
+struct snp_fw_version {
+	uint8_t build;
+	uint8_t minor;
+	uint8_t major;
+};
+
+/*
+ * Every field of the report, decoded. raw keeps the exact bytes parsed:
+ * raw[0..SNP_REPORT_SIGNED_SIZE) is what the signature covers.
+ */
+struct snp_report {
+	uint32_t version;
+	uint32_t guest_svn;
+	uint64_t policy;
+	uint8_t family_id[16];
+	uint8_t image_id[16];
+	uint32_t vmpl;
+	uint32_t signature_algo;
+	uint64_t current_tcb;
+	uint64_t platform_info;
+	uint32_t key_info;
+	enum snp_signing_key signing_key; /* from key_info bits 4:2 */
+	uint8_t report_data[64];
+	uint8_t measurement[48];
+	uint8_t host_data[32];
+	uint8_t id_key_digest[48];
+	uint8_t author_key_digest[48];
+	uint8_t report_id[32];
+	uint8_t report_id_ma[32];
+	uint64_t reported_tcb;
+	uint8_t cpuid_fam_id; /* v3 and later; 0 in v2 */
+	uint8_t cpuid_mod_id;
+	uint8_t cpuid_step;
+	uint8_t chip_id[64];
+	uint64_t committed_tcb;
+	struct snp_fw_version current_fw;
+	struct snp_fw_version committed_fw;
+	uint64_t launch_tcb;
+	uint64_t launch_mit_vector;  /* v5 and later; 0 before */
+	uint64_t current_mit_vector; /* v5 and later; 0 before */
+	uint8_t signature_r[SNP_SIG_COMPONENT_SIZE];
+	uint8_t signature_s[SNP_SIG_COMPONENT_SIZE];
+	uint8_t raw[SNP_REPORT_SIZE];
+};
+
+/*
+ * snp_report_parse fills *ret from exactly SNP_REPORT_SIZE bytes. Errors:
+ * KBS_ERR_REPORT_LENGTH (any other length), KBS_ERR_REPORT_VERSION (not
+ * 2, 3 or 5), KBS_ERR_REPORT_SIG_ALGO (not 1), KBS_ERR_REPORT_SIGNING_KEY
+ * (key_info names neither VCEK nor VLEK), KBS_ERR_REPORT_VMPL (> 3),
+ * KBS_ERR_REPORT_RESERVED (a must-be-zero area is not), and
+ * KBS_ERR_REPORT_SIG_FORMAT (signature padding non-zero). *ret is written
+ * only on success. The parse establishes shape only, not authenticity.
+ */
+KBS_MUST_CHECK int snp_report_parse(const uint8_t *data, size_t len, struct snp_report *ret);
+
+/*
+ * snp_report_product returns the product from the report's CPUID fields
+ * (v3 and later). For v2 reports it returns KBS_ERR_PRODUCT_UNKNOWN: the
+ * caller then takes it from the certificate or an explicit option.
+ */
+KBS_MUST_CHECK int snp_report_product(const struct snp_report *report, enum snp_product *ret);
+
+/* ---- Certificates, CRLs, the extended report certificate table -------- */
+
+struct snp_certs; /* an ordered set of X.509 certificates */
+struct snp_crl;   /* one AMD CRL */
+
+/* snp_certs_new makes an empty set; free with snp_certs_free. */
+KBS_MUST_CHECK int snp_certs_new(struct snp_certs **ret);
+void snp_certs_free(struct snp_certs *certs);
+
+/*
+ * snp_certs_add adds every certificate in data: one DER certificate, or
+ * PEM text holding one or more certificates. KBS_ERR_CERT_PARSE if nothing
+ * parses or anything is left over; KBS_ERR_TOO_LARGE past 16 certificates.
+ * On failure the set is unchanged.
+ */
+KBS_MUST_CHECK int snp_certs_add(struct snp_certs *certs, const uint8_t *data, size_t len);
+
+/* snp_certs_count returns how many certificates the set holds. */
+size_t snp_certs_count(const struct snp_certs *certs);
+
+/*
+ * snp_certtable_parse reads the extended report's certificate table (GUID,
+ * offset, length entries ending with an all-zero entry, then the
+ * certificates) and adds the VCEK, VLEK, ASK, ASVK and ARK it names to
+ * certs (DER). Entries with other GUIDs are skipped. KBS_ERR_CERTTABLE_PARSE
+ * on a malformed table (unterminated, an entry out of bounds or overlapping
+ * the table), KBS_ERR_CERTTABLE_DUPLICATE if a known GUID repeats.
+ */
+KBS_MUST_CHECK int snp_certtable_parse(const uint8_t *data, size_t len, struct snp_certs *certs);
+
+/*
+ * snp_crl_load parses one CRL, DER or PEM. KBS_ERR_CRL_PARSE otherwise.
+ * Its signature and times are checked by snp_verify_report.
+ */
+KBS_MUST_CHECK int snp_crl_load(const uint8_t *data, size_t len, struct snp_crl **ret);
+void snp_crl_free(struct snp_crl *crl);
+
+/* ---- Verification ---------------------------------------------------- */
+
+/*
+ * The checks of snp_verify_report, in the order they run. A check after a
+ * failed one is recorded as not run; a check that does not apply (the CRL
+ * when none is given, the hwID of a VLEK) is recorded as skipped.
+ */
+enum snp_check {
+	SNP_CHECK_PRODUCT,          /* product known, report and cert agree */
+	SNP_CHECK_ARK,              /* ARK pinned and self-signed */
+	SNP_CHECK_ASK,              /* ASK/ASVK signed by the ARK */
+	SNP_CHECK_SIGNER_CERT,      /* VCEK/VLEK signed by the ASK/ASVK, kind matches key_info */
+	SNP_CHECK_VALIDITY,         /* every certificate valid at opts.at */
+	SNP_CHECK_CRL,              /* CRL signed by the ARK, fresh, ASK/VCEK not revoked */
+	SNP_CHECK_REPORT_SIGNATURE, /* ECDSA P-384 over raw[0..0x2A0) */
+	SNP_CHECK_TCB,              /* certificate SPLs == REPORTED_TCB */
+	SNP_CHECK_CHIP_ID,          /* certificate hwID == CHIP_ID (VCEK) */
+	SNP_CHECK_COUNT
+};
+
+enum snp_outcome {
+	SNP_OUTCOME_NOT_RUN = 0,
+	SNP_OUTCOME_PASS,
+	SNP_OUTCOME_FAIL,
+	SNP_OUTCOME_SKIPPED,
+};
+
+/* snp_check_name: a stable identifier ("report_signature") for output. */
+const char *snp_check_name(enum snp_check check);
+/* snp_outcome_name: "not_run", "pass", "fail", "skipped". */
+const char *snp_outcome_name(enum snp_outcome outcome);
+
+struct snp_check_result {
+	enum snp_outcome outcome;
+	int err;         /* KBS_ERR_* when failed, else 0 */
+	char detail[160]; /* human detail: which certificate, which field; no secrets */
+};
+
+struct snp_verify_options {
+	int64_t at;                /* time at which certificates must be valid */
+	enum snp_product product;  /* SNP_PRODUCT_UNKNOWN: from CPUID, else the certificate */
+	const struct snp_crl *crl; /* optional AMD CRL */
+	int allow_stale_crl;       /* accept a CRL past nextUpdate */
+};
+
+struct snp_verify_result {
+	struct snp_check_result checks[SNP_CHECK_COUNT];
+	int err;                       /* first failure, 0 when genuine */
+	enum snp_check failed_check;   /* valid when err != 0 */
+	enum snp_product product;
+	enum snp_signing_key signer;   /* VCEK or VLEK that signed */
+	struct snp_tcb reported_tcb;   /* decoded for product */
+	char csp_id[128];              /* VLEK csp_id extension, "" for a VCEK */
+	int chain_cached;              /* 1 if the chain came from the cache */
+};
+
+struct snp_verifier; /* pinned roots and the per-VCEK chain cache */
+
+/*
+ * snp_verifier_new loads the compiled-in AMD ARKs (Milan, Genoa, Turin)
+ * and ASKs/ASVKs. The verifier is safe to share between threads.
+ */
+KBS_MUST_CHECK int snp_verifier_new(struct snp_verifier **ret);
+void snp_verifier_free(struct snp_verifier *v);
+
+/*
+ * snp_verify_report checks that report was signed by the VCEK or VLEK in
+ * certs and that this key chains to a pinned ARK (ASK/ASVK from certs or
+ * compiled in). It fills *ret (always, also on failure) and returns 0 when
+ * the evidence is genuine, else the first failure's KBS_ERR_* code.
+ * A chain verified once is cached per signer certificate, so a second
+ * report from the same chip costs one ECDSA verification; validity times
+ * and the CRL are still evaluated against opts on every call.
+ */
+KBS_MUST_CHECK int snp_verify_report(struct snp_verifier *v, const struct snp_report *report,
+    const struct snp_certs *certs, const struct snp_verify_options *opts,
+    struct snp_verify_result *ret);
+
+#endif
