@@ -91,6 +91,8 @@ static const struct kbs_err_entry kbs_err_table[KBS_ERR_TABLE_SIZE] = {
 	E(KBS_ERR_STORE_AUDIT_CHAIN, "store_audit_chain", "audit chain is broken"),
 	E(KBS_ERR_STORE_CORRUPT, "store_corrupt", "store record is corrupt"),
 	E(KBS_ERR_STORE_BUSY, "store_busy", "store is busy"),
+	E(KBS_ERR_STORE_KEY_FORMAT, "store_key_format", "master key is not 32 bytes or 64 hex digits"),
+	E(KBS_ERR_STORE_MAP_FULL, "store_map_full", "store map is full"),
 };
 
 #undef E

@@ -95,6 +95,8 @@
 #define KBS_ERR_STORE_AUDIT_CHAIN -308
 #define KBS_ERR_STORE_CORRUPT -309
 #define KBS_ERR_STORE_BUSY -310
+#define KBS_ERR_STORE_KEY_FORMAT -311
+#define KBS_ERR_STORE_MAP_FULL -312 /* internal: the map is grown and the write retried */
 
 /* kbs daemon and client: reserved blocks, filled as those modules land */
 

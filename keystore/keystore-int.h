@@ -1,0 +1,220 @@
+/*
+ * keystore-int.h: what the files of keystore/ share (not public).
+ *
+ * Locking, in one place:
+ *   ks->lock (rwlock, writer-preferring) is held shared by every LMDB
+ *   transaction of this process, read or write, and exclusively only to
+ *   resize the map (LMDB requires no live transaction then) and to swap
+ *   the master key after a rotation. Both are rare.
+ *   ks->q_mu guards the group-commit queue; nothing else is taken under it.
+ */
+#ifndef KEYSTORE_INT_H
+#define KEYSTORE_INT_H
+
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "keystore.h"
+
+#define KS_SCHEMA_VERSION 1u
+#define KS_FORMAT_V1 1u
+
+#define KS_SEAL_NONCE 24u /* XChaCha20-Poly1305-IETF */
+#define KS_SEAL_TAG 16u
+#define KS_KEY_ID_SIZE 8u
+
+/* Keys derived from the master key; in sodium_malloc memory, read-only. */
+struct ks_keys {
+	uint8_t seal[32];      /* AEAD key for secrets and the check value */
+	uint8_t audit_mac[32]; /* HMAC-SHA-256 key for the audit head */
+	uint8_t key_id[KS_KEY_ID_SIZE];
+};
+
+struct ks_op;
+
+/*
+ * An operation runs inside its own nested write transaction: a failure
+ * aborts only that child, so one caller's error (a reused nonce) never
+ * undoes another's write in the same batch. Operations may be run more
+ * than once (after a map resize), so they touch nothing outside txn but
+ * their own outputs in arg.
+ */
+typedef int (*ks_op_fn)(struct keystore *ks, MDB_txn *txn, void *arg);
+
+struct ks_op {
+	ks_op_fn fn;
+	void *arg;
+	int result;
+	bool done;
+	pthread_cond_t cv;
+	struct ks_op *next;
+};
+
+struct keystore {
+	MDB_env *env;
+	MDB_dbi dbi_meta, dbi_secrets, dbi_policies, dbi_nonces, dbi_nonce_exp, dbi_audit,
+	    dbi_certs;
+	unsigned flags;
+	size_t map_size, max_map_size;
+	struct ks_keys *keys;
+	pthread_rwlock_t lock;
+
+	pthread_mutex_t q_mu;
+	pthread_cond_t q_cv;
+	struct ks_op *q_head, *q_tail;
+	bool stopping;
+	bool committer_started;
+	pthread_t committer;
+	uint64_t batches; /* under q_mu: committed batches, for tests and the benchmark */
+};
+
+/* ---- store.c -------------------------------------------------------- */
+
+/* ks_mdb_err translates an LMDB or errno code to KBS_ERR_*. */
+int ks_mdb_err(int rc);
+
+/* ks_read_begin starts a read transaction (shared lock held until ks_read_end). */
+KBS_MUST_CHECK int ks_read_begin(struct keystore *ks, MDB_txn **ret_txn);
+void ks_read_end(struct keystore *ks, MDB_txn *txn);
+
+/* ks_write runs fn(arg) durably: through the committer, or alone. */
+KBS_MUST_CHECK int ks_write(struct keystore *ks, ks_op_fn fn, void *arg);
+
+/*
+ * ks_write_exclusive runs fn alone holding the lock exclusively, then
+ * after(ks, arg) once committed, still exclusively (key rotation).
+ */
+KBS_MUST_CHECK int ks_write_exclusive(struct keystore *ks, ks_op_fn fn, void *arg,
+    void (*after)(struct keystore *, void *));
+
+/* keystore_test_batches: committed write batches so far (tests, benchmark). */
+uint64_t keystore_test_batches(struct keystore *ks);
+
+/* ---- masterkey.c ---------------------------------------------------- */
+
+/* ks_keys_load reads the master key and derives *ret_keys (sodium_malloc'd, read-only). */
+KBS_MUST_CHECK int ks_keys_load(const struct keystore_key_source *src, struct ks_keys **ret_keys);
+
+/* ks_keys_from_bytes derives keys from 32 raw bytes (tests, fuzzing). */
+KBS_MUST_CHECK int ks_keys_from_bytes(const uint8_t master[32], struct ks_keys **ret_keys);
+
+void ks_keys_free(struct ks_keys *keys);
+
+/* ---- names.c -------------------------------------------------------- */
+
+/* ks_name_check: 1..KEYSTORE_NAME_MAX of [A-Za-z0-9._:/@+-]. */
+KBS_MUST_CHECK int ks_name_check(const char *name, size_t *ret_len);
+/* ks_name_check_bytes: the same for bytes that are not NUL-terminated. */
+KBS_MUST_CHECK int ks_name_check_bytes(const uint8_t *name, size_t len);
+
+/* ---- records.c: encodings of stored values (docs/keystore.md) -------- */
+
+/*
+ * A writer that either counts (p == NULL) or fills a buffer of known size:
+ * each encoder runs once to size and once to fill, so the two cannot drift.
+ */
+struct ks_w {
+	uint8_t *p;
+	size_t cap;
+	size_t len;
+};
+
+struct ks_secret_rec {
+	uint32_t version;
+	uint8_t key_id[KS_KEY_ID_SIZE];
+	int64_t created;
+	int64_t updated;
+	char policy[KEYSTORE_NAME_MAX + 1];
+	uint8_t nonce[KS_SEAL_NONCE];
+	const uint8_t *ct; /* ciphertext and tag, pointing into the decoded bytes */
+	size_t ct_len;
+};
+
+struct ks_policy_rec {
+	uint32_t version;
+	int64_t since;
+	uint8_t sha256[32];
+	const uint8_t *data;
+	size_t len;
+};
+
+struct ks_cert_rec {
+	int64_t fetched;
+	const uint8_t *data;
+	size_t len;
+};
+
+struct ks_head_rec {
+	uint64_t seq;
+	uint8_t sha256[32];
+	uint8_t mac[32];
+};
+
+struct ks_check_rec {
+	uint8_t key_id[KS_KEY_ID_SIZE];
+	uint8_t nonce[KS_SEAL_NONCE];
+	uint8_t ct[32 + KS_SEAL_TAG];
+};
+
+void ks_secret_rec_encode(struct ks_w *w, const struct ks_secret_rec *r);
+KBS_MUST_CHECK int ks_secret_rec_decode(const uint8_t *p, size_t len, struct ks_secret_rec *ret);
+
+void ks_policy_rec_encode(struct ks_w *w, const struct ks_policy_rec *r);
+KBS_MUST_CHECK int ks_policy_rec_decode(const uint8_t *p, size_t len, struct ks_policy_rec *ret);
+
+void ks_cert_rec_encode(struct ks_w *w, const struct ks_cert_rec *r);
+KBS_MUST_CHECK int ks_cert_rec_decode(const uint8_t *p, size_t len, struct ks_cert_rec *ret);
+
+void ks_nonce_rec_encode(struct ks_w *w, int64_t expires);
+KBS_MUST_CHECK int ks_nonce_rec_decode(const uint8_t *p, size_t len, int64_t *ret_expires);
+
+void ks_head_rec_encode(struct ks_w *w, const struct ks_head_rec *r);
+KBS_MUST_CHECK int ks_head_rec_decode(const uint8_t *p, size_t len, struct ks_head_rec *ret);
+
+void ks_check_rec_encode(struct ks_w *w, const struct ks_check_rec *r);
+KBS_MUST_CHECK int ks_check_rec_decode(const uint8_t *p, size_t len, struct ks_check_rec *ret);
+
+/* ks_audit_rec_check validates the caller's strings and sizes before encoding. */
+KBS_MUST_CHECK int ks_audit_rec_check(const struct keystore_audit_record *r);
+void ks_audit_rec_encode(struct ks_w *w, const struct keystore_audit_record *r);
+/*
+ * ks_audit_rec_decode parses p (which must stay alive: strings point into
+ * it, and the record's strings are stored with their NUL) into ret;
+ * *ret_names is a malloc'd array of n_secret_names pointers (free()).
+ */
+KBS_MUST_CHECK int ks_audit_rec_decode(const uint8_t *p, size_t len,
+    struct keystore_audit_record *ret, const char ***ret_names);
+
+/* ks_w_alloc runs enc twice to produce a malloc'd encoding. */
+#define KS_ENCODE_ALLOC(enc, rec, ret_p, ret_len)                                    \
+	ks_encode_alloc((void (*)(struct ks_w *, const void *))(enc), (rec), (ret_p), (ret_len))
+KBS_MUST_CHECK int ks_encode_alloc(void (*enc)(struct ks_w *, const void *), const void *rec,
+    uint8_t **ret_p, size_t *ret_len);
+
+/* ---- seal.c --------------------------------------------------------- */
+
+/* ks_secret_ad builds the associated data for a sealed secret; returns its length. */
+size_t ks_secret_ad(uint8_t *ad, size_t ad_size, const char *name, size_t name_len,
+    const struct ks_secret_rec *r);
+
+KBS_MUST_CHECK int ks_seal_secret(const struct ks_keys *keys, const char *name,
+    struct ks_secret_rec *r, const uint8_t *value, size_t value_len, uint8_t *ct_out);
+KBS_MUST_CHECK int ks_open_secret(const struct ks_keys *keys, const char *name,
+    const struct ks_secret_rec *r, uint8_t *value_out);
+
+KBS_MUST_CHECK int ks_check_make(const struct ks_keys *keys, struct ks_check_rec *ret);
+KBS_MUST_CHECK int ks_check_verify(const struct ks_keys *keys, const struct ks_check_rec *c);
+
+void ks_head_mac(const struct ks_keys *keys, struct ks_head_rec *h);
+KBS_MUST_CHECK int ks_head_mac_verify(const struct ks_keys *keys, const struct ks_head_rec *h);
+
+/* ---- meta.c --------------------------------------------------------- */
+
+KBS_MUST_CHECK int ks_meta_get_head(struct keystore *ks, MDB_txn *txn, struct ks_head_rec *ret,
+    bool *ret_present);
+KBS_MUST_CHECK int ks_meta_put_head(struct keystore *ks, MDB_txn *txn, struct ks_head_rec *h);
+KBS_MUST_CHECK int ks_meta_init_or_check(struct keystore *ks, MDB_txn *txn);
+KBS_MUST_CHECK int ks_meta_put_check(struct keystore *ks, MDB_txn *txn, const struct ks_keys *keys);
+
+#endif

@@ -1,0 +1,119 @@
+/*
+ * meta.c: the meta table: schema version, master key check value, audit head.
+ *
+ * Keys are short ASCII strings. "schema" holds a bare u32le (no format
+ * byte: it is what decides how everything else is read, so it can never
+ * change shape); "check" and "audit_head" are records from records.c.
+ */
+#include "keystore-int.h"
+
+#include <string.h>
+
+static const char ks_meta_schema[] = "schema";
+static const char ks_meta_check[] = "check";
+static const char ks_meta_head[] = "audit_head";
+
+static MDB_val
+meta_key(const char *k)
+{
+	MDB_val v = { strlen(k), (void *)(uintptr_t)k };
+
+	return v;
+}
+
+int
+ks_meta_get_head(struct keystore *ks, MDB_txn *txn, struct ks_head_rec *ret, bool *ret_present)
+{
+	MDB_val k = meta_key(ks_meta_head), v;
+	int rc;
+
+	rc = mdb_get(txn, ks->dbi_meta, &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		memset(ret, 0, sizeof(*ret));
+		*ret_present = false;
+		return 0;
+	}
+	if (rc != 0)
+		return ks_mdb_err(rc);
+	if ((rc = ks_head_rec_decode(v.mv_data, v.mv_size, ret)) != 0)
+		return rc;
+	*ret_present = true;
+	return 0;
+}
+
+static int
+put_rec(struct keystore *ks, MDB_txn *txn, const char *key, void (*enc)(struct ks_w *, const void *),
+    const void *rec)
+{
+	MDB_val k = meta_key(key), v;
+	struct ks_w w = { NULL, 0, 0 };
+	int rc;
+
+	enc(&w, rec);
+	v.mv_size = w.len;
+	v.mv_data = NULL;
+	if ((rc = mdb_put(txn, ks->dbi_meta, &k, &v, MDB_RESERVE)) != 0)
+		return ks_mdb_err(rc);
+	w.p = v.mv_data;
+	w.cap = v.mv_size;
+	w.len = 0;
+	enc(&w, rec);
+	return 0;
+}
+
+int
+ks_meta_put_head(struct keystore *ks, MDB_txn *txn, struct ks_head_rec *h)
+{
+	return put_rec(ks, txn, ks_meta_head, (void (*)(struct ks_w *, const void *))ks_head_rec_encode,
+	    h);
+}
+
+int
+ks_meta_put_check(struct keystore *ks, MDB_txn *txn, const struct ks_keys *keys)
+{
+	struct ks_check_rec c;
+	int r;
+
+	if ((r = ks_check_make(keys, &c)) != 0)
+		return r;
+	return put_rec(ks, txn, ks_meta_check,
+	    (void (*)(struct ks_w *, const void *))ks_check_rec_encode, &c);
+}
+
+int
+ks_meta_init_or_check(struct keystore *ks, MDB_txn *txn)
+{
+	MDB_val k = meta_key(ks_meta_schema), v;
+	struct ks_check_rec c;
+	uint8_t sv[4];
+	uint32_t schema;
+	int rc;
+
+	rc = mdb_get(txn, ks->dbi_meta, &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		sv[0] = (uint8_t)KS_SCHEMA_VERSION;
+		sv[1] = sv[2] = sv[3] = 0;
+		v.mv_size = 4;
+		v.mv_data = sv;
+		if ((rc = mdb_put(txn, ks->dbi_meta, &k, &v, 0)) != 0)
+			return ks_mdb_err(rc);
+		return ks_meta_put_check(ks, txn, ks->keys);
+	}
+	if (rc != 0)
+		return ks_mdb_err(rc);
+	if (v.mv_size != 4)
+		return KBS_ERR_STORE_CORRUPT;
+	memcpy(sv, v.mv_data, 4);
+	schema = (uint32_t)sv[0] | (uint32_t)sv[1] << 8 | (uint32_t)sv[2] << 16 |
+	    (uint32_t)sv[3] << 24;
+	if (schema > KS_SCHEMA_VERSION)
+		return KBS_ERR_STORE_SCHEMA;
+	if (schema == 0)
+		return KBS_ERR_STORE_CORRUPT;
+	k = meta_key(ks_meta_check);
+	if ((rc = mdb_get(txn, ks->dbi_meta, &k, &v)) != 0)
+		return rc == MDB_NOTFOUND ? KBS_ERR_STORE_CORRUPT : ks_mdb_err(rc);
+	if ((rc = ks_check_rec_decode(v.mv_data, v.mv_size, &c)) != 0)
+		return rc;
+	return ks_check_verify(ks->keys, &c);
+}

@@ -1,0 +1,311 @@
+/*
+ * policies.c: every version of every policy.
+ *
+ * Key: name, a 0x00 byte, the version as u32 big-endian, so one name's
+ * versions are adjacent and in order, and the current version is the last
+ * one (names cannot contain 0x00 or 0x01, see names.c). Value: a policy
+ * record (records.c) whose stored SHA-256 is checked against the bytes on
+ * every read. Versions are never removed.
+ */
+#include "keystore-int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#define KS_PKEY_MAX (KEYSTORE_NAME_MAX + 5)
+
+static size_t
+pkey(uint8_t *out, const char *name, size_t name_len, uint32_t version)
+{
+	memcpy(out, name, name_len);
+	out[name_len] = 0;
+	out[name_len + 1] = (uint8_t)(version >> 24);
+	out[name_len + 2] = (uint8_t)(version >> 16);
+	out[name_len + 3] = (uint8_t)(version >> 8);
+	out[name_len + 4] = (uint8_t)version;
+	return name_len + 5;
+}
+
+static bool
+pkey_matches(const MDB_val *k, const char *name, size_t name_len, uint32_t *ret_version)
+{
+	const uint8_t *p = k->mv_data;
+
+	if (k->mv_size != name_len + 5 || memcmp(p, name, name_len) != 0 || p[name_len] != 0)
+		return false;
+	*ret_version = (uint32_t)p[name_len + 1] << 24 | (uint32_t)p[name_len + 2] << 16 |
+	    (uint32_t)p[name_len + 3] << 8 | (uint32_t)p[name_len + 4];
+	return true;
+}
+
+/* find_current positions nothing; it returns the current record, or NOT_FOUND. */
+static int
+find_current(struct keystore *ks, MDB_txn *txn, const char *name, size_t name_len,
+    struct ks_policy_rec *ret)
+{
+	uint8_t kb[KS_PKEY_MAX];
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	uint32_t version;
+	int rc, r = KBS_ERR_INTERNAL;
+
+	memcpy(kb, name, name_len);
+	kb[name_len] = 1; /* just past every "name\0<version>" key */
+	k.mv_size = name_len + 1;
+	k.mv_data = kb;
+	if ((rc = mdb_cursor_open(txn, ks->dbi_policies, &cur)) != 0)
+		return ks_mdb_err(rc);
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	if (rc == 0)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+	else if (rc == MDB_NOTFOUND)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	if (rc != 0) {
+		r = ks_mdb_err(rc);
+		goto out;
+	}
+	if (!pkey_matches(&k, name, name_len, &version)) {
+		r = KBS_ERR_NOT_FOUND;
+		goto out;
+	}
+	if ((r = ks_policy_rec_decode(v.mv_data, v.mv_size, ret)) != 0)
+		goto out;
+	if (ret->version != version) {
+		r = KBS_ERR_STORE_CORRUPT;
+		goto out;
+	}
+	r = 0;
+out:
+	mdb_cursor_close(cur);
+	return r;
+}
+
+struct put_arg {
+	const char *name;
+	size_t name_len;
+	const uint8_t *data;
+	size_t len;
+	uint8_t sha256[32];
+	int64_t now;
+	uint32_t version; /* out */
+};
+
+static int
+op_put(struct keystore *ks, MDB_txn *txn, void *arg)
+{
+	struct put_arg *a = arg;
+	struct ks_policy_rec cur, rec;
+	struct ks_w w = { NULL, 0, 0 };
+	uint8_t kb[KS_PKEY_MAX];
+	MDB_val k, v;
+	int rc, r;
+
+	r = find_current(ks, txn, a->name, a->name_len, &cur);
+	if (r == 0 && cur.len == a->len && memcmp(cur.sha256, a->sha256, 32) == 0 &&
+	    memcmp(cur.data, a->data, a->len) == 0) {
+		a->version = cur.version;
+		return 0;
+	}
+	if (r != 0 && r != KBS_ERR_NOT_FOUND)
+		return r;
+	rec.version = r == 0 ? cur.version + 1 : 1;
+	if (rec.version == 0)
+		return KBS_ERR_NUMBER_RANGE;
+	rec.since = a->now;
+	memcpy(rec.sha256, a->sha256, 32);
+	rec.data = a->data;
+	rec.len = a->len;
+	ks_policy_rec_encode(&w, &rec);
+	k.mv_size = pkey(kb, a->name, a->name_len, rec.version);
+	k.mv_data = kb;
+	v.mv_size = w.len;
+	v.mv_data = NULL;
+	if ((rc = mdb_put(txn, ks->dbi_policies, &k, &v, MDB_RESERVE | MDB_NOOVERWRITE)) != 0)
+		return ks_mdb_err(rc);
+	w.p = v.mv_data;
+	w.cap = v.mv_size;
+	w.len = 0;
+	ks_policy_rec_encode(&w, &rec);
+	a->version = rec.version;
+	return 0;
+}
+
+int
+keystore_policy_put(struct keystore *ks, const char *name, const uint8_t *data, size_t len,
+    uint32_t *ret_version)
+{
+	struct put_arg a;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	if (ks == NULL || data == NULL || len == 0)
+		return KBS_ERR_INVALID_ARGUMENT;
+	if (len > KEYSTORE_POLICY_MAX)
+		return KBS_ERR_TOO_LARGE;
+	if ((r = ks_name_check(name, &a.name_len)) != 0)
+		return r;
+	a.name = name;
+	a.data = data;
+	a.len = len;
+	a.now = kbs_time_now();
+	crypto_hash_sha256(a.sha256, data, len);
+	if ((r = ks_write(ks, op_put, &a)) != 0)
+		return r;
+	if (ret_version != NULL)
+		*ret_version = a.version;
+	return 0;
+}
+
+static int
+policy_copy(const struct ks_policy_rec *rec, struct keystore_policy **ret)
+{
+	struct keystore_policy *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return KBS_ERR_ALLOC;
+	if ((p->data = malloc(rec->len + 1)) == NULL) {
+		free(p);
+		return KBS_ERR_ALLOC;
+	}
+	memcpy(p->data, rec->data, rec->len);
+	p->data[rec->len] = 0;
+	p->len = rec->len;
+	p->info.version = rec->version;
+	p->info.since = rec->since;
+	memcpy(p->info.sha256, rec->sha256, 32);
+	*ret = p;
+	return 0;
+}
+
+void
+keystore_policy_free(struct keystore_policy *p)
+{
+	if (p == NULL)
+		return;
+	free(p->data);
+	free(p);
+}
+
+int
+keystore_policy_get(struct keystore *ks, const char *name, struct keystore_policy **ret_policy)
+{
+	struct ks_policy_rec rec;
+	MDB_txn *txn = NULL;
+	size_t name_len;
+	int r;
+
+	if (ks == NULL || ret_policy == NULL)
+		return KBS_ERR_INVALID_ARGUMENT;
+	if ((r = ks_name_check(name, &name_len)) != 0)
+		return r;
+	if ((r = ks_read_begin(ks, &txn)) != 0)
+		return r;
+	if ((r = find_current(ks, txn, name, name_len, &rec)) == 0)
+		r = policy_copy(&rec, ret_policy);
+	ks_read_end(ks, txn);
+	return r;
+}
+
+int
+keystore_policy_get_version(struct keystore *ks, const char *name, uint32_t version,
+    struct keystore_policy **ret_policy)
+{
+	struct ks_policy_rec rec;
+	uint8_t kb[KS_PKEY_MAX];
+	MDB_txn *txn = NULL;
+	MDB_val k, v;
+	size_t name_len;
+	int rc, r = KBS_ERR_INTERNAL;
+
+	if (ks == NULL || ret_policy == NULL || version == 0)
+		return KBS_ERR_INVALID_ARGUMENT;
+	if ((r = ks_name_check(name, &name_len)) != 0)
+		return r;
+	k.mv_size = pkey(kb, name, name_len, version);
+	k.mv_data = kb;
+	if ((r = ks_read_begin(ks, &txn)) != 0)
+		return r;
+	if ((rc = mdb_get(txn, ks->dbi_policies, &k, &v)) != 0) {
+		r = ks_mdb_err(rc);
+		goto out;
+	}
+	if ((r = ks_policy_rec_decode(v.mv_data, v.mv_size, &rec)) != 0)
+		goto out;
+	if (rec.version != version) {
+		r = KBS_ERR_STORE_CORRUPT;
+		goto out;
+	}
+	r = policy_copy(&rec, ret_policy);
+out:
+	ks_read_end(ks, txn);
+	return r;
+}
+
+int
+keystore_policy_history(struct keystore *ks, const char *name,
+    struct keystore_policy_info **ret_items, size_t *ret_n)
+{
+	struct keystore_policy_info *items = NULL, *tmp;
+	struct ks_policy_rec rec;
+	uint8_t kb[KS_PKEY_MAX];
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	uint32_t version;
+	size_t name_len, n = 0, cap = 0;
+	int rc, r = KBS_ERR_INTERNAL;
+
+	if (ks == NULL || ret_items == NULL || ret_n == NULL)
+		return KBS_ERR_INVALID_ARGUMENT;
+	if ((r = ks_name_check(name, &name_len)) != 0)
+		return r;
+	if ((r = ks_read_begin(ks, &txn)) != 0)
+		return r;
+	if ((rc = mdb_cursor_open(txn, ks->dbi_policies, &cur)) != 0) {
+		r = ks_mdb_err(rc);
+		goto out;
+	}
+	k.mv_size = pkey(kb, name, name_len, 0);
+	k.mv_data = kb;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	     rc == 0 && pkey_matches(&k, name, name_len, &version);
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if ((r = ks_policy_rec_decode(v.mv_data, v.mv_size, &rec)) != 0)
+			goto out;
+		if (rec.version != version) {
+			r = KBS_ERR_STORE_CORRUPT;
+			goto out;
+		}
+		if (n == cap) {
+			cap = cap == 0 ? 8 : cap * 2;
+			if ((tmp = reallocarray(items, cap, sizeof(*items))) == NULL) {
+				r = KBS_ERR_ALLOC;
+				goto out;
+			}
+			items = tmp;
+		}
+		items[n].version = rec.version;
+		items[n].since = rec.since;
+		memcpy(items[n].sha256, rec.sha256, 32);
+		n++;
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		r = ks_mdb_err(rc);
+		goto out;
+	}
+	if (n == 0) {
+		r = KBS_ERR_NOT_FOUND;
+		goto out;
+	}
+	*ret_items = items;
+	*ret_n = n;
+	items = NULL;
+	r = 0;
+out:
+	mdb_cursor_close(cur);
+	ks_read_end(ks, txn);
+	free(items);
+	return r;
+}
