@@ -5,6 +5,7 @@
 #ifndef KS_TEST_H
 #define KS_TEST_H
 
+
 #include <fcntl.h>
 #include <ftw.h>
 #include <sys/stat.h>

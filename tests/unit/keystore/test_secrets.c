@@ -1,0 +1,372 @@
+/*
+ * Unit tests for keystore/secrets.c and seal.c: put, get, delete, list,
+ * import, rotate, and tampering with sealed records (exact codes).
+ */
+#include "ks_raw.h"
+#include "keystore-int.h"
+
+static const uint8_t v1[] = "first value";
+static const uint8_t v2[] = "second value, longer";
+
+static void
+test_put_get_versions(void)
+{
+	struct ks_fixture f;
+	struct keystore *ks;
+	struct keystore_secret *s = NULL;
+	uint32_t ver = 0;
+	int64_t t0 = kbs_time_now();
+
+	ks_fixture_init(&f, 1);
+	ks = ks_open_default(&f, NULL);
+	CHECK_OK(keystore_secret_put(ks, "disk", v1, sizeof(v1), "disk-policy", &ver));
+	CHECK_UINT_EQ(ver, 1);
+	CHECK_OK(keystore_secret_get(ks, "disk", &s));
+	CHECK(s != NULL);
+	if (s != NULL) {
+		CHECK_STR_EQ(s->info.name, "disk");
+		CHECK_STR_EQ(s->info.policy, "disk-policy");
+		CHECK_UINT_EQ(s->info.version, 1);
+		CHECK(s->info.created >= t0 && s->info.updated == s->info.created);
+		CHECK_UINT_EQ(s->value_len, sizeof(v1));
+		CHECK_MEM_EQ(s->value, v1, sizeof(v1));
+	}
+	keystore_secret_free(s);
+	s = NULL;
+	CHECK_OK(keystore_secret_put(ks, "disk", v2, sizeof(v2), NULL, &ver));
+	CHECK_UINT_EQ(ver, 2);
+	CHECK_OK(keystore_secret_get(ks, "disk", &s));
+	if (s != NULL) {
+		CHECK_UINT_EQ(s->info.version, 2);
+		CHECK_STR_EQ(s->info.policy, "");
+		CHECK_MEM_EQ(s->value, v2, sizeof(v2));
+	}
+	keystore_secret_free(s);
+	s = NULL;
+	CHECK_OK(keystore_secret_put(ks, "disk", v1, sizeof(v1), "", NULL));
+	CHECK_ERR(keystore_secret_get(ks, "nope", &s), KBS_ERR_NOT_FOUND);
+	CHECK(s == NULL);
+	keystore_close(ks);
+	ks_fixture_done(&f);
+}
+
+static void
+test_put_get_errors(void)
+{
+	struct ks_fixture f;
+	struct keystore *ks;
+	struct keystore_secret *s = NULL;
+	uint8_t *big = calloc(1, KEYSTORE_SECRET_MAX + 1);
+
+	ks_fixture_init(&f, 2);
+	ks = ks_open_default(&f, NULL);
+	CHECK_ERR(keystore_secret_put(NULL, "a", v1, 1, NULL, NULL), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(keystore_secret_put(ks, NULL, v1, 1, NULL, NULL), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(keystore_secret_put(ks, "a b", v1, 1, NULL, NULL), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(keystore_secret_put(ks, "a", NULL, 1, NULL, NULL), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(keystore_secret_put(ks, "a", v1, 0, NULL, NULL), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(keystore_secret_put(ks, "a", v1, 1, "bad policy", NULL), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(keystore_secret_put(ks, "a", big, KEYSTORE_SECRET_MAX + 1, NULL, NULL),
+	    KBS_ERR_TOO_LARGE);
+	CHECK_OK(keystore_secret_put(ks, "a", big, KEYSTORE_SECRET_MAX, NULL, NULL));
+	CHECK_OK(keystore_secret_get(ks, "a", &s));
+	CHECK(s != NULL && s->value_len == KEYSTORE_SECRET_MAX);
+	keystore_secret_free(s);
+	s = NULL;
+	CHECK_ERR(keystore_secret_get(NULL, "a", &s), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(keystore_secret_get(ks, "a", NULL), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(keystore_secret_get(ks, "", &s), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(keystore_secret_delete(ks, "/"), KBS_ERR_NOT_FOUND);
+	CHECK_ERR(keystore_secret_delete(ks, "a\n"), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(keystore_secret_delete(NULL, "a"), KBS_ERR_INVALID_ARGUMENT);
+	keystore_close(ks);
+	free(big);
+	ks_fixture_done(&f);
+}
+
+static void
+test_delete_list(void)
+{
+	struct ks_fixture f;
+	struct keystore *ks;
+	struct keystore_secret_info *items = NULL;
+	struct keystore_secret *s = NULL;
+	size_t n = 99;
+
+	ks_fixture_init(&f, 3);
+	ks = ks_open_default(&f, NULL);
+	CHECK_OK(keystore_secret_list(ks, &items, &n));
+	CHECK_UINT_EQ(n, 0);
+	free(items);
+	items = NULL;
+	CHECK_OK(keystore_secret_put(ks, "c", v1, 3, "pc", NULL));
+	CHECK_OK(keystore_secret_put(ks, "a", v1, 3, "pa", NULL));
+	CHECK_OK(keystore_secret_put(ks, "b", v1, 3, NULL, NULL));
+	CHECK_OK(keystore_secret_put(ks, "b", v1, 3, NULL, NULL));
+	CHECK_OK(keystore_secret_list(ks, &items, &n));
+	CHECK_UINT_EQ(n, 3);
+	if (n == 3) {
+		CHECK_STR_EQ(items[0].name, "a");
+		CHECK_STR_EQ(items[0].policy, "pa");
+		CHECK_STR_EQ(items[1].name, "b");
+		CHECK_UINT_EQ(items[1].version, 2);
+		CHECK_STR_EQ(items[2].name, "c");
+	}
+	free(items);
+	items = NULL;
+	CHECK_OK(keystore_secret_delete(ks, "b"));
+	CHECK_ERR(keystore_secret_delete(ks, "b"), KBS_ERR_NOT_FOUND);
+	CHECK_ERR(keystore_secret_get(ks, "b", &s), KBS_ERR_NOT_FOUND);
+	CHECK_OK(keystore_secret_list(ks, &items, &n));
+	CHECK_UINT_EQ(n, 2);
+	free(items);
+	CHECK_ERR(keystore_secret_list(ks, NULL, &n), KBS_ERR_INVALID_ARGUMENT);
+	/* Deleted, then put again: a new secret starts at version 1. */
+	CHECK_OK(keystore_secret_put(ks, "b", v1, 3, NULL, NULL));
+	CHECK_OK(keystore_secret_get(ks, "b", &s));
+	CHECK(s != NULL && s->info.version == 1);
+	keystore_secret_free(s);
+	keystore_close(ks);
+	ks_fixture_done(&f);
+}
+
+static void
+test_import(void)
+{
+	struct ks_fixture f;
+	struct keystore *ks;
+	struct keystore_secret_in items[3] = {
+		{ "i1", v1, 4, NULL },
+		{ "i2", v2, 5, "p" },
+		{ "i3", v1, 6, NULL },
+	};
+	struct keystore_secret_info *list = NULL;
+	struct keystore_secret *s = NULL;
+	size_t n = 0;
+
+	ks_fixture_init(&f, 4);
+	ks = ks_open_default(&f, NULL);
+	CHECK_OK(keystore_secret_import(ks, items, 3));
+	CHECK_OK(keystore_secret_get(ks, "i2", &s));
+	CHECK(s != NULL && s->value_len == 5 && memcmp(s->value, v2, 5) == 0);
+	keystore_secret_free(s);
+	/* One bad item: nothing is written. */
+	items[0].name = "j1";
+	items[2].name = "bad name";
+	CHECK_ERR(keystore_secret_import(ks, items, 3), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_OK(keystore_secret_list(ks, &list, &n));
+	CHECK_UINT_EQ(n, 3);
+	free(list);
+	CHECK_OK(keystore_secret_import(ks, NULL, 0));
+	CHECK_ERR(keystore_secret_import(ks, NULL, 1), KBS_ERR_INVALID_ARGUMENT);
+	keystore_close(ks);
+	ks_fixture_done(&f);
+}
+
+/* tamper_value flips one byte of the stored record for name at offset from its end. */
+static void
+tamper_value(const char *dir, const char *name, size_t from_end)
+{
+	struct ks_raw raw;
+	uint8_t *p;
+	size_t len = 0;
+
+	ks_raw_open(&raw, dir, "secrets");
+	p = ks_raw_get(&raw, name, strlen(name), &len);
+	CHECK(p != NULL && len > from_end);
+	if (p != NULL) {
+		p[len - 1 - from_end] ^= 0x01;
+		ks_raw_put(&raw, name, strlen(name), p, len);
+	}
+	free(p);
+	ks_raw_commit(&raw);
+}
+
+static void
+test_tamper_flipped_byte(void)
+{
+	struct ks_fixture f;
+	struct keystore *ks;
+	struct keystore_secret *s = NULL;
+	size_t i;
+
+	ks_fixture_init(&f, 5);
+	ks = ks_open_default(&f, NULL);
+	for (i = 0; i < sizeof(v2) + 16 + 24; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "t%zu", i);
+		CHECK_OK(keystore_secret_put(ks, name, v2, sizeof(v2), "pol", NULL));
+	}
+	keystore_close(ks);
+	/* Every byte of ciphertext, tag and nonce: a flip never yields a value. */
+	for (i = 0; i < sizeof(v2) + 16 + 24; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "t%zu", i);
+		tamper_value(f.dir, name, i);
+	}
+	ks = ks_open_default(&f, NULL);
+	for (i = 0; i < sizeof(v2) + 16 + 24; i++) {
+		char name[16];
+		int r;
+
+		snprintf(name, sizeof(name), "t%zu", i);
+		r = keystore_secret_get(ks, name, &s);
+		/*
+		 * From the end: ciphertext and tag, then the u32 length (a
+		 * changed length no longer parses), then the nonce.
+		 */
+		if (i >= sizeof(v2) + 16 && i < sizeof(v2) + 16 + 4)
+			CHECK_ERR(r, KBS_ERR_STORE_CORRUPT);
+		else
+			CHECK_ERR(r, KBS_ERR_STORE_INTEGRITY);
+		CHECK(s == NULL);
+	}
+	keystore_close(ks);
+	ks_fixture_done(&f);
+}
+
+/* An attacker moves a sealed record to another name, or re-binds its policy. */
+static void
+test_tamper_moved_and_rebound(void)
+{
+	struct ks_fixture f;
+	struct keystore *ks;
+	struct keystore_secret *s = NULL;
+	struct ks_secret_rec rec;
+	struct ks_raw raw;
+	uint8_t *p, *q = NULL;
+	size_t len = 0, qlen = 0;
+
+	ks_fixture_init(&f, 6);
+	ks = ks_open_default(&f, NULL);
+	CHECK_OK(keystore_secret_put(ks, "victim", v1, sizeof(v1), "strict", NULL));
+	CHECK_OK(keystore_secret_put(ks, "other", v2, sizeof(v2), "strict", NULL));
+	keystore_close(ks);
+
+	ks_raw_open(&raw, f.dir, "secrets");
+	p = ks_raw_get(&raw, "victim", 6, &len);
+	CHECK(p != NULL);
+	ks_raw_put(&raw, "moved", 5, p, len);
+	/* Re-bind "other" to a lax policy name, re-encoding the record correctly. */
+	free(p);
+	p = ks_raw_get(&raw, "other", 5, &len);
+	CHECK(p != NULL && ks_secret_rec_decode(p, len, &rec) == 0);
+	strcpy(rec.policy, "lax");
+	CHECK_OK(KS_ENCODE_ALLOC(ks_secret_rec_encode, &rec, &q, &qlen));
+	ks_raw_put(&raw, "other", 5, q, qlen);
+	/* And bump a version number on "victim": also refused. */
+	free(p);
+	p = ks_raw_get(&raw, "victim", 6, &len);
+	CHECK(p != NULL && ks_secret_rec_decode(p, len, &rec) == 0);
+	ks_raw_commit(&raw);
+
+	ks = ks_open_default(&f, NULL);
+	CHECK_ERR(keystore_secret_get(ks, "moved", &s), KBS_ERR_STORE_INTEGRITY);
+	CHECK_ERR(keystore_secret_get(ks, "other", &s), KBS_ERR_STORE_INTEGRITY);
+	CHECK_OK(keystore_secret_get(ks, "victim", &s));
+	keystore_secret_free(s);
+	s = NULL;
+	keystore_close(ks);
+
+	p[1] = 2; /* version 1 -> 2 */
+	ks_raw_open(&raw, f.dir, "secrets");
+	ks_raw_put(&raw, "victim", 6, p, len);
+	ks_raw_commit(&raw);
+	ks = ks_open_default(&f, NULL);
+	CHECK_ERR(keystore_secret_get(ks, "victim", &s), KBS_ERR_STORE_INTEGRITY);
+	/* A garbled record: corrupt, and list reports it too. */
+	keystore_close(ks);
+	ks_raw_open(&raw, f.dir, "secrets");
+	ks_raw_put(&raw, "victim", 6, "x", 1);
+	ks_raw_commit(&raw);
+	ks = ks_open_default(&f, NULL);
+	CHECK_ERR(keystore_secret_get(ks, "victim", &s), KBS_ERR_STORE_CORRUPT);
+	{
+		struct keystore_secret_info *items = NULL;
+		size_t n = 0;
+
+		CHECK_ERR(keystore_secret_list(ks, &items, &n), KBS_ERR_STORE_CORRUPT);
+		CHECK(items == NULL);
+	}
+	/* A corrupt record can still be replaced. */
+	CHECK_OK(keystore_secret_put(ks, "victim", v1, sizeof(v1), NULL, NULL));
+	CHECK_OK(keystore_secret_get(ks, "victim", &s));
+	keystore_secret_free(s);
+	keystore_close(ks);
+	free(p);
+	free(q);
+	ks_fixture_done(&f);
+}
+
+static void
+test_rotate(void)
+{
+	struct ks_fixture f;
+	struct keystore *ks;
+	struct keystore *ks2 = NULL;
+	struct keystore_secret *s = NULL;
+	struct keystore_audit_record rec;
+	struct keystore_key_source nsrc = { KEYSTORE_KEY_FILE, NULL };
+	char nkey[160];
+	uint8_t key[32];
+	uint64_t count = 0;
+	int i;
+
+	ks_fixture_init(&f, 7);
+	snprintf(nkey, sizeof(nkey), "%s/new.key", f.root);
+	memset(key, 0x77, sizeof(key));
+	ks_write_file(nkey, key, sizeof(key), 0600);
+	nsrc.name = nkey;
+	ks = ks_open_default(&f, NULL);
+	memset(&rec, 0, sizeof(rec));
+	rec.event = "e";
+	for (i = 0; i < 50; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "r%d", i);
+		CHECK_OK(keystore_secret_put(ks, name, v1, (size_t)i % 10 + 1, NULL, NULL));
+	}
+	CHECK_OK(keystore_audit_append(ks, &rec, NULL));
+	CHECK_OK(keystore_rotate(ks, &nsrc));
+	CHECK_OK(keystore_secret_get(ks, "r13", &s));
+	CHECK(s != NULL && s->value_len == 4 && memcmp(s->value, v1, 4) == 0);
+	keystore_secret_free(s);
+	s = NULL;
+	CHECK_OK(keystore_audit_append(ks, &rec, NULL));
+	CHECK_OK(keystore_audit_verify(ks, &count, NULL));
+	CHECK_UINT_EQ(count, 2);
+	/* Key-source errors leave the store as it was. */
+	f.src.name = "/nonexistent";
+	CHECK_ERR(keystore_rotate(ks, &f.src), KBS_ERR_SYSTEM);
+	CHECK_ERR(keystore_rotate(NULL, &nsrc), KBS_ERR_INVALID_ARGUMENT);
+	f.src.name = f.key;
+	keystore_close(ks);
+	/* The old key no longer opens the store; the new one does. */
+	CHECK_ERR(keystore_open(f.dir, &f.src, NULL, &ks2), KBS_ERR_STORE_MASTER_KEY);
+	CHECK_OK(keystore_open(f.dir, &nsrc, NULL, &ks2));
+	CHECK_OK(keystore_secret_get(ks2, "r49", &s));
+	CHECK(s != NULL && s->value_len == 10);
+	keystore_secret_free(s);
+	s = NULL;
+	CHECK_OK(keystore_audit_verify(ks2, &count, NULL));
+	keystore_close(ks2);
+	ks2 = NULL;
+
+	/* A tampered record makes rotation fail as a whole: nothing changes. */
+	tamper_value(f.dir, "r20", 0);
+	CHECK_OK(keystore_open(f.dir, &nsrc, NULL, &ks2));
+	CHECK_ERR(keystore_rotate(ks2, &f.src), KBS_ERR_STORE_INTEGRITY);
+	CHECK_OK(keystore_secret_get(ks2, "r21", &s));
+	keystore_secret_free(s);
+	keystore_close(ks2);
+	ks2 = NULL;
+	CHECK_OK(keystore_open(f.dir, &nsrc, NULL, &ks2));
+	keystore_close(ks2);
+	ks_fixture_done(&f);
+}
+
+TEST_MAIN(TEST(test_put_get_versions), TEST(test_put_get_errors), TEST(test_delete_list),
+    TEST(test_import), TEST(test_tamper_flipped_byte), TEST(test_tamper_moved_and_rebound),
+    TEST(test_rotate))
