@@ -293,10 +293,10 @@ KBS_MUST_CHECK int keystore_audit_export(struct keystore *ks, FILE *out, uint64_
 
 /* ---- Certificate cache --------------------------------------------- */
 
-#define KEYSTORE_CERT_KEY_MAX 1024
+#define KEYSTORE_CERT_KEY_MAX 511 /* LMDB's key size limit */
 #define KEYSTORE_CERT_MAX (4u << 20)
 
-/* keystore_cert_put caches data under key (any bytes but NUL, 1..1024). */
+/* keystore_cert_put caches data (1 byte..4 MiB) under key (any bytes but NUL, 1..511). */
 KBS_MUST_CHECK int keystore_cert_put(struct keystore *ks, const char *key, const uint8_t *data,
     size_t len, int64_t fetched);
 

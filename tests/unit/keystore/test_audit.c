@@ -1,0 +1,405 @@
+/*
+ * Unit tests for keystore/audit.c: append, get, verify, export, and
+ * tampering with the file: edit, delete, reorder, truncate, rewrite.
+ */
+#include "ks_raw.h"
+#include "keystore-int.h"
+
+#include <cjson/cJSON.h>
+#include <sodium.h>
+
+static const char *const names2[] = { "disk-key", "db/pw" };
+
+static void
+fill_record(struct keystore_audit_record *r, int i)
+{
+	static char rid[32];
+
+	memset(r, 0, sizeof(*r));
+	snprintf(rid, sizeof(rid), "req-%d", i);
+	r->event = "attest";
+	r->request_id = rid;
+	r->decision = i % 2 ? "deny" : "allow";
+	r->rules = "measurement: pass\nmin_tcb: fail (snp 3 < 8)";
+	r->policy_name = "disk-policy";
+	r->client_addr = "192.0.2.7";
+	r->flags = KEYSTORE_AUDIT_HAS_POLICY_HASH | KEYSTORE_AUDIT_HAS_MEASUREMENT |
+	    KEYSTORE_AUDIT_HAS_CHIP_ID | KEYSTORE_AUDIT_HAS_TCB;
+	memset(r->policy_sha256, 0xa1, 32);
+	memset(r->measurement, 0xb2, 48);
+	memset(r->chip_id, 0xc3, 64);
+	r->tcb = 0x0b00000000000304ULL;
+	r->secret_names = names2;
+	r->n_secret_names = 2;
+}
+
+static struct keystore *
+make_chain(struct ks_fixture *f, int n)
+{
+	struct keystore *ks = ks_open_default(f, NULL);
+	struct keystore_audit_record r;
+	uint64_t seq = 0;
+	int i;
+
+	for (i = 1; i <= n; i++) {
+		fill_record(&r, i);
+		r.time = 1700000000 + i;
+		CHECK_OK(keystore_audit_append(ks, &r, &seq));
+		CHECK_UINT_EQ(seq, (uint64_t)i);
+	}
+	return ks;
+}
+
+static void
+test_append_get_verify(void)
+{
+	struct ks_fixture f;
+	struct keystore *ks;
+	struct keystore_audit_entry *e = NULL, *e2 = NULL;
+	struct keystore_audit_record r;
+	uint64_t count = 0, bad = 0, seq = 0;
+
+	ks_fixture_init(&f, 1);
+	ks = ks_open_default(&f, NULL);
+	CHECK_OK(keystore_audit_verify(ks, &count, &bad));
+	CHECK_UINT_EQ(count, 0);
+	keystore_close(ks);
+	ks = make_chain(&f, 5);
+	CHECK_OK(keystore_audit_verify(ks, &count, &bad));
+	CHECK_UINT_EQ(count, 5);
+	CHECK_OK(keystore_audit_get(ks, 3, &e));
+	CHECK(e != NULL);
+	if (e != NULL) {
+		CHECK_UINT_EQ(e->rec.seq, 3);
+		CHECK_INT_EQ(e->rec.time, 1700000003);
+		CHECK_STR_EQ(e->rec.request_id, "req-3");
+		CHECK_STR_EQ(e->rec.decision, "deny");
+		CHECK_STR_EQ(e->rec.rules, "measurement: pass\nmin_tcb: fail (snp 3 < 8)");
+		CHECK_UINT_EQ(e->rec.n_secret_names, 2);
+		CHECK_STR_EQ(e->rec.secret_names[1], "db/pw");
+		CHECK_UINT_EQ(e->rec.tcb, 0x0b00000000000304ULL);
+	}
+	CHECK_OK(keystore_audit_get(ks, 4, &e2));
+	if (e != NULL && e2 != NULL)
+		CHECK_MEM_EQ(e2->rec.prev_sha256, e->sha256, 32);
+	keystore_audit_entry_free(e);
+	keystore_audit_entry_free(e2);
+	keystore_audit_entry_free(NULL);
+	e = NULL;
+	CHECK_ERR(keystore_audit_get(ks, 6, &e), KBS_ERR_NOT_FOUND);
+	CHECK_ERR(keystore_audit_get(ks, 0, &e), KBS_ERR_INVALID_ARGUMENT);
+	/* Time 0 means now; minimal record with NULL strings. */
+	memset(&r, 0, sizeof(r));
+	CHECK_OK(keystore_audit_append(ks, &r, &seq));
+	CHECK_UINT_EQ(seq, 6);
+	CHECK_OK(keystore_audit_get(ks, 6, &e));
+	CHECK(e != NULL && e->rec.time >= 1700000000 && strcmp(e->rec.event, "") == 0);
+	keystore_audit_entry_free(e);
+	r.flags = 1u << 9;
+	CHECK_ERR(keystore_audit_append(ks, &r, &seq), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(keystore_audit_append(ks, NULL, &seq), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(keystore_audit_verify(NULL, &count, &bad), KBS_ERR_INVALID_ARGUMENT);
+	keystore_close(ks);
+	ks_fixture_done(&f);
+}
+
+/* verify_bad reopens the store and expects the chain to break at want. */
+static void
+verify_bad(struct ks_fixture *f, uint64_t want, int line)
+{
+	struct keystore *ks = ks_open_default(f, NULL);
+	uint64_t bad = 0, count = 0;
+	int r = keystore_audit_verify(ks, &count, &bad);
+
+	if (r != KBS_ERR_STORE_AUDIT_CHAIN || bad != want)
+		fprintf(stderr, "line %d: verify returned %d bad %llu, want %llu\n", line, r,
+		    (unsigned long long)bad, (unsigned long long)want);
+	CHECK_ERR(r, KBS_ERR_STORE_AUDIT_CHAIN);
+	CHECK_UINT_EQ(bad, want);
+	keystore_close(ks);
+}
+
+static void
+test_tamper_edit(void)
+{
+	struct ks_fixture f;
+	struct ks_raw raw;
+	uint8_t k[8], *v;
+	size_t len = 0;
+
+	ks_fixture_init(&f, 2);
+	keystore_close(make_chain(&f, 10));
+	/* "allow" becomes "allox" in record 4: still decodes, hash no longer links. */
+	ks_raw_open(&raw, f.dir, "audit");
+	ks_seq_key(k, 4);
+	v = ks_raw_get(&raw, k, 8, &len);
+	CHECK(v != NULL);
+	{
+		uint8_t *hit = memmem(v, len, "allow", 6);
+
+		CHECK(hit != NULL);
+		if (hit != NULL)
+			hit[4] = 'x';
+	}
+	ks_raw_put(&raw, k, 8, v, len);
+	ks_raw_commit(&raw);
+	verify_bad(&f, 4, __LINE__);
+	free(v);
+	ks_fixture_done(&f);
+}
+
+static void
+test_tamper_edit_last_and_first(void)
+{
+	struct ks_fixture f;
+	struct ks_raw raw;
+	uint8_t k[8], *v;
+	size_t len = 0;
+
+	ks_fixture_init(&f, 3);
+	keystore_close(make_chain(&f, 6));
+	ks_raw_open(&raw, f.dir, "audit");
+	ks_seq_key(k, 6);
+	v = ks_raw_get(&raw, k, 8, &len);
+	v[len - 2] ^= 1; /* inside the last secret name */
+	ks_raw_put(&raw, k, 8, v, len);
+	ks_raw_commit(&raw);
+	verify_bad(&f, 6, __LINE__);
+	free(v);
+	ks_fixture_done(&f);
+
+	ks_fixture_init(&f, 3);
+	keystore_close(make_chain(&f, 6));
+	ks_raw_open(&raw, f.dir, "audit");
+	ks_seq_key(k, 1);
+	v = ks_raw_get(&raw, k, 8, &len);
+	v[1 + 8 + 8] ^= 1; /* record 1's prev_sha256 must be zero */
+	ks_raw_put(&raw, k, 8, v, len);
+	ks_raw_commit(&raw);
+	verify_bad(&f, 1, __LINE__);
+	free(v);
+	ks_fixture_done(&f);
+}
+
+static void
+test_tamper_delete(void)
+{
+	struct ks_fixture f;
+	struct ks_raw raw;
+	uint8_t k[8];
+
+	ks_fixture_init(&f, 4);
+	keystore_close(make_chain(&f, 10));
+	ks_raw_open(&raw, f.dir, "audit");
+	ks_seq_key(k, 7);
+	ks_raw_del(&raw, k, 8);
+	ks_raw_commit(&raw);
+	verify_bad(&f, 7, __LINE__);
+	ks_fixture_done(&f);
+
+	/* The first record. */
+	ks_fixture_init(&f, 4);
+	keystore_close(make_chain(&f, 3));
+	ks_raw_open(&raw, f.dir, "audit");
+	ks_seq_key(k, 1);
+	ks_raw_del(&raw, k, 8);
+	ks_raw_commit(&raw);
+	verify_bad(&f, 1, __LINE__);
+	ks_fixture_done(&f);
+
+	/* The newest two: the MACed head still names seq 10. */
+	ks_fixture_init(&f, 4);
+	keystore_close(make_chain(&f, 10));
+	ks_raw_open(&raw, f.dir, "audit");
+	ks_seq_key(k, 10);
+	ks_raw_del(&raw, k, 8);
+	ks_seq_key(k, 9);
+	ks_raw_del(&raw, k, 8);
+	ks_raw_commit(&raw);
+	verify_bad(&f, 9, __LINE__);
+	ks_fixture_done(&f);
+}
+
+static void
+test_tamper_reorder(void)
+{
+	struct ks_fixture f;
+	struct ks_raw raw;
+	uint8_t k3[8], k4[8], *v3, *v4;
+	size_t l3 = 0, l4 = 0;
+
+	ks_fixture_init(&f, 5);
+	keystore_close(make_chain(&f, 8));
+	ks_raw_open(&raw, f.dir, "audit");
+	ks_seq_key(k3, 3);
+	ks_seq_key(k4, 4);
+	v3 = ks_raw_get(&raw, k3, 8, &l3);
+	v4 = ks_raw_get(&raw, k4, 8, &l4);
+	ks_raw_put(&raw, k3, 8, v4, l4);
+	ks_raw_put(&raw, k4, 8, v3, l3);
+	ks_raw_commit(&raw);
+	verify_bad(&f, 3, __LINE__);
+	free(v3);
+	free(v4);
+	ks_fixture_done(&f);
+}
+
+/*
+ * An attacker without the master key rewrites record 2 and then every later
+ * record's prev_sha256 and the head's hash, so the chain itself links: the
+ * head MAC still gives it away.
+ */
+static void
+test_tamper_rewrite_chain(void)
+{
+	struct ks_fixture f;
+	struct ks_raw raw, meta;
+	struct ks_head_rec head;
+	uint8_t k[8], *v, prev[32], *hv, *out = NULL;
+	size_t len = 0, hl = 0, ol = 0;
+	uint64_t s;
+
+	ks_fixture_init(&f, 6);
+	keystore_close(make_chain(&f, 5));
+	ks_raw_open(&raw, f.dir, "audit");
+	for (s = 1; s <= 5; s++) {
+		ks_seq_key(k, s);
+		v = ks_raw_get(&raw, k, 8, &len);
+		if (s >= 3)
+			memcpy(v + 17, prev, 32);
+		if (s == 2) {
+			uint8_t *hit = memmem(v, len, "allow", 6);
+
+			CHECK(hit != NULL);
+			if (hit != NULL)
+				memcpy(hit, "alloy", 5);
+		}
+		ks_raw_put(&raw, k, 8, v, len);
+		crypto_hash_sha256(prev, v, len);
+		free(v);
+	}
+	/* The head lives in the same environment: reuse the transaction. */
+	meta.env = raw.env;
+	meta.txn = raw.txn;
+	CHECK(mdb_dbi_open(raw.txn, "meta", 0, &meta.dbi) == 0);
+	hv = ks_raw_get(&meta, "audit_head", 10, &hl);
+	CHECK(hv != NULL && ks_head_rec_decode(hv, hl, &head) == 0);
+	memcpy(head.sha256, prev, 32);
+	CHECK_OK(KS_ENCODE_ALLOC(ks_head_rec_encode, &head, &out, &ol));
+	ks_raw_put(&meta, "audit_head", 10, out, ol);
+	ks_raw_commit(&raw);
+	verify_bad(&f, 5, __LINE__);
+	free(hv);
+	free(out);
+	ks_fixture_done(&f);
+}
+
+static void
+test_tamper_head_removed(void)
+{
+	struct ks_fixture f;
+	struct ks_raw raw;
+	struct keystore *ks;
+	struct keystore_audit_record r;
+
+	ks_fixture_init(&f, 7);
+	keystore_close(make_chain(&f, 4));
+	ks_raw_open(&raw, f.dir, "meta");
+	ks_raw_del(&raw, "audit_head", 10);
+	ks_raw_commit(&raw);
+	verify_bad(&f, 4, __LINE__);
+	/* Appending on a store whose head is gone is refused, not forked. */
+	ks = ks_open_default(&f, NULL);
+	fill_record(&r, 1);
+	CHECK_ERR(keystore_audit_append(ks, &r, NULL), KBS_ERR_STORE_AUDIT_CHAIN);
+	keystore_close(ks);
+	ks_fixture_done(&f);
+}
+
+static void
+test_export(void)
+{
+	struct ks_fixture f;
+	struct keystore *ks;
+	struct keystore_audit_entry *e = NULL;
+	struct keystore_audit_record r;
+	char *buf = NULL, *line, *save = NULL;
+	size_t sz = 0;
+	uint64_t n = 0, seen = 0;
+	FILE *out;
+	char hex[65];
+
+	ks_fixture_init(&f, 8);
+	ks = make_chain(&f, 5);
+	/* A hostile client address: quotes, backslash, control and high bytes. */
+	fill_record(&r, 6);
+	r.client_addr = "a\"b\\c\n\x01\xff";
+	r.time = 1700000100;
+	CHECK_OK(keystore_audit_append(ks, &r, NULL));
+
+	out = open_memstream(&buf, &sz);
+	CHECK_OK(keystore_audit_export(ks, out, 0, 0, &n));
+	fclose(out);
+	CHECK_UINT_EQ(n, 6);
+	for (line = strtok_r(buf, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		cJSON *j = cJSON_Parse(line);
+		const cJSON *seq, *client, *secrets, *sha;
+
+		CHECK(j != NULL);
+		if (j == NULL)
+			continue;
+		seen++;
+		seq = cJSON_GetObjectItemCaseSensitive(j, "seq");
+		CHECK(cJSON_IsNumber(seq) && (uint64_t)seq->valuedouble == seen);
+		secrets = cJSON_GetObjectItemCaseSensitive(j, "secrets");
+		CHECK(cJSON_IsArray(secrets) && cJSON_GetArraySize(secrets) == 2);
+		CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "decision")),
+		    seen % 2 ? "deny" : "allow");
+		if (seen == 6) {
+			client = cJSON_GetObjectItemCaseSensitive(j, "client");
+			/* \u00ff decodes to U+00FF, which cJSON writes as UTF-8. */
+			CHECK_STR_EQ(cJSON_GetStringValue(client), "a\"b\\c\n\x01\xc3\xbf");
+			CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "time")),
+			    "2023-11-14T22:15:00Z");
+		}
+		if (seen == 3) {
+			CHECK_OK(keystore_audit_get(ks, 3, &e));
+			sha = cJSON_GetObjectItemCaseSensitive(j, "sha256");
+			if (e != NULL && kbs_hex_encode(e->sha256, 32, hex, sizeof(hex)) == 0)
+				CHECK_STR_EQ(cJSON_GetStringValue(sha), hex);
+			CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "tcb")),
+			    "0b00000000000304");
+			keystore_audit_entry_free(e);
+		}
+		cJSON_Delete(j);
+	}
+	CHECK_UINT_EQ(seen, 6);
+	free(buf);
+	buf = NULL;
+	/* From a sequence number, from a time. */
+	out = open_memstream(&buf, &sz);
+	CHECK_OK(keystore_audit_export(ks, out, 4, 0, &n));
+	fclose(out);
+	CHECK_UINT_EQ(n, 3);
+	CHECK(strncmp(buf, "{\"seq\":4,", 9) == 0);
+	free(buf);
+	buf = NULL;
+	out = open_memstream(&buf, &sz);
+	CHECK_OK(keystore_audit_export(ks, out, 0, 1700000005, &n));
+	fclose(out);
+	CHECK_UINT_EQ(n, 2);
+	free(buf);
+	/* A stream that cannot be written. */
+	out = fopen("/dev/full", "w");
+	if (out != NULL) {
+		CHECK_ERR(keystore_audit_export(ks, out, 0, 0, &n), KBS_ERR_IO);
+		fclose(out);
+	}
+	CHECK_ERR(keystore_audit_export(ks, NULL, 0, 0, &n), KBS_ERR_INVALID_ARGUMENT);
+	keystore_close(ks);
+	ks_fixture_done(&f);
+}
+
+TEST_MAIN(TEST(test_append_get_verify), TEST(test_tamper_edit), TEST(test_tamper_edit_last_and_first),
+    TEST(test_tamper_delete), TEST(test_tamper_reorder), TEST(test_tamper_rewrite_chain),
+    TEST(test_tamper_head_removed), TEST(test_export))
