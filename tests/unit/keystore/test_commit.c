@@ -1,0 +1,169 @@
+/*
+ * Tests of group commit (store.c): many writers share commits, each gets
+ * its own result (a reused nonce fails alone), readers run during writes
+ * and map growth, and the one-commit-per-write mode behaves the same.
+ */
+#include <pthread.h>
+
+#include "ks_test.h"
+#include "keystore-int.h"
+
+#define WRITERS 16
+#define PER_WRITER 40
+
+struct writer {
+	struct keystore *ks;
+	int id;
+	int failures;
+	int reused;
+};
+
+static void *
+writer_main(void *arg)
+{
+	struct writer *w = arg;
+	struct keystore_audit_record r;
+	uint8_t nonce[KEYSTORE_NONCE_SIZE], value[600];
+	char name[32];
+	int i, rc;
+
+	memset(&r, 0, sizeof(r));
+	r.event = "attest";
+	for (i = 0; i < PER_WRITER; i++) {
+		snprintf(name, sizeof(name), "w%d-%d", w->id, i);
+		memset(value, w->id * 64 + i, sizeof(value));
+		if (keystore_secret_put(w->ks, name, value, sizeof(value), NULL, NULL) != 0)
+			w->failures++;
+		if (keystore_audit_append(w->ks, &r, NULL) != 0)
+			w->failures++;
+		/* Every writer consumes the shared nonce i: exactly one wins per i. */
+		memset(nonce, 0, sizeof(nonce));
+		nonce[0] = (uint8_t)i;
+		rc = keystore_nonce_consume(w->ks, nonce, 1000);
+		if (rc == KBS_ERR_STORE_NONCE_REUSED)
+			w->reused++;
+		else if (rc != 0)
+			w->failures++;
+	}
+	return NULL;
+}
+
+struct reader {
+	struct keystore *ks;
+	volatile int *stop;
+	int errors;
+	long reads;
+};
+
+static void *
+reader_main(void *arg)
+{
+	struct reader *rd = arg;
+	struct keystore_secret *s = NULL;
+	int rc;
+
+	while (!*rd->stop) {
+		rc = keystore_secret_get(rd->ks, "w0-0", &s);
+		if (rc == 0) {
+			if (s->value_len != 600 || s->value[599] != 0)
+				rd->errors++;
+			keystore_secret_free(s);
+			s = NULL;
+		} else if (rc != KBS_ERR_NOT_FOUND) {
+			rd->errors++;
+		}
+		rd->reads++;
+	}
+	return NULL;
+}
+
+static void
+run_writers(unsigned flags, size_t initial_map)
+{
+	struct ks_fixture f;
+	struct keystore_options opts = { initial_map, 0, flags };
+	struct keystore *ks;
+	pthread_t th[WRITERS], rth[2];
+	struct writer w[WRITERS];
+	struct reader rd[2];
+	volatile int stop = 0;
+	struct keystore_secret *s = NULL;
+	uint64_t count = 0, batches;
+	int i, failures = 0, reused = 0;
+
+	ks_fixture_init(&f, 1);
+	ks = ks_open_default(&f, &opts);
+	for (i = 0; i < 2; i++) {
+		rd[i].ks = ks;
+		rd[i].stop = &stop;
+		rd[i].errors = 0;
+		rd[i].reads = 0;
+		CHECK(pthread_create(&rth[i], NULL, reader_main, &rd[i]) == 0);
+	}
+	for (i = 0; i < WRITERS; i++) {
+		w[i].ks = ks;
+		w[i].id = i;
+		w[i].failures = 0;
+		w[i].reused = 0;
+		CHECK(pthread_create(&th[i], NULL, writer_main, &w[i]) == 0);
+	}
+	for (i = 0; i < WRITERS; i++) {
+		pthread_join(th[i], NULL);
+		failures += w[i].failures;
+		reused += w[i].reused;
+	}
+	stop = 1;
+	for (i = 0; i < 2; i++) {
+		pthread_join(rth[i], NULL);
+		CHECK_INT_EQ(rd[i].errors, 0);
+		CHECK(rd[i].reads > 0);
+	}
+	CHECK_INT_EQ(failures, 0);
+	CHECK_INT_EQ(reused, (WRITERS - 1) * PER_WRITER);
+	batches = keystore_test_batches(ks);
+	printf("# flags %u map %zu: %d writes in %llu commits, map now %zu\n", flags, initial_map,
+	    WRITERS * PER_WRITER * 3, (unsigned long long)batches, keystore_map_size(ks));
+	if (flags & KEYSTORE_NO_GROUP_COMMIT)
+		CHECK_UINT_EQ(batches, WRITERS * PER_WRITER * 3);
+	else
+		CHECK(batches < WRITERS * PER_WRITER * 3);
+	CHECK_OK(keystore_audit_verify(ks, &count, NULL));
+	CHECK_UINT_EQ(count, WRITERS * PER_WRITER);
+	keystore_close(ks);
+	/* Everything acknowledged is there after reopening. */
+	ks = ks_open_default(&f, NULL);
+	for (i = 0; i < WRITERS; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "w%d-%d", i, PER_WRITER - 1);
+		CHECK_OK(keystore_secret_get(ks, name, &s));
+		CHECK(s != NULL && s->value[0] == (uint8_t)(i * 64 + PER_WRITER - 1));
+		keystore_secret_free(s);
+		s = NULL;
+	}
+	CHECK_OK(keystore_audit_verify(ks, &count, NULL));
+	keystore_close(ks);
+	ks_fixture_done(&f);
+}
+
+static void
+test_group_commit(void)
+{
+	run_writers(0, 0);
+}
+
+static void
+test_group_commit_growing_map(void)
+{
+	/* 32 KiB to start: the map doubles several times under concurrent load. */
+	run_writers(0, 32 << 10);
+}
+
+static void
+test_one_commit_per_write(void)
+{
+	run_writers(KEYSTORE_NO_GROUP_COMMIT | KEYSTORE_NO_SYNC, 32 << 10);
+}
+
+TEST_MAIN(TEST(test_group_commit), TEST(test_group_commit_growing_map),
+    TEST(test_one_commit_per_write))
