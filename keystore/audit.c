@@ -60,9 +60,9 @@ op_append(struct keystore *ks, MDB_txn *txn, void *arg)
 	struct append_arg *a = arg;
 	struct keystore_audit_record rec = a->rec;
 	struct ks_head_rec head;
-	struct ks_w w = { NULL, 0, 0 };
+	struct ks_w w = {NULL, 0, 0};
 	uint8_t kb[8];
-	MDB_val k = { sizeof(kb), kb }, v;
+	MDB_val k = {sizeof(kb), kb}, v;
 	bool present;
 	int rc, r;
 
@@ -96,8 +96,8 @@ op_append(struct keystore *ks, MDB_txn *txn, void *arg)
 }
 
 int
-keystore_audit_append(struct keystore *ks, const struct keystore_audit_record *rec,
-    uint64_t *ret_seq)
+keystore_audit_append(
+    struct keystore *ks, const struct keystore_audit_record *rec, uint64_t *ret_seq)
 {
 	struct append_arg a;
 	int r;
@@ -161,7 +161,7 @@ keystore_audit_get(struct keystore *ks, uint64_t seq, struct keystore_audit_entr
 	struct keystore_audit_entry *e = NULL;
 	MDB_txn *txn = NULL;
 	uint8_t kb[8];
-	MDB_val k = { sizeof(kb), kb }, v;
+	MDB_val k = {sizeof(kb), kb}, v;
 	int rc, r;
 
 	if (ks == NULL || ret_entry == NULL || seq == 0)
@@ -193,7 +193,7 @@ keystore_audit_verify(struct keystore *ks, uint64_t *ret_count, uint64_t *ret_ba
 	struct keystore_audit_record rec;
 	struct ks_head_rec head;
 	const char **names = NULL;
-	uint8_t prev[32] = { 0 };
+	uint8_t prev[32] = {0};
 	MDB_txn *txn = NULL;
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
@@ -346,15 +346,15 @@ json_record(FILE *out, const struct keystore_audit_record *r, const uint8_t sha2
 }
 
 int
-keystore_audit_export(struct keystore *ks, FILE *out, uint64_t from_seq, int64_t from_time,
-    uint64_t *ret_n)
+keystore_audit_export(
+    struct keystore *ks, FILE *out, uint64_t from_seq, int64_t from_time, uint64_t *ret_n)
 {
 	struct keystore_audit_record rec;
 	const char **names = NULL;
 	uint8_t kb[8], h[32];
 	MDB_txn *txn = NULL;
 	MDB_cursor *cur = NULL;
-	MDB_val k = { sizeof(kb), kb }, v;
+	MDB_val k = {sizeof(kb), kb}, v;
 	uint64_t n = 0;
 	int rc, r = KBS_ERR_INTERNAL;
 

@@ -19,7 +19,7 @@ static int
 op_put(struct keystore *ks, MDB_txn *txn, void *arg)
 {
 	struct put_arg *a = arg;
-	struct ks_w w = { NULL, 0, 0 };
+	struct ks_w w = {NULL, 0, 0};
 	MDB_val v;
 	int rc;
 
@@ -51,8 +51,8 @@ cert_key(const char *key, MDB_val *ret)
 }
 
 int
-keystore_cert_put(struct keystore *ks, const char *key, const uint8_t *data, size_t len,
-    int64_t fetched)
+keystore_cert_put(
+    struct keystore *ks, const char *key, const uint8_t *data, size_t len, int64_t fetched)
 {
 	struct put_arg a;
 	int r;
@@ -70,8 +70,8 @@ keystore_cert_put(struct keystore *ks, const char *key, const uint8_t *data, siz
 }
 
 int
-keystore_cert_get(struct keystore *ks, const char *key, uint8_t **ret_data, size_t *ret_len,
-    int64_t *ret_fetched)
+keystore_cert_get(
+    struct keystore *ks, const char *key, uint8_t **ret_data, size_t *ret_len, int64_t *ret_fetched)
 {
 	struct ks_cert_rec rec;
 	MDB_txn *txn = NULL;

@@ -34,11 +34,14 @@ struct ks_keys {
 struct ks_op;
 
 /*
- * An operation runs inside its own nested write transaction: a failure
- * aborts only that child, so one caller's error (a reused nonce) never
- * undoes another's write in the same batch. Operations may be run more
- * than once (after a map resize), so they touch nothing outside txn but
- * their own outputs in arg.
+ * An operation runs inside the batch's write transaction. Its contract:
+ * a refusal (KBS_ERR_STORE_NONCE_REUSED, NOT_FOUND, EXISTS,
+ * STORE_AUDIT_CHAIN) is returned before its first write, so the batch can
+ * commit without it; any other error makes the committer rerun the batch
+ * with every operation in its own nested transaction, so one caller's
+ * failure never undoes or leaks into another's write. Operations may be
+ * run more than once (map resize, rerun), so they touch nothing outside
+ * txn but their own outputs in arg.
  */
 typedef int (*ks_op_fn)(struct keystore *ks, MDB_txn *txn, void *arg);
 
@@ -85,8 +88,11 @@ KBS_MUST_CHECK int ks_write(struct keystore *ks, ks_op_fn fn, void *arg);
  * ks_write_exclusive runs fn alone holding the lock exclusively, then
  * after(ks, arg) once committed, still exclusively (key rotation).
  */
-KBS_MUST_CHECK int ks_write_exclusive(struct keystore *ks, ks_op_fn fn, void *arg,
-    void (*after)(struct keystore *, void *));
+KBS_MUST_CHECK int ks_write_exclusive(
+    struct keystore *ks, ks_op_fn fn, void *arg, void (*after)(struct keystore *, void *));
+
+/* keystore_test_run_batch runs ops[0..n) as one batch, as the committer would (tests). */
+void keystore_test_run_batch(struct keystore *ks, struct ks_op *ops, size_t n);
 
 /* keystore_test_batches: committed write batches so far (tests, benchmark). */
 uint64_t keystore_test_batches(struct keystore *ks);
@@ -183,20 +189,20 @@ void ks_audit_rec_encode(struct ks_w *w, const struct keystore_audit_record *r);
  * it, and the record's strings are stored with their NUL) into ret;
  * *ret_names is a malloc'd array of n_secret_names pointers (free()).
  */
-KBS_MUST_CHECK int ks_audit_rec_decode(const uint8_t *p, size_t len,
-    struct keystore_audit_record *ret, const char ***ret_names);
+KBS_MUST_CHECK int ks_audit_rec_decode(
+    const uint8_t *p, size_t len, struct keystore_audit_record *ret, const char ***ret_names);
 
 /* ks_w_alloc runs enc twice to produce a malloc'd encoding. */
-#define KS_ENCODE_ALLOC(enc, rec, ret_p, ret_len)                                    \
+#define KS_ENCODE_ALLOC(enc, rec, ret_p, ret_len) \
 	ks_encode_alloc((void (*)(struct ks_w *, const void *))(enc), (rec), (ret_p), (ret_len))
-KBS_MUST_CHECK int ks_encode_alloc(void (*enc)(struct ks_w *, const void *), const void *rec,
-    uint8_t **ret_p, size_t *ret_len);
+KBS_MUST_CHECK int ks_encode_alloc(
+    void (*enc)(struct ks_w *, const void *), const void *rec, uint8_t **ret_p, size_t *ret_len);
 
 /* ---- seal.c --------------------------------------------------------- */
 
 /* ks_secret_ad builds the associated data for a sealed secret; returns its length. */
-size_t ks_secret_ad(uint8_t *ad, size_t ad_size, const char *name, size_t name_len,
-    const struct ks_secret_rec *r);
+size_t ks_secret_ad(
+    uint8_t *ad, size_t ad_size, const char *name, size_t name_len, const struct ks_secret_rec *r);
 
 KBS_MUST_CHECK int ks_seal_secret(const struct ks_keys *keys, const char *name,
     struct ks_secret_rec *r, const uint8_t *value, size_t value_len, uint8_t *ct_out);
@@ -211,8 +217,8 @@ KBS_MUST_CHECK int ks_head_mac_verify(const struct ks_keys *keys, const struct k
 
 /* ---- meta.c --------------------------------------------------------- */
 
-KBS_MUST_CHECK int ks_meta_get_head(struct keystore *ks, MDB_txn *txn, struct ks_head_rec *ret,
-    bool *ret_present);
+KBS_MUST_CHECK int ks_meta_get_head(
+    struct keystore *ks, MDB_txn *txn, struct ks_head_rec *ret, bool *ret_present);
 KBS_MUST_CHECK int ks_meta_put_head(struct keystore *ks, MDB_txn *txn, struct ks_head_rec *h);
 KBS_MUST_CHECK int ks_meta_init_or_check(struct keystore *ks, MDB_txn *txn);
 KBS_MUST_CHECK int ks_meta_put_check(struct keystore *ks, MDB_txn *txn, const struct ks_keys *keys);

@@ -85,7 +85,7 @@ size_t keystore_map_size(struct keystore *ks);
 
 /* ---- Secrets ------------------------------------------------------- */
 
-#define KEYSTORE_NAME_MAX 255          /* secret and policy names */
+#define KEYSTORE_NAME_MAX 255           /* secret and policy names */
 #define KEYSTORE_SECRET_MAX (64u << 10) /* value bytes */
 
 /*
@@ -114,16 +114,16 @@ struct keystore_secret {
  * next version; *ret_version (may be NULL) receives it. Durable on return.
  * KBS_ERR_INVALID_ARGUMENT, KBS_ERR_TOO_LARGE, KBS_ERR_STORE_FULL.
  */
-KBS_MUST_CHECK int keystore_secret_put(struct keystore *ks, const char *name,
-    const uint8_t *value, size_t value_len, const char *policy, uint32_t *ret_version);
+KBS_MUST_CHECK int keystore_secret_put(struct keystore *ks, const char *name, const uint8_t *value,
+    size_t value_len, const char *policy, uint32_t *ret_version);
 
 /*
  * keystore_secret_get opens the secret. KBS_ERR_NOT_FOUND,
  * KBS_ERR_STORE_INTEGRITY when the sealed bytes were altered or moved to
  * another name (never garbage), KBS_ERR_STORE_CORRUPT for a malformed record.
  */
-KBS_MUST_CHECK int keystore_secret_get(struct keystore *ks, const char *name,
-    struct keystore_secret **ret_secret);
+KBS_MUST_CHECK int keystore_secret_get(
+    struct keystore *ks, const char *name, struct keystore_secret **ret_secret);
 
 void keystore_secret_free(struct keystore_secret *s);
 
@@ -134,8 +134,8 @@ KBS_MUST_CHECK int keystore_secret_delete(struct keystore *ks, const char *name)
  * keystore_secret_list returns the metadata (never values) of every secret
  * in name order as a malloc'd array; free it with free(). *ret_n may be 0.
  */
-KBS_MUST_CHECK int keystore_secret_list(struct keystore *ks,
-    struct keystore_secret_info **ret_items, size_t *ret_n);
+KBS_MUST_CHECK int keystore_secret_list(
+    struct keystore *ks, struct keystore_secret_info **ret_items, size_t *ret_n);
 
 /* One item of a bulk import. */
 struct keystore_secret_in {
@@ -149,8 +149,8 @@ struct keystore_secret_in {
  * keystore_secret_import puts n secrets in one transaction (all or none):
  * for pushing a bundle and for filling the benchmark. Same errors as put.
  */
-KBS_MUST_CHECK int keystore_secret_import(struct keystore *ks,
-    const struct keystore_secret_in *items, size_t n);
+KBS_MUST_CHECK int keystore_secret_import(
+    struct keystore *ks, const struct keystore_secret_in *items, size_t n);
 
 /*
  * keystore_rotate re-seals every secret under the master key from new_src
@@ -182,16 +182,16 @@ struct keystore_policy {
  * If they equal the current version's bytes nothing is written and that
  * version is returned. *ret_version may be NULL.
  */
-KBS_MUST_CHECK int keystore_policy_put(struct keystore *ks, const char *name,
-    const uint8_t *data, size_t len, uint32_t *ret_version);
+KBS_MUST_CHECK int keystore_policy_put(
+    struct keystore *ks, const char *name, const uint8_t *data, size_t len, uint32_t *ret_version);
 
 /* keystore_policy_get returns the current version. KBS_ERR_NOT_FOUND. */
-KBS_MUST_CHECK int keystore_policy_get(struct keystore *ks, const char *name,
-    struct keystore_policy **ret_policy);
+KBS_MUST_CHECK int keystore_policy_get(
+    struct keystore *ks, const char *name, struct keystore_policy **ret_policy);
 
 /* keystore_policy_get_version returns one version. KBS_ERR_NOT_FOUND. */
-KBS_MUST_CHECK int keystore_policy_get_version(struct keystore *ks, const char *name,
-    uint32_t version, struct keystore_policy **ret_policy);
+KBS_MUST_CHECK int keystore_policy_get_version(
+    struct keystore *ks, const char *name, uint32_t version, struct keystore_policy **ret_policy);
 
 void keystore_policy_free(struct keystore_policy *p);
 
@@ -199,8 +199,8 @@ void keystore_policy_free(struct keystore_policy *p);
  * keystore_policy_history returns every version, oldest first, as a
  * malloc'd array (free()). KBS_ERR_NOT_FOUND if the name has none.
  */
-KBS_MUST_CHECK int keystore_policy_history(struct keystore *ks, const char *name,
-    struct keystore_policy_info **ret_items, size_t *ret_n);
+KBS_MUST_CHECK int keystore_policy_history(
+    struct keystore *ks, const char *name, struct keystore_policy_info **ret_items, size_t *ret_n);
 
 /* ---- Nonces -------------------------------------------------------- */
 
@@ -211,8 +211,8 @@ KBS_MUST_CHECK int keystore_policy_history(struct keystore *ks, const char *name
  * seconds). KBS_ERR_STORE_NONCE_REUSED if it was consumed before; the
  * other writes batched with it are not affected.
  */
-KBS_MUST_CHECK int keystore_nonce_consume(struct keystore *ks,
-    const uint8_t nonce[KEYSTORE_NONCE_SIZE], int64_t expires);
+KBS_MUST_CHECK int keystore_nonce_consume(
+    struct keystore *ks, const uint8_t nonce[KEYSTORE_NONCE_SIZE], int64_t expires);
 
 /* keystore_nonce_purge drops nonces that expired before now; *ret_n may be NULL. */
 KBS_MUST_CHECK int keystore_nonce_purge(struct keystore *ks, int64_t now, size_t *ret_n);
@@ -236,13 +236,13 @@ KBS_MUST_CHECK int keystore_nonce_purge(struct keystore *ks, int64_t now, size_t
 struct keystore_audit_record {
 	uint64_t seq;
 	int64_t time;
-	const char *event;       /* "attest", "secret_put", ... */
+	const char *event; /* "attest", "secret_put", ... */
 	const char *request_id;
-	const char *decision;    /* "allow", "deny", ... */
-	const char *rules;       /* per-rule results, as text */
+	const char *decision; /* "allow", "deny", ... */
+	const char *rules;    /* per-rule results, as text */
 	const char *policy_name;
 	const char *client_addr;
-	uint32_t flags;          /* KEYSTORE_AUDIT_HAS_* */
+	uint32_t flags; /* KEYSTORE_AUDIT_HAS_* */
 	uint8_t policy_sha256[32];
 	uint8_t measurement[48];
 	uint8_t chip_id[64];
@@ -263,12 +263,12 @@ struct keystore_audit_entry {
  * number (from 1) in *ret_seq (may be NULL). KBS_ERR_INVALID_ARGUMENT or
  * KBS_ERR_TOO_LARGE for oversized fields.
  */
-KBS_MUST_CHECK int keystore_audit_append(struct keystore *ks,
-    const struct keystore_audit_record *rec, uint64_t *ret_seq);
+KBS_MUST_CHECK int keystore_audit_append(
+    struct keystore *ks, const struct keystore_audit_record *rec, uint64_t *ret_seq);
 
 /* keystore_audit_get reads one record. KBS_ERR_NOT_FOUND, KBS_ERR_STORE_CORRUPT. */
-KBS_MUST_CHECK int keystore_audit_get(struct keystore *ks, uint64_t seq,
-    struct keystore_audit_entry **ret_entry);
+KBS_MUST_CHECK int keystore_audit_get(
+    struct keystore *ks, uint64_t seq, struct keystore_audit_entry **ret_entry);
 
 void keystore_audit_entry_free(struct keystore_audit_entry *e);
 
@@ -280,16 +280,16 @@ void keystore_audit_entry_free(struct keystore_audit_entry *e);
  * exception to "ret_* only on success", since that number is the answer.
  * Either pointer may be NULL.
  */
-KBS_MUST_CHECK int keystore_audit_verify(struct keystore *ks, uint64_t *ret_count,
-    uint64_t *ret_bad_seq);
+KBS_MUST_CHECK int keystore_audit_verify(
+    struct keystore *ks, uint64_t *ret_count, uint64_t *ret_bad_seq);
 
 /*
  * keystore_audit_export writes one JSON object per line to out for every
  * record with seq >= from_seq and time >= from_time (pass 0 for either).
  * *ret_n (may be NULL) receives the count. KBS_ERR_IO when writing fails.
  */
-KBS_MUST_CHECK int keystore_audit_export(struct keystore *ks, FILE *out, uint64_t from_seq,
-    int64_t from_time, uint64_t *ret_n);
+KBS_MUST_CHECK int keystore_audit_export(
+    struct keystore *ks, FILE *out, uint64_t from_seq, int64_t from_time, uint64_t *ret_n);
 
 /* ---- Certificate cache --------------------------------------------- */
 
@@ -297,8 +297,8 @@ KBS_MUST_CHECK int keystore_audit_export(struct keystore *ks, FILE *out, uint64_
 #define KEYSTORE_CERT_MAX (4u << 20)
 
 /* keystore_cert_put caches data (1 byte..4 MiB) under key (any bytes but NUL, 1..511). */
-KBS_MUST_CHECK int keystore_cert_put(struct keystore *ks, const char *key, const uint8_t *data,
-    size_t len, int64_t fetched);
+KBS_MUST_CHECK int keystore_cert_put(
+    struct keystore *ks, const char *key, const uint8_t *data, size_t len, int64_t fetched);
 
 /* keystore_cert_get returns a malloc'd copy (free()). KBS_ERR_NOT_FOUND. */
 KBS_MUST_CHECK int keystore_cert_get(struct keystore *ks, const char *key, uint8_t **ret_data,

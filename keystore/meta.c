@@ -16,7 +16,7 @@ static const char ks_meta_head[] = "audit_head";
 static MDB_val
 meta_key(const char *k)
 {
-	MDB_val v = { strlen(k), (void *)(uintptr_t)k };
+	MDB_val v = {strlen(k), (void *)(uintptr_t)k};
 
 	return v;
 }
@@ -42,11 +42,11 @@ ks_meta_get_head(struct keystore *ks, MDB_txn *txn, struct ks_head_rec *ret, boo
 }
 
 static int
-put_rec(struct keystore *ks, MDB_txn *txn, const char *key, void (*enc)(struct ks_w *, const void *),
-    const void *rec)
+put_rec(struct keystore *ks, MDB_txn *txn, const char *key,
+    void (*enc)(struct ks_w *, const void *), const void *rec)
 {
 	MDB_val k = meta_key(key), v;
-	struct ks_w w = { NULL, 0, 0 };
+	struct ks_w w = {NULL, 0, 0};
 	int rc;
 
 	enc(&w, rec);
@@ -64,8 +64,8 @@ put_rec(struct keystore *ks, MDB_txn *txn, const char *key, void (*enc)(struct k
 int
 ks_meta_put_head(struct keystore *ks, MDB_txn *txn, struct ks_head_rec *h)
 {
-	return put_rec(ks, txn, ks_meta_head, (void (*)(struct ks_w *, const void *))ks_head_rec_encode,
-	    h);
+	return put_rec(
+	    ks, txn, ks_meta_head, (void (*)(struct ks_w *, const void *))ks_head_rec_encode, h);
 }
 
 int
@@ -76,8 +76,8 @@ ks_meta_put_check(struct keystore *ks, MDB_txn *txn, const struct ks_keys *keys)
 
 	if ((r = ks_check_make(keys, &c)) != 0)
 		return r;
-	return put_rec(ks, txn, ks_meta_check,
-	    (void (*)(struct ks_w *, const void *))ks_check_rec_encode, &c);
+	return put_rec(
+	    ks, txn, ks_meta_check, (void (*)(struct ks_w *, const void *))ks_check_rec_encode, &c);
 }
 
 int
@@ -104,8 +104,8 @@ ks_meta_init_or_check(struct keystore *ks, MDB_txn *txn)
 	if (v.mv_size != 4)
 		return KBS_ERR_STORE_CORRUPT;
 	memcpy(sv, v.mv_data, 4);
-	schema = (uint32_t)sv[0] | (uint32_t)sv[1] << 8 | (uint32_t)sv[2] << 16 |
-	    (uint32_t)sv[3] << 24;
+	schema =
+	    (uint32_t)sv[0] | (uint32_t)sv[1] << 8 | (uint32_t)sv[2] << 16 | (uint32_t)sv[3] << 24;
 	if (schema > KS_SCHEMA_VERSION)
 		return KBS_ERR_STORE_SCHEMA;
 	if (schema == 0)

@@ -42,8 +42,8 @@ pkey_matches(const MDB_val *k, const char *name, size_t name_len, uint32_t *ret_
 
 /* find_current positions nothing; it returns the current record, or NOT_FOUND. */
 static int
-find_current(struct keystore *ks, MDB_txn *txn, const char *name, size_t name_len,
-    struct ks_policy_rec *ret)
+find_current(
+    struct keystore *ks, MDB_txn *txn, const char *name, size_t name_len, struct ks_policy_rec *ret)
 {
 	uint8_t kb[KS_PKEY_MAX];
 	MDB_cursor *cur = NULL;
@@ -97,7 +97,7 @@ op_put(struct keystore *ks, MDB_txn *txn, void *arg)
 {
 	struct put_arg *a = arg;
 	struct ks_policy_rec cur, rec;
-	struct ks_w w = { NULL, 0, 0 };
+	struct ks_w w = {NULL, 0, 0};
 	uint8_t kb[KS_PKEY_MAX];
 	MDB_val k, v;
 	int rc, r;
@@ -133,8 +133,8 @@ op_put(struct keystore *ks, MDB_txn *txn, void *arg)
 }
 
 int
-keystore_policy_put(struct keystore *ks, const char *name, const uint8_t *data, size_t len,
-    uint32_t *ret_version)
+keystore_policy_put(
+    struct keystore *ks, const char *name, const uint8_t *data, size_t len, uint32_t *ret_version)
 {
 	struct put_arg a;
 	int r;
@@ -209,8 +209,8 @@ keystore_policy_get(struct keystore *ks, const char *name, struct keystore_polic
 }
 
 int
-keystore_policy_get_version(struct keystore *ks, const char *name, uint32_t version,
-    struct keystore_policy **ret_policy)
+keystore_policy_get_version(
+    struct keystore *ks, const char *name, uint32_t version, struct keystore_policy **ret_policy)
 {
 	struct ks_policy_rec rec;
 	uint8_t kb[KS_PKEY_MAX];
@@ -244,8 +244,8 @@ out:
 }
 
 int
-keystore_policy_history(struct keystore *ks, const char *name,
-    struct keystore_policy_info **ret_items, size_t *ret_n)
+keystore_policy_history(
+    struct keystore *ks, const char *name, struct keystore_policy_info **ret_items, size_t *ret_n)
 {
 	struct keystore_policy_info *items = NULL, *tmp;
 	struct ks_policy_rec rec;

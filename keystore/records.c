@@ -43,7 +43,7 @@ w_u8(struct ks_w *w, uint8_t v)
 static void
 w_u16(struct ks_w *w, uint16_t v)
 {
-	uint8_t b[2] = { (uint8_t)v, (uint8_t)(v >> 8) };
+	uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
 
 	w_bytes(w, b, 2);
 }
@@ -81,10 +81,10 @@ w_cstr(struct ks_w *w, const char *s)
 }
 
 int
-ks_encode_alloc(void (*enc)(struct ks_w *, const void *), const void *rec, uint8_t **ret_p,
-    size_t *ret_len)
+ks_encode_alloc(
+    void (*enc)(struct ks_w *, const void *), const void *rec, uint8_t **ret_p, size_t *ret_len)
 {
-	struct ks_w w = { NULL, 0, 0 };
+	struct ks_w w = {NULL, 0, 0};
 	uint8_t *p;
 
 	enc(&w, rec);
@@ -227,8 +227,8 @@ ks_policy_rec_decode(const uint8_t *p, size_t len, struct ks_policy_rec *ret)
 		return KBS_ERR_STORE_CORRUPT;
 	if ((rc = r_i64(&b, &r.since)) != 0)
 		return rc;
-	if (kbs_buf_get_bytes(&b, r.sha256, 32) != 0 || kbs_buf_get_u32le(&b, &n) != 0 ||
-	    n == 0 || n > KEYSTORE_POLICY_MAX || kbs_buf_get_direct(&b, n, &r.data) != 0)
+	if (kbs_buf_get_bytes(&b, r.sha256, 32) != 0 || kbs_buf_get_u32le(&b, &n) != 0 || n == 0 ||
+	    n > KEYSTORE_POLICY_MAX || kbs_buf_get_direct(&b, n, &r.data) != 0)
 		return KBS_ERR_STORE_CORRUPT;
 	r.len = n;
 	if ((rc = r_end(&b)) != 0)
@@ -360,8 +360,8 @@ ks_check_rec_decode(const uint8_t *p, size_t len, struct ks_check_rec *ret)
 
 /* ---- audit records ----------------------------------------------------- */
 
-#define KS_AUDIT_FLAGS_KNOWN                                                         \
-	(KEYSTORE_AUDIT_HAS_POLICY_HASH | KEYSTORE_AUDIT_HAS_MEASUREMENT |           \
+#define KS_AUDIT_FLAGS_KNOWN \
+	(KEYSTORE_AUDIT_HAS_POLICY_HASH | KEYSTORE_AUDIT_HAS_MEASUREMENT | \
 	    KEYSTORE_AUDIT_HAS_CHIP_ID | KEYSTORE_AUDIT_HAS_TCB)
 
 static int
@@ -446,8 +446,8 @@ r_cstr(struct kbs_buf *b, size_t max, const char **ret)
 }
 
 int
-ks_audit_rec_decode(const uint8_t *p, size_t len, struct keystore_audit_record *ret,
-    const char ***ret_names)
+ks_audit_rec_decode(
+    const uint8_t *p, size_t len, struct keystore_audit_record *ret, const char ***ret_names)
 {
 	struct kbs_buf b;
 	struct keystore_audit_record r;
@@ -464,7 +464,8 @@ ks_audit_rec_decode(const uint8_t *p, size_t len, struct keystore_audit_record *
 	rc = KBS_ERR_STORE_CORRUPT;
 	if (kbs_buf_get_u64le(&b, &r.seq) != 0 || r.seq == 0 || kbs_buf_get_u64le(&b, &t) != 0 ||
 	    (int64_t)t < 0 || kbs_buf_get_bytes(&b, r.prev_sha256, 32) != 0 ||
-	    kbs_buf_get_u32le(&b, &r.flags) != 0 || (r.flags & ~(uint32_t)KS_AUDIT_FLAGS_KNOWN) != 0)
+	    kbs_buf_get_u32le(&b, &r.flags) != 0 ||
+	    (r.flags & ~(uint32_t)KS_AUDIT_FLAGS_KNOWN) != 0)
 		goto out;
 	r.time = (int64_t)t;
 	if ((r.flags & KEYSTORE_AUDIT_HAS_POLICY_HASH) &&

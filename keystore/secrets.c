@@ -43,9 +43,9 @@ check_put(const char *name, size_t *ret_name_len, const uint8_t *value, size_t v
 static int
 put_in_txn(struct keystore *ks, MDB_txn *txn, struct put_arg *a)
 {
-	MDB_val k = { a->name_len, (void *)(uintptr_t)a->name }, v;
+	MDB_val k = {a->name_len, (void *)(uintptr_t)a->name}, v;
 	struct ks_secret_rec rec, old;
-	struct ks_w w = { NULL, 0, 0 };
+	struct ks_w w = {NULL, 0, 0};
 	uint8_t *ct = NULL;
 	int rc, r = KBS_ERR_INTERNAL;
 
@@ -96,8 +96,8 @@ op_put(struct keystore *ks, MDB_txn *txn, void *arg)
 }
 
 int
-keystore_secret_put(struct keystore *ks, const char *name, const uint8_t *value,
-    size_t value_len, const char *policy, uint32_t *ret_version)
+keystore_secret_put(struct keystore *ks, const char *name, const uint8_t *value, size_t value_len,
+    const char *policy, uint32_t *ret_version)
 {
 	struct put_arg a;
 	int r;
@@ -158,7 +158,7 @@ keystore_secret_import(struct keystore *ks, const struct keystore_secret_in *ite
 		return KBS_ERR_INVALID_ARGUMENT;
 	for (i = 0; i < n; i++) {
 		if ((r = check_put(items[i].name, &nl, items[i].value, items[i].value_len,
-			 items[i].policy)) != 0)
+		         items[i].policy)) != 0)
 			return r;
 	}
 	if (n == 0)
@@ -267,8 +267,7 @@ keystore_secret_delete(struct keystore *ks, const char *name)
 }
 
 int
-keystore_secret_list(struct keystore *ks, struct keystore_secret_info **ret_items,
-    size_t *ret_n)
+keystore_secret_list(struct keystore *ks, struct keystore_secret_info **ret_items, size_t *ret_n)
 {
 	struct keystore_secret_info *items = NULL, *tmp;
 	struct ks_secret_rec rec;
@@ -327,12 +326,11 @@ struct rotate_arg {
 
 /* reseal opens one record with the current keys and seals it under the new ones. */
 static int
-reseal(struct keystore *ks, struct ks_keys *nk, MDB_cursor *cur, const MDB_val *k,
-    const MDB_val *v)
+reseal(struct keystore *ks, struct ks_keys *nk, MDB_cursor *cur, const MDB_val *k, const MDB_val *v)
 {
 	char name[KEYSTORE_NAME_MAX + 1];
 	struct ks_secret_rec rec;
-	struct ks_w w = { NULL, 0, 0 };
+	struct ks_w w = {NULL, 0, 0};
 	uint8_t *plain = NULL, *ct = NULL;
 	size_t plen;
 	MDB_val nv;
@@ -360,7 +358,8 @@ reseal(struct keystore *ks, struct ks_keys *nk, MDB_cursor *cur, const MDB_val *
 	}
 	nv.mv_size = w.len;
 	nv.mv_data = NULL;
-	if ((rc = mdb_cursor_put(cur, (MDB_val *)(uintptr_t)k, &nv, MDB_CURRENT | MDB_RESERVE)) != 0) {
+	if ((rc = mdb_cursor_put(cur, (MDB_val *)(uintptr_t)k, &nv, MDB_CURRENT | MDB_RESERVE)) !=
+	    0) {
 		r = ks_mdb_err(rc);
 		goto out;
 	}
@@ -427,7 +426,7 @@ rotate_swap(struct keystore *ks, void *arg)
 int
 keystore_rotate(struct keystore *ks, const struct keystore_key_source *new_src)
 {
-	struct rotate_arg a = { NULL };
+	struct rotate_arg a = {NULL};
 	int r;
 
 	if (ks == NULL)

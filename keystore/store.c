@@ -4,9 +4,12 @@
  *
  * Group commit: writers do not open write transactions themselves. They
  * queue an operation (a function and its argument) and sleep; the
- * committer thread takes the whole queue, runs every operation in its own
- * nested transaction inside ONE write transaction, commits once (one
- * fsync pair), and then wakes each writer with its own result. While it
+ * committer thread takes the whole queue, runs every operation inside ONE
+ * write transaction, commits once (one fsync pair), and then wakes each
+ * writer with its own result. An operation that refuses (a reused nonce)
+ * does so before writing anything, so it fails alone; any other failure
+ * reruns the batch with each operation in its own nested transaction
+ * (see is_refusal). While it
  * commits, the next batch gathers, so the number of fsyncs per second
  * stays constant as writers are added and throughput grows with them.
  *
@@ -207,6 +210,21 @@ run_op(struct keystore *ks, MDB_txn *txn, struct ks_op *op, bool nested)
 }
 
 /*
+ * A refusal is an operation's own "no" (a reused nonce, a missing name),
+ * which every operation returns before its first write. Any other error
+ * may come after some of its writes, so the batch is run again with each
+ * operation in a nested transaction, where a failure undoes only its own
+ * writes. Nesting is not the default because LMDB allocates a fresh 3 MiB
+ * of page lists for every nested transaction.
+ */
+static bool
+is_refusal(int r)
+{
+	return r == KBS_ERR_STORE_NONCE_REUSED || r == KBS_ERR_NOT_FOUND || r == KBS_ERR_EXISTS ||
+	    r == KBS_ERR_STORE_AUDIT_CHAIN;
+}
+
+/*
  * run_batch runs the linked operations in one write transaction and sets
  * each op's result. after (may be NULL) runs after a successful commit,
  * still under the lock (used to swap the key on rotation).
@@ -217,7 +235,7 @@ run_batch(struct keystore *ks, struct ks_op *batch, bool wrlocked,
 {
 	MDB_txn *txn = NULL;
 	struct ks_op *op;
-	bool nested = batch->next != NULL, full;
+	bool single = batch->next == NULL, nested = false, full, renest;
 	size_t seen;
 	int rc, r;
 
@@ -246,18 +264,26 @@ run_batch(struct keystore *ks, struct ks_op *batch, bool wrlocked,
 			batch_set(batch, ks_mdb_err(rc));
 			return;
 		}
-		full = false;
+		full = renest = false;
 		for (op = batch; op != NULL; op = op->next) {
 			op->result = run_op(ks, txn, op, nested);
 			if (op->result == KBS_ERR_STORE_MAP_FULL) {
 				full = true;
 				break;
 			}
+			if (!single && !nested && op->result != 0 && !is_refusal(op->result)) {
+				renest = true;
+				break;
+			}
 		}
-		if (full || (!nested && batch->result != 0)) {
+		if (full || renest || (single && batch->result != 0)) {
 			mdb_txn_abort(txn);
 			if (!wrlocked)
 				unlock(ks);
+			if (renest) {
+				nested = true;
+				continue;
+			}
 			if (!full)
 				return;
 			if ((r = grow(ks, seen, wrlocked)) != 0) {
@@ -355,8 +381,8 @@ ks_write(struct keystore *ks, ks_op_fn fn, void *arg)
 }
 
 int
-ks_write_exclusive(struct keystore *ks, ks_op_fn fn, void *arg,
-    void (*after)(struct keystore *, void *))
+ks_write_exclusive(
+    struct keystore *ks, ks_op_fn fn, void *arg, void (*after)(struct keystore *, void *))
 {
 	struct ks_op op;
 
@@ -367,6 +393,17 @@ ks_write_exclusive(struct keystore *ks, ks_op_fn fn, void *arg,
 	run_batch(ks, &op, true, after, arg);
 	unlock(ks);
 	return op.result;
+}
+
+void
+keystore_test_run_batch(struct keystore *ks, struct ks_op *ops, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		ops[i].next = i + 1 < n ? &ops[i + 1] : NULL;
+	if (n > 0)
+		run_batch(ks, ops, false, NULL, NULL);
 }
 
 uint64_t
@@ -419,12 +456,12 @@ open_dbis(struct keystore *ks)
 		const char *name;
 		size_t off;
 	} tables[] = {
-		{ "secrets", offsetof(struct keystore, dbi_secrets) },
-		{ "policies", offsetof(struct keystore, dbi_policies) },
-		{ "nonces", offsetof(struct keystore, dbi_nonces) },
-		{ "nonce_expiry", offsetof(struct keystore, dbi_nonce_exp) },
-		{ "audit", offsetof(struct keystore, dbi_audit) },
-		{ "certs", offsetof(struct keystore, dbi_certs) },
+	    {"secrets", offsetof(struct keystore, dbi_secrets)},
+	    {"policies", offsetof(struct keystore, dbi_policies)},
+	    {"nonces", offsetof(struct keystore, dbi_nonces)},
+	    {"nonce_expiry", offsetof(struct keystore, dbi_nonce_exp)},
+	    {"audit", offsetof(struct keystore, dbi_audit)},
+	    {"certs", offsetof(struct keystore, dbi_certs)},
 	};
 	MDB_txn *txn = NULL;
 	size_t i;
@@ -480,9 +517,9 @@ keystore_open(const char *dir, const struct keystore_key_source *src,
 	if ((ks = calloc(1, sizeof(*ks))) == NULL)
 		return KBS_ERR_ALLOC;
 	ks->map_size = opts != NULL && opts->initial_map_size != 0 ? opts->initial_map_size
-								    : KEYSTORE_DEFAULT_MAP_SIZE;
-	ks->max_map_size = opts != NULL && opts->max_map_size != 0 ? opts->max_map_size
-								    : KEYSTORE_MAX_MAP_SIZE;
+	                                                           : KEYSTORE_DEFAULT_MAP_SIZE;
+	ks->max_map_size =
+	    opts != NULL && opts->max_map_size != 0 ? opts->max_map_size : KEYSTORE_MAX_MAP_SIZE;
 	ks->flags = opts != NULL ? opts->flags : 0;
 	if (ks->map_size > ks->max_map_size)
 		ks->map_size = ks->max_map_size;
@@ -512,10 +549,10 @@ keystore_open(const char *dir, const struct keystore_key_source *src,
 	    (rc = mdb_env_set_maxreaders(ks->env, 510)) != 0 ||
 	    (rc = mdb_env_set_mapsize(ks->env, ks->map_size)) != 0 ||
 	    (rc = mdb_env_open(ks->env, dir, env_flags, 0600)) != 0) {
-		r = rc == EACCES || rc == ENOENT ? (errno = rc, KBS_ERR_SYSTEM)
-		    : ks_mdb_err(rc) == KBS_ERR_SYSTEM ? KBS_ERR_SYSTEM
+		r = rc == EACCES || rc == ENOENT              ? (errno = rc, KBS_ERR_SYSTEM)
+		    : ks_mdb_err(rc) == KBS_ERR_SYSTEM        ? KBS_ERR_SYSTEM
 		    : ks_mdb_err(rc) == KBS_ERR_STORE_CORRUPT ? KBS_ERR_STORE_CORRUPT
-							       : KBS_ERR_STORE_OPEN;
+		                                              : KBS_ERR_STORE_OPEN;
 		goto out;
 	}
 	/* An existing file may carry a larger map than asked for: LMDB keeps it. */

@@ -84,7 +84,7 @@ store_drop(struct store *s)
 static struct keystore *
 store_open(struct store *s, unsigned flags)
 {
-	struct keystore_options opts = { 256u << 20, 0, flags };
+	struct keystore_options opts = {256u << 20, 0, flags};
 	struct keystore *ks = NULL;
 	int r = keystore_open(s->dir, &s->src, &opts, &ks);
 
@@ -118,7 +118,7 @@ struct writer {
 static void *
 writer_main(void *arg)
 {
-	static const char *const names[] = { "disk-key" };
+	static const char *const names[] = {"disk-key"};
 	struct writer *w = arg;
 	struct keystore_audit_record r;
 	char rid[40];
@@ -130,7 +130,7 @@ writer_main(void *arg)
 	r.request_id = rid;
 	r.decision = "allow";
 	r.rules = "report_signature: pass; chain: pass; measurement: pass; min_tcb: pass; "
-		  "policy_bits: pass; vmpl: pass; nonce: pass";
+	          "policy_bits: pass; vmpl: pass; nonce: pass";
 	r.policy_name = "disk-policy";
 	r.client_addr = "192.0.2.10:51234";
 	r.flags = KEYSTORE_AUDIT_HAS_POLICY_HASH | KEYSTORE_AUDIT_HAS_MEASUREMENT |
@@ -316,7 +316,8 @@ run_lookups(size_t n, size_t lookups, struct pass_result *ret_cold, struct pass_
 	*ret_fill_s = (double)(kbs_time_monotonic_ns() - t0) / 1e9;
 	*ret_cold = lookup_pass(ks, n, lookups, lat, 0x9e3779b97f4a7c15ULL);
 	for (pass = 0; pass < WARM_PASSES; pass++)
-		warm[pass] = lookup_pass(ks, n, lookups, lat, 0x2545f4914f6cdd1dULL + (uint64_t)pass);
+		warm[pass] =
+		    lookup_pass(ks, n, lookups, lat, 0x2545f4914f6cdd1dULL + (uint64_t)pass);
 	qsort(warm, WARM_PASSES, sizeof(warm[0]), cmp_pass);
 	*ret_warm = warm[WARM_PASSES / 2];
 	keystore_close(ks);
@@ -348,8 +349,11 @@ describe_machine(void)
 	printf("machine: %s, %ld online CPUs, %s %s\n", model, sysconf(_SC_NPROCESSORS_ONLN),
 	    u.sysname, u.release);
 	if (statfs(bench_root, &sf) == 0)
-		printf("store dir: %s (filesystem magic 0x%lx%s)\n", bench_root, (unsigned long)sf.f_type,
-		    sf.f_type == 0x01021994 ? ", tmpfs: fsync is free, durable numbers are meaningless" : "");
+		printf("store dir: %s (filesystem magic 0x%lx%s)\n", bench_root,
+		    (unsigned long)sf.f_type,
+		    sf.f_type == 0x01021994
+		        ? ", tmpfs: fsync is free, durable numbers are meaningless"
+		        : "");
 }
 
 int
@@ -359,13 +363,13 @@ main(int argc, char **argv)
 		const char *name;
 		unsigned flags;
 	} modes[] = {
-		{ "group commit, durable", 0 },
-		{ "one commit per write, durable", KEYSTORE_NO_GROUP_COMMIT },
-		{ "group commit, no sync", KEYSTORE_NO_SYNC },
-		{ "one commit per write, no sync", KEYSTORE_NO_GROUP_COMMIT | KEYSTORE_NO_SYNC },
+	    {"group commit, durable", 0},
+	    {"one commit per write, durable", KEYSTORE_NO_GROUP_COMMIT},
+	    {"group commit, no sync", KEYSTORE_NO_SYNC},
+	    {"one commit per write, no sync", KEYSTORE_NO_GROUP_COMMIT | KEYSTORE_NO_SYNC},
 	};
-	static const int writers[] = { 1, 8, 64 };
-	size_t sizes[3] = { 1000, 1000000, 10000000 }, nsizes = 2, lookups = 200000;
+	static const int writers[] = {1, 8, 64};
+	size_t sizes[3] = {1000, 1000000, 10000000}, nsizes = 2, lookups = 200000;
 	double seconds = 3, rate[4][3], p50, p99, batch, fill_s;
 	struct pass_result cold[3], warm[3];
 	size_t m, i;
@@ -386,8 +390,10 @@ main(int argc, char **argv)
 			seconds = 10;
 			nsizes = 3;
 		} else {
-			fprintf(stderr, "usage: %s [--dir DIR] [--seconds S] [--lookups N] [--big] "
-					"[--writes-only | --lookups-only]\n", argv[0]);
+			fprintf(stderr,
+			    "usage: %s [--dir DIR] [--seconds S] [--lookups N] [--big] "
+			    "[--writes-only | --lookups-only]\n",
+			    argv[0]);
 			return 2;
 		}
 	}
@@ -399,17 +405,19 @@ main(int argc, char **argv)
 	if (!do_writes)
 		goto lookups;
 	printf("\nwrites: one audit record per write, %.0f s per case\n", seconds);
-	printf("%-32s %8s %12s %10s %10s %8s\n", "mode", "writers", "writes/s", "p50 us",
-	    "p99 us", "batch");
+	printf("%-32s %8s %12s %10s %10s %8s\n", "mode", "writers", "writes/s", "p50 us", "p99 us",
+	    "batch");
 	for (m = 0; m < KBS_ARRAY_SIZE(modes); m++) {
 		for (i = 0; i < KBS_ARRAY_SIZE(writers); i++) {
-			rate[m][i] = run_writes(modes[m].flags, writers[i], seconds, &p50, &p99, &batch);
+			rate[m][i] =
+			    run_writes(modes[m].flags, writers[i], seconds, &p50, &p99, &batch);
 			printf("%-32s %8d %12.0f %10.1f %10.1f %8.1f\n", modes[m].name, writers[i],
 			    rate[m][i], p50, p99, batch);
 			fflush(stdout);
 		}
 	}
-	printf("\n64 writers: group commit / one commit per write (durable) = %.1fx (target >= 10x)\n",
+	printf(
+	    "\n64 writers: group commit / one commit per write (durable) = %.1fx (target >= 10x)\n",
 	    rate[0][2] / rate[1][2]);
 	if (!do_lookups)
 		return 0;

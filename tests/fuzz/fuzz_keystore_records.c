@@ -17,8 +17,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
-same_or_abort(void (*enc)(struct ks_w *, const void *), const void *rec, const uint8_t *p,
-    size_t len)
+same_or_abort(
+    void (*enc)(struct ks_w *, const void *), const void *rec, const uint8_t *p, size_t len)
 {
 	uint8_t *out = NULL;
 	size_t olen = 0;
@@ -30,7 +30,8 @@ same_or_abort(void (*enc)(struct ks_w *, const void *), const void *rec, const u
 	free(out);
 }
 
-#define SAME(fn, rec, p, len) same_or_abort((void (*)(struct ks_w *, const void *))(fn), (rec), (p), (len))
+#define SAME(fn, rec, p, len) \
+	same_or_abort((void (*)(struct ks_w *, const void *))(fn), (rec), (p), (len))
 
 static struct ks_keys *
 fuzz_keys(void)
@@ -91,7 +92,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 3:
 		if (ks_nonce_rec_decode(p, len, &expires) == 0) {
 			uint8_t b[16];
-			struct ks_w w = { b, sizeof(b), 0 };
+			struct ks_w w = {b, sizeof(b), 0};
 
 			ks_nonce_rec_encode(&w, expires);
 			if (w.len != len || memcmp(b, p, len) != 0)

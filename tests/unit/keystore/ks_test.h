@@ -5,7 +5,6 @@
 #ifndef KS_TEST_H
 #define KS_TEST_H
 
-
 #include <fcntl.h>
 #include <ftw.h>
 #include <sys/stat.h>
@@ -15,9 +14,9 @@
 #include "keystore.h"
 
 struct ks_fixture {
-	char root[64];     /* /tmp/kbs-ks-XXXXXX */
-	char dir[128];     /* root/data */
-	char key[128];     /* root/master.key, mode 0600 */
+	char root[64]; /* /tmp/kbs-ks-XXXXXX */
+	char dir[128]; /* root/data */
+	char key[128]; /* root/master.key, mode 0600 */
 	struct keystore_key_source src;
 };
 

@@ -8,7 +8,7 @@
 #include <cjson/cJSON.h>
 #include <sodium.h>
 
-static const char *const names2[] = { "disk-key", "db/pw" };
+static const char *const names2[] = {"disk-key", "db/pw"};
 
 static void
 fill_record(struct keystore_audit_record *r, int i)
@@ -359,7 +359,8 @@ test_export(void)
 			client = cJSON_GetObjectItemCaseSensitive(j, "client");
 			/* \u00ff decodes to U+00FF, which cJSON writes as UTF-8. */
 			CHECK_STR_EQ(cJSON_GetStringValue(client), "a\"b\\c\n\x01\xc3\xbf");
-			CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "time")),
+			CHECK_STR_EQ(
+			    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "time")),
 			    "2023-11-14T22:15:00Z");
 		}
 		if (seen == 3) {
@@ -367,7 +368,8 @@ test_export(void)
 			sha = cJSON_GetObjectItemCaseSensitive(j, "sha256");
 			if (e != NULL && kbs_hex_encode(e->sha256, 32, hex, sizeof(hex)) == 0)
 				CHECK_STR_EQ(cJSON_GetStringValue(sha), hex);
-			CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "tcb")),
+			CHECK_STR_EQ(
+			    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "tcb")),
 			    "0b00000000000304");
 			keystore_audit_entry_free(e);
 		}
@@ -400,6 +402,6 @@ test_export(void)
 	ks_fixture_done(&f);
 }
 
-TEST_MAIN(TEST(test_append_get_verify), TEST(test_tamper_edit), TEST(test_tamper_edit_last_and_first),
-    TEST(test_tamper_delete), TEST(test_tamper_reorder), TEST(test_tamper_rewrite_chain),
-    TEST(test_tamper_head_removed), TEST(test_export))
+TEST_MAIN(TEST(test_append_get_verify), TEST(test_tamper_edit),
+    TEST(test_tamper_edit_last_and_first), TEST(test_tamper_delete), TEST(test_tamper_reorder),
+    TEST(test_tamper_rewrite_chain), TEST(test_tamper_head_removed), TEST(test_export))

@@ -13,7 +13,8 @@ test_put_get(void)
 
 	ks_fixture_init(&f, 1);
 	ks = ks_open_default(&f, NULL);
-	CHECK_ERR(keystore_cert_get(ks, "vcek/milan/abc", &data, &len, &fetched), KBS_ERR_NOT_FOUND);
+	CHECK_ERR(
+	    keystore_cert_get(ks, "vcek/milan/abc", &data, &len, &fetched), KBS_ERR_NOT_FOUND);
 	CHECK_OK(keystore_cert_put(ks, "vcek/milan/abc", (const uint8_t *)"DER1", 4, 1234));
 	CHECK_OK(keystore_cert_get(ks, "vcek/milan/abc", &data, &len, &fetched));
 	CHECK(data != NULL && len == 4 && memcmp(data, "DER1", 4) == 0);
@@ -27,14 +28,17 @@ test_put_get(void)
 	free(data);
 	data = NULL;
 	/* Keys are any bytes but NUL, such as URLs. */
-	CHECK_OK(keystore_cert_put(ks, "https://kdsintf.amd.com/vcek/v1/Milan/crl?x=1 2", (const uint8_t *)"C", 1, 1));
+	CHECK_OK(keystore_cert_put(
+	    ks, "https://kdsintf.amd.com/vcek/v1/Milan/crl?x=1 2", (const uint8_t *)"C", 1, 1));
 	CHECK_ERR(keystore_cert_put(ks, "", (const uint8_t *)"C", 1, 1), KBS_ERR_INVALID_ARGUMENT);
-	CHECK_ERR(keystore_cert_put(ks, NULL, (const uint8_t *)"C", 1, 1), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(
+	    keystore_cert_put(ks, NULL, (const uint8_t *)"C", 1, 1), KBS_ERR_INVALID_ARGUMENT);
 	CHECK_ERR(keystore_cert_put(ks, "k", NULL, 1, 1), KBS_ERR_INVALID_ARGUMENT);
 	CHECK_ERR(keystore_cert_put(ks, "k", (const uint8_t *)"C", 0, 1), KBS_ERR_INVALID_ARGUMENT);
 	memset(longkey, 'k', sizeof(longkey));
 	longkey[KEYSTORE_CERT_KEY_MAX + 1] = 0;
-	CHECK_ERR(keystore_cert_put(ks, longkey, (const uint8_t *)"C", 1, 1), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(
+	    keystore_cert_put(ks, longkey, (const uint8_t *)"C", 1, 1), KBS_ERR_INVALID_ARGUMENT);
 	longkey[KEYSTORE_CERT_KEY_MAX] = 0;
 	CHECK_OK(keystore_cert_put(ks, longkey, (const uint8_t *)"C", 1, 1));
 	big = calloc(1, KEYSTORE_CERT_MAX + 1);

@@ -82,7 +82,7 @@ child_writer(void *arg)
 static void
 child_main(struct ks_fixture *f, int fd, int round)
 {
-	struct keystore_options opts = { 128 << 10, 0, 0 };
+	struct keystore_options opts = {128 << 10, 0, 0};
 	struct keystore *ks = NULL;
 	struct child_thread ct[THREADS];
 	pthread_t th[THREADS];
@@ -106,12 +106,14 @@ child_main(struct ks_fixture *f, int fd, int round)
 static size_t
 read_acks(int fd, struct ack *acks, size_t n, size_t max, uint64_t deadline_ns)
 {
-	struct pollfd p = { fd, POLLIN, 0 };
+	struct pollfd p = {fd, POLLIN, 0};
 	ssize_t got;
 
 	for (;;) {
 		uint64_t now = kbs_time_monotonic_ns();
-		int ms = deadline_ns == 0 ? -1 : now >= deadline_ns ? 0 : (int)((deadline_ns - now) / 1000000);
+		int ms = deadline_ns == 0 ? -1
+		    : now >= deadline_ns  ? 0
+		                          : (int)((deadline_ns - now) / 1000000);
 
 		if (deadline_ns != 0 && now >= deadline_ns)
 			return n;
@@ -150,7 +152,8 @@ check_acks(struct ks_fixture *f, const struct ack *acks, size_t from, size_t n)
 				continue;
 			}
 			value_for(value, sizeof(value), a->round, a->thread, a->i);
-			CHECK(s->value_len == sizeof(value) && memcmp(s->value, value, sizeof(value)) == 0);
+			CHECK(s->value_len == sizeof(value) &&
+			    memcmp(s->value, value, sizeof(value)) == 0);
 			keystore_secret_free(s);
 			s = NULL;
 		} else {
@@ -184,7 +187,7 @@ test_crash_loop(void)
 	/* Create the store before the first child so every round starts alike. */
 	keystore_close(ks_open_default(&f, NULL));
 	for (round = 0; round < ROUNDS; round++) {
-		uint64_t delay_ms = 20 + (uint64_t)(rand() % 180);
+		uint64_t delay_ms = 1 + (uint64_t)(rand() % 150);
 
 		CHECK(pipe(fds) == 0);
 		pid = fork();
@@ -194,7 +197,11 @@ test_crash_loop(void)
 		}
 		close(fds[1]);
 		before = n;
-		n = read_acks(fds[0], acks, n, MAX_ACKS, kbs_time_monotonic_ns() + delay_ms * 1000000);
+		/* Start the clock at the first acknowledged write: the child is up and writing. */
+		n = read_acks(fds[0], acks, n, n + 1, kbs_time_monotonic_ns() + 10000000000ULL);
+		CHECK(n == before + 1);
+		n = read_acks(
+		    fds[0], acks, n, MAX_ACKS, kbs_time_monotonic_ns() + delay_ms * 1000000);
 		kill(pid, SIGKILL);
 		CHECK(waitpid(pid, &status, 0) == pid);
 		CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
@@ -204,7 +211,7 @@ test_crash_loop(void)
 		check_acks(&f, acks, before, n);
 	}
 	printf("# %d kills, %zu acknowledged writes, all present\n", ROUNDS, n);
-	CHECK(n > (size_t)ROUNDS);
+	CHECK(n > (size_t)ROUNDS * 2);
 	/* Once more over everything, every earlier round included. */
 	check_acks(&f, acks, 0, n);
 	free(acks);

@@ -23,7 +23,7 @@ int
 main(void)
 {
 	struct ks_fixture f;
-	struct keystore_options opts = { 256 << 10, 0, 0 };
+	struct keystore_options opts = {256 << 10, 0, 0};
 	struct keystore *ks = NULL;
 	struct keystore_secret *s = NULL;
 	struct keystore_audit_record r;
@@ -40,7 +40,8 @@ main(void)
 	if (mkdir(mnt, 0700) != 0)
 		return 2;
 	if (mount("tmpfs", mnt, "tmpfs", MS_NOSUID | MS_NODEV, "size=2m,mode=0700") != 0) {
-		printf("SKIP: cannot mount a tmpfs at %s: %s (this test needs root or CAP_SYS_ADMIN)\n",
+		printf("SKIP: cannot mount a tmpfs at %s: %s (this test needs root or "
+		       "CAP_SYS_ADMIN)\n",
 		    mnt, strerror(errno));
 		ks_fixture_done(&f);
 		return 77;
@@ -67,7 +68,8 @@ main(void)
 	CHECK_ERR(rc, KBS_ERR_STORE_FULL);
 	CHECK(acked > 10 && acked < 1000);
 	/* Still full: more writes fail the same way, reads work. */
-	CHECK_ERR(keystore_secret_put(ks, "more", value, sizeof(value), NULL, NULL), KBS_ERR_STORE_FULL);
+	CHECK_ERR(
+	    keystore_secret_put(ks, "more", value, sizeof(value), NULL, NULL), KBS_ERR_STORE_FULL);
 	for (i = 0, failed = 0; i < acked; i++) {
 		snprintf(name, sizeof(name), "s%04d", i);
 		if (keystore_secret_get(ks, name, &s) != 0 || s->value_len != sizeof(value) ||

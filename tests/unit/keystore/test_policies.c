@@ -92,7 +92,8 @@ test_errors(void)
 	CHECK_ERR(keystore_policy_put(ks, "x", big, 0, NULL), KBS_ERR_INVALID_ARGUMENT);
 	CHECK_ERR(keystore_policy_put(ks, "x y", big, 1, NULL), KBS_ERR_INVALID_ARGUMENT);
 	CHECK_ERR(keystore_policy_put(NULL, "x", big, 1, NULL), KBS_ERR_INVALID_ARGUMENT);
-	CHECK_ERR(keystore_policy_put(ks, "x", big, KEYSTORE_POLICY_MAX + 1, NULL), KBS_ERR_TOO_LARGE);
+	CHECK_ERR(
+	    keystore_policy_put(ks, "x", big, KEYSTORE_POLICY_MAX + 1, NULL), KBS_ERR_TOO_LARGE);
 	CHECK_OK(keystore_policy_put(ks, "x", big, KEYSTORE_POLICY_MAX, NULL));
 	CHECK_ERR(keystore_policy_get(ks, "", &p), KBS_ERR_INVALID_ARGUMENT);
 	CHECK_ERR(keystore_policy_get(ks, "x", NULL), KBS_ERR_INVALID_ARGUMENT);
@@ -112,7 +113,7 @@ test_tamper(void)
 	struct keystore *ks;
 	struct keystore_policy *p = NULL;
 	struct ks_raw raw;
-	uint8_t key[6] = { 'p', 0, 0, 0, 0, 1 }, *v;
+	uint8_t key[6] = {'p', 0, 0, 0, 0, 1}, *v;
 	size_t len = 0;
 
 	ks_fixture_init(&f, 3);
