@@ -97,6 +97,7 @@
 #define KBS_ERR_STORE_BUSY -310
 #define KBS_ERR_STORE_KEY_FORMAT -311
 #define KBS_ERR_STORE_MAP_FULL -312 /* internal: the map is grown and the write retried */
+#define KBS_ERR_STORE_DIR_PERMS -313
 
 /* kbs daemon and client: reserved blocks, filled as those modules land */
 

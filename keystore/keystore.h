@@ -66,6 +66,7 @@ struct keystore_options {
  * A new store records the schema version and a check value of the key.
  * Returns 0 and *ret_ks, or:
  *   KBS_ERR_STORE_DIR_OWNER   dir is owned by another uid (or not a directory: STORE_OPEN)
+ *   KBS_ERR_STORE_DIR_PERMS   dir is writable by group or others
  *   KBS_ERR_STORE_KEY_PERMS   key file readable by group or others, or not a regular file
  *   KBS_ERR_STORE_KEY_FORMAT  key file is not 32 bytes or 64 hex digits
  *   KBS_ERR_NOT_FOUND         credential requested but $CREDENTIALS_DIRECTORY unset

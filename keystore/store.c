@@ -443,9 +443,11 @@ check_dir(const char *dir)
 	}
 	if (!S_ISDIR(st.st_mode))
 		return KBS_ERR_STORE_OPEN;
-	/* Whoever owns the directory can replace the files under us. */
+	/* Whoever owns or can write the directory can replace the files under us. */
 	if (st.st_uid != geteuid())
 		return KBS_ERR_STORE_DIR_OWNER;
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return KBS_ERR_STORE_DIR_PERMS;
 	return 0;
 }
 
@@ -549,10 +551,10 @@ keystore_open(const char *dir, const struct keystore_key_source *src,
 	    (rc = mdb_env_set_maxreaders(ks->env, 510)) != 0 ||
 	    (rc = mdb_env_set_mapsize(ks->env, ks->map_size)) != 0 ||
 	    (rc = mdb_env_open(ks->env, dir, env_flags, 0600)) != 0) {
-		r = rc == EACCES || rc == ENOENT              ? (errno = rc, KBS_ERR_SYSTEM)
-		    : ks_mdb_err(rc) == KBS_ERR_SYSTEM        ? KBS_ERR_SYSTEM
-		    : ks_mdb_err(rc) == KBS_ERR_STORE_CORRUPT ? KBS_ERR_STORE_CORRUPT
-		                                              : KBS_ERR_STORE_OPEN;
+		/* Keep errno causes and a damaged file apart; the rest is "cannot open". */
+		r = ks_mdb_err(rc);
+		if (r != KBS_ERR_SYSTEM && r != KBS_ERR_STORE_CORRUPT)
+			r = KBS_ERR_STORE_OPEN;
 		goto out;
 	}
 	/* An existing file may carry a larger map than asked for: LMDB keeps it. */

@@ -7,6 +7,7 @@
 
 #include <lmdb.h>
 #include <sodium.h>
+#include <sys/wait.h>
 
 static void
 test_open_close_reopen(void)
@@ -151,6 +152,25 @@ test_credentials_directory(void)
 }
 
 static void
+test_dir_perms(void)
+{
+	struct ks_fixture f;
+	struct keystore *ks = NULL;
+
+	ks_fixture_init(&f, 12);
+	CHECK(mkdir(f.dir, 0700) == 0);
+	CHECK(chmod(f.dir, 0770) == 0);
+	CHECK_ERR(keystore_open(f.dir, &f.src, NULL, &ks), KBS_ERR_STORE_DIR_PERMS);
+	CHECK(chmod(f.dir, 0702) == 0);
+	CHECK_ERR(keystore_open(f.dir, &f.src, NULL, &ks), KBS_ERR_STORE_DIR_PERMS);
+	/* Readable by others is allowed (the files inside are 0600). */
+	CHECK(chmod(f.dir, 0755) == 0);
+	CHECK_OK(keystore_open(f.dir, &f.src, NULL, &ks));
+	keystore_close(ks);
+	ks_fixture_done(&f);
+}
+
+static void
 test_dir_owner(void)
 {
 	struct ks_fixture f;
@@ -168,6 +188,7 @@ test_dir_owner(void)
 		CHECK(chown(f.dir, 0, 0) == 0);
 		CHECK_OK(keystore_open(f.dir, &f.src, NULL, &ks));
 		keystore_close(ks);
+		ks = NULL;
 	}
 	ks_fixture_done(&f);
 }
@@ -362,7 +383,69 @@ test_key_derivation_kat(void)
 	ks_keys_free(NULL);
 }
 
-TEST_MAIN(TEST(test_open_close_reopen), TEST(test_open_args), TEST(test_key_file_refusals),
-    TEST(test_wrong_master_key), TEST(test_credentials_directory), TEST(test_dir_owner),
-    TEST(test_newer_schema), TEST(test_not_lmdb), TEST(test_map_growth), TEST(test_backup_restore),
-    TEST(test_key_derivation_kat))
+/* run_tool runs kbs-store with args and returns its exit status (-1 if it did not exit). */
+static int
+run_tool(const char *args, const char *out)
+{
+	char cmd[1024];
+	const char *root = getenv("KBS_BUILD_ROOT");
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "%s/keystore/kbs-store %s >%s 2>&1", root != NULL ? root : ".",
+	    args, out);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void
+test_kbs_store_tool(void)
+{
+	struct ks_fixture f;
+	struct keystore *ks;
+	struct keystore_audit_record rec;
+	char args[512], out[160], bdir[160], bdata[200];
+	uint8_t *text = NULL;
+	size_t len = 0;
+	int i;
+
+	ks_fixture_init(&f, 11);
+	ks = ks_open_default(&f, NULL);
+	memset(&rec, 0, sizeof(rec));
+	rec.event = "attest";
+	rec.decision = "allow";
+	for (i = 0; i < 3; i++)
+		CHECK_OK(keystore_audit_append(ks, &rec, NULL));
+	keystore_close(ks);
+	snprintf(out, sizeof(out), "%s/out.txt", f.root);
+	snprintf(args, sizeof(args), "-d %s -k %s verify-audit", f.dir, f.key);
+	CHECK_INT_EQ(run_tool(args, out), 0);
+	CHECK_OK(kbs_file_read(out, 1 << 20, &text, &len));
+	CHECK(text != NULL && strstr((char *)text, "intact: 3 records") != NULL);
+	free(text);
+	text = NULL;
+	snprintf(args, sizeof(args), "-d %s -k %s export-audit --from-seq 2", f.dir, f.key);
+	CHECK_INT_EQ(run_tool(args, out), 0);
+	CHECK_OK(kbs_file_read(out, 1 << 20, &text, &len));
+	CHECK(text != NULL && strstr((char *)text, "{\"seq\":2,") != NULL &&
+	    strstr((char *)text, "{\"seq\":1,") == NULL);
+	free(text);
+	snprintf(bdir, sizeof(bdir), "%s/tool-backup", f.root);
+	snprintf(args, sizeof(args), "-d %s -k %s backup %s", f.dir, f.key, bdir);
+	CHECK_INT_EQ(run_tool(args, out), 0);
+	snprintf(bdata, sizeof(bdata), "%s/data.mdb", bdir);
+	CHECK(access(bdata, R_OK) == 0);
+	/* Errors: no store there (and none created), bad arguments. */
+	snprintf(args, sizeof(args), "-d %s/none -k %s verify-audit", f.root, f.key);
+	CHECK_INT_EQ(run_tool(args, out), 1);
+	snprintf(bdata, sizeof(bdata), "%s/none", f.root);
+	CHECK(access(bdata, F_OK) != 0);
+	snprintf(args, sizeof(args), "-d %s -k %s export-audit --from-seq x", f.dir, f.key);
+	CHECK_INT_EQ(run_tool(args, out), 2);
+	CHECK_INT_EQ(run_tool("verify-audit", out), 2);
+	ks_fixture_done(&f);
+}
+
+TEST_MAIN(TEST(test_kbs_store_tool), TEST(test_open_close_reopen), TEST(test_open_args),
+    TEST(test_key_file_refusals), TEST(test_wrong_master_key), TEST(test_credentials_directory),
+    TEST(test_dir_owner), TEST(test_dir_perms), TEST(test_newer_schema), TEST(test_not_lmdb),
+    TEST(test_map_growth), TEST(test_backup_restore), TEST(test_key_derivation_kat))
