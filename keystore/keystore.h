@@ -74,6 +74,7 @@ struct keystore_options {
  *   KBS_ERR_STORE_SCHEMA      written by a newer schema
  *   KBS_ERR_STORE_MASTER_KEY  the key is not the one the store was created with
  *   KBS_ERR_STORE_OPEN / KBS_ERR_STORE_CORRUPT  LMDB refused the files
+ *   KBS_ERR_INVALID_ARGUMENT  a NULL argument or an unknown option flag
  */
 KBS_MUST_CHECK int keystore_open(const char *dir, const struct keystore_key_source *src,
     const struct keystore_options *opts, struct keystore **ret_ks);
@@ -148,7 +149,9 @@ struct keystore_secret_in {
 
 /*
  * keystore_secret_import puts n secrets in one transaction (all or none):
- * for pushing a bundle and for filling the benchmark. Same errors as put.
+ * for pushing a bundle and for filling the benchmark. Same errors as put;
+ * KBS_ERR_TOO_LARGE if one transaction cannot hold them all (LMDB's dirty
+ * page limit, about 500 MiB: split bigger imports).
  */
 KBS_MUST_CHECK int keystore_secret_import(
     struct keystore *ks, const struct keystore_secret_in *items, size_t n);

@@ -510,9 +510,11 @@ keystore_open(const char *dir, const struct keystore_key_source *src,
 	pthread_rwlockattr_t attr;
 	MDB_envinfo info;
 	unsigned env_flags = MDB_NOTLS;
-	int rc, r = KBS_ERR_INTERNAL;
+	int rc, dead = 0, r = KBS_ERR_INTERNAL;
 
 	if (dir == NULL || src == NULL || ret_ks == NULL)
+		return KBS_ERR_INVALID_ARGUMENT;
+	if (opts != NULL && (opts->flags & ~(KEYSTORE_NO_GROUP_COMMIT | KEYSTORE_NO_SYNC)) != 0)
 		return KBS_ERR_INVALID_ARGUMENT;
 	if ((r = kbs_crypto_init()) != 0)
 		return r;
@@ -555,6 +557,15 @@ keystore_open(const char *dir, const struct keystore_key_source *src,
 		r = ks_mdb_err(rc);
 		if (r != KBS_ERR_SYSTEM && r != KBS_ERR_STORE_CORRUPT)
 			r = KBS_ERR_STORE_OPEN;
+		goto out;
+	}
+	/*
+	 * Free reader slots left by processes that died (a killed broker, a
+	 * killed kbs-store) while others kept the environment open: a stale
+	 * slot pins old pages and the file would only grow.
+	 */
+	if ((rc = mdb_reader_check(ks->env, &dead)) != 0) {
+		r = ks_mdb_err(rc);
 		goto out;
 	}
 	/* An existing file may carry a larger map than asked for: LMDB keeps it. */

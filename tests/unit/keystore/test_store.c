@@ -49,6 +49,11 @@ test_open_args(void)
 	CHECK_ERR(keystore_open(f.dir, &f.src, NULL, NULL), KBS_ERR_INVALID_ARGUMENT);
 	CHECK_ERR(keystore_open(f.dir, &bad, NULL, &ks), KBS_ERR_INVALID_ARGUMENT);
 	CHECK_ERR(keystore_open(f.dir, &kind, NULL, &ks), KBS_ERR_INVALID_ARGUMENT);
+	{
+		struct keystore_options o = {0, 0, 1u << 7};
+
+		CHECK_ERR(keystore_open(f.dir, &f.src, &o, &ks), KBS_ERR_INVALID_ARGUMENT);
+	}
 	CHECK(ks == NULL);
 	/* The data dir path names a file, not a directory. */
 	CHECK_ERR(keystore_open(f.key, &f.src, NULL, &ks), KBS_ERR_STORE_OPEN);
@@ -304,6 +309,54 @@ test_map_growth(void)
 	ks_fixture_done(&f);
 }
 
+/*
+ * Another process (a second broker, kbs-store) grows the map while this
+ * one has the store open: this one adopts the new size (MDB_MAP_RESIZED)
+ * on its next transaction, for reads and for writes.
+ */
+static void
+test_map_grown_by_other_process(void)
+{
+	struct ks_fixture f;
+	struct keystore_options opts = {64 << 10, 0, 0};
+	struct keystore *ks;
+	struct keystore_secret *s = NULL;
+	uint8_t value[4096];
+	size_t before;
+	int status = 0;
+	pid_t pid;
+
+	ks_fixture_init(&f, 13);
+	ks = ks_open_default(&f, &opts);
+	before = keystore_map_size(ks);
+	memset(value, 0x3c, sizeof(value));
+	pid = fork();
+	if (pid == 0) {
+		struct keystore *child = NULL;
+		char name[16];
+		int i;
+
+		if (keystore_open(f.dir, &f.src, &opts, &child) != 0)
+			_exit(1);
+		for (i = 0; i < 100; i++) {
+			snprintf(name, sizeof(name), "c%d", i);
+			if (keystore_secret_put(child, name, value, sizeof(value), NULL, NULL) != 0)
+				_exit(2);
+		}
+		keystore_close(child);
+		_exit(0);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_OK(keystore_secret_get(ks, "c99", &s));
+	CHECK(s != NULL && s->value_len == sizeof(value) && s->value[17] == 0x3c);
+	keystore_secret_free(s);
+	CHECK(keystore_map_size(ks) > before);
+	CHECK_OK(keystore_secret_put(ks, "parent", value, sizeof(value), NULL, NULL));
+	keystore_close(ks);
+	ks_fixture_done(&f);
+}
+
 static void
 test_backup_restore(void)
 {
@@ -448,4 +501,5 @@ test_kbs_store_tool(void)
 TEST_MAIN(TEST(test_kbs_store_tool), TEST(test_open_close_reopen), TEST(test_open_args),
     TEST(test_key_file_refusals), TEST(test_wrong_master_key), TEST(test_credentials_directory),
     TEST(test_dir_owner), TEST(test_dir_perms), TEST(test_newer_schema), TEST(test_not_lmdb),
-    TEST(test_map_growth), TEST(test_backup_restore), TEST(test_key_derivation_kat))
+    TEST(test_map_growth), TEST(test_map_grown_by_other_process), TEST(test_backup_restore),
+    TEST(test_key_derivation_kat))
