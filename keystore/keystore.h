@@ -120,9 +120,11 @@ KBS_MUST_CHECK int keystore_secret_put(struct keystore *ks, const char *name, co
     size_t value_len, const char *policy, uint32_t *ret_version);
 
 /*
- * keystore_secret_get opens the secret. KBS_ERR_NOT_FOUND,
- * KBS_ERR_STORE_INTEGRITY when the sealed bytes were altered or moved to
- * another name (never garbage), KBS_ERR_STORE_CORRUPT for a malformed record.
+ * keystore_secret_get opens the secret; the caller frees *ret_secret with
+ * keystore_secret_free. KBS_ERR_NOT_FOUND; KBS_ERR_STORE_INTEGRITY when the
+ * sealed bytes were altered, or moved to another name, version or bound
+ * policy (never garbage); KBS_ERR_STORE_MASTER_KEY when the record names
+ * another key; KBS_ERR_STORE_CORRUPT for a malformed record.
  */
 KBS_MUST_CHECK int keystore_secret_get(
     struct keystore *ks, const char *name, struct keystore_secret **ret_secret);
@@ -189,11 +191,15 @@ struct keystore_policy {
 KBS_MUST_CHECK int keystore_policy_put(
     struct keystore *ks, const char *name, const uint8_t *data, size_t len, uint32_t *ret_version);
 
-/* keystore_policy_get returns the current version. KBS_ERR_NOT_FOUND. */
+/*
+ * keystore_policy_get returns the current version (free with
+ * keystore_policy_free). KBS_ERR_NOT_FOUND; KBS_ERR_STORE_INTEGRITY when
+ * the stored bytes do not match their stored SHA-256; KBS_ERR_STORE_CORRUPT.
+ */
 KBS_MUST_CHECK int keystore_policy_get(
     struct keystore *ks, const char *name, struct keystore_policy **ret_policy);
 
-/* keystore_policy_get_version returns one version. KBS_ERR_NOT_FOUND. */
+/* keystore_policy_get_version returns one version. Errors as keystore_policy_get. */
 KBS_MUST_CHECK int keystore_policy_get_version(
     struct keystore *ks, const char *name, uint32_t version, struct keystore_policy **ret_policy);
 
@@ -264,8 +270,10 @@ struct keystore_audit_entry {
 
 /*
  * keystore_audit_append stores rec durably and returns its sequence
- * number (from 1) in *ret_seq (may be NULL). KBS_ERR_INVALID_ARGUMENT or
- * KBS_ERR_TOO_LARGE for oversized fields.
+ * number (from 1) in *ret_seq (may be NULL). KBS_ERR_INVALID_ARGUMENT for
+ * unknown flags or NULL names, KBS_ERR_TOO_LARGE for oversized fields,
+ * KBS_ERR_STORE_AUDIT_CHAIN if the stored head and records disagree (the
+ * log was tampered with: nothing is appended), KBS_ERR_STORE_FULL.
  */
 KBS_MUST_CHECK int keystore_audit_append(
     struct keystore *ks, const struct keystore_audit_record *rec, uint64_t *ret_seq);
