@@ -5,11 +5,13 @@
  *
  * All or nothing: the entries are first parsed into a scratch set, so a
  * table with one bad certificate adds none, and the caller's set is
- * checked for room (16 certificates) before anything is added to it.
+ * checked for room (SNP_CERTS_MAX certificates) before anything is added
+ * to it.
  */
 #include "snp.h"
 
 #include "certtable-int.h"
+#include "chain-int.h"
 
 #define DER_SEQUENCE 0x30
 
@@ -36,7 +38,7 @@ snp_certtable_parse(const uint8_t *data, size_t len, struct snp_certs *certs)
 		if ((r = snp_certs_add(scratch, entries[i].data, entries[i].len)) != 0)
 			goto out;
 	}
-	if (snp_certs_count(certs) + snp_certs_count(scratch) > 16) {
+	if (snp_certs_count(certs) + snp_certs_count(scratch) > SNP_CERTS_MAX) {
 		r = KBS_ERR_TOO_LARGE;
 		goto out;
 	}

@@ -7,6 +7,8 @@
  * AMD's host tool lays them out: entries, an all-zero terminator, then the
  * certificates. The GUID bytes are derived in this file from the textual
  * GUIDs in RFC 4122 order, independently of certtable.c's constants.
+ * snp_certtable_parse is tested end to end: the certificates it adds from
+ * a table verify a genuine VCEK-signed and a genuine VLEK-signed report.
  */
 #include "certtable-int.h"
 #include "snp.h"
@@ -448,6 +450,159 @@ test_args(void)
 	    KBS_ERR_INVALID_ARGUMENT);
 }
 
+/* ---- snp_certtable_parse: the table into a certificate set ------------ */
+
+static int64_t
+at_time(const char *rfc3339)
+{
+	int64_t when = 0;
+
+	CHECK_OK(kbs_time_parse_rfc3339(rfc3339, &when));
+	return when;
+}
+
+/* verify_with_table parses report rel and verifies it with the table's certificates. */
+static void
+verify_with_table(const char *rel, const char *at, enum snp_signing_key want_signer)
+{
+	static struct snp_report rep;
+	struct snp_verify_result res;
+	struct snp_verify_options opts;
+	struct snp_verifier *v = NULL;
+	struct snp_certs *certs = NULL;
+	size_t len = 0;
+	uint8_t *data = test_read_vector(rel, &len);
+
+	memset(&opts, 0, sizeof(opts));
+	CHECK_OK(snp_report_parse(data, len, &rep));
+	CHECK_OK(snp_certs_new(&certs));
+	CHECK_OK(snp_verifier_new(&v));
+	if (certs == NULL || v == NULL)
+		goto out;
+	CHECK_OK(snp_certtable_parse(t.buf, t.len, certs));
+	CHECK_UINT_EQ(snp_certs_count(certs), 3);
+	opts.at = at_time(at);
+	CHECK_OK(snp_verify_report(v, &rep, certs, &opts, &res));
+	CHECK_INT_EQ(res.signer, want_signer);
+	CHECK_INT_EQ(res.product, SNP_PRODUCT_MILAN);
+out:
+	snp_verifier_free(v);
+	snp_certs_free(certs);
+	free(data);
+}
+
+static void
+test_parse_verifies_vcek_report(void)
+{
+	load_certs();
+	table_init(&t, 3);
+	(void)table_add(&t, guid_vcek, vcek.der, vcek.len);
+	(void)table_add(&t, guid_ask, ask.der, ask.len);
+	(void)table_add(&t, guid_ark, ark.der, ark.len);
+	verify_with_table("oak/milan_oc_release_report.bin", "2025-02-14T00:00:00Z",
+	    SNP_SIGNING_KEY_VCEK);
+}
+
+static void
+test_parse_verifies_vlek_report(void)
+{
+	load_certs();
+	/* The ASVK travels in the ASK slot; a CRL entry is skipped. */
+	table_init(&t, 4);
+	(void)table_add(&t, guid_ark, ark.der, ark.len);
+	(void)table_add(&t, guid_crl, (const uint8_t *)"not a crl", 9);
+	(void)table_add(&t, guid_ask, asvk.der, asvk.len);
+	(void)table_add(&t, guid_vlek, vlek.der, vlek.len);
+	verify_with_table("trustee/milan_vlek_report.bin", "2025-01-09T00:00:00Z",
+	    SNP_SIGNING_KEY_VLEK);
+}
+
+/* check_parse_fails_set: the exact error and the set's size unchanged. */
+static void
+check_parse_fails_set(struct snp_certs *certs, int want, const char *what)
+{
+	size_t before = snp_certs_count(certs);
+	int r = snp_certtable_parse(t.buf, t.len, certs);
+
+	if (r != want)
+		fprintf(stderr, "case: %s\n", what);
+	CHECK_ERR(r, want);
+	CHECK_UINT_EQ(snp_certs_count(certs), before);
+}
+
+static void
+test_parse_errors(void)
+{
+	static const char pem_head[] = "-----BEGIN CERTIFICATE-----\n";
+	struct snp_certs *certs = NULL;
+	uint8_t *bad_ask = NULL;
+	size_t i;
+
+	load_certs();
+	CHECK_OK(snp_certs_new(&certs));
+	if (certs == NULL)
+		return;
+	/* One pre-existing certificate must survive every failure. */
+	CHECK_OK(snp_certs_add(certs, ark.der, ark.len));
+
+	/* Walker errors come through unchanged. */
+	table_init(&t, 2);
+	(void)table_add(&t, guid_vcek, vcek.der, vcek.len);
+	(void)table_add(&t, guid_vcek, vcek.der, vcek.len);
+	check_parse_fails_set(certs, KBS_ERR_CERTTABLE_DUPLICATE, "duplicate");
+	t.len = 30;
+	check_parse_fails_set(certs, KBS_ERR_CERTTABLE_PARSE, "unterminated");
+
+	/* A broken ASK after a good VCEK: nothing is added (all or nothing). */
+	bad_ask = malloc(ask.len);
+	CHECK(bad_ask != NULL);
+	if (bad_ask == NULL)
+		goto out;
+	memcpy(bad_ask, ask.der, ask.len);
+	bad_ask[ask.len / 2] ^= 0xff;
+	bad_ask[4] ^= 0x01; /* and the outer length, so it no longer parses */
+	table_init(&t, 3);
+	(void)table_add(&t, guid_vcek, vcek.der, vcek.len);
+	(void)table_add(&t, guid_ask, bad_ask, ask.len);
+	(void)table_add(&t, guid_ark, ark.der, ark.len);
+	check_parse_fails_set(certs, KBS_ERR_CERT_PARSE, "corrupt ASK");
+
+	/* The table carries DER: PEM text in an entry is refused. */
+	table_init(&t, 1);
+	(void)table_add(&t, guid_vcek, (const uint8_t *)pem_head, sizeof(pem_head) - 1);
+	check_parse_fails_set(certs, KBS_ERR_CERT_PARSE, "PEM entry");
+
+	/* An entry that is not a certificate at all. */
+	table_init(&t, 1);
+	(void)table_add(&t, guid_ark, (const uint8_t *)"\x30\x03\x02\x01\x01", 5);
+	check_parse_fails_set(certs, KBS_ERR_CERT_PARSE, "not a certificate");
+
+	/* No room for three more: refused before anything is added. */
+	for (i = snp_certs_count(certs); i < 14; i++)
+		CHECK_OK(snp_certs_add(certs, ark.der, ark.len));
+	CHECK_UINT_EQ(snp_certs_count(certs), 14);
+	table_init(&t, 3);
+	(void)table_add(&t, guid_vcek, vcek.der, vcek.len);
+	(void)table_add(&t, guid_ask, ask.der, ask.len);
+	(void)table_add(&t, guid_ark, ark.der, ark.len);
+	check_parse_fails_set(certs, KBS_ERR_TOO_LARGE, "set full");
+	/* Two fit exactly. */
+	table_init(&t, 2);
+	(void)table_add(&t, guid_vcek, vcek.der, vcek.len);
+	(void)table_add(&t, guid_ask, ask.der, ask.len);
+	CHECK_OK(snp_certtable_parse(t.buf, t.len, certs));
+	CHECK_UINT_EQ(snp_certs_count(certs), 16);
+
+	/* An empty table adds nothing and is not an error. */
+	table_init(&t, 0);
+	CHECK_OK(snp_certtable_parse(t.buf, t.len, certs));
+	CHECK_UINT_EQ(snp_certs_count(certs), 16);
+	CHECK_ERR(snp_certtable_parse(t.buf, t.len, NULL), KBS_ERR_INVALID_ARGUMENT);
+out:
+	free(bad_ask);
+	snp_certs_free(certs);
+}
+
 /* Last: frees what load_certs read, so ASan sees no leak. */
 static void
 test_cleanup(void)
@@ -463,4 +618,6 @@ test_cleanup(void)
 TEST_MAIN(TEST(test_vcek_ask_ark), TEST(test_vlek_asvk_ark_reordered),
     TEST(test_unknown_guids_skipped), TEST(test_guid_byte_order), TEST(test_empty_table),
     TEST(test_unterminated), TEST(test_zero_guid_not_terminator), TEST(test_bounds),
-    TEST(test_too_many_entries), TEST(test_duplicates), TEST(test_args), TEST(test_cleanup))
+    TEST(test_too_many_entries), TEST(test_duplicates), TEST(test_args),
+    TEST(test_parse_verifies_vcek_report), TEST(test_parse_verifies_vlek_report),
+    TEST(test_parse_errors), TEST(test_cleanup))
