@@ -10,6 +10,9 @@
  */
 #include <pthread.h>
 
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+
 #include "snp.h"
 #include "test.h"
 #include "crl-int.h"
@@ -606,6 +609,86 @@ test_crl_in_verification(void)
 	snp_crl_free(crl);
 }
 
+/*
+ * revoked_crl makes a CRL named as the Milan ARK's, listing serial, signed
+ * with a throwaway key. Only AMD can sign one that verifies, so the tests
+ * mark its digest as verified in the verifier's CRL cache: that exercises
+ * the revocation path of snp_verify_report exactly as a cached genuine CRL.
+ */
+static struct snp_crl *
+revoked_crl(struct snp_verifier *v, long serial)
+{
+	X509_CRL *c = X509_CRL_new();
+	ASN1_TIME *t = ASN1_TIME_new();
+	X509_REVOKED *rv = X509_REVOKED_new();
+	ASN1_INTEGER *s = ASN1_INTEGER_new();
+	EVP_PKEY *key = EVP_RSA_gen(2048);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	unsigned char *der = NULL;
+	struct snp_crl *crl = NULL;
+	int len;
+
+	CHECK(c && t && rv && s && key && md);
+	CHECK(X509_CRL_set_version(c, 1) == 1);
+	CHECK(X509_CRL_set_issuer_name(c,
+	    X509_get_subject_name(v->roots.x[SNP_PRODUCT_MILAN][SNP_ROOT_ARK])) == 1);
+	CHECK(ASN1_TIME_set_string(t, "20250101000000Z") == 1);
+	CHECK(X509_CRL_set1_lastUpdate(c, t) == 1);
+	CHECK(ASN1_TIME_set_string(t, "20260101000000Z") == 1);
+	CHECK(X509_CRL_set1_nextUpdate(c, t) == 1);
+	CHECK(ASN1_INTEGER_set(s, serial) == 1);
+	CHECK(X509_REVOKED_set_serialNumber(rv, s) == 1);
+	CHECK(X509_REVOKED_set_revocationDate(rv, t) == 1);
+	CHECK(X509_CRL_add0_revoked(c, rv) == 1);
+	CHECK(EVP_DigestSignInit(md, &pctx, EVP_sha384(), NULL, key) == 1);
+	CHECK(EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1);
+	CHECK(EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 48) == 1);
+	CHECK(X509_CRL_sign_ctx(c, md) > 0);
+	CHECK((len = i2d_X509_CRL(c, &der)) > 0);
+	CHECK_OK(snp_crl_load(der, (size_t)len, &crl));
+	OPENSSL_free(der);
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(key);
+	ASN1_INTEGER_free(s);
+	ASN1_TIME_free(t);
+	X509_CRL_free(c);
+	return crl;
+}
+
+static void
+test_revocation_in_verification(void)
+{
+	struct snp_verifier *v = NULL;
+	struct snp_verify_result res;
+	struct snp_crl *crl;
+
+	CHECK_OK(snp_verifier_new(&v));
+	/* The Milan ASK's serial is 0x010001. Unmarked, the forged signature fails. */
+	crl = revoked_crl(v, 0x010001);
+	CHECK_ERR(verify(v, "oak/milan_cb_report.bin", "oak/milan_cb_vcek.der", NULL,
+	    "2025-03-05", crl, &res), KBS_ERR_CRL_SIGNATURE);
+	check_failed_at(&res, SNP_CHECK_CRL, KBS_ERR_CRL_SIGNATURE);
+	snp_cache_crl_mark(v->cache, crl->der_sha256, SNP_PRODUCT_MILAN);
+	CHECK_ERR(verify(v, "oak/milan_cb_report.bin", "oak/milan_cb_vcek.der", NULL,
+	    "2025-03-05", crl, &res), KBS_ERR_CERT_REVOKED);
+	check_failed_at(&res, SNP_CHECK_CRL, KBS_ERR_CERT_REVOKED);
+	CHECK_STR_EQ(res.checks[SNP_CHECK_CRL].detail, "ASK serial 0x010001 is revoked");
+	/* The ASVK (0x010101) is not listed: a VLEK chain passes the CRL. */
+	CHECK_OK(verify(v, "trustee/milan_vlek_report.bin", "trustee/milan_vlek.der", NULL,
+	    "2025-03-05", crl, &res));
+	CHECK_INT_EQ(res.checks[SNP_CHECK_CRL].outcome, SNP_OUTCOME_PASS);
+	snp_crl_free(crl);
+	/* Serial 0 is what every VCEK carries: listing it revokes them. */
+	crl = revoked_crl(v, 0);
+	snp_cache_crl_mark(v->cache, crl->der_sha256, SNP_PRODUCT_MILAN);
+	CHECK_ERR(verify(v, "oak/milan_cb_report.bin", "oak/milan_cb_vcek.der", NULL,
+	    "2025-03-05", crl, &res), KBS_ERR_CERT_REVOKED);
+	CHECK_STR_EQ(res.checks[SNP_CHECK_CRL].detail, "VCEK serial 0x0 is revoked");
+	snp_crl_free(crl);
+	snp_verifier_free(v);
+}
+
 /* ---- chain only --------------------------------------------------------- */
 
 static void
@@ -669,4 +752,5 @@ TEST_MAIN(TEST(test_expected_genuine), TEST(test_parse_only_has_no_vcek), TEST(t
     TEST(test_forged_vceks), TEST(test_vlek_expired_today), TEST(test_other_chips_vcek),
     TEST(test_wrong_product), TEST(test_signer_kind), TEST(test_chain_order_and_extras),
     TEST(test_validity_bounds), TEST(test_cache), TEST(test_cache_eviction), TEST(test_threads),
-    TEST(test_crl_in_verification), TEST(test_turin_chain_only), TEST(test_arguments))
+    TEST(test_crl_in_verification), TEST(test_revocation_in_verification),
+    TEST(test_turin_chain_only), TEST(test_arguments))
