@@ -689,6 +689,135 @@ test_revocation_in_verification(void)
 	snp_verifier_free(v);
 }
 
+/* ---- TCB and chip id decisions ------------------------------------------ */
+
+static void
+test_tcb_decision(void)
+{
+	struct snp_amd_ext turin, milan;
+	struct snp_tcb t;
+	char d[160];
+
+	memset(&turin, 0, sizeof(turin));
+	turin.spl = (struct snp_tcb){ .fmc = 0, .bootloader = 1, .tee = 0, .snp = 2, .microcode = 71 };
+	turin.has_fmc = 1;
+	CHECK_OK(snp_check_tcb(0x4700000002000100ull, SNP_PRODUCT_TURIN, &turin, "VCEK", &t, d,
+	    sizeof(d)));
+	CHECK_INT_EQ(t.bootloader, 1);
+	CHECK_INT_EQ(t.microcode, 71);
+	/* The tampered vector's REPORTED_TCB: boot loader 3. */
+	CHECK_ERR(snp_check_tcb(0x4700000002000300ull, SNP_PRODUCT_TURIN, &turin, "VCEK", &t, d,
+	    sizeof(d)), KBS_ERR_TCB_MISMATCH);
+	CHECK_STR_EQ(d, "REPORTED_TCB boot loader (blSPL) is 3, the VCEK says 1");
+	CHECK_ERR(snp_check_tcb(0x4700000002000101ull, SNP_PRODUCT_TURIN, &turin, "VCEK", &t, d,
+	    sizeof(d)), KBS_ERR_TCB_MISMATCH);
+	CHECK_STR_EQ(d, "REPORTED_TCB FMC (fmcSPL) is 1, the VCEK says 0");
+	/* A Turin TCB read with the Milan layout is refused, not misread. */
+	CHECK_ERR(snp_check_tcb(0x4700000002000100ull, SNP_PRODUCT_MILAN, &turin, "VCEK", &t, d,
+	    sizeof(d)), KBS_ERR_REPORT_RESERVED);
+
+	memset(&milan, 0, sizeof(milan));
+	milan.spl = (struct snp_tcb){ .bootloader = 3, .tee = 0, .snp = 8, .microcode = 115 };
+	CHECK_OK(snp_check_tcb(0x7308000000000003ull, SNP_PRODUCT_MILAN, &milan, "VCEK", &t, d,
+	    sizeof(d)));
+	CHECK_ERR(snp_check_tcb(0x7308000000000103ull, SNP_PRODUCT_MILAN, &milan, "VLEK", &t, d,
+	    sizeof(d)), KBS_ERR_TCB_MISMATCH);
+	CHECK_STR_EQ(d, "REPORTED_TCB TEE (teeSPL) is 1, the VLEK says 0");
+	CHECK_ERR(snp_check_tcb(0x7309000000000003ull, SNP_PRODUCT_MILAN, &milan, "VCEK", &t, d,
+	    sizeof(d)), KBS_ERR_TCB_MISMATCH);
+	CHECK(strstr(d, "SNP (snpSPL) is 9") != NULL);
+	CHECK_ERR(snp_check_tcb(0x7208000000000003ull, SNP_PRODUCT_MILAN, &milan, "VCEK", &t, d,
+	    sizeof(d)), KBS_ERR_TCB_MISMATCH);
+	CHECK(strstr(d, "microcode (ucodeSPL) is 114") != NULL);
+	/* fmc is meaningless on Milan: an fmcSPL value there is not compared. */
+	milan.spl.fmc = 9;
+	CHECK_OK(snp_check_tcb(0x7308000000000003ull, SNP_PRODUCT_MILAN, &milan, "VCEK", &t, d,
+	    sizeof(d)));
+}
+
+static void
+test_chip_id_decision(void)
+{
+	struct snp_amd_ext e;
+	uint8_t chip[64];
+	char d[160];
+	int skipped = -1, i;
+
+	memset(&e, 0, sizeof(e));
+	for (i = 0; i < 64; i++)
+		chip[i] = e.hwid[i] = (uint8_t)(i + 1);
+	e.hwid_len = 64;
+	CHECK_OK(snp_check_chip_id(SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK, 0, chip, &e, &skipped,
+	    d, sizeof(d)));
+	CHECK_INT_EQ(skipped, 0);
+	chip[63] ^= 1;
+	CHECK_ERR(snp_check_chip_id(SNP_PRODUCT_GENOA, SNP_SIGNING_KEY_VCEK, 0, chip, &e, &skipped,
+	    d, sizeof(d)), KBS_ERR_CHIP_ID_MISMATCH);
+	CHECK_STR_EQ(d, "CHIP_ID differs from the VCEK hwID");
+	/* A VLEK is not bound to a chip, whatever CHIP_ID says. */
+	CHECK_OK(snp_check_chip_id(SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VLEK, 0x4, chip, &e, &skipped,
+	    d, sizeof(d)));
+	CHECK_INT_EQ(skipped, 1);
+	/* MASK_CHIP_KEY: a zero CHIP_ID is skipped, a non-zero one refused. */
+	CHECK_ERR(snp_check_chip_id(SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK,
+	    SNP_KEY_INFO_MASK_CHIP_KEY, chip, &e, &skipped, d, sizeof(d)),
+	    KBS_ERR_CHIP_ID_MISMATCH);
+	memset(chip, 0, sizeof(chip));
+	CHECK_OK(snp_check_chip_id(SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK,
+	    SNP_KEY_INFO_MASK_CHIP_KEY, chip, &e, &skipped, d, sizeof(d)));
+	CHECK_INT_EQ(skipped, 1);
+	/* Without the mask a zero CHIP_ID is simply a mismatch. */
+	CHECK_ERR(snp_check_chip_id(SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK, 0, chip, &e, &skipped,
+	    d, sizeof(d)), KBS_ERR_CHIP_ID_MISMATCH);
+	/* Turin: 8 bytes, rest of CHIP_ID zero. */
+	for (i = 0; i < 8; i++)
+		chip[i] = e.hwid[i];
+	CHECK_ERR(snp_check_chip_id(SNP_PRODUCT_TURIN, SNP_SIGNING_KEY_VCEK, 0, chip, &e, &skipped,
+	    d, sizeof(d)), KBS_ERR_CHIP_ID_MISMATCH);
+	CHECK_STR_EQ(d, "VCEK hwID has 64 bytes, turin uses 8");
+	e.hwid_len = 8;
+	CHECK_OK(snp_check_chip_id(SNP_PRODUCT_TURIN, SNP_SIGNING_KEY_VCEK, 0, chip, &e, &skipped,
+	    d, sizeof(d)));
+	chip[8] = 1;
+	CHECK_ERR(snp_check_chip_id(SNP_PRODUCT_TURIN, SNP_SIGNING_KEY_VCEK, 0, chip, &e, &skipped,
+	    d, sizeof(d)), KBS_ERR_CHIP_ID_MISMATCH);
+	/* An 8-byte hwID on Milan. */
+	chip[8] = 0;
+	CHECK_ERR(snp_check_chip_id(SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK, 0, chip, &e, &skipped,
+	    d, sizeof(d)), KBS_ERR_CHIP_ID_MISMATCH);
+}
+
+/* The caller's decoded fields are ignored: decisions come from raw. */
+static void
+test_decoded_fields_ignored(void)
+{
+	struct snp_verifier *v = NULL;
+	struct snp_certs *certs = NULL;
+	struct snp_verify_options opts;
+	struct snp_verify_result res;
+	struct snp_report rep;
+
+	load_report("go-sev-guest/milan_report.bin", &rep);
+	CHECK_OK(snp_certs_new(&certs));
+	add_file(certs, "go-sev-guest/milan_vcek.der");
+	CHECK_OK(snp_verifier_new(&v));
+	memset(&opts, 0, sizeof(opts));
+	opts.at = at_time("2022-10-24");
+	rep.key_info |= SNP_KEY_INFO_MASK_CHIP_KEY;
+	memset(rep.chip_id, 0, sizeof(rep.chip_id));
+	rep.reported_tcb = 0;
+	rep.signing_key = SNP_SIGNING_KEY_VLEK;
+	CHECK_OK(snp_verify_report(v, &rep, certs, &opts, &res));
+	CHECK_INT_EQ(res.checks[SNP_CHECK_CHIP_ID].outcome, SNP_OUTCOME_PASS);
+	CHECK_INT_EQ(res.signer, SNP_SIGNING_KEY_VCEK);
+	/* Bytes in raw that do not parse are refused before anything else. */
+	rep.raw[0] = 9;
+	CHECK_ERR(snp_verify_report(v, &rep, certs, &opts, &res), KBS_ERR_REPORT_VERSION);
+	check_failed_at(&res, SNP_CHECK_PRODUCT, KBS_ERR_REPORT_VERSION);
+	snp_certs_free(certs);
+	snp_verifier_free(v);
+}
+
 /* ---- chain only --------------------------------------------------------- */
 
 static void
@@ -753,4 +882,5 @@ TEST_MAIN(TEST(test_expected_genuine), TEST(test_parse_only_has_no_vcek), TEST(t
     TEST(test_wrong_product), TEST(test_signer_kind), TEST(test_chain_order_and_extras),
     TEST(test_validity_bounds), TEST(test_cache), TEST(test_cache_eviction), TEST(test_threads),
     TEST(test_crl_in_verification), TEST(test_revocation_in_verification),
-    TEST(test_turin_chain_only), TEST(test_arguments))
+    TEST(test_turin_chain_only),
+    TEST(test_tcb_decision), TEST(test_chip_id_decision), TEST(test_decoded_fields_ignored), TEST(test_arguments))
