@@ -478,22 +478,22 @@ step_signature(struct vctx *c)
 	return 0;
 }
 
-static int
-step_tcb(struct vctx *c)
+int
+snp_check_tcb(uint64_t reported_tcb, enum snp_product product, const struct snp_amd_ext *e,
+    const char *signer_label, struct snp_tcb *ret_tcb, char *detail, size_t detail_size)
 {
-	const struct snp_tcb *spl = &c->facts->ext.spl;
+	const struct snp_tcb *spl = &e->spl;
 	struct snp_tcb t;
 	const char *what = NULL;
 	unsigned got = 0, want = 0;
 	int r;
 
-	if ((r = snp_tcb_decode(c->report->reported_tcb, c->product, &t)) != 0) {
-		snp_detail(DETAIL(c, SNP_CHECK_TCB), "REPORTED_TCB 0x%016llx does not decode for %s",
-		    (unsigned long long)c->report->reported_tcb, snp_product_name(c->product));
-		record(c, SNP_CHECK_TCB, SNP_OUTCOME_FAIL, r);
+	if ((r = snp_tcb_decode(reported_tcb, product, &t)) != 0) {
+		snp_detail(detail, detail_size, "REPORTED_TCB 0x%016llx does not decode for %s",
+		    (unsigned long long)reported_tcb, snp_product_name(product));
 		return r;
 	}
-	c->res->reported_tcb = t;
+	*ret_tcb = t;
 	if (t.bootloader != spl->bootloader) {
 		what = "boot loader (blSPL)";
 		got = t.bootloader;
@@ -510,20 +510,29 @@ step_tcb(struct vctx *c)
 		what = "microcode (ucodeSPL)";
 		got = t.microcode;
 		want = spl->microcode;
-	} else if (c->product == SNP_PRODUCT_TURIN && t.fmc != spl->fmc) {
+	} else if (product == SNP_PRODUCT_TURIN && t.fmc != spl->fmc) {
 		what = "FMC (fmcSPL)";
 		got = t.fmc;
 		want = spl->fmc;
 	}
 	if (what != NULL) {
-		snp_detail(DETAIL(c, SNP_CHECK_TCB), "REPORTED_TCB %s is %u, the %s says %u", what,
-		    got, c->signer_label, want);
-		record(c, SNP_CHECK_TCB, SNP_OUTCOME_FAIL, KBS_ERR_TCB_MISMATCH);
+		snp_detail(detail, detail_size, "REPORTED_TCB %s is %u, the %s says %u", what, got,
+		    signer_label, want);
 		return KBS_ERR_TCB_MISMATCH;
 	}
-	snp_detail(DETAIL(c, SNP_CHECK_TCB), "REPORTED_TCB equals the %s SPLs", c->signer_label);
-	record(c, SNP_CHECK_TCB, SNP_OUTCOME_PASS, 0);
+	snp_detail(detail, detail_size, "REPORTED_TCB equals the %s SPLs", signer_label);
 	return 0;
+}
+
+static int
+step_tcb(struct vctx *c)
+{
+	int r;
+
+	r = snp_check_tcb(c->report->reported_tcb, c->product, &c->facts->ext, c->signer_label,
+	    &c->res->reported_tcb, DETAIL(c, SNP_CHECK_TCB));
+	record(c, SNP_CHECK_TCB, r == 0 ? SNP_OUTCOME_PASS : SNP_OUTCOME_FAIL, r);
+	return r;
 }
 
 static int
@@ -538,50 +547,60 @@ all_zero(const uint8_t *p, size_t n)
 }
 
 /*
- * step_chip_id. A VLEK is not bound to a chip: skipped. With MASK_CHIP_KEY
- * the firmware reports an all-zero CHIP_ID; we then require it to be zero
- * (a non-zero id under the mask is refused: nothing may claim a chip the
- * VCEK does not name) and record the check as skipped, so a policy on chip
- * ids sees that no id was attested. Turin VCEKs carry 8 bytes that must
- * equal CHIP_ID[0:8]; the rest of a Turin CHIP_ID must be zero.
+ * snp_check_chip_id. A VLEK is not bound to a chip: skipped. With
+ * MASK_CHIP_KEY the firmware reports an all-zero CHIP_ID; we then require
+ * it to be zero (a non-zero id under the mask is refused: nothing may
+ * claim a chip the VCEK does not name) and record the check as skipped,
+ * so a policy on chip ids sees that no id was attested. Turin VCEKs carry
+ * 8 bytes that must equal CHIP_ID[0:8], and the rest of a Turin CHIP_ID
+ * must be zero; Milan and Genoa VCEKs carry all 64 bytes.
  */
-static int
-step_chip_id(struct vctx *c)
+int
+snp_check_chip_id(enum snp_product product, enum snp_signing_key kind, uint32_t key_info,
+    const uint8_t chip_id[64], const struct snp_amd_ext *e, int *ret_skipped, char *detail,
+    size_t detail_size)
 {
-	const struct snp_amd_ext *e = &c->facts->ext;
-	const uint8_t *chip = c->report->chip_id;
-	size_t want = c->product == SNP_PRODUCT_TURIN ? 8 : 64;
+	size_t want = product == SNP_PRODUCT_TURIN ? 8 : 64;
 
-	if (c->kind == SNP_SIGNING_KEY_VLEK) {
-		snp_detail(DETAIL(c, SNP_CHECK_CHIP_ID), "VLEK: not bound to a chip");
-		record(c, SNP_CHECK_CHIP_ID, SNP_OUTCOME_SKIPPED, 0);
+	*ret_skipped = 0;
+	if (kind == SNP_SIGNING_KEY_VLEK) {
+		snp_detail(detail, detail_size, "VLEK: not bound to a chip");
+		*ret_skipped = 1;
 		return 0;
 	}
-	if (c->report->key_info & SNP_KEY_INFO_MASK_CHIP_KEY) {
-		if (!all_zero(chip, sizeof(c->report->chip_id))) {
-			snp_detail(DETAIL(c, SNP_CHECK_CHIP_ID),
+	if (key_info & SNP_KEY_INFO_MASK_CHIP_KEY) {
+		if (!all_zero(chip_id, 64)) {
+			snp_detail(detail, detail_size,
 			    "MASK_CHIP_KEY is set but CHIP_ID is not zero");
-			record(c, SNP_CHECK_CHIP_ID, SNP_OUTCOME_FAIL, KBS_ERR_CHIP_ID_MISMATCH);
 			return KBS_ERR_CHIP_ID_MISMATCH;
 		}
-		snp_detail(DETAIL(c, SNP_CHECK_CHIP_ID), "MASK_CHIP_KEY set: no chip id reported");
-		record(c, SNP_CHECK_CHIP_ID, SNP_OUTCOME_SKIPPED, 0);
+		snp_detail(detail, detail_size, "MASK_CHIP_KEY set: no chip id reported");
+		*ret_skipped = 1;
 		return 0;
 	}
 	if (e->hwid_len != want) {
-		snp_detail(DETAIL(c, SNP_CHECK_CHIP_ID), "VCEK hwID has %zu bytes, %s uses %zu",
-		    e->hwid_len, snp_product_name(c->product), want);
-		record(c, SNP_CHECK_CHIP_ID, SNP_OUTCOME_FAIL, KBS_ERR_CHIP_ID_MISMATCH);
+		snp_detail(detail, detail_size, "VCEK hwID has %zu bytes, %s uses %zu", e->hwid_len,
+		    snp_product_name(product), want);
 		return KBS_ERR_CHIP_ID_MISMATCH;
 	}
-	if (memcmp(e->hwid, chip, want) != 0 || !all_zero(chip + want, 64 - want)) {
-		snp_detail(DETAIL(c, SNP_CHECK_CHIP_ID), "CHIP_ID differs from the VCEK hwID");
-		record(c, SNP_CHECK_CHIP_ID, SNP_OUTCOME_FAIL, KBS_ERR_CHIP_ID_MISMATCH);
+	if (memcmp(e->hwid, chip_id, want) != 0 || !all_zero(chip_id + want, 64 - want)) {
+		snp_detail(detail, detail_size, "CHIP_ID differs from the VCEK hwID");
 		return KBS_ERR_CHIP_ID_MISMATCH;
 	}
-	snp_detail(DETAIL(c, SNP_CHECK_CHIP_ID), "CHIP_ID equals the VCEK hwID (%zu bytes)", want);
-	record(c, SNP_CHECK_CHIP_ID, SNP_OUTCOME_PASS, 0);
+	snp_detail(detail, detail_size, "CHIP_ID equals the VCEK hwID (%zu bytes)", want);
 	return 0;
+}
+
+static int
+step_chip_id(struct vctx *c)
+{
+	int skipped = 0, r;
+
+	r = snp_check_chip_id(c->product, c->kind, c->report->key_info, c->report->chip_id,
+	    &c->facts->ext, &skipped, DETAIL(c, SNP_CHECK_CHIP_ID));
+	record(c, SNP_CHECK_CHIP_ID, r != 0 ? SNP_OUTCOME_FAIL :
+	    skipped ? SNP_OUTCOME_SKIPPED : SNP_OUTCOME_PASS, r);
+	return r;
 }
 
 static void
@@ -605,6 +624,7 @@ snp_verify_report(struct snp_verifier *v, const struct snp_report *report,
     const struct snp_certs *certs, const struct snp_verify_options *opts,
     struct snp_verify_result *ret)
 {
+	struct snp_report parsed;
 	struct vctx c;
 	int r = KBS_ERR_INTERNAL;
 
@@ -613,7 +633,6 @@ snp_verify_report(struct snp_verifier *v, const struct snp_report *report,
 	result_init(ret);
 	memset(&c, 0, sizeof(c));
 	c.v = v;
-	c.report = report;
 	c.certs = certs;
 	c.opts = opts;
 	c.res = ret;
@@ -624,6 +643,17 @@ snp_verify_report(struct snp_verifier *v, const struct snp_report *report,
 		record(&c, SNP_CHECK_PRODUCT, SNP_OUTCOME_FAIL, r);
 		return r;
 	}
+	/*
+	 * Decide only on the bytes the signature covers: the fields are taken
+	 * from a fresh parse of raw, never from the caller's decoded copy.
+	 */
+	if ((r = snp_report_parse(report->raw, SNP_REPORT_SIZE, &parsed)) != 0) {
+		snp_detail(DETAIL(&c, SNP_CHECK_PRODUCT), "report bytes do not parse");
+		record(&c, SNP_CHECK_PRODUCT, SNP_OUTCOME_FAIL, r);
+		return r;
+	}
+	report = &parsed;
+	c.report = report;
 	if (report->signing_key != SNP_SIGNING_KEY_VCEK &&
 	    report->signing_key != SNP_SIGNING_KEY_VLEK) {
 		r = KBS_ERR_REPORT_SIGNING_KEY;
@@ -638,12 +668,13 @@ snp_verify_report(struct snp_verifier *v, const struct snp_report *report,
 		goto out;
 	}
 	record(&c, SNP_CHECK_PRODUCT, SNP_OUTCOME_PASS, 0);
-	if ((r = run_chain(&c)) != 0 || (r = step_crl(&c)) != 0 ||
-	    (r = step_signature(&c)) != 0 || (r = step_tcb(&c)) != 0 ||
-	    (r = step_chip_id(&c)) != 0)
+	if ((r = run_chain(&c)) != 0)
 		goto out;
 	if (c.kind == SNP_SIGNING_KEY_VLEK)
 		snprintf(ret->csp_id, sizeof(ret->csp_id), "%s", c.facts->ext.csp_id);
+	if ((r = step_crl(&c)) != 0 || (r = step_signature(&c)) != 0 ||
+	    (r = step_tcb(&c)) != 0 || (r = step_chip_id(&c)) != 0)
+		goto out;
 	r = 0;
 out:
 	snp_facts_release(c.facts);

@@ -10,6 +10,9 @@
  */
 #include <pthread.h>
 
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+
 #include "snp.h"
 #include "test.h"
 #include "crl-int.h"
@@ -606,6 +609,215 @@ test_crl_in_verification(void)
 	snp_crl_free(crl);
 }
 
+/*
+ * revoked_crl makes a CRL named as the Milan ARK's, listing serial, signed
+ * with a throwaway key. Only AMD can sign one that verifies, so the tests
+ * mark its digest as verified in the verifier's CRL cache: that exercises
+ * the revocation path of snp_verify_report exactly as a cached genuine CRL.
+ */
+static struct snp_crl *
+revoked_crl(struct snp_verifier *v, long serial)
+{
+	X509_CRL *c = X509_CRL_new();
+	ASN1_TIME *t = ASN1_TIME_new();
+	X509_REVOKED *rv = X509_REVOKED_new();
+	ASN1_INTEGER *s = ASN1_INTEGER_new();
+	EVP_PKEY *key = EVP_RSA_gen(2048);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	unsigned char *der = NULL;
+	struct snp_crl *crl = NULL;
+	int len;
+
+	CHECK(c && t && rv && s && key && md);
+	CHECK(X509_CRL_set_version(c, 1) == 1);
+	CHECK(X509_CRL_set_issuer_name(c,
+	    X509_get_subject_name(v->roots.x[SNP_PRODUCT_MILAN][SNP_ROOT_ARK])) == 1);
+	CHECK(ASN1_TIME_set_string(t, "20250101000000Z") == 1);
+	CHECK(X509_CRL_set1_lastUpdate(c, t) == 1);
+	CHECK(ASN1_TIME_set_string(t, "20260101000000Z") == 1);
+	CHECK(X509_CRL_set1_nextUpdate(c, t) == 1);
+	CHECK(ASN1_INTEGER_set(s, serial) == 1);
+	CHECK(X509_REVOKED_set_serialNumber(rv, s) == 1);
+	CHECK(X509_REVOKED_set_revocationDate(rv, t) == 1);
+	CHECK(X509_CRL_add0_revoked(c, rv) == 1);
+	CHECK(EVP_DigestSignInit(md, &pctx, EVP_sha384(), NULL, key) == 1);
+	CHECK(EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1);
+	CHECK(EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 48) == 1);
+	CHECK(X509_CRL_sign_ctx(c, md) > 0);
+	CHECK((len = i2d_X509_CRL(c, &der)) > 0);
+	CHECK_OK(snp_crl_load(der, (size_t)len, &crl));
+	OPENSSL_free(der);
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(key);
+	ASN1_INTEGER_free(s);
+	ASN1_TIME_free(t);
+	X509_CRL_free(c);
+	return crl;
+}
+
+static void
+test_revocation_in_verification(void)
+{
+	struct snp_verifier *v = NULL;
+	struct snp_verify_result res;
+	struct snp_crl *crl;
+
+	CHECK_OK(snp_verifier_new(&v));
+	/* The Milan ASK's serial is 0x010001. Unmarked, the forged signature fails. */
+	crl = revoked_crl(v, 0x010001);
+	CHECK_ERR(verify(v, "oak/milan_cb_report.bin", "oak/milan_cb_vcek.der", NULL,
+	    "2025-03-05", crl, &res), KBS_ERR_CRL_SIGNATURE);
+	check_failed_at(&res, SNP_CHECK_CRL, KBS_ERR_CRL_SIGNATURE);
+	snp_cache_crl_mark(v->cache, crl->der_sha256, SNP_PRODUCT_MILAN);
+	CHECK_ERR(verify(v, "oak/milan_cb_report.bin", "oak/milan_cb_vcek.der", NULL,
+	    "2025-03-05", crl, &res), KBS_ERR_CERT_REVOKED);
+	check_failed_at(&res, SNP_CHECK_CRL, KBS_ERR_CERT_REVOKED);
+	CHECK_STR_EQ(res.checks[SNP_CHECK_CRL].detail, "ASK serial 0x010001 is revoked");
+	/* The ASVK (0x010101) is not listed: a VLEK chain passes the CRL. */
+	CHECK_OK(verify(v, "trustee/milan_vlek_report.bin", "trustee/milan_vlek.der", NULL,
+	    "2025-03-05", crl, &res));
+	CHECK_INT_EQ(res.checks[SNP_CHECK_CRL].outcome, SNP_OUTCOME_PASS);
+	snp_crl_free(crl);
+	/* Serial 0 is what every VCEK carries: listing it revokes them. */
+	crl = revoked_crl(v, 0);
+	snp_cache_crl_mark(v->cache, crl->der_sha256, SNP_PRODUCT_MILAN);
+	CHECK_ERR(verify(v, "oak/milan_cb_report.bin", "oak/milan_cb_vcek.der", NULL,
+	    "2025-03-05", crl, &res), KBS_ERR_CERT_REVOKED);
+	CHECK_STR_EQ(res.checks[SNP_CHECK_CRL].detail, "VCEK serial 0x0 is revoked");
+	snp_crl_free(crl);
+	snp_verifier_free(v);
+}
+
+/* ---- TCB and chip id decisions ------------------------------------------ */
+
+static void
+test_tcb_decision(void)
+{
+	struct snp_amd_ext turin, milan;
+	struct snp_tcb t;
+	char d[160];
+
+	memset(&turin, 0, sizeof(turin));
+	turin.spl = (struct snp_tcb){ .fmc = 0, .bootloader = 1, .tee = 0, .snp = 2, .microcode = 71 };
+	turin.has_fmc = 1;
+	CHECK_OK(snp_check_tcb(0x4700000002000100ull, SNP_PRODUCT_TURIN, &turin, "VCEK", &t, d,
+	    sizeof(d)));
+	CHECK_INT_EQ(t.bootloader, 1);
+	CHECK_INT_EQ(t.microcode, 71);
+	/* The tampered vector's REPORTED_TCB: boot loader 3. */
+	CHECK_ERR(snp_check_tcb(0x4700000002000300ull, SNP_PRODUCT_TURIN, &turin, "VCEK", &t, d,
+	    sizeof(d)), KBS_ERR_TCB_MISMATCH);
+	CHECK_STR_EQ(d, "REPORTED_TCB boot loader (blSPL) is 3, the VCEK says 1");
+	CHECK_ERR(snp_check_tcb(0x4700000002000101ull, SNP_PRODUCT_TURIN, &turin, "VCEK", &t, d,
+	    sizeof(d)), KBS_ERR_TCB_MISMATCH);
+	CHECK_STR_EQ(d, "REPORTED_TCB FMC (fmcSPL) is 1, the VCEK says 0");
+	/* A Turin TCB read with the Milan layout is refused, not misread. */
+	CHECK_ERR(snp_check_tcb(0x4700000002000100ull, SNP_PRODUCT_MILAN, &turin, "VCEK", &t, d,
+	    sizeof(d)), KBS_ERR_REPORT_RESERVED);
+
+	memset(&milan, 0, sizeof(milan));
+	milan.spl = (struct snp_tcb){ .bootloader = 3, .tee = 0, .snp = 8, .microcode = 115 };
+	CHECK_OK(snp_check_tcb(0x7308000000000003ull, SNP_PRODUCT_MILAN, &milan, "VCEK", &t, d,
+	    sizeof(d)));
+	CHECK_ERR(snp_check_tcb(0x7308000000000103ull, SNP_PRODUCT_MILAN, &milan, "VLEK", &t, d,
+	    sizeof(d)), KBS_ERR_TCB_MISMATCH);
+	CHECK_STR_EQ(d, "REPORTED_TCB TEE (teeSPL) is 1, the VLEK says 0");
+	CHECK_ERR(snp_check_tcb(0x7309000000000003ull, SNP_PRODUCT_MILAN, &milan, "VCEK", &t, d,
+	    sizeof(d)), KBS_ERR_TCB_MISMATCH);
+	CHECK(strstr(d, "SNP (snpSPL) is 9") != NULL);
+	CHECK_ERR(snp_check_tcb(0x7208000000000003ull, SNP_PRODUCT_MILAN, &milan, "VCEK", &t, d,
+	    sizeof(d)), KBS_ERR_TCB_MISMATCH);
+	CHECK(strstr(d, "microcode (ucodeSPL) is 114") != NULL);
+	/* fmc is meaningless on Milan: an fmcSPL value there is not compared. */
+	milan.spl.fmc = 9;
+	CHECK_OK(snp_check_tcb(0x7308000000000003ull, SNP_PRODUCT_MILAN, &milan, "VCEK", &t, d,
+	    sizeof(d)));
+}
+
+static void
+test_chip_id_decision(void)
+{
+	struct snp_amd_ext e;
+	uint8_t chip[64];
+	char d[160];
+	int skipped = -1, i;
+
+	memset(&e, 0, sizeof(e));
+	for (i = 0; i < 64; i++)
+		chip[i] = e.hwid[i] = (uint8_t)(i + 1);
+	e.hwid_len = 64;
+	CHECK_OK(snp_check_chip_id(SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK, 0, chip, &e, &skipped,
+	    d, sizeof(d)));
+	CHECK_INT_EQ(skipped, 0);
+	chip[63] ^= 1;
+	CHECK_ERR(snp_check_chip_id(SNP_PRODUCT_GENOA, SNP_SIGNING_KEY_VCEK, 0, chip, &e, &skipped,
+	    d, sizeof(d)), KBS_ERR_CHIP_ID_MISMATCH);
+	CHECK_STR_EQ(d, "CHIP_ID differs from the VCEK hwID");
+	/* A VLEK is not bound to a chip, whatever CHIP_ID says. */
+	CHECK_OK(snp_check_chip_id(SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VLEK, 0x4, chip, &e, &skipped,
+	    d, sizeof(d)));
+	CHECK_INT_EQ(skipped, 1);
+	/* MASK_CHIP_KEY: a zero CHIP_ID is skipped, a non-zero one refused. */
+	CHECK_ERR(snp_check_chip_id(SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK,
+	    SNP_KEY_INFO_MASK_CHIP_KEY, chip, &e, &skipped, d, sizeof(d)),
+	    KBS_ERR_CHIP_ID_MISMATCH);
+	memset(chip, 0, sizeof(chip));
+	CHECK_OK(snp_check_chip_id(SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK,
+	    SNP_KEY_INFO_MASK_CHIP_KEY, chip, &e, &skipped, d, sizeof(d)));
+	CHECK_INT_EQ(skipped, 1);
+	/* Without the mask a zero CHIP_ID is simply a mismatch. */
+	CHECK_ERR(snp_check_chip_id(SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK, 0, chip, &e, &skipped,
+	    d, sizeof(d)), KBS_ERR_CHIP_ID_MISMATCH);
+	/* Turin: 8 bytes, rest of CHIP_ID zero. */
+	for (i = 0; i < 8; i++)
+		chip[i] = e.hwid[i];
+	CHECK_ERR(snp_check_chip_id(SNP_PRODUCT_TURIN, SNP_SIGNING_KEY_VCEK, 0, chip, &e, &skipped,
+	    d, sizeof(d)), KBS_ERR_CHIP_ID_MISMATCH);
+	CHECK_STR_EQ(d, "VCEK hwID has 64 bytes, turin uses 8");
+	e.hwid_len = 8;
+	CHECK_OK(snp_check_chip_id(SNP_PRODUCT_TURIN, SNP_SIGNING_KEY_VCEK, 0, chip, &e, &skipped,
+	    d, sizeof(d)));
+	chip[8] = 1;
+	CHECK_ERR(snp_check_chip_id(SNP_PRODUCT_TURIN, SNP_SIGNING_KEY_VCEK, 0, chip, &e, &skipped,
+	    d, sizeof(d)), KBS_ERR_CHIP_ID_MISMATCH);
+	/* An 8-byte hwID on Milan. */
+	chip[8] = 0;
+	CHECK_ERR(snp_check_chip_id(SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK, 0, chip, &e, &skipped,
+	    d, sizeof(d)), KBS_ERR_CHIP_ID_MISMATCH);
+}
+
+/* The caller's decoded fields are ignored: decisions come from raw. */
+static void
+test_decoded_fields_ignored(void)
+{
+	struct snp_verifier *v = NULL;
+	struct snp_certs *certs = NULL;
+	struct snp_verify_options opts;
+	struct snp_verify_result res;
+	struct snp_report rep;
+
+	load_report("go-sev-guest/milan_report.bin", &rep);
+	CHECK_OK(snp_certs_new(&certs));
+	add_file(certs, "go-sev-guest/milan_vcek.der");
+	CHECK_OK(snp_verifier_new(&v));
+	memset(&opts, 0, sizeof(opts));
+	opts.at = at_time("2022-10-24");
+	rep.key_info |= SNP_KEY_INFO_MASK_CHIP_KEY;
+	memset(rep.chip_id, 0, sizeof(rep.chip_id));
+	rep.reported_tcb = 0;
+	rep.signing_key = SNP_SIGNING_KEY_VLEK;
+	CHECK_OK(snp_verify_report(v, &rep, certs, &opts, &res));
+	CHECK_INT_EQ(res.checks[SNP_CHECK_CHIP_ID].outcome, SNP_OUTCOME_PASS);
+	CHECK_INT_EQ(res.signer, SNP_SIGNING_KEY_VCEK);
+	/* Bytes in raw that do not parse are refused before anything else. */
+	rep.raw[0] = 9;
+	CHECK_ERR(snp_verify_report(v, &rep, certs, &opts, &res), KBS_ERR_REPORT_VERSION);
+	check_failed_at(&res, SNP_CHECK_PRODUCT, KBS_ERR_REPORT_VERSION);
+	snp_certs_free(certs);
+	snp_verifier_free(v);
+}
+
 /* ---- chain only --------------------------------------------------------- */
 
 static void
@@ -669,4 +881,6 @@ TEST_MAIN(TEST(test_expected_genuine), TEST(test_parse_only_has_no_vcek), TEST(t
     TEST(test_forged_vceks), TEST(test_vlek_expired_today), TEST(test_other_chips_vcek),
     TEST(test_wrong_product), TEST(test_signer_kind), TEST(test_chain_order_and_extras),
     TEST(test_validity_bounds), TEST(test_cache), TEST(test_cache_eviction), TEST(test_threads),
-    TEST(test_crl_in_verification), TEST(test_turin_chain_only), TEST(test_arguments))
+    TEST(test_crl_in_verification), TEST(test_revocation_in_verification),
+    TEST(test_turin_chain_only),
+    TEST(test_tcb_decision), TEST(test_chip_id_decision), TEST(test_decoded_fields_ignored), TEST(test_arguments))
