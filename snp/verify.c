@@ -416,6 +416,15 @@ serial_hex(const ASN1_INTEGER *s, char *out, size_t out_size)
 	ERR_clear_error();
 }
 
+/*
+ * step_crl. An AMD KDS CRL is issued by the ARK, so it speaks for the
+ * certificates the ARK signed (ASK, ASVK); the VCEK/VLEK serial is looked
+ * up as well, as asked of this verifier. Every VCEK/VLEK carries serial 0,
+ * so a CRL listing serial 0 revokes them all: fail-closed by design. A CRL
+ * of another product's ARK fails its issuer check (KBS_ERR_CRL_ISSUER):
+ * it says nothing about this chain, and a caller that passes one has
+ * mixed up products. Its signature result is cached by its SHA-256.
+ */
 static int
 step_crl(struct vctx *c)
 {
