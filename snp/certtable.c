@@ -34,6 +34,7 @@
  */
 #include "certtable-int.h"
 
+#include <sodium.h>
 #include <string.h>
 
 #include "kbs_common.h"
@@ -85,17 +86,6 @@ lookup_guid(const uint8_t guid[GUID_SIZE])
 	return NULL;
 }
 
-static int
-all_zero(const uint8_t *p, size_t n)
-{
-	uint8_t acc = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		acc |= p[i];
-	return acc == 0;
-}
-
 struct raw_entry {
 	const uint8_t *guid;
 	uint32_t offset;
@@ -119,7 +109,7 @@ read_entries(struct kbs_buf *b, struct raw_entry raw[SNP_CERTTABLE_MAX_ENTRIES],
 		    (r = kbs_buf_get_u32le(b, &e.offset)) != 0 ||
 		    (r = kbs_buf_get_u32le(b, &e.length)) != 0)
 			return KBS_ERR_CERTTABLE_PARSE; /* ran out before the terminator */
-		if (all_zero(e.guid, GUID_SIZE)) {
+		if (sodium_is_zero(e.guid, GUID_SIZE)) {
 			if (e.offset != 0 || e.length != 0)
 				return KBS_ERR_CERTTABLE_PARSE;
 			*ret_n = n;

@@ -217,20 +217,6 @@ snp_check_ark(const struct snp_roots *roots, X509 *ark, enum snp_product product
 	    detail_size);
 }
 
-/* days_from_civil: days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t
-days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 int
 snp_asn1_time_epoch(const ASN1_TIME *t, int64_t *ret)
 {
@@ -241,8 +227,8 @@ snp_asn1_time_epoch(const ASN1_TIME *t, int64_t *ret)
 		ERR_clear_error();
 		return KBS_ERR_CERT_PARSE;
 	}
-	*ret = days_from_civil((int64_t)tm.tm_year + 1900, (int64_t)tm.tm_mon + 1, tm.tm_mday) *
-		86400 + (int64_t)tm.tm_hour * 3600 + (int64_t)tm.tm_min * 60 + tm.tm_sec;
+	*ret = kbs_time_from_utc((int64_t)tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec);
 	return 0;
 }
 

@@ -26,6 +26,7 @@
 #include "verify-int.h"
 
 #include <stdlib.h>
+#include <sodium.h>
 #include <string.h>
 
 #include <openssl/err.h>
@@ -544,17 +545,6 @@ step_tcb(struct vctx *c)
 	return r;
 }
 
-static int
-all_zero(const uint8_t *p, size_t n)
-{
-	uint8_t acc = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		acc |= p[i];
-	return acc == 0;
-}
-
 /*
  * snp_check_chip_id. A VLEK is not bound to a chip: skipped. With
  * MASK_CHIP_KEY the firmware reports an all-zero CHIP_ID; we then require
@@ -578,7 +568,7 @@ snp_check_chip_id(enum snp_product product, enum snp_signing_key kind, uint32_t 
 		return 0;
 	}
 	if (key_info & SNP_KEY_INFO_MASK_CHIP_KEY) {
-		if (!all_zero(chip_id, 64)) {
+		if (!sodium_is_zero(chip_id, 64)) {
 			snp_detail(detail, detail_size,
 			    "MASK_CHIP_KEY is set but CHIP_ID is not zero");
 			return KBS_ERR_CHIP_ID_MISMATCH;
@@ -592,7 +582,7 @@ snp_check_chip_id(enum snp_product product, enum snp_signing_key kind, uint32_t 
 		    snp_product_name(product), want);
 		return KBS_ERR_CHIP_ID_MISMATCH;
 	}
-	if (memcmp(e->hwid, chip_id, want) != 0 || !all_zero(chip_id + want, 64 - want)) {
+	if (memcmp(e->hwid, chip_id, want) != 0 || !sodium_is_zero(chip_id + want, 64 - want)) {
 		snp_detail(detail, detail_size, "CHIP_ID differs from the VCEK hwID");
 		return KBS_ERR_CHIP_ID_MISMATCH;
 	}
