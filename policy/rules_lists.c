@@ -151,8 +151,12 @@ static void
 deny_explain(const struct policy *p, const struct policy_rule *rule, char *out,
     size_t out_size)
 {
-	snprintf(out, out_size, "Reports whose %s is one of the %zu listed values are refused.",
-	    rule->what, p->lists[rule->a].n);
+	if (p->lists[rule->a].n == 1)
+		snprintf(out, out_size, "Reports whose %s is the listed value are refused.",
+		    rule->what);
+	else
+		snprintf(out, out_size, "Reports whose %s is one of the %zu listed values are refused.",
+		    rule->what, p->lists[rule->a].n);
 }
 
 /*
@@ -458,16 +462,37 @@ static void
 names_explain(const struct policy *p, const struct policy_rule *rule, char *out,
     size_t out_size)
 {
-	char d[128];
+	static const char *const products[SNP_PRODUCT_COUNT] = {
+		[SNP_PRODUCT_MILAN] = "Milan",
+		[SNP_PRODUCT_GENOA] = "Genoa",
+		[SNP_PRODUCT_TURIN] = "Turin",
+	};
+	unsigned mask = names_mask_default(p, rule), bit;
+	char d[128] = "";
+	int first = 1;
 
-	names_describe(p, rule, d, sizeof(d));
-	if (rule->a == 0)
-		snprintf(out, out_size, "The processor must be AMD EPYC %s.", d);
+	for (bit = 0; bit < 8; bit++) {
+		const char *name;
+
+		if (!(mask & (1u << bit)))
+			continue;
+		if (rule->a == 0)
+			name = bit < SNP_PRODUCT_COUNT && products[bit] ? products[bit] : "unknown";
+		else
+			name = bit == SNP_SIGNING_KEY_VLEK ? "VLEK" : "VCEK";
+		policy_appendf(d, sizeof(d), "%s%s", first ? "" : " or ", name);
+		first = 0;
+	}
+	if (mask == 0)
+		snprintf(out, out_size, "The %s list is empty, so no report is accepted.",
+		    rule->a == 0 ? "product" : "signing key");
+	else if (rule->a == 0)
+		snprintf(out, out_size, "The processor must be an AMD EPYC %s.", d);
 	else if (!p->signers.set)
 		snprintf(out, out_size,
 		    "The report must be signed by a VCEK (the default; a VLEK is refused).");
 	else
-		snprintf(out, out_size, "The report must be signed by a %s key.", d);
+		snprintf(out, out_size, "The report must be signed by a %s.", d);
 }
 
 static enum policy_change

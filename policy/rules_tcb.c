@@ -630,10 +630,14 @@ tcbdeny_explain(const struct policy *p, const struct policy_rule *rule, char *ou
     size_t out_size)
 {
 	(void)rule;
-	snprintf(out, out_size,
-	    "Reports whose reported TCB equals one of the %zu listed known-vulnerable values are "
-	    "refused.",
-	    p->tcb_deny.n);
+	if (p->tcb_deny.n == 1)
+		snprintf(out, out_size,
+		    "Reports whose reported TCB equals the listed known-vulnerable value are refused.");
+	else
+		snprintf(out, out_size,
+		    "Reports whose reported TCB equals one of the %zu listed known-vulnerable values "
+		    "are refused.",
+		    p->tcb_deny.n);
 }
 
 static enum policy_change
