@@ -513,10 +513,10 @@ pj_array(struct pj_reader *rd, unsigned depth, struct pj_node *arr)
 		size_t old;
 
 		pj_skip_ws(rd);
+		old = pj_path_push_index(rd, arr->count);
 		if (arr->count == PJ_MAX_ELEMENTS)
 			return pj_fail_at(rd, KBS_ERR_POLICY_LIMIT, rd->off,
 			    "array has too many elements");
-		old = pj_path_push_index(rd, arr->count);
 		if ((r = pj_value(rd, depth + 1, &elem)) != 0)
 			return r;
 		*tail = elem;

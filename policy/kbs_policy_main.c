@@ -62,9 +62,20 @@ load_policy(const char *path, struct policy **ret)
 	char msg[512];
 	int r;
 
-	/* One byte past the limit, so an oversized file reaches the parser's own error. */
-	if (read_file(path, POLICY_MAX_FILE_SIZE + 1, &data, &len) != 0)
+	r = kbs_file_read(path, POLICY_MAX_FILE_SIZE, &data, &len);
+	if (r == KBS_ERR_TOO_LARGE) {
+		/* An oversized policy is an invalid policy, reported like the parser does. */
+		printf("%s:1:1: file is larger than %u bytes (%s)\n", path, POLICY_MAX_FILE_SIZE,
+		    kbs_err_name(r));
+		return EXIT_FAIL;
+	}
+	if (r != 0) {
+		if (r == KBS_ERR_SYSTEM)
+			perror(path);
+		else
+			fprintf(stderr, "%s: %s\n", path, kbs_err_str(r));
 		return EXIT_USAGE;
+	}
 	r = policy_parse(data, len, ret, &err);
 	free(data);
 	if (r != 0) {
