@@ -622,7 +622,10 @@ tcbdeny_describe(const struct policy *p, const struct policy_rule *rule, char *o
     size_t out_size)
 {
 	(void)rule;
-	snprintf(out, out_size, "reported TCB not one of %zu listed values", p->tcb_deny.n);
+	if (p->tcb_deny.n == 1)
+		snprintf(out, out_size, "reported TCB not the listed value");
+	else
+		snprintf(out, out_size, "reported TCB not one of %zu listed values", p->tcb_deny.n);
 }
 
 static void
