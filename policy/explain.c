@@ -13,8 +13,18 @@ policy_explain(FILE *f, const struct policy *p)
 	size_t i;
 
 	fprintf(f, "Policy \"%s\" (sha256 %s).\n", p->name, p->hash);
-	if (p->description != NULL && p->description[0] != 0)
-		fprintf(f, "Description: %s\n", p->description);
+	if (p->description != NULL && p->description[0] != 0) {
+		const unsigned char *c;
+
+		/*
+		 * Control characters become spaces, so a description cannot
+		 * forge lines or terminal escapes in what a reviewer reads.
+		 */
+		fputs("Description: ", f);
+		for (c = (const unsigned char *)p->description; *c != 0; c++)
+			fputc(*c < 0x20 || *c == 0x7f ? ' ' : *c, f);
+		fputc('\n', f);
+	}
 	fprintf(f, "A secret bound to this policy is released only if all of these hold:\n");
 	fprintf(f, "- The report must carry a valid AMD signature that chains to a pinned AMD "
 		   "root key, with certificates valid and not revoked.\n");
