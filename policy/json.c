@@ -402,22 +402,47 @@ pj_literal(struct pj_reader *rd, const char *word)
 
 static int pj_value(struct pj_reader *rd, unsigned depth, struct pj_node **ret);
 
-/* pj_path_push appends ".key" or "[i]" to rd->path; returns the old length. */
+/*
+ * pj_path_append appends s (at most n bytes) to rd->path, truncating at
+ * its size; plain copies, as these run for every member and element.
+ */
+static void
+pj_path_append(struct pj_reader *rd, const char *s, size_t n)
+{
+	size_t len = strlen(rd->path), room = sizeof(rd->path) - 1 - len;
+
+	if (n > room)
+		n = room;
+	memcpy(rd->path + len, s, n);
+	rd->path[len + n] = 0;
+}
+
+/* pj_path_push_key appends ".key" (or "key" at the top); returns the old length. */
 static size_t
 pj_path_push_key(struct pj_reader *rd, const char *key)
 {
-	size_t old = strlen(rd->path);
+	size_t old = strlen(rd->path), n = strlen(key);
 
-	snprintf(rd->path + old, sizeof(rd->path) - old, "%s%.60s", old ? "." : "", key);
+	if (old > 0)
+		pj_path_append(rd, ".", 1);
+	pj_path_append(rd, key, n > 60 ? 60 : n);
 	return old;
 }
 
+/* pj_path_push_index appends "[i]"; returns the old length. */
 static size_t
 pj_path_push_index(struct pj_reader *rd, size_t i)
 {
-	size_t old = strlen(rd->path);
+	size_t old = strlen(rd->path), k = 24;
+	char d[24];
 
-	snprintf(rd->path + old, sizeof(rd->path) - old, "[%zu]", i);
+	d[--k] = ']';
+	do {
+		d[--k] = (char)('0' + i % 10);
+		i /= 10;
+	} while (i != 0);
+	d[--k] = '[';
+	pj_path_append(rd, d + k, sizeof(d) - k);
 	return old;
 }
 

@@ -242,6 +242,29 @@ parse_top(struct policy *p, const struct pj_node *root, struct policy_parse_ctx 
 	return 0;
 }
 
+/* precompute records each rule's activity and expected text once. */
+static int
+precompute(struct policy *p, struct policy_error *err)
+{
+	size_t i;
+
+	p->active = calloc(policy_rule_count, sizeof(*p->active));
+	p->expected = calloc(policy_rule_count, sizeof(*p->expected));
+	if (p->active == NULL || p->expected == NULL) {
+		err->code = KBS_ERR_ALLOC;
+		snprintf(err->message, sizeof(err->message), "out of memory");
+		return KBS_ERR_ALLOC;
+	}
+	for (i = 0; i < policy_rule_count; i++) {
+		const struct policy_rule *rule = &policy_rules[i];
+
+		p->active[i] = rule->ops->active(p, rule) != 0;
+		if (p->active[i])
+			rule->ops->describe(p, rule, p->expected[i], sizeof(p->expected[i]));
+	}
+	return 0;
+}
+
 int
 policy_parse(const uint8_t *data, size_t len, struct policy **ret, struct policy_error *err)
 {
@@ -275,6 +298,8 @@ policy_parse(const uint8_t *data, size_t len, struct policy **ret, struct policy
 	}
 	if ((r = parse_top(p, root, &ctx)) != 0)
 		goto out;
+	if ((r = precompute(p, err)) != 0)
+		goto out;
 	crypto_hash_sha256(digest, data, len);
 	if ((r = kbs_hex_encode(digest, sizeof(digest), p->hash, sizeof(p->hash))) != 0)
 		goto out;
@@ -300,6 +325,8 @@ policy_free(struct policy *p)
 		free(p->csp_id.ids[i]);
 	free(p->csp_id.ids);
 	free(p->tcb_deny.entries);
+	free(p->active);
+	free(p->expected);
 	free(p->description);
 	free(p);
 }

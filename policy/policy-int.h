@@ -160,6 +160,12 @@ struct policy {
 		size_t n;
 		struct policy_tcb_deny *entries;
 	} tcb_deny;
+	/*
+	 * Filled once after parsing, so evaluation (per request) formats only
+	 * the actual values: which rules are active, and their expected text.
+	 */
+	unsigned char *active;                 /* policy_rule_count entries */
+	char (*expected)[POLICY_TEXT_SIZE];    /* policy_rule_count entries */
 };
 
 /* What the evaluator knows about the evidence, computed once per eval. */
@@ -239,6 +245,23 @@ KBS_MUST_CHECK int policy_get_version(struct policy_parse_ctx *ctx, const struct
 /* Appends printf output to out (NUL-terminated, truncating). */
 void policy_appendf(char *out, size_t out_size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/*
+ * A bounded text builder for evaluation output, where snprintf would be
+ * most of the cost of a rule. Always NUL-terminated; truncates silently.
+ */
+struct policy_text {
+	char *p;
+	size_t size;
+	size_t len;
+};
+
+void policy_text_init(struct policy_text *t, char *buf, size_t size);
+void policy_text_str(struct policy_text *t, const char *s);
+void policy_text_uint(struct policy_text *t, uint64_t v);
+void policy_text_hex64(struct policy_text *t, uint64_t v); /* 16 lower-case digits */
+/* policy_set_text copies s into out (the common "on"/"off" answers). */
+void policy_set_text(char *out, size_t out_size, const char *s);
 
 /* Findings. */
 void policy_finding_add(struct policy_lint_result *res, enum policy_severity sev,

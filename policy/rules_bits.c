@@ -67,7 +67,7 @@ allowed_eval(const struct policy *p, const struct policy_rule *rule,
 	int on = flag_on(rule, ev->report);
 
 	res->outcome = on && flag_value(p, rule) == 0 ? POLICY_OUTCOME_FAIL : POLICY_OUTCOME_PASS;
-	snprintf(res->actual, sizeof(res->actual), "%s", on ? "on" : "off");
+	policy_set_text(res->actual, sizeof(res->actual), on ? "on" : "off");
 }
 
 static void
@@ -128,7 +128,7 @@ required_eval(const struct policy *p, const struct policy_rule *rule,
 	int on = flag_on(rule, ev->report);
 
 	res->outcome = !on && flag_value(p, rule) == 1 ? POLICY_OUTCOME_FAIL : POLICY_OUTCOME_PASS;
-	snprintf(res->actual, sizeof(res->actual), "%s", on ? "on" : "off");
+	policy_set_text(res->actual, sizeof(res->actual), on ? "on" : "off");
 }
 
 static void
@@ -213,7 +213,7 @@ platform_eval(const struct policy *p, const struct policy_rule *rule,
 	res->outcome = (t == PT_REQUIRED && !on) || (t == PT_FORBIDDEN && on)
 	    ? POLICY_OUTCOME_FAIL
 	    : POLICY_OUTCOME_PASS;
-	snprintf(res->actual, sizeof(res->actual), "%s", on ? "on" : "off");
+	policy_set_text(res->actual, sizeof(res->actual), on ? "on" : "off");
 }
 
 static void
@@ -401,11 +401,13 @@ vmpl_eval(const struct policy *p, const struct policy_rule *rule,
     const struct policy_evidence *ev, struct policy_rule_result *res)
 {
 	uint32_t v = ev->report->vmpl;
+	struct policy_text t;
 
 	(void)rule;
 	res->outcome = v >= p->vmpl.min && v <= p->vmpl.max ? POLICY_OUTCOME_PASS
 							    : POLICY_OUTCOME_FAIL;
-	snprintf(res->actual, sizeof(res->actual), "%u", (unsigned)v);
+	policy_text_init(&t, res->actual, sizeof(res->actual));
+	policy_text_uint(&t, v);
 }
 
 static void
@@ -487,9 +489,11 @@ min_eval(const struct policy *p, const struct policy_rule *rule,
     const struct policy_evidence *ev, struct policy_rule_result *res)
 {
 	uint32_t v = min_actual(rule, ev->report);
+	struct policy_text t;
 
 	res->outcome = v >= p->mins[rule->a].value ? POLICY_OUTCOME_PASS : POLICY_OUTCOME_FAIL;
-	snprintf(res->actual, sizeof(res->actual), "%u", (unsigned)v);
+	policy_text_init(&t, res->actual, sizeof(res->actual));
+	policy_text_uint(&t, v);
 }
 
 static void

@@ -455,7 +455,7 @@ names_eval(const struct policy *p, const struct policy_rule *rule,
 	unsigned v = rule->a == 0 ? (unsigned)ev->product : (unsigned)ev->verify->signer;
 
 	res->outcome = v < 32 && (mask & (1u << v)) ? POLICY_OUTCOME_PASS : POLICY_OUTCOME_FAIL;
-	snprintf(res->actual, sizeof(res->actual), "%s", name_of(rule, v));
+	policy_set_text(res->actual, sizeof(res->actual), name_of(rule, v));
 }
 
 static void

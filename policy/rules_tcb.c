@@ -21,14 +21,19 @@
 static void
 tcb_text(const uint8_t v[TP_COUNT], unsigned mask, const char *op, char *out, size_t out_size)
 {
+	struct policy_text t;
 	int first = 1, i;
 
-	out[0] = 0;
+	policy_text_init(&t, out, out_size);
 	for (i = 0; i < TP_COUNT; i++) {
 		if (!(mask & (1u << i)))
 			continue;
-		policy_appendf(out, out_size, "%s%s %s%u", first ? "" : ", ",
-		    policy_tcb_part_names[i], op, v[i]);
+		if (!first)
+			policy_text_str(&t, ", ");
+		policy_text_str(&t, policy_tcb_part_names[i]);
+		policy_text_str(&t, " ");
+		policy_text_str(&t, op);
+		policy_text_uint(&t, v[i]);
 		first = 0;
 	}
 }
@@ -232,6 +237,16 @@ fw_cmp(const struct snp_fw_version *a, const struct snp_fw_version *b)
 	return x < y ? -1 : x > y;
 }
 
+static void
+fw_text(struct policy_text *t, const struct snp_fw_version *v)
+{
+	policy_text_uint(t, v->major);
+	policy_text_str(t, ".");
+	policy_text_uint(t, v->minor);
+	policy_text_str(t, ".");
+	policy_text_uint(t, v->build);
+}
+
 static int
 prov_parse(struct policy *p, const struct policy_rule *rule, const struct pj_node *node,
     const char *path, struct policy_parse_ctx *ctx)
@@ -264,6 +279,7 @@ prov_eval(const struct policy *p, const struct policy_rule *rule,
     const struct policy_evidence *ev, struct policy_rule_result *res)
 {
 	const struct snp_report *r = ev->report;
+	struct policy_text t;
 	int ok;
 
 	if (!prov_allowed(p, rule)) {
@@ -285,12 +301,15 @@ prov_eval(const struct policy *p, const struct policy_rule *rule,
 		}
 	}
 	res->outcome = ok ? POLICY_OUTCOME_PASS : POLICY_OUTCOME_FAIL;
-	snprintf(res->actual, sizeof(res->actual),
-	    "committed TCB 0x%016llx, current TCB 0x%016llx; committed firmware %u.%u.%u, "
-	    "current firmware %u.%u.%u",
-	    (unsigned long long)r->committed_tcb, (unsigned long long)r->current_tcb,
-	    r->committed_fw.major, r->committed_fw.minor, r->committed_fw.build,
-	    r->current_fw.major, r->current_fw.minor, r->current_fw.build);
+	policy_text_init(&t, res->actual, sizeof(res->actual));
+	policy_text_str(&t, "committed TCB 0x");
+	policy_text_hex64(&t, r->committed_tcb);
+	policy_text_str(&t, ", current TCB 0x");
+	policy_text_hex64(&t, r->current_tcb);
+	policy_text_str(&t, "; committed firmware ");
+	fw_text(&t, &r->committed_fw);
+	policy_text_str(&t, ", current firmware ");
+	fw_text(&t, &r->current_fw);
 }
 
 static void
@@ -376,6 +395,7 @@ fwmin_eval(const struct policy *p, const struct policy_rule *rule,
 {
 	struct snp_fw_version min = fwmin_value(p, rule);
 	const struct snp_fw_version *cur = &ev->report->current_fw;
+	struct policy_text t;
 
 	if (ev->product != (enum snp_product)rule->a) {
 		res->outcome = POLICY_OUTCOME_NOT_APPLICABLE;
@@ -384,7 +404,8 @@ fwmin_eval(const struct policy *p, const struct policy_rule *rule,
 		return;
 	}
 	res->outcome = fw_cmp(cur, &min) >= 0 ? POLICY_OUTCOME_PASS : POLICY_OUTCOME_FAIL;
-	snprintf(res->actual, sizeof(res->actual), "%u.%u.%u", cur->major, cur->minor, cur->build);
+	policy_text_init(&t, res->actual, sizeof(res->actual));
+	fw_text(&t, cur);
 }
 
 static void
@@ -460,6 +481,7 @@ mit_eval(const struct policy *p, const struct policy_rule *rule,
 {
 	uint64_t want = p->mitigations[rule->a].mask;
 	uint64_t v = rule->a == 0 ? ev->report->current_mit_vector : ev->report->launch_mit_vector;
+	struct policy_text t;
 
 	if (ev->report->version < 5) {
 		res->outcome = POLICY_OUTCOME_FAIL;
@@ -468,7 +490,8 @@ mit_eval(const struct policy *p, const struct policy_rule *rule,
 		return;
 	}
 	res->outcome = (v & want) == want ? POLICY_OUTCOME_PASS : POLICY_OUTCOME_FAIL;
-	snprintf(res->actual, sizeof(res->actual), "%016llx", (unsigned long long)v);
+	policy_text_init(&t, res->actual, sizeof(res->actual));
+	policy_text_hex64(&t, v);
 }
 
 static void
@@ -612,9 +635,15 @@ tcbdeny_eval(const struct policy *p, const struct policy_rule *rule,
 	for (i = 0; i < p->tcb_deny.n; i++)
 		hit |= deny_same(&p->tcb_deny.entries[i], &cur);
 	res->outcome = hit ? POLICY_OUTCOME_FAIL : POLICY_OUTCOME_PASS;
-	snprintf(res->actual, sizeof(res->actual), "%s ", snp_product_name(ev->product));
-	tcb_text(cur.v, policy_tcb_parts_for(ev->product), "", res->actual + strlen(res->actual),
-	    sizeof(res->actual) - strlen(res->actual));
+	{
+		const char *name = snp_product_name(ev->product);
+		size_t n = strlen(name);
+
+		policy_set_text(res->actual, sizeof(res->actual), name);
+		res->actual[n] = ' ';
+		tcb_text(cur.v, policy_tcb_parts_for(ev->product), "", res->actual + n + 1,
+		    sizeof(res->actual) - n - 1);
+	}
 }
 
 static void

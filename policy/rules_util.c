@@ -52,6 +52,70 @@ policy_tcb_parts_for(enum snp_product product)
 }
 
 void
+policy_text_init(struct policy_text *t, char *buf, size_t size)
+{
+	t->p = buf;
+	t->size = size;
+	t->len = 0;
+	if (size > 0)
+		buf[0] = 0;
+}
+
+static void
+policy_text_put(struct policy_text *t, const char *s, size_t n)
+{
+	if (t->size == 0 || t->len + 1 >= t->size)
+		return;
+	if (n > t->size - 1 - t->len)
+		n = t->size - 1 - t->len;
+	memcpy(t->p + t->len, s, n);
+	t->len += n;
+	t->p[t->len] = 0;
+}
+
+void
+policy_text_str(struct policy_text *t, const char *s)
+{
+	policy_text_put(t, s, strlen(s));
+}
+
+void
+policy_text_uint(struct policy_text *t, uint64_t v)
+{
+	char d[20];
+	size_t i = sizeof(d);
+
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	policy_text_put(t, d + i, sizeof(d) - i);
+}
+
+void
+policy_text_hex64(struct policy_text *t, uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+	char d[16];
+	int i;
+
+	for (i = 15; i >= 0; i--) {
+		d[i] = digits[v & 0xf];
+		v >>= 4;
+	}
+	policy_text_put(t, d, sizeof(d));
+}
+
+void
+policy_set_text(char *out, size_t out_size, const char *s)
+{
+	struct policy_text t;
+
+	policy_text_init(&t, out, out_size);
+	policy_text_str(&t, s);
+}
+
+void
 policy_appendf(char *out, size_t out_size, const char *fmt, ...)
 {
 	size_t used = strnlen(out, out_size);
