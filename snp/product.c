@@ -12,21 +12,27 @@
  *
  * CPUID: the report (v3 and later) carries the extended family and the
  * combined model (extended model << 4 | base model) of CPUID Fn0000_0001_EAX.
- * Each product name covers a block of models, as AMD's KDS does (it serves
- * VCEKs for Genoa-X, Bergamo and Siena under "Genoa"):
+ * Each product name covers a block of models: AMD's KDS knows only Milan,
+ * Genoa and Turin, and serves Genoa-X, Bergamo and Siena VCEKs under
+ * "Genoa" (virtee's snpguest maps its Bergamo and Siena generations to the
+ * Genoa KDS path the same way):
  *
  *   family 0x19 (Zen 3 / Zen 4)
  *     models 0x00..0x0F  Milan: EPYC 7003 is model 0x01 (steppings 0 and 1,
  *                        B0/B1); Milan-X (EPYC 7xx3X) is model 0x01
  *                        stepping 2 (B2).
- *     models 0x10..0x1F  Genoa: EPYC 9004 is model 0x11 stepping 1 (B1);
- *                        Genoa-X (EPYC 9x84X) is model 0x11 stepping 2.
+ *     models 0x10..0x1F  Genoa: EPYC 9004 is model 0x11 (stepping 1, B1);
+ *                        Genoa-X (EPYC 9x84X) is model 0x11 too.
  *     models 0xA0..0xAF  Genoa line, Zen 4c: Bergamo (EPYC 97x4) and Siena
- *                        (EPYC 8004) are model 0xA0.
+ *                        (EPYC 8004), reported as model 0xA0.
  *   family 0x1A (Zen 5)
  *     models 0x00..0x0F  Turin: EPYC 9005 (Zen 5) is model 0x02.
- *     models 0x10..0x1F  Turin dense: EPYC 9005 (Zen 5c, e.g. 9965) is
- *                        model 0x11.
+ *     models 0x10..0x1F  Turin dense: EPYC 9005 (Zen 5c, e.g. 9965),
+ *                        reported as model 0x11.
+ * Whole blocks are mapped, not single models, so a new stepping or SKU of a
+ * known die does not break verification; the exact Bergamo/Siena and
+ * Turin-dense model numbers above could not be confirmed from a primary
+ * AMD source and do not matter for the mapping.
  *
  * Sources: the vectors' CPUID bytes (Milan 19/01/01, Genoa 19/11/01, Turin
  * 1a/02/01); QEMU's EPYC-Milan (25/1/1) and EPYC-Genoa (25/17/0) models as

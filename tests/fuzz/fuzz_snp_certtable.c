@@ -1,0 +1,39 @@
+/*
+ * fuzz_snp_certtable.c: snp_certtable_entries, the extended report
+ * certificate table walker.
+ *
+ * Aborts when an invariant breaks: every returned entry lies inside the
+ * input after the table header, is non-empty, and no kind repeats.
+ */
+#include <stdlib.h>
+
+#include "certtable-int.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct snp_certtable_entry out[SNP_CERTTABLE_KIND_COUNT];
+	int seen[SNP_CERTTABLE_KIND_COUNT] = { 0 };
+	size_t n = 0, i;
+
+	if (snp_certtable_entries(data, size, out, SNP_CERTTABLE_KIND_COUNT, &n) != 0)
+		return 0;
+	if (n > SNP_CERTTABLE_KIND_COUNT)
+		abort();
+	for (i = 0; i < n; i++) {
+		size_t off;
+
+		if ((unsigned)out[i].kind >= SNP_CERTTABLE_KIND_COUNT || seen[out[i].kind])
+			abort();
+		seen[out[i].kind] = 1;
+		if (out[i].data < data || out[i].len == 0)
+			abort();
+		off = (size_t)(out[i].data - data);
+		/* At least one entry and the terminator precede every certificate. */
+		if (off < 2 * SNP_CERTTABLE_ENTRY_SIZE || off > size || out[i].len > size - off)
+			abort();
+	}
+	return 0;
+}
