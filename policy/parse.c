@@ -112,6 +112,18 @@ unknown_key(struct policy_parse_ctx *ctx, const char *path, const struct pj_node
 	    m->key);
 }
 
+static int
+plain_key(const char *k)
+{
+	if (*k == 0)
+		return 0;
+	for (; *k != 0; k++) {
+		if (!((*k >= 'a' && *k <= 'z') || (*k >= '0' && *k <= '9') || *k == '_'))
+			return 0;
+	}
+	return 1;
+}
+
 /* walk parses the members of obj, an object at rules.<prefix>. */
 static int
 walk(struct policy *p, const struct pj_node *obj, const char *prefix,
@@ -126,6 +138,18 @@ walk(struct policy *p, const struct pj_node *obj, const char *prefix,
 		const struct policy_rule *rule = NULL;
 		int group = 0;
 
+		/*
+		 * Keys are lower-case words: a dotted key such as
+		 * "min_tcb.milan" would otherwise reach the same rule as the
+		 * nested form and let one silently override the other.
+		 */
+		if (!plain_key(m->key)) {
+			snprintf(path, sizeof(path), "rules%s%s.%.60s", prefix[0] ? "." : "", prefix,
+			    m->key);
+			return policy_perr(ctx, KBS_ERR_POLICY_UNKNOWN_KEY, path, m, 1,
+			    "unknown key \"%.60s\" (keys are lower-case letters, digits and '_')",
+			    m->key);
+		}
 		snprintf(id, sizeof(id), "%s%s%.60s", prefix, prefix[0] ? "." : "", m->key);
 		snprintf(path, sizeof(path), "rules.%s", id);
 		for (i = 0; i < policy_rule_count; i++) {

@@ -36,6 +36,13 @@ static const struct bad_case bad_cases[] = {
 	{ HEAD "{\"min_tcb\": {\"turin\": {\"snpp\": 1}}}}", KBS_ERR_POLICY_UNKNOWN_KEY,
 	    "1:64: rules.min_tcb.turin.snpp: unknown key \"snpp\" (expected fmc (Turin only), "
 	    "bootloader, tee, snp or microcode) (policy_unknown_key)" },
+	{ HEAD "{\"min_tcb.milan\": {\"snp\": 1}, \"min_tcb\": {\"milan\": {\"snp\": 9}}}}",
+	    KBS_ERR_POLICY_UNKNOWN_KEY,
+	    "1:42: rules.min_tcb.milan: unknown key \"min_tcb.milan\" (keys are lower-case letters, "
+	    "digits and '_') (policy_unknown_key)" },
+	{ HEAD "{\"Measurement\": []}}", KBS_ERR_POLICY_UNKNOWN_KEY,
+	    "1:42: rules.Measurement: unknown key \"Measurement\" (keys are lower-case letters, "
+	    "digits and '_') (policy_unknown_key)" },
 	{ HEAD "{\"vmpl\": {\"maximum\": 0}}}", KBS_ERR_POLICY_UNKNOWN_KEY,
 	    "1:51: rules.vmpl.maximum: unknown key \"maximum\" (expected \"min\" or \"max\") "
 	    "(policy_unknown_key)" },
