@@ -601,6 +601,8 @@ static void
 csp_eval(const struct policy *p, const struct policy_rule *rule,
     const struct policy_evidence *ev, struct policy_rule_result *res)
 {
+	size_t i;
+
 	(void)rule;
 	if (ev->verify->signer != SNP_SIGNING_KEY_VLEK) {
 		res->outcome = POLICY_OUTCOME_NOT_APPLICABLE;
@@ -610,6 +612,11 @@ csp_eval(const struct policy *p, const struct policy_rule *rule,
 	}
 	res->outcome = csp_has(p, ev->verify->csp_id) ? POLICY_OUTCOME_PASS : POLICY_OUTCOME_FAIL;
 	snprintf(res->actual, sizeof(res->actual), "\"%.120s\"", ev->verify->csp_id);
+	/* The id comes from a certificate: show control characters as '?'. */
+	for (i = 0; res->actual[i] != 0; i++) {
+		if ((unsigned char)res->actual[i] < 0x20 || (unsigned char)res->actual[i] == 0x7f)
+			res->actual[i] = '?';
+	}
 }
 
 static void

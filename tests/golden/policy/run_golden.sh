@@ -78,6 +78,12 @@ check test_all_rules "test" $G/all-rules.json --report $V/trustee/milan_vcek_rep
 check test_crl_stale "test" $P/prod-disk-unlock.json --report $V/atakit-gcp/milan_report.bin \
 	--vcek $V/atakit-gcp/milan_vcek.der --chain $V/amd/cert_chain_milan.pem \
 	--crl $V/amd/crl_milan.der --at 2026-09-01T00:00:00Z
+check test_not_a_report "test" $P/prod-disk-unlock.json --report $P/prod-disk-unlock.json \
+	--vcek $V/atakit-gcp/milan_vcek.der --chain $V/amd/cert_chain_milan.pem --json
+check test_vlek_csp "test" $G/vlek-aws.json --report $V/constellation/aws_milan_vlek_report.bin \
+	--vcek $V/constellation/aws_milan_vlek.pem --chain $V/amd/vlek_cert_chain_milan.pem \
+	--at 2025-01-09T00:00:00Z
+check lint_mixed "lint" $P/mpc-party.json $G/bad-typo.json $P/permissive-dev.json
 check usage_missing_report "test" $P/prod-disk-unlock.json --vcek x
 check io_missing_file "explain" $G/does-not-exist.json
 
