@@ -11,10 +11,10 @@
 #include "policy-int.h"
 
 static const char *const change_names[] = {
-	[POLICY_SAME] = "same",
-	[POLICY_STRICTER] = "stricter",
-	[POLICY_LOOSER] = "looser",
-	[POLICY_CHANGED] = "changed",
+    [POLICY_SAME] = "same",
+    [POLICY_STRICTER] = "stricter",
+    [POLICY_LOOSER] = "looser",
+    [POLICY_CHANGED] = "changed",
 };
 
 const char *
@@ -37,8 +37,8 @@ describe(const struct policy *p, const struct policy_rule *rule, char *out, size
 }
 
 int
-policy_diff(FILE *f, const struct policy *o, const struct policy *n,
-    enum policy_change *ret_overall)
+policy_diff(
+    FILE *f, const struct policy *o, const struct policy *n, enum policy_change *ret_overall)
 {
 	enum policy_change all = POLICY_SAME, c;
 	char ov[POLICY_TEXT_SIZE], nv[POLICY_TEXT_SIZE];

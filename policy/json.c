@@ -112,12 +112,12 @@ const char *
 pj_type_name(enum pj_type type)
 {
 	static const char *const names[] = {
-		[PJ_NULL] = "null",
-		[PJ_BOOL] = "a boolean",
-		[PJ_NUMBER] = "a number",
-		[PJ_STRING] = "a string",
-		[PJ_ARRAY] = "an array",
-		[PJ_OBJECT] = "an object",
+	    [PJ_NULL] = "null",
+	    [PJ_BOOL] = "a boolean",
+	    [PJ_NUMBER] = "a number",
+	    [PJ_STRING] = "a string",
+	    [PJ_ARRAY] = "an array",
+	    [PJ_OBJECT] = "an object",
 	};
 
 	if ((unsigned)type >= KBS_ARRAY_SIZE(names))
@@ -343,8 +343,8 @@ pj_number(struct pj_reader *rd, struct pj_node *n)
 	if (pj_peek(rd) == '0') {
 		rd->off++;
 		if (pj_peek(rd) >= '0' && pj_peek(rd) <= '9')
-			return pj_fail_at(rd, KBS_ERR_POLICY_SYNTAX, start,
-			    "number has a leading zero");
+			return pj_fail_at(
+			    rd, KBS_ERR_POLICY_SYNTAX, start, "number has a leading zero");
 	} else if (pj_peek(rd) >= '1' && pj_peek(rd) <= '9') {
 		while (pj_peek(rd) >= '0' && pj_peek(rd) <= '9') {
 			unsigned d = (unsigned)(pj_peek(rd) - '0');
@@ -487,8 +487,8 @@ pj_object(struct pj_reader *rd, unsigned depth, struct pj_node *obj)
 		}
 		if (obj->count == PJ_MAX_MEMBERS) {
 			free(key);
-			return pj_fail_at(rd, KBS_ERR_POLICY_LIMIT, key_off,
-			    "object has too many members");
+			return pj_fail_at(
+			    rd, KBS_ERR_POLICY_LIMIT, key_off, "object has too many members");
 		}
 		pj_skip_ws(rd);
 		if (pj_peek(rd) != ':') {
@@ -540,8 +540,8 @@ pj_array(struct pj_reader *rd, unsigned depth, struct pj_node *arr)
 		pj_skip_ws(rd);
 		old = pj_path_push_index(rd, arr->count);
 		if (arr->count == PJ_MAX_ELEMENTS)
-			return pj_fail_at(rd, KBS_ERR_POLICY_LIMIT, rd->off,
-			    "array has too many elements");
+			return pj_fail_at(
+			    rd, KBS_ERR_POLICY_LIMIT, rd->off, "array has too many elements");
 		if ((r = pj_value(rd, depth + 1, &elem)) != 0)
 			return r;
 		*tail = elem;
@@ -568,8 +568,8 @@ pj_value(struct pj_reader *rd, unsigned depth, struct pj_node **ret)
 	int c = pj_peek(rd), r = KBS_ERR_INTERNAL;
 
 	if (depth > POLICY_MAX_DEPTH)
-		return pj_fail_at(rd, KBS_ERR_POLICY_LIMIT, rd->off,
-		    "nesting is deeper than 16 levels");
+		return pj_fail_at(
+		    rd, KBS_ERR_POLICY_LIMIT, rd->off, "nesting is deeper than 16 levels");
 	if (c < 0)
 		return pj_fail(rd, "unexpected end of input");
 	if ((n = pj_new(rd, PJ_NULL)) == NULL)

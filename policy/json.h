@@ -56,8 +56,8 @@ struct pj_node {
  * KBS_ERR_POLICY_LIMIT, KBS_ERR_POLICY_DUPLICATE_KEY or KBS_ERR_ALLOC,
  * path set from the members seen so far, line/column of the fault).
  */
-KBS_MUST_CHECK int pj_parse(const uint8_t *data, size_t len, struct pj_node **ret,
-    struct policy_error *err);
+KBS_MUST_CHECK int pj_parse(
+    const uint8_t *data, size_t len, struct pj_node **ret, struct policy_error *err);
 
 void pj_free(struct pj_node *node);
 

@@ -196,12 +196,12 @@ parse_test_args(int argc, char **argv, struct test_args *a)
 		const char *name;
 		size_t offset;
 	} valued[] = {
-		{ "--report", offsetof(struct test_args, report) },
-		{ "--vcek", offsetof(struct test_args, vcek) },
-		{ "--chain", offsetof(struct test_args, chain) },
-		{ "--crl", offsetof(struct test_args, crl) },
-		{ "--at", offsetof(struct test_args, at) },
-		{ "--product", offsetof(struct test_args, product) },
+	    {"--report", offsetof(struct test_args, report)},
+	    {"--vcek", offsetof(struct test_args, vcek)},
+	    {"--chain", offsetof(struct test_args, chain)},
+	    {"--crl", offsetof(struct test_args, crl)},
+	    {"--at", offsetof(struct test_args, at)},
+	    {"--product", offsetof(struct test_args, product)},
 	};
 	int i;
 	size_t k;
@@ -312,9 +312,9 @@ cmd_test(int argc, char **argv)
 	}
 	memset(&vres, 0, sizeof(vres));
 	if ((r = snp_verify_report(verifier, &report, certs, &opts, &vres)) != 0) {
-		const struct snp_check_result *c =
-		    (unsigned)vres.failed_check < SNP_CHECK_COUNT ? &vres.checks[vres.failed_check]
-								  : NULL;
+		const struct snp_check_result *c = (unsigned)vres.failed_check < SNP_CHECK_COUNT
+		    ? &vres.checks[vres.failed_check]
+		    : NULL;
 
 		fprintf(stderr, "kbs-policy: evidence rejected: %s check failed: %s%s%s\n",
 		    snp_check_name(vres.failed_check), kbs_err_str(r),
@@ -344,11 +344,11 @@ static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } commands[] = {
-	{ "lint", cmd_lint },
-	{ "explain", cmd_explain },
-	{ "test", cmd_test },
-	{ "diff", cmd_diff },
-	{ "hash", cmd_hash },
+    {"lint", cmd_lint},
+    {"explain", cmd_explain},
+    {"test", cmd_test},
+    {"diff", cmd_diff},
+    {"hash", cmd_hash},
 };
 
 int

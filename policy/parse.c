@@ -97,7 +97,8 @@ unknown_key(struct policy_parse_ctx *ctx, const char *path, const struct pj_node
 			d = edit_distance(m->key, seg);
 			if (d < bestd) {
 				bestd = d;
-				best = policy_rules[i].id + (strlen(prefix) ? strlen(prefix) + 1 : 0);
+				best =
+				    policy_rules[i].id + (strlen(prefix) ? strlen(prefix) + 1 : 0);
 				/* best points into the id; cut at the segment end when printing */
 			}
 		}
@@ -108,8 +109,8 @@ unknown_key(struct policy_parse_ctx *ctx, const char *path, const struct pj_node
 		return policy_perr(ctx, KBS_ERR_POLICY_UNKNOWN_KEY, path, m, 1,
 		    "unknown key \"%.60s\" (did you mean \"%.*s\"?)", m->key, (int)n, best);
 	}
-	return policy_perr(ctx, KBS_ERR_POLICY_UNKNOWN_KEY, path, m, 1, "unknown key \"%.60s\"",
-	    m->key);
+	return policy_perr(
+	    ctx, KBS_ERR_POLICY_UNKNOWN_KEY, path, m, 1, "unknown key \"%.60s\"", m->key);
 }
 
 static int
@@ -126,8 +127,7 @@ plain_key(const char *k)
 
 /* walk parses the members of obj, an object at rules.<prefix>. */
 static int
-walk(struct policy *p, const struct pj_node *obj, const char *prefix,
-    struct policy_parse_ctx *ctx)
+walk(struct policy *p, const struct pj_node *obj, const char *prefix, struct policy_parse_ctx *ctx)
 {
 	const struct pj_node *m;
 	char id[128], path[160], seg[64];
@@ -144,8 +144,8 @@ walk(struct policy *p, const struct pj_node *obj, const char *prefix,
 		 * nested form and let one silently override the other.
 		 */
 		if (!plain_key(m->key)) {
-			snprintf(path, sizeof(path), "rules%s%s.%.60s", prefix[0] ? "." : "", prefix,
-			    m->key);
+			snprintf(path, sizeof(path), "rules%s%s.%.60s", prefix[0] ? "." : "",
+			    prefix, m->key);
 			return policy_perr(ctx, KBS_ERR_POLICY_UNKNOWN_KEY, path, m, 1,
 			    "unknown key \"%.60s\" (keys are lower-case letters, digits and '_')",
 			    m->key);
@@ -194,13 +194,13 @@ parse_name(struct policy *p, const struct pj_node *m, struct policy_parse_ctx *c
 		return policy_perr(ctx, KBS_ERR_POLICY_TYPE, "name", m, 0,
 		    "must be a string, not %s", pj_type_name(m->type));
 	if (m->str_len == 0 || m->str_len > 64)
-		return policy_perr(ctx, KBS_ERR_POLICY_VALUE, "name", m, 0,
-		    "must be 1 to 64 characters");
+		return policy_perr(
+		    ctx, KBS_ERR_POLICY_VALUE, "name", m, 0, "must be 1 to 64 characters");
 	for (i = 0; i < m->str_len; i++) {
 		char c = m->str[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			c == '.' || c == '_' || c == '-'))
+		        c == '.' || c == '_' || c == '-'))
 			return policy_perr(ctx, KBS_ERR_POLICY_VALUE, "name", m, 0,
 			    "may hold only letters, digits, '.', '_' and '-'");
 	}
@@ -211,7 +211,7 @@ parse_name(struct policy *p, const struct pj_node *m, struct policy_parse_ctx *c
 static int
 parse_top(struct policy *p, const struct pj_node *root, struct policy_parse_ctx *ctx)
 {
-	static const char *const top_keys[] = { "kbs_policy", "name", "description", "rules" };
+	static const char *const top_keys[] = {"kbs_policy", "name", "description", "rules"};
 	const struct pj_node *m;
 	uint64_t version;
 	int r;
@@ -223,8 +223,8 @@ parse_top(struct policy *p, const struct pj_node *root, struct policy_parse_ctx 
 		return policy_perr(ctx, KBS_ERR_POLICY_MISSING_KEY, "", root, 0,
 		    "lacks \"kbs_policy\" (the language version, 1)");
 	if (m->type != PJ_NUMBER || !m->is_integer)
-		return policy_perr(ctx, KBS_ERR_POLICY_TYPE, "kbs_policy", m, 0,
-		    "must be the integer 1");
+		return policy_perr(
+		    ctx, KBS_ERR_POLICY_TYPE, "kbs_policy", m, 0, "must be the integer 1");
 	if (!m->in_range || m->integer != POLICY_LANGUAGE_VERSION) {
 		version = m->in_range ? (uint64_t)m->integer : 0;
 		return policy_perr(ctx, KBS_ERR_POLICY_VERSION, "kbs_policy", m, 0,
@@ -245,24 +245,22 @@ parse_top(struct policy *p, const struct pj_node *root, struct policy_parse_ctx 
 				return policy_perr(ctx, KBS_ERR_POLICY_VALUE, "description", m, 0,
 				    "must be at most %d bytes", POLICY_MAX_DESCRIPTION);
 			if ((p->description = strdup(m->str)) == NULL)
-				return policy_perr(ctx, KBS_ERR_ALLOC, "description", m, 0,
-				    "out of memory");
+				return policy_perr(
+				    ctx, KBS_ERR_ALLOC, "description", m, 0, "out of memory");
 		} else if (strcmp(m->key, "rules") == 0) {
 			if ((r = policy_get_object(ctx, m, "rules")) != 0)
 				return r;
 			if ((r = walk(p, m, "", ctx)) != 0)
 				return r;
 		} else {
-			return unknown_key(ctx, m->key, m, top_keys, KBS_ARRAY_SIZE(top_keys),
-			    NULL);
+			return unknown_key(
+			    ctx, m->key, m, top_keys, KBS_ARRAY_SIZE(top_keys), NULL);
 		}
 	}
 	if (p->name[0] == 0)
-		return policy_perr(ctx, KBS_ERR_POLICY_MISSING_KEY, "", root, 0,
-		    "lacks \"name\"");
+		return policy_perr(ctx, KBS_ERR_POLICY_MISSING_KEY, "", root, 0, "lacks \"name\"");
 	if (member(root, "rules") == NULL)
-		return policy_perr(ctx, KBS_ERR_POLICY_MISSING_KEY, "", root, 0,
-		    "lacks \"rules\"");
+		return policy_perr(ctx, KBS_ERR_POLICY_MISSING_KEY, "", root, 0, "lacks \"rules\"");
 	return 0;
 }
 
@@ -292,7 +290,7 @@ precompute(struct policy *p, struct policy_error *err)
 int
 policy_parse(const uint8_t *data, size_t len, struct policy **ret, struct policy_error *err)
 {
-	struct policy_parse_ctx ctx = { .err = err };
+	struct policy_parse_ctx ctx = {.err = err};
 	struct policy_error scratch;
 	struct pj_node *root = NULL;
 	struct policy *p = NULL;
@@ -308,8 +306,8 @@ policy_parse(const uint8_t *data, size_t len, struct policy **ret, struct policy
 		err->code = KBS_ERR_TOO_LARGE;
 		err->line = 1;
 		err->column = 1;
-		snprintf(err->message, sizeof(err->message),
-		    "file is larger than %u bytes", POLICY_MAX_FILE_SIZE);
+		snprintf(err->message, sizeof(err->message), "file is larger than %u bytes",
+		    POLICY_MAX_FILE_SIZE);
 		return KBS_ERR_TOO_LARGE;
 	}
 	if ((r = pj_parse(data, len, &root, err)) != 0)

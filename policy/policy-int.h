@@ -69,11 +69,7 @@ enum policy_tristate {
 };
 
 /* Unsigned minimums, by index into policy.mins[]. */
-enum policy_min_id {
-	PM_GUEST_SVN = 0,
-	PM_REPORT_VERSION,
-	PM_COUNT
-};
+enum policy_min_id { PM_GUEST_SVN = 0, PM_REPORT_VERSION, PM_COUNT };
 
 enum policy_tcb_kind {
 	PTK_REPORTED = 0,
@@ -83,14 +79,7 @@ enum policy_tcb_kind {
 	PTK_COUNT
 };
 
-enum policy_tcb_part {
-	TP_FMC = 0,
-	TP_BOOTLOADER,
-	TP_TEE,
-	TP_SNP,
-	TP_MICROCODE,
-	TP_COUNT
-};
+enum policy_tcb_part { TP_FMC = 0, TP_BOOTLOADER, TP_TEE, TP_SNP, TP_MICROCODE, TP_COUNT };
 
 struct policy_list {
 	int set;
@@ -105,7 +94,7 @@ struct policy_opt_bool {
 
 struct policy_tcb_min {
 	int set;
-	unsigned has;          /* bit per enum policy_tcb_part given */
+	unsigned has; /* bit per enum policy_tcb_part given */
 	uint8_t min[TP_COUNT];
 };
 
@@ -164,8 +153,8 @@ struct policy {
 	 * Filled once after parsing, so evaluation (per request) formats only
 	 * the actual values: which rules are active, and their expected text.
 	 */
-	unsigned char *active;                 /* policy_rule_count entries */
-	char (*expected)[POLICY_TEXT_SIZE];    /* policy_rule_count entries */
+	unsigned char *active;              /* policy_rule_count entries */
+	char (*expected)[POLICY_TEXT_SIZE]; /* policy_rule_count entries */
 };
 
 /* What the evaluator knows about the evidence, computed once per eval. */
@@ -194,26 +183,26 @@ struct policy_rule_ops {
 	void (*eval)(const struct policy *p, const struct policy_rule *rule,
 	    const struct policy_evidence *ev, struct policy_rule_result *res);
 	/* describe: the requirement in a few words ("snp >= 8, microcode >= 115"). */
-	void (*describe)(const struct policy *p, const struct policy_rule *rule, char *out,
-	    size_t out_size);
+	void (*describe)(
+	    const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size);
 	/* explain: one English sentence (no newline) for an active rule. */
-	void (*explain)(const struct policy *p, const struct policy_rule *rule, char *out,
-	    size_t out_size);
+	void (*explain)(
+	    const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size);
 	/* diff: how new compares to old for this rule. */
-	enum policy_change (*diff)(const struct policy *old_p, const struct policy *new_p,
-	    const struct policy_rule *rule);
+	enum policy_change (*diff)(
+	    const struct policy *old_p, const struct policy *new_p, const struct policy_rule *rule);
 	/* lint: add findings for this rule (may be NULL). */
-	void (*lint)(const struct policy *p, const struct policy_rule *rule,
-	    struct policy_lint_result *res);
+	void (*lint)(
+	    const struct policy *p, const struct policy_rule *rule, struct policy_lint_result *res);
 };
 
 struct policy_rule {
 	const char *id;
 	const struct policy_rule_ops *ops;
-	int a;        /* kind-specific: list, flag, platform or min index; product */
-	int b;        /* kind-specific: report bit, tcb kind */
-	size_t size;  /* byte-list item size */
-	size_t offset; /* byte-list: offset of the field in struct snp_report */
+	int a;            /* kind-specific: list, flag, platform or min index; product */
+	int b;            /* kind-specific: report bit, tcb kind */
+	size_t size;      /* byte-list item size */
+	size_t offset;    /* byte-list: offset of the field in struct snp_report */
 	const char *what; /* the field's name for people ("launch measurement") */
 	int def;          /* flags: value when unset (-1: no check when unset) */
 };
@@ -228,16 +217,16 @@ int policy_perr(struct policy_parse_ctx *ctx, int code, const char *path,
     const struct pj_node *node, int at_key, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
-KBS_MUST_CHECK int policy_get_bool(struct policy_parse_ctx *ctx, const struct pj_node *node,
-    const char *path, int *ret);
+KBS_MUST_CHECK int policy_get_bool(
+    struct policy_parse_ctx *ctx, const struct pj_node *node, const char *path, int *ret);
 KBS_MUST_CHECK int policy_get_uint(struct policy_parse_ctx *ctx, const struct pj_node *node,
     const char *path, uint64_t min, uint64_t max, uint64_t *ret);
 KBS_MUST_CHECK int policy_get_hex(struct policy_parse_ctx *ctx, const struct pj_node *node,
     const char *path, uint8_t *out, size_t size);
-KBS_MUST_CHECK int policy_get_array(struct policy_parse_ctx *ctx, const struct pj_node *node,
-    const char *path);
-KBS_MUST_CHECK int policy_get_object(struct policy_parse_ctx *ctx, const struct pj_node *node,
-    const char *path);
+KBS_MUST_CHECK int policy_get_array(
+    struct policy_parse_ctx *ctx, const struct pj_node *node, const char *path);
+KBS_MUST_CHECK int policy_get_object(
+    struct policy_parse_ctx *ctx, const struct pj_node *node, const char *path);
 /* policy_get_version parses "major.minor" (each 0..255, decimal, no sign). */
 KBS_MUST_CHECK int policy_get_version(struct policy_parse_ctx *ctx, const struct pj_node *node,
     const char *path, int with_build, uint8_t *major, uint8_t *minor, uint8_t *build);
@@ -264,8 +253,8 @@ void policy_text_hex64(struct policy_text *t, uint64_t v); /* 16 lower-case digi
 void policy_set_text(char *out, size_t out_size, const char *s);
 
 /* Findings. */
-void policy_finding_add(struct policy_lint_result *res, enum policy_severity sev,
-    const char *path, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void policy_finding_add(struct policy_lint_result *res, enum policy_severity sev, const char *path,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Combines changes: SAME+X = X, STRICTER+LOOSER = CHANGED. */
 enum policy_change policy_change_join(enum policy_change a, enum policy_change b);

@@ -45,7 +45,7 @@ struct policy; /* opaque, immutable once parsed */
  * (columns count bytes).
  */
 struct policy_error {
-	int code;          /* KBS_ERR_POLICY_* (or KBS_ERR_TOO_LARGE, KBS_ERR_ALLOC) */
+	int code; /* KBS_ERR_POLICY_* (or KBS_ERR_TOO_LARGE, KBS_ERR_ALLOC) */
 	char path[128];
 	unsigned line;
 	unsigned column;
@@ -61,8 +61,8 @@ struct policy_error {
  * KBS_ERR_POLICY_TYPE, KBS_ERR_POLICY_VALUE, KBS_ERR_POLICY_MISSING_KEY,
  * KBS_ERR_POLICY_VERSION, KBS_ERR_ALLOC.
  */
-KBS_MUST_CHECK int policy_parse(const uint8_t *data, size_t len, struct policy **ret,
-    struct policy_error *err);
+KBS_MUST_CHECK int policy_parse(
+    const uint8_t *data, size_t len, struct policy **ret, struct policy_error *err);
 
 /*
  * policy_error_format writes "LINE:COL: PATH: MESSAGE (code_name)" (no
@@ -102,10 +102,10 @@ const char *policy_decision_name(enum policy_decision decision);
 #define POLICY_TEXT_SIZE 200
 
 struct policy_rule_result {
-	const char *rule;                 /* stable id: "evidence", "min_tcb.milan", ... (static) */
+	const char *rule; /* stable id: "evidence", "min_tcb.milan", ... (static) */
 	enum policy_outcome outcome;
-	char expected[POLICY_TEXT_SIZE];  /* what the policy asks, for people */
-	char actual[POLICY_TEXT_SIZE];    /* what the evidence shows */
+	char expected[POLICY_TEXT_SIZE]; /* what the policy asks, for people */
+	char actual[POLICY_TEXT_SIZE];   /* what the evidence shows */
 };
 
 /*
@@ -130,8 +130,7 @@ struct policy_result {
  * Returns 0 (the decision is in *ret) or KBS_ERR_INVALID_ARGUMENT.
  */
 KBS_MUST_CHECK int policy_eval(const struct snp_report *report,
-    const struct snp_verify_result *verify, const struct policy *policy,
-    struct policy_result *ret);
+    const struct snp_verify_result *verify, const struct policy *policy, struct policy_result *ret);
 
 /*
  * policy_result_print_text prints the decision and one line per row:
@@ -140,8 +139,8 @@ KBS_MUST_CHECK int policy_eval(const struct snp_report *report,
  *   pass|FAIL|n/a  RULE: expected ...; actual ...
  * Returns 0 or KBS_ERR_IO.
  */
-KBS_MUST_CHECK int policy_result_print_text(FILE *f, const struct policy *policy,
-    const struct policy_result *result);
+KBS_MUST_CHECK int policy_result_print_text(
+    FILE *f, const struct policy *policy, const struct policy_result *result);
 
 /*
  * policy_result_to_json renders {"policy":{"name","sha256"},"decision",
@@ -149,8 +148,8 @@ KBS_MUST_CHECK int policy_result_print_text(FILE *f, const struct policy *policy
  * malloc'd NUL-terminated string in *ret_json (free() it).
  * Returns 0 or KBS_ERR_ALLOC.
  */
-KBS_MUST_CHECK int policy_result_to_json(const struct policy *policy,
-    const struct policy_result *result, char **ret_json);
+KBS_MUST_CHECK int policy_result_to_json(
+    const struct policy *policy, const struct policy_result *result, char **ret_json);
 
 /* ---- Reviewer tools -------------------------------------------------- */
 
@@ -163,7 +162,7 @@ enum policy_severity {
 
 struct policy_finding {
 	enum policy_severity severity;
-	char path[128];    /* key path, as in policy_error */
+	char path[128]; /* key path, as in policy_error */
 	char message[256];
 };
 

@@ -9,9 +9,9 @@
 #include "policy-int.h"
 
 static const char *const outcome_labels[] = {
-	[POLICY_OUTCOME_PASS] = "pass",
-	[POLICY_OUTCOME_FAIL] = "FAIL",
-	[POLICY_OUTCOME_NOT_APPLICABLE] = "n/a",
+    [POLICY_OUTCOME_PASS] = "pass",
+    [POLICY_OUTCOME_FAIL] = "FAIL",
+    [POLICY_OUTCOME_NOT_APPLICABLE] = "n/a",
 };
 
 int
@@ -47,7 +47,8 @@ policy_result_to_json(const struct policy *p, const struct policy_result *res, c
 	if ((pol = cJSON_AddObjectToObject(root, "policy")) == NULL ||
 	    cJSON_AddStringToObject(pol, "name", p->name) == NULL ||
 	    cJSON_AddStringToObject(pol, "sha256", p->hash) == NULL ||
-	    cJSON_AddStringToObject(root, "decision", policy_decision_name(res->decision)) == NULL ||
+	    cJSON_AddStringToObject(root, "decision", policy_decision_name(res->decision)) ==
+	        NULL ||
 	    cJSON_AddNumberToObject(root, "failed", (double)res->failed) == NULL ||
 	    (rules = cJSON_AddArrayToObject(root, "rules")) == NULL)
 		goto out;
@@ -61,7 +62,8 @@ policy_result_to_json(const struct policy *p, const struct policy_result *res, c
 			goto out;
 		}
 		if (cJSON_AddStringToObject(row, "rule", rr->rule) == NULL ||
-		    cJSON_AddStringToObject(row, "result", policy_outcome_name(rr->outcome)) == NULL ||
+		    cJSON_AddStringToObject(row, "result", policy_outcome_name(rr->outcome)) ==
+		        NULL ||
 		    cJSON_AddStringToObject(row, "expected", rr->expected) == NULL ||
 		    cJSON_AddStringToObject(row, "actual", rr->actual) == NULL)
 			goto out;

@@ -71,15 +71,13 @@ allowed_eval(const struct policy *p, const struct policy_rule *rule,
 }
 
 static void
-allowed_describe(const struct policy *p, const struct policy_rule *rule, char *out,
-    size_t out_size)
+allowed_describe(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
 {
 	snprintf(out, out_size, "%s", flag_value(p, rule) == 0 ? "off" : "on or off");
 }
 
 static void
-allowed_explain(const struct policy *p, const struct policy_rule *rule, char *out,
-    size_t out_size)
+allowed_explain(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
 {
 	if (flag_value(p, rule) != 0)
 		snprintf(out, out_size, "The guest may allow %s.", rule->what);
@@ -100,8 +98,7 @@ allowed_diff(const struct policy *o, const struct policy *n, const struct policy
 }
 
 static void
-allowed_lint(const struct policy *p, const struct policy_rule *rule,
-    struct policy_lint_result *res)
+allowed_lint(const struct policy *p, const struct policy_rule *rule, struct policy_lint_result *res)
 {
 	char path[128];
 
@@ -112,13 +109,13 @@ allowed_lint(const struct policy *p, const struct policy_rule *rule,
 }
 
 const struct policy_rule_ops policy_ops_allowed = {
-	.parse = flag_parse,
-	.active = flag_active,
-	.eval = allowed_eval,
-	.describe = allowed_describe,
-	.explain = allowed_explain,
-	.diff = allowed_diff,
-	.lint = allowed_lint,
+    .parse = flag_parse,
+    .active = flag_active,
+    .eval = allowed_eval,
+    .describe = allowed_describe,
+    .explain = allowed_explain,
+    .diff = allowed_diff,
+    .lint = allowed_lint,
 };
 
 static void
@@ -132,15 +129,14 @@ required_eval(const struct policy *p, const struct policy_rule *rule,
 }
 
 static void
-required_describe(const struct policy *p, const struct policy_rule *rule, char *out,
-    size_t out_size)
+required_describe(
+    const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
 {
 	snprintf(out, out_size, "%s", flag_value(p, rule) == 1 ? "on" : "on or off");
 }
 
 static void
-required_explain(const struct policy *p, const struct policy_rule *rule, char *out,
-    size_t out_size)
+required_explain(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
 {
 	if (flag_value(p, rule) == 1)
 		snprintf(out, out_size, "The guest must have %s.", rule->what);
@@ -159,22 +155,22 @@ required_diff(const struct policy *o, const struct policy *n, const struct polic
 }
 
 const struct policy_rule_ops policy_ops_required = {
-	.parse = flag_parse,
-	.active = flag_active,
-	.eval = required_eval,
-	.describe = required_describe,
-	.explain = required_explain,
-	.diff = required_diff,
-	.lint = NULL,
+    .parse = flag_parse,
+    .active = flag_active,
+    .eval = required_eval,
+    .describe = required_describe,
+    .explain = required_explain,
+    .diff = required_diff,
+    .lint = NULL,
 };
 
 /* ---- platform info tri-states ---------------------------------------- */
 
 static const char *const tristate_names[] = {
-	[PT_UNSET] = "unset",
-	[PT_ALLOWED] = "allowed",
-	[PT_REQUIRED] = "required",
-	[PT_FORBIDDEN] = "forbidden",
+    [PT_UNSET] = "unset",
+    [PT_ALLOWED] = "allowed",
+    [PT_REQUIRED] = "required",
+    [PT_FORBIDDEN] = "forbidden",
 };
 
 static int
@@ -210,29 +206,27 @@ platform_eval(const struct policy *p, const struct policy_rule *rule,
 	int on = (int)((ev->report->platform_info >> rule->b) & 1);
 	enum policy_tristate t = p->platform[rule->a];
 
-	res->outcome = (t == PT_REQUIRED && !on) || (t == PT_FORBIDDEN && on)
-	    ? POLICY_OUTCOME_FAIL
-	    : POLICY_OUTCOME_PASS;
+	res->outcome = (t == PT_REQUIRED && !on) || (t == PT_FORBIDDEN && on) ? POLICY_OUTCOME_FAIL
+	                                                                      : POLICY_OUTCOME_PASS;
 	policy_set_text(res->actual, sizeof(res->actual), on ? "on" : "off");
 }
 
 static void
-platform_describe(const struct policy *p, const struct policy_rule *rule, char *out,
-    size_t out_size)
+platform_describe(
+    const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
 {
 	static const char *const d[] = {
-		[PT_UNSET] = "on or off",
-		[PT_ALLOWED] = "on or off",
-		[PT_REQUIRED] = "on",
-		[PT_FORBIDDEN] = "off",
+	    [PT_UNSET] = "on or off",
+	    [PT_ALLOWED] = "on or off",
+	    [PT_REQUIRED] = "on",
+	    [PT_FORBIDDEN] = "off",
 	};
 
 	snprintf(out, out_size, "%s", d[p->platform[rule->a]]);
 }
 
 static void
-platform_explain(const struct policy *p, const struct policy_rule *rule, char *out,
-    size_t out_size)
+platform_explain(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
 {
 	switch (p->platform[rule->a]) {
 	case PT_REQUIRED:
@@ -251,7 +245,8 @@ static enum policy_change
 platform_diff(const struct policy *o, const struct policy *n, const struct policy_rule *rule)
 {
 	enum policy_tristate ov = o->platform[rule->a], nv = n->platform[rule->a];
-	int o_free = ov == PT_UNSET || ov == PT_ALLOWED, n_free = nv == PT_UNSET || nv == PT_ALLOWED;
+	int o_free = ov == PT_UNSET || ov == PT_ALLOWED,
+	    n_free = nv == PT_UNSET || nv == PT_ALLOWED;
 
 	if (ov == nv || (o_free && n_free))
 		return POLICY_SAME;
@@ -263,13 +258,13 @@ platform_diff(const struct policy *o, const struct policy *n, const struct polic
 }
 
 const struct policy_rule_ops policy_ops_platform = {
-	.parse = platform_parse,
-	.active = platform_active,
-	.eval = platform_eval,
-	.describe = platform_describe,
-	.explain = platform_explain,
-	.diff = platform_diff,
-	.lint = NULL,
+    .parse = platform_parse,
+    .active = platform_active,
+    .eval = platform_eval,
+    .describe = platform_describe,
+    .explain = platform_explain,
+    .diff = platform_diff,
+    .lint = NULL,
 };
 
 /* ---- guest ABI minimum ----------------------------------------------- */
@@ -281,8 +276,8 @@ abi_parse(struct policy *p, const struct policy_rule *rule, const struct pj_node
 	int r;
 
 	(void)rule;
-	if ((r = policy_get_version(ctx, node, path, 0, &p->abi_min.major, &p->abi_min.minor,
-		 NULL)) != 0)
+	if ((r = policy_get_version(
+	         ctx, node, path, 0, &p->abi_min.major, &p->abi_min.minor, NULL)) != 0)
 		return r;
 	p->abi_min.set = 1;
 	return 0;
@@ -302,8 +297,8 @@ abi_of(uint8_t major, uint8_t minor)
 }
 
 static void
-abi_eval(const struct policy *p, const struct policy_rule *rule,
-    const struct policy_evidence *ev, struct policy_rule_result *res)
+abi_eval(const struct policy *p, const struct policy_rule *rule, const struct policy_evidence *ev,
+    struct policy_rule_result *res)
 {
 	unsigned major = (unsigned)((ev->report->policy & SNP_POLICY_ABI_MAJOR_MASK) >>
 	    SNP_POLICY_ABI_MAJOR_SHIFT);
@@ -327,9 +322,8 @@ static void
 abi_explain(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
 {
 	(void)rule;
-	snprintf(out, out_size,
-	    "The guest policy must demand firmware ABI %u.%u or newer.", p->abi_min.major,
-	    p->abi_min.minor);
+	snprintf(out, out_size, "The guest policy must demand firmware ABI %u.%u or newer.",
+	    p->abi_min.major, p->abi_min.minor);
 }
 
 static enum policy_change
@@ -341,13 +335,13 @@ abi_diff(const struct policy *o, const struct policy *n, const struct policy_rul
 }
 
 const struct policy_rule_ops policy_ops_abi_min = {
-	.parse = abi_parse,
-	.active = abi_active,
-	.eval = abi_eval,
-	.describe = abi_describe,
-	.explain = abi_explain,
-	.diff = abi_diff,
-	.lint = NULL,
+    .parse = abi_parse,
+    .active = abi_active,
+    .eval = abi_eval,
+    .describe = abi_describe,
+    .explain = abi_explain,
+    .diff = abi_diff,
+    .lint = NULL,
 };
 
 /* ---- VMPL range ------------------------------------------------------ */
@@ -397,15 +391,15 @@ vmpl_active(const struct policy *p, const struct policy_rule *rule)
 }
 
 static void
-vmpl_eval(const struct policy *p, const struct policy_rule *rule,
-    const struct policy_evidence *ev, struct policy_rule_result *res)
+vmpl_eval(const struct policy *p, const struct policy_rule *rule, const struct policy_evidence *ev,
+    struct policy_rule_result *res)
 {
 	uint32_t v = ev->report->vmpl;
 	struct policy_text t;
 
 	(void)rule;
-	res->outcome = v >= p->vmpl.min && v <= p->vmpl.max ? POLICY_OUTCOME_PASS
-							    : POLICY_OUTCOME_FAIL;
+	res->outcome =
+	    v >= p->vmpl.min && v <= p->vmpl.max ? POLICY_OUTCOME_PASS : POLICY_OUTCOME_FAIL;
 	policy_text_init(&t, res->actual, sizeof(res->actual));
 	policy_text_uint(&t, v);
 }
@@ -427,7 +421,8 @@ vmpl_explain(const struct policy *p, const struct policy_rule *rule, char *out, 
 
 	vmpl_describe(p, rule, d, sizeof(d));
 	snprintf(out, out_size,
-	    "The report must come from VM privilege level (VMPL) %s (0 is the most privileged).", d);
+	    "The report must come from VM privilege level (VMPL) %s (0 is the most privileged).",
+	    d);
 }
 
 static enum policy_change
@@ -447,13 +442,13 @@ vmpl_diff(const struct policy *o, const struct policy *n, const struct policy_ru
 }
 
 const struct policy_rule_ops policy_ops_vmpl = {
-	.parse = vmpl_parse,
-	.active = vmpl_active,
-	.eval = vmpl_eval,
-	.describe = vmpl_describe,
-	.explain = vmpl_explain,
-	.diff = vmpl_diff,
-	.lint = NULL,
+    .parse = vmpl_parse,
+    .active = vmpl_active,
+    .eval = vmpl_eval,
+    .describe = vmpl_describe,
+    .explain = vmpl_explain,
+    .diff = vmpl_diff,
+    .lint = NULL,
 };
 
 /* ---- unsigned minimums ----------------------------------------------- */
@@ -485,8 +480,8 @@ min_actual(const struct policy_rule *rule, const struct snp_report *r)
 }
 
 static void
-min_eval(const struct policy *p, const struct policy_rule *rule,
-    const struct policy_evidence *ev, struct policy_rule_result *res)
+min_eval(const struct policy *p, const struct policy_rule *rule, const struct policy_evidence *ev,
+    struct policy_rule_result *res)
 {
 	uint32_t v = min_actual(rule, ev->report);
 	struct policy_text t;
@@ -517,11 +512,11 @@ min_diff(const struct policy *o, const struct policy *n, const struct policy_rul
 }
 
 const struct policy_rule_ops policy_ops_min = {
-	.parse = min_parse,
-	.active = min_active,
-	.eval = min_eval,
-	.describe = min_describe,
-	.explain = min_explain,
-	.diff = min_diff,
-	.lint = NULL,
+    .parse = min_parse,
+    .active = min_active,
+    .eval = min_eval,
+    .describe = min_describe,
+    .explain = min_explain,
+    .diff = min_diff,
+    .lint = NULL,
 };

@@ -58,8 +58,8 @@ bytes_parse(struct policy *p, const struct policy_rule *rule, const struct pj_no
 			return r;
 		l->n = i;
 		if (list_has(l, rule->size, dst))
-			return policy_perr(ctx, KBS_ERR_POLICY_VALUE, epath, e, 0,
-			    "lists the same value twice");
+			return policy_perr(
+			    ctx, KBS_ERR_POLICY_VALUE, epath, e, 0, "lists the same value twice");
 	}
 	l->n = node->count;
 	l->set = 1;
@@ -80,8 +80,8 @@ hex_actual(const uint8_t *v, size_t size, char *out, size_t out_size)
 }
 
 static void
-bytes_eval(const struct policy *p, const struct policy_rule *rule,
-    const struct policy_evidence *ev, struct policy_rule_result *res)
+bytes_eval(const struct policy *p, const struct policy_rule *rule, const struct policy_evidence *ev,
+    struct policy_rule_result *res)
 {
 	const uint8_t *v = field_of(rule, ev->report);
 	int found = list_has(&p->lists[rule->a], rule->size, v);
@@ -91,8 +91,8 @@ bytes_eval(const struct policy *p, const struct policy_rule *rule,
 }
 
 static void
-deny_eval(const struct policy *p, const struct policy_rule *rule,
-    const struct policy_evidence *ev, struct policy_rule_result *res)
+deny_eval(const struct policy *p, const struct policy_rule *rule, const struct policy_evidence *ev,
+    struct policy_rule_result *res)
 {
 	const uint8_t *v = field_of(rule, ev->report);
 	int found = list_has(&p->lists[rule->a], rule->size, v);
@@ -118,28 +118,25 @@ list_describe_items(const struct policy_list *l, size_t size, const char *one, c
 }
 
 static void
-bytes_describe(const struct policy *p, const struct policy_rule *rule, char *out,
-    size_t out_size)
+bytes_describe(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
 {
 	list_describe_items(&p->lists[rule->a], rule->size, "", "one of ", out, out_size);
 }
 
 static void
-deny_describe(const struct policy *p, const struct policy_rule *rule, char *out,
-    size_t out_size)
+deny_describe(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
 {
 	list_describe_items(&p->lists[rule->a], rule->size, "not ", "none of ", out, out_size);
 }
 
 static void
-bytes_explain(const struct policy *p, const struct policy_rule *rule, char *out,
-    size_t out_size)
+bytes_explain(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
 {
 	const struct policy_list *l = &p->lists[rule->a];
 
 	if (l->n == 0)
-		snprintf(out, out_size, "The %s list is empty, so no report is accepted.",
-		    rule->what);
+		snprintf(
+		    out, out_size, "The %s list is empty, so no report is accepted.", rule->what);
 	else if (l->n == 1)
 		snprintf(out, out_size, "The %s must be exactly the one listed value.", rule->what);
 	else
@@ -148,15 +145,15 @@ bytes_explain(const struct policy *p, const struct policy_rule *rule, char *out,
 }
 
 static void
-deny_explain(const struct policy *p, const struct policy_rule *rule, char *out,
-    size_t out_size)
+deny_explain(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
 {
 	if (p->lists[rule->a].n == 1)
-		snprintf(out, out_size, "Reports whose %s is the listed value are refused.",
-		    rule->what);
+		snprintf(
+		    out, out_size, "Reports whose %s is the listed value are refused.", rule->what);
 	else
-		snprintf(out, out_size, "Reports whose %s is one of the %zu listed values are refused.",
-		    rule->what, p->lists[rule->a].n);
+		snprintf(out, out_size,
+		    "Reports whose %s is one of the %zu listed values are refused.", rule->what,
+		    p->lists[rule->a].n);
 }
 
 /*
@@ -200,15 +197,14 @@ deny_diff(const struct policy *o, const struct policy *n, const struct policy_ru
 }
 
 static void
-bytes_lint(const struct policy *p, const struct policy_rule *rule,
-    struct policy_lint_result *res)
+bytes_lint(const struct policy *p, const struct policy_rule *rule, struct policy_lint_result *res)
 {
 	char path[128];
 
 	snprintf(path, sizeof(path), "rules.%s", rule->id);
 	if (p->lists[rule->a].n == 0)
-		policy_finding_add(res, POLICY_WARNING, path,
-		    "empty allow-list: no report can pass this rule");
+		policy_finding_add(
+		    res, POLICY_WARNING, path, "empty allow-list: no report can pass this rule");
 	if (rule->a == PL_REPORT_DATA)
 		policy_finding_add(res, POLICY_WARNING, path,
 		    "REPORT_DATA carries the broker's nonce and the guest's key, so a fixed "
@@ -216,8 +212,7 @@ bytes_lint(const struct policy *p, const struct policy_rule *rule,
 }
 
 static void
-deny_lint(const struct policy *p, const struct policy_rule *rule,
-    struct policy_lint_result *res)
+deny_lint(const struct policy *p, const struct policy_rule *rule, struct policy_lint_result *res)
 {
 	const struct policy_list *deny = &p->lists[rule->a];
 	const struct policy_list *allow = &p->lists[PL_CHIP_ALLOW];
@@ -226,8 +221,8 @@ deny_lint(const struct policy *p, const struct policy_rule *rule,
 
 	snprintf(path, sizeof(path), "rules.%s", rule->id);
 	if (deny->n == 0)
-		policy_finding_add(res, POLICY_WARNING, path,
-		    "empty deny-list: the rule has no effect");
+		policy_finding_add(
+		    res, POLICY_WARNING, path, "empty deny-list: the rule has no effect");
 	for (i = 0; i < deny->n; i++) {
 		if (allow->set && list_has(allow, rule->size, deny->items + i * rule->size))
 			policy_finding_add(res, POLICY_ERROR, path,
@@ -236,23 +231,23 @@ deny_lint(const struct policy *p, const struct policy_rule *rule,
 }
 
 const struct policy_rule_ops policy_ops_bytes = {
-	.parse = bytes_parse,
-	.active = list_active,
-	.eval = bytes_eval,
-	.describe = bytes_describe,
-	.explain = bytes_explain,
-	.diff = bytes_diff,
-	.lint = bytes_lint,
+    .parse = bytes_parse,
+    .active = list_active,
+    .eval = bytes_eval,
+    .describe = bytes_describe,
+    .explain = bytes_explain,
+    .diff = bytes_diff,
+    .lint = bytes_lint,
 };
 
 const struct policy_rule_ops policy_ops_bytes_deny = {
-	.parse = bytes_parse,
-	.active = list_active,
-	.eval = deny_eval,
-	.describe = deny_describe,
-	.explain = deny_explain,
-	.diff = deny_diff,
-	.lint = deny_lint,
+    .parse = bytes_parse,
+    .active = list_active,
+    .eval = deny_eval,
+    .describe = deny_describe,
+    .explain = deny_explain,
+    .diff = deny_diff,
+    .lint = deny_lint,
 };
 
 /* ---- ID block and author key ----------------------------------------- */
@@ -269,8 +264,8 @@ author_trusted(const struct policy *p, const struct snp_report *r)
  * is (as go-sev-guest's RequireIDBlock with trusted author keys).
  */
 static void
-idkey_eval(const struct policy *p, const struct policy_rule *rule,
-    const struct policy_evidence *ev, struct policy_rule_result *res)
+idkey_eval(const struct policy *p, const struct policy_rule *rule, const struct policy_evidence *ev,
+    struct policy_rule_result *res)
 {
 	int ok = list_has(&p->lists[PL_ID_KEY_DIGEST], 48, ev->report->id_key_digest) ||
 	    author_trusted(p, ev->report);
@@ -281,8 +276,7 @@ idkey_eval(const struct policy *p, const struct policy_rule *rule,
 }
 
 static void
-idkey_describe(const struct policy *p, const struct policy_rule *rule, char *out,
-    size_t out_size)
+idkey_describe(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
 {
 	bytes_describe(p, rule, out, out_size);
 	if (p->lists[PL_AUTHOR_KEY_DIGEST].set)
@@ -290,15 +284,15 @@ idkey_describe(const struct policy *p, const struct policy_rule *rule, char *out
 }
 
 static void
-idkey_explain(const struct policy *p, const struct policy_rule *rule, char *out,
-    size_t out_size)
+idkey_explain(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
 {
 	snprintf(out, out_size,
 	    "The guest must have been launched with an ID block whose ID key digest is one of the "
 	    "%zu listed values%s.",
 	    p->lists[rule->a].n,
-	    p->lists[PL_AUTHOR_KEY_DIGEST].set ? ", or whose ID key was signed by a trusted author key"
-					       : "");
+	    p->lists[PL_AUTHOR_KEY_DIGEST].set
+	        ? ", or whose ID key was signed by a trusted author key"
+	        : "");
 }
 
 static void
@@ -314,8 +308,7 @@ author_eval(const struct policy *p, const struct policy_rule *rule,
 }
 
 static void
-author_explain(const struct policy *p, const struct policy_rule *rule, char *out,
-    size_t out_size)
+author_explain(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
 {
 	snprintf(out, out_size,
 	    "The ID block must carry an author key, and its digest must be one of the %zu listed "
@@ -324,29 +317,29 @@ author_explain(const struct policy *p, const struct policy_rule *rule, char *out
 }
 
 const struct policy_rule_ops policy_ops_id_key = {
-	.parse = bytes_parse,
-	.active = list_active,
-	.eval = idkey_eval,
-	.describe = idkey_describe,
-	.explain = idkey_explain,
-	.diff = bytes_diff,
-	.lint = bytes_lint,
+    .parse = bytes_parse,
+    .active = list_active,
+    .eval = idkey_eval,
+    .describe = idkey_describe,
+    .explain = idkey_explain,
+    .diff = bytes_diff,
+    .lint = bytes_lint,
 };
 
 const struct policy_rule_ops policy_ops_author_key = {
-	.parse = bytes_parse,
-	.active = list_active,
-	.eval = author_eval,
-	.describe = bytes_describe,
-	.explain = author_explain,
-	.diff = bytes_diff,
-	.lint = bytes_lint,
+    .parse = bytes_parse,
+    .active = list_active,
+    .eval = author_eval,
+    .describe = bytes_describe,
+    .explain = author_explain,
+    .diff = bytes_diff,
+    .lint = bytes_lint,
 };
 
 /* ---- name lists: product, signing_key -------------------------------- */
 
-static const char *const signer_names[] = { "vcek", "vlek" };
-static const enum snp_signing_key signer_values[] = { SNP_SIGNING_KEY_VCEK, SNP_SIGNING_KEY_VLEK };
+static const char *const signer_names[] = {"vcek", "vlek"};
+static const enum snp_signing_key signer_values[] = {SNP_SIGNING_KEY_VCEK, SNP_SIGNING_KEY_VLEK};
 
 static unsigned
 names_mask_default(const struct policy *p, const struct policy_rule *rule)
@@ -399,8 +392,8 @@ names_parse(struct policy *p, const struct policy_rule *rule, const struct pj_no
 				    "must be \"vcek\" or \"vlek\"");
 		}
 		if (mask & (1u << bit))
-			return policy_perr(ctx, KBS_ERR_POLICY_VALUE, epath, e, 0,
-			    "lists the same value twice");
+			return policy_perr(
+			    ctx, KBS_ERR_POLICY_VALUE, epath, e, 0, "lists the same value twice");
 		mask |= 1u << bit;
 	}
 	if (rule->a == 0) {
@@ -423,12 +416,11 @@ static const char *
 name_of(const struct policy_rule *rule, unsigned bit)
 {
 	return rule->a == 0 ? snp_product_name((enum snp_product)bit)
-			    : snp_signing_key_name((enum snp_signing_key)bit);
+	                    : snp_signing_key_name((enum snp_signing_key)bit);
 }
 
 static void
-names_describe(const struct policy *p, const struct policy_rule *rule, char *out,
-    size_t out_size)
+names_describe(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
 {
 	unsigned mask = names_mask_default(p, rule), bit;
 	int first = 1;
@@ -440,16 +432,16 @@ names_describe(const struct policy *p, const struct policy_rule *rule, char *out
 	}
 	for (bit = 0; bit < 8; bit++) {
 		if (mask & (1u << bit)) {
-			policy_appendf(out, out_size, "%s%s", first ? "" : " or ",
-			    name_of(rule, bit));
+			policy_appendf(
+			    out, out_size, "%s%s", first ? "" : " or ", name_of(rule, bit));
 			first = 0;
 		}
 	}
 }
 
 static void
-names_eval(const struct policy *p, const struct policy_rule *rule,
-    const struct policy_evidence *ev, struct policy_rule_result *res)
+names_eval(const struct policy *p, const struct policy_rule *rule, const struct policy_evidence *ev,
+    struct policy_rule_result *res)
 {
 	unsigned mask = names_mask_default(p, rule);
 	unsigned v = rule->a == 0 ? (unsigned)ev->product : (unsigned)ev->verify->signer;
@@ -459,13 +451,12 @@ names_eval(const struct policy *p, const struct policy_rule *rule,
 }
 
 static void
-names_explain(const struct policy *p, const struct policy_rule *rule, char *out,
-    size_t out_size)
+names_explain(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
 {
 	static const char *const products[SNP_PRODUCT_COUNT] = {
-		[SNP_PRODUCT_MILAN] = "Milan",
-		[SNP_PRODUCT_GENOA] = "Genoa",
-		[SNP_PRODUCT_TURIN] = "Turin",
+	    [SNP_PRODUCT_MILAN] = "Milan",
+	    [SNP_PRODUCT_GENOA] = "Genoa",
+	    [SNP_PRODUCT_TURIN] = "Turin",
 	};
 	unsigned mask = names_mask_default(p, rule), bit;
 	char d[128] = "";
@@ -517,25 +508,24 @@ names_diff(const struct policy *o, const struct policy *n, const struct policy_r
 }
 
 static void
-names_lint(const struct policy *p, const struct policy_rule *rule,
-    struct policy_lint_result *res)
+names_lint(const struct policy *p, const struct policy_rule *rule, struct policy_lint_result *res)
 {
 	char path[128];
 
 	snprintf(path, sizeof(path), "rules.%s", rule->id);
 	if (names_mask_default(p, rule) == 0)
-		policy_finding_add(res, POLICY_WARNING, path,
-		    "empty allow-list: no report can pass this rule");
+		policy_finding_add(
+		    res, POLICY_WARNING, path, "empty allow-list: no report can pass this rule");
 }
 
 const struct policy_rule_ops policy_ops_names = {
-	.parse = names_parse,
-	.active = names_active,
-	.eval = names_eval,
-	.describe = names_describe,
-	.explain = names_explain,
-	.diff = names_diff,
-	.lint = names_lint,
+    .parse = names_parse,
+    .active = names_active,
+    .eval = names_eval,
+    .describe = names_describe,
+    .explain = names_explain,
+    .diff = names_diff,
+    .lint = names_lint,
 };
 
 /* ---- csp_id: who holds a VLEK ---------------------------------------- */
@@ -573,16 +563,16 @@ csp_parse(struct policy *p, const struct policy_rule *rule, const struct pj_node
 			return policy_perr(ctx, KBS_ERR_POLICY_TYPE, epath, e, 0,
 			    "must be a string, not %s", pj_type_name(e->type));
 		if (e->str_len == 0 || e->str_len > 127)
-			return policy_perr(ctx, KBS_ERR_POLICY_VALUE, epath, e, 0,
-			    "must be 1 to 127 characters");
+			return policy_perr(
+			    ctx, KBS_ERR_POLICY_VALUE, epath, e, 0, "must be 1 to 127 characters");
 		for (k = 0; k < e->str_len; k++) {
 			if ((unsigned char)e->str[k] < 0x20 || (unsigned char)e->str[k] > 0x7e)
 				return policy_perr(ctx, KBS_ERR_POLICY_VALUE, epath, e, 0,
 				    "must be printable ASCII");
 		}
 		if (csp_has(p, e->str))
-			return policy_perr(ctx, KBS_ERR_POLICY_VALUE, epath, e, 0,
-			    "lists the same value twice");
+			return policy_perr(
+			    ctx, KBS_ERR_POLICY_VALUE, epath, e, 0, "lists the same value twice");
 		if ((p->csp_id.ids[i] = strdup(e->str)) == NULL)
 			return policy_perr(ctx, KBS_ERR_ALLOC, path, node, 0, "out of memory");
 		p->csp_id.n = i + 1;
@@ -598,8 +588,8 @@ csp_active(const struct policy *p, const struct policy_rule *rule)
 }
 
 static void
-csp_eval(const struct policy *p, const struct policy_rule *rule,
-    const struct policy_evidence *ev, struct policy_rule_result *res)
+csp_eval(const struct policy *p, const struct policy_rule *rule, const struct policy_evidence *ev,
+    struct policy_rule_result *res)
 {
 	size_t i;
 
@@ -673,18 +663,17 @@ csp_lint(const struct policy *p, const struct policy_rule *rule, struct policy_l
 	if (p->csp_id.n == 0)
 		policy_finding_add(res, POLICY_WARNING, "rules.csp_id",
 		    "empty allow-list: no VLEK-signed report can pass this rule");
-	if (!(names_mask_default(p, &(struct policy_rule){ .a = 1 }) &
-		(1u << SNP_SIGNING_KEY_VLEK)))
+	if (!(names_mask_default(p, &(struct policy_rule){.a = 1}) & (1u << SNP_SIGNING_KEY_VLEK)))
 		policy_finding_add(res, POLICY_WARNING, "rules.csp_id",
 		    "signing_key does not accept a VLEK, so this rule never applies");
 }
 
 const struct policy_rule_ops policy_ops_csp_id = {
-	.parse = csp_parse,
-	.active = csp_active,
-	.eval = csp_eval,
-	.describe = csp_describe,
-	.explain = csp_explain,
-	.diff = csp_diff,
-	.lint = csp_lint,
+    .parse = csp_parse,
+    .active = csp_active,
+    .eval = csp_eval,
+    .describe = csp_describe,
+    .explain = csp_explain,
+    .diff = csp_diff,
+    .lint = csp_lint,
 };

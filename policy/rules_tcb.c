@@ -39,10 +39,10 @@ tcb_text(const uint8_t v[TP_COUNT], unsigned mask, const char *op, char *out, si
 }
 
 static const char *const tcb_kind_names[PTK_COUNT] = {
-	[PTK_REPORTED] = "reported",
-	[PTK_COMMITTED] = "committed",
-	[PTK_LAUNCH] = "launch",
-	[PTK_CURRENT] = "current",
+    [PTK_REPORTED] = "reported",
+    [PTK_COMMITTED] = "committed",
+    [PTK_LAUNCH] = "launch",
+    [PTK_CURRENT] = "current",
 };
 
 /* Parses {"bootloader": n, ...} for product; mask_required: parts that must appear. */
@@ -90,8 +90,8 @@ tcb_parts_parse(struct policy_parse_ctx *ctx, const struct pj_node *node, const 
 		}
 	}
 	if (has == 0)
-		return policy_perr(ctx, KBS_ERR_POLICY_MISSING_KEY, path, node, 0,
-		    "names no TCB component");
+		return policy_perr(
+		    ctx, KBS_ERR_POLICY_MISSING_KEY, path, node, 0, "names no TCB component");
 	*ret_has = has;
 	return 0;
 }
@@ -107,8 +107,8 @@ tcbmin_parse(struct policy *p, const struct policy_rule *rule, const struct pj_n
 
 	if ((r = policy_get_object(ctx, node, path)) != 0)
 		return r;
-	if ((r = tcb_parts_parse(ctx, node, path, (enum snp_product)rule->a, 0, NULL, t->min,
-		 &t->has)) != 0)
+	if ((r = tcb_parts_parse(
+	         ctx, node, path, (enum snp_product)rule->a, 0, NULL, t->min, &t->has)) != 0)
 		return r;
 	t->set = 1;
 	return 0;
@@ -150,8 +150,7 @@ tcbmin_eval(const struct policy *p, const struct policy_rule *rule,
 }
 
 static void
-tcbmin_describe(const struct policy *p, const struct policy_rule *rule, char *out,
-    size_t out_size)
+tcbmin_describe(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
 {
 	const struct policy_tcb_min *t = &p->tcb[rule->b][rule->a];
 
@@ -159,8 +158,7 @@ tcbmin_describe(const struct policy *p, const struct policy_rule *rule, char *ou
 }
 
 static void
-tcbmin_explain(const struct policy *p, const struct policy_rule *rule, char *out,
-    size_t out_size)
+tcbmin_explain(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
 {
 	char d[POLICY_TEXT_SIZE];
 	char prod[16];
@@ -175,7 +173,8 @@ tcbmin_explain(const struct policy *p, const struct policy_rule *rule, char *out
 static enum policy_change
 tcbmin_diff(const struct policy *o, const struct policy *n, const struct policy_rule *rule)
 {
-	const struct policy_tcb_min *ot = &o->tcb[rule->b][rule->a], *nt = &n->tcb[rule->b][rule->a];
+	const struct policy_tcb_min *ot = &o->tcb[rule->b][rule->a],
+	                            *nt = &n->tcb[rule->b][rule->a];
 	enum policy_change c = POLICY_SAME;
 	int i;
 
@@ -190,8 +189,7 @@ tcbmin_diff(const struct policy *o, const struct policy *n, const struct policy_
 }
 
 static void
-tcbmin_lint(const struct policy *p, const struct policy_rule *rule,
-    struct policy_lint_result *res)
+tcbmin_lint(const struct policy *p, const struct policy_rule *rule, struct policy_lint_result *res)
 {
 	const struct policy_tcb_min *t = &p->tcb[rule->b][rule->a];
 	const uint8_t *floor = policy_tcb_floor[rule->a];
@@ -217,13 +215,13 @@ tcbmin_lint(const struct policy *p, const struct policy_rule *rule,
 }
 
 const struct policy_rule_ops policy_ops_tcb_min = {
-	.parse = tcbmin_parse,
-	.active = tcbmin_active,
-	.eval = tcbmin_eval,
-	.describe = tcbmin_describe,
-	.explain = tcbmin_explain,
-	.diff = tcbmin_diff,
-	.lint = tcbmin_lint,
+    .parse = tcbmin_parse,
+    .active = tcbmin_active,
+    .eval = tcbmin_eval,
+    .describe = tcbmin_describe,
+    .explain = tcbmin_explain,
+    .diff = tcbmin_diff,
+    .lint = tcbmin_lint,
 };
 
 /* ---- provisional firmware -------------------------------------------- */
@@ -275,8 +273,8 @@ prov_active(const struct policy *p, const struct policy_rule *rule)
 }
 
 static void
-prov_eval(const struct policy *p, const struct policy_rule *rule,
-    const struct policy_evidence *ev, struct policy_rule_result *res)
+prov_eval(const struct policy *p, const struct policy_rule *rule, const struct policy_evidence *ev,
+    struct policy_rule_result *res)
 {
 	const struct snp_report *r = ev->report;
 	struct policy_text t;
@@ -317,7 +315,7 @@ prov_describe(const struct policy *p, const struct policy_rule *rule, char *out,
 {
 	snprintf(out, out_size, "%s",
 	    prov_allowed(p, rule) ? "committed TCB and firmware <= current"
-				  : "committed TCB and firmware == current");
+	                          : "committed TCB and firmware == current");
 }
 
 static void
@@ -346,13 +344,13 @@ prov_diff(const struct policy *o, const struct policy *n, const struct policy_ru
 }
 
 const struct policy_rule_ops policy_ops_provisional = {
-	.parse = prov_parse,
-	.active = prov_active,
-	.eval = prov_eval,
-	.describe = prov_describe,
-	.explain = prov_explain,
-	.diff = prov_diff,
-	.lint = NULL,
+    .parse = prov_parse,
+    .active = prov_active,
+    .eval = prov_eval,
+    .describe = prov_describe,
+    .explain = prov_explain,
+    .diff = prov_diff,
+    .lint = NULL,
 };
 
 /* ---- per-product firmware minimum ------------------------------------ */
@@ -364,7 +362,7 @@ fwmin_parse(struct policy *p, const struct policy_rule *rule, const struct pj_no
 	int r;
 
 	if ((r = policy_get_version(ctx, node, path, 1, &p->firmware[rule->a].major,
-		 &p->firmware[rule->a].minor, &p->firmware[rule->a].build)) != 0)
+	         &p->firmware[rule->a].minor, &p->firmware[rule->a].build)) != 0)
 		return r;
 	p->firmware[rule->a].set = 1;
 	return 0;
@@ -379,7 +377,7 @@ fwmin_active(const struct policy *p, const struct policy_rule *rule)
 static struct snp_fw_version
 fwmin_value(const struct policy *p, const struct policy_rule *rule)
 {
-	struct snp_fw_version v = { 0, 0, 0 };
+	struct snp_fw_version v = {0, 0, 0};
 
 	if (p->firmware[rule->a].set) {
 		v.major = p->firmware[rule->a].major;
@@ -390,8 +388,8 @@ fwmin_value(const struct policy *p, const struct policy_rule *rule)
 }
 
 static void
-fwmin_eval(const struct policy *p, const struct policy_rule *rule,
-    const struct policy_evidence *ev, struct policy_rule_result *res)
+fwmin_eval(const struct policy *p, const struct policy_rule *rule, const struct policy_evidence *ev,
+    struct policy_rule_result *res)
 {
 	struct snp_fw_version min = fwmin_value(p, rule);
 	const struct snp_fw_version *cur = &ev->report->current_fw;
@@ -409,8 +407,7 @@ fwmin_eval(const struct policy *p, const struct policy_rule *rule,
 }
 
 static void
-fwmin_describe(const struct policy *p, const struct policy_rule *rule, char *out,
-    size_t out_size)
+fwmin_describe(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
 {
 	struct snp_fw_version v = fwmin_value(p, rule);
 
@@ -418,17 +415,15 @@ fwmin_describe(const struct policy *p, const struct policy_rule *rule, char *out
 }
 
 static void
-fwmin_explain(const struct policy *p, const struct policy_rule *rule, char *out,
-    size_t out_size)
+fwmin_explain(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
 {
 	struct snp_fw_version v = fwmin_value(p, rule);
 	char prod[16];
 
 	snprintf(prod, sizeof(prod), "%s", snp_product_name((enum snp_product)rule->a));
 	prod[0] = (char)(prod[0] - 'a' + 'A');
-	snprintf(out, out_size,
-	    "On %s, the SEV firmware must be version %u.%u build %u or newer.", prod, v.major,
-	    v.minor, v.build);
+	snprintf(out, out_size, "On %s, the SEV firmware must be version %u.%u build %u or newer.",
+	    prod, v.major, v.minor, v.build);
 }
 
 static enum policy_change
@@ -441,13 +436,13 @@ fwmin_diff(const struct policy *o, const struct policy *n, const struct policy_r
 }
 
 const struct policy_rule_ops policy_ops_firmware = {
-	.parse = fwmin_parse,
-	.active = fwmin_active,
-	.eval = fwmin_eval,
-	.describe = fwmin_describe,
-	.explain = fwmin_explain,
-	.diff = fwmin_diff,
-	.lint = NULL,
+    .parse = fwmin_parse,
+    .active = fwmin_active,
+    .eval = fwmin_eval,
+    .describe = fwmin_describe,
+    .explain = fwmin_explain,
+    .diff = fwmin_diff,
+    .lint = NULL,
 };
 
 /* ---- required mitigation vector bits ---------------------------------- */
@@ -476,8 +471,8 @@ mit_active(const struct policy *p, const struct policy_rule *rule)
 }
 
 static void
-mit_eval(const struct policy *p, const struct policy_rule *rule,
-    const struct policy_evidence *ev, struct policy_rule_result *res)
+mit_eval(const struct policy *p, const struct policy_rule *rule, const struct policy_evidence *ev,
+    struct policy_rule_result *res)
 {
 	uint64_t want = p->mitigations[rule->a].mask;
 	uint64_t v = rule->a == 0 ? ev->report->current_mit_vector : ev->report->launch_mit_vector;
@@ -497,8 +492,8 @@ mit_eval(const struct policy *p, const struct policy_rule *rule,
 static void
 mit_describe(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
 {
-	snprintf(out, out_size, "bits %016llx set",
-	    (unsigned long long)p->mitigations[rule->a].mask);
+	snprintf(
+	    out, out_size, "bits %016llx set", (unsigned long long)p->mitigations[rule->a].mask);
 }
 
 static void
@@ -528,13 +523,13 @@ mit_diff(const struct policy *o, const struct policy *n, const struct policy_rul
 }
 
 const struct policy_rule_ops policy_ops_mitigations = {
-	.parse = mit_parse,
-	.active = mit_active,
-	.eval = mit_eval,
-	.describe = mit_describe,
-	.explain = mit_explain,
-	.diff = mit_diff,
-	.lint = NULL,
+    .parse = mit_parse,
+    .active = mit_active,
+    .eval = mit_eval,
+    .describe = mit_describe,
+    .explain = mit_explain,
+    .diff = mit_diff,
+    .lint = NULL,
 };
 
 /* ---- deny-list of known-vulnerable TCB values ------------------------- */
@@ -555,14 +550,14 @@ deny_entry_parse(struct policy_parse_ctx *ctx, const struct pj_node *e, const ch
 			prod = m;
 	}
 	if (prod == NULL)
-		return policy_perr(ctx, KBS_ERR_POLICY_MISSING_KEY, epath, e, 0,
-		    "lacks \"product\"");
+		return policy_perr(
+		    ctx, KBS_ERR_POLICY_MISSING_KEY, epath, e, 0, "lacks \"product\"");
 	snprintf(mpath, sizeof(mpath), "%s.product", epath);
 	if (prod->type != PJ_STRING)
 		return policy_perr(ctx, KBS_ERR_POLICY_TYPE, mpath, prod, 0,
 		    "must be a string, not %s", pj_type_name(prod->type));
 	if ((strcmp(prod->str, "milan") != 0 && strcmp(prod->str, "genoa") != 0 &&
-		strcmp(prod->str, "turin") != 0) ||
+	        strcmp(prod->str, "turin") != 0) ||
 	    snp_product_from_name(prod->str, &d->product) != 0)
 		return policy_perr(ctx, KBS_ERR_POLICY_VALUE, mpath, prod, 0,
 		    "must be \"milan\", \"genoa\" or \"turin\"");
@@ -647,8 +642,7 @@ tcbdeny_eval(const struct policy *p, const struct policy_rule *rule,
 }
 
 static void
-tcbdeny_describe(const struct policy *p, const struct policy_rule *rule, char *out,
-    size_t out_size)
+tcbdeny_describe(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
 {
 	(void)rule;
 	if (p->tcb_deny.n == 1)
@@ -658,16 +652,17 @@ tcbdeny_describe(const struct policy *p, const struct policy_rule *rule, char *o
 }
 
 static void
-tcbdeny_explain(const struct policy *p, const struct policy_rule *rule, char *out,
-    size_t out_size)
+tcbdeny_explain(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
 {
 	(void)rule;
 	if (p->tcb_deny.n == 1)
 		snprintf(out, out_size,
-		    "Reports whose reported TCB equals the listed known-vulnerable value are refused.");
+		    "Reports whose reported TCB equals the listed known-vulnerable value are "
+		    "refused.");
 	else
 		snprintf(out, out_size,
-		    "Reports whose reported TCB equals one of the %zu listed known-vulnerable values "
+		    "Reports whose reported TCB equals one of the %zu listed known-vulnerable "
+		    "values "
 		    "are refused.",
 		    p->tcb_deny.n);
 }
@@ -704,8 +699,7 @@ tcbdeny_diff(const struct policy *o, const struct policy *n, const struct policy
 }
 
 static void
-tcbdeny_lint(const struct policy *p, const struct policy_rule *rule,
-    struct policy_lint_result *res)
+tcbdeny_lint(const struct policy *p, const struct policy_rule *rule, struct policy_lint_result *res)
 {
 	(void)rule;
 	if (p->tcb_deny.n == 0)
@@ -714,11 +708,11 @@ tcbdeny_lint(const struct policy *p, const struct policy_rule *rule,
 }
 
 const struct policy_rule_ops policy_ops_tcb_deny = {
-	.parse = tcbdeny_parse,
-	.active = tcbdeny_active,
-	.eval = tcbdeny_eval,
-	.describe = tcbdeny_describe,
-	.explain = tcbdeny_explain,
-	.diff = tcbdeny_diff,
-	.lint = tcbdeny_lint,
+    .parse = tcbdeny_parse,
+    .active = tcbdeny_active,
+    .eval = tcbdeny_eval,
+    .describe = tcbdeny_describe,
+    .explain = tcbdeny_explain,
+    .diff = tcbdeny_diff,
+    .lint = tcbdeny_lint,
 };

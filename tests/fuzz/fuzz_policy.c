@@ -45,7 +45,8 @@ exercise(const struct policy *p)
 	for (product = SNP_PRODUCT_UNKNOWN; product < SNP_PRODUCT_COUNT; product++) {
 		memset(&vr, 0, sizeof(vr));
 		vr.product = (enum snp_product)product;
-		vr.signer = product == SNP_PRODUCT_GENOA ? SNP_SIGNING_KEY_VLEK : SNP_SIGNING_KEY_VCEK;
+		vr.signer =
+		    product == SNP_PRODUCT_GENOA ? SNP_SIGNING_KEY_VLEK : SNP_SIGNING_KEY_VCEK;
 		vr.err = product == SNP_PRODUCT_UNKNOWN ? KBS_ERR_PRODUCT_UNKNOWN : 0;
 		snprintf(vr.csp_id, sizeof(vr.csp_id), "CN=fuzz");
 		if (policy_eval(&report, &vr, p, &res) != 0)

@@ -28,7 +28,8 @@ parse_err(const char *s, struct policy_error *err)
 static void
 test_values_and_positions(void)
 {
-	struct pj_node *root = parse_ok(" {\n  \"a\": [true, false, null],\n\t\"b\": \"x\\u00e9\\\"\"\r\n}\n");
+	struct pj_node *root =
+	    parse_ok(" {\n  \"a\": [true, false, null],\n\t\"b\": \"x\\u00e9\\\"\"\r\n}\n");
 	struct pj_node *a, *b;
 
 	CHECK(root != NULL);
@@ -97,25 +98,25 @@ test_refusals(void)
 		const char *message;
 		unsigned column;
 	} cases[] = {
-		{ "+1", KBS_ERR_POLICY_SYNTAX, "expected a JSON value", 1 },
-		{ ".5", KBS_ERR_POLICY_SYNTAX, "expected a JSON value", 1 },
-		{ "1.", KBS_ERR_POLICY_SYNTAX, "malformed number", 1 },
-		{ "1e", KBS_ERR_POLICY_SYNTAX, "malformed number", 1 },
-		{ "-", KBS_ERR_POLICY_SYNTAX, "malformed number", 1 },
-		{ "Infinity", KBS_ERR_POLICY_SYNTAX, "expected a JSON value", 1 },
-		{ "tru", KBS_ERR_POLICY_SYNTAX, "expected a JSON value", 1 },
-		{ "[1 2]", KBS_ERR_POLICY_SYNTAX, "expected ',' or ']' in array", 4 },
-		{ "{\"a\" 1}", KBS_ERR_POLICY_SYNTAX, "expected ':' after the member name", 6 },
-		{ "\"\\x\"", KBS_ERR_POLICY_SYNTAX, "bad escape in string", 2 },
-		{ "\"\\u12g4\"", KBS_ERR_POLICY_SYNTAX, "bad \\u escape in string", 2 },
-		{ "\"\\udc00\"", KBS_ERR_POLICY_SYNTAX, "unpaired surrogate in \\u escape", 2 },
-		{ "\"\xc0\x80\"", KBS_ERR_POLICY_SYNTAX, "invalid UTF-8 in string", 2 },
-		{ "\"\xf4\x90\x80\x80\"", KBS_ERR_POLICY_SYNTAX, "invalid UTF-8 in string", 2 },
-		{ "\"\xe0\x80\"", KBS_ERR_POLICY_SYNTAX, "invalid UTF-8 in string", 2 },
-		{ "{\"a\": 1, \"a\": 1}", KBS_ERR_POLICY_DUPLICATE_KEY,
-		    "duplicate key \"a\" (first at line 1, column 2)", 10 },
-		{ "{} {}", KBS_ERR_POLICY_SYNTAX, "unexpected data after the end of the JSON value", 4 },
-		{ "  ", KBS_ERR_POLICY_SYNTAX, "unexpected end of input", 3 },
+	    {"+1", KBS_ERR_POLICY_SYNTAX, "expected a JSON value", 1},
+	    {".5", KBS_ERR_POLICY_SYNTAX, "expected a JSON value", 1},
+	    {"1.", KBS_ERR_POLICY_SYNTAX, "malformed number", 1},
+	    {"1e", KBS_ERR_POLICY_SYNTAX, "malformed number", 1},
+	    {"-", KBS_ERR_POLICY_SYNTAX, "malformed number", 1},
+	    {"Infinity", KBS_ERR_POLICY_SYNTAX, "expected a JSON value", 1},
+	    {"tru", KBS_ERR_POLICY_SYNTAX, "expected a JSON value", 1},
+	    {"[1 2]", KBS_ERR_POLICY_SYNTAX, "expected ',' or ']' in array", 4},
+	    {"{\"a\" 1}", KBS_ERR_POLICY_SYNTAX, "expected ':' after the member name", 6},
+	    {"\"\\x\"", KBS_ERR_POLICY_SYNTAX, "bad escape in string", 2},
+	    {"\"\\u12g4\"", KBS_ERR_POLICY_SYNTAX, "bad \\u escape in string", 2},
+	    {"\"\\udc00\"", KBS_ERR_POLICY_SYNTAX, "unpaired surrogate in \\u escape", 2},
+	    {"\"\xc0\x80\"", KBS_ERR_POLICY_SYNTAX, "invalid UTF-8 in string", 2},
+	    {"\"\xf4\x90\x80\x80\"", KBS_ERR_POLICY_SYNTAX, "invalid UTF-8 in string", 2},
+	    {"\"\xe0\x80\"", KBS_ERR_POLICY_SYNTAX, "invalid UTF-8 in string", 2},
+	    {"{\"a\": 1, \"a\": 1}", KBS_ERR_POLICY_DUPLICATE_KEY,
+	        "duplicate key \"a\" (first at line 1, column 2)", 10},
+	    {"{} {}", KBS_ERR_POLICY_SYNTAX, "unexpected data after the end of the JSON value", 4},
+	    {"  ", KBS_ERR_POLICY_SYNTAX, "unexpected end of input", 3},
 	};
 	struct policy_error err;
 	size_t i;

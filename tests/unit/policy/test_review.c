@@ -11,12 +11,18 @@
 
 #define HEAD "{\"kbs_policy\": 1, \"name\": \"t\", \"rules\": {"
 /* Rules that silence the "missing rule" warnings. */
-#define TIGHT                                                                                     \
-	"\"product\": [\"milan\"], \"measurement\": [\"" ZERO48 "\"], \"vmpl\": {\"max\": 0}, "  \
-	"\"min_tcb\": {\"milan\": {\"bootloader\": 4, \"tee\": 0, \"snp\": 29, \"microcode\": 222}}"
+#define TIGHT \
+	"\"product\": [\"milan\"], \"measurement\": [\"" ZERO48 "\"], \"vmpl\": {\"max\": 0}, " \
+	"\"min_tcb\": {\"milan\": {\"bootloader\": 4, \"tee\": 0, \"snp\": 29, \"microcode\": " \
+	"222}}"
 #define ZERO64 ZERO48 "00000000000000000000000000000000"
-#define ONE48 "01" "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
-#define ZERO48 "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+#define ONE48 \
+	"01" \
+	"0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" \
+	"000000"
+#define ZERO48 \
+	"0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" \
+	"00000000"
 
 static struct policy *
 make(const char *rules)
@@ -65,7 +71,8 @@ test_lint_clean(void)
 
 	lint_of(TIGHT, &res);
 	for (i = 0; i < res.count; i++)
-		fprintf(stderr, "unexpected: %s: %s\n", res.findings[i].path, res.findings[i].message);
+		fprintf(
+		    stderr, "unexpected: %s: %s\n", res.findings[i].path, res.findings[i].message);
 	CHECK_UINT_EQ(res.errors, 0);
 	CHECK_UINT_EQ(res.warnings, 0);
 }
@@ -87,7 +94,8 @@ test_lint_warnings(void)
 	    "VMPL is unrestricted: a report requested from any privilege level is accepted (set "
 	    "vmpl.max)"));
 
-	lint_of(TIGHT ", \"guest_policy\": {\"debug_allowed\": true, \"migration_agent_allowed\": true}",
+	lint_of(TIGHT
+	    ", \"guest_policy\": {\"debug_allowed\": true, \"migration_agent_allowed\": true}",
 	    &res);
 	CHECK_UINT_EQ(res.warnings, 2);
 	CHECK(has_finding(&res, POLICY_WARNING, "rules.guest_policy.debug_allowed",
@@ -101,8 +109,10 @@ test_lint_more(void)
 {
 	struct policy_lint_result res;
 
-	lint_of("\"product\": [\"milan\"], \"measurement\": [\"" ZERO48 "\"], \"vmpl\": {\"max\": 3}, "
-		"\"min_tcb\": {\"milan\": {\"bootloader\": 4, \"tee\": 0, \"snp\": 29, \"microcode\": 222}}",
+	lint_of("\"product\": [\"milan\"], \"measurement\": [\"" ZERO48
+	        "\"], \"vmpl\": {\"max\": 3}, "
+	        "\"min_tcb\": {\"milan\": {\"bootloader\": 4, \"tee\": 0, \"snp\": 29, "
+	        "\"microcode\": 222}}",
 	    &res);
 	CHECK_UINT_EQ(res.warnings, 1);
 	CHECK(has_finding(&res, POLICY_WARNING, "rules.vmpl",
@@ -126,24 +136,23 @@ test_lint_more(void)
 
 	/* The issue's example minimum (snp 8, microcode 115) is older than real Milan reports. */
 	lint_of("\"product\": [\"milan\", \"turin\"], \"measurement\": [\"" ZERO48 "\"], "
-		"\"vmpl\": {\"max\": 0}, \"min_tcb\": {\"milan\": {\"bootloader\": 3, \"tee\": 0, "
-		"\"snp\": 8, \"microcode\": 115}, \"turin\": {\"fmc\": 0, \"bootloader\": 1, "
-		"\"tee\": 0, \"snp\": 2, \"microcode\": 71}}",
+	        "\"vmpl\": {\"max\": 0}, \"min_tcb\": {\"milan\": {\"bootloader\": 3, \"tee\": 0, "
+	        "\"snp\": 8, \"microcode\": 115}, \"turin\": {\"fmc\": 0, \"bootloader\": 1, "
+	        "\"tee\": 0, \"snp\": 2, \"microcode\": 71}}",
 	    &res);
 	CHECK_UINT_EQ(res.warnings, 1);
 	CHECK(has_finding(&res, POLICY_WARNING, "rules.min_tcb.milan",
 	    "minimum is below the newest bundled real milan report (bootloader 4, tee 0, snp 29, "
 	    "microcode 222)"));
 
-	lint_of(TIGHT ", \"report_data\": [\"" ZERO64 "\"]",
-	    &res);
+	lint_of(TIGHT ", \"report_data\": [\"" ZERO64 "\"]", &res);
 	CHECK(has_finding(&res, POLICY_WARNING, "rules.report_data",
 	    "REPORT_DATA carries the broker's nonce and the guest's key, so a fixed value can "
 	    "only match in offline verification"));
 
 	/* A chip both allowed and denied is an error. */
 	lint_of(TIGHT ", \"chip_id\": {\"allow\": [\"" ZERO64 "\"], "
-		      "\"deny\": [\"" ZERO64 "\"]}",
+	              "\"deny\": [\"" ZERO64 "\"]}",
 	    &res);
 	CHECK_UINT_EQ(res.errors, 1);
 	CHECK(has_finding(&res, POLICY_ERROR, "rules.chip_id.deny",
@@ -185,47 +194,53 @@ test_diff(void)
 	char *text;
 
 	CHECK_INT_EQ(change("", ""), POLICY_SAME);
-	CHECK_INT_EQ(change("\"min_tcb\": {\"milan\": {\"snp\": 8}}", "\"min_tcb\": {\"milan\": {\"snp\": 9}}"),
+	CHECK_INT_EQ(change("\"min_tcb\": {\"milan\": {\"snp\": 8}}",
+	                 "\"min_tcb\": {\"milan\": {\"snp\": 9}}"),
 	    POLICY_STRICTER);
-	CHECK_INT_EQ(change("\"min_tcb\": {\"milan\": {\"snp\": 9}}", "\"min_tcb\": {\"milan\": {\"snp\": 8}}"),
+	CHECK_INT_EQ(change("\"min_tcb\": {\"milan\": {\"snp\": 9}}",
+	                 "\"min_tcb\": {\"milan\": {\"snp\": 8}}"),
 	    POLICY_LOOSER);
 	CHECK_INT_EQ(change("\"min_tcb\": {\"milan\": {\"snp\": 9, \"microcode\": 1}}",
-			 "\"min_tcb\": {\"milan\": {\"snp\": 8, \"microcode\": 2}}"),
+	                 "\"min_tcb\": {\"milan\": {\"snp\": 8, \"microcode\": 2}}"),
 	    POLICY_CHANGED);
 	CHECK_INT_EQ(change("", "\"measurement\": [\"" ZERO48 "\"]"), POLICY_STRICTER);
 	CHECK_INT_EQ(change("\"measurement\": [\"" ZERO48 "\"]", ""), POLICY_LOOSER);
 	CHECK_INT_EQ(change("\"measurement\": [\"" ZERO48 "\"]",
-			 "\"measurement\": [\"" ZERO48 "\", \"" ONE48 "\"]"),
+	                 "\"measurement\": [\"" ZERO48 "\", \"" ONE48 "\"]"),
 	    POLICY_LOOSER);
-	CHECK_INT_EQ(change("\"measurement\": [\"" ZERO48 "\"]", "\"measurement\": [\"" ONE48 "\"]"),
+	CHECK_INT_EQ(
+	    change("\"measurement\": [\"" ZERO48 "\"]", "\"measurement\": [\"" ONE48 "\"]"),
 	    POLICY_CHANGED);
-	CHECK_INT_EQ(change("\"chip_id\": {\"deny\": []}",
-			 "\"chip_id\": {\"deny\": [\"" ZERO64 "\"]}"),
+	CHECK_INT_EQ(
+	    change("\"chip_id\": {\"deny\": []}", "\"chip_id\": {\"deny\": [\"" ZERO64 "\"]}"),
 	    POLICY_STRICTER);
 	CHECK_INT_EQ(change("", "\"guest_policy\": {\"debug_allowed\": true}"), POLICY_LOOSER);
 	CHECK_INT_EQ(change("", "\"guest_policy\": {\"debug_allowed\": false}"), POLICY_SAME);
 	CHECK_INT_EQ(change("", "\"guest_policy\": {\"smt_allowed\": false}"), POLICY_STRICTER);
-	CHECK_INT_EQ(change("", "\"guest_policy\": {\"single_socket_required\": true}"), POLICY_STRICTER);
+	CHECK_INT_EQ(
+	    change("", "\"guest_policy\": {\"single_socket_required\": true}"), POLICY_STRICTER);
 	CHECK_INT_EQ(change("", "\"signing_key\": [\"vcek\", \"vlek\"]"), POLICY_LOOSER);
-	CHECK_INT_EQ(change("\"signing_key\": [\"vlek\"]", "\"signing_key\": [\"vcek\"]"), POLICY_CHANGED);
+	CHECK_INT_EQ(
+	    change("\"signing_key\": [\"vlek\"]", "\"signing_key\": [\"vcek\"]"), POLICY_CHANGED);
 	CHECK_INT_EQ(change("", "\"provisional_firmware_allowed\": true"), POLICY_LOOSER);
 	CHECK_INT_EQ(change("\"vmpl\": {\"max\": 1}", "\"vmpl\": {\"max\": 0}"), POLICY_STRICTER);
-	CHECK_INT_EQ(change("\"vmpl\": {\"max\": 0}", "\"vmpl\": {\"min\": 1, \"max\": 1}"), POLICY_CHANGED);
+	CHECK_INT_EQ(
+	    change("\"vmpl\": {\"max\": 0}", "\"vmpl\": {\"min\": 1, \"max\": 1}"), POLICY_CHANGED);
 	CHECK_INT_EQ(change("\"platform_info\": {\"tsme\": \"required\"}",
-			 "\"platform_info\": {\"tsme\": \"allowed\"}"),
+	                 "\"platform_info\": {\"tsme\": \"allowed\"}"),
 	    POLICY_LOOSER);
 	CHECK_INT_EQ(change("\"platform_info\": {\"tsme\": \"required\"}",
-			 "\"platform_info\": {\"tsme\": \"forbidden\"}"),
+	                 "\"platform_info\": {\"tsme\": \"forbidden\"}"),
 	    POLICY_CHANGED);
 	CHECK_INT_EQ(change("\"min_firmware\": {\"milan\": \"1.55.3\"}",
-			 "\"min_firmware\": {\"milan\": \"1.56.0\"}"),
+	                 "\"min_firmware\": {\"milan\": \"1.56.0\"}"),
 	    POLICY_STRICTER);
 	CHECK_INT_EQ(change("\"tcb_deny\": []",
-			 "\"tcb_deny\": [{\"product\": \"genoa\", \"bootloader\": 1, \"tee\": 0, "
-			 "\"snp\": 1, \"microcode\": 1}]"),
+	                 "\"tcb_deny\": [{\"product\": \"genoa\", \"bootloader\": 1, \"tee\": 0, "
+	                 "\"snp\": 1, \"microcode\": 1}]"),
 	    POLICY_STRICTER);
 	CHECK_INT_EQ(change("\"required_mitigations\": {\"current\": \"0000000000000003\"}",
-			 "\"required_mitigations\": {\"current\": \"0000000000000001\"}"),
+	                 "\"required_mitigations\": {\"current\": \"0000000000000001\"}"),
 	    POLICY_LOOSER);
 	CHECK_INT_EQ(change("\"csp_id\": [\"a\", \"b\"]", "\"csp_id\": [\"a\"]"), POLICY_STRICTER);
 	CHECK_INT_EQ(change("\"min_guest_svn\": 3", "\"min_guest_svn\": 2"), POLICY_LOOSER);
@@ -234,7 +249,8 @@ test_diff(void)
 	    "\"min_tcb\": {\"milan\": {\"snp\": 9}}, \"vmpl\": {\"max\": 1}", &c);
 	CHECK_INT_EQ(c, POLICY_CHANGED);
 	CHECK(text != NULL && strstr(text, "looser   vmpl: 0 -> 0 to 1\n") != NULL);
-	CHECK(text != NULL && strstr(text, "stricter min_tcb.milan: snp >= 8 -> snp >= 9\n") != NULL);
+	CHECK(
+	    text != NULL && strstr(text, "stricter min_tcb.milan: snp >= 8 -> snp >= 9\n") != NULL);
 	CHECK(text != NULL && strstr(text, "overall: changed (2 rules differ)\n") != NULL);
 	free(text);
 }
@@ -259,8 +275,9 @@ test_explain(void)
 	CHECK_UINT_EQ(lines, 3 + 9);
 	CHECK(strstr(text, "- The processor must be an AMD EPYC Milan.\n") != NULL);
 	CHECK(strstr(text, "- The guest policy must demand firmware ABI 1.51 or newer.\n") != NULL);
-	CHECK(strstr(text, "- On Milan, the reported TCB must be at least: bootloader >= 4, tee >= 0, "
-			   "snp >= 29, microcode >= 222.\n") != NULL);
+	CHECK(strstr(text,
+	          "- On Milan, the reported TCB must be at least: bootloader >= 4, tee >= 0, "
+	          "snp >= 29, microcode >= 222.\n") != NULL);
 	free(text);
 	policy_free(p);
 }
