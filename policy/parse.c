@@ -130,10 +130,14 @@ static int
 walk(struct policy *p, const struct pj_node *obj, const char *prefix, struct policy_parse_ctx *ctx)
 {
 	const struct pj_node *m;
-	char id[128], path[160], seg[64];
-	size_t i;
+	char path[6 + 64 + 1 + 60 + 1];
+	const char *id;
+	size_t i, plen, klen, n, idlen;
 	int r;
 
+	/* Group prefixes are rule ids' leading segments, all far shorter than 64. */
+	if (strlen(prefix) >= 64)
+		return KBS_ERR_INTERNAL;
 	for (m = obj->child; m != NULL; m = m->next) {
 		const struct policy_rule *rule = NULL;
 		int group = 0;
@@ -150,12 +154,29 @@ walk(struct policy *p, const struct pj_node *obj, const char *prefix, struct pol
 			    "unknown key \"%.60s\" (keys are lower-case letters, digits and '_')",
 			    m->key);
 		}
-		snprintf(id, sizeof(id), "%s%s%.60s", prefix, prefix[0] ? "." : "", m->key);
-		snprintf(path, sizeof(path), "rules.%s", id);
+		/* path is "rules.<prefix>.<key>"; the id is the part after "rules." */
+		plen = strlen(prefix);
+		klen = strlen(m->key);
+		if (klen > 60)
+			klen = 60;
+		memcpy(path, "rules.", 6);
+		memcpy(path + 6, prefix, plen);
+		n = 6 + plen;
+		if (plen > 0)
+			path[n++] = '.';
+		memcpy(path + n, m->key, klen);
+		n += klen;
+		path[n] = 0;
+		id = path + 6;
+		idlen = n - 6;
 		for (i = 0; i < policy_rule_count; i++) {
-			if (strcmp(policy_rules[i].id, id) == 0)
+			const char *rid = policy_rules[i].id;
+
+			if (strncmp(rid, id, idlen) != 0)
+				continue;
+			if (rid[idlen] == 0)
 				rule = &policy_rules[i];
-			else if (segment_after(policy_rules[i].id, id, seg, sizeof(seg)))
+			else if (rid[idlen] == '.')
 				group = 1;
 		}
 		if (rule != NULL) {
