@@ -1,8 +1,11 @@
 #!/bin/bash
-# test_kbs_client.sh CLIENT: drives kbs-client verify/show over every vector
-# in tests/vectors/snp and asserts exit codes and the exact first line.
+# test_kbs_client.sh CLIENT KBS_POLICY: drives kbs-client verify/show over
+# every vector in tests/vectors/snp and asserts exit codes and the exact
+# first line; checks that verify --policy gives kbs-policy test's per-rule
+# results, row for row.
 set -u
 client=$1
+kbs_policy=$2
 v=${KBS_VECTORS:?run through meson test}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -161,6 +164,37 @@ expect "show turin tcb layout" 0 "" grep -q "reported_tcb         0x470000000200
 expect "show debug flag" 0 "" grep -Eq "debug allowed +no" "$tmp/turin.txt"
 expect "show short" 2 "" "$client" show
 expect "show bad report" 1 "" "$client" show --report "$tmp/short.bin"
+
+# --policy: the same evaluator and printers as `kbs-policy test`, on allow,
+# deny and rejected evidence, in text and JSON.
+root=${KBS_SOURCE_ROOT:?}
+pol=$root/deploy/policies
+policy_case() { # NAME WANT_RC POLICY REPORT VCEK AT
+	local name=$1 want_rc=$2 p=$3 r=$4 c=$5 at=$6
+	expect "policy $name" "$want_rc" "" "$client" verify --report "$v/$r" --vcek "$v/$c" --at "$at" --policy "$p"
+	"$client" verify --report "$v/$r" --vcek "$v/$c" --at "$at" --policy "$p" | tail -n +2 >"$tmp/client.txt"
+	"$kbs_policy" test "$p" --report "$v/$r" --vcek "$v/$c" --at "$at" >"$tmp/policy.txt" 2>/dev/null
+	expect "policy $name text rows" 0 "" cmp "$tmp/client.txt" "$tmp/policy.txt"
+	"$client" verify --report "$v/$r" --vcek "$v/$c" --at "$at" --policy "$p" --json >"$tmp/client.json"
+	"$kbs_policy" test "$p" --report "$v/$r" --vcek "$v/$c" --at "$at" --json >"$tmp/policy.json" 2>/dev/null
+	expect "policy $name json rows" 0 "" python3 -c '
+import json, sys
+a = json.load(open(sys.argv[1]))["policy_result"]
+b = json.load(open(sys.argv[2]))
+assert a == b, (a, b)' "$tmp/client.json" "$tmp/policy.json"
+}
+policy_case allow 0 "$pol/prod-disk-unlock.json" atakit-gcp/milan_report.bin atakit-gcp/milan_vcek.der "$(col atakit-gcp/milan_report.bin 8)"
+policy_case deny 1 "$pol/prod-disk-unlock.json" go-sev-guest/milan_report.bin go-sev-guest/milan_vcek.der 2022-10-24T00:00:00Z
+policy_case turin 0 "$pol/mpc-party.json" oak/turin_oc_report.bin oak/turin_oc_vcek.der "$(col oak/turin_oc_report.bin 8)"
+policy_case tampered 1 "$pol/mpc-party.json" tampered/turin_reported_tcb_bitflip.bin oak/turin_oc_vcek.der "$(col oak/turin_oc_report.bin 8)"
+expect "policy deny line" 1 "REJECTED policy: policy denies the evidence" \
+	"$client" verify --report "$v/go-sev-guest/milan_report.bin" --vcek "$v/go-sev-guest/milan_vcek.der" \
+	--at 2022-10-24T00:00:00Z --policy "$pol/prod-disk-unlock.json"
+printf '{"kbs_policy": 1, "name": "x", "rules": {"measurment": []}}' >"$tmp/typo.json"
+expect "policy typo is usage" 2 "" "$client" verify "${base[@]}" --policy "$tmp/typo.json"
+cp "$tmp/err" "$tmp/typo.err"
+expect "policy typo names key" 0 "" grep -q "typo.json:1:42: rules.measurment: unknown key \"measurment\" (did you mean \"measurement\"?) (policy_unknown_key)" "$tmp/typo.err"
+expect "policy missing" 2 "" "$client" verify "${base[@]}" --policy "$tmp/none.json"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
