@@ -79,6 +79,7 @@ static const struct kbs_err_entry kbs_err_table[KBS_ERR_TABLE_SIZE] = {
 	E(KBS_ERR_POLICY_MISSING_KEY, "policy_missing_key", "policy lacks a required key"),
 	E(KBS_ERR_POLICY_VERSION, "policy_version", "policy language version is not supported"),
 	E(KBS_ERR_POLICY_DENIED, "policy_denied", "policy denies the evidence"),
+	E(KBS_ERR_POLICY_LIMIT, "policy_limit", "policy exceeds a nesting or length limit"),
 
 	E(KBS_ERR_STORE_OPEN, "store_open", "store could not be opened"),
 	E(KBS_ERR_STORE_SCHEMA, "store_schema", "store was written by a newer schema"),

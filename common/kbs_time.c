@@ -47,6 +47,13 @@ days_in_month(int y, int m)
 	return m == 2 ? 28 + leap : dm[m - 1];
 }
 
+int64_t
+kbs_time_from_utc(int64_t year, int month, int day, int hour, int minute, int second)
+{
+	return days_from_civil(year, month, day) * 86400 + (int64_t)hour * 3600 +
+	    (int64_t)minute * 60 + second;
+}
+
 int
 kbs_time_parse_rfc3339(const char *s, int64_t *ret)
 {
@@ -88,8 +95,7 @@ kbs_time_parse_rfc3339(const char *s, int64_t *ret)
 		if (sec == 60)
 			sec = 59; /* a leap second reads as the second before it */
 	}
-	*ret = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
-	    (int64_t)sign * (oh * 3600 + om * 60);
+	*ret = kbs_time_from_utc(y, mo, d, h, mi, sec) - (int64_t)sign * (oh * 3600 + om * 60);
 	return 0;
 }
 

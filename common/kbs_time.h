@@ -22,6 +22,12 @@ KBS_MUST_CHECK int kbs_time_parse_rfc3339(const char *s, int64_t *ret);
 /* kbs_time_format_rfc3339 writes t as "YYYY-MM-DDTHH:MM:SSZ". */
 KBS_MUST_CHECK int kbs_time_format_rfc3339(int64_t t, char *out, size_t out_size);
 
+/*
+ * kbs_time_from_utc returns the seconds since the epoch of a UTC civil
+ * time (proleptic Gregorian; fields are not range-checked, callers do).
+ */
+int64_t kbs_time_from_utc(int64_t year, int month, int day, int hour, int minute, int second);
+
 /* kbs_time_now returns the current wall-clock time in seconds. */
 int64_t kbs_time_now(void);
 

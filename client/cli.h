@@ -1,0 +1,62 @@
+/*
+ * cli.h: private declarations shared by the kbs-client subcommands.
+ *
+ * Exit codes are the contract scripts rely on: 0 the evidence is genuine
+ * (and matches what was asked), 1 the evidence was rejected (one line
+ * names the check), 2 usage or I/O error.
+ */
+#ifndef KBS_CLIENT_CLI_H
+#define KBS_CLIENT_CLI_H
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+
+#include "snp.h"
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_REJECTED 1
+#define CLI_EXIT_USAGE 2
+
+/* Size caps for files named on the command line. */
+#define CLI_MAX_REPORT_FILE (64u * 1024)
+#define CLI_MAX_CERT_FILE (256u * 1024)
+
+struct cli_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *usage;
+	const char *summary;
+};
+
+int cmd_verify(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+
+/*
+ * cli_read_report reads and parses a report file. On an I/O error it
+ * prints the reason and returns CLI_EXIT_USAGE; on a parse error it
+ * returns the KBS_ERR_* code through *ret_parse_err with CLI_EXIT_REJECTED.
+ */
+int cli_read_report(const char *path, struct snp_report *ret, int *ret_parse_err);
+
+/*
+ * cli_add_cert_file adds every certificate in a DER/PEM file to certs.
+ * Prints the reason and returns non-zero on failure.
+ */
+int cli_add_cert_file(struct snp_certs *certs, const char *path, const char *what);
+
+/* cli_report_product: the product to decode TCBs with (explicit, CPUID, or a v2 default). */
+enum snp_product cli_report_product(const struct snp_report *report, enum snp_product explicit_product,
+    const char **ret_source);
+
+/* report_to_json builds an object with every field of the report, decoded. */
+cJSON *report_to_json(const struct snp_report *report, enum snp_product product,
+    const char *product_source);
+
+/* report_print_text prints every field of the report for people. */
+void report_print_text(FILE *out, const struct snp_report *report, enum snp_product product,
+    const char *product_source);
+
+/* cli_print_json prints a cJSON tree (indented) with a trailing newline and deletes it. */
+int cli_print_json(cJSON *root);
+
+#endif

@@ -1,0 +1,385 @@
+/*
+ * cmd_verify.c: `kbs-client verify`, the offline evidence check.
+ *
+ * Steps: read and parse the report; load the VCEK/VLEK and any chain or
+ * certificate table; load the CRL; run snp_verify_report at --at (default
+ * now); then, if asked, compare the measurement in constant time. The
+ * first failure decides: one line names the check and the reason (or, with
+ * --json, an object lists every check's outcome). With --policy the same
+ * evaluator as the broker and `kbs-policy test` judges the evidence, and
+ * its per-rule results are printed by the same printers.
+ */
+#include <getopt.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "policy.h"
+
+struct verify_args {
+	const char *report_path;
+	const char *vcek_path;
+	const char *chain_path;
+	const char *certtable_path;
+	const char *crl_path;
+	const char *expected_measurement;
+	const char *policy_path;
+	struct snp_verify_options opts;
+	int json;
+};
+
+static int
+parse_args(int argc, char **argv, struct verify_args *a)
+{
+	static const struct option options[] = {
+		{ "report", required_argument, NULL, 'r' },
+		{ "vcek", required_argument, NULL, 'v' },
+		{ "chain", required_argument, NULL, 'c' },
+		{ "certs-table", required_argument, NULL, 't' },
+		{ "crl", required_argument, NULL, 'l' },
+		{ "allow-stale-crl", no_argument, NULL, 's' },
+		{ "at", required_argument, NULL, 'a' },
+		{ "product", required_argument, NULL, 'p' },
+		{ "expected-measurement", required_argument, NULL, 'm' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "policy", required_argument, NULL, 'P' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->opts.at = kbs_time_now();
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			a->report_path = optarg;
+			break;
+		case 'v':
+			a->vcek_path = optarg;
+			break;
+		case 'c':
+			a->chain_path = optarg;
+			break;
+		case 't':
+			a->certtable_path = optarg;
+			break;
+		case 'l':
+			a->crl_path = optarg;
+			break;
+		case 's':
+			a->opts.allow_stale_crl = 1;
+			break;
+		case 'a':
+			if (kbs_time_parse_rfc3339(optarg, &a->opts.at) != 0) {
+				fprintf(stderr, "kbs-client verify: --at: %s\n", kbs_err_str(KBS_ERR_BAD_TIME));
+				return -1;
+			}
+			break;
+		case 'p':
+			if (snp_product_from_name(optarg, &a->opts.product) != 0) {
+				fprintf(stderr, "kbs-client verify: unknown product '%.40s'\n", optarg);
+				return -1;
+			}
+			break;
+		case 'm':
+			a->expected_measurement = optarg;
+			break;
+		case 'j':
+			a->json = 1;
+			break;
+		case 'P':
+			a->policy_path = optarg;
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (a->report_path == NULL || optind != argc) {
+		fprintf(stderr, "usage: kbs-client verify --report R.bin [--vcek CERT] [--chain CHAIN] "
+		                "[--certs-table T] [--crl CRL] [--allow-stale-crl] [--at RFC3339] "
+		                "[--product P] [--expected-measurement HEX] [--policy FILE] [--json]\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* load_evidence_files fills certs and crl; prints and returns non-zero on an I/O or format error. */
+static int
+load_evidence_files(const struct verify_args *a, struct snp_certs *certs, struct snp_crl **ret_crl)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	int r;
+
+	if (a->vcek_path != NULL && cli_add_cert_file(certs, a->vcek_path, "VCEK/VLEK") != 0)
+		return -1;
+	if (a->chain_path != NULL && cli_add_cert_file(certs, a->chain_path, "chain") != 0)
+		return -1;
+	if (a->certtable_path != NULL) {
+		if ((r = kbs_file_read(a->certtable_path, CLI_MAX_CERT_FILE, &data, &len)) == 0) {
+			r = snp_certtable_parse(data, len, certs);
+			free(data);
+		}
+		if (r != 0) {
+			fprintf(stderr, "kbs-client verify: certificate table %.200s: %s\n",
+			    a->certtable_path, kbs_err_str(r));
+			return -1;
+		}
+	}
+	if (a->crl_path != NULL) {
+		if ((r = kbs_file_read(a->crl_path, CLI_MAX_CERT_FILE, &data, &len)) == 0) {
+			r = snp_crl_load(data, len, ret_crl);
+			free(data);
+		}
+		if (r != 0) {
+			fprintf(stderr, "kbs-client verify: CRL %.200s: %s\n", a->crl_path,
+			    kbs_err_str(r));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* check_measurement compares in constant time; 0, KBS_ERR_BAD_HEX or KBS_ERR_MEASUREMENT_MISMATCH. */
+static int
+check_measurement(const struct snp_report *report, const char *hex)
+{
+	uint8_t want[sizeof(report->measurement)];
+
+	if (kbs_hex_decode_exact(hex, strlen(hex), want, sizeof(want)) != 0)
+		return KBS_ERR_BAD_HEX;
+	if (sodium_memcmp(want, report->measurement, sizeof(want)) != 0)
+		return KBS_ERR_MEASUREMENT_MISMATCH;
+	return 0;
+}
+
+static cJSON *
+checks_to_json(const struct snp_verify_result *vr)
+{
+	cJSON *arr = cJSON_CreateArray(), *c;
+	int i;
+
+	for (i = 0; i < SNP_CHECK_COUNT; i++) {
+		c = cJSON_CreateObject();
+		cJSON_AddStringToObject(c, "check", snp_check_name((enum snp_check)i));
+		cJSON_AddStringToObject(c, "outcome", snp_outcome_name(vr->checks[i].outcome));
+		if (vr->checks[i].err != 0)
+			cJSON_AddStringToObject(c, "error", kbs_err_name(vr->checks[i].err));
+		if (vr->checks[i].detail[0] != '\0')
+			cJSON_AddStringToObject(c, "detail", vr->checks[i].detail);
+		cJSON_AddItemToArray(arr, c);
+	}
+	return arr;
+}
+
+/* load_policy reads and parses --policy; prints the exact error (line, column, key) on failure. */
+static int
+load_policy(const char *path, struct policy **ret)
+{
+	struct policy_error perr;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	char msg[512];
+	int r;
+
+	if ((r = kbs_file_read(path, POLICY_MAX_FILE_SIZE, &data, &len)) != 0) {
+		fprintf(stderr, "kbs-client verify: cannot read policy %.200s: %s\n", path,
+		    kbs_err_str(r));
+		return -1;
+	}
+	r = policy_parse(data, len, ret, &perr);
+	free(data);
+	if (r != 0) {
+		policy_error_format(&perr, msg, sizeof(msg));
+		fprintf(stderr, "%.200s:%s\n", path, msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* policy_json renders the evaluator's result with the shared printer and parses it back for embedding. */
+static cJSON *
+policy_json(const struct policy *pol, const struct policy_result *pres)
+{
+	char *text = NULL;
+	cJSON *o;
+
+	if (policy_result_to_json(pol, pres, &text) != 0)
+		return NULL;
+	o = cJSON_Parse(text);
+	free(text);
+	return o;
+}
+
+struct verify_outcome {
+	const struct snp_report *report;       /* NULL when the report did not parse */
+	const struct snp_verify_result *vr;    /* NULL when verification did not run */
+	const char *failed_step;
+	int err;                               /* first failure, 0 when accepted */
+	int measurement_err;
+	const struct policy *pol;              /* NULL without --policy */
+	const struct policy_result *pres;
+};
+
+static int
+print_json_result(const struct verify_args *a, const struct verify_outcome *o)
+{
+	cJSON *root = cJSON_CreateObject(), *m;
+	const struct snp_verify_result *vr = o->vr;
+	const char *source = "";
+	enum snp_product product;
+	char at[KBS_TIME_RFC3339_LEN];
+
+	cJSON_AddStringToObject(root, "verdict", o->err == 0 ? "genuine" : "rejected");
+	if (o->err != 0) {
+		cJSON_AddStringToObject(root, "failed_step", o->failed_step);
+		cJSON_AddStringToObject(root, "error", kbs_err_name(o->err));
+		cJSON_AddStringToObject(root, "message", kbs_err_str(o->err));
+	}
+	if (kbs_time_format_rfc3339(a->opts.at, at, sizeof(at)) == 0)
+		cJSON_AddStringToObject(root, "at", at);
+	if (vr != NULL) {
+		cJSON_AddStringToObject(root, "product", snp_product_name(vr->product));
+		cJSON_AddStringToObject(root, "signer", snp_signing_key_name(vr->signer));
+		if (vr->csp_id[0] != '\0')
+			cJSON_AddStringToObject(root, "csp_id", vr->csp_id);
+		cJSON_AddBoolToObject(root, "chain_cached", vr->chain_cached);
+		cJSON_AddItemToObject(root, "checks", checks_to_json(vr));
+	}
+	if (a->expected_measurement != NULL) {
+		m = cJSON_CreateObject();
+		cJSON_AddStringToObject(m, "outcome",
+		    vr == NULL || vr->err != 0 ? "not_run" : o->measurement_err == 0 ? "pass" : "fail");
+		if (o->measurement_err != 0)
+			cJSON_AddStringToObject(m, "error", kbs_err_name(o->measurement_err));
+		cJSON_AddItemToObject(root, "expected_measurement", m);
+	}
+	if (o->pol != NULL && o->pres != NULL) {
+		if ((m = policy_json(o->pol, o->pres)) == NULL) {
+			cJSON_Delete(root);
+			fprintf(stderr, "kbs-client verify: %s\n", kbs_err_str(KBS_ERR_ALLOC));
+			return CLI_EXIT_USAGE;
+		}
+		cJSON_AddItemToObject(root, "policy_result", m);
+	}
+	if (o->report != NULL) {
+		product = vr != NULL && vr->product != SNP_PRODUCT_UNKNOWN
+		    ? vr->product
+		    : cli_report_product(o->report, a->opts.product, &source);
+		if (vr != NULL && vr->product != SNP_PRODUCT_UNKNOWN)
+			source = "verified";
+		cJSON_AddItemToObject(root, "report", report_to_json(o->report, product, source));
+	}
+	if (cli_print_json(root) != CLI_EXIT_OK)
+		return CLI_EXIT_USAGE;
+	return o->err == 0 ? CLI_EXIT_OK : CLI_EXIT_REJECTED;
+}
+
+static void
+print_text_result(const struct snp_report *report, const struct verify_outcome *o)
+{
+	const struct snp_verify_result *vr = o->vr;
+	const struct snp_check_result *failed;
+
+	if (vr->err != 0) {
+		failed = &vr->checks[vr->failed_check];
+		printf("REJECTED %s: %s%s%s\n", snp_check_name(vr->failed_check), kbs_err_str(vr->err),
+		    failed->detail[0] != '\0' ? ": " : "", failed->detail);
+	} else if (o->measurement_err != 0) {
+		printf("REJECTED expected_measurement: %s\n", kbs_err_str(o->measurement_err));
+	} else if (o->pres != NULL && o->pres->decision != POLICY_ALLOW) {
+		printf("REJECTED policy: %s\n", kbs_err_str(KBS_ERR_POLICY_DENIED));
+	} else {
+		printf("OK genuine %s report v%u signed by %s%s%s\n", snp_product_name(vr->product),
+		    report->version, snp_signing_key_name(vr->signer),
+		    vr->csp_id[0] != '\0' ? " of " : "", vr->csp_id);
+	}
+}
+
+int
+cmd_verify(int argc, char **argv)
+{
+	struct verify_args a;
+	struct snp_report report;
+	struct snp_certs *certs = NULL;
+	struct snp_crl *crl = NULL;
+	struct snp_verifier *verifier = NULL;
+	struct snp_verify_result vr;
+	struct policy *pol = NULL;
+	struct policy_result pres;
+	struct verify_outcome o;
+	int rc = CLI_EXIT_USAGE, parse_err = 0;
+
+	memset(&vr, 0, sizeof(vr));
+	memset(&o, 0, sizeof(o));
+	if (parse_args(argc, argv, &a) != 0)
+		return CLI_EXIT_USAGE;
+	if (a.policy_path != NULL && load_policy(a.policy_path, &pol) != 0)
+		return CLI_EXIT_USAGE;
+	if ((rc = cli_read_report(a.report_path, &report, &parse_err)) != CLI_EXIT_OK) {
+		if (parse_err == 0)
+			goto out;
+		if (a.json) {
+			o.failed_step = "report_format";
+			o.err = parse_err;
+			rc = print_json_result(&a, &o);
+			goto out;
+		}
+		printf("REJECTED report_format: %s (%s)\n", kbs_err_str(parse_err),
+		    kbs_err_name(parse_err));
+		rc = CLI_EXIT_REJECTED;
+		goto out;
+	}
+	rc = CLI_EXIT_USAGE;
+	if ((o.err = snp_certs_new(&certs)) != 0 || (o.err = snp_verifier_new(&verifier)) != 0) {
+		fprintf(stderr, "kbs-client verify: %s\n", kbs_err_str(o.err));
+		goto out;
+	}
+	if (load_evidence_files(&a, certs, &crl) != 0)
+		goto out;
+	a.opts.crl = crl;
+	o.report = &report;
+	o.vr = &vr;
+	o.err = snp_verify_report(verifier, &report, certs, &a.opts, &vr);
+	o.failed_step = snp_check_name(vr.failed_check);
+	if (o.err == 0 && a.expected_measurement != NULL &&
+	    (o.measurement_err = check_measurement(&report, a.expected_measurement)) != 0) {
+		if (o.measurement_err == KBS_ERR_BAD_HEX) {
+			fprintf(stderr, "kbs-client verify: --expected-measurement needs 96 hex digits\n");
+			goto out;
+		}
+		o.err = o.measurement_err;
+		o.failed_step = "expected_measurement";
+	}
+	if (pol != NULL) {
+		/* Evaluated even for rejected evidence: the "evidence" row then names the failed check. */
+		if (policy_eval(&report, &vr, pol, &pres) != 0) {
+			fprintf(stderr, "kbs-client verify: %s\n", kbs_err_str(KBS_ERR_INTERNAL));
+			goto out;
+		}
+		o.pol = pol;
+		o.pres = &pres;
+		if (o.err == 0 && pres.decision != POLICY_ALLOW) {
+			o.err = KBS_ERR_POLICY_DENIED;
+			o.failed_step = "policy";
+		}
+	}
+	if (a.json) {
+		rc = print_json_result(&a, &o);
+		goto out;
+	}
+	print_text_result(&report, &o);
+	if (pol != NULL && policy_result_print_text(stdout, pol, &pres) != 0) {
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	}
+	rc = o.err == 0 ? CLI_EXIT_OK : CLI_EXIT_REJECTED;
+out:
+	policy_free(pol);
+	snp_verifier_free(verifier);
+	snp_crl_free(crl);
+	snp_certs_free(certs);
+	return rc;
+}

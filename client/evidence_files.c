@@ -1,0 +1,77 @@
+/*
+ * evidence_files.c: reading reports and certificates named on the command
+ * line, with size caps, and choosing the product used to decode TCBs.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int
+cli_read_report(const char *path, struct snp_report *ret, int *ret_parse_err)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	int r;
+
+	*ret_parse_err = 0;
+	if ((r = kbs_file_read(path, CLI_MAX_REPORT_FILE, &data, &len)) != 0) {
+		fprintf(stderr, "kbs-client: cannot read report %.200s: %s%s%s\n", path,
+		    kbs_err_str(r), r == KBS_ERR_SYSTEM ? ": " : "",
+		    r == KBS_ERR_SYSTEM ? strerror(errno) : "");
+		return CLI_EXIT_USAGE;
+	}
+	r = snp_report_parse(data, len, ret);
+	free(data);
+	if (r != 0) {
+		*ret_parse_err = r;
+		return CLI_EXIT_REJECTED;
+	}
+	return CLI_EXIT_OK;
+}
+
+int
+cli_add_cert_file(struct snp_certs *certs, const char *path, const char *what)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((r = kbs_file_read(path, CLI_MAX_CERT_FILE, &data, &len)) != 0) {
+		fprintf(stderr, "kbs-client: cannot read %s %.200s: %s%s%s\n", what, path,
+		    kbs_err_str(r), r == KBS_ERR_SYSTEM ? ": " : "",
+		    r == KBS_ERR_SYSTEM ? strerror(errno) : "");
+		return -1;
+	}
+	r = snp_certs_add(certs, data, len);
+	free(data);
+	if (r != 0) {
+		fprintf(stderr, "kbs-client: %s %.200s: %s\n", what, path, kbs_err_str(r));
+		return -1;
+	}
+	return 0;
+}
+
+enum snp_product
+cli_report_product(const struct snp_report *report, enum snp_product explicit_product,
+    const char **ret_source)
+{
+	enum snp_product p = SNP_PRODUCT_UNKNOWN;
+
+	if (explicit_product != SNP_PRODUCT_UNKNOWN) {
+		*ret_source = "option";
+		return explicit_product;
+	}
+	if (snp_report_product(report, &p) == 0) {
+		*ret_source = "cpuid";
+		return p;
+	}
+	/*
+	 * A v2 report carries no CPUID. Milan and Genoa share the TCB layout
+	 * and Turin firmware emits v3 or later, so the Milan layout decodes
+	 * a v2 report correctly; the output says it was assumed.
+	 */
+	*ret_source = "assumed (v2 report: Milan/Genoa layout)";
+	return SNP_PRODUCT_MILAN;
+}

@@ -1,0 +1,59 @@
+/*
+ * main.c: kbs-client, the guest-side and offline tool. Subcommands are
+ * dispatched through a table; each owns its option parsing.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct cli_command commands[] = {
+	{ "verify", cmd_verify,
+	    "verify --report R.bin [--vcek CERT] [--chain CHAIN.pem] [--certs-table T.bin] [--crl CRL]\n"
+	    "       [--allow-stale-crl] [--at RFC3339] [--product milan|genoa|turin]\n"
+	    "       [--expected-measurement HEX] [--json]",
+	    "check an attestation report offline: AMD chain, signature, TCB, chip id" },
+	{ "show", cmd_show, "show --report R.bin [--product milan|genoa|turin] [--json]",
+	    "decode every field of an attestation report (nothing is verified)" },
+};
+
+static void
+usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "usage: kbs-client COMMAND [OPTIONS]\n\ncommands:\n");
+	for (i = 0; i < KBS_ARRAY_SIZE(commands); i++)
+		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n");
+	for (i = 0; i < KBS_ARRAY_SIZE(commands); i++)
+		fprintf(out, "kbs-client %s\n", commands[i].usage);
+	fprintf(out, "\nexit status: 0 genuine, 1 rejected, 2 usage or I/O error\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	if (kbs_crypto_init() != 0) {
+		fprintf(stderr, "kbs-client: %s\n", kbs_err_str(KBS_ERR_CRYPTO_INIT));
+		return CLI_EXIT_USAGE;
+	}
+	for (i = 0; i < KBS_ARRAY_SIZE(commands); i++) {
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "kbs-client: unknown command '%.40s'\n", argv[1]);
+	usage(stderr);
+	return CLI_EXIT_USAGE;
+}

@@ -1,0 +1,96 @@
+/*
+ * eval.c: the one evaluator.
+ *
+ * policy_eval is a pure function of (report, verifier result, policy): it
+ * decodes the report's TCBs once for the verified product, then runs
+ * every active rule of the table in order, never stopping early, so a
+ * denial lists every failed rule. The "evidence" row comes first and
+ * fails when the verifier rejected the report, so unverified evidence is
+ * always denied whatever the rules say. No allocation, no I/O, no clock.
+ */
+#include <string.h>
+
+#include "policy-int.h"
+
+static const char *const outcome_names[] = {
+    [POLICY_OUTCOME_PASS] = "pass",
+    [POLICY_OUTCOME_FAIL] = "fail",
+    [POLICY_OUTCOME_NOT_APPLICABLE] = "not_applicable",
+};
+
+const char *
+policy_outcome_name(enum policy_outcome outcome)
+{
+	if ((unsigned)outcome >= KBS_ARRAY_SIZE(outcome_names))
+		return "unknown";
+	return outcome_names[outcome];
+}
+
+const char *
+policy_decision_name(enum policy_decision decision)
+{
+	return decision == POLICY_ALLOW ? "allow" : "deny";
+}
+
+static void
+evidence_row(const struct policy_evidence *ev, struct policy_rule_result *res)
+{
+	const struct snp_verify_result *v = ev->verify;
+
+	res->rule = "evidence";
+	snprintf(res->expected, sizeof(res->expected), "genuine AMD-signed report");
+	if (v->err == 0) {
+		res->outcome = POLICY_OUTCOME_PASS;
+		snprintf(res->actual, sizeof(res->actual), "genuine (%s, signed by %s)",
+		    snp_product_name(v->product), snp_signing_key_name(v->signer));
+	} else {
+		res->outcome = POLICY_OUTCOME_FAIL;
+		snprintf(res->actual, sizeof(res->actual), "rejected: %s check failed (%s)",
+		    snp_check_name(v->failed_check), kbs_err_name(v->err));
+	}
+}
+
+int
+policy_eval(const struct snp_report *report, const struct snp_verify_result *verify,
+    const struct policy *policy, struct policy_result *ret)
+{
+	struct policy_evidence ev;
+	const uint64_t raw[PTK_COUNT] = {
+	    [PTK_REPORTED] = report != NULL ? report->reported_tcb : 0,
+	    [PTK_COMMITTED] = report != NULL ? report->committed_tcb : 0,
+	    [PTK_LAUNCH] = report != NULL ? report->launch_tcb : 0,
+	    [PTK_CURRENT] = report != NULL ? report->current_tcb : 0,
+	};
+	size_t i, n = 0;
+	int k;
+
+	if (report == NULL || verify == NULL || policy == NULL || ret == NULL)
+		return KBS_ERR_INVALID_ARGUMENT;
+	ev.report = report;
+	ev.verify = verify;
+	ev.product = verify->product;
+	for (k = 0; k < PTK_COUNT; k++)
+		ev.tcb_ok[k] = snp_tcb_decode(raw[k], ev.product, &ev.tcb[k]) == 0;
+
+	ret->failed = 0;
+	evidence_row(&ev, &ret->rules[n++]);
+	for (i = 0; i < policy_rule_count; i++) {
+		const struct policy_rule *rule = &policy_rules[i];
+		struct policy_rule_result *res;
+
+		if (!policy->active[i])
+			continue;
+		res = &ret->rules[n++];
+		res->rule = rule->id;
+		res->actual[0] = 0;
+		memcpy(res->expected, policy->expected[i], strlen(policy->expected[i]) + 1);
+		rule->ops->eval(policy, rule, &ev, res);
+	}
+	ret->count = n;
+	for (i = 0; i < n; i++) {
+		if (ret->rules[i].outcome == POLICY_OUTCOME_FAIL)
+			ret->failed++;
+	}
+	ret->decision = ret->failed == 0 ? POLICY_ALLOW : POLICY_DENY;
+	return 0;
+}

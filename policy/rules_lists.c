@@ -1,0 +1,679 @@
+/*
+ * rules_lists.c: rules that compare a report field with a list.
+ *
+ * Kinds: byte-string allow-lists (measurement, host_data, family_id,
+ * image_id, report_id, report_id_ma, report_data, chip_id.allow), the
+ * chip deny-list, the trusted ID and author key digests, and the name
+ * lists (product, signing_key, csp_id). Lists are written as JSON arrays;
+ * each item has an exact form (hex of the field's exact length, or a
+ * known name), and an item listed twice is an error, so what a reviewer
+ * counts is what the broker checks. An empty list admits nothing.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy-int.h"
+
+#include "rules.h"
+
+/* ---- byte lists ------------------------------------------------------- */
+
+static const uint8_t *
+field_of(const struct policy_rule *rule, const struct snp_report *report)
+{
+	return (const uint8_t *)report + rule->offset;
+}
+
+static int
+list_has(const struct policy_list *l, size_t size, const uint8_t *v)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		if (memcmp(l->items + i * size, v, size) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+bytes_parse(struct policy *p, const struct policy_rule *rule, const struct pj_node *node,
+    const char *path, struct policy_parse_ctx *ctx)
+{
+	struct policy_list *l = &p->lists[rule->a];
+	const struct pj_node *e;
+	char epath[160];
+	size_t i = 0;
+	int r;
+
+	if ((r = policy_get_array(ctx, node, path)) != 0)
+		return r;
+	if (node->count > 0 && (l->items = calloc(node->count, rule->size)) == NULL)
+		return policy_perr(ctx, KBS_ERR_ALLOC, path, node, 0, "out of memory");
+	for (e = node->child; e != NULL; e = e->next, i++) {
+		uint8_t *dst = l->items + i * rule->size;
+
+		snprintf(epath, sizeof(epath), "%s[%zu]", path, i);
+		if ((r = policy_get_hex(ctx, e, epath, dst, rule->size)) != 0)
+			return r;
+		l->n = i;
+		if (list_has(l, rule->size, dst))
+			return policy_perr(
+			    ctx, KBS_ERR_POLICY_VALUE, epath, e, 0, "lists the same value twice");
+	}
+	l->n = node->count;
+	l->set = 1;
+	return 0;
+}
+
+static int
+list_active(const struct policy *p, const struct policy_rule *rule)
+{
+	return p->lists[rule->a].set;
+}
+
+static void
+hex_actual(const uint8_t *v, size_t size, char *out, size_t out_size)
+{
+	if (kbs_hex_encode(v, size, out, out_size) != 0)
+		snprintf(out, out_size, "(value too long to show)");
+}
+
+static void
+bytes_eval(const struct policy *p, const struct policy_rule *rule, const struct policy_evidence *ev,
+    struct policy_rule_result *res)
+{
+	const uint8_t *v = field_of(rule, ev->report);
+	int found = list_has(&p->lists[rule->a], rule->size, v);
+
+	res->outcome = found ? POLICY_OUTCOME_PASS : POLICY_OUTCOME_FAIL;
+	hex_actual(v, rule->size, res->actual, sizeof(res->actual));
+}
+
+static void
+deny_eval(const struct policy *p, const struct policy_rule *rule, const struct policy_evidence *ev,
+    struct policy_rule_result *res)
+{
+	const uint8_t *v = field_of(rule, ev->report);
+	int found = list_has(&p->lists[rule->a], rule->size, v);
+
+	res->outcome = found ? POLICY_OUTCOME_FAIL : POLICY_OUTCOME_PASS;
+	hex_actual(v, rule->size, res->actual, sizeof(res->actual));
+}
+
+static void
+list_describe_items(const struct policy_list *l, size_t size, const char *one, const char *many,
+    char *out, size_t out_size)
+{
+	char hex[2 * 64 + 1];
+
+	if (l->n == 0) {
+		snprintf(out, out_size, "nothing (the list is empty)");
+	} else if (l->n == 1) {
+		hex_actual(l->items, size, hex, sizeof(hex));
+		snprintf(out, out_size, "%s%s", one, hex);
+	} else {
+		snprintf(out, out_size, "%s%zu listed values", many, l->n);
+	}
+}
+
+static void
+bytes_describe(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
+{
+	list_describe_items(&p->lists[rule->a], rule->size, "", "one of ", out, out_size);
+}
+
+static void
+deny_describe(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
+{
+	list_describe_items(&p->lists[rule->a], rule->size, "not ", "none of ", out, out_size);
+}
+
+static void
+bytes_explain(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
+{
+	const struct policy_list *l = &p->lists[rule->a];
+
+	if (l->n == 0)
+		snprintf(
+		    out, out_size, "The %s list is empty, so no report is accepted.", rule->what);
+	else if (l->n == 1)
+		snprintf(out, out_size, "The %s must be exactly the one listed value.", rule->what);
+	else
+		snprintf(out, out_size, "The %s must be one of the %zu listed values.", rule->what,
+		    l->n);
+}
+
+static void
+deny_explain(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
+{
+	if (p->lists[rule->a].n == 1)
+		snprintf(
+		    out, out_size, "Reports whose %s is the listed value are refused.", rule->what);
+	else
+		snprintf(out, out_size,
+		    "Reports whose %s is one of the %zu listed values are refused.", rule->what,
+		    p->lists[rule->a].n);
+}
+
+/*
+ * set_change compares two lists as sets: for an allow-list, fewer entries
+ * admit less (stricter); invert for a deny-list.
+ */
+static enum policy_change
+set_change(const struct policy_list *o, const struct policy_list *n, size_t size, int deny)
+{
+	size_t i, o_in_n = 0, n_in_o = 0;
+
+	if (!o->set && !n->set)
+		return POLICY_SAME;
+	if (!o->set)
+		return deny ? (n->n ? POLICY_STRICTER : POLICY_SAME) : POLICY_STRICTER;
+	if (!n->set)
+		return deny ? (o->n ? POLICY_LOOSER : POLICY_SAME) : POLICY_LOOSER;
+	for (i = 0; i < o->n; i++)
+		o_in_n += (size_t)list_has(n, size, o->items + i * size);
+	for (i = 0; i < n->n; i++)
+		n_in_o += (size_t)list_has(o, size, n->items + i * size);
+	if (o_in_n == o->n && n_in_o == n->n)
+		return POLICY_SAME;
+	if (n_in_o == n->n) /* new is a subset of old */
+		return deny ? POLICY_LOOSER : POLICY_STRICTER;
+	if (o_in_n == o->n) /* new is a superset of old */
+		return deny ? POLICY_STRICTER : POLICY_LOOSER;
+	return POLICY_CHANGED;
+}
+
+static enum policy_change
+bytes_diff(const struct policy *o, const struct policy *n, const struct policy_rule *rule)
+{
+	return set_change(&o->lists[rule->a], &n->lists[rule->a], rule->size, 0);
+}
+
+static enum policy_change
+deny_diff(const struct policy *o, const struct policy *n, const struct policy_rule *rule)
+{
+	return set_change(&o->lists[rule->a], &n->lists[rule->a], rule->size, 1);
+}
+
+static void
+bytes_lint(const struct policy *p, const struct policy_rule *rule, struct policy_lint_result *res)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "rules.%s", rule->id);
+	if (p->lists[rule->a].n == 0)
+		policy_finding_add(
+		    res, POLICY_WARNING, path, "empty allow-list: no report can pass this rule");
+	if (rule->a == PL_REPORT_DATA)
+		policy_finding_add(res, POLICY_WARNING, path,
+		    "REPORT_DATA carries the broker's nonce and the guest's key, so a fixed "
+		    "value can only match in offline verification");
+}
+
+static void
+deny_lint(const struct policy *p, const struct policy_rule *rule, struct policy_lint_result *res)
+{
+	const struct policy_list *deny = &p->lists[rule->a];
+	const struct policy_list *allow = &p->lists[PL_CHIP_ALLOW];
+	char path[128];
+	size_t i;
+
+	snprintf(path, sizeof(path), "rules.%s", rule->id);
+	if (deny->n == 0)
+		policy_finding_add(
+		    res, POLICY_WARNING, path, "empty deny-list: the rule has no effect");
+	for (i = 0; i < deny->n; i++) {
+		if (allow->set && list_has(allow, rule->size, deny->items + i * rule->size))
+			policy_finding_add(res, POLICY_ERROR, path,
+			    "entry [%zu] is also in chip_id.allow: decide which applies", i);
+	}
+}
+
+const struct policy_rule_ops policy_ops_bytes = {
+    .parse = bytes_parse,
+    .active = list_active,
+    .eval = bytes_eval,
+    .describe = bytes_describe,
+    .explain = bytes_explain,
+    .diff = bytes_diff,
+    .lint = bytes_lint,
+};
+
+const struct policy_rule_ops policy_ops_bytes_deny = {
+    .parse = bytes_parse,
+    .active = list_active,
+    .eval = deny_eval,
+    .describe = deny_describe,
+    .explain = deny_explain,
+    .diff = deny_diff,
+    .lint = deny_lint,
+};
+
+/* ---- ID block and author key ----------------------------------------- */
+
+static int
+author_trusted(const struct policy *p, const struct snp_report *r)
+{
+	return (r->key_info & SNP_KEY_INFO_AUTHOR_KEY_EN) &&
+	    list_has(&p->lists[PL_AUTHOR_KEY_DIGEST], 48, r->author_key_digest);
+}
+
+/*
+ * An ID key is trusted when listed, or when the author key that signed it
+ * is (as go-sev-guest's RequireIDBlock with trusted author keys).
+ */
+static void
+idkey_eval(const struct policy *p, const struct policy_rule *rule, const struct policy_evidence *ev,
+    struct policy_rule_result *res)
+{
+	int ok = list_has(&p->lists[PL_ID_KEY_DIGEST], 48, ev->report->id_key_digest) ||
+	    author_trusted(p, ev->report);
+
+	(void)rule;
+	res->outcome = ok ? POLICY_OUTCOME_PASS : POLICY_OUTCOME_FAIL;
+	hex_actual(ev->report->id_key_digest, 48, res->actual, sizeof(res->actual));
+}
+
+static void
+idkey_describe(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
+{
+	bytes_describe(p, rule, out, out_size);
+	if (p->lists[PL_AUTHOR_KEY_DIGEST].set)
+		policy_appendf(out, out_size, ", or signed by a trusted author key");
+}
+
+static void
+idkey_explain(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
+{
+	snprintf(out, out_size,
+	    "The guest must have been launched with an ID block whose ID key digest is one of the "
+	    "%zu listed values%s.",
+	    p->lists[rule->a].n,
+	    p->lists[PL_AUTHOR_KEY_DIGEST].set
+	        ? ", or whose ID key was signed by a trusted author key"
+	        : "");
+}
+
+static void
+author_eval(const struct policy *p, const struct policy_rule *rule,
+    const struct policy_evidence *ev, struct policy_rule_result *res)
+{
+	(void)rule;
+	res->outcome = author_trusted(p, ev->report) ? POLICY_OUTCOME_PASS : POLICY_OUTCOME_FAIL;
+	if (!(ev->report->key_info & SNP_KEY_INFO_AUTHOR_KEY_EN))
+		snprintf(res->actual, sizeof(res->actual), "no author key (AUTHOR_KEY_EN is 0)");
+	else
+		hex_actual(ev->report->author_key_digest, 48, res->actual, sizeof(res->actual));
+}
+
+static void
+author_explain(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
+{
+	snprintf(out, out_size,
+	    "The ID block must carry an author key, and its digest must be one of the %zu listed "
+	    "values.",
+	    p->lists[rule->a].n);
+}
+
+const struct policy_rule_ops policy_ops_id_key = {
+    .parse = bytes_parse,
+    .active = list_active,
+    .eval = idkey_eval,
+    .describe = idkey_describe,
+    .explain = idkey_explain,
+    .diff = bytes_diff,
+    .lint = bytes_lint,
+};
+
+const struct policy_rule_ops policy_ops_author_key = {
+    .parse = bytes_parse,
+    .active = list_active,
+    .eval = author_eval,
+    .describe = bytes_describe,
+    .explain = author_explain,
+    .diff = bytes_diff,
+    .lint = bytes_lint,
+};
+
+/* ---- name lists: product, signing_key -------------------------------- */
+
+static const char *const signer_names[] = {"vcek", "vlek"};
+static const enum snp_signing_key signer_values[] = {SNP_SIGNING_KEY_VCEK, SNP_SIGNING_KEY_VLEK};
+
+static unsigned
+names_mask_default(const struct policy *p, const struct policy_rule *rule)
+{
+	if (rule->a == 0)
+		return p->products.set ? p->products.mask : 0;
+	/* signing_key defaults to VCEK only: a VLEK means trusting a cloud provider. */
+	return p->signers.set ? p->signers.mask : 1u << SNP_SIGNING_KEY_VCEK;
+}
+
+static int
+names_parse(struct policy *p, const struct policy_rule *rule, const struct pj_node *node,
+    const char *path, struct policy_parse_ctx *ctx)
+{
+	const struct pj_node *e;
+	unsigned mask = 0, bit;
+	char epath[160];
+	size_t i = 0;
+	int r;
+
+	if ((r = policy_get_array(ctx, node, path)) != 0)
+		return r;
+	for (e = node->child; e != NULL; e = e->next, i++) {
+		snprintf(epath, sizeof(epath), "%s[%zu]", path, i);
+		if (e->type != PJ_STRING)
+			return policy_perr(ctx, KBS_ERR_POLICY_TYPE, epath, e, 0,
+			    "must be a string, not %s", pj_type_name(e->type));
+		bit = 32;
+		if (rule->a == 0) {
+			enum snp_product prod;
+
+			/* Only the lower-case policy names, not certificate forms. */
+			if (strcmp(e->str, "milan") == 0 || strcmp(e->str, "genoa") == 0 ||
+			    strcmp(e->str, "turin") == 0) {
+				if (snp_product_from_name(e->str, &prod) == 0)
+					bit = (unsigned)prod;
+			}
+			if (bit == 32)
+				return policy_perr(ctx, KBS_ERR_POLICY_VALUE, epath, e, 0,
+				    "must be \"milan\", \"genoa\" or \"turin\"");
+		} else {
+			size_t k;
+
+			for (k = 0; k < KBS_ARRAY_SIZE(signer_names); k++) {
+				if (strcmp(e->str, signer_names[k]) == 0)
+					bit = (unsigned)signer_values[k];
+			}
+			if (bit == 32)
+				return policy_perr(ctx, KBS_ERR_POLICY_VALUE, epath, e, 0,
+				    "must be \"vcek\" or \"vlek\"");
+		}
+		if (mask & (1u << bit))
+			return policy_perr(
+			    ctx, KBS_ERR_POLICY_VALUE, epath, e, 0, "lists the same value twice");
+		mask |= 1u << bit;
+	}
+	if (rule->a == 0) {
+		p->products.set = 1;
+		p->products.mask = mask;
+	} else {
+		p->signers.set = 1;
+		p->signers.mask = mask;
+	}
+	return 0;
+}
+
+static int
+names_active(const struct policy *p, const struct policy_rule *rule)
+{
+	return rule->a == 0 ? p->products.set : 1;
+}
+
+static const char *
+name_of(const struct policy_rule *rule, unsigned bit)
+{
+	return rule->a == 0 ? snp_product_name((enum snp_product)bit)
+	                    : snp_signing_key_name((enum snp_signing_key)bit);
+}
+
+static void
+names_describe(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
+{
+	unsigned mask = names_mask_default(p, rule), bit;
+	int first = 1;
+
+	out[0] = 0;
+	if (mask == 0) {
+		snprintf(out, out_size, "nothing (the list is empty)");
+		return;
+	}
+	for (bit = 0; bit < 8; bit++) {
+		if (mask & (1u << bit)) {
+			policy_appendf(
+			    out, out_size, "%s%s", first ? "" : " or ", name_of(rule, bit));
+			first = 0;
+		}
+	}
+}
+
+static void
+names_eval(const struct policy *p, const struct policy_rule *rule, const struct policy_evidence *ev,
+    struct policy_rule_result *res)
+{
+	unsigned mask = names_mask_default(p, rule);
+	unsigned v = rule->a == 0 ? (unsigned)ev->product : (unsigned)ev->verify->signer;
+
+	res->outcome = v < 32 && (mask & (1u << v)) ? POLICY_OUTCOME_PASS : POLICY_OUTCOME_FAIL;
+	policy_set_text(res->actual, sizeof(res->actual), name_of(rule, v));
+}
+
+static void
+names_explain(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
+{
+	static const char *const products[SNP_PRODUCT_COUNT] = {
+	    [SNP_PRODUCT_MILAN] = "Milan",
+	    [SNP_PRODUCT_GENOA] = "Genoa",
+	    [SNP_PRODUCT_TURIN] = "Turin",
+	};
+	unsigned mask = names_mask_default(p, rule), bit;
+	char d[128] = "";
+	int first = 1;
+
+	for (bit = 0; bit < 8; bit++) {
+		const char *name;
+
+		if (!(mask & (1u << bit)))
+			continue;
+		if (rule->a == 0)
+			name = bit < SNP_PRODUCT_COUNT && products[bit] ? products[bit] : "unknown";
+		else
+			name = bit == SNP_SIGNING_KEY_VLEK ? "VLEK" : "VCEK";
+		policy_appendf(d, sizeof(d), "%s%s", first ? "" : " or ", name);
+		first = 0;
+	}
+	if (mask == 0)
+		snprintf(out, out_size, "The %s list is empty, so no report is accepted.",
+		    rule->a == 0 ? "product" : "signing key");
+	else if (rule->a == 0)
+		snprintf(out, out_size, "The processor must be an AMD EPYC %s.", d);
+	else if (!p->signers.set)
+		snprintf(out, out_size,
+		    "The report must be signed by a VCEK (the default; a VLEK is refused).");
+	else
+		snprintf(out, out_size, "The report must be signed by a %s.", d);
+}
+
+static enum policy_change
+names_diff(const struct policy *o, const struct policy *n, const struct policy_rule *rule)
+{
+	unsigned om, nm;
+
+	if (rule->a == 0) {
+		om = o->products.set ? o->products.mask : ~0u;
+		nm = n->products.set ? n->products.mask : ~0u;
+	} else {
+		om = names_mask_default(o, rule);
+		nm = names_mask_default(n, rule);
+	}
+	if (om == nm)
+		return POLICY_SAME;
+	if ((nm & om) == nm)
+		return POLICY_STRICTER;
+	if ((nm & om) == om)
+		return POLICY_LOOSER;
+	return POLICY_CHANGED;
+}
+
+static void
+names_lint(const struct policy *p, const struct policy_rule *rule, struct policy_lint_result *res)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "rules.%s", rule->id);
+	if (names_mask_default(p, rule) == 0)
+		policy_finding_add(
+		    res, POLICY_WARNING, path, "empty allow-list: no report can pass this rule");
+}
+
+const struct policy_rule_ops policy_ops_names = {
+    .parse = names_parse,
+    .active = names_active,
+    .eval = names_eval,
+    .describe = names_describe,
+    .explain = names_explain,
+    .diff = names_diff,
+    .lint = names_lint,
+};
+
+/* ---- csp_id: who holds a VLEK ---------------------------------------- */
+
+static int
+csp_has(const struct policy *p, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < p->csp_id.n; i++) {
+		if (strcmp(p->csp_id.ids[i], id) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+csp_parse(struct policy *p, const struct policy_rule *rule, const struct pj_node *node,
+    const char *path, struct policy_parse_ctx *ctx)
+{
+	const struct pj_node *e;
+	char epath[160];
+	size_t i = 0, k;
+	int r;
+
+	(void)rule;
+	if ((r = policy_get_array(ctx, node, path)) != 0)
+		return r;
+	if (node->count > 0 && (p->csp_id.ids = calloc(node->count, sizeof(char *))) == NULL)
+		return policy_perr(ctx, KBS_ERR_ALLOC, path, node, 0, "out of memory");
+	p->csp_id.set = 1;
+	for (e = node->child; e != NULL; e = e->next, i++) {
+		snprintf(epath, sizeof(epath), "%s[%zu]", path, i);
+		if (e->type != PJ_STRING)
+			return policy_perr(ctx, KBS_ERR_POLICY_TYPE, epath, e, 0,
+			    "must be a string, not %s", pj_type_name(e->type));
+		if (e->str_len == 0 || e->str_len > 127)
+			return policy_perr(
+			    ctx, KBS_ERR_POLICY_VALUE, epath, e, 0, "must be 1 to 127 characters");
+		for (k = 0; k < e->str_len; k++) {
+			if ((unsigned char)e->str[k] < 0x20 || (unsigned char)e->str[k] > 0x7e)
+				return policy_perr(ctx, KBS_ERR_POLICY_VALUE, epath, e, 0,
+				    "must be printable ASCII");
+		}
+		if (csp_has(p, e->str))
+			return policy_perr(
+			    ctx, KBS_ERR_POLICY_VALUE, epath, e, 0, "lists the same value twice");
+		if ((p->csp_id.ids[i] = strdup(e->str)) == NULL)
+			return policy_perr(ctx, KBS_ERR_ALLOC, path, node, 0, "out of memory");
+		p->csp_id.n = i + 1;
+	}
+	return 0;
+}
+
+static int
+csp_active(const struct policy *p, const struct policy_rule *rule)
+{
+	(void)rule;
+	return p->csp_id.set;
+}
+
+static void
+csp_eval(const struct policy *p, const struct policy_rule *rule, const struct policy_evidence *ev,
+    struct policy_rule_result *res)
+{
+	size_t i;
+
+	(void)rule;
+	if (ev->verify->signer != SNP_SIGNING_KEY_VLEK) {
+		res->outcome = POLICY_OUTCOME_NOT_APPLICABLE;
+		snprintf(res->actual, sizeof(res->actual), "signed by a %s",
+		    snp_signing_key_name(ev->verify->signer));
+		return;
+	}
+	res->outcome = csp_has(p, ev->verify->csp_id) ? POLICY_OUTCOME_PASS : POLICY_OUTCOME_FAIL;
+	snprintf(res->actual, sizeof(res->actual), "\"%.120s\"", ev->verify->csp_id);
+	/* The id comes from a certificate: show control characters as '?'. */
+	for (i = 0; res->actual[i] != 0; i++) {
+		if ((unsigned char)res->actual[i] < 0x20 || (unsigned char)res->actual[i] == 0x7f)
+			res->actual[i] = '?';
+	}
+}
+
+static void
+csp_describe(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
+{
+	(void)rule;
+	if (p->csp_id.n == 0)
+		snprintf(out, out_size, "nothing (the list is empty)");
+	else if (p->csp_id.n == 1)
+		snprintf(out, out_size, "\"%.120s\"", p->csp_id.ids[0]);
+	else
+		snprintf(out, out_size, "one of %zu listed values", p->csp_id.n);
+}
+
+static void
+csp_explain(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
+{
+	char d[160];
+
+	csp_describe(p, rule, d, sizeof(d));
+	snprintf(out, out_size,
+	    "A report signed by a VLEK is accepted only if the VLEK was issued to %s (csp_id).", d);
+}
+
+static enum policy_change
+csp_diff(const struct policy *o, const struct policy *n, const struct policy_rule *rule)
+{
+	size_t i, o_in_n = 0, n_in_o = 0;
+
+	(void)rule;
+	if (!o->csp_id.set && !n->csp_id.set)
+		return POLICY_SAME;
+	if (!o->csp_id.set)
+		return POLICY_STRICTER;
+	if (!n->csp_id.set)
+		return POLICY_LOOSER;
+	for (i = 0; i < o->csp_id.n; i++)
+		o_in_n += (size_t)csp_has(n, o->csp_id.ids[i]);
+	for (i = 0; i < n->csp_id.n; i++)
+		n_in_o += (size_t)csp_has(o, n->csp_id.ids[i]);
+	if (o_in_n == o->csp_id.n && n_in_o == n->csp_id.n)
+		return POLICY_SAME;
+	if (n_in_o == n->csp_id.n)
+		return POLICY_STRICTER;
+	if (o_in_n == o->csp_id.n)
+		return POLICY_LOOSER;
+	return POLICY_CHANGED;
+}
+
+static void
+csp_lint(const struct policy *p, const struct policy_rule *rule, struct policy_lint_result *res)
+{
+	(void)rule;
+	if (p->csp_id.n == 0)
+		policy_finding_add(res, POLICY_WARNING, "rules.csp_id",
+		    "empty allow-list: no VLEK-signed report can pass this rule");
+	if (!(names_mask_default(p, &(struct policy_rule){.a = 1}) & (1u << SNP_SIGNING_KEY_VLEK)))
+		policy_finding_add(res, POLICY_WARNING, "rules.csp_id",
+		    "signing_key does not accept a VLEK, so this rule never applies");
+}
+
+const struct policy_rule_ops policy_ops_csp_id = {
+    .parse = csp_parse,
+    .active = csp_active,
+    .eval = csp_eval,
+    .describe = csp_describe,
+    .explain = csp_explain,
+    .diff = csp_diff,
+    .lint = csp_lint,
+};

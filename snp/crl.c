@@ -1,0 +1,261 @@
+/*
+ * crl.c: one AMD certificate revocation list.
+ *
+ * Format notes and limits: a CRL is DER, or PEM holding exactly one
+ * "X509 CRL" block with nothing but whitespace after it (text before the
+ * block is skipped, as for certificates). d2i must consume every byte.
+ * AMD KDS CRLs are signed by the ARK with RSASSA-PSS, SHA-384, salt 48,
+ * and carry only the authority key identifier and CRL number extensions;
+ * a CRL with any other critical extension (a delta CRL, an issuing
+ * distribution point we would not honour) is refused at load time, since
+ * we could not apply its meaning. Signature and times are checked by
+ * snp_verify_report against the ARK of the report's product; a CRL of
+ * another product's ARK fails there with KBS_ERR_CRL_ISSUER.
+ */
+#include "crl-int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+
+#include "chain-int.h"
+
+#define SNP_CRL_INPUT_MAX (4u << 20)
+
+static int
+only_space(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
+			return 0;
+	}
+	return 1;
+}
+
+static int
+parse_der(const uint8_t *der, size_t len, X509_CRL **ret)
+{
+	const unsigned char *p = der;
+	X509_CRL *c;
+
+	if (len == 0 || len > SNP_CRL_INPUT_MAX)
+		return KBS_ERR_CRL_PARSE;
+	if ((c = d2i_X509_CRL(NULL, &p, (long)len)) == NULL)
+		return KBS_ERR_CRL_PARSE;
+	if ((size_t)(p - der) != len) {
+		X509_CRL_free(c);
+		return KBS_ERR_CRL_PARSE;
+	}
+	*ret = c;
+	return 0;
+}
+
+static int
+parse_pem(const uint8_t *data, size_t len, X509_CRL **ret)
+{
+	BIO *bio = NULL;
+	char *name = NULL, *header = NULL;
+	unsigned char *payload = NULL;
+	const char *rest = NULL;
+	long plen = 0, left;
+	int r = KBS_ERR_CRL_PARSE;
+
+	if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL) {
+		r = KBS_ERR_ALLOC;
+		goto out;
+	}
+	if (PEM_read_bio(bio, &name, &header, &payload, &plen) != 1)
+		goto out;
+	if (strcmp(name, "X509 CRL") != 0 || header[0] != '\0' || plen <= 0)
+		goto out;
+	left = BIO_get_mem_data(bio, &rest);
+	if (left > 0 && !only_space((const uint8_t *)rest, (size_t)left))
+		goto out;
+	r = parse_der(payload, (size_t)plen, ret);
+out:
+	OPENSSL_free(name);
+	OPENSSL_free(header);
+	OPENSSL_free(payload);
+	BIO_free(bio);
+	return r;
+}
+
+/* known_critical: the extensions whose meaning we apply (or that carry none). */
+static int
+extensions_ok(const X509_CRL *c)
+{
+	const X509_EXTENSION *ext;
+	int i, n = X509_CRL_get_ext_count(c), nid;
+
+	for (i = 0; i < n; i++) {
+		ext = X509_CRL_get_ext(c, i);
+		if (ext == NULL)
+			return 0;
+		if (!X509_EXTENSION_get_critical(ext))
+			continue;
+		nid = OBJ_obj2nid(X509_EXTENSION_get_object((X509_EXTENSION *)(uintptr_t)ext));
+		if (nid != NID_authority_key_identifier && nid != NID_crl_number)
+			return 0;
+	}
+	return 1;
+}
+
+int
+snp_crl_load(const uint8_t *data, size_t len, struct snp_crl **ret)
+{
+	struct snp_crl *crl = NULL;
+	X509_CRL *c = NULL;
+	unsigned char *der = NULL;
+	unsigned int mdlen = 0;
+	int derlen, r = KBS_ERR_CRL_PARSE;
+
+	if (ret == NULL || (data == NULL && len != 0))
+		return KBS_ERR_INVALID_ARGUMENT;
+	if (len == 0)
+		goto out;
+	if (len > SNP_CRL_INPUT_MAX) {
+		r = KBS_ERR_TOO_LARGE;
+		goto out;
+	}
+	if (data[0] == 0x30)
+		r = parse_der(data, len, &c);
+	else
+		r = parse_pem(data, len, &c);
+	if (r != 0)
+		goto out;
+	r = KBS_ERR_CRL_PARSE;
+	if (!extensions_ok(c))
+		goto out;
+	if ((derlen = i2d_X509_CRL(c, &der)) <= 0)
+		goto out;
+	if ((crl = calloc(1, sizeof(*crl))) == NULL) {
+		r = KBS_ERR_ALLOC;
+		goto out;
+	}
+	if (EVP_Digest(der, (size_t)derlen, crl->der_sha256, &mdlen, EVP_sha256(), NULL) != 1) {
+		r = KBS_ERR_INTERNAL;
+		goto out;
+	}
+	crl->crl = c;
+	c = NULL;
+	*ret = crl;
+	crl = NULL;
+	r = 0;
+out:
+	free(crl);
+	X509_CRL_free(c);
+	OPENSSL_free(der);
+	ERR_clear_error();
+	return r;
+}
+
+void
+snp_crl_free(struct snp_crl *crl)
+{
+	if (crl == NULL)
+		return;
+	X509_CRL_free(crl->crl);
+	free(crl);
+}
+
+int
+snp_crl_is_revoked(const struct snp_crl *crl, const ASN1_INTEGER *serial)
+{
+	STACK_OF(X509_REVOKED) *revoked;
+	const X509_REVOKED *rev;
+	int i;
+
+	if (crl == NULL || serial == NULL)
+		return 0;
+	revoked = X509_CRL_get_REVOKED(crl->crl);
+	for (i = 0; i < sk_X509_REVOKED_num(revoked); i++) {
+		rev = sk_X509_REVOKED_value(revoked, i);
+		if (ASN1_INTEGER_cmp(X509_REVOKED_get0_serialNumber(rev), serial) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int
+snp_crl_check_issuer_sig(const struct snp_crl *crl, X509 *ark, int verify_sig, char *detail,
+    size_t detail_size)
+{
+	const X509_ALGOR *alg = NULL;
+	char a[64], b[64];
+	int r = KBS_ERR_CRL_SIGNATURE;
+
+	if (crl == NULL || ark == NULL)
+		return KBS_ERR_INVALID_ARGUMENT;
+	if (X509_NAME_cmp(X509_CRL_get_issuer(crl->crl), X509_get_subject_name(ark)) != 0) {
+		snp_name_cn(X509_CRL_get_issuer(crl->crl), a, sizeof(a));
+		snp_name_cn(X509_get_subject_name(ark), b, sizeof(b));
+		snp_detail(detail, detail_size, "CRL issuer CN=%s is not the ARK CN=%s", a, b);
+		r = KBS_ERR_CRL_ISSUER;
+		goto out;
+	}
+	if (!verify_sig) {
+		r = 0;
+		goto out;
+	}
+	X509_CRL_get0_signature(crl->crl, NULL, &alg);
+	if (snp_check_pss_alg(alg) != 0) {
+		snp_detail(detail, detail_size,
+		    "CRL signature is not RSASSA-PSS SHA-384 MGF1-SHA-384 salt 48");
+		goto out;
+	}
+	if (snp_check_rsa4096(ark) != 0 ||
+	    X509_CRL_verify(crl->crl, X509_get0_pubkey(ark)) != 1) {
+		snp_detail(detail, detail_size, "CRL signature does not verify under the ARK key");
+		goto out;
+	}
+	r = 0;
+out:
+	ERR_clear_error();
+	return r;
+}
+
+int
+snp_crl_check_time(const struct snp_crl *crl, int64_t at, int allow_stale, char *detail,
+    size_t detail_size)
+{
+	const ASN1_TIME *next;
+	int64_t this_update, next_update;
+	char t[KBS_TIME_RFC3339_LEN];
+
+	if (crl == NULL)
+		return KBS_ERR_INVALID_ARGUMENT;
+	if (snp_asn1_time_epoch(X509_CRL_get0_lastUpdate(crl->crl), &this_update) != 0) {
+		snp_detail(detail, detail_size, "CRL thisUpdate is unreadable");
+		return KBS_ERR_CRL_PARSE;
+	}
+	if (at < this_update) {
+		if (kbs_time_format_rfc3339(this_update, t, sizeof(t)) != 0)
+			snprintf(t, sizeof(t), "?");
+		snp_detail(detail, detail_size, "CRL not valid before its thisUpdate %s", t);
+		return KBS_ERR_CRL_NOT_YET_VALID;
+	}
+	next = X509_CRL_get0_nextUpdate(crl->crl);
+	if (next == NULL) {
+		if (allow_stale)
+			return 0;
+		snp_detail(detail, detail_size, "CRL has no nextUpdate");
+		return KBS_ERR_CRL_STALE;
+	}
+	if (snp_asn1_time_epoch(next, &next_update) != 0) {
+		snp_detail(detail, detail_size, "CRL nextUpdate is unreadable");
+		return KBS_ERR_CRL_PARSE;
+	}
+	if (at > next_update && !allow_stale) {
+		if (kbs_time_format_rfc3339(next_update, t, sizeof(t)) != 0)
+			snprintf(t, sizeof(t), "?");
+		snp_detail(detail, detail_size, "CRL is stale: nextUpdate %s has passed", t);
+		return KBS_ERR_CRL_STALE;
+	}
+	return 0;
+}

@@ -1,0 +1,222 @@
+/*
+ * sig.c: ECDSA P-384 / SHA-384 verification of the report signature.
+ *
+ * Format notes: the report stores R and S as little-endian integers, each
+ * zero-padded to 72 bytes (SEV-SNP ABI, "ECDSA P-384 with SHA-384"
+ * signature format). Only the low 48 bytes may be non-zero; each value
+ * must lie in [1, n-1] for the P-384 group order n. Both backends apply
+ * these checks before any curve arithmetic, so they agree on malformed
+ * input as well as on valid and invalid signatures.
+ */
+#include "sig-int.h"
+
+#include <string.h>
+
+#include <gmp.h>
+#include <nettle/dsa.h>
+#include <nettle/ecc-curve.h>
+#include <nettle/ecdsa.h>
+#include <nettle/sha2.h>
+#include <openssl/core_names.h>
+#include <openssl/ecdsa.h>
+#include <openssl/err.h>
+#include <openssl/param_build.h>
+
+#define P384_BYTES 48
+#define SIG_COMPONENT 72
+
+/* The order n of the P-384 group, big-endian (SEC 2 / FIPS 186-4). */
+static const uint8_t p384_order_be[P384_BYTES] = {
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xc7, 0x63, 0x4d, 0x81, 0xf4, 0x37, 0x2d, 0xdf, 0x58, 0x1a, 0x0d, 0xb2,
+	0x48, 0xb0, 0xa7, 0x7a, 0xec, 0xec, 0x19, 0x6a, 0xcc, 0xc5, 0x29, 0x73,
+};
+
+/* component_ok: padding zero, 0 < v < n. v_le is public data (a signature). */
+static int
+component_ok(const uint8_t v_le[SIG_COMPONENT])
+{
+	size_t i;
+	int nonzero = 0;
+
+	for (i = P384_BYTES; i < SIG_COMPONENT; i++) {
+		if (v_le[i] != 0)
+			return 0;
+	}
+	for (i = 0; i < P384_BYTES; i++)
+		nonzero |= v_le[i];
+	if (!nonzero)
+		return 0;
+	/* Compare big-endian: most significant byte is v_le[47]. */
+	for (i = 0; i < P384_BYTES; i++) {
+		uint8_t a = v_le[P384_BYTES - 1 - i], b = p384_order_be[i];
+
+		if (a != b)
+			return a < b;
+	}
+	return 0; /* equal to n */
+}
+
+static void
+le_to_be(const uint8_t *le, uint8_t be[P384_BYTES])
+{
+	size_t i;
+
+	for (i = 0; i < P384_BYTES; i++)
+		be[i] = le[P384_BYTES - 1 - i];
+}
+
+void
+snp_p384_pubkey_clear(struct snp_p384_pubkey *key)
+{
+	if (key == NULL)
+		return;
+	if (key->loaded)
+		ecc_point_clear(&key->nettle);
+	EVP_PKEY_free(key->ossl);
+	memset(key, 0, sizeof(*key));
+}
+
+static int
+import_openssl(const uint8_t point[SNP_P384_POINT_SIZE], EVP_PKEY **ret)
+{
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *pkey = NULL;
+	int r = KBS_ERR_CERT_KEY;
+
+	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
+	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "secp384r1", 0) != 1 ||
+	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point,
+		SNP_P384_POINT_SIZE) != 1 ||
+	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL) {
+		r = KBS_ERR_ALLOC;
+		goto out;
+	}
+	if (EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
+		goto out;
+	*ret = pkey;
+	pkey = NULL;
+	r = 0;
+out:
+	EVP_PKEY_free(pkey);
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	ERR_clear_error();
+	return r;
+}
+
+int
+snp_p384_pubkey_import(struct snp_p384_pubkey *key, const uint8_t point[SNP_P384_POINT_SIZE])
+{
+	mpz_t x, y;
+	int r = KBS_ERR_CERT_KEY, point_init = 0;
+
+	if (key == NULL || point == NULL || key->loaded)
+		return KBS_ERR_INVALID_ARGUMENT;
+	mpz_init(x);
+	mpz_init(y);
+	if (point[0] != 0x04)
+		goto out;
+	mpz_import(x, P384_BYTES, 1, 1, 0, 0, point + 1);
+	mpz_import(y, P384_BYTES, 1, 1, 0, 0, point + 1 + P384_BYTES);
+	ecc_point_init(&key->nettle, nettle_get_secp_384r1());
+	point_init = 1;
+	/* ecc_point_set rejects coordinates out of range and points off the curve. */
+	if (ecc_point_set(&key->nettle, x, y) != 1)
+		goto out;
+	if ((r = import_openssl(point, &key->ossl)) != 0)
+		goto out;
+	memcpy(key->point, point, SNP_P384_POINT_SIZE);
+	key->loaded = 1;
+	point_init = 0;
+	r = 0;
+out:
+	if (point_init)
+		ecc_point_clear(&key->nettle);
+	mpz_clear(x);
+	mpz_clear(y);
+	return r;
+}
+
+int
+snp_sig_verify_p384(const struct snp_p384_pubkey *key, const uint8_t *msg, size_t len,
+    const uint8_t r_le[72], const uint8_t s_le[72])
+{
+	struct sha384_ctx sha;
+	struct dsa_signature sig;
+	uint8_t digest[SHA384_DIGEST_SIZE];
+	int ok;
+
+	if (key == NULL || !key->loaded || (msg == NULL && len != 0) || r_le == NULL ||
+	    s_le == NULL)
+		return KBS_ERR_INVALID_ARGUMENT;
+	if (!component_ok(r_le) || !component_ok(s_le))
+		return KBS_ERR_REPORT_SIGNATURE;
+	sha384_init(&sha);
+	sha384_update(&sha, len, msg);
+	sha384_digest(&sha, sizeof(digest), digest);
+	dsa_signature_init(&sig);
+	mpz_import(sig.r, P384_BYTES, -1, 1, 0, 0, r_le);
+	mpz_import(sig.s, P384_BYTES, -1, 1, 0, 0, s_le);
+	ok = ecdsa_verify(&key->nettle, sizeof(digest), digest, &sig);
+	dsa_signature_clear(&sig);
+	return ok == 1 ? 0 : KBS_ERR_REPORT_SIGNATURE;
+}
+
+int
+snp_sig_verify_p384_openssl(const struct snp_p384_pubkey *key, const uint8_t *msg, size_t len,
+    const uint8_t r_le[72], const uint8_t s_le[72])
+{
+	uint8_t rb[P384_BYTES], sb[P384_BYTES];
+	ECDSA_SIG *sig = NULL;
+	BIGNUM *r = NULL, *s = NULL;
+	EVP_MD_CTX *md = NULL;
+	unsigned char *der = NULL;
+	int derlen, ret = KBS_ERR_REPORT_SIGNATURE;
+
+	if (key == NULL || !key->loaded || (msg == NULL && len != 0) || r_le == NULL ||
+	    s_le == NULL)
+		return KBS_ERR_INVALID_ARGUMENT;
+	if (!component_ok(r_le) || !component_ok(s_le))
+		return KBS_ERR_REPORT_SIGNATURE;
+	le_to_be(r_le, rb);
+	le_to_be(s_le, sb);
+	if ((sig = ECDSA_SIG_new()) == NULL || (r = BN_bin2bn(rb, P384_BYTES, NULL)) == NULL ||
+	    (s = BN_bin2bn(sb, P384_BYTES, NULL)) == NULL) {
+		ret = KBS_ERR_ALLOC;
+		goto out;
+	}
+	if (ECDSA_SIG_set0(sig, r, s) != 1) {
+		ret = KBS_ERR_INTERNAL;
+		goto out;
+	}
+	r = s = NULL;
+	if ((derlen = i2d_ECDSA_SIG(sig, &der)) <= 0) {
+		ret = KBS_ERR_INTERNAL;
+		goto out;
+	}
+	if ((md = EVP_MD_CTX_new()) == NULL) {
+		ret = KBS_ERR_ALLOC;
+		goto out;
+	}
+	if (EVP_DigestVerifyInit(md, NULL, EVP_sha384(), NULL, key->ossl) != 1) {
+		ret = KBS_ERR_INTERNAL;
+		goto out;
+	}
+	if (EVP_DigestVerify(md, der, (size_t)derlen, msg, len) == 1)
+		ret = 0;
+out:
+	EVP_MD_CTX_free(md);
+	OPENSSL_free(der);
+	BN_free(r);
+	BN_free(s);
+	ECDSA_SIG_free(sig);
+	ERR_clear_error();
+	return ret;
+}

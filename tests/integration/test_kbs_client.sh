@@ -1,0 +1,200 @@
+#!/bin/bash
+# test_kbs_client.sh CLIENT KBS_POLICY: drives kbs-client verify/show over
+# every vector in tests/vectors/snp and asserts exit codes and the exact
+# first line; checks that verify --policy gives kbs-policy test's per-rule
+# results, row for row.
+set -u
+client=$1
+kbs_policy=$2
+v=${KBS_VECTORS:?run through meson test}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+
+# expect NAME WANT_RC WANT_PREFIX CMD...: runs CMD, checks rc and that stdout starts with WANT_PREFIX.
+expect() {
+	local name=$1 want_rc=$2 want=$3 out rc
+	shift 3
+	out=$("$@" 2>"$tmp/err")
+	rc=$?
+	if [ "$rc" = "$want_rc" ] && [ "${out#"$want"}" != "$out" -o -z "$want" ]; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL $name: rc=$rc (want $want_rc)"
+		echo "  stdout: $(printf '%s' "$out" | head -3)"
+		echo "  stderr: $(head -3 "$tmp/err")"
+		echo "  want prefix: $want"
+	fi
+}
+
+row() { awk -F'\t' -v r="$1" '$1 == r' "$v/EXPECTED.tsv"; }
+col() { row "$1" | cut -f"$2"; }
+
+# Every genuine report verifies at its verify_at, with the chain and with the
+# compiled-in ASK alone; the product printed is the TSV's.
+while IFS=$'\t' read -r report signer chain product expect _nb _na at _rest; do
+	[ "$expect" = yes ] || continue
+	p=$(printf '%s' "$product" | tr 'A-Z' 'a-z')
+	expect "genuine $report" 0 "OK genuine $p report" \
+		"$client" verify --report "$v/$report" --vcek "$v/$signer" --chain "$v/$chain" --at "$at"
+	expect "genuine $report (built-in chain)" 0 "OK genuine $p report" \
+		"$client" verify --report "$v/$report" --vcek "$v/$signer" --at "$at"
+done < <(tail -n +2 "$v/EXPECTED.tsv")
+
+# Tampered copies: the signature check names the failure.
+for t in milan_measurement_bitflip genoa_signature_bitflip turin_reported_tcb_bitflip; do
+	r="tampered/$t.bin"
+	expect "tampered $t" 1 "REJECTED report_signature: attestation report signature does not verify" \
+		"$client" verify --report "$v/$r" --vcek "$v/$(col "$r" 2)" --at "$(col "$r" 8)"
+done
+
+# Forged VCEKs (hwID edited): their ASK signature no longer verifies.
+at=$(col trustee/milan_vcek_report.bin 8)
+for n in legacy new; do
+	expect "forged vcek $n" 1 "REJECTED signer_cert: VCEK/VLEK signature does not verify under the ASK/ASVK" \
+		"$client" verify --report "$v/trustee/milan_vcek_report.bin" \
+		--vcek "$v/trustee/neg_vcek_bad_hwid_$n.der" --at "$at"
+done
+
+# VLEKs are valid for one year: all have expired by now.
+expect "expired vlek" 1 "REJECTED validity: certificate has expired" \
+	"$client" verify --report "$v/trustee/milan_vlek_report.bin" --vcek "$v/trustee/milan_vlek.der"
+
+# Another chip's VCEK: the report signature fails.
+expect "other chip" 1 "REJECTED report_signature:" \
+	"$client" verify --report "$v/go-sev-guest/milan_report.bin" \
+	--vcek "$v/virtee-sev/milan_vcek.der" --at 2026-07-01T00:00:00Z
+
+# The Milan CRL: fine inside its window, stale after it unless allowed.
+crl="$v/amd/crl_milan.der"
+expect "crl fresh" 0 "OK genuine milan report" \
+	"$client" verify --report "$v/virtee-sev/milan_report.bin" --vcek "$v/virtee-sev/milan_vcek.der" \
+	--crl "$crl" --at 2026-07-01T00:00:00Z
+expect "crl stale" 1 "REJECTED crl: CRL is past its next update time" \
+	"$client" verify --report "$v/virtee-sev/milan_report.bin" --vcek "$v/virtee-sev/milan_vcek.der" \
+	--crl "$crl" --at 2026-09-01T00:00:00Z
+expect "crl stale allowed" 0 "OK genuine milan report" \
+	"$client" verify --report "$v/virtee-sev/milan_report.bin" --vcek "$v/virtee-sev/milan_vcek.der" \
+	--crl "$crl" --at 2026-09-01T00:00:00Z --allow-stale-crl
+expect "crl of another product" 1 "REJECTED crl:" \
+	"$client" verify --report "$v/oak/genoa_oc_report.bin" --vcek "$v/oak/genoa_oc_vcek.der" \
+	--crl "$crl" --at 2026-07-01T00:00:00Z
+
+# Expected measurement: equal passes, different fails, malformed is usage.
+m=$(col virtee-sev/milan_report.bin 26)
+other=$(col go-sev-guest/milan_report.bin 26)
+base=(--report "$v/virtee-sev/milan_report.bin" --vcek "$v/virtee-sev/milan_vcek.der" --at 2026-07-01T00:00:00Z)
+expect "measurement match" 0 "OK genuine milan report" "$client" verify "${base[@]}" --expected-measurement "$m"
+expect "measurement mismatch" 1 "REJECTED expected_measurement: measurement is not the expected value" \
+	"$client" verify "${base[@]}" --expected-measurement "$other"
+expect "measurement malformed" 2 "" "$client" verify "${base[@]}" --expected-measurement abc
+
+# Malformed reports are rejected as evidence (exit 1), unreadable ones are I/O errors (exit 2).
+head -c 1183 "$v/virtee-sev/milan_report.bin" >"$tmp/short.bin"
+expect "short report" 1 "REJECTED report_format: attestation report has the wrong length" \
+	"$client" verify --report "$tmp/short.bin" --vcek "$v/virtee-sev/milan_vcek.der"
+{ printf '\x04\x00\x00\x00'; tail -c +5 "$v/virtee-sev/milan_report.bin"; } >"$tmp/v4.bin"
+expect "version 4" 1 "REJECTED report_format: attestation report version is not supported" \
+	"$client" verify --report "$tmp/v4.bin" --vcek "$v/virtee-sev/milan_vcek.der"
+expect "missing report" 2 "" "$client" verify --report "$tmp/none.bin"
+expect "no vcek" 1 "REJECTED" "$client" verify --report "$v/routex-client-lua/genoa_v2_report_novcek.bin"
+expect "bad cert file" 2 "" "$client" verify --report "$v/virtee-sev/milan_report.bin" --vcek "$tmp/short.bin"
+expect "bad time" 2 "" "$client" verify "${base[@]}" --at yesterday
+expect "bad product" 2 "" "$client" verify "${base[@]}" --product rome
+expect "no arguments" 2 "" "$client"
+expect "unknown command" 2 "" "$client" frobnicate
+expect "stray argument" 2 "" "$client" verify "${base[@]}" extra
+
+# JSON: every check's outcome, and the fields of the report.
+"$client" verify "${base[@]}" --json >"$tmp/ok.json"
+expect "json genuine" 0 "" python3 - "$tmp/ok.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["verdict"] == "genuine", d
+names = [c["check"] for c in d["checks"]]
+assert names == ["product", "ark", "ask", "signer_cert", "validity", "crl",
+                 "report_signature", "tcb", "chip_id"], names
+out = {c["check"]: c["outcome"] for c in d["checks"]}
+assert out["crl"] == "skipped" and out["report_signature"] == "pass" and out["chip_id"] == "pass", out
+assert d["report"]["reported_tcb"]["snp"] == 8 and d["signer"] == "vcek"
+PY
+"$client" verify --report "$v/tampered/milan_measurement_bitflip.bin" \
+	--vcek "$v/go-sev-guest/milan_vcek.der" --at 2022-10-24T00:00:00Z --json >"$tmp/bad.json"
+expect "json rejected" 0 "" python3 - "$tmp/bad.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["verdict"] == "rejected" and d["error"] == "report_signature", d
+out = {c["check"]: c["outcome"] for c in d["checks"]}
+assert out["report_signature"] == "fail" and out["tcb"] == "not_run", out
+PY
+
+# show: every report decodes; the JSON agrees with EXPECTED.tsv (one checker run for all).
+mkdir -p "$tmp/show"
+while IFS=$'\t' read -r report _rest; do
+	expect "show $report" 0 "" "$client" show --report "$v/$report" --json
+	"$client" show --report "$v/$report" --json >"$tmp/show/$(printf '%s' "$report" | tr / _).json"
+done < <(tail -n +2 "$v/EXPECTED.tsv")
+expect "show json fields" 0 "" python3 - "$tmp/show" "$v/EXPECTED.tsv" <<'PY'
+import csv, json, sys
+names = {"bl": "bootloader", "tee": "tee", "snp": "snp", "ucode": "microcode", "fmc": "fmc"}
+for e in csv.DictReader(open(sys.argv[2]), delimiter="\t"):
+    d = json.load(open(sys.argv[1] + "/" + e["report"].replace("/", "_") + ".json"))
+    where = e["report"]
+    assert d["version"] == int(e["version"]), where
+    assert d["vmpl"] == int(e["vmpl"]), where
+    assert d["policy"]["raw"] == e["policy"], (where, d["policy"], e["policy"])
+    assert d["measurement"] == e["measurement"], where
+    assert d["chip_id"] == e["chip_id"], where
+    assert d["report_data"] == e["report_data"], where
+    assert d["host_data"] == e["host_data"], where
+    assert d["reported_tcb"]["raw"] == "0x%016x" % int(e["reported_tcb"], 16), where
+    assert d["key_info"]["signing_key"] == e["signing_key"].lower(), where
+    assert d["current_fw"] == e["current_fw"] and d["committed_fw"] == e["committed_fw"], where
+    fields = dict(kv.split("=") for kv in e["reported_tcb_fields"].split(","))
+    for k, want in fields.items():
+        assert d["reported_tcb"][names[k]] == int(want), (where, k, d["reported_tcb"])
+    if int(e["version"]) >= 3:
+        assert d["product"] == e["product"].lower() and d["product_source"] == "cpuid", where
+PY
+expect "show text" 0 "report version       5" "$client" show --report "$v/oak/turin_oc_report.bin"
+"$client" show --report "$v/oak/turin_oc_report.bin" >"$tmp/turin.txt"
+expect "show turin tcb layout" 0 "" grep -q "reported_tcb         0x4700000002000100 (fmc=0 bl=1 tee=0 snp=2 ucode=71)" "$tmp/turin.txt"
+expect "show debug flag" 0 "" grep -Eq "debug allowed +no" "$tmp/turin.txt"
+expect "show short" 2 "" "$client" show
+expect "show bad report" 1 "" "$client" show --report "$tmp/short.bin"
+
+# --policy: the same evaluator and printers as `kbs-policy test`, on allow,
+# deny and rejected evidence, in text and JSON.
+root=${KBS_SOURCE_ROOT:?}
+pol=$root/deploy/policies
+policy_case() { # NAME WANT_RC POLICY REPORT VCEK AT
+	local name=$1 want_rc=$2 p=$3 r=$4 c=$5 at=$6
+	expect "policy $name" "$want_rc" "" "$client" verify --report "$v/$r" --vcek "$v/$c" --at "$at" --policy "$p"
+	"$client" verify --report "$v/$r" --vcek "$v/$c" --at "$at" --policy "$p" | tail -n +2 >"$tmp/client.txt"
+	"$kbs_policy" test "$p" --report "$v/$r" --vcek "$v/$c" --at "$at" >"$tmp/policy.txt" 2>/dev/null
+	expect "policy $name text rows" 0 "" cmp "$tmp/client.txt" "$tmp/policy.txt"
+	"$client" verify --report "$v/$r" --vcek "$v/$c" --at "$at" --policy "$p" --json >"$tmp/client.json"
+	"$kbs_policy" test "$p" --report "$v/$r" --vcek "$v/$c" --at "$at" --json >"$tmp/policy.json" 2>/dev/null
+	expect "policy $name json rows" 0 "" python3 -c '
+import json, sys
+a = json.load(open(sys.argv[1]))["policy_result"]
+b = json.load(open(sys.argv[2]))
+assert a == b, (a, b)' "$tmp/client.json" "$tmp/policy.json"
+}
+policy_case allow 0 "$pol/prod-disk-unlock.json" atakit-gcp/milan_report.bin atakit-gcp/milan_vcek.der "$(col atakit-gcp/milan_report.bin 8)"
+policy_case deny 1 "$pol/prod-disk-unlock.json" go-sev-guest/milan_report.bin go-sev-guest/milan_vcek.der 2022-10-24T00:00:00Z
+policy_case turin 0 "$pol/mpc-party.json" oak/turin_oc_report.bin oak/turin_oc_vcek.der "$(col oak/turin_oc_report.bin 8)"
+policy_case tampered 1 "$pol/mpc-party.json" tampered/turin_reported_tcb_bitflip.bin oak/turin_oc_vcek.der "$(col oak/turin_oc_report.bin 8)"
+expect "policy deny line" 1 "REJECTED policy: policy denies the evidence" \
+	"$client" verify --report "$v/go-sev-guest/milan_report.bin" --vcek "$v/go-sev-guest/milan_vcek.der" \
+	--at 2022-10-24T00:00:00Z --policy "$pol/prod-disk-unlock.json"
+printf '{"kbs_policy": 1, "name": "x", "rules": {"measurment": []}}' >"$tmp/typo.json"
+expect "policy typo is usage" 2 "" "$client" verify "${base[@]}" --policy "$tmp/typo.json"
+cp "$tmp/err" "$tmp/typo.err"
+expect "policy typo names key" 0 "" grep -q "typo.json:1:42: rules.measurment: unknown key \"measurment\" (did you mean \"measurement\"?) (policy_unknown_key)" "$tmp/typo.err"
+expect "policy missing" 2 "" "$client" verify "${base[@]}" --policy "$tmp/none.json"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
