@@ -45,12 +45,12 @@ int cli_read_report(const char *path, struct snp_report *ret, int *ret_parse_err
 int cli_add_cert_file(struct snp_certs *certs, const char *path, const char *what);
 
 /* cli_report_product: the product to decode TCBs with (explicit, CPUID, or a v2 default). */
-enum snp_product cli_report_product(const struct snp_report *report, enum snp_product explicit_product,
-    const char **ret_source);
+enum snp_product cli_report_product(
+    const struct snp_report *report, enum snp_product explicit_product, const char **ret_source);
 
 /* report_to_json builds an object with every field of the report, decoded. */
-cJSON *report_to_json(const struct snp_report *report, enum snp_product product,
-    const char *product_source);
+cJSON *report_to_json(
+    const struct snp_report *report, enum snp_product product, const char *product_source);
 
 /* report_print_text prints every field of the report for people. */
 void report_print_text(FILE *out, const struct snp_report *report, enum snp_product product,

@@ -29,7 +29,8 @@ cmd_show(int argc, char **argv)
 			break;
 		case 'p':
 			if (snp_product_from_name(optarg, &explicit_product) != 0) {
-				fprintf(stderr, "kbs-client show: unknown product '%.40s'\n", optarg);
+				fprintf(
+				    stderr, "kbs-client show: unknown product '%.40s'\n", optarg);
 				return CLI_EXIT_USAGE;
 			}
 			break;

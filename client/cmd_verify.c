@@ -73,13 +73,15 @@ parse_args(int argc, char **argv, struct verify_args *a)
 			break;
 		case 'a':
 			if (kbs_time_parse_rfc3339(optarg, &a->opts.at) != 0) {
-				fprintf(stderr, "kbs-client verify: --at: %s\n", kbs_err_str(KBS_ERR_BAD_TIME));
+				fprintf(stderr, "kbs-client verify: --at: %s\n",
+				    kbs_err_str(KBS_ERR_BAD_TIME));
 				return -1;
 			}
 			break;
 		case 'p':
 			if (snp_product_from_name(optarg, &a->opts.product) != 0) {
-				fprintf(stderr, "kbs-client verify: unknown product '%.40s'\n", optarg);
+				fprintf(
+				    stderr, "kbs-client verify: unknown product '%.40s'\n", optarg);
 				return -1;
 			}
 			break;
@@ -97,15 +99,17 @@ parse_args(int argc, char **argv, struct verify_args *a)
 		}
 	}
 	if (a->report_path == NULL || optind != argc) {
-		fprintf(stderr, "usage: kbs-client verify --report R.bin [--vcek CERT] [--chain CHAIN] "
-		                "[--certs-table T] [--crl CRL] [--allow-stale-crl] [--at RFC3339] "
-		                "[--product P] [--expected-measurement HEX] [--policy FILE] [--json]\n");
+		fprintf(stderr,
+		    "usage: kbs-client verify --report R.bin [--vcek CERT] [--chain CHAIN] "
+		    "[--certs-table T] [--crl CRL] [--allow-stale-crl] [--at RFC3339] "
+		    "[--product P] [--expected-measurement HEX] [--policy FILE] [--json]\n");
 		return -1;
 	}
 	return 0;
 }
 
-/* load_evidence_files fills certs and crl; prints and returns non-zero on an I/O or format error. */
+/* load_evidence_files fills certs and crl; prints and returns non-zero on an I/O or format error.
+ */
 static int
 load_evidence_files(const struct verify_args *a, struct snp_certs *certs, struct snp_crl **ret_crl)
 {
@@ -142,7 +146,8 @@ load_evidence_files(const struct verify_args *a, struct snp_certs *certs, struct
 	return 0;
 }
 
-/* check_measurement compares in constant time; 0, KBS_ERR_BAD_HEX or KBS_ERR_MEASUREMENT_MISMATCH. */
+/* check_measurement compares in constant time; 0, KBS_ERR_BAD_HEX or KBS_ERR_MEASUREMENT_MISMATCH.
+ */
 static int
 check_measurement(const struct snp_report *report, const char *hex)
 {
@@ -199,7 +204,8 @@ load_policy(const char *path, struct policy **ret)
 	return 0;
 }
 
-/* policy_json renders the evaluator's result with the shared printer and parses it back for embedding. */
+/* policy_json renders the evaluator's result with the shared printer and parses it back for
+ * embedding. */
 static cJSON *
 policy_json(const struct policy *pol, const struct policy_result *pres)
 {
@@ -214,12 +220,12 @@ policy_json(const struct policy *pol, const struct policy_result *pres)
 }
 
 struct verify_outcome {
-	const struct snp_report *report;       /* NULL when the report did not parse */
-	const struct snp_verify_result *vr;    /* NULL when verification did not run */
+	const struct snp_report *report;    /* NULL when the report did not parse */
+	const struct snp_verify_result *vr; /* NULL when verification did not run */
 	const char *failed_step;
-	int err;                               /* first failure, 0 when accepted */
+	int err; /* first failure, 0 when accepted */
 	int measurement_err;
-	const struct policy *pol;              /* NULL without --policy */
+	const struct policy *pol; /* NULL without --policy */
 	const struct policy_result *pres;
 };
 
@@ -251,7 +257,9 @@ print_json_result(const struct verify_args *a, const struct verify_outcome *o)
 	if (a->expected_measurement != NULL) {
 		m = cJSON_CreateObject();
 		cJSON_AddStringToObject(m, "outcome",
-		    vr == NULL || vr->err != 0 ? "not_run" : o->measurement_err == 0 ? "pass" : "fail");
+		    vr == NULL || vr->err != 0    ? "not_run"
+			: o->measurement_err == 0 ? "pass"
+						  : "fail");
 		if (o->measurement_err != 0)
 			cJSON_AddStringToObject(m, "error", kbs_err_name(o->measurement_err));
 		cJSON_AddItemToObject(root, "expected_measurement", m);
@@ -285,8 +293,8 @@ print_text_result(const struct snp_report *report, const struct verify_outcome *
 
 	if (vr->err != 0) {
 		failed = &vr->checks[vr->failed_check];
-		printf("REJECTED %s: %s%s%s\n", snp_check_name(vr->failed_check), kbs_err_str(vr->err),
-		    failed->detail[0] != '\0' ? ": " : "", failed->detail);
+		printf("REJECTED %s: %s%s%s\n", snp_check_name(vr->failed_check),
+		    kbs_err_str(vr->err), failed->detail[0] != '\0' ? ": " : "", failed->detail);
 	} else if (o->measurement_err != 0) {
 		printf("REJECTED expected_measurement: %s\n", kbs_err_str(o->measurement_err));
 	} else if (o->pres != NULL && o->pres->decision != POLICY_ALLOW) {
@@ -347,14 +355,16 @@ cmd_verify(int argc, char **argv)
 	if (o.err == 0 && a.expected_measurement != NULL &&
 	    (o.measurement_err = check_measurement(&report, a.expected_measurement)) != 0) {
 		if (o.measurement_err == KBS_ERR_BAD_HEX) {
-			fprintf(stderr, "kbs-client verify: --expected-measurement needs 96 hex digits\n");
+			fprintf(stderr,
+			    "kbs-client verify: --expected-measurement needs 96 hex digits\n");
 			goto out;
 		}
 		o.err = o.measurement_err;
 		o.failed_step = "expected_measurement";
 	}
 	if (pol != NULL) {
-		/* Evaluated even for rejected evidence: the "evidence" row then names the failed check. */
+		/* Evaluated even for rejected evidence: the "evidence" row then names the failed
+		 * check. */
 		if (policy_eval(&report, &vr, pol, &pres) != 0) {
 			fprintf(stderr, "kbs-client verify: %s\n", kbs_err_str(KBS_ERR_INTERNAL));
 			goto out;

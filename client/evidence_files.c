@@ -54,8 +54,8 @@ cli_add_cert_file(struct snp_certs *certs, const char *path, const char *what)
 }
 
 enum snp_product
-cli_report_product(const struct snp_report *report, enum snp_product explicit_product,
-    const char **ret_source)
+cli_report_product(
+    const struct snp_report *report, enum snp_product explicit_product, const char **ret_source)
 {
 	enum snp_product p = SNP_PRODUCT_UNKNOWN;
 

@@ -22,9 +22,11 @@ static const struct flag_desc policy_flags[] = {
 	{ SNP_POLICY_DEBUG, "debug_allowed", "debug allowed" },
 	{ SNP_POLICY_SINGLE_SOCKET, "single_socket_required", "single socket required" },
 	{ SNP_POLICY_CXL_ALLOW, "cxl_allowed", "CXL allowed" },
-	{ SNP_POLICY_MEM_AES_256_XTS, "aes_256_xts_required", "AES-256-XTS memory encryption required" },
+	{ SNP_POLICY_MEM_AES_256_XTS, "aes_256_xts_required",
+	    "AES-256-XTS memory encryption required" },
 	{ SNP_POLICY_RAPL_DIS, "rapl_disable_required", "RAPL disable required" },
-	{ SNP_POLICY_CIPHERTEXT_HIDING, "ciphertext_hiding_required", "ciphertext hiding required" },
+	{ SNP_POLICY_CIPHERTEXT_HIDING, "ciphertext_hiding_required",
+	    "ciphertext hiding required" },
 	{ SNP_POLICY_PAGE_SWAP_DISABLE, "page_swap_disabled", "page swap disabled" },
 };
 
@@ -33,7 +35,8 @@ static const struct flag_desc platform_flags[] = {
 	{ SNP_PLATFORM_TSME_EN, "tsme_enabled", "TSME enabled" },
 	{ SNP_PLATFORM_ECC_EN, "ecc_enabled", "ECC memory" },
 	{ SNP_PLATFORM_RAPL_DIS, "rapl_disabled", "RAPL disabled" },
-	{ SNP_PLATFORM_CIPHERTEXT_HIDING_EN, "ciphertext_hiding_enabled", "ciphertext hiding enabled" },
+	{ SNP_PLATFORM_CIPHERTEXT_HIDING_EN, "ciphertext_hiding_enabled",
+	    "ciphertext hiding enabled" },
 	{ SNP_PLATFORM_ALIAS_CHECK_COMPLETE, "alias_check_complete", "alias check complete" },
 };
 
@@ -43,7 +46,10 @@ struct bytes_field {
 	size_t len;
 };
 
-#define BF(name) { #name, offsetof(struct snp_report, name), sizeof(((struct snp_report *)0)->name) }
+#define BF(name) \
+	{ \
+#name, offsetof(struct snp_report, name), sizeof(((struct snp_report *)0)->name) \
+	}
 
 static const struct bytes_field bytes_fields[] = {
 	BF(measurement),
@@ -63,7 +69,10 @@ struct tcb_field {
 	size_t off;
 };
 
-#define TF(name) { #name, offsetof(struct snp_report, name) }
+#define TF(name) \
+	{ \
+#name, offsetof(struct snp_report, name) \
+	}
 
 static const struct tcb_field tcb_fields[] = {
 	TF(current_tcb),
@@ -143,7 +152,8 @@ flags_to_json(uint64_t value, const struct flag_desc *flags, size_t n)
 }
 
 cJSON *
-report_to_json(const struct snp_report *report, enum snp_product product, const char *product_source)
+report_to_json(
+    const struct snp_report *report, enum snp_product product, const char *product_source)
 {
 	cJSON *o = cJSON_CreateObject(), *pol, *ki;
 	char hex[2 * 64 + 1], buf[32];
@@ -167,8 +177,10 @@ report_to_json(const struct snp_report *report, enum snp_product product, const 
 	snprintf(buf, sizeof(buf), "0x%x", report->key_info);
 	cJSON_AddStringToObject(ki, "raw", buf);
 	cJSON_AddStringToObject(ki, "signing_key", snp_signing_key_name(report->signing_key));
-	cJSON_AddBoolToObject(ki, "author_key_en", (report->key_info & SNP_KEY_INFO_AUTHOR_KEY_EN) != 0);
-	cJSON_AddBoolToObject(ki, "mask_chip_key", (report->key_info & SNP_KEY_INFO_MASK_CHIP_KEY) != 0);
+	cJSON_AddBoolToObject(
+	    ki, "author_key_en", (report->key_info & SNP_KEY_INFO_AUTHOR_KEY_EN) != 0);
+	cJSON_AddBoolToObject(
+	    ki, "mask_chip_key", (report->key_info & SNP_KEY_INFO_MASK_CHIP_KEY) != 0);
 	cJSON_AddItemToObject(o, "key_info", ki);
 	pol = flags_to_json(report->platform_info, platform_flags, KBS_ARRAY_SIZE(platform_flags));
 	snprintf(buf, sizeof(buf), "0x%" PRIx64, report->platform_info);
@@ -205,7 +217,8 @@ print_flags(FILE *out, uint64_t value, const struct flag_desc *flags, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		fprintf(out, "    %-40s %s\n", flags[i].text, (value & flags[i].bit) ? "yes" : "no");
+		fprintf(
+		    out, "    %-40s %s\n", flags[i].text, (value & flags[i].bit) ? "yes" : "no");
 }
 
 void

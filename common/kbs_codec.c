@@ -23,8 +23,8 @@ kbs_hex_decode_exact(const char *hex, size_t hex_len, uint8_t *out, size_t len)
 
 	if (len > SIZE_MAX / 2 || hex_len != len * 2)
 		return KBS_ERR_BAD_HEX;
-	if (sodium_hex2bin(out, len, hex, hex_len, NULL, &bin_len, &end) != 0 ||
-	    bin_len != len || end != hex + hex_len)
+	if (sodium_hex2bin(out, len, hex, hex_len, NULL, &bin_len, &end) != 0 || bin_len != len ||
+	    end != hex + hex_len)
 		return KBS_ERR_BAD_HEX;
 	return 0;
 }
@@ -55,7 +55,7 @@ kbs_b64_decode(const char *b64, size_t b64_len, uint8_t *out, size_t out_size, s
 	if (b64_len / 4 * 3 > out_size + 2)
 		return KBS_ERR_BUFFER_TOO_SMALL;
 	if (sodium_base642bin(out, out_size, b64, b64_len, NULL, &bin_len, &end,
-	        sodium_base64_VARIANT_ORIGINAL) != 0 ||
+		sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    end != b64 + b64_len)
 		return KBS_ERR_BAD_BASE64;
 	*ret_len = bin_len;

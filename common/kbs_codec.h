@@ -37,7 +37,7 @@ KBS_MUST_CHECK int kbs_b64_encode(const uint8_t *in, size_t len, char *out, size
  * *ret_len receives the decoded length. KBS_ERR_BAD_BASE64 or
  * KBS_ERR_BUFFER_TOO_SMALL on failure.
  */
-KBS_MUST_CHECK int kbs_b64_decode(const char *b64, size_t b64_len, uint8_t *out, size_t out_size,
-    size_t *ret_len);
+KBS_MUST_CHECK int kbs_b64_decode(
+    const char *b64, size_t b64_len, uint8_t *out, size_t out_size, size_t *ret_len);
 
 #endif

@@ -15,7 +15,7 @@
  * frees *ret_data. KBS_ERR_SYSTEM (errno kept) if it cannot be opened or
  * read, KBS_ERR_TOO_LARGE past max_len.
  */
-KBS_MUST_CHECK int kbs_file_read(const char *path, size_t max_len, uint8_t **ret_data,
-    size_t *ret_len);
+KBS_MUST_CHECK int kbs_file_read(
+    const char *path, size_t max_len, uint8_t **ret_data, size_t *ret_len);
 
 #endif

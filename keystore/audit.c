@@ -60,9 +60,9 @@ op_append(struct keystore *ks, MDB_txn *txn, void *arg)
 	struct append_arg *a = arg;
 	struct keystore_audit_record rec = a->rec;
 	struct ks_head_rec head;
-	struct ks_w w = {NULL, 0, 0};
+	struct ks_w w = { NULL, 0, 0 };
 	uint8_t kb[8];
-	MDB_val k = {sizeof(kb), kb}, v;
+	MDB_val k = { sizeof(kb), kb }, v;
 	bool present;
 	int rc, r;
 
@@ -161,7 +161,7 @@ keystore_audit_get(struct keystore *ks, uint64_t seq, struct keystore_audit_entr
 	struct keystore_audit_entry *e = NULL;
 	MDB_txn *txn = NULL;
 	uint8_t kb[8];
-	MDB_val k = {sizeof(kb), kb}, v;
+	MDB_val k = { sizeof(kb), kb }, v;
 	int rc, r;
 
 	if (ks == NULL || ret_entry == NULL || seq == 0)
@@ -193,7 +193,7 @@ keystore_audit_verify(struct keystore *ks, uint64_t *ret_count, uint64_t *ret_ba
 	struct keystore_audit_record rec;
 	struct ks_head_rec head;
 	const char **names = NULL;
-	uint8_t prev[32] = {0};
+	uint8_t prev[32] = { 0 };
 	MDB_txn *txn = NULL;
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
@@ -354,7 +354,7 @@ keystore_audit_export(
 	uint8_t kb[8], h[32];
 	MDB_txn *txn = NULL;
 	MDB_cursor *cur = NULL;
-	MDB_val k = {sizeof(kb), kb}, v;
+	MDB_val k = { sizeof(kb), kb }, v;
 	uint64_t n = 0;
 	int rc, r = KBS_ERR_INTERNAL;
 

@@ -78,7 +78,7 @@ cmd_export(struct keystore *ks, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	struct keystore_key_source src = {KEYSTORE_KEY_FILE, NULL};
+	struct keystore_key_source src = { KEYSTORE_KEY_FILE, NULL };
 	struct keystore *ks = NULL;
 	const char *dir = NULL, *cmd;
 	char data[4096];

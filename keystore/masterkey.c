@@ -45,7 +45,7 @@ ks_keys_from_bytes(const uint8_t master[32], struct ks_keys **ret_keys)
 		return KBS_ERR_ALLOC;
 	if (crypto_kdf_derive_from_key(k->seal, sizeof(k->seal), 1, KS_KDF_CONTEXT, master) != 0 ||
 	    crypto_kdf_derive_from_key(
-	        k->audit_mac, sizeof(k->audit_mac), 2, KS_KDF_CONTEXT, master) != 0 ||
+		k->audit_mac, sizeof(k->audit_mac), 2, KS_KDF_CONTEXT, master) != 0 ||
 	    crypto_kdf_derive_from_key(id, sizeof(id), 3, KS_KDF_CONTEXT, master) != 0) {
 		sodium_free(k);
 		return KBS_ERR_INTERNAL;

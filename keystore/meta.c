@@ -16,7 +16,7 @@ static const char ks_meta_head[] = "audit_head";
 static MDB_val
 meta_key(const char *k)
 {
-	MDB_val v = {strlen(k), (void *)(uintptr_t)k};
+	MDB_val v = { strlen(k), (void *)(uintptr_t)k };
 
 	return v;
 }
@@ -46,7 +46,7 @@ put_rec(struct keystore *ks, MDB_txn *txn, const char *key,
     void (*enc)(struct ks_w *, const void *), const void *rec)
 {
 	MDB_val k = meta_key(key), v;
-	struct ks_w w = {NULL, 0, 0};
+	struct ks_w w = { NULL, 0, 0 };
 	int rc;
 
 	enc(&w, rec);

@@ -32,8 +32,8 @@ op_consume(struct keystore *ks, MDB_txn *txn, void *arg)
 {
 	struct consume_arg *a = arg;
 	uint8_t rec[16], ek[KS_EXPKEY];
-	struct ks_w w = {rec, sizeof(rec), 0};
-	MDB_val k = {KEYSTORE_NONCE_SIZE, (void *)(uintptr_t)a->nonce}, v, e = {0, NULL};
+	struct ks_w w = { rec, sizeof(rec), 0 };
+	MDB_val k = { KEYSTORE_NONCE_SIZE, (void *)(uintptr_t)a->nonce }, v, e = { 0, NULL };
 	int rc;
 
 	ks_nonce_rec_encode(&w, a->expires);
@@ -116,7 +116,7 @@ out:
 int
 keystore_nonce_purge(struct keystore *ks, int64_t now, size_t *ret_n)
 {
-	struct purge_arg a = {now, 0};
+	struct purge_arg a = { now, 0 };
 	int r;
 
 	if (ks == NULL)

@@ -97,7 +97,7 @@ op_put(struct keystore *ks, MDB_txn *txn, void *arg)
 {
 	struct put_arg *a = arg;
 	struct ks_policy_rec cur, rec;
-	struct ks_w w = {NULL, 0, 0};
+	struct ks_w w = { NULL, 0, 0 };
 	uint8_t kb[KS_PKEY_MAX];
 	MDB_val k, v;
 	int rc, r;

@@ -43,7 +43,7 @@ w_u8(struct ks_w *w, uint8_t v)
 static void
 w_u16(struct ks_w *w, uint16_t v)
 {
-	uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
+	uint8_t b[2] = { (uint8_t)v, (uint8_t)(v >> 8) };
 
 	w_bytes(w, b, 2);
 }
@@ -84,7 +84,7 @@ int
 ks_encode_alloc(
     void (*enc)(struct ks_w *, const void *), const void *rec, uint8_t **ret_p, size_t *ret_len)
 {
-	struct ks_w w = {NULL, 0, 0};
+	struct ks_w w = { NULL, 0, 0 };
 	uint8_t *p;
 
 	enc(&w, rec);

@@ -25,7 +25,7 @@ size_t
 ks_secret_ad(
     uint8_t *ad, size_t ad_size, const char *name, size_t name_len, const struct ks_secret_rec *r)
 {
-	struct ks_w w = {ad, ad_size, 0};
+	struct ks_w w = { ad, ad_size, 0 };
 	size_t pl = strnlen(r->policy, KEYSTORE_NAME_MAX);
 	uint8_t b[4];
 	int i;
@@ -62,7 +62,7 @@ ks_seal_secret(const struct ks_keys *keys, const char *name, struct ks_secret_re
 	randombytes_buf(r->nonce, sizeof(r->nonce));
 	adl = ks_secret_ad(ad, sizeof(ad), name, name_len, r);
 	if (crypto_aead_xchacha20poly1305_ietf_encrypt(
-	        ct_out, &clen, value, value_len, ad, adl, NULL, r->nonce, keys->seal) != 0)
+		ct_out, &clen, value, value_len, ad, adl, NULL, r->nonce, keys->seal) != 0)
 		return KBS_ERR_INTERNAL;
 	r->ct = ct_out;
 	r->ct_len = (size_t)clen;
@@ -84,7 +84,7 @@ ks_open_secret(
 		return KBS_ERR_STORE_MASTER_KEY;
 	adl = ks_secret_ad(ad, sizeof(ad), name, name_len, r);
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-	        value_out, &mlen, NULL, r->ct, r->ct_len, ad, adl, r->nonce, keys->seal) != 0) {
+		value_out, &mlen, NULL, r->ct, r->ct_len, ad, adl, r->nonce, keys->seal) != 0) {
 		sodium_memzero(value_out, r->ct_len - KS_SEAL_TAG);
 		return KBS_ERR_STORE_INTEGRITY;
 	}
@@ -95,14 +95,14 @@ ks_open_secret(
 int
 ks_check_make(const struct ks_keys *keys, struct ks_check_rec *ret)
 {
-	uint8_t zero[32] = {0};
+	uint8_t zero[32] = { 0 };
 	unsigned long long clen = 0;
 
 	memcpy(ret->key_id, keys->key_id, KS_KEY_ID_SIZE);
 	randombytes_buf(ret->nonce, sizeof(ret->nonce));
 	if (crypto_aead_xchacha20poly1305_ietf_encrypt(ret->ct, &clen, zero, sizeof(zero),
-	        (const uint8_t *)ks_check_label, sizeof(ks_check_label), NULL, ret->nonce,
-	        keys->seal) != 0 ||
+		(const uint8_t *)ks_check_label, sizeof(ks_check_label), NULL, ret->nonce,
+		keys->seal) != 0 ||
 	    clen != sizeof(ret->ct))
 		return KBS_ERR_INTERNAL;
 	return 0;
@@ -116,8 +116,8 @@ ks_check_verify(const struct ks_keys *keys, const struct ks_check_rec *c)
 	int r = 0;
 
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(out, &mlen, NULL, c->ct, sizeof(c->ct),
-	        (const uint8_t *)ks_check_label, sizeof(ks_check_label), c->nonce,
-	        keys->seal) != 0 ||
+		(const uint8_t *)ks_check_label, sizeof(ks_check_label), c->nonce,
+		keys->seal) != 0 ||
 	    sodium_memcmp(c->key_id, keys->key_id, KS_KEY_ID_SIZE) != 0 ||
 	    !sodium_is_zero(out, sizeof(out)))
 		r = KBS_ERR_STORE_MASTER_KEY;

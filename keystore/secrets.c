@@ -43,9 +43,9 @@ check_put(const char *name, size_t *ret_name_len, const uint8_t *value, size_t v
 static int
 put_in_txn(struct keystore *ks, MDB_txn *txn, struct put_arg *a)
 {
-	MDB_val k = {a->name_len, (void *)(uintptr_t)a->name}, v;
+	MDB_val k = { a->name_len, (void *)(uintptr_t)a->name }, v;
 	struct ks_secret_rec rec, old;
-	struct ks_w w = {NULL, 0, 0};
+	struct ks_w w = { NULL, 0, 0 };
 	uint8_t *ct = NULL;
 	int rc, r = KBS_ERR_INTERNAL;
 
@@ -158,7 +158,7 @@ keystore_secret_import(struct keystore *ks, const struct keystore_secret_in *ite
 		return KBS_ERR_INVALID_ARGUMENT;
 	for (i = 0; i < n; i++) {
 		if ((r = check_put(items[i].name, &nl, items[i].value, items[i].value_len,
-		         items[i].policy)) != 0)
+			 items[i].policy)) != 0)
 			return r;
 	}
 	if (n == 0)
@@ -330,7 +330,7 @@ reseal(struct keystore *ks, struct ks_keys *nk, MDB_cursor *cur, const MDB_val *
 {
 	char name[KEYSTORE_NAME_MAX + 1];
 	struct ks_secret_rec rec;
-	struct ks_w w = {NULL, 0, 0};
+	struct ks_w w = { NULL, 0, 0 };
 	uint8_t *plain = NULL, *ct = NULL;
 	size_t plen;
 	MDB_val nv;
@@ -426,7 +426,7 @@ rotate_swap(struct keystore *ks, void *arg)
 int
 keystore_rotate(struct keystore *ks, const struct keystore_key_source *new_src)
 {
-	struct rotate_arg a = {NULL};
+	struct rotate_arg a = { NULL };
 	int r;
 
 	if (ks == NULL)

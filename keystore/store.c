@@ -458,12 +458,12 @@ open_dbis(struct keystore *ks)
 		const char *name;
 		size_t off;
 	} tables[] = {
-	    {"secrets", offsetof(struct keystore, dbi_secrets)},
-	    {"policies", offsetof(struct keystore, dbi_policies)},
-	    {"nonces", offsetof(struct keystore, dbi_nonces)},
-	    {"nonce_expiry", offsetof(struct keystore, dbi_nonce_exp)},
-	    {"audit", offsetof(struct keystore, dbi_audit)},
-	    {"certs", offsetof(struct keystore, dbi_certs)},
+		{ "secrets", offsetof(struct keystore, dbi_secrets) },
+		{ "policies", offsetof(struct keystore, dbi_policies) },
+		{ "nonces", offsetof(struct keystore, dbi_nonces) },
+		{ "nonce_expiry", offsetof(struct keystore, dbi_nonce_exp) },
+		{ "audit", offsetof(struct keystore, dbi_audit) },
+		{ "certs", offsetof(struct keystore, dbi_certs) },
 	};
 	MDB_txn *txn = NULL;
 	size_t i;
@@ -521,7 +521,7 @@ keystore_open(const char *dir, const struct keystore_key_source *src,
 	if ((ks = calloc(1, sizeof(*ks))) == NULL)
 		return KBS_ERR_ALLOC;
 	ks->map_size = opts != NULL && opts->initial_map_size != 0 ? opts->initial_map_size
-	                                                           : KEYSTORE_DEFAULT_MAP_SIZE;
+								   : KEYSTORE_DEFAULT_MAP_SIZE;
 	ks->max_map_size =
 	    opts != NULL && opts->max_map_size != 0 ? opts->max_map_size : KEYSTORE_MAX_MAP_SIZE;
 	ks->flags = opts != NULL ? opts->flags : 0;

@@ -11,10 +11,10 @@
 #include "policy-int.h"
 
 static const char *const change_names[] = {
-    [POLICY_SAME] = "same",
-    [POLICY_STRICTER] = "stricter",
-    [POLICY_LOOSER] = "looser",
-    [POLICY_CHANGED] = "changed",
+	[POLICY_SAME] = "same",
+	[POLICY_STRICTER] = "stricter",
+	[POLICY_LOOSER] = "looser",
+	[POLICY_CHANGED] = "changed",
 };
 
 const char *

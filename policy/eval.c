@@ -13,9 +13,9 @@
 #include "policy-int.h"
 
 static const char *const outcome_names[] = {
-    [POLICY_OUTCOME_PASS] = "pass",
-    [POLICY_OUTCOME_FAIL] = "fail",
-    [POLICY_OUTCOME_NOT_APPLICABLE] = "not_applicable",
+	[POLICY_OUTCOME_PASS] = "pass",
+	[POLICY_OUTCOME_FAIL] = "fail",
+	[POLICY_OUTCOME_NOT_APPLICABLE] = "not_applicable",
 };
 
 const char *
@@ -56,10 +56,10 @@ policy_eval(const struct snp_report *report, const struct snp_verify_result *ver
 {
 	struct policy_evidence ev;
 	const uint64_t raw[PTK_COUNT] = {
-	    [PTK_REPORTED] = report != NULL ? report->reported_tcb : 0,
-	    [PTK_COMMITTED] = report != NULL ? report->committed_tcb : 0,
-	    [PTK_LAUNCH] = report != NULL ? report->launch_tcb : 0,
-	    [PTK_CURRENT] = report != NULL ? report->current_tcb : 0,
+		[PTK_REPORTED] = report != NULL ? report->reported_tcb : 0,
+		[PTK_COMMITTED] = report != NULL ? report->committed_tcb : 0,
+		[PTK_LAUNCH] = report != NULL ? report->launch_tcb : 0,
+		[PTK_CURRENT] = report != NULL ? report->current_tcb : 0,
 	};
 	size_t i, n = 0;
 	int k;

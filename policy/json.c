@@ -112,12 +112,12 @@ const char *
 pj_type_name(enum pj_type type)
 {
 	static const char *const names[] = {
-	    [PJ_NULL] = "null",
-	    [PJ_BOOL] = "a boolean",
-	    [PJ_NUMBER] = "a number",
-	    [PJ_STRING] = "a string",
-	    [PJ_ARRAY] = "an array",
-	    [PJ_OBJECT] = "an object",
+		[PJ_NULL] = "null",
+		[PJ_BOOL] = "a boolean",
+		[PJ_NUMBER] = "a number",
+		[PJ_STRING] = "a string",
+		[PJ_ARRAY] = "an array",
+		[PJ_OBJECT] = "an object",
 	};
 
 	if ((unsigned)type >= KBS_ARRAY_SIZE(names))

@@ -196,12 +196,12 @@ parse_test_args(int argc, char **argv, struct test_args *a)
 		const char *name;
 		size_t offset;
 	} valued[] = {
-	    {"--report", offsetof(struct test_args, report)},
-	    {"--vcek", offsetof(struct test_args, vcek)},
-	    {"--chain", offsetof(struct test_args, chain)},
-	    {"--crl", offsetof(struct test_args, crl)},
-	    {"--at", offsetof(struct test_args, at)},
-	    {"--product", offsetof(struct test_args, product)},
+		{ "--report", offsetof(struct test_args, report) },
+		{ "--vcek", offsetof(struct test_args, vcek) },
+		{ "--chain", offsetof(struct test_args, chain) },
+		{ "--crl", offsetof(struct test_args, crl) },
+		{ "--at", offsetof(struct test_args, at) },
+		{ "--product", offsetof(struct test_args, product) },
 	};
 	int i;
 	size_t k;
@@ -344,11 +344,11 @@ static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } commands[] = {
-    {"lint", cmd_lint},
-    {"explain", cmd_explain},
-    {"test", cmd_test},
-    {"diff", cmd_diff},
-    {"hash", cmd_hash},
+	{ "lint", cmd_lint },
+	{ "explain", cmd_explain },
+	{ "test", cmd_test },
+	{ "diff", cmd_diff },
+	{ "hash", cmd_hash },
 };
 
 int

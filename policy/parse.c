@@ -221,7 +221,7 @@ parse_name(struct policy *p, const struct pj_node *m, struct policy_parse_ctx *c
 		char c = m->str[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		        c == '.' || c == '_' || c == '-'))
+			c == '.' || c == '_' || c == '-'))
 			return policy_perr(ctx, KBS_ERR_POLICY_VALUE, "name", m, 0,
 			    "may hold only letters, digits, '.', '_' and '-'");
 	}
@@ -232,7 +232,7 @@ parse_name(struct policy *p, const struct pj_node *m, struct policy_parse_ctx *c
 static int
 parse_top(struct policy *p, const struct pj_node *root, struct policy_parse_ctx *ctx)
 {
-	static const char *const top_keys[] = {"kbs_policy", "name", "description", "rules"};
+	static const char *const top_keys[] = { "kbs_policy", "name", "description", "rules" };
 	const struct pj_node *m;
 	uint64_t version;
 	int r;
@@ -311,7 +311,7 @@ precompute(struct policy *p, struct policy_error *err)
 int
 policy_parse(const uint8_t *data, size_t len, struct policy **ret, struct policy_error *err)
 {
-	struct policy_parse_ctx ctx = {.err = err};
+	struct policy_parse_ctx ctx = { .err = err };
 	struct policy_error scratch;
 	struct pj_node *root = NULL;
 	struct policy *p = NULL;

@@ -9,9 +9,9 @@
 #include "policy-int.h"
 
 static const char *const outcome_labels[] = {
-    [POLICY_OUTCOME_PASS] = "pass",
-    [POLICY_OUTCOME_FAIL] = "FAIL",
-    [POLICY_OUTCOME_NOT_APPLICABLE] = "n/a",
+	[POLICY_OUTCOME_PASS] = "pass",
+	[POLICY_OUTCOME_FAIL] = "FAIL",
+	[POLICY_OUTCOME_NOT_APPLICABLE] = "n/a",
 };
 
 int
@@ -48,7 +48,7 @@ policy_result_to_json(const struct policy *p, const struct policy_result *res, c
 	    cJSON_AddStringToObject(pol, "name", p->name) == NULL ||
 	    cJSON_AddStringToObject(pol, "sha256", p->hash) == NULL ||
 	    cJSON_AddStringToObject(root, "decision", policy_decision_name(res->decision)) ==
-	        NULL ||
+		NULL ||
 	    cJSON_AddNumberToObject(root, "failed", (double)res->failed) == NULL ||
 	    (rules = cJSON_AddArrayToObject(root, "rules")) == NULL)
 		goto out;
@@ -63,7 +63,7 @@ policy_result_to_json(const struct policy *p, const struct policy_result *res, c
 		}
 		if (cJSON_AddStringToObject(row, "rule", rr->rule) == NULL ||
 		    cJSON_AddStringToObject(row, "result", policy_outcome_name(rr->outcome)) ==
-		        NULL ||
+			NULL ||
 		    cJSON_AddStringToObject(row, "expected", rr->expected) == NULL ||
 		    cJSON_AddStringToObject(row, "actual", rr->actual) == NULL)
 			goto out;

@@ -109,13 +109,13 @@ allowed_lint(const struct policy *p, const struct policy_rule *rule, struct poli
 }
 
 const struct policy_rule_ops policy_ops_allowed = {
-    .parse = flag_parse,
-    .active = flag_active,
-    .eval = allowed_eval,
-    .describe = allowed_describe,
-    .explain = allowed_explain,
-    .diff = allowed_diff,
-    .lint = allowed_lint,
+	.parse = flag_parse,
+	.active = flag_active,
+	.eval = allowed_eval,
+	.describe = allowed_describe,
+	.explain = allowed_explain,
+	.diff = allowed_diff,
+	.lint = allowed_lint,
 };
 
 static void
@@ -155,22 +155,22 @@ required_diff(const struct policy *o, const struct policy *n, const struct polic
 }
 
 const struct policy_rule_ops policy_ops_required = {
-    .parse = flag_parse,
-    .active = flag_active,
-    .eval = required_eval,
-    .describe = required_describe,
-    .explain = required_explain,
-    .diff = required_diff,
-    .lint = NULL,
+	.parse = flag_parse,
+	.active = flag_active,
+	.eval = required_eval,
+	.describe = required_describe,
+	.explain = required_explain,
+	.diff = required_diff,
+	.lint = NULL,
 };
 
 /* ---- platform info tri-states ---------------------------------------- */
 
 static const char *const tristate_names[] = {
-    [PT_UNSET] = "unset",
-    [PT_ALLOWED] = "allowed",
-    [PT_REQUIRED] = "required",
-    [PT_FORBIDDEN] = "forbidden",
+	[PT_UNSET] = "unset",
+	[PT_ALLOWED] = "allowed",
+	[PT_REQUIRED] = "required",
+	[PT_FORBIDDEN] = "forbidden",
 };
 
 static int
@@ -207,7 +207,7 @@ platform_eval(const struct policy *p, const struct policy_rule *rule,
 	enum policy_tristate t = p->platform[rule->a];
 
 	res->outcome = (t == PT_REQUIRED && !on) || (t == PT_FORBIDDEN && on) ? POLICY_OUTCOME_FAIL
-	                                                                      : POLICY_OUTCOME_PASS;
+									      : POLICY_OUTCOME_PASS;
 	policy_set_text(res->actual, sizeof(res->actual), on ? "on" : "off");
 }
 
@@ -216,10 +216,10 @@ platform_describe(
     const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
 {
 	static const char *const d[] = {
-	    [PT_UNSET] = "on or off",
-	    [PT_ALLOWED] = "on or off",
-	    [PT_REQUIRED] = "on",
-	    [PT_FORBIDDEN] = "off",
+		[PT_UNSET] = "on or off",
+		[PT_ALLOWED] = "on or off",
+		[PT_REQUIRED] = "on",
+		[PT_FORBIDDEN] = "off",
 	};
 
 	snprintf(out, out_size, "%s", d[p->platform[rule->a]]);
@@ -258,13 +258,13 @@ platform_diff(const struct policy *o, const struct policy *n, const struct polic
 }
 
 const struct policy_rule_ops policy_ops_platform = {
-    .parse = platform_parse,
-    .active = platform_active,
-    .eval = platform_eval,
-    .describe = platform_describe,
-    .explain = platform_explain,
-    .diff = platform_diff,
-    .lint = NULL,
+	.parse = platform_parse,
+	.active = platform_active,
+	.eval = platform_eval,
+	.describe = platform_describe,
+	.explain = platform_explain,
+	.diff = platform_diff,
+	.lint = NULL,
 };
 
 /* ---- guest ABI minimum ----------------------------------------------- */
@@ -277,7 +277,7 @@ abi_parse(struct policy *p, const struct policy_rule *rule, const struct pj_node
 
 	(void)rule;
 	if ((r = policy_get_version(
-	         ctx, node, path, 0, &p->abi_min.major, &p->abi_min.minor, NULL)) != 0)
+		 ctx, node, path, 0, &p->abi_min.major, &p->abi_min.minor, NULL)) != 0)
 		return r;
 	p->abi_min.set = 1;
 	return 0;
@@ -335,13 +335,13 @@ abi_diff(const struct policy *o, const struct policy *n, const struct policy_rul
 }
 
 const struct policy_rule_ops policy_ops_abi_min = {
-    .parse = abi_parse,
-    .active = abi_active,
-    .eval = abi_eval,
-    .describe = abi_describe,
-    .explain = abi_explain,
-    .diff = abi_diff,
-    .lint = NULL,
+	.parse = abi_parse,
+	.active = abi_active,
+	.eval = abi_eval,
+	.describe = abi_describe,
+	.explain = abi_explain,
+	.diff = abi_diff,
+	.lint = NULL,
 };
 
 /* ---- VMPL range ------------------------------------------------------ */
@@ -442,13 +442,13 @@ vmpl_diff(const struct policy *o, const struct policy *n, const struct policy_ru
 }
 
 const struct policy_rule_ops policy_ops_vmpl = {
-    .parse = vmpl_parse,
-    .active = vmpl_active,
-    .eval = vmpl_eval,
-    .describe = vmpl_describe,
-    .explain = vmpl_explain,
-    .diff = vmpl_diff,
-    .lint = NULL,
+	.parse = vmpl_parse,
+	.active = vmpl_active,
+	.eval = vmpl_eval,
+	.describe = vmpl_describe,
+	.explain = vmpl_explain,
+	.diff = vmpl_diff,
+	.lint = NULL,
 };
 
 /* ---- unsigned minimums ----------------------------------------------- */
@@ -512,11 +512,11 @@ min_diff(const struct policy *o, const struct policy *n, const struct policy_rul
 }
 
 const struct policy_rule_ops policy_ops_min = {
-    .parse = min_parse,
-    .active = min_active,
-    .eval = min_eval,
-    .describe = min_describe,
-    .explain = min_explain,
-    .diff = min_diff,
-    .lint = NULL,
+	.parse = min_parse,
+	.active = min_active,
+	.eval = min_eval,
+	.describe = min_describe,
+	.explain = min_explain,
+	.diff = min_diff,
+	.lint = NULL,
 };

@@ -231,23 +231,23 @@ deny_lint(const struct policy *p, const struct policy_rule *rule, struct policy_
 }
 
 const struct policy_rule_ops policy_ops_bytes = {
-    .parse = bytes_parse,
-    .active = list_active,
-    .eval = bytes_eval,
-    .describe = bytes_describe,
-    .explain = bytes_explain,
-    .diff = bytes_diff,
-    .lint = bytes_lint,
+	.parse = bytes_parse,
+	.active = list_active,
+	.eval = bytes_eval,
+	.describe = bytes_describe,
+	.explain = bytes_explain,
+	.diff = bytes_diff,
+	.lint = bytes_lint,
 };
 
 const struct policy_rule_ops policy_ops_bytes_deny = {
-    .parse = bytes_parse,
-    .active = list_active,
-    .eval = deny_eval,
-    .describe = deny_describe,
-    .explain = deny_explain,
-    .diff = deny_diff,
-    .lint = deny_lint,
+	.parse = bytes_parse,
+	.active = list_active,
+	.eval = deny_eval,
+	.describe = deny_describe,
+	.explain = deny_explain,
+	.diff = deny_diff,
+	.lint = deny_lint,
 };
 
 /* ---- ID block and author key ----------------------------------------- */
@@ -291,8 +291,8 @@ idkey_explain(const struct policy *p, const struct policy_rule *rule, char *out,
 	    "%zu listed values%s.",
 	    p->lists[rule->a].n,
 	    p->lists[PL_AUTHOR_KEY_DIGEST].set
-	        ? ", or whose ID key was signed by a trusted author key"
-	        : "");
+		? ", or whose ID key was signed by a trusted author key"
+		: "");
 }
 
 static void
@@ -317,29 +317,29 @@ author_explain(const struct policy *p, const struct policy_rule *rule, char *out
 }
 
 const struct policy_rule_ops policy_ops_id_key = {
-    .parse = bytes_parse,
-    .active = list_active,
-    .eval = idkey_eval,
-    .describe = idkey_describe,
-    .explain = idkey_explain,
-    .diff = bytes_diff,
-    .lint = bytes_lint,
+	.parse = bytes_parse,
+	.active = list_active,
+	.eval = idkey_eval,
+	.describe = idkey_describe,
+	.explain = idkey_explain,
+	.diff = bytes_diff,
+	.lint = bytes_lint,
 };
 
 const struct policy_rule_ops policy_ops_author_key = {
-    .parse = bytes_parse,
-    .active = list_active,
-    .eval = author_eval,
-    .describe = bytes_describe,
-    .explain = author_explain,
-    .diff = bytes_diff,
-    .lint = bytes_lint,
+	.parse = bytes_parse,
+	.active = list_active,
+	.eval = author_eval,
+	.describe = bytes_describe,
+	.explain = author_explain,
+	.diff = bytes_diff,
+	.lint = bytes_lint,
 };
 
 /* ---- name lists: product, signing_key -------------------------------- */
 
-static const char *const signer_names[] = {"vcek", "vlek"};
-static const enum snp_signing_key signer_values[] = {SNP_SIGNING_KEY_VCEK, SNP_SIGNING_KEY_VLEK};
+static const char *const signer_names[] = { "vcek", "vlek" };
+static const enum snp_signing_key signer_values[] = { SNP_SIGNING_KEY_VCEK, SNP_SIGNING_KEY_VLEK };
 
 static unsigned
 names_mask_default(const struct policy *p, const struct policy_rule *rule)
@@ -416,7 +416,7 @@ static const char *
 name_of(const struct policy_rule *rule, unsigned bit)
 {
 	return rule->a == 0 ? snp_product_name((enum snp_product)bit)
-	                    : snp_signing_key_name((enum snp_signing_key)bit);
+			    : snp_signing_key_name((enum snp_signing_key)bit);
 }
 
 static void
@@ -454,9 +454,9 @@ static void
 names_explain(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
 {
 	static const char *const products[SNP_PRODUCT_COUNT] = {
-	    [SNP_PRODUCT_MILAN] = "Milan",
-	    [SNP_PRODUCT_GENOA] = "Genoa",
-	    [SNP_PRODUCT_TURIN] = "Turin",
+		[SNP_PRODUCT_MILAN] = "Milan",
+		[SNP_PRODUCT_GENOA] = "Genoa",
+		[SNP_PRODUCT_TURIN] = "Turin",
 	};
 	unsigned mask = names_mask_default(p, rule), bit;
 	char d[128] = "";
@@ -519,13 +519,13 @@ names_lint(const struct policy *p, const struct policy_rule *rule, struct policy
 }
 
 const struct policy_rule_ops policy_ops_names = {
-    .parse = names_parse,
-    .active = names_active,
-    .eval = names_eval,
-    .describe = names_describe,
-    .explain = names_explain,
-    .diff = names_diff,
-    .lint = names_lint,
+	.parse = names_parse,
+	.active = names_active,
+	.eval = names_eval,
+	.describe = names_describe,
+	.explain = names_explain,
+	.diff = names_diff,
+	.lint = names_lint,
 };
 
 /* ---- csp_id: who holds a VLEK ---------------------------------------- */
@@ -663,17 +663,18 @@ csp_lint(const struct policy *p, const struct policy_rule *rule, struct policy_l
 	if (p->csp_id.n == 0)
 		policy_finding_add(res, POLICY_WARNING, "rules.csp_id",
 		    "empty allow-list: no VLEK-signed report can pass this rule");
-	if (!(names_mask_default(p, &(struct policy_rule){.a = 1}) & (1u << SNP_SIGNING_KEY_VLEK)))
+	if (!(names_mask_default(p, &(struct policy_rule){ .a = 1 }) &
+		(1u << SNP_SIGNING_KEY_VLEK)))
 		policy_finding_add(res, POLICY_WARNING, "rules.csp_id",
 		    "signing_key does not accept a VLEK, so this rule never applies");
 }
 
 const struct policy_rule_ops policy_ops_csp_id = {
-    .parse = csp_parse,
-    .active = csp_active,
-    .eval = csp_eval,
-    .describe = csp_describe,
-    .explain = csp_explain,
-    .diff = csp_diff,
-    .lint = csp_lint,
+	.parse = csp_parse,
+	.active = csp_active,
+	.eval = csp_eval,
+	.describe = csp_describe,
+	.explain = csp_explain,
+	.diff = csp_diff,
+	.lint = csp_lint,
 };

@@ -39,10 +39,10 @@ tcb_text(const uint8_t v[TP_COUNT], unsigned mask, const char *op, char *out, si
 }
 
 static const char *const tcb_kind_names[PTK_COUNT] = {
-    [PTK_REPORTED] = "reported",
-    [PTK_COMMITTED] = "committed",
-    [PTK_LAUNCH] = "launch",
-    [PTK_CURRENT] = "current",
+	[PTK_REPORTED] = "reported",
+	[PTK_COMMITTED] = "committed",
+	[PTK_LAUNCH] = "launch",
+	[PTK_CURRENT] = "current",
 };
 
 /* Parses {"bootloader": n, ...} for product; mask_required: parts that must appear. */
@@ -108,7 +108,7 @@ tcbmin_parse(struct policy *p, const struct policy_rule *rule, const struct pj_n
 	if ((r = policy_get_object(ctx, node, path)) != 0)
 		return r;
 	if ((r = tcb_parts_parse(
-	         ctx, node, path, (enum snp_product)rule->a, 0, NULL, t->min, &t->has)) != 0)
+		 ctx, node, path, (enum snp_product)rule->a, 0, NULL, t->min, &t->has)) != 0)
 		return r;
 	t->set = 1;
 	return 0;
@@ -174,7 +174,7 @@ static enum policy_change
 tcbmin_diff(const struct policy *o, const struct policy *n, const struct policy_rule *rule)
 {
 	const struct policy_tcb_min *ot = &o->tcb[rule->b][rule->a],
-	                            *nt = &n->tcb[rule->b][rule->a];
+				    *nt = &n->tcb[rule->b][rule->a];
 	enum policy_change c = POLICY_SAME;
 	int i;
 
@@ -215,13 +215,13 @@ tcbmin_lint(const struct policy *p, const struct policy_rule *rule, struct polic
 }
 
 const struct policy_rule_ops policy_ops_tcb_min = {
-    .parse = tcbmin_parse,
-    .active = tcbmin_active,
-    .eval = tcbmin_eval,
-    .describe = tcbmin_describe,
-    .explain = tcbmin_explain,
-    .diff = tcbmin_diff,
-    .lint = tcbmin_lint,
+	.parse = tcbmin_parse,
+	.active = tcbmin_active,
+	.eval = tcbmin_eval,
+	.describe = tcbmin_describe,
+	.explain = tcbmin_explain,
+	.diff = tcbmin_diff,
+	.lint = tcbmin_lint,
 };
 
 /* ---- provisional firmware -------------------------------------------- */
@@ -315,7 +315,7 @@ prov_describe(const struct policy *p, const struct policy_rule *rule, char *out,
 {
 	snprintf(out, out_size, "%s",
 	    prov_allowed(p, rule) ? "committed TCB and firmware <= current"
-	                          : "committed TCB and firmware == current");
+				  : "committed TCB and firmware == current");
 }
 
 static void
@@ -344,13 +344,13 @@ prov_diff(const struct policy *o, const struct policy *n, const struct policy_ru
 }
 
 const struct policy_rule_ops policy_ops_provisional = {
-    .parse = prov_parse,
-    .active = prov_active,
-    .eval = prov_eval,
-    .describe = prov_describe,
-    .explain = prov_explain,
-    .diff = prov_diff,
-    .lint = NULL,
+	.parse = prov_parse,
+	.active = prov_active,
+	.eval = prov_eval,
+	.describe = prov_describe,
+	.explain = prov_explain,
+	.diff = prov_diff,
+	.lint = NULL,
 };
 
 /* ---- per-product firmware minimum ------------------------------------ */
@@ -362,7 +362,7 @@ fwmin_parse(struct policy *p, const struct policy_rule *rule, const struct pj_no
 	int r;
 
 	if ((r = policy_get_version(ctx, node, path, 1, &p->firmware[rule->a].major,
-	         &p->firmware[rule->a].minor, &p->firmware[rule->a].build)) != 0)
+		 &p->firmware[rule->a].minor, &p->firmware[rule->a].build)) != 0)
 		return r;
 	p->firmware[rule->a].set = 1;
 	return 0;
@@ -377,7 +377,7 @@ fwmin_active(const struct policy *p, const struct policy_rule *rule)
 static struct snp_fw_version
 fwmin_value(const struct policy *p, const struct policy_rule *rule)
 {
-	struct snp_fw_version v = {0, 0, 0};
+	struct snp_fw_version v = { 0, 0, 0 };
 
 	if (p->firmware[rule->a].set) {
 		v.major = p->firmware[rule->a].major;
@@ -436,13 +436,13 @@ fwmin_diff(const struct policy *o, const struct policy *n, const struct policy_r
 }
 
 const struct policy_rule_ops policy_ops_firmware = {
-    .parse = fwmin_parse,
-    .active = fwmin_active,
-    .eval = fwmin_eval,
-    .describe = fwmin_describe,
-    .explain = fwmin_explain,
-    .diff = fwmin_diff,
-    .lint = NULL,
+	.parse = fwmin_parse,
+	.active = fwmin_active,
+	.eval = fwmin_eval,
+	.describe = fwmin_describe,
+	.explain = fwmin_explain,
+	.diff = fwmin_diff,
+	.lint = NULL,
 };
 
 /* ---- required mitigation vector bits ---------------------------------- */
@@ -523,13 +523,13 @@ mit_diff(const struct policy *o, const struct policy *n, const struct policy_rul
 }
 
 const struct policy_rule_ops policy_ops_mitigations = {
-    .parse = mit_parse,
-    .active = mit_active,
-    .eval = mit_eval,
-    .describe = mit_describe,
-    .explain = mit_explain,
-    .diff = mit_diff,
-    .lint = NULL,
+	.parse = mit_parse,
+	.active = mit_active,
+	.eval = mit_eval,
+	.describe = mit_describe,
+	.explain = mit_explain,
+	.diff = mit_diff,
+	.lint = NULL,
 };
 
 /* ---- deny-list of known-vulnerable TCB values ------------------------- */
@@ -557,7 +557,7 @@ deny_entry_parse(struct policy_parse_ctx *ctx, const struct pj_node *e, const ch
 		return policy_perr(ctx, KBS_ERR_POLICY_TYPE, mpath, prod, 0,
 		    "must be a string, not %s", pj_type_name(prod->type));
 	if ((strcmp(prod->str, "milan") != 0 && strcmp(prod->str, "genoa") != 0 &&
-	        strcmp(prod->str, "turin") != 0) ||
+		strcmp(prod->str, "turin") != 0) ||
 	    snp_product_from_name(prod->str, &d->product) != 0)
 		return policy_perr(ctx, KBS_ERR_POLICY_VALUE, mpath, prod, 0,
 		    "must be \"milan\", \"genoa\" or \"turin\"");
@@ -708,11 +708,11 @@ tcbdeny_lint(const struct policy *p, const struct policy_rule *rule, struct poli
 }
 
 const struct policy_rule_ops policy_ops_tcb_deny = {
-    .parse = tcbdeny_parse,
-    .active = tcbdeny_active,
-    .eval = tcbdeny_eval,
-    .describe = tcbdeny_describe,
-    .explain = tcbdeny_explain,
-    .diff = tcbdeny_diff,
-    .lint = tcbdeny_lint,
+	.parse = tcbdeny_parse,
+	.active = tcbdeny_active,
+	.eval = tcbdeny_eval,
+	.describe = tcbdeny_describe,
+	.explain = tcbdeny_explain,
+	.diff = tcbdeny_diff,
+	.lint = tcbdeny_lint,
 };

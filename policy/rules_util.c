@@ -11,11 +11,11 @@
 #include "policy-int.h"
 
 const char *const policy_tcb_part_names[TP_COUNT] = {
-    [TP_FMC] = "fmc",
-    [TP_BOOTLOADER] = "bootloader",
-    [TP_TEE] = "tee",
-    [TP_SNP] = "snp",
-    [TP_MICROCODE] = "microcode",
+	[TP_FMC] = "fmc",
+	[TP_BOOTLOADER] = "bootloader",
+	[TP_TEE] = "tee",
+	[TP_SNP] = "snp",
+	[TP_MICROCODE] = "microcode",
 };
 
 /*
@@ -28,9 +28,9 @@ const char *const policy_tcb_part_names[TP_COUNT] = {
  * lint flags (docs/policy.md, "Lint").
  */
 const uint8_t policy_tcb_floor[SNP_PRODUCT_COUNT][TP_COUNT] = {
-    [SNP_PRODUCT_MILAN] = {0, 4, 0, 29, 222},
-    [SNP_PRODUCT_GENOA] = {0, 10, 0, 27, 88},
-    [SNP_PRODUCT_TURIN] = {0, 1, 0, 2, 71},
+	[SNP_PRODUCT_MILAN] = { 0, 4, 0, 29, 222 },
+	[SNP_PRODUCT_GENOA] = { 0, 10, 0, 27, 88 },
+	[SNP_PRODUCT_TURIN] = { 0, 1, 0, 2, 71 },
 };
 
 void

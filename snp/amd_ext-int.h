@@ -16,12 +16,12 @@
 struct snp_amd_ext {
 	uint32_t struct_version;
 	char product_name[SNP_PRODUCT_NAME_MAX]; /* as in the certificate, e.g. "Milan-B0" */
-	struct snp_tcb spl;   /* blSPL, teeSPL, snpSPL, ucodeSPL, fmcSPL */
-	int has_fmc;          /* fmcSPL present (Turin) */
+	struct snp_tcb spl;                      /* blSPL, teeSPL, snpSPL, ucodeSPL, fmcSPL */
+	int has_fmc;                             /* fmcSPL present (Turin) */
 	uint8_t hwid[SNP_HWID_MAX];
-	size_t hwid_len;      /* 0: no hwID (a VLEK); else 8 or 64 */
+	size_t hwid_len; /* 0: no hwID (a VLEK); else 8 or 64 */
 	char csp_id[SNP_CSP_ID_MAX];
-	int has_csp_id;       /* VLEK only */
+	int has_csp_id; /* VLEK only */
 };
 
 /*

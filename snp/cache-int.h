@@ -47,8 +47,8 @@ KBS_MUST_CHECK int snp_cache_new(size_t max_entries, struct snp_cache **ret);
 void snp_cache_free(struct snp_cache *c);
 
 /* snp_cache_get returns a new reference to the facts under the key, or NULL. */
-struct snp_chain_facts *snp_cache_get(struct snp_cache *c, const uint8_t signer_sha256[32],
-    const uint8_t inter_sha256[32]);
+struct snp_chain_facts *snp_cache_get(
+    struct snp_cache *c, const uint8_t signer_sha256[32], const uint8_t inter_sha256[32]);
 
 /*
  * snp_cache_put stores f (the cache takes its own reference; the caller
@@ -63,9 +63,9 @@ size_t snp_cache_count(struct snp_cache *c);
  * The CRL signature results: a CRL (by the SHA-256 of its DER) whose
  * signature verified under the ARK of product. Only successes are kept.
  */
-int snp_cache_crl_verified(struct snp_cache *c, const uint8_t crl_sha256[32],
-    enum snp_product product);
-void snp_cache_crl_mark(struct snp_cache *c, const uint8_t crl_sha256[32],
-    enum snp_product product);
+int snp_cache_crl_verified(
+    struct snp_cache *c, const uint8_t crl_sha256[32], enum snp_product product);
+void snp_cache_crl_mark(
+    struct snp_cache *c, const uint8_t crl_sha256[32], enum snp_product product);
 
 #endif

@@ -29,7 +29,7 @@ struct crl_slot {
 struct snp_cache {
 	pthread_rwlock_t lock;
 	struct cache_node **buckets;
-	size_t nbuckets; /* power of two */
+	size_t nbuckets;          /* power of two */
 	struct cache_node **ring; /* insertion order, for eviction */
 	size_t max, head, count;
 	struct crl_slot crl[SNP_CACHE_CRL_SLOTS];

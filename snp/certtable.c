@@ -122,8 +122,8 @@ read_entries(struct kbs_buf *b, struct raw_entry raw[SNP_CERTTABLE_MAX_ENTRIES],
 }
 
 int
-snp_certtable_entries(const uint8_t *data, size_t len, struct snp_certtable_entry *ret,
-    size_t max, size_t *ret_count)
+snp_certtable_entries(
+    const uint8_t *data, size_t len, struct snp_certtable_entry *ret, size_t max, size_t *ret_count)
 {
 	struct raw_entry raw[SNP_CERTTABLE_MAX_ENTRIES];
 	struct snp_certtable_entry found[SNP_CERTTABLE_KIND_COUNT];

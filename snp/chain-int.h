@@ -56,8 +56,8 @@ extern const struct snp_root_data snp_root_data[SNP_ROOT_DATA_COUNT];
  * snp_root_der returns the compiled-in DER of a root (borrowed, static).
  * KBS_ERR_PRODUCT_UNKNOWN for SNP_PRODUCT_UNKNOWN or an out-of-range kind.
  */
-KBS_MUST_CHECK int snp_root_der(enum snp_product product, enum snp_root_kind kind,
-    const uint8_t **ret_der, size_t *ret_len);
+KBS_MUST_CHECK int snp_root_der(
+    enum snp_product product, enum snp_root_kind kind, const uint8_t **ret_der, size_t *ret_len);
 
 /* The compiled-in roots as X509 objects, loaded once per verifier. */
 struct snp_roots {
@@ -102,8 +102,8 @@ KBS_MUST_CHECK int snp_check_issued(X509 *child, const char *child_label, X509 *
  * product (KBS_ERR_CERT_ARK_NOT_PINNED, or KBS_ERR_PRODUCT_MISMATCH when it
  * is another product's pinned ARK) and that its self-signature verifies.
  */
-KBS_MUST_CHECK int snp_check_ark(const struct snp_roots *roots, X509 *ark,
-    enum snp_product product, char *detail, size_t detail_size);
+KBS_MUST_CHECK int snp_check_ark(const struct snp_roots *roots, X509 *ark, enum snp_product product,
+    char *detail, size_t detail_size);
 
 /* Validity window of x as seconds since the epoch. KBS_ERR_CERT_PARSE if unreadable. */
 KBS_MUST_CHECK int snp_cert_times(X509 *x, int64_t *ret_not_before, int64_t *ret_not_after);
@@ -116,8 +116,8 @@ KBS_MUST_CHECK int snp_asn1_time_epoch(const ASN1_TIME *t, int64_t *ret);
  * KBS_ERR_CERT_NOT_YET_VALID or KBS_ERR_CERT_EXPIRED with a detail naming
  * the certificate and the bound.
  */
-KBS_MUST_CHECK int snp_check_time(const char *label, int64_t nb, int64_t na, int64_t at,
-    char *detail, size_t detail_size);
+KBS_MUST_CHECK int snp_check_time(
+    const char *label, int64_t nb, int64_t na, int64_t at, char *detail, size_t detail_size);
 
 /* snp_detail formats a bounded detail string (never fails, truncates). */
 void snp_detail(char *detail, size_t detail_size, const char *fmt, ...)

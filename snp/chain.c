@@ -39,9 +39,8 @@ snp_name_cn(const X509_NAME *name, char *out, size_t out_size)
 
 	if (out == NULL || out_size == 0)
 		return;
-	n = name == NULL ? -1 :
-	    X509_NAME_get_text_by_NID(name, NID_commonName, buf,
-		(int)sizeof(buf));
+	n = name == NULL ? -1
+			 : X509_NAME_get_text_by_NID(name, NID_commonName, buf, (int)sizeof(buf));
 	ERR_clear_error();
 	if (n <= 0) {
 		snprintf(out, out_size, "?");
@@ -117,8 +116,10 @@ snp_check_rsa4096(X509 *x)
 	EVP_PKEY *k = X509_get0_pubkey(x);
 	int r = KBS_ERR_CERT_KEY;
 
-	if (k != NULL && (EVP_PKEY_get_base_id(k) == EVP_PKEY_RSA ||
-	    EVP_PKEY_get_base_id(k) == EVP_PKEY_RSA_PSS) && EVP_PKEY_get_bits(k) == 4096)
+	if (k != NULL &&
+	    (EVP_PKEY_get_base_id(k) == EVP_PKEY_RSA ||
+		EVP_PKEY_get_base_id(k) == EVP_PKEY_RSA_PSS) &&
+	    EVP_PKEY_get_bits(k) == 4096)
 		r = 0;
 	ERR_clear_error();
 	return r;
@@ -213,8 +214,8 @@ snp_check_ark(const struct snp_roots *roots, X509 *ark, enum snp_product product
 		snp_detail(detail, detail_size, "ARK key is not RSA-4096");
 		return r;
 	}
-	return snp_check_issued(ark, "ARK", ark, "ARK", KBS_ERR_CERT_ARK_SIGNATURE, detail,
-	    detail_size);
+	return snp_check_issued(
+	    ark, "ARK", ark, "ARK", KBS_ERR_CERT_ARK_SIGNATURE, detail, detail_size);
 }
 
 int
@@ -247,8 +248,8 @@ snp_cert_times(X509 *x, int64_t *ret_not_before, int64_t *ret_not_after)
 }
 
 int
-snp_check_time(const char *label, int64_t nb, int64_t na, int64_t at, char *detail,
-    size_t detail_size)
+snp_check_time(
+    const char *label, int64_t nb, int64_t na, int64_t at, char *detail, size_t detail_size)
 {
 	char tb[KBS_TIME_RFC3339_LEN], ta[KBS_TIME_RFC3339_LEN];
 

@@ -22,15 +22,15 @@ int snp_crl_is_revoked(const struct snp_crl *crl, const ASN1_INTEGER *serial);
  * RSASSA-PSS SHA-384 salt 48 signature made with the ARK key
  * (KBS_ERR_CRL_SIGNATURE).
  */
-KBS_MUST_CHECK int snp_crl_check_issuer_sig(const struct snp_crl *crl, X509 *ark, int verify_sig,
-    char *detail, size_t detail_size);
+KBS_MUST_CHECK int snp_crl_check_issuer_sig(
+    const struct snp_crl *crl, X509 *ark, int verify_sig, char *detail, size_t detail_size);
 
 /*
  * snp_crl_check_time checks thisUpdate <= at (KBS_ERR_CRL_NOT_YET_VALID)
  * and at <= nextUpdate unless allow_stale (KBS_ERR_CRL_STALE; a CRL
  * without nextUpdate counts as stale).
  */
-KBS_MUST_CHECK int snp_crl_check_time(const struct snp_crl *crl, int64_t at, int allow_stale,
-    char *detail, size_t detail_size);
+KBS_MUST_CHECK int snp_crl_check_time(
+    const struct snp_crl *crl, int64_t at, int allow_stale, char *detail, size_t detail_size);
 
 #endif

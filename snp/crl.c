@@ -167,7 +167,7 @@ snp_crl_free(struct snp_crl *crl)
 int
 snp_crl_is_revoked(const struct snp_crl *crl, const ASN1_INTEGER *serial)
 {
-	STACK_OF(X509_REVOKED) *revoked;
+	STACK_OF(X509_REVOKED) * revoked;
 	const X509_REVOKED *rev;
 	int i;
 
@@ -183,8 +183,8 @@ snp_crl_is_revoked(const struct snp_crl *crl, const ASN1_INTEGER *serial)
 }
 
 int
-snp_crl_check_issuer_sig(const struct snp_crl *crl, X509 *ark, int verify_sig, char *detail,
-    size_t detail_size)
+snp_crl_check_issuer_sig(
+    const struct snp_crl *crl, X509 *ark, int verify_sig, char *detail, size_t detail_size)
 {
 	const X509_ALGOR *alg = NULL;
 	char a[64], b[64];
@@ -209,8 +209,7 @@ snp_crl_check_issuer_sig(const struct snp_crl *crl, X509 *ark, int verify_sig, c
 		    "CRL signature is not RSASSA-PSS SHA-384 MGF1-SHA-384 salt 48");
 		goto out;
 	}
-	if (snp_check_rsa4096(ark) != 0 ||
-	    X509_CRL_verify(crl->crl, X509_get0_pubkey(ark)) != 1) {
+	if (snp_check_rsa4096(ark) != 0 || X509_CRL_verify(crl->crl, X509_get0_pubkey(ark)) != 1) {
 		snp_detail(detail, detail_size, "CRL signature does not verify under the ARK key");
 		goto out;
 	}
@@ -221,8 +220,8 @@ out:
 }
 
 int
-snp_crl_check_time(const struct snp_crl *crl, int64_t at, int allow_stale, char *detail,
-    size_t detail_size)
+snp_crl_check_time(
+    const struct snp_crl *crl, int64_t at, int allow_stale, char *detail, size_t detail_size)
 {
 	const ASN1_TIME *next;
 	int64_t this_update, next_update;

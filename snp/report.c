@@ -74,8 +74,8 @@ get_fw_version(struct kbs_buf *b, struct snp_fw_version *ret)
 {
 	int r;
 
-	if ((r = kbs_buf_get_u8(b, &ret->build)) != 0 || (r = kbs_buf_get_u8(b, &ret->minor)) != 0 ||
-	    (r = kbs_buf_get_u8(b, &ret->major)) != 0)
+	if ((r = kbs_buf_get_u8(b, &ret->build)) != 0 ||
+	    (r = kbs_buf_get_u8(b, &ret->minor)) != 0 || (r = kbs_buf_get_u8(b, &ret->major)) != 0)
 		return r;
 	return kbs_buf_skip_zero(b, 1, KBS_ERR_REPORT_RESERVED);
 }
@@ -89,8 +89,8 @@ get_sig_component(struct kbs_buf *b, uint8_t out[SNP_SIG_COMPONENT_SIZE])
 	if ((r = kbs_buf_get_bytes(b, out, SIG_SCALAR_SIZE)) != 0)
 		return r;
 	memset(out + SIG_SCALAR_SIZE, 0, SNP_SIG_COMPONENT_SIZE - SIG_SCALAR_SIZE);
-	return kbs_buf_skip_zero(b, SNP_SIG_COMPONENT_SIZE - SIG_SCALAR_SIZE,
-	    KBS_ERR_REPORT_SIG_FORMAT);
+	return kbs_buf_skip_zero(
+	    b, SNP_SIG_COMPONENT_SIZE - SIG_SCALAR_SIZE, KBS_ERR_REPORT_SIG_FORMAT);
 }
 
 /* parse_header reads 0x000..0x04F: version through key_info and its reserved word. */
@@ -142,7 +142,8 @@ parse_body(struct kbs_buf *b, struct snp_report *rep)
 	    (r = kbs_buf_get_bytes(b, rep->measurement, sizeof(rep->measurement))) != 0 ||
 	    (r = kbs_buf_get_bytes(b, rep->host_data, sizeof(rep->host_data))) != 0 ||
 	    (r = kbs_buf_get_bytes(b, rep->id_key_digest, sizeof(rep->id_key_digest))) != 0 ||
-	    (r = kbs_buf_get_bytes(b, rep->author_key_digest, sizeof(rep->author_key_digest))) != 0 ||
+	    (r = kbs_buf_get_bytes(b, rep->author_key_digest, sizeof(rep->author_key_digest))) !=
+		0 ||
 	    (r = kbs_buf_get_bytes(b, rep->report_id, sizeof(rep->report_id))) != 0 ||
 	    (r = kbs_buf_get_bytes(b, rep->report_id_ma, sizeof(rep->report_id_ma))) != 0 ||
 	    (r = kbs_buf_get_u64le(b, &rep->reported_tcb)) != 0)
@@ -183,8 +184,8 @@ parse_signature(struct kbs_buf *b, struct snp_report *rep)
 	if ((r = get_sig_component(b, rep->signature_r)) != 0 ||
 	    (r = get_sig_component(b, rep->signature_s)) != 0)
 		return r;
-	return kbs_buf_skip_zero(b, SIG_AREA_SIZE - 2 * SNP_SIG_COMPONENT_SIZE,
-	    KBS_ERR_REPORT_SIG_FORMAT);
+	return kbs_buf_skip_zero(
+	    b, SIG_AREA_SIZE - 2 * SNP_SIG_COMPONENT_SIZE, KBS_ERR_REPORT_SIG_FORMAT);
 }
 
 int

@@ -16,8 +16,8 @@
 #include <openssl/evp.h>
 
 int
-snp_root_der(enum snp_product product, enum snp_root_kind kind, const uint8_t **ret_der,
-    size_t *ret_len)
+snp_root_der(
+    enum snp_product product, enum snp_root_kind kind, const uint8_t **ret_der, size_t *ret_len)
 {
 	size_t i;
 

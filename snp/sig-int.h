@@ -33,8 +33,8 @@ struct snp_p384_pubkey {
  * KBS_ERR_CERT_KEY if it is not 0x04||X||Y with a point on P-384.
  * Release with snp_p384_pubkey_clear (also on a zeroed, never loaded key).
  */
-KBS_MUST_CHECK int snp_p384_pubkey_import(struct snp_p384_pubkey *key,
-    const uint8_t point[SNP_P384_POINT_SIZE]);
+KBS_MUST_CHECK int snp_p384_pubkey_import(
+    struct snp_p384_pubkey *key, const uint8_t point[SNP_P384_POINT_SIZE]);
 void snp_p384_pubkey_clear(struct snp_p384_pubkey *key);
 
 /*

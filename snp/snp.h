@@ -73,8 +73,8 @@ struct snp_tcb {
 KBS_MUST_CHECK int snp_tcb_decode(uint64_t raw, enum snp_product product, struct snp_tcb *ret);
 
 /* snp_tcb_encode is the inverse of snp_tcb_decode (reserved bytes zero). */
-KBS_MUST_CHECK int snp_tcb_encode(const struct snp_tcb *tcb, enum snp_product product,
-    uint64_t *ret);
+KBS_MUST_CHECK int snp_tcb_encode(
+    const struct snp_tcb *tcb, enum snp_product product, uint64_t *ret);
 
 /* ---- The attestation report ------------------------------------------ */
 
@@ -255,7 +255,7 @@ const char *snp_outcome_name(enum snp_outcome outcome);
 
 struct snp_check_result {
 	enum snp_outcome outcome;
-	int err;         /* KBS_ERR_* when failed, else 0 */
+	int err;          /* KBS_ERR_* when failed, else 0 */
 	char detail[160]; /* human detail: which certificate, which field; no secrets */
 };
 
@@ -268,13 +268,13 @@ struct snp_verify_options {
 
 struct snp_verify_result {
 	struct snp_check_result checks[SNP_CHECK_COUNT];
-	int err;                       /* first failure, 0 when genuine */
-	enum snp_check failed_check;   /* valid when err != 0 */
+	int err;                     /* first failure, 0 when genuine */
+	enum snp_check failed_check; /* valid when err != 0 */
 	enum snp_product product;
-	enum snp_signing_key signer;   /* VCEK or VLEK that signed */
-	struct snp_tcb reported_tcb;   /* decoded for product */
-	char csp_id[128];              /* VLEK csp_id extension, "" for a VCEK */
-	int chain_cached;              /* 1 if the chain came from the cache */
+	enum snp_signing_key signer; /* VCEK or VLEK that signed */
+	struct snp_tcb reported_tcb; /* decoded for product */
+	char csp_id[128];            /* VLEK csp_id extension, "" for a VCEK */
+	int chain_cached;            /* 1 if the chain came from the cache */
 };
 
 struct snp_verifier; /* pinned roots and the per-VCEK chain cache */

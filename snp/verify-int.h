@@ -20,8 +20,8 @@ struct snp_verifier {
  * snp_facts_release). Used for a VCEK that comes without a report.
  */
 KBS_MUST_CHECK int snp_verify_chain(struct snp_verifier *v, const struct snp_certs *certs,
-    enum snp_product product, enum snp_signing_key kind, int64_t at,
-    struct snp_verify_result *res, struct snp_chain_facts **ret_facts);
+    enum snp_product product, enum snp_signing_key kind, int64_t at, struct snp_verify_result *res,
+    struct snp_chain_facts **ret_facts);
 
 /*
  * snp_check_tcb decodes reported_tcb for product into *ret_tcb and compares
@@ -29,8 +29,8 @@ KBS_MUST_CHECK int snp_verify_chain(struct snp_verifier *v, const struct snp_cer
  * naming the component, or snp_tcb_decode's error.
  */
 KBS_MUST_CHECK int snp_check_tcb(uint64_t reported_tcb, enum snp_product product,
-    const struct snp_amd_ext *e, const char *signer_label, struct snp_tcb *ret_tcb,
-    char *detail, size_t detail_size);
+    const struct snp_amd_ext *e, const char *signer_label, struct snp_tcb *ret_tcb, char *detail,
+    size_t detail_size);
 
 /*
  * snp_check_chip_id compares CHIP_ID with the VCEK hwID (see verify.c for

@@ -182,14 +182,14 @@ step_product(struct vctx *c)
 		return KBS_ERR_PRODUCT_MISMATCH;
 	}
 	if (cert_product != c->product) {
-		snp_detail(DETAIL(c, SNP_CHECK_PRODUCT), "%s productName \"%.32s\" is %s, expected %s",
-		    c->signer_label, name, snp_product_name(cert_product),
-		    snp_product_name(c->product));
+		snp_detail(DETAIL(c, SNP_CHECK_PRODUCT),
+		    "%s productName \"%.32s\" is %s, expected %s", c->signer_label, name,
+		    snp_product_name(cert_product), snp_product_name(c->product));
 		return KBS_ERR_PRODUCT_MISMATCH;
 	}
 	c->res->product = c->product;
-	snp_detail(DETAIL(c, SNP_CHECK_PRODUCT), "%s (from the %s)", snp_product_name(c->product),
-	    source);
+	snp_detail(
+	    DETAIL(c, SNP_CHECK_PRODUCT), "%s (from the %s)", snp_product_name(c->product), source);
 	return 0;
 }
 
@@ -262,27 +262,31 @@ verify_uncached(struct vctx *c, struct snp_chain_facts *f)
 	record(c, SNP_CHECK_ARK, SNP_OUTCOME_PASS, 0);
 
 	if ((r = snp_check_issued(c->inter, c->inter_label, c->ark, "ARK",
-	    KBS_ERR_CERT_ASK_SIGNATURE, DETAIL(c, SNP_CHECK_ASK))) != 0) {
+		 KBS_ERR_CERT_ASK_SIGNATURE, DETAIL(c, SNP_CHECK_ASK))) != 0) {
 		record(c, SNP_CHECK_ASK, SNP_OUTCOME_FAIL, r);
 		return r;
 	}
 	snp_detail(DETAIL(c, SNP_CHECK_ASK), "%s%s signed by the %s ARK", c->inter_label,
-	    c->inter == roots->x[c->product][c->kind == SNP_SIGNING_KEY_VLEK ? SNP_ROOT_ASVK :
-	    SNP_ROOT_ASK] ? " (compiled in)" : "", snp_product_name(c->product));
+	    c->inter ==
+		    roots->x[c->product]
+			    [c->kind == SNP_SIGNING_KEY_VLEK ? SNP_ROOT_ASVK : SNP_ROOT_ASK]
+		? " (compiled in)"
+		: "",
+	    snp_product_name(c->product));
 	record(c, SNP_CHECK_ASK, SNP_OUTCOME_PASS, 0);
 
 	/* A VCEK under the ASVK (or a VLEK under the ASK) is a kind mismatch. */
 	if (X509_NAME_cmp(X509_get_issuer_name(c->signer),
-	    X509_get_subject_name(roots->x[c->product][other])) == 0) {
+		X509_get_subject_name(roots->x[c->product][other])) == 0) {
 		snp_detail(DETAIL(c, SNP_CHECK_SIGNER_CERT),
 		    "report key_info names a %s but the certificate is issued by the %s",
-		    c->signer_label, c->kind == SNP_SIGNING_KEY_VLEK ? "ASK (a VCEK)" :
-		    "ASVK (a VLEK)");
+		    c->signer_label,
+		    c->kind == SNP_SIGNING_KEY_VLEK ? "ASK (a VCEK)" : "ASVK (a VLEK)");
 		r = KBS_ERR_CERT_SIGNER_KIND;
 		goto fail_signer;
 	}
 	if ((r = snp_check_issued(c->signer, c->signer_label, c->inter, c->inter_label,
-	    KBS_ERR_CERT_VCEK_SIGNATURE, DETAIL(c, SNP_CHECK_SIGNER_CERT))) != 0)
+		 KBS_ERR_CERT_VCEK_SIGNATURE, DETAIL(c, SNP_CHECK_SIGNER_CERT))) != 0)
 		goto fail_signer;
 	if ((r = snp_check_p384(c->signer, point)) != 0) {
 		snp_detail(DETAIL(c, SNP_CHECK_SIGNER_CERT), "%s key is not an EC P-384 key",
@@ -320,13 +324,14 @@ verify_uncached(struct vctx *c, struct snp_chain_facts *f)
 		    c->signer_label);
 		goto fail_signer;
 	}
-	if ((r = snp_cert_times(c->ark, &f->not_before[SNP_FACT_ARK],
-	    &f->not_after[SNP_FACT_ARK])) != 0 ||
-	    (r = snp_cert_times(c->inter, &f->not_before[SNP_FACT_INTER],
-	    &f->not_after[SNP_FACT_INTER])) != 0 ||
+	if ((r = snp_cert_times(
+		 c->ark, &f->not_before[SNP_FACT_ARK], &f->not_after[SNP_FACT_ARK])) != 0 ||
+	    (r = snp_cert_times(
+		 c->inter, &f->not_before[SNP_FACT_INTER], &f->not_after[SNP_FACT_INTER])) != 0 ||
 	    (r = snp_cert_times(c->signer, &f->not_before[SNP_FACT_SIGNER],
-	    &f->not_after[SNP_FACT_SIGNER])) != 0) {
-		snp_detail(DETAIL(c, SNP_CHECK_SIGNER_CERT), "a certificate validity is unreadable");
+		 &f->not_after[SNP_FACT_SIGNER])) != 0) {
+		snp_detail(
+		    DETAIL(c, SNP_CHECK_SIGNER_CERT), "a certificate validity is unreadable");
 		goto fail_signer;
 	}
 	if ((f->inter_serial = ASN1_INTEGER_dup(X509_get0_serialNumber(c->inter))) == NULL ||
@@ -391,10 +396,11 @@ run_chain(struct vctx *c)
 	c->facts = f;
 
 	for (i = 0; i < SNP_FACT_CERTS; i++) {
-		label = i == SNP_FACT_INTER ? c->inter_label :
-		    i == SNP_FACT_SIGNER ? c->signer_label : labels[i];
+		label = i == SNP_FACT_INTER ? c->inter_label
+		    : i == SNP_FACT_SIGNER  ? c->signer_label
+					    : labels[i];
 		if ((r = snp_check_time(label, f->not_before[i], f->not_after[i], c->opts->at,
-		    DETAIL(c, SNP_CHECK_VALIDITY))) != 0) {
+			 DETAIL(c, SNP_CHECK_VALIDITY))) != 0) {
 			record(c, SNP_CHECK_VALIDITY, SNP_OUTCOME_FAIL, r);
 			return r;
 		}
@@ -443,20 +449,20 @@ step_crl(struct vctx *c)
 		goto fail;
 	if (!cached)
 		snp_cache_crl_mark(c->v->cache, crl->der_sha256, c->product);
-	if ((r = snp_crl_check_time(crl, c->opts->at, c->opts->allow_stale_crl,
-	    DETAIL(c, SNP_CHECK_CRL))) != 0)
+	if ((r = snp_crl_check_time(
+		 crl, c->opts->at, c->opts->allow_stale_crl, DETAIL(c, SNP_CHECK_CRL))) != 0)
 		goto fail;
 	if (snp_crl_is_revoked(crl, c->facts->inter_serial)) {
 		serial_hex(c->facts->inter_serial, serial, sizeof(serial));
-		snp_detail(DETAIL(c, SNP_CHECK_CRL), "%s serial 0x%s is revoked", c->inter_label,
-		    serial);
+		snp_detail(
+		    DETAIL(c, SNP_CHECK_CRL), "%s serial 0x%s is revoked", c->inter_label, serial);
 		r = KBS_ERR_CERT_REVOKED;
 		goto fail;
 	}
 	if (snp_crl_is_revoked(crl, c->facts->signer_serial)) {
 		serial_hex(c->facts->signer_serial, serial, sizeof(serial));
-		snp_detail(DETAIL(c, SNP_CHECK_CRL), "%s serial 0x%s is revoked", c->signer_label,
-		    serial);
+		snp_detail(
+		    DETAIL(c, SNP_CHECK_CRL), "%s serial 0x%s is revoked", c->signer_label, serial);
 		r = KBS_ERR_CERT_REVOKED;
 		goto fail;
 	}
@@ -482,8 +488,8 @@ step_signature(struct vctx *c)
 		record(c, SNP_CHECK_REPORT_SIGNATURE, SNP_OUTCOME_FAIL, r);
 		return r;
 	}
-	snp_detail(DETAIL(c, SNP_CHECK_REPORT_SIGNATURE), "ECDSA P-384 signature verified with the %s",
-	    c->signer_label);
+	snp_detail(DETAIL(c, SNP_CHECK_REPORT_SIGNATURE),
+	    "ECDSA P-384 signature verified with the %s", c->signer_label);
 	record(c, SNP_CHECK_REPORT_SIGNATURE, SNP_OUTCOME_PASS, 0);
 	return 0;
 }
@@ -569,8 +575,8 @@ snp_check_chip_id(enum snp_product product, enum snp_signing_key kind, uint32_t 
 	}
 	if (key_info & SNP_KEY_INFO_MASK_CHIP_KEY) {
 		if (!sodium_is_zero(chip_id, 64)) {
-			snp_detail(detail, detail_size,
-			    "MASK_CHIP_KEY is set but CHIP_ID is not zero");
+			snp_detail(
+			    detail, detail_size, "MASK_CHIP_KEY is set but CHIP_ID is not zero");
 			return KBS_ERR_CHIP_ID_MISMATCH;
 		}
 		snp_detail(detail, detail_size, "MASK_CHIP_KEY set: no chip id reported");
@@ -597,8 +603,11 @@ step_chip_id(struct vctx *c)
 
 	r = snp_check_chip_id(c->product, c->kind, c->report->key_info, c->report->chip_id,
 	    &c->facts->ext, &skipped, DETAIL(c, SNP_CHECK_CHIP_ID));
-	record(c, SNP_CHECK_CHIP_ID, r != 0 ? SNP_OUTCOME_FAIL :
-	    skipped ? SNP_OUTCOME_SKIPPED : SNP_OUTCOME_PASS, r);
+	record(c, SNP_CHECK_CHIP_ID,
+	    r != 0        ? SNP_OUTCOME_FAIL
+		: skipped ? SNP_OUTCOME_SKIPPED
+			  : SNP_OUTCOME_PASS,
+	    r);
 	return r;
 }
 
@@ -656,7 +665,8 @@ snp_verify_report(struct snp_verifier *v, const struct snp_report *report,
 	if (report->signing_key != SNP_SIGNING_KEY_VCEK &&
 	    report->signing_key != SNP_SIGNING_KEY_VLEK) {
 		r = KBS_ERR_REPORT_SIGNING_KEY;
-		snp_detail(DETAIL(&c, SNP_CHECK_PRODUCT), "report names no VCEK or VLEK signing key");
+		snp_detail(
+		    DETAIL(&c, SNP_CHECK_PRODUCT), "report names no VCEK or VLEK signing key");
 		record(&c, SNP_CHECK_PRODUCT, SNP_OUTCOME_FAIL, r);
 		return r;
 	}
@@ -671,8 +681,8 @@ snp_verify_report(struct snp_verifier *v, const struct snp_report *report,
 		goto out;
 	if (c.kind == SNP_SIGNING_KEY_VLEK)
 		snprintf(ret->csp_id, sizeof(ret->csp_id), "%s", c.facts->ext.csp_id);
-	if ((r = step_crl(&c)) != 0 || (r = step_signature(&c)) != 0 ||
-	    (r = step_tcb(&c)) != 0 || (r = step_chip_id(&c)) != 0)
+	if ((r = step_crl(&c)) != 0 || (r = step_signature(&c)) != 0 || (r = step_tcb(&c)) != 0 ||
+	    (r = step_chip_id(&c)) != 0)
 		goto out;
 	r = 0;
 out:

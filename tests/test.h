@@ -29,77 +29,73 @@ struct test_case {
 static int test_failed_checks;
 static int test_current_failed;
 
-#define CHECK(cond)                                                                 \
-	do {                                                                        \
-		if (!(cond)) {                                                      \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__,      \
-			    __LINE__, #cond);                                       \
-			test_failed_checks++;                                       \
-			test_current_failed = 1;                                    \
-		}                                                                   \
+#define CHECK(cond) \
+	do { \
+		if (!(cond)) { \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+			test_failed_checks++; \
+			test_current_failed = 1; \
+		} \
 	} while (0)
 
-#define CHECK_INT_EQ(a, b)                                                          \
-	do {                                                                        \
-		long long check_a_ = (long long)(a), check_b_ = (long long)(b);      \
-		if (check_a_ != check_b_) {                                         \
-			fprintf(stderr, "%s:%d: %s == %s failed: %lld != %lld\n",   \
-			    __FILE__, __LINE__, #a, #b, check_a_, check_b_);        \
-			test_failed_checks++;                                       \
-			test_current_failed = 1;                                    \
-		}                                                                   \
+#define CHECK_INT_EQ(a, b) \
+	do { \
+		long long check_a_ = (long long)(a), check_b_ = (long long)(b); \
+		if (check_a_ != check_b_) { \
+			fprintf(stderr, "%s:%d: %s == %s failed: %lld != %lld\n", __FILE__, \
+			    __LINE__, #a, #b, check_a_, check_b_); \
+			test_failed_checks++; \
+			test_current_failed = 1; \
+		} \
 	} while (0)
 
-#define CHECK_UINT_EQ(a, b)                                                         \
-	do {                                                                        \
-		unsigned long long check_a_ = (unsigned long long)(a);               \
-		unsigned long long check_b_ = (unsigned long long)(b);               \
-		if (check_a_ != check_b_) {                                         \
-			fprintf(stderr, "%s:%d: %s == %s failed: 0x%llx != 0x%llx\n", \
-			    __FILE__, __LINE__, #a, #b, check_a_, check_b_);        \
-			test_failed_checks++;                                       \
-			test_current_failed = 1;                                    \
-		}                                                                   \
+#define CHECK_UINT_EQ(a, b) \
+	do { \
+		unsigned long long check_a_ = (unsigned long long)(a); \
+		unsigned long long check_b_ = (unsigned long long)(b); \
+		if (check_a_ != check_b_) { \
+			fprintf(stderr, "%s:%d: %s == %s failed: 0x%llx != 0x%llx\n", __FILE__, \
+			    __LINE__, #a, #b, check_a_, check_b_); \
+			test_failed_checks++; \
+			test_current_failed = 1; \
+		} \
 	} while (0)
 
 /* CHECK_ERR asserts an exact return code and names both codes on failure. */
-#define CHECK_ERR(expr, want)                                                       \
-	do {                                                                        \
-		int check_got_ = (expr), check_want_ = (want);                      \
-		if (check_got_ != check_want_) {                                    \
-			fprintf(stderr, "%s:%d: %s returned %d (%s), want %d (%s)\n", \
-			    __FILE__, __LINE__, #expr, check_got_,                  \
-			    kbs_err_name(check_got_), check_want_,                  \
-			    kbs_err_name(check_want_));                             \
-			test_failed_checks++;                                       \
-			test_current_failed = 1;                                    \
-		}                                                                   \
+#define CHECK_ERR(expr, want) \
+	do { \
+		int check_got_ = (expr), check_want_ = (want); \
+		if (check_got_ != check_want_) { \
+			fprintf(stderr, "%s:%d: %s returned %d (%s), want %d (%s)\n", __FILE__, \
+			    __LINE__, #expr, check_got_, kbs_err_name(check_got_), check_want_, \
+			    kbs_err_name(check_want_)); \
+			test_failed_checks++; \
+			test_current_failed = 1; \
+		} \
 	} while (0)
 
 #define CHECK_OK(expr) CHECK_ERR(expr, 0)
 
-#define CHECK_STR_EQ(a, b)                                                          \
-	do {                                                                        \
-		const char *check_a_ = (a), *check_b_ = (b);                         \
-		if (check_a_ == NULL || check_b_ == NULL ||                         \
-		    strcmp(check_a_, check_b_) != 0) {                              \
-			fprintf(stderr, "%s:%d: %s == %s failed: \"%s\" != \"%s\"\n", \
-			    __FILE__, __LINE__, #a, #b,                             \
-			    check_a_ ? check_a_ : "(null)",                        \
-			    check_b_ ? check_b_ : "(null)");                       \
-			test_failed_checks++;                                       \
-			test_current_failed = 1;                                    \
-		}                                                                   \
+#define CHECK_STR_EQ(a, b) \
+	do { \
+		const char *check_a_ = (a), *check_b_ = (b); \
+		if (check_a_ == NULL || check_b_ == NULL || strcmp(check_a_, check_b_) != 0) { \
+			fprintf(stderr, "%s:%d: %s == %s failed: \"%s\" != \"%s\"\n", __FILE__, \
+			    __LINE__, #a, #b, check_a_ ? check_a_ : "(null)", \
+			    check_b_ ? check_b_ : "(null)"); \
+			test_failed_checks++; \
+			test_current_failed = 1; \
+		} \
 	} while (0)
 
-#define CHECK_MEM_EQ(a, b, n)                                                       \
-	do {                                                                        \
-		if (memcmp((a), (b), (n)) != 0) {                                   \
-			fprintf(stderr, "%s:%d: %s == %s failed (%zu bytes)\n",     \
-			    __FILE__, __LINE__, #a, #b, (size_t)(n));               \
-			test_failed_checks++;                                       \
-			test_current_failed = 1;                                    \
-		}                                                                   \
+#define CHECK_MEM_EQ(a, b, n) \
+	do { \
+		if (memcmp((a), (b), (n)) != 0) { \
+			fprintf(stderr, "%s:%d: %s == %s failed (%zu bytes)\n", __FILE__, \
+			    __LINE__, #a, #b, (size_t)(n)); \
+			test_failed_checks++; \
+			test_current_failed = 1; \
+		} \
 	} while (0)
 
 static inline const char *
@@ -158,14 +154,17 @@ test_run(const struct test_case *cases, size_t n)
 	return failed == 0 && test_failed_checks == 0 ? 0 : 1;
 }
 
-#define TEST(fn) { #fn, fn }
-#define TEST_MAIN(...)                                                              \
-	int main(void)                                                              \
-	{                                                                           \
-		static const struct test_case cases[] = { __VA_ARGS__ };             \
-		if (kbs_crypto_init() != 0)                                         \
-			return 2;                                                   \
-		return test_run(cases, sizeof(cases) / sizeof(cases[0]));          \
+#define TEST(fn) \
+	{ \
+#fn, fn \
+	}
+#define TEST_MAIN(...) \
+	int main(void) \
+	{ \
+		static const struct test_case cases[] = { __VA_ARGS__ }; \
+		if (kbs_crypto_init() != 0) \
+			return 2; \
+		return test_run(cases, sizeof(cases) / sizeof(cases[0])); \
 	}
 
 #endif

@@ -84,7 +84,7 @@ store_drop(struct store *s)
 static struct keystore *
 store_open(struct store *s, unsigned flags)
 {
-	struct keystore_options opts = {256u << 20, 0, flags};
+	struct keystore_options opts = { 256u << 20, 0, flags };
 	struct keystore *ks = NULL;
 	int r = keystore_open(s->dir, &s->src, &opts, &ks);
 
@@ -118,7 +118,7 @@ struct writer {
 static void *
 writer_main(void *arg)
 {
-	static const char *const names[] = {"disk-key"};
+	static const char *const names[] = { "disk-key" };
 	struct writer *w = arg;
 	struct keystore_audit_record r;
 	char rid[40];
@@ -130,7 +130,7 @@ writer_main(void *arg)
 	r.request_id = rid;
 	r.decision = "allow";
 	r.rules = "report_signature: pass; chain: pass; measurement: pass; min_tcb: pass; "
-	          "policy_bits: pass; vmpl: pass; nonce: pass";
+		  "policy_bits: pass; vmpl: pass; nonce: pass";
 	r.policy_name = "disk-policy";
 	r.client_addr = "192.0.2.10:51234";
 	r.flags = KEYSTORE_AUDIT_HAS_POLICY_HASH | KEYSTORE_AUDIT_HAS_MEASUREMENT |
@@ -352,8 +352,8 @@ describe_machine(void)
 		printf("store dir: %s (filesystem magic 0x%lx%s)\n", bench_root,
 		    (unsigned long)sf.f_type,
 		    sf.f_type == 0x01021994
-		        ? ", tmpfs: fsync is free, durable numbers are meaningless"
-		        : "");
+			? ", tmpfs: fsync is free, durable numbers are meaningless"
+			: "");
 }
 
 int
@@ -363,13 +363,13 @@ main(int argc, char **argv)
 		const char *name;
 		unsigned flags;
 	} modes[] = {
-	    {"group commit, durable", 0},
-	    {"one commit per write, durable", KEYSTORE_NO_GROUP_COMMIT},
-	    {"group commit, no sync", KEYSTORE_NO_SYNC},
-	    {"one commit per write, no sync", KEYSTORE_NO_GROUP_COMMIT | KEYSTORE_NO_SYNC},
+		{ "group commit, durable", 0 },
+		{ "one commit per write, durable", KEYSTORE_NO_GROUP_COMMIT },
+		{ "group commit, no sync", KEYSTORE_NO_SYNC },
+		{ "one commit per write, no sync", KEYSTORE_NO_GROUP_COMMIT | KEYSTORE_NO_SYNC },
 	};
-	static const int writers[] = {1, 8, 64};
-	size_t sizes[3] = {1000, 1000000, 10000000}, nsizes = 2, lookups = 200000;
+	static const int writers[] = { 1, 8, 64 };
+	size_t sizes[3] = { 1000, 1000000, 10000000 }, nsizes = 2, lookups = 200000;
 	double seconds = 3, rate[4][3], p50, p99, batch, fill_s;
 	struct pass_result cold[3], warm[3];
 	size_t m, i;

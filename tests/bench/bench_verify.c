@@ -59,7 +59,8 @@ load_pubkey(const uint8_t *der, size_t len, struct snp_p384_pubkey *key)
 
 	if (x == NULL || (pk = X509_get0_pubkey(x)) == NULL)
 		goto out;
-	if (EVP_PKEY_get_octet_string_param(pk, "encoded-pub-key", point, sizeof(point), &plen) != 1 ||
+	if (EVP_PKEY_get_octet_string_param(pk, "encoded-pub-key", point, sizeof(point), &plen) !=
+		1 ||
 	    plen != sizeof(point))
 		goto out;
 	r = snp_p384_pubkey_import(key, point);
@@ -106,7 +107,7 @@ main(int argc, char **argv)
 	t0 = kbs_time_monotonic_ns();
 	for (i = 0; i < n; i++) {
 		if (snp_sig_verify_p384(&key, rep.raw, SNP_REPORT_SIGNED_SIZE, rep.signature_r,
-		        rep.signature_s) != 0)
+			rep.signature_s) != 0)
 			return 1;
 	}
 	t1 = kbs_time_monotonic_ns();
@@ -115,7 +116,7 @@ main(int argc, char **argv)
 	t0 = kbs_time_monotonic_ns();
 	for (i = 0; i < n; i++) {
 		if (snp_sig_verify_p384_openssl(&key, rep.raw, SNP_REPORT_SIGNED_SIZE,
-		        rep.signature_r, rep.signature_s) != 0)
+			rep.signature_r, rep.signature_s) != 0)
 			return 1;
 	}
 	t1 = kbs_time_monotonic_ns();
@@ -123,7 +124,8 @@ main(int argc, char **argv)
 
 	t0 = kbs_time_monotonic_ns();
 	for (i = 0; i < cold_n; i++) {
-		if (snp_verifier_new(&v) != 0 || snp_verify_report(v, &rep, certs, &opts, &res) != 0)
+		if (snp_verifier_new(&v) != 0 ||
+		    snp_verify_report(v, &rep, certs, &opts, &res) != 0)
 			return 1;
 		snp_verifier_free(v);
 		v = NULL;

@@ -92,7 +92,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 3:
 		if (ks_nonce_rec_decode(p, len, &expires) == 0) {
 			uint8_t b[16];
-			struct ks_w w = {b, sizeof(b), 0};
+			struct ks_w w = { b, sizeof(b), 0 };
 
 			ks_nonce_rec_encode(&w, expires);
 			if (w.len != len || memcmp(b, p, len) != 0)

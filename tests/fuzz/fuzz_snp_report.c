@@ -18,7 +18,10 @@ static void
 check_tcb(uint64_t raw)
 {
 	static const enum snp_product products[] = {
-		SNP_PRODUCT_UNKNOWN, SNP_PRODUCT_MILAN, SNP_PRODUCT_GENOA, SNP_PRODUCT_TURIN,
+		SNP_PRODUCT_UNKNOWN,
+		SNP_PRODUCT_MILAN,
+		SNP_PRODUCT_GENOA,
+		SNP_PRODUCT_TURIN,
 	};
 	size_t i;
 

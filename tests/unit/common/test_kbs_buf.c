@@ -4,8 +4,8 @@
 static void
 test_reads_little_endian(void)
 {
-	static const uint8_t data[] = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
-		0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f };
+	static const uint8_t data[] = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a,
+		0x0b, 0x0c, 0x0d, 0x0e, 0x0f };
 	struct kbs_buf b;
 	uint8_t u8;
 	uint16_t u16;
@@ -79,5 +79,5 @@ test_empty_and_null(void)
 	CHECK_OK(kbs_buf_expect_end(&b));
 }
 
-TEST_MAIN(TEST(test_reads_little_endian), TEST(test_truncated_leaves_cursor),
-    TEST(test_skip_zero), TEST(test_empty_and_null))
+TEST_MAIN(TEST(test_reads_little_endian), TEST(test_truncated_leaves_cursor), TEST(test_skip_zero),
+    TEST(test_empty_and_null))

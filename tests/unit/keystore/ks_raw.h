@@ -40,7 +40,7 @@ ks_raw_commit(struct ks_raw *r)
 static inline uint8_t *
 ks_raw_get(struct ks_raw *r, const void *key, size_t klen, size_t *ret_len)
 {
-	MDB_val k = {klen, (void *)(uintptr_t)key}, v;
+	MDB_val k = { klen, (void *)(uintptr_t)key }, v;
 	uint8_t *p;
 
 	if (mdb_get(r->txn, r->dbi, &k, &v) != 0)
@@ -54,7 +54,7 @@ ks_raw_get(struct ks_raw *r, const void *key, size_t klen, size_t *ret_len)
 static inline void
 ks_raw_put(struct ks_raw *r, const void *key, size_t klen, const void *val, size_t vlen)
 {
-	MDB_val k = {klen, (void *)(uintptr_t)key}, v = {vlen, (void *)(uintptr_t)val};
+	MDB_val k = { klen, (void *)(uintptr_t)key }, v = { vlen, (void *)(uintptr_t)val };
 
 	if (mdb_put(r->txn, r->dbi, &k, &v, 0) != 0)
 		exit(2);
@@ -63,7 +63,7 @@ ks_raw_put(struct ks_raw *r, const void *key, size_t klen, const void *val, size
 static inline void
 ks_raw_del(struct ks_raw *r, const void *key, size_t klen)
 {
-	MDB_val k = {klen, (void *)(uintptr_t)key};
+	MDB_val k = { klen, (void *)(uintptr_t)key };
 
 	if (mdb_del(r->txn, r->dbi, &k, NULL) != 0)
 		exit(2);

@@ -8,7 +8,7 @@
 #include <cjson/cJSON.h>
 #include <sodium.h>
 
-static const char *const names2[] = {"disk-key", "db/pw"};
+static const char *const names2[] = { "disk-key", "db/pw" };
 
 static void
 fill_record(struct keystore_audit_record *r, int i)

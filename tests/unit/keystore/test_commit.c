@@ -83,7 +83,7 @@ static void
 run_writers(unsigned flags, size_t initial_map)
 {
 	struct ks_fixture f;
-	struct keystore_options opts = {initial_map, 0, flags};
+	struct keystore_options opts = { initial_map, 0, flags };
 	struct keystore *ks;
 	pthread_t th[WRITERS], rth[2];
 	struct writer w[WRITERS];
@@ -179,10 +179,10 @@ static int
 raw_op_fn(struct keystore *ks, MDB_txn *txn, void *arg)
 {
 	struct raw_op *a = arg;
-	MDB_val k = {strlen(a->key), (void *)(uintptr_t)a->key};
+	MDB_val k = { strlen(a->key), (void *)(uintptr_t)a->key };
 	uint8_t rec[32];
-	struct ks_w w = {rec, sizeof(rec), 0};
-	struct ks_cert_rec c = {7, (const uint8_t *)"v", 1};
+	struct ks_w w = { rec, sizeof(rec), 0 };
+	struct ks_cert_rec c = { 7, (const uint8_t *)"v", 1 };
 	MDB_val v;
 	int rc;
 
@@ -207,11 +207,11 @@ test_batch_results_are_separate(void)
 	struct ks_fixture f;
 	struct keystore *ks;
 	struct raw_op a[5] = {
-	    {"ok-1", 0, false},
-	    {"refused", KBS_ERR_STORE_NONCE_REUSED, false},
-	    {"failed-after-write", KBS_ERR_IO, true},
-	    {"ok-2", 0, false},
-	    {"corrupt-after-write", KBS_ERR_STORE_CORRUPT, true},
+		{ "ok-1", 0, false },
+		{ "refused", KBS_ERR_STORE_NONCE_REUSED, false },
+		{ "failed-after-write", KBS_ERR_IO, true },
+		{ "ok-2", 0, false },
+		{ "corrupt-after-write", KBS_ERR_STORE_CORRUPT, true },
 	};
 	struct ks_op ops[5];
 	uint8_t *data = NULL;

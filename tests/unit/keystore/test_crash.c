@@ -82,7 +82,7 @@ child_writer(void *arg)
 static void
 child_main(struct ks_fixture *f, int fd, int round)
 {
-	struct keystore_options opts = {128 << 10, 0, 0};
+	struct keystore_options opts = { 128 << 10, 0, 0 };
 	struct keystore *ks = NULL;
 	struct child_thread ct[THREADS];
 	pthread_t th[THREADS];
@@ -106,14 +106,14 @@ child_main(struct ks_fixture *f, int fd, int round)
 static size_t
 read_acks(int fd, struct ack *acks, size_t n, size_t max, uint64_t deadline_ns)
 {
-	struct pollfd p = {fd, POLLIN, 0};
+	struct pollfd p = { fd, POLLIN, 0 };
 	ssize_t got;
 
 	for (;;) {
 		uint64_t now = kbs_time_monotonic_ns();
 		int ms = deadline_ns == 0 ? -1
 		    : now >= deadline_ns  ? 0
-		                          : (int)((deadline_ns - now) / 1000000);
+					  : (int)((deadline_ns - now) / 1000000);
 
 		if (deadline_ns != 0 && now >= deadline_ns)
 			return n;

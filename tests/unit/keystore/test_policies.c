@@ -113,7 +113,7 @@ test_tamper(void)
 	struct keystore *ks;
 	struct keystore_policy *p = NULL;
 	struct ks_raw raw;
-	uint8_t key[6] = {'p', 0, 0, 0, 0, 1}, *v;
+	uint8_t key[6] = { 'p', 0, 0, 0, 0, 1 }, *v;
 	size_t len = 0;
 
 	ks_fixture_init(&f, 3);

@@ -106,7 +106,7 @@ test_policy_roundtrip(void)
 static void
 test_small_records(void)
 {
-	struct ks_cert_rec c = {42, (const uint8_t *)"der", 3}, cd;
+	struct ks_cert_rec c = { 42, (const uint8_t *)"der", 3 }, cd;
 	struct ks_head_rec h, hd;
 	struct ks_check_rec k, kd;
 	int64_t e;
@@ -123,7 +123,7 @@ test_small_records(void)
 
 	{
 		uint8_t b[16];
-		struct ks_w w = {b, sizeof(b), 0};
+		struct ks_w w = { b, sizeof(b), 0 };
 
 		ks_nonce_rec_encode(&w, 99);
 		CHECK_UINT_EQ(w.len, 9);
@@ -155,7 +155,7 @@ test_small_records(void)
 static void
 test_audit_roundtrip(void)
 {
-	const char *names[] = {"disk-key", "db/password"};
+	const char *names[] = { "disk-key", "db/password" };
 	struct keystore_audit_record r, d;
 	const char **dn = NULL;
 	uint8_t *p;
@@ -212,7 +212,7 @@ static void
 test_audit_check_limits(void)
 {
 	struct keystore_audit_record r;
-	const char *names[1] = {NULL};
+	const char *names[1] = { NULL };
 	char *big = malloc(KEYSTORE_AUDIT_TEXT_MAX + 2);
 
 	memset(big, 'a', KEYSTORE_AUDIT_TEXT_MAX + 1);

@@ -137,9 +137,9 @@ test_import(void)
 	struct ks_fixture f;
 	struct keystore *ks;
 	struct keystore_secret_in items[3] = {
-	    {"i1", v1, 4, NULL},
-	    {"i2", v2, 5, "p"},
-	    {"i3", v1, 6, NULL},
+		{ "i1", v1, 4, NULL },
+		{ "i2", v2, 5, "p" },
+		{ "i3", v1, 6, NULL },
 	};
 	struct keystore_secret_info *list = NULL;
 	struct keystore_secret *s = NULL;
@@ -309,7 +309,7 @@ test_rotate(void)
 	struct keystore *ks2 = NULL;
 	struct keystore_secret *s = NULL;
 	struct keystore_audit_record rec;
-	struct keystore_key_source nsrc = {KEYSTORE_KEY_FILE, NULL};
+	struct keystore_key_source nsrc = { KEYSTORE_KEY_FILE, NULL };
 	char nkey[160];
 	uint8_t key[32];
 	uint64_t count = 0;

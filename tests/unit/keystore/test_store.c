@@ -40,8 +40,8 @@ test_open_args(void)
 {
 	struct ks_fixture f;
 	struct keystore *ks = NULL;
-	struct keystore_key_source bad = {KEYSTORE_KEY_FILE, NULL};
-	struct keystore_key_source kind = {(enum keystore_key_kind)9, "x"};
+	struct keystore_key_source bad = { KEYSTORE_KEY_FILE, NULL };
+	struct keystore_key_source kind = { (enum keystore_key_kind)9, "x" };
 
 	ks_fixture_init(&f, 1);
 	CHECK_ERR(keystore_open(NULL, &f.src, NULL, &ks), KBS_ERR_INVALID_ARGUMENT);
@@ -50,7 +50,7 @@ test_open_args(void)
 	CHECK_ERR(keystore_open(f.dir, &bad, NULL, &ks), KBS_ERR_INVALID_ARGUMENT);
 	CHECK_ERR(keystore_open(f.dir, &kind, NULL, &ks), KBS_ERR_INVALID_ARGUMENT);
 	{
-		struct keystore_options o = {0, 0, 1u << 7};
+		struct keystore_options o = { 0, 0, 1u << 7 };
 
 		CHECK_ERR(keystore_open(f.dir, &f.src, &o, &ks), KBS_ERR_INVALID_ARGUMENT);
 	}
@@ -138,8 +138,8 @@ test_credentials_directory(void)
 {
 	struct ks_fixture f;
 	struct keystore *ks = NULL;
-	struct keystore_key_source cred = {KEYSTORE_KEY_CREDENTIAL, "master.key"};
-	struct keystore_key_source slash = {KEYSTORE_KEY_CREDENTIAL, "../master.key"};
+	struct keystore_key_source cred = { KEYSTORE_KEY_CREDENTIAL, "master.key" };
+	struct keystore_key_source slash = { KEYSTORE_KEY_CREDENTIAL, "../master.key" };
 
 	ks_fixture_init(&f, 5);
 	unsetenv("CREDENTIALS_DIRECTORY");
@@ -205,9 +205,9 @@ set_schema(const char *dir, uint32_t schema)
 	MDB_env *env = NULL;
 	MDB_txn *txn = NULL;
 	MDB_dbi dbi;
-	uint8_t b[4] = {(uint8_t)schema, (uint8_t)(schema >> 8), (uint8_t)(schema >> 16),
-	    (uint8_t)(schema >> 24)};
-	MDB_val k = {6, (void *)(uintptr_t) "schema"}, v = {4, b};
+	uint8_t b[4] = { (uint8_t)schema, (uint8_t)(schema >> 8), (uint8_t)(schema >> 16),
+		(uint8_t)(schema >> 24) };
+	MDB_val k = { 6, (void *)(uintptr_t) "schema" }, v = { 4, b };
 
 	CHECK(mdb_env_create(&env) == 0);
 	CHECK(mdb_env_set_maxdbs(env, 8) == 0);
@@ -260,7 +260,7 @@ static void
 test_map_growth(void)
 {
 	struct ks_fixture f;
-	struct keystore_options opts = {64 << 10, 0, 0};
+	struct keystore_options opts = { 64 << 10, 0, 0 };
 	struct keystore *ks = NULL;
 	struct keystore_secret *s = NULL;
 	uint8_t value[4096];
@@ -318,7 +318,7 @@ static void
 test_map_grown_by_other_process(void)
 {
 	struct ks_fixture f;
-	struct keystore_options opts = {64 << 10, 0, 0};
+	struct keystore_options opts = { 64 << 10, 0, 0 };
 	struct keystore *ks;
 	struct keystore_secret *s = NULL;
 	uint8_t value[4096];

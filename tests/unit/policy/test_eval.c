@@ -18,7 +18,7 @@ enum vec_id {
 	V_VIRTEE = 0, /* Milan v2, snp 8, policy 0x30000, platform 0x1 */
 	V_GOSEV,      /* Milan v2, policy 0xb0000 (debug on), snp 5 */
 	V_TRUSTEE,    /* Milan v2, svn 4, ABI 0.31, family 01, image 02, ID key set,
-	                 current TCB 0xce08.. != committed 0x7308.. */
+			 current TCB 0xce08.. != committed 0x7308.. */
 	V_VLEK,       /* Milan v3, VLEK (AWS), VMPL 1, platform 0x27 */
 	V_TURIN,      /* Turin v5, 0x4700000002000100: fmc 0 bl 1 tee 0 snp 2 ucode 71 */
 	V_GENOA,      /* Genoa v5 (oak), platform 0x25, mitigation vectors 0x1 */
@@ -30,22 +30,22 @@ enum vec_id {
 static const struct {
 	const char *report, *signer, *chain, *at;
 } vecs[V_COUNT] = {
-    [V_VIRTEE] = {"virtee-sev/milan_report.bin", "virtee-sev/milan_vcek.der",
-        "amd/cert_chain_milan.pem", "2023-05-03T00:00:00Z"},
-    [V_GOSEV] = {"go-sev-guest/milan_report.bin", "go-sev-guest/milan_vcek.der",
-        "amd/cert_chain_milan.pem", "2022-10-24T00:00:00Z"},
-    [V_TRUSTEE] = {"trustee/milan_vcek_report.bin", "trustee/milan_vcek.der",
-        "amd/cert_chain_milan.pem", "2023-02-23T00:00:00Z"},
-    [V_VLEK] = {"trustee/milan_vlek_report.bin", "trustee/milan_vlek.der",
-        "amd/vlek_cert_chain_milan.pem", "2025-01-09T00:00:00Z"},
-    [V_TURIN] = {"oak/turin_oc_report.bin", "oak/turin_oc_vcek.der", "amd/cert_chain_turin.pem",
-        "2025-08-16T00:00:00Z"},
-    [V_GENOA] = {"oak/genoa_oc_report.bin", "oak/genoa_oc_vcek.der", "amd/cert_chain_genoa.pem",
-        "2025-09-06T00:00:00Z"},
-    [V_ATAKIT] = {"atakit-gcp/milan_report.bin", "atakit-gcp/milan_vcek.der",
-        "amd/cert_chain_milan.pem", "2026-06-30T00:00:00Z"},
-    [V_AZ_GENOA] = {"trustee-azure/genoa_report.bin", "trustee-azure/genoa_vcek.pem",
-        "amd/cert_chain_genoa.pem", "2025-02-23T00:00:00Z"},
+	[V_VIRTEE] = { "virtee-sev/milan_report.bin", "virtee-sev/milan_vcek.der",
+	    "amd/cert_chain_milan.pem", "2023-05-03T00:00:00Z" },
+	[V_GOSEV] = { "go-sev-guest/milan_report.bin", "go-sev-guest/milan_vcek.der",
+	    "amd/cert_chain_milan.pem", "2022-10-24T00:00:00Z" },
+	[V_TRUSTEE] = { "trustee/milan_vcek_report.bin", "trustee/milan_vcek.der",
+	    "amd/cert_chain_milan.pem", "2023-02-23T00:00:00Z" },
+	[V_VLEK] = { "trustee/milan_vlek_report.bin", "trustee/milan_vlek.der",
+	    "amd/vlek_cert_chain_milan.pem", "2025-01-09T00:00:00Z" },
+	[V_TURIN] = { "oak/turin_oc_report.bin", "oak/turin_oc_vcek.der",
+	    "amd/cert_chain_turin.pem", "2025-08-16T00:00:00Z" },
+	[V_GENOA] = { "oak/genoa_oc_report.bin", "oak/genoa_oc_vcek.der",
+	    "amd/cert_chain_genoa.pem", "2025-09-06T00:00:00Z" },
+	[V_ATAKIT] = { "atakit-gcp/milan_report.bin", "atakit-gcp/milan_vcek.der",
+	    "amd/cert_chain_milan.pem", "2026-06-30T00:00:00Z" },
+	[V_AZ_GENOA] = { "trustee-azure/genoa_report.bin", "trustee-azure/genoa_vcek.pem",
+	    "amd/cert_chain_genoa.pem", "2025-02-23T00:00:00Z" },
 };
 
 static struct snp_report reports[V_COUNT];
@@ -124,8 +124,8 @@ find_row(const struct policy_result *res, const char *rule)
 static const struct policy_rule_result *
 row_of(const struct policy_result *res, const char *rule)
 {
-	static const struct policy_rule_result missing = {
-	    .rule = "missing", .outcome = POLICY_OUTCOME_NOT_APPLICABLE};
+	static const struct policy_rule_result missing = { .rule = "missing",
+		.outcome = POLICY_OUTCOME_NOT_APPLICABLE };
 	const struct policy_rule_result *row = find_row(res, rule);
 
 	CHECK(row != NULL);
@@ -212,16 +212,16 @@ test_byte_lists(void)
 {
 	CHECK_INT_EQ(on(V_VIRTEE, "\"measurement\": [\"" VIRTEE_MEAS "\"]", "measurement"), PASS);
 	CHECK_INT_EQ(on(V_VIRTEE, "\"measurement\": [\"" GOSEV_MEAS "\", \"" VIRTEE_MEAS "\"]",
-	                 "measurement"),
+			 "measurement"),
 	    PASS);
 	CHECK_INT_EQ(on(V_VIRTEE, "\"measurement\": [\"" GOSEV_MEAS "\"]", "measurement"), FAIL);
 	CHECK_INT_EQ(on(V_VIRTEE, "\"measurement\": []", "measurement"), FAIL);
 	/* Upper-case hex is the same value. */
 	CHECK_INT_EQ(
 	    on(V_GOSEV,
-	        "\"measurement\": [\"B07AF9620F3B839B47996422DDEC6058338951D984E312115131EA8"
-	        "2705EAF5B6BDF8A9ECE31A5A608EB0CF2E4872B01\"]",
-	        "measurement"),
+		"\"measurement\": [\"B07AF9620F3B839B47996422DDEC6058338951D984E312115131EA8"
+		"2705EAF5B6BDF8A9ECE31A5A608EB0CF2E4872B01\"]",
+		"measurement"),
 	    PASS);
 
 	CHECK_INT_EQ(on(V_VIRTEE, "\"host_data\": [\"" ZERO32 "\"]", "host_data"), PASS);
@@ -288,19 +288,19 @@ test_id_block(void)
 	r.key_info |= SNP_KEY_INFO_AUTHOR_KEY_EN;
 	memcpy(r.author_key_digest, r.id_key_digest, 48);
 	CHECK_INT_EQ(outcome_of("\"author_key_required\": true", &r, &verified[V_TRUSTEE],
-	                 "author_key_required"),
+			 "author_key_required"),
 	    PASS);
 	CHECK_INT_EQ(outcome_of("\"author_key_digest\": [\"" TRUSTEE_ID_KEY "\"]", &r,
-	                 &verified[V_TRUSTEE], "author_key_digest"),
+			 &verified[V_TRUSTEE], "author_key_digest"),
 	    PASS);
 	/* An ID key signed by a trusted author key is trusted (go-sev-guest semantics). */
 	r.id_key_digest[0] ^= 1;
 	CHECK_INT_EQ(outcome_of("\"id_key_digest\": [\"" ZERO48
-	                        "\"], \"author_key_digest\": [\"" TRUSTEE_ID_KEY "\"]",
-	                 &r, &verified[V_TRUSTEE], "id_key_digest"),
+				"\"], \"author_key_digest\": [\"" TRUSTEE_ID_KEY "\"]",
+			 &r, &verified[V_TRUSTEE], "id_key_digest"),
 	    PASS);
 	CHECK_INT_EQ(outcome_of("\"id_key_digest\": [\"" ZERO48 "\"]", &r, &verified[V_TRUSTEE],
-	                 "id_key_digest"),
+			 "id_key_digest"),
 	    FAIL);
 }
 
@@ -312,13 +312,13 @@ test_guest_policy(void)
 		uint64_t bit;
 		int allowed; /* 1: "_allowed" rule, 0: "_required" rule */
 	} bits[] = {
-	    {"migration_agent_allowed", SNP_POLICY_MIGRATE_MA, 1},
-	    {"cxl_allowed", SNP_POLICY_CXL_ALLOW, 1},
-	    {"single_socket_required", SNP_POLICY_SINGLE_SOCKET, 0},
-	    {"mem_aes_256_xts_required", SNP_POLICY_MEM_AES_256_XTS, 0},
-	    {"rapl_disable_required", SNP_POLICY_RAPL_DIS, 0},
-	    {"ciphertext_hiding_required", SNP_POLICY_CIPHERTEXT_HIDING, 0},
-	    {"page_swap_disable_required", SNP_POLICY_PAGE_SWAP_DISABLE, 0},
+		{ "migration_agent_allowed", SNP_POLICY_MIGRATE_MA, 1 },
+		{ "cxl_allowed", SNP_POLICY_CXL_ALLOW, 1 },
+		{ "single_socket_required", SNP_POLICY_SINGLE_SOCKET, 0 },
+		{ "mem_aes_256_xts_required", SNP_POLICY_MEM_AES_256_XTS, 0 },
+		{ "rapl_disable_required", SNP_POLICY_RAPL_DIS, 0 },
+		{ "ciphertext_hiding_required", SNP_POLICY_CIPHERTEXT_HIDING, 0 },
+		{ "page_swap_disable_required", SNP_POLICY_PAGE_SWAP_DISABLE, 0 },
 	};
 	char rules[200], id[100];
 	struct snp_report r;
@@ -327,10 +327,10 @@ test_guest_policy(void)
 	/* go-sev-guest's report has the debug bit (policy 0xb0000). */
 	CHECK_INT_EQ(on(V_GOSEV, "", "guest_policy.debug_allowed"), FAIL);
 	CHECK_INT_EQ(on(V_GOSEV, "\"guest_policy\": {\"debug_allowed\": false}",
-	                 "guest_policy.debug_allowed"),
+			 "guest_policy.debug_allowed"),
 	    FAIL);
 	CHECK_INT_EQ(on(V_GOSEV, "\"guest_policy\": {\"debug_allowed\": true}",
-	                 "guest_policy.debug_allowed"),
+			 "guest_policy.debug_allowed"),
 	    PASS);
 	CHECK_INT_EQ(on(V_VIRTEE, "", "guest_policy.debug_allowed"), PASS);
 	/* Every vector allows SMT (bit 16). */
@@ -408,22 +408,22 @@ test_platform_info(void)
 	CHECK_INT_EQ(
 	    on(V_VIRTEE, "\"platform_info\": {\"ecc\": \"allowed\"}", "platform_info.ecc"), PASS);
 	CHECK_INT_EQ(on(V_TURIN, "\"platform_info\": {\"rapl_disabled\": \"forbidden\"}",
-	                 "platform_info.rapl_disabled"),
+			 "platform_info.rapl_disabled"),
 	    PASS);
 	CHECK_INT_EQ(on(V_TURIN, "\"platform_info\": {\"rapl_disabled\": \"required\"}",
-	                 "platform_info.rapl_disabled"),
+			 "platform_info.rapl_disabled"),
 	    FAIL);
 	CHECK_INT_EQ(on(V_TURIN, "\"platform_info\": {\"ciphertext_hiding\": \"forbidden\"}",
-	                 "platform_info.ciphertext_hiding"),
+			 "platform_info.ciphertext_hiding"),
 	    PASS);
 	CHECK_INT_EQ(on(V_TURIN, "\"platform_info\": {\"ciphertext_hiding\": \"required\"}",
-	                 "platform_info.ciphertext_hiding"),
+			 "platform_info.ciphertext_hiding"),
 	    FAIL);
 	CHECK_INT_EQ(on(V_TURIN, "\"platform_info\": {\"alias_check_complete\": \"required\"}",
-	                 "platform_info.alias_check_complete"),
+			 "platform_info.alias_check_complete"),
 	    PASS);
 	CHECK_INT_EQ(on(V_VIRTEE, "\"platform_info\": {\"alias_check_complete\": \"required\"}",
-	                 "platform_info.alias_check_complete"),
+			 "platform_info.alias_check_complete"),
 	    FAIL);
 }
 
@@ -434,9 +434,9 @@ test_min_tcb(void)
 	CHECK_INT_EQ(on(V_VIRTEE, "\"min_tcb\": {\"milan\": {\"snp\": 8}}", "min_tcb.milan"), PASS);
 	CHECK_INT_EQ(on(V_VIRTEE, "\"min_tcb\": {\"milan\": {\"snp\": 9}}", "min_tcb.milan"), FAIL);
 	CHECK_INT_EQ(on(V_VIRTEE,
-	                 "\"min_tcb\": {\"milan\": {\"bootloader\": 3, \"tee\": 0, \"snp\": 8, "
-	                 "\"microcode\": 115}}",
-	                 "min_tcb.milan"),
+			 "\"min_tcb\": {\"milan\": {\"bootloader\": 3, \"tee\": 0, \"snp\": 8, "
+			 "\"microcode\": 115}}",
+			 "min_tcb.milan"),
 	    PASS);
 	CHECK_INT_EQ(
 	    on(V_VIRTEE, "\"min_tcb\": {\"milan\": {\"microcode\": 116}}", "min_tcb.milan"), FAIL);
@@ -449,9 +449,9 @@ test_min_tcb(void)
 	 * Turin's layout; read with Milan's it would be bl 0, tee 1, snp 0.
 	 */
 	CHECK_INT_EQ(on(V_TURIN,
-	                 "\"min_tcb\": {\"turin\": {\"fmc\": 0, \"bootloader\": 1, \"tee\": 0, "
-	                 "\"snp\": 2, \"microcode\": 71}}",
-	                 "min_tcb.turin"),
+			 "\"min_tcb\": {\"turin\": {\"fmc\": 0, \"bootloader\": 1, \"tee\": 0, "
+			 "\"snp\": 2, \"microcode\": 71}}",
+			 "min_tcb.turin"),
 	    PASS);
 	CHECK_INT_EQ(on(V_TURIN, "\"min_tcb\": {\"turin\": {\"fmc\": 1}}", "min_tcb.turin"), FAIL);
 	CHECK_INT_EQ(on(V_TURIN, "\"min_tcb\": {\"turin\": {\"snp\": 3}}", "min_tcb.turin"), FAIL);
@@ -461,10 +461,10 @@ test_min_tcb(void)
 	CHECK_INT_EQ(on(V_TURIN, "\"min_tcb\": {\"milan\": {\"snp\": 0}}", "min_tcb.milan"), NA);
 	/* Committed and launch TCB: trustee's are 0x7308000000000003 (bl 3, snp 8, ucode 115). */
 	CHECK_INT_EQ(on(V_TRUSTEE, "\"min_committed_tcb\": {\"milan\": {\"microcode\": 115}}",
-	                 "min_committed_tcb.milan"),
+			 "min_committed_tcb.milan"),
 	    PASS);
 	CHECK_INT_EQ(on(V_TRUSTEE, "\"min_committed_tcb\": {\"milan\": {\"microcode\": 116}}",
-	                 "min_committed_tcb.milan"),
+			 "min_committed_tcb.milan"),
 	    FAIL);
 	CHECK_INT_EQ(
 	    on(V_TRUSTEE, "\"min_launch_tcb\": {\"milan\": {\"snp\": 8}}", "min_launch_tcb.milan"),
@@ -473,10 +473,10 @@ test_min_tcb(void)
 	    on(V_TRUSTEE, "\"min_launch_tcb\": {\"milan\": {\"snp\": 9}}", "min_launch_tcb.milan"),
 	    FAIL);
 	CHECK_INT_EQ(on(V_TURIN, "\"min_launch_tcb\": {\"turin\": {\"microcode\": 71}}",
-	                 "min_launch_tcb.turin"),
+			 "min_launch_tcb.turin"),
 	    PASS);
 	CHECK_INT_EQ(on(V_TURIN, "\"min_committed_tcb\": {\"turin\": {\"bootloader\": 2}}",
-	                 "min_committed_tcb.turin"),
+			 "min_committed_tcb.turin"),
 	    FAIL);
 }
 
@@ -484,9 +484,9 @@ static void
 test_tcb_deny(void)
 {
 	const char *deny_virtee = "\"tcb_deny\": [{\"product\": \"milan\", \"bootloader\": 3, "
-	                          "\"tee\": 0, \"snp\": 8, \"microcode\": 115}]";
+				  "\"tee\": 0, \"snp\": 8, \"microcode\": 115}]";
 	const char *deny_turin = "\"tcb_deny\": [{\"product\": \"turin\", \"fmc\": 0, "
-	                         "\"bootloader\": 1, \"tee\": 0, \"snp\": 2, \"microcode\": 71}]";
+				 "\"bootloader\": 1, \"tee\": 0, \"snp\": 2, \"microcode\": 71}]";
 
 	CHECK_INT_EQ(on(V_VIRTEE, deny_virtee, "tcb_deny"), FAIL);
 	CHECK_INT_EQ(on(V_ATAKIT, deny_virtee, "tcb_deny"), PASS);
@@ -525,19 +525,19 @@ test_mitigations(void)
 {
 	/* atakit v5: mitigation vectors 0xb; oak Genoa v5: 0x1; virtee v2: none. */
 	CHECK_INT_EQ(on(V_ATAKIT, "\"required_mitigations\": {\"current\": \"000000000000000b\"}",
-	                 "required_mitigations.current"),
+			 "required_mitigations.current"),
 	    PASS);
 	CHECK_INT_EQ(on(V_ATAKIT, "\"required_mitigations\": {\"current\": \"0000000000000004\"}",
-	                 "required_mitigations.current"),
+			 "required_mitigations.current"),
 	    FAIL);
 	CHECK_INT_EQ(on(V_GENOA, "\"required_mitigations\": {\"launch\": \"0000000000000001\"}",
-	                 "required_mitigations.launch"),
+			 "required_mitigations.launch"),
 	    PASS);
 	CHECK_INT_EQ(on(V_GENOA, "\"required_mitigations\": {\"launch\": \"0000000000000002\"}",
-	                 "required_mitigations.launch"),
+			 "required_mitigations.launch"),
 	    FAIL);
 	CHECK_INT_EQ(on(V_VIRTEE, "\"required_mitigations\": {\"current\": \"0000000000000000\"}",
-	                 "required_mitigations.current"),
+			 "required_mitigations.current"),
 	    FAIL);
 }
 
@@ -551,7 +551,7 @@ test_all_rules_no_shortcut(void)
 	/* Three independent failures on one report: all three are listed. */
 	load(V_GOSEV);
 	p = make_policy("\"measurement\": [\"" VIRTEE_MEAS "\"], \"min_tcb\": {\"milan\": "
-	                "{\"snp\": 6}}, \"vmpl\": {\"max\": 0}");
+			"{\"snp\": 6}}, \"vmpl\": {\"max\": 0}");
 	CHECK_OK(policy_eval(&reports[V_GOSEV], &verified[V_GOSEV], p, &res));
 	CHECK(res.decision == POLICY_DENY);
 	for (i = 0; i < res.count; i++)
@@ -600,7 +600,7 @@ test_undecodable_tcb_fails(void)
 	r = reports[V_VIRTEE];
 	r.reported_tcb |= 0x0000000100000000ULL;
 	CHECK_INT_EQ(outcome_of("\"min_tcb\": {\"milan\": {\"snp\": 0}}", &r, &verified[V_VIRTEE],
-	                 "min_tcb.milan"),
+			 "min_tcb.milan"),
 	    FAIL);
 	CHECK_INT_EQ(outcome_of("\"tcb_deny\": []", &r, &verified[V_VIRTEE], "tcb_deny"), FAIL);
 }

@@ -110,9 +110,9 @@ test_lint_more(void)
 	struct policy_lint_result res;
 
 	lint_of("\"product\": [\"milan\"], \"measurement\": [\"" ZERO48
-	        "\"], \"vmpl\": {\"max\": 3}, "
-	        "\"min_tcb\": {\"milan\": {\"bootloader\": 4, \"tee\": 0, \"snp\": 29, "
-	        "\"microcode\": 222}}",
+		"\"], \"vmpl\": {\"max\": 3}, "
+		"\"min_tcb\": {\"milan\": {\"bootloader\": 4, \"tee\": 0, \"snp\": 29, "
+		"\"microcode\": 222}}",
 	    &res);
 	CHECK_UINT_EQ(res.warnings, 1);
 	CHECK(has_finding(&res, POLICY_WARNING, "rules.vmpl",
@@ -136,9 +136,9 @@ test_lint_more(void)
 
 	/* The issue's example minimum (snp 8, microcode 115) is older than real Milan reports. */
 	lint_of("\"product\": [\"milan\", \"turin\"], \"measurement\": [\"" ZERO48 "\"], "
-	        "\"vmpl\": {\"max\": 0}, \"min_tcb\": {\"milan\": {\"bootloader\": 3, \"tee\": 0, "
-	        "\"snp\": 8, \"microcode\": 115}, \"turin\": {\"fmc\": 0, \"bootloader\": 1, "
-	        "\"tee\": 0, \"snp\": 2, \"microcode\": 71}}",
+		"\"vmpl\": {\"max\": 0}, \"min_tcb\": {\"milan\": {\"bootloader\": 3, \"tee\": 0, "
+		"\"snp\": 8, \"microcode\": 115}, \"turin\": {\"fmc\": 0, \"bootloader\": 1, "
+		"\"tee\": 0, \"snp\": 2, \"microcode\": 71}}",
 	    &res);
 	CHECK_UINT_EQ(res.warnings, 1);
 	CHECK(has_finding(&res, POLICY_WARNING, "rules.min_tcb.milan",
@@ -152,7 +152,7 @@ test_lint_more(void)
 
 	/* A chip both allowed and denied is an error. */
 	lint_of(TIGHT ", \"chip_id\": {\"allow\": [\"" ZERO64 "\"], "
-	              "\"deny\": [\"" ZERO64 "\"]}",
+		      "\"deny\": [\"" ZERO64 "\"]}",
 	    &res);
 	CHECK_UINT_EQ(res.errors, 1);
 	CHECK(has_finding(&res, POLICY_ERROR, "rules.chip_id.deny",
@@ -195,18 +195,18 @@ test_diff(void)
 
 	CHECK_INT_EQ(change("", ""), POLICY_SAME);
 	CHECK_INT_EQ(change("\"min_tcb\": {\"milan\": {\"snp\": 8}}",
-	                 "\"min_tcb\": {\"milan\": {\"snp\": 9}}"),
+			 "\"min_tcb\": {\"milan\": {\"snp\": 9}}"),
 	    POLICY_STRICTER);
 	CHECK_INT_EQ(change("\"min_tcb\": {\"milan\": {\"snp\": 9}}",
-	                 "\"min_tcb\": {\"milan\": {\"snp\": 8}}"),
+			 "\"min_tcb\": {\"milan\": {\"snp\": 8}}"),
 	    POLICY_LOOSER);
 	CHECK_INT_EQ(change("\"min_tcb\": {\"milan\": {\"snp\": 9, \"microcode\": 1}}",
-	                 "\"min_tcb\": {\"milan\": {\"snp\": 8, \"microcode\": 2}}"),
+			 "\"min_tcb\": {\"milan\": {\"snp\": 8, \"microcode\": 2}}"),
 	    POLICY_CHANGED);
 	CHECK_INT_EQ(change("", "\"measurement\": [\"" ZERO48 "\"]"), POLICY_STRICTER);
 	CHECK_INT_EQ(change("\"measurement\": [\"" ZERO48 "\"]", ""), POLICY_LOOSER);
 	CHECK_INT_EQ(change("\"measurement\": [\"" ZERO48 "\"]",
-	                 "\"measurement\": [\"" ZERO48 "\", \"" ONE48 "\"]"),
+			 "\"measurement\": [\"" ZERO48 "\", \"" ONE48 "\"]"),
 	    POLICY_LOOSER);
 	CHECK_INT_EQ(
 	    change("\"measurement\": [\"" ZERO48 "\"]", "\"measurement\": [\"" ONE48 "\"]"),
@@ -227,20 +227,20 @@ test_diff(void)
 	CHECK_INT_EQ(
 	    change("\"vmpl\": {\"max\": 0}", "\"vmpl\": {\"min\": 1, \"max\": 1}"), POLICY_CHANGED);
 	CHECK_INT_EQ(change("\"platform_info\": {\"tsme\": \"required\"}",
-	                 "\"platform_info\": {\"tsme\": \"allowed\"}"),
+			 "\"platform_info\": {\"tsme\": \"allowed\"}"),
 	    POLICY_LOOSER);
 	CHECK_INT_EQ(change("\"platform_info\": {\"tsme\": \"required\"}",
-	                 "\"platform_info\": {\"tsme\": \"forbidden\"}"),
+			 "\"platform_info\": {\"tsme\": \"forbidden\"}"),
 	    POLICY_CHANGED);
 	CHECK_INT_EQ(change("\"min_firmware\": {\"milan\": \"1.55.3\"}",
-	                 "\"min_firmware\": {\"milan\": \"1.56.0\"}"),
+			 "\"min_firmware\": {\"milan\": \"1.56.0\"}"),
 	    POLICY_STRICTER);
 	CHECK_INT_EQ(change("\"tcb_deny\": []",
-	                 "\"tcb_deny\": [{\"product\": \"genoa\", \"bootloader\": 1, \"tee\": 0, "
-	                 "\"snp\": 1, \"microcode\": 1}]"),
+			 "\"tcb_deny\": [{\"product\": \"genoa\", \"bootloader\": 1, \"tee\": 0, "
+			 "\"snp\": 1, \"microcode\": 1}]"),
 	    POLICY_STRICTER);
 	CHECK_INT_EQ(change("\"required_mitigations\": {\"current\": \"0000000000000003\"}",
-	                 "\"required_mitigations\": {\"current\": \"0000000000000001\"}"),
+			 "\"required_mitigations\": {\"current\": \"0000000000000001\"}"),
 	    POLICY_LOOSER);
 	CHECK_INT_EQ(change("\"csp_id\": [\"a\", \"b\"]", "\"csp_id\": [\"a\"]"), POLICY_STRICTER);
 	CHECK_INT_EQ(change("\"min_guest_svn\": 3", "\"min_guest_svn\": 2"), POLICY_LOOSER);
@@ -276,8 +276,8 @@ test_explain(void)
 	CHECK(strstr(text, "- The processor must be an AMD EPYC Milan.\n") != NULL);
 	CHECK(strstr(text, "- The guest policy must demand firmware ABI 1.51 or newer.\n") != NULL);
 	CHECK(strstr(text,
-	          "- On Milan, the reported TCB must be at least: bootloader >= 4, tee >= 0, "
-	          "snp >= 29, microcode >= 222.\n") != NULL);
+		  "- On Milan, the reported TCB must be at least: bootloader >= 4, tee >= 0, "
+		  "snp >= 29, microcode >= 222.\n") != NULL);
 	free(text);
 	policy_free(p);
 }

@@ -139,8 +139,9 @@ test_rsa_root_has_none(void)
 	CHECK_OK(snp_roots_load(&roots));
 	CHECK_ERR(snp_amd_ext_parse(roots.x[SNP_PRODUCT_MILAN][SNP_ROOT_ARK], &e),
 	    KBS_ERR_CERT_EXTENSION);
-	CHECK_ERR(snp_amd_ext_product_name(roots.x[SNP_PRODUCT_MILAN][SNP_ROOT_ASK], name,
-	    sizeof(name)), KBS_ERR_CERT_EXTENSION);
+	CHECK_ERR(
+	    snp_amd_ext_product_name(roots.x[SNP_PRODUCT_MILAN][SNP_ROOT_ASK], name, sizeof(name)),
+	    KBS_ERR_CERT_EXTENSION);
 	snp_roots_clear(&roots);
 }
 
@@ -173,8 +174,8 @@ build(const struct ext *exts, size_t n)
 	CHECK(x != NULL && name != NULL && test_key != NULL);
 	CHECK(X509_set_version(x, 2) == 1);
 	CHECK(ASN1_INTEGER_set(X509_get_serialNumber(x), 0) == 1);
-	CHECK(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-	    (const unsigned char *)"SEV-VCEK", -1, -1, 0) == 1);
+	CHECK(X509_NAME_add_entry_by_txt(
+		  name, "CN", MBSTRING_ASC, (const unsigned char *)"SEV-VCEK", -1, -1, 0) == 1);
 	CHECK(X509_set_subject_name(x, name) == 1 && X509_set_issuer_name(x, name) == 1);
 	CHECK(X509_gmtime_adj(X509_getm_notBefore(x), 0) != NULL);
 	CHECK(X509_gmtime_adj(X509_getm_notAfter(x), 3600) != NULL);
@@ -306,9 +307,11 @@ test_built_bad(void)
 		{ 1, V(0x16, 0x00), "empty productName" },
 		{ 1, V(0x16, 0x02, 0x01, 'a'), "control character" },
 		{ 1, V(0x16, 0x05, 'M', 'i', 'l', 'a', 'n', 0x00), "trailing byte after the name" },
-		{ 1, V(0x16, 0x20, 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A',
-		    'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A',
-		    'A', 'A', 'A'), "productName of 32 characters" },
+		{ 1,
+		    V(0x16, 0x20, 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A',
+			'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A',
+			'A', 'A', 'A', 'A'),
+		    "productName of 32 characters" },
 		{ 6, V(0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07), "hwID of 7 bytes" },
 		{ 6, V(0x00), "hwID of 1 byte" },
 	};

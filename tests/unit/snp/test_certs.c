@@ -63,7 +63,8 @@ test_pem_forms(void)
 		{ "amd/cert_chain_milan.pem", 2 },
 		{ "amd/cert_chain_turin.pem", 2 },      /* CRLF line ends */
 		{ "amd/vlek_cert_chain_turin.pem", 2 }, /* CRLF and a trailing blank line */
-		{ "routex-client-lua/genoa_v3_vcek_chain.pem", 3 }, /* "# name" lines before blocks */
+		{ "routex-client-lua/genoa_v3_vcek_chain.pem",
+		    3 }, /* "# name" lines before blocks */
 		{ "trustee-azure/hcl_milan_vcek.pem", 3 },
 		{ "trustee/milan_ask_ark_asvk.pem", 3 },
 	};
@@ -121,7 +122,8 @@ test_rejects(void)
 	static const char crl_pem[] = "-----BEGIN X509 CRL-----\nMAA=\n-----END X509 CRL-----\n";
 	static const char headers[] =
 	    "-----BEGIN CERTIFICATE-----\nProc-Type: 4,ENCRYPTED\n\nMAA=\n-----END CERTIFICATE-----\n";
-	static const char empty_block[] = "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n";
+	static const char empty_block[] =
+	    "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n";
 	static const char not_pem[] = "hello, world\n";
 	struct snp_certs *c = NULL;
 	size_t dlen, plen, len;
@@ -168,10 +170,12 @@ test_rejects(void)
 		char pemtxt[8192];
 		size_t i, o = 0, n = strlen(b64);
 
-		o += (size_t)snprintf(pemtxt + o, sizeof(pemtxt) - o, "-----BEGIN CERTIFICATE-----\n");
+		o += (size_t)snprintf(
+		    pemtxt + o, sizeof(pemtxt) - o, "-----BEGIN CERTIFICATE-----\n");
 		for (i = 0; i < n; i += 64)
 			o += (size_t)snprintf(pemtxt + o, sizeof(pemtxt) - o, "%.64s\n", b64 + i);
-		o += (size_t)snprintf(pemtxt + o, sizeof(pemtxt) - o, "-----END CERTIFICATE-----\n");
+		o +=
+		    (size_t)snprintf(pemtxt + o, sizeof(pemtxt) - o, "-----END CERTIFICATE-----\n");
 		add_fails(c, (const uint8_t *)pemtxt, o, KBS_ERR_CERT_PARSE);
 		/* The same without the extra byte parses: the check above is the byte. */
 		CHECK_OK(kbs_b64_encode(der, dlen, b64, sizeof(b64)));
@@ -179,7 +183,8 @@ test_rejects(void)
 		o = (size_t)snprintf(pemtxt, sizeof(pemtxt), "-----BEGIN CERTIFICATE-----\n");
 		for (i = 0; i < n; i += 64)
 			o += (size_t)snprintf(pemtxt + o, sizeof(pemtxt) - o, "%.64s\n", b64 + i);
-		o += (size_t)snprintf(pemtxt + o, sizeof(pemtxt) - o, "-----END CERTIFICATE-----\n");
+		o +=
+		    (size_t)snprintf(pemtxt + o, sizeof(pemtxt) - o, "-----END CERTIFICATE-----\n");
 		CHECK_OK(snp_certs_add(c, (const uint8_t *)pemtxt, o));
 	}
 	/* A bundle whose second block is broken adds nothing. */

@@ -444,10 +444,9 @@ test_args(void)
 	size_t n = 0;
 
 	CHECK_ERR(snp_certtable_entries(NULL, 24, out, 4, &n), KBS_ERR_INVALID_ARGUMENT);
-	CHECK_ERR(snp_certtable_entries(zero, sizeof(zero), out, 4, NULL),
-	    KBS_ERR_INVALID_ARGUMENT);
-	CHECK_ERR(snp_certtable_entries(zero, sizeof(zero), NULL, 4, &n),
-	    KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(
+	    snp_certtable_entries(zero, sizeof(zero), out, 4, NULL), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(snp_certtable_entries(zero, sizeof(zero), NULL, 4, &n), KBS_ERR_INVALID_ARGUMENT);
 }
 
 /* ---- snp_certtable_parse: the table into a certificate set ------------ */
@@ -499,8 +498,8 @@ test_parse_verifies_vcek_report(void)
 	(void)table_add(&t, guid_vcek, vcek.der, vcek.len);
 	(void)table_add(&t, guid_ask, ask.der, ask.len);
 	(void)table_add(&t, guid_ark, ark.der, ark.len);
-	verify_with_table("oak/milan_oc_release_report.bin", "2025-02-14T00:00:00Z",
-	    SNP_SIGNING_KEY_VCEK);
+	verify_with_table(
+	    "oak/milan_oc_release_report.bin", "2025-02-14T00:00:00Z", SNP_SIGNING_KEY_VCEK);
 }
 
 static void
@@ -513,8 +512,8 @@ test_parse_verifies_vlek_report(void)
 	(void)table_add(&t, guid_crl, (const uint8_t *)"not a crl", 9);
 	(void)table_add(&t, guid_ask, asvk.der, asvk.len);
 	(void)table_add(&t, guid_vlek, vlek.der, vlek.len);
-	verify_with_table("trustee/milan_vlek_report.bin", "2025-01-09T00:00:00Z",
-	    SNP_SIGNING_KEY_VLEK);
+	verify_with_table(
+	    "trustee/milan_vlek_report.bin", "2025-01-09T00:00:00Z", SNP_SIGNING_KEY_VLEK);
 }
 
 /* check_parse_fails_set: the exact error and the set's size unchanged. */

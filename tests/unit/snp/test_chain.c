@@ -64,8 +64,8 @@ sign_with(X509 *x, EVP_PKEY *key, enum sig_mode mode)
 	if (mode != PKCS1_SHA384) {
 		CHECK(EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1);
 		CHECK(EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, h) == 1);
-		CHECK(EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx,
-		    mode == PSS_SHA384_SALT32 ? 32 : 48) == 1);
+		CHECK(EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, mode == PSS_SHA384_SALT32 ? 32 : 48) ==
+		    1);
 	}
 	CHECK(X509_sign_ctx(x, md) > 0);
 	EVP_MD_CTX_free(md);
@@ -111,8 +111,8 @@ cn_name(const char *cn)
 	X509_NAME *n = X509_NAME_new();
 
 	CHECK(n != NULL);
-	CHECK(X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1,
-	    -1, 0) == 1);
+	CHECK(X509_NAME_add_entry_by_txt(
+		  n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0) == 1);
 	return n;
 }
 
@@ -177,25 +177,26 @@ test_real_chains(void)
 
 		CHECK_OK(snp_check_ark(&roots, ark, p, D));
 		CHECK_OK(snp_check_rsa4096(ark));
-		CHECK_OK(snp_check_issued(roots.x[p][SNP_ROOT_ASK], "ASK", ark, "ARK",
-		    KBS_ERR_CERT_ASK_SIGNATURE, D));
-		CHECK_OK(snp_check_issued(roots.x[p][SNP_ROOT_ASVK], "ASVK", ark, "ARK",
-		    KBS_ERR_CERT_ASK_SIGNATURE, D));
+		CHECK_OK(snp_check_issued(
+		    roots.x[p][SNP_ROOT_ASK], "ASK", ark, "ARK", KBS_ERR_CERT_ASK_SIGNATURE, D));
+		CHECK_OK(snp_check_issued(
+		    roots.x[p][SNP_ROOT_ASVK], "ASVK", ark, "ARK", KBS_ERR_CERT_ASK_SIGNATURE, D));
 		CHECK_ERR(snp_check_p384(ark, point), KBS_ERR_CERT_KEY);
 	}
 	for (i = 0; i < KBS_ARRAY_SIZE(vceks); i++) {
 		X509 *x = file_cert(vceks[i].vcek);
 		enum snp_root_kind k = strstr(vceks[i].vcek, "vlek") ? SNP_ROOT_ASVK : SNP_ROOT_ASK;
 
-		CHECK_OK(snp_check_issued(x, "VCEK", roots.x[vceks[i].p][k], "ASK",
-		    KBS_ERR_CERT_VCEK_SIGNATURE, D));
+		CHECK_OK(snp_check_issued(
+		    x, "VCEK", roots.x[vceks[i].p][k], "ASK", KBS_ERR_CERT_VCEK_SIGNATURE, D));
 		CHECK_OK(snp_check_p384(x, point));
 		CHECK_UINT_EQ(point[0], 0x04);
 		CHECK_ERR(snp_check_rsa4096(x), KBS_ERR_CERT_KEY);
 		/* Under the other intermediate of its product: names do not link. */
 		CHECK_ERR(snp_check_issued(x, "VCEK",
-		    roots.x[vceks[i].p][k == SNP_ROOT_ASK ? SNP_ROOT_ASVK : SNP_ROOT_ASK], "ASVK",
-		    KBS_ERR_CERT_VCEK_SIGNATURE, D), KBS_ERR_CERT_ISSUER);
+			      roots.x[vceks[i].p][k == SNP_ROOT_ASK ? SNP_ROOT_ASVK : SNP_ROOT_ASK],
+			      "ASVK", KBS_ERR_CERT_VCEK_SIGNATURE, D),
+		    KBS_ERR_CERT_ISSUER);
 		X509_free(x);
 	}
 }
@@ -220,10 +221,12 @@ test_swapped_ask_ark(void)
 	CHECK_ERR(snp_check_issued(vcek, "VCEK", ark, "ARK", KBS_ERR_CERT_VCEK_SIGNATURE, D),
 	    KBS_ERR_CERT_ISSUER);
 	/* Another product's ARK and ASK. */
-	CHECK_ERR(snp_check_ark(&roots, roots.x[SNP_PRODUCT_GENOA][SNP_ROOT_ARK],
-	    SNP_PRODUCT_MILAN, D), KBS_ERR_PRODUCT_MISMATCH);
+	CHECK_ERR(
+	    snp_check_ark(&roots, roots.x[SNP_PRODUCT_GENOA][SNP_ROOT_ARK], SNP_PRODUCT_MILAN, D),
+	    KBS_ERR_PRODUCT_MISMATCH);
 	CHECK_ERR(snp_check_issued(vcek, "VCEK", roots.x[SNP_PRODUCT_GENOA][SNP_ROOT_ASK], "ASK",
-	    KBS_ERR_CERT_VCEK_SIGNATURE, D), KBS_ERR_CERT_ISSUER);
+		      KBS_ERR_CERT_VCEK_SIGNATURE, D),
+	    KBS_ERR_CERT_ISSUER);
 	CHECK_ERR(snp_check_ark(NULL, ark, SNP_PRODUCT_MILAN, D), KBS_ERR_INVALID_ARGUMENT);
 	X509_free(vcek);
 }
@@ -278,10 +281,12 @@ test_wrong_signature_algorithms(void)
 
 		sign_with(vcek, rsa2048, cases[i].mode);
 		vcek = roundtrip(vcek);
-		CHECK_ERR(snp_check_issued(vcek, "VCEK", ask, "ASK", KBS_ERR_CERT_VCEK_SIGNATURE, D),
+		CHECK_ERR(
+		    snp_check_issued(vcek, "VCEK", ask, "ASK", KBS_ERR_CERT_VCEK_SIGNATURE, D),
 		    cases[i].want);
-		CHECK_ERR(verify_with(vcek, NULL, "go-sev-guest/milan_report.bin", "2022-10-24",
-		    &res), cases[i].want);
+		CHECK_ERR(
+		    verify_with(vcek, NULL, "go-sev-guest/milan_report.bin", "2022-10-24", &res),
+		    cases[i].want);
 		CHECK_INT_EQ(res.failed_check, SNP_CHECK_SIGNER_CERT);
 		CHECK_ERR(res.checks[SNP_CHECK_SIGNER_CERT].err, cases[i].want);
 		X509_free(vcek);
@@ -336,14 +341,16 @@ test_flipped_signatures(void)
 	der[len - 1] ^= 0x80;
 	x = der_cert(der, len);
 	CHECK_ERR(snp_check_issued(x, "ASK", roots.x[SNP_PRODUCT_MILAN][SNP_ROOT_ARK], "ARK",
-	    KBS_ERR_CERT_ASK_SIGNATURE, D), KBS_ERR_CERT_ASK_SIGNATURE);
+		      KBS_ERR_CERT_ASK_SIGNATURE, D),
+	    KBS_ERR_CERT_ASK_SIGNATURE);
 	X509_free(x);
 	free(der);
 	der = test_read_vector("go-sev-guest/milan_vcek.der", &len);
 	der[len - 10] ^= 0x04;
 	x = der_cert(der, len);
 	CHECK_ERR(snp_check_issued(x, "VCEK", roots.x[SNP_PRODUCT_MILAN][SNP_ROOT_ASK], "ASK",
-	    KBS_ERR_CERT_VCEK_SIGNATURE, D), KBS_ERR_CERT_VCEK_SIGNATURE);
+		      KBS_ERR_CERT_VCEK_SIGNATURE, D),
+	    KBS_ERR_CERT_VCEK_SIGNATURE);
 	X509_free(x);
 	free(der);
 }
@@ -405,7 +412,8 @@ test_times(void)
 static void
 test_names(void)
 {
-	X509_NAME *n = cn_name("A\x01" "B");
+	X509_NAME *n = cn_name("A\x01"
+			       "B");
 	X509_NAME *empty = X509_NAME_new();
 	char out[8];
 

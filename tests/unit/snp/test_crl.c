@@ -170,18 +170,19 @@ test_real_times(void)
 	CHECK_OK(snp_crl_check_time(crl, t_of("2026-07-01"), 0, D));
 	CHECK_OK(snp_crl_check_time(crl, t_of("2026-06-22T05:53:52Z"), 0, D));
 	CHECK_OK(snp_crl_check_time(crl, t_of("2026-08-08T00:00:00Z"), 0, D));
-	CHECK_ERR(snp_crl_check_time(crl, t_of("2026-06-22T05:53:51Z"), 0, D),
-	    KBS_ERR_CRL_NOT_YET_VALID);
+	CHECK_ERR(
+	    snp_crl_check_time(crl, t_of("2026-06-22T05:53:51Z"), 0, D), KBS_ERR_CRL_NOT_YET_VALID);
 	CHECK_STR_EQ(detail, "CRL not valid before its thisUpdate 2026-06-22T05:53:52Z");
-	CHECK_ERR(snp_crl_check_time(crl, t_of("2026-06-22T05:53:51Z"), 1, D),
-	    KBS_ERR_CRL_NOT_YET_VALID);
+	CHECK_ERR(
+	    snp_crl_check_time(crl, t_of("2026-06-22T05:53:51Z"), 1, D), KBS_ERR_CRL_NOT_YET_VALID);
 	CHECK_ERR(snp_crl_check_time(crl, t_of("2026-08-08T00:00:01Z"), 0, D), KBS_ERR_CRL_STALE);
 	CHECK_STR_EQ(detail, "CRL is stale: nextUpdate 2026-08-08T00:00:00Z has passed");
 	CHECK_OK(snp_crl_check_time(crl, t_of("2026-08-08T00:00:01Z"), 1, D));
 	CHECK_OK(snp_crl_check_time(crl, kbs_time_now() + 86400 * 365 * 10, 1, D));
 	CHECK(X509_CRL_get_REVOKED(crl->crl) == NULL); /* "No Revoked Certificates" */
-	CHECK_INT_EQ(snp_crl_is_revoked(crl, X509_get0_serialNumber(
-	    roots.x[SNP_PRODUCT_MILAN][SNP_ROOT_ASK])), 0);
+	CHECK_INT_EQ(snp_crl_is_revoked(
+			 crl, X509_get0_serialNumber(roots.x[SNP_PRODUCT_MILAN][SNP_ROOT_ASK])),
+	    0);
 	snp_crl_free(crl);
 }
 
@@ -209,8 +210,8 @@ generate(EVP_PKEY *key, const struct gen *g, int want_load)
 
 	CHECK(c != NULL && t != NULL && md != NULL);
 	CHECK(X509_CRL_set_version(c, 1) == 1);
-	CHECK(X509_CRL_set_issuer_name(c,
-	    X509_get_subject_name(roots.x[SNP_PRODUCT_MILAN][SNP_ROOT_ARK])) == 1);
+	CHECK(X509_CRL_set_issuer_name(
+		  c, X509_get_subject_name(roots.x[SNP_PRODUCT_MILAN][SNP_ROOT_ARK])) == 1);
 	CHECK(ASN1_TIME_set_string(t, "20260101000000Z") == 1);
 	CHECK(X509_CRL_set1_lastUpdate(c, t) == 1);
 	if (!g->no_next_update) {
@@ -269,10 +270,12 @@ test_generated(void)
 	g.nserials = 2;
 	crl = generate(key, &g, 0);
 	/* Revocation by serial: the Milan ASK (0x010001) and serial 0 are listed. */
-	CHECK_INT_EQ(snp_crl_is_revoked(crl, X509_get0_serialNumber(
-	    roots.x[SNP_PRODUCT_MILAN][SNP_ROOT_ASK])), 1);
-	CHECK_INT_EQ(snp_crl_is_revoked(crl, X509_get0_serialNumber(
-	    roots.x[SNP_PRODUCT_MILAN][SNP_ROOT_ASVK])), 0);
+	CHECK_INT_EQ(snp_crl_is_revoked(
+			 crl, X509_get0_serialNumber(roots.x[SNP_PRODUCT_MILAN][SNP_ROOT_ASK])),
+	    1);
+	CHECK_INT_EQ(snp_crl_is_revoked(
+			 crl, X509_get0_serialNumber(roots.x[SNP_PRODUCT_MILAN][SNP_ROOT_ASVK])),
+	    0);
 	CHECK(ASN1_INTEGER_set(s, 0) == 1);
 	CHECK_INT_EQ(snp_crl_is_revoked(crl, s), 1);
 	CHECK(ASN1_INTEGER_set(s, 0x010002) == 1);

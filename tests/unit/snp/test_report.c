@@ -62,8 +62,8 @@ parse_u64(const char *s, uint64_t *ret)
 }
 
 static void
-check_hex_field(const uint8_t *got, size_t len, const char *want, const char *name,
-    const char *file)
+check_hex_field(
+    const uint8_t *got, size_t len, const char *want, const char *name, const char *file)
 {
 	char hex[2 * 256 + 1] = "";
 
@@ -90,8 +90,8 @@ check_u64_field(uint64_t got, const char *want, const char *name, const char *fi
 }
 
 static void
-check_fw_field(const struct snp_fw_version *fw, const char *want, const char *name,
-    const char *file)
+check_fw_field(
+    const struct snp_fw_version *fw, const char *want, const char *name, const char *file)
 {
 	char got[32];
 
@@ -111,11 +111,11 @@ tcb_fields_string(uint64_t raw, enum snp_product product, char *out, size_t out_
 	if ((r = snp_tcb_decode(raw, product, &t)) != 0)
 		return r;
 	if (product == SNP_PRODUCT_TURIN)
-		snprintf(out, out_size, "fmc=%u,bl=%u,tee=%u,snp=%u,ucode=%u", t.fmc,
-		    t.bootloader, t.tee, t.snp, t.microcode);
+		snprintf(out, out_size, "fmc=%u,bl=%u,tee=%u,snp=%u,ucode=%u", t.fmc, t.bootloader,
+		    t.tee, t.snp, t.microcode);
 	else
-		snprintf(out, out_size, "bl=%u,tee=%u,snp=%u,ucode=%u", t.bootloader, t.tee,
-		    t.snp, t.microcode);
+		snprintf(out, out_size, "bl=%u,tee=%u,snp=%u,ucode=%u", t.bootloader, t.tee, t.snp,
+		    t.microcode);
 	return 0;
 }
 
@@ -148,7 +148,12 @@ split_tabs(char *line, char **cols, size_t max)
 
 /* Columns that describe the chain, not the report; other tests use them. */
 static const char *const chain_columns[] = {
-	"signer", "chain", "expect_valid", "signer_not_before", "signer_not_after", "verify_at",
+	"signer",
+	"chain",
+	"expect_valid",
+	"signer_not_before",
+	"signer_not_after",
+	"verify_at",
 };
 
 static int
@@ -173,7 +178,8 @@ check_column(const char *name, const char *want, const struct snp_report *rep,
 	if (strcmp(name, "report") == 0 || is_chain_column(name))
 		return 0;
 	if (strcmp(name, "product") == 0) {
-		enum snp_product tsv_product = SNP_PRODUCT_UNKNOWN, from_report = SNP_PRODUCT_UNKNOWN;
+		enum snp_product tsv_product = SNP_PRODUCT_UNKNOWN,
+				 from_report = SNP_PRODUCT_UNKNOWN;
 
 		CHECK_OK(snp_product_from_name(want, &tsv_product));
 		CHECK_INT_EQ(tsv_product, product);
@@ -202,7 +208,8 @@ check_column(const char *name, const char *want, const struct snp_report *rep,
 		snprintf(buf, sizeof(buf), "%s", snp_signing_key_name(rep->signing_key));
 		/* EXPECTED.tsv spells it upper case. */
 		for (size_t i = 0; buf[i] != '\0'; i++)
-			buf[i] = (char)(buf[i] >= 'a' && buf[i] <= 'z' ? buf[i] - 'a' + 'A' : buf[i]);
+			buf[i] =
+			    (char)(buf[i] >= 'a' && buf[i] <= 'z' ? buf[i] - 'a' + 'A' : buf[i]);
 		CHECK_STR_EQ(buf, want);
 	} else if (strcmp(name, "platform_info") == 0) {
 		check_u64_field(rep->platform_info, want, name, file);
@@ -254,11 +261,29 @@ static void
 test_expected_tsv(void)
 {
 	static const char *const required[] = {
-		"report", "product", "version", "guest_svn", "policy", "vmpl", "signature_algo",
-		"key_info", "signing_key", "platform_info", "current_tcb", "reported_tcb",
-		"reported_tcb_fields", "committed_tcb", "launch_tcb", "cpuid_fam_mod_step",
-		"current_fw", "committed_fw", "chip_id", "measurement", "report_data",
-		"host_data", "report_sha256",
+		"report",
+		"product",
+		"version",
+		"guest_svn",
+		"policy",
+		"vmpl",
+		"signature_algo",
+		"key_info",
+		"signing_key",
+		"platform_info",
+		"current_tcb",
+		"reported_tcb",
+		"reported_tcb_fields",
+		"committed_tcb",
+		"launch_tcb",
+		"cpuid_fam_mod_step",
+		"current_fw",
+		"committed_fw",
+		"chip_id",
+		"measurement",
+		"report_data",
+		"host_data",
+		"report_sha256",
 	};
 	char *header[MAX_COLS + 1];
 	size_t len = 0, ncols, i, rows = 0, versions[6] = { 0 };
@@ -319,7 +344,7 @@ test_expected_tsv(void)
 			CHECK_MEM_EQ(rep->raw, data, SNP_REPORT_SIZE);
 			for (i = 0; i < ncols; i++)
 				CHECK(check_column(header[i], cols[i], rep, product, data,
-				    cols[col_report]) == 0);
+					  cols[col_report]) == 0);
 			if (rep->version < KBS_ARRAY_SIZE(versions))
 				versions[rep->version]++;
 		}
@@ -657,19 +682,28 @@ test_reserved_single_bits(void)
 		size_t off;
 		int want;
 	} cases[] = {
-		{ 2, 0x4c, KBS_ERR_REPORT_RESERVED }, { 2, 0x4f, KBS_ERR_REPORT_RESERVED },
-		{ 2, 0x188, KBS_ERR_REPORT_RESERVED }, { 2, 0x18a, KBS_ERR_REPORT_RESERVED },
-		{ 2, 0x18b, KBS_ERR_REPORT_RESERVED }, { 2, 0x19f, KBS_ERR_REPORT_RESERVED },
-		{ 2, 0x1eb, KBS_ERR_REPORT_RESERVED }, { 2, 0x1ef, KBS_ERR_REPORT_RESERVED },
-		{ 2, 0x1f8, KBS_ERR_REPORT_RESERVED }, { 2, 0x207, KBS_ERR_REPORT_RESERVED },
-		{ 2, 0x208, KBS_ERR_REPORT_RESERVED }, { 2, 0x29f, KBS_ERR_REPORT_RESERVED },
-		{ 3, 0x1f8, KBS_ERR_REPORT_RESERVED }, { 3, 0x200, KBS_ERR_REPORT_RESERVED },
-		{ 3, 0x18b, KBS_ERR_REPORT_RESERVED }, { 5, 0x208, KBS_ERR_REPORT_RESERVED },
+		{ 2, 0x4c, KBS_ERR_REPORT_RESERVED },
+		{ 2, 0x4f, KBS_ERR_REPORT_RESERVED },
+		{ 2, 0x188, KBS_ERR_REPORT_RESERVED },
+		{ 2, 0x18a, KBS_ERR_REPORT_RESERVED },
+		{ 2, 0x18b, KBS_ERR_REPORT_RESERVED },
+		{ 2, 0x19f, KBS_ERR_REPORT_RESERVED },
+		{ 2, 0x1eb, KBS_ERR_REPORT_RESERVED },
+		{ 2, 0x1ef, KBS_ERR_REPORT_RESERVED },
+		{ 2, 0x1f8, KBS_ERR_REPORT_RESERVED },
+		{ 2, 0x207, KBS_ERR_REPORT_RESERVED },
+		{ 2, 0x208, KBS_ERR_REPORT_RESERVED },
+		{ 2, 0x29f, KBS_ERR_REPORT_RESERVED },
+		{ 3, 0x1f8, KBS_ERR_REPORT_RESERVED },
+		{ 3, 0x200, KBS_ERR_REPORT_RESERVED },
+		{ 3, 0x18b, KBS_ERR_REPORT_RESERVED },
+		{ 5, 0x208, KBS_ERR_REPORT_RESERVED },
 		{ 5, 0x2a0 + 48, KBS_ERR_REPORT_SIG_FORMAT },
 		{ 5, 0x2a0 + 71, KBS_ERR_REPORT_SIG_FORMAT },
 		{ 5, 0x2e8 + 48, KBS_ERR_REPORT_SIG_FORMAT },
 		{ 5, 0x2e8 + 71, KBS_ERR_REPORT_SIG_FORMAT },
-		{ 5, 0x330, KBS_ERR_REPORT_SIG_FORMAT }, { 5, 0x49f, KBS_ERR_REPORT_SIG_FORMAT },
+		{ 5, 0x330, KBS_ERR_REPORT_SIG_FORMAT },
+		{ 5, 0x49f, KBS_ERR_REPORT_SIG_FORMAT },
 	};
 	static const char *const by_version[6] = {
 		[2] = "go-sev-guest/milan_report.bin",

@@ -24,7 +24,8 @@ test_bytes_equal_files(void)
 
 	for (p = SNP_PRODUCT_MILAN; p <= SNP_PRODUCT_TURIN; p++) {
 		for (k = 0; k < SNP_ROOT_KIND_COUNT; k++) {
-			snprintf(rel, sizeof(rel), "amd/%s_%s.der", kind_names[k], snp_product_name(p));
+			snprintf(
+			    rel, sizeof(rel), "amd/%s_%s.der", kind_names[k], snp_product_name(p));
 			file = test_read_vector(rel, &len);
 			CHECK_OK(snp_root_der(p, (enum snp_root_kind)k, &der, &dlen));
 			CHECK_UINT_EQ(dlen, len);
@@ -34,14 +35,14 @@ test_bytes_equal_files(void)
 	}
 	for (i = 0; i < SNP_ROOT_DATA_COUNT; i++) {
 		CHECK(EVP_Digest(snp_root_data[i].der, snp_root_data[i].len, digest, NULL,
-		    EVP_sha256(), NULL) == 1);
+			  EVP_sha256(), NULL) == 1);
 		CHECK_OK(kbs_hex_encode(digest, 32, hex, sizeof(hex)));
 		CHECK_STR_EQ(hex, snp_root_data[i].sha256_hex);
 		seen++;
 	}
 	CHECK_UINT_EQ(seen, 9);
-	CHECK_ERR(snp_root_der(SNP_PRODUCT_UNKNOWN, SNP_ROOT_ARK, &der, &dlen),
-	    KBS_ERR_PRODUCT_UNKNOWN);
+	CHECK_ERR(
+	    snp_root_der(SNP_PRODUCT_UNKNOWN, SNP_ROOT_ARK, &der, &dlen), KBS_ERR_PRODUCT_UNKNOWN);
 	CHECK_ERR(snp_root_der(SNP_PRODUCT_MILAN, SNP_ROOT_KIND_COUNT, &der, &dlen),
 	    KBS_ERR_PRODUCT_UNKNOWN);
 }
@@ -62,13 +63,16 @@ test_load_and_names(void)
 
 			CHECK(x != NULL);
 			snp_name_cn(X509_get_subject_name(x), cn, sizeof(cn));
-			snprintf(want, sizeof(want), "%s%s", k == SNP_ROOT_ARK ? "ARK-" :
-			    k == SNP_ROOT_ASK ? "SEV-" : "SEV-VLEK-", product_cn[p]);
+			snprintf(want, sizeof(want), "%s%s",
+			    k == SNP_ROOT_ARK       ? "ARK-"
+				: k == SNP_ROOT_ASK ? "SEV-"
+						    : "SEV-VLEK-",
+			    product_cn[p]);
 			CHECK_STR_EQ(cn, want);
 			CHECK_OK(snp_x509_sha256(x, digest));
 			CHECK_MEM_EQ(digest, roots.sha256[p][k], 32);
-			CHECK_INT_EQ(snp_roots_ark_product(x),
-			    k == SNP_ROOT_ARK ? p : SNP_PRODUCT_UNKNOWN);
+			CHECK_INT_EQ(
+			    snp_roots_ark_product(x), k == SNP_ROOT_ARK ? p : SNP_PRODUCT_UNKNOWN);
 		}
 		CHECK(roots.x[SNP_PRODUCT_UNKNOWN][0] == NULL);
 	}

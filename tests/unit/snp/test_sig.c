@@ -17,10 +17,54 @@
 #define MAX_KEYS 40
 
 static const uint8_t p384_order_le[48] = {
-	0x73, 0x29, 0xc5, 0xcc, 0x6a, 0x19, 0xec, 0xec, 0x7a, 0xa7, 0xb0, 0x48,
-	0xb2, 0x0d, 0x1a, 0x58, 0xdf, 0x2d, 0x37, 0xf4, 0x81, 0x4d, 0x63, 0xc7,
-	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0x73,
+	0x29,
+	0xc5,
+	0xcc,
+	0x6a,
+	0x19,
+	0xec,
+	0xec,
+	0x7a,
+	0xa7,
+	0xb0,
+	0x48,
+	0xb2,
+	0x0d,
+	0x1a,
+	0x58,
+	0xdf,
+	0x2d,
+	0x37,
+	0xf4,
+	0x81,
+	0x4d,
+	0x63,
+	0xc7,
+	0xff,
+	0xff,
+	0xff,
+	0xff,
+	0xff,
+	0xff,
+	0xff,
+	0xff,
+	0xff,
+	0xff,
+	0xff,
+	0xff,
+	0xff,
+	0xff,
+	0xff,
+	0xff,
+	0xff,
+	0xff,
+	0xff,
+	0xff,
+	0xff,
+	0xff,
+	0xff,
+	0xff,
 };
 
 struct vec {
@@ -124,11 +168,13 @@ test_backends_agree_on_vectors(void)
 			if (memcmp(vecs[i].key.point, vecs[j].key.point, SNP_P384_POINT_SIZE) == 0)
 				continue;
 			CHECK_ERR(both(&vecs[j].key, rep->raw, SNP_REPORT_SIGNED_SIZE,
-			    rep->signature_r, rep->signature_s), KBS_ERR_REPORT_SIGNATURE);
+				      rep->signature_r, rep->signature_s),
+			    KBS_ERR_REPORT_SIGNATURE);
 		}
 		/* A message one byte shorter, a flipped byte of the message, of S. */
 		CHECK_ERR(both(&vecs[i].key, rep->raw, SNP_REPORT_SIGNED_SIZE - 1, rep->signature_r,
-		    rep->signature_s), KBS_ERR_REPORT_SIGNATURE);
+			      rep->signature_s),
+		    KBS_ERR_REPORT_SIGNATURE);
 	}
 	CHECK_UINT_EQ(genuine, 22);
 }
@@ -182,8 +228,8 @@ test_malformed_components(void)
 	CHECK_ERR(both(&v->key, msg, sizeof(msg), r, s), KBS_ERR_REPORT_SIGNATURE);
 	/* Arguments. */
 	CHECK_ERR(snp_sig_verify_p384(NULL, msg, sizeof(msg), r, s), KBS_ERR_INVALID_ARGUMENT);
-	CHECK_ERR(snp_sig_verify_p384_openssl(NULL, msg, sizeof(msg), r, s),
-	    KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(
+	    snp_sig_verify_p384_openssl(NULL, msg, sizeof(msg), r, s), KBS_ERR_INVALID_ARGUMENT);
 	CHECK_ERR(snp_sig_verify_p384(&v->key, NULL, 5, r, s), KBS_ERR_INVALID_ARGUMENT);
 }
 
@@ -199,8 +245,8 @@ test_fresh_signatures(void)
 	int i;
 
 	CHECK(pk != NULL);
-	CHECK(EVP_PKEY_get_octet_string_param(pk, "encoded-pub-key", point, sizeof(point),
-	    &plen) == 1);
+	CHECK(EVP_PKEY_get_octet_string_param(pk, "encoded-pub-key", point, sizeof(point), &plen) ==
+	    1);
 	CHECK_UINT_EQ(plen, SNP_P384_POINT_SIZE);
 	memset(&key, 0, sizeof(key));
 	CHECK_OK(snp_p384_pubkey_import(&key, point));

@@ -16,8 +16,8 @@ static const enum snp_product products[] = {
 };
 
 static void
-check_tcb(const struct snp_tcb *t, unsigned fmc, unsigned bl, unsigned tee, unsigned snp,
-    unsigned ucode)
+check_tcb(
+    const struct snp_tcb *t, unsigned fmc, unsigned bl, unsigned tee, unsigned snp, unsigned ucode)
 {
 	CHECK_UINT_EQ(t->fmc, fmc);
 	CHECK_UINT_EQ(t->bootloader, bl);
@@ -54,8 +54,8 @@ test_known_answers(void)
 	CHECK_OK(snp_tcb_decode(0x4700000002000300ULL, SNP_PRODUCT_TURIN, &t));
 	check_tcb(&t, 0, 3, 0, 2, 71);
 	/* Every byte position, distinct values. */
-	CHECK_OK(snp_tcb_decode(0x8800000000000000ULL | 0x0077000000000000ULL | 0x2211ULL,
-	    SNP_PRODUCT_GENOA, &t));
+	CHECK_OK(snp_tcb_decode(
+	    0x8800000000000000ULL | 0x0077000000000000ULL | 0x2211ULL, SNP_PRODUCT_GENOA, &t));
 	check_tcb(&t, 0, 0x11, 0x22, 0x77, 0x88);
 	CHECK_OK(snp_tcb_decode(0x8800000044332211ULL, SNP_PRODUCT_TURIN, &t));
 	check_tcb(&t, 0x11, 0x22, 0x33, 0x44, 0x88);
@@ -105,10 +105,17 @@ test_reserved_bytes(void)
 		enum snp_product product;
 		unsigned byte;
 	} reserved[] = {
-		{ SNP_PRODUCT_MILAN, 2 }, { SNP_PRODUCT_MILAN, 3 }, { SNP_PRODUCT_MILAN, 4 },
-		{ SNP_PRODUCT_MILAN, 5 }, { SNP_PRODUCT_GENOA, 2 }, { SNP_PRODUCT_GENOA, 3 },
-		{ SNP_PRODUCT_GENOA, 4 }, { SNP_PRODUCT_GENOA, 5 }, { SNP_PRODUCT_TURIN, 4 },
-		{ SNP_PRODUCT_TURIN, 5 }, { SNP_PRODUCT_TURIN, 6 },
+		{ SNP_PRODUCT_MILAN, 2 },
+		{ SNP_PRODUCT_MILAN, 3 },
+		{ SNP_PRODUCT_MILAN, 4 },
+		{ SNP_PRODUCT_MILAN, 5 },
+		{ SNP_PRODUCT_GENOA, 2 },
+		{ SNP_PRODUCT_GENOA, 3 },
+		{ SNP_PRODUCT_GENOA, 4 },
+		{ SNP_PRODUCT_GENOA, 5 },
+		{ SNP_PRODUCT_TURIN, 4 },
+		{ SNP_PRODUCT_TURIN, 5 },
+		{ SNP_PRODUCT_TURIN, 6 },
 	};
 	size_t i;
 	unsigned bit;
@@ -186,7 +193,7 @@ test_errors(void)
 
 	check_decode_fails(0, SNP_PRODUCT_UNKNOWN, KBS_ERR_PRODUCT_UNKNOWN);
 	check_decode_fails(0, (enum snp_product)SNP_PRODUCT_COUNT, KBS_ERR_PRODUCT_UNKNOWN);
-	check_decode_fails(0, (enum snp_product)-1, KBS_ERR_PRODUCT_UNKNOWN);
+	check_decode_fails(0, (enum snp_product) - 1, KBS_ERR_PRODUCT_UNKNOWN);
 	check_decode_fails(0, (enum snp_product)1000, KBS_ERR_PRODUCT_UNKNOWN);
 	CHECK_ERR(snp_tcb_decode(0, SNP_PRODUCT_MILAN, NULL), KBS_ERR_INVALID_ARGUMENT);
 	CHECK_ERR(snp_tcb_encode(&t, SNP_PRODUCT_UNKNOWN, &raw), KBS_ERR_PRODUCT_UNKNOWN);

@@ -41,7 +41,8 @@ load_expected(void)
 		return;
 	tsv_data = (char *)test_read_vector("EXPECTED.tsv", &len);
 	line = strtok_r(tsv_data, "\n", &save); /* header */
-	CHECK(line != NULL && strncmp(line, "report\tsigner\tchain\tproduct\texpect_valid\t", 41) == 0);
+	CHECK(line != NULL &&
+	    strncmp(line, "report\tsigner\tchain\tproduct\texpect_valid\t", 41) == 0);
 	while ((line = strtok_r(NULL, "\n", &save)) != NULL && nrows < MAX_ROWS) {
 		struct row *r = &rows[nrows++];
 
@@ -252,7 +253,7 @@ test_forged_vceks(void)
 
 	for (i = 0; i < KBS_ARRAY_SIZE(forged); i++) {
 		CHECK_ERR(verify(NULL, "trustee/milan_vcek_report.bin", forged[i],
-		    "amd/cert_chain_milan.pem", "2024-01-01T00:00:00Z", NULL, &res),
+			      "amd/cert_chain_milan.pem", "2024-01-01T00:00:00Z", NULL, &res),
 		    KBS_ERR_CERT_VCEK_SIGNATURE);
 		check_failed_at(&res, SNP_CHECK_SIGNER_CERT, KBS_ERR_CERT_VCEK_SIGNATURE);
 	}
@@ -288,12 +289,14 @@ test_other_chips_vcek(void)
 
 	/* Both Milan VCEKs are valid in 2024; the report is from another chip. */
 	CHECK_ERR(verify(NULL, "virtee-sev/milan_report.bin", "go-sev-guest/milan_vcek.der",
-	    "amd/cert_chain_milan.pem", "2024-01-01", NULL, &res), KBS_ERR_REPORT_SIGNATURE);
+		      "amd/cert_chain_milan.pem", "2024-01-01", NULL, &res),
+	    KBS_ERR_REPORT_SIGNATURE);
 	check_failed_at(&res, SNP_CHECK_REPORT_SIGNATURE, KBS_ERR_REPORT_SIGNATURE);
 	CHECK_STR_EQ(snp_check_name(res.failed_check), "report_signature");
 	/* The same with a v5 report (CPUID Milan) and a v3 Milan VCEK. */
 	CHECK_ERR(verify(NULL, "atakit-gcp/milan_report.bin", "oak/milan_cb_vcek.der", NULL,
-	    "2026-06-30", NULL, &res), KBS_ERR_REPORT_SIGNATURE);
+		      "2026-06-30", NULL, &res),
+	    KBS_ERR_REPORT_SIGNATURE);
 	check_failed_at(&res, SNP_CHECK_REPORT_SIGNATURE, KBS_ERR_REPORT_SIGNATURE);
 }
 
@@ -308,16 +311,19 @@ test_wrong_product(void)
 
 	/* Milan report and VCEK with the Genoa ARK and ASK. */
 	CHECK_ERR(verify(NULL, "go-sev-guest/milan_report.bin", "go-sev-guest/milan_vcek.der",
-	    "amd/cert_chain_genoa.pem", "2022-10-24", NULL, &res), KBS_ERR_PRODUCT_MISMATCH);
+		      "amd/cert_chain_genoa.pem", "2022-10-24", NULL, &res),
+	    KBS_ERR_PRODUCT_MISMATCH);
 	check_failed_at(&res, SNP_CHECK_ARK, KBS_ERR_PRODUCT_MISMATCH);
 	/* A v3 Milan report (CPUID says Milan) with a Genoa VCEK. */
 	CHECK_ERR(verify(NULL, "trustee-azure/v0_milan_report.bin", "oak/genoa_oc_vcek.der",
-	    "amd/cert_chain_genoa.pem", "2025-09-06", NULL, &res), KBS_ERR_PRODUCT_MISMATCH);
+		      "amd/cert_chain_genoa.pem", "2025-09-06", NULL, &res),
+	    KBS_ERR_PRODUCT_MISMATCH);
 	check_failed_at(&res, SNP_CHECK_PRODUCT, KBS_ERR_PRODUCT_MISMATCH);
 	/* A v2 Milan report (no CPUID) with a whole Genoa chain: the chain is fine, the
 	 * report was not signed by that key. */
 	CHECK_ERR(verify(NULL, "go-sev-guest/milan_report.bin", "oak/genoa_oc_vcek.der",
-	    "amd/cert_chain_genoa.pem", "2025-09-06", NULL, &res), KBS_ERR_REPORT_SIGNATURE);
+		      "amd/cert_chain_genoa.pem", "2025-09-06", NULL, &res),
+	    KBS_ERR_REPORT_SIGNATURE);
 	check_failed_at(&res, SNP_CHECK_REPORT_SIGNATURE, KBS_ERR_REPORT_SIGNATURE);
 	CHECK_INT_EQ(res.product, SNP_PRODUCT_GENOA);
 	/* An explicit product option that contradicts the certificate. */
@@ -345,11 +351,13 @@ test_signer_kind(void)
 
 	/* VLEK-signed report, VCEK given. */
 	CHECK_ERR(verify(NULL, "trustee/milan_vlek_report.bin", "trustee/milan_vcek.der", NULL,
-	    "2025-01-09", NULL, &res), KBS_ERR_CERT_SIGNER_KIND);
+		      "2025-01-09", NULL, &res),
+	    KBS_ERR_CERT_SIGNER_KIND);
 	check_failed_at(&res, SNP_CHECK_SIGNER_CERT, KBS_ERR_CERT_SIGNER_KIND);
 	/* VCEK-signed report, VLEK given. */
 	CHECK_ERR(verify(NULL, "trustee/milan_vcek_report.bin", "trustee/milan_vlek.der", NULL,
-	    "2025-01-09", NULL, &res), KBS_ERR_CERT_SIGNER_KIND);
+		      "2025-01-09", NULL, &res),
+	    KBS_ERR_CERT_SIGNER_KIND);
 	check_failed_at(&res, SNP_CHECK_SIGNER_CERT, KBS_ERR_CERT_SIGNER_KIND);
 }
 
@@ -370,7 +378,8 @@ test_chain_order_and_extras(void)
 	    "trustee/milan_vlek.der", "2025-01-09", NULL, &res));
 	/* Two VCEKs: neither is picked over the other by name, so the first. */
 	CHECK_ERR(verify(NULL, "trustee/milan_vcek_report.bin", "go-sev-guest/milan_vcek.der",
-	    "trustee/milan_vcek.der", "2025-01-09", NULL, &res), KBS_ERR_REPORT_SIGNATURE);
+		      "trustee/milan_vcek.der", "2025-01-09", NULL, &res),
+	    KBS_ERR_REPORT_SIGNATURE);
 }
 
 static void
@@ -383,19 +392,22 @@ test_validity_bounds(void)
 	    "2022-09-24T00:55:28Z", NULL, &res));
 	CHECK_OK(verify(NULL, "go-sev-guest/milan_report.bin", "go-sev-guest/milan_vcek.der", NULL,
 	    "2029-09-24T00:55:28Z", NULL, &res));
-	CHECK_ERR(verify(NULL, "go-sev-guest/milan_report.bin", "go-sev-guest/milan_vcek.der",
-	    NULL, "2022-09-24T00:55:27Z", NULL, &res), KBS_ERR_CERT_NOT_YET_VALID);
+	CHECK_ERR(verify(NULL, "go-sev-guest/milan_report.bin", "go-sev-guest/milan_vcek.der", NULL,
+		      "2022-09-24T00:55:27Z", NULL, &res),
+	    KBS_ERR_CERT_NOT_YET_VALID);
 	check_failed_at(&res, SNP_CHECK_VALIDITY, KBS_ERR_CERT_NOT_YET_VALID);
-	CHECK_STR_EQ(res.checks[SNP_CHECK_VALIDITY].detail,
-	    "VCEK not valid before 2022-09-24T00:55:28Z");
-	CHECK_ERR(verify(NULL, "go-sev-guest/milan_report.bin", "go-sev-guest/milan_vcek.der",
-	    NULL, "2029-09-24T00:55:29Z", NULL, &res), KBS_ERR_CERT_EXPIRED);
+	CHECK_STR_EQ(
+	    res.checks[SNP_CHECK_VALIDITY].detail, "VCEK not valid before 2022-09-24T00:55:28Z");
+	CHECK_ERR(verify(NULL, "go-sev-guest/milan_report.bin", "go-sev-guest/milan_vcek.der", NULL,
+		      "2029-09-24T00:55:29Z", NULL, &res),
+	    KBS_ERR_CERT_EXPIRED);
 	CHECK_STR_EQ(res.checks[SNP_CHECK_VALIDITY].detail, "VCEK expired at 2029-09-24T00:55:28Z");
 	/* Before the ARK itself (2020-10-22T17:23:05Z). */
-	CHECK_ERR(verify(NULL, "go-sev-guest/milan_report.bin", "go-sev-guest/milan_vcek.der",
-	    NULL, "2020-01-01", NULL, &res), KBS_ERR_CERT_NOT_YET_VALID);
-	CHECK_STR_EQ(res.checks[SNP_CHECK_VALIDITY].detail,
-	    "ARK not valid before 2020-10-22T17:23:05Z");
+	CHECK_ERR(verify(NULL, "go-sev-guest/milan_report.bin", "go-sev-guest/milan_vcek.der", NULL,
+		      "2020-01-01", NULL, &res),
+	    KBS_ERR_CERT_NOT_YET_VALID);
+	CHECK_STR_EQ(
+	    res.checks[SNP_CHECK_VALIDITY].detail, "ARK not valid before 2020-10-22T17:23:05Z");
 }
 
 /* ---- the cache ---------------------------------------------------------- */
@@ -425,28 +437,34 @@ test_cache(void)
 	CHECK_INT_EQ(res2.chain_cached, 1);
 	/* The cached chain does not bypass validity. */
 	CHECK_ERR(verify(v, "oak/milan_oc_release_report.bin", "oak/milan_oc_vcek.der", NULL,
-	    "2032-01-16", NULL, &res2), KBS_ERR_CERT_EXPIRED);
+		      "2032-01-16", NULL, &res2),
+	    KBS_ERR_CERT_EXPIRED);
 	CHECK_INT_EQ(res2.chain_cached, 1);
 	check_failed_at(&res2, SNP_CHECK_VALIDITY, KBS_ERR_CERT_EXPIRED);
 	CHECK_ERR(verify(v, "oak/milan_oc_release_report.bin", "oak/milan_oc_vcek.der", NULL,
-	    "2025-01-01", NULL, &res2), KBS_ERR_CERT_NOT_YET_VALID);
+		      "2025-01-01", NULL, &res2),
+	    KBS_ERR_CERT_NOT_YET_VALID);
 	CHECK_INT_EQ(res2.chain_cached, 1);
 	/* Nor the report signature: a tampered report under a cached chain. */
 	CHECK_OK(verify(v, "go-sev-guest/milan_report.bin", "go-sev-guest/milan_vcek.der", NULL,
 	    "2022-10-24", NULL, &res2));
 	CHECK_ERR(verify(v, "tampered/milan_measurement_bitflip.bin", "go-sev-guest/milan_vcek.der",
-	    NULL, "2022-10-24", NULL, &res2), KBS_ERR_REPORT_SIGNATURE);
+		      NULL, "2022-10-24", NULL, &res2),
+	    KBS_ERR_REPORT_SIGNATURE);
 	CHECK_INT_EQ(res2.chain_cached, 1);
 	/* Nor a chain fault: a forged VCEK never enters the cache. */
 	CHECK_ERR(verify(v, "trustee/milan_vcek_report.bin", "trustee/neg_vcek_bad_hwid_new.der",
-	    NULL, "2024-01-01", NULL, &res2), KBS_ERR_CERT_VCEK_SIGNATURE);
+		      NULL, "2024-01-01", NULL, &res2),
+	    KBS_ERR_CERT_VCEK_SIGNATURE);
 	CHECK_ERR(verify(v, "trustee/milan_vcek_report.bin", "trustee/neg_vcek_bad_hwid_new.der",
-	    NULL, "2024-01-01", NULL, &res2), KBS_ERR_CERT_VCEK_SIGNATURE);
+		      NULL, "2024-01-01", NULL, &res2),
+	    KBS_ERR_CERT_VCEK_SIGNATURE);
 	CHECK_INT_EQ(res2.chain_cached, 0);
 	CHECK_INT_EQ(snp_cache_count(v->cache), 2);
 	/* A supplied but different ARK is still refused on a cache hit. */
 	CHECK_ERR(verify(v, "oak/milan_oc_release_report.bin", "oak/milan_oc_vcek.der",
-	    "amd/ark_genoa.pem", "2025-02-14", NULL, &res2), KBS_ERR_PRODUCT_MISMATCH);
+		      "amd/ark_genoa.pem", "2025-02-14", NULL, &res2),
+	    KBS_ERR_PRODUCT_MISMATCH);
 	snp_verifier_free(v);
 }
 
@@ -577,14 +595,17 @@ test_crl_in_verification(void)
 	    "2026-06-30", crl, &res));
 	CHECK_INT_EQ(res.checks[SNP_CHECK_CRL].outcome, SNP_OUTCOME_PASS);
 	CHECK_ERR(verify(NULL, "atakit-gcp/milan_report.bin", "atakit-gcp/milan_vcek.der", NULL,
-	    "2026-09-01", crl, &res), KBS_ERR_CRL_STALE);
+		      "2026-09-01", crl, &res),
+	    KBS_ERR_CRL_STALE);
 	check_failed_at(&res, SNP_CHECK_CRL, KBS_ERR_CRL_STALE);
 	CHECK_ERR(verify(NULL, "atakit-gcp/milan_report.bin", "atakit-gcp/milan_vcek.der", NULL,
-	    "2026-06-10", crl, &res), KBS_ERR_CRL_NOT_YET_VALID);
+		      "2026-06-10", crl, &res),
+	    KBS_ERR_CRL_NOT_YET_VALID);
 	check_failed_at(&res, SNP_CHECK_CRL, KBS_ERR_CRL_NOT_YET_VALID);
 	/* A Genoa report with the Milan CRL. */
 	CHECK_ERR(verify(NULL, "oak/genoa_oc_report.bin", "oak/genoa_oc_vcek.der", NULL,
-	    "2026-06-30", crl, &res), KBS_ERR_CRL_ISSUER);
+		      "2026-06-30", crl, &res),
+	    KBS_ERR_CRL_ISSUER);
 	check_failed_at(&res, SNP_CHECK_CRL, KBS_ERR_CRL_ISSUER);
 
 	/* allow_stale_crl, twice on one verifier (the CRL signature is then cached). */
@@ -631,8 +652,8 @@ revoked_crl(struct snp_verifier *v, long serial)
 
 	CHECK(c && t && rv && s && key && md);
 	CHECK(X509_CRL_set_version(c, 1) == 1);
-	CHECK(X509_CRL_set_issuer_name(c,
-	    X509_get_subject_name(v->roots.x[SNP_PRODUCT_MILAN][SNP_ROOT_ARK])) == 1);
+	CHECK(X509_CRL_set_issuer_name(
+		  c, X509_get_subject_name(v->roots.x[SNP_PRODUCT_MILAN][SNP_ROOT_ARK])) == 1);
 	CHECK(ASN1_TIME_set_string(t, "20250101000000Z") == 1);
 	CHECK(X509_CRL_set1_lastUpdate(c, t) == 1);
 	CHECK(ASN1_TIME_set_string(t, "20260101000000Z") == 1);
@@ -666,12 +687,14 @@ test_revocation_in_verification(void)
 	CHECK_OK(snp_verifier_new(&v));
 	/* The Milan ASK's serial is 0x010001. Unmarked, the forged signature fails. */
 	crl = revoked_crl(v, 0x010001);
-	CHECK_ERR(verify(v, "oak/milan_cb_report.bin", "oak/milan_cb_vcek.der", NULL,
-	    "2025-03-05", crl, &res), KBS_ERR_CRL_SIGNATURE);
+	CHECK_ERR(verify(v, "oak/milan_cb_report.bin", "oak/milan_cb_vcek.der", NULL, "2025-03-05",
+		      crl, &res),
+	    KBS_ERR_CRL_SIGNATURE);
 	check_failed_at(&res, SNP_CHECK_CRL, KBS_ERR_CRL_SIGNATURE);
 	snp_cache_crl_mark(v->cache, crl->der_sha256, SNP_PRODUCT_MILAN);
-	CHECK_ERR(verify(v, "oak/milan_cb_report.bin", "oak/milan_cb_vcek.der", NULL,
-	    "2025-03-05", crl, &res), KBS_ERR_CERT_REVOKED);
+	CHECK_ERR(verify(v, "oak/milan_cb_report.bin", "oak/milan_cb_vcek.der", NULL, "2025-03-05",
+		      crl, &res),
+	    KBS_ERR_CERT_REVOKED);
 	check_failed_at(&res, SNP_CHECK_CRL, KBS_ERR_CERT_REVOKED);
 	CHECK_STR_EQ(res.checks[SNP_CHECK_CRL].detail, "ASK serial 0x010001 is revoked");
 	/* The ASVK (0x010101) is not listed: a VLEK chain passes the CRL. */
@@ -682,8 +705,9 @@ test_revocation_in_verification(void)
 	/* Serial 0 is what every VCEK carries: listing it revokes them. */
 	crl = revoked_crl(v, 0);
 	snp_cache_crl_mark(v->cache, crl->der_sha256, SNP_PRODUCT_MILAN);
-	CHECK_ERR(verify(v, "oak/milan_cb_report.bin", "oak/milan_cb_vcek.der", NULL,
-	    "2025-03-05", crl, &res), KBS_ERR_CERT_REVOKED);
+	CHECK_ERR(verify(v, "oak/milan_cb_report.bin", "oak/milan_cb_vcek.der", NULL, "2025-03-05",
+		      crl, &res),
+	    KBS_ERR_CERT_REVOKED);
 	CHECK_STR_EQ(res.checks[SNP_CHECK_CRL].detail, "VCEK serial 0x0 is revoked");
 	snp_crl_free(crl);
 	snp_verifier_free(v);
@@ -699,40 +723,47 @@ test_tcb_decision(void)
 	char d[160];
 
 	memset(&turin, 0, sizeof(turin));
-	turin.spl = (struct snp_tcb){ .fmc = 0, .bootloader = 1, .tee = 0, .snp = 2, .microcode = 71 };
+	turin.spl =
+	    (struct snp_tcb){ .fmc = 0, .bootloader = 1, .tee = 0, .snp = 2, .microcode = 71 };
 	turin.has_fmc = 1;
-	CHECK_OK(snp_check_tcb(0x4700000002000100ull, SNP_PRODUCT_TURIN, &turin, "VCEK", &t, d,
-	    sizeof(d)));
+	CHECK_OK(snp_check_tcb(
+	    0x4700000002000100ull, SNP_PRODUCT_TURIN, &turin, "VCEK", &t, d, sizeof(d)));
 	CHECK_INT_EQ(t.bootloader, 1);
 	CHECK_INT_EQ(t.microcode, 71);
 	/* The tampered vector's REPORTED_TCB: boot loader 3. */
-	CHECK_ERR(snp_check_tcb(0x4700000002000300ull, SNP_PRODUCT_TURIN, &turin, "VCEK", &t, d,
-	    sizeof(d)), KBS_ERR_TCB_MISMATCH);
+	CHECK_ERR(snp_check_tcb(
+		      0x4700000002000300ull, SNP_PRODUCT_TURIN, &turin, "VCEK", &t, d, sizeof(d)),
+	    KBS_ERR_TCB_MISMATCH);
 	CHECK_STR_EQ(d, "REPORTED_TCB boot loader (blSPL) is 3, the VCEK says 1");
-	CHECK_ERR(snp_check_tcb(0x4700000002000101ull, SNP_PRODUCT_TURIN, &turin, "VCEK", &t, d,
-	    sizeof(d)), KBS_ERR_TCB_MISMATCH);
+	CHECK_ERR(snp_check_tcb(
+		      0x4700000002000101ull, SNP_PRODUCT_TURIN, &turin, "VCEK", &t, d, sizeof(d)),
+	    KBS_ERR_TCB_MISMATCH);
 	CHECK_STR_EQ(d, "REPORTED_TCB FMC (fmcSPL) is 1, the VCEK says 0");
 	/* A Turin TCB read with the Milan layout is refused, not misread. */
-	CHECK_ERR(snp_check_tcb(0x4700000002000100ull, SNP_PRODUCT_MILAN, &turin, "VCEK", &t, d,
-	    sizeof(d)), KBS_ERR_REPORT_RESERVED);
+	CHECK_ERR(snp_check_tcb(
+		      0x4700000002000100ull, SNP_PRODUCT_MILAN, &turin, "VCEK", &t, d, sizeof(d)),
+	    KBS_ERR_REPORT_RESERVED);
 
 	memset(&milan, 0, sizeof(milan));
 	milan.spl = (struct snp_tcb){ .bootloader = 3, .tee = 0, .snp = 8, .microcode = 115 };
-	CHECK_OK(snp_check_tcb(0x7308000000000003ull, SNP_PRODUCT_MILAN, &milan, "VCEK", &t, d,
-	    sizeof(d)));
-	CHECK_ERR(snp_check_tcb(0x7308000000000103ull, SNP_PRODUCT_MILAN, &milan, "VLEK", &t, d,
-	    sizeof(d)), KBS_ERR_TCB_MISMATCH);
+	CHECK_OK(snp_check_tcb(
+	    0x7308000000000003ull, SNP_PRODUCT_MILAN, &milan, "VCEK", &t, d, sizeof(d)));
+	CHECK_ERR(snp_check_tcb(
+		      0x7308000000000103ull, SNP_PRODUCT_MILAN, &milan, "VLEK", &t, d, sizeof(d)),
+	    KBS_ERR_TCB_MISMATCH);
 	CHECK_STR_EQ(d, "REPORTED_TCB TEE (teeSPL) is 1, the VLEK says 0");
-	CHECK_ERR(snp_check_tcb(0x7309000000000003ull, SNP_PRODUCT_MILAN, &milan, "VCEK", &t, d,
-	    sizeof(d)), KBS_ERR_TCB_MISMATCH);
+	CHECK_ERR(snp_check_tcb(
+		      0x7309000000000003ull, SNP_PRODUCT_MILAN, &milan, "VCEK", &t, d, sizeof(d)),
+	    KBS_ERR_TCB_MISMATCH);
 	CHECK(strstr(d, "SNP (snpSPL) is 9") != NULL);
-	CHECK_ERR(snp_check_tcb(0x7208000000000003ull, SNP_PRODUCT_MILAN, &milan, "VCEK", &t, d,
-	    sizeof(d)), KBS_ERR_TCB_MISMATCH);
+	CHECK_ERR(snp_check_tcb(
+		      0x7208000000000003ull, SNP_PRODUCT_MILAN, &milan, "VCEK", &t, d, sizeof(d)),
+	    KBS_ERR_TCB_MISMATCH);
 	CHECK(strstr(d, "microcode (ucodeSPL) is 114") != NULL);
 	/* fmc is meaningless on Milan: an fmcSPL value there is not compared. */
 	milan.spl.fmc = 9;
-	CHECK_OK(snp_check_tcb(0x7308000000000003ull, SNP_PRODUCT_MILAN, &milan, "VCEK", &t, d,
-	    sizeof(d)));
+	CHECK_OK(snp_check_tcb(
+	    0x7308000000000003ull, SNP_PRODUCT_MILAN, &milan, "VCEK", &t, d, sizeof(d)));
 }
 
 static void
@@ -747,44 +778,49 @@ test_chip_id_decision(void)
 	for (i = 0; i < 64; i++)
 		chip[i] = e.hwid[i] = (uint8_t)(i + 1);
 	e.hwid_len = 64;
-	CHECK_OK(snp_check_chip_id(SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK, 0, chip, &e, &skipped,
-	    d, sizeof(d)));
+	CHECK_OK(snp_check_chip_id(
+	    SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK, 0, chip, &e, &skipped, d, sizeof(d)));
 	CHECK_INT_EQ(skipped, 0);
 	chip[63] ^= 1;
-	CHECK_ERR(snp_check_chip_id(SNP_PRODUCT_GENOA, SNP_SIGNING_KEY_VCEK, 0, chip, &e, &skipped,
-	    d, sizeof(d)), KBS_ERR_CHIP_ID_MISMATCH);
+	CHECK_ERR(snp_check_chip_id(
+		      SNP_PRODUCT_GENOA, SNP_SIGNING_KEY_VCEK, 0, chip, &e, &skipped, d, sizeof(d)),
+	    KBS_ERR_CHIP_ID_MISMATCH);
 	CHECK_STR_EQ(d, "CHIP_ID differs from the VCEK hwID");
 	/* A VLEK is not bound to a chip, whatever CHIP_ID says. */
-	CHECK_OK(snp_check_chip_id(SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VLEK, 0x4, chip, &e, &skipped,
-	    d, sizeof(d)));
+	CHECK_OK(snp_check_chip_id(
+	    SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VLEK, 0x4, chip, &e, &skipped, d, sizeof(d)));
 	CHECK_INT_EQ(skipped, 1);
 	/* MASK_CHIP_KEY: a zero CHIP_ID is skipped, a non-zero one refused. */
 	CHECK_ERR(snp_check_chip_id(SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK,
-	    SNP_KEY_INFO_MASK_CHIP_KEY, chip, &e, &skipped, d, sizeof(d)),
+		      SNP_KEY_INFO_MASK_CHIP_KEY, chip, &e, &skipped, d, sizeof(d)),
 	    KBS_ERR_CHIP_ID_MISMATCH);
 	memset(chip, 0, sizeof(chip));
 	CHECK_OK(snp_check_chip_id(SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK,
 	    SNP_KEY_INFO_MASK_CHIP_KEY, chip, &e, &skipped, d, sizeof(d)));
 	CHECK_INT_EQ(skipped, 1);
 	/* Without the mask a zero CHIP_ID is simply a mismatch. */
-	CHECK_ERR(snp_check_chip_id(SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK, 0, chip, &e, &skipped,
-	    d, sizeof(d)), KBS_ERR_CHIP_ID_MISMATCH);
+	CHECK_ERR(snp_check_chip_id(
+		      SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK, 0, chip, &e, &skipped, d, sizeof(d)),
+	    KBS_ERR_CHIP_ID_MISMATCH);
 	/* Turin: 8 bytes, rest of CHIP_ID zero. */
 	for (i = 0; i < 8; i++)
 		chip[i] = e.hwid[i];
-	CHECK_ERR(snp_check_chip_id(SNP_PRODUCT_TURIN, SNP_SIGNING_KEY_VCEK, 0, chip, &e, &skipped,
-	    d, sizeof(d)), KBS_ERR_CHIP_ID_MISMATCH);
+	CHECK_ERR(snp_check_chip_id(
+		      SNP_PRODUCT_TURIN, SNP_SIGNING_KEY_VCEK, 0, chip, &e, &skipped, d, sizeof(d)),
+	    KBS_ERR_CHIP_ID_MISMATCH);
 	CHECK_STR_EQ(d, "VCEK hwID has 64 bytes, turin uses 8");
 	e.hwid_len = 8;
-	CHECK_OK(snp_check_chip_id(SNP_PRODUCT_TURIN, SNP_SIGNING_KEY_VCEK, 0, chip, &e, &skipped,
-	    d, sizeof(d)));
+	CHECK_OK(snp_check_chip_id(
+	    SNP_PRODUCT_TURIN, SNP_SIGNING_KEY_VCEK, 0, chip, &e, &skipped, d, sizeof(d)));
 	chip[8] = 1;
-	CHECK_ERR(snp_check_chip_id(SNP_PRODUCT_TURIN, SNP_SIGNING_KEY_VCEK, 0, chip, &e, &skipped,
-	    d, sizeof(d)), KBS_ERR_CHIP_ID_MISMATCH);
+	CHECK_ERR(snp_check_chip_id(
+		      SNP_PRODUCT_TURIN, SNP_SIGNING_KEY_VCEK, 0, chip, &e, &skipped, d, sizeof(d)),
+	    KBS_ERR_CHIP_ID_MISMATCH);
 	/* An 8-byte hwID on Milan. */
 	chip[8] = 0;
-	CHECK_ERR(snp_check_chip_id(SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK, 0, chip, &e, &skipped,
-	    d, sizeof(d)), KBS_ERR_CHIP_ID_MISMATCH);
+	CHECK_ERR(snp_check_chip_id(
+		      SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK, 0, chip, &e, &skipped, d, sizeof(d)),
+	    KBS_ERR_CHIP_ID_MISMATCH);
 }
 
 /* The caller's decoded fields are ignored: decisions come from raw. */
@@ -832,8 +868,8 @@ test_turin_chain_only(void)
 	CHECK_OK(snp_certs_new(&certs));
 	add_file(certs, "virtee-sev/turin_vcek.der");
 	add_file(certs, "virtee-sev/cert_chain_turin.pem");
-	CHECK_OK(snp_verify_chain(v, certs, SNP_PRODUCT_TURIN, SNP_SIGNING_KEY_VCEK,
-	    at_time("2026-01-01"), &res, &f));
+	CHECK_OK(snp_verify_chain(
+	    v, certs, SNP_PRODUCT_TURIN, SNP_SIGNING_KEY_VCEK, at_time("2026-01-01"), &res, &f));
 	CHECK(f != NULL);
 	if (f != NULL) {
 		CHECK_UINT_EQ(f->ext.hwid_len, 8);
@@ -845,13 +881,15 @@ test_turin_chain_only(void)
 	snp_facts_release(f);
 	/* The same VCEK under the Milan chain. */
 	CHECK_ERR(snp_verify_chain(v, certs, SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK,
-	    at_time("2026-01-01"), &res, NULL), KBS_ERR_PRODUCT_MISMATCH);
+		      at_time("2026-01-01"), &res, NULL),
+	    KBS_ERR_PRODUCT_MISMATCH);
 	check_failed_at(&res, SNP_CHECK_ARK, KBS_ERR_PRODUCT_MISMATCH);
 	snp_certs_free(certs);
 	CHECK_OK(snp_certs_new(&certs));
 	add_file(certs, "virtee-sev/turin_vcek.der");
 	CHECK_ERR(snp_verify_chain(v, certs, SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK,
-	    at_time("2026-01-01"), &res, NULL), KBS_ERR_CERT_ISSUER);
+		      at_time("2026-01-01"), &res, NULL),
+	    KBS_ERR_CERT_ISSUER);
 	check_failed_at(&res, SNP_CHECK_SIGNER_CERT, KBS_ERR_CERT_ISSUER);
 	snp_certs_free(certs);
 	snp_verifier_free(v);
@@ -882,5 +920,5 @@ TEST_MAIN(TEST(test_expected_genuine), TEST(test_parse_only_has_no_vcek), TEST(t
     TEST(test_wrong_product), TEST(test_signer_kind), TEST(test_chain_order_and_extras),
     TEST(test_validity_bounds), TEST(test_cache), TEST(test_cache_eviction), TEST(test_threads),
     TEST(test_crl_in_verification), TEST(test_revocation_in_verification),
-    TEST(test_turin_chain_only),
-    TEST(test_tcb_decision), TEST(test_chip_id_decision), TEST(test_decoded_fields_ignored), TEST(test_arguments))
+    TEST(test_turin_chain_only), TEST(test_tcb_decision), TEST(test_chip_id_decision),
+    TEST(test_decoded_fields_ignored), TEST(test_arguments))
