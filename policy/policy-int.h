@@ -219,6 +219,9 @@ int policy_perr(struct policy_parse_ctx *ctx, int code, const char *path,
 
 KBS_MUST_CHECK int policy_get_bool(
     struct policy_parse_ctx *ctx, const struct pj_node *node, const char *path, int *ret);
+/* policy_flag_parse: the parse step of a boolean rule, stored in p->flags[rule->a]. */
+KBS_MUST_CHECK int policy_flag_parse(struct policy *p, const struct policy_rule *rule,
+    const struct pj_node *node, const char *path, struct policy_parse_ctx *ctx);
 KBS_MUST_CHECK int policy_get_uint(struct policy_parse_ctx *ctx, const struct pj_node *node,
     const char *path, uint64_t min, uint64_t max, uint64_t *ret);
 KBS_MUST_CHECK int policy_get_hex(struct policy_parse_ctx *ctx, const struct pj_node *node,

@@ -34,19 +34,6 @@ flag_on(const struct policy_rule *rule, const struct snp_report *r)
 	}
 }
 
-static int
-flag_parse(struct policy *p, const struct policy_rule *rule, const struct pj_node *node,
-    const char *path, struct policy_parse_ctx *ctx)
-{
-	int v = 0, r;
-
-	if ((r = policy_get_bool(ctx, node, path, &v)) != 0)
-		return r;
-	p->flags[rule->a].set = 1;
-	p->flags[rule->a].value = v;
-	return 0;
-}
-
 /* The effective value: as written, else the default (-1 when none). */
 static int
 flag_value(const struct policy *p, const struct policy_rule *rule)
@@ -109,7 +96,7 @@ allowed_lint(const struct policy *p, const struct policy_rule *rule, struct poli
 }
 
 const struct policy_rule_ops policy_ops_allowed = {
-	.parse = flag_parse,
+	.parse = policy_flag_parse,
 	.active = flag_active,
 	.eval = allowed_eval,
 	.describe = allowed_describe,
@@ -155,7 +142,7 @@ required_diff(const struct policy *o, const struct policy *n, const struct polic
 }
 
 const struct policy_rule_ops policy_ops_required = {
-	.parse = flag_parse,
+	.parse = policy_flag_parse,
 	.active = flag_active,
 	.eval = required_eval,
 	.describe = required_describe,

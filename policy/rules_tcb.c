@@ -246,19 +246,6 @@ fw_text(struct policy_text *t, const struct snp_fw_version *v)
 }
 
 static int
-prov_parse(struct policy *p, const struct policy_rule *rule, const struct pj_node *node,
-    const char *path, struct policy_parse_ctx *ctx)
-{
-	int v = 0, r;
-
-	if ((r = policy_get_bool(ctx, node, path, &v)) != 0)
-		return r;
-	p->flags[rule->a].set = 1;
-	p->flags[rule->a].value = v;
-	return 0;
-}
-
-static int
 prov_allowed(const struct policy *p, const struct policy_rule *rule)
 {
 	return p->flags[rule->a].set && p->flags[rule->a].value;
@@ -344,7 +331,7 @@ prov_diff(const struct policy *o, const struct policy *n, const struct policy_ru
 }
 
 const struct policy_rule_ops policy_ops_provisional = {
-	.parse = prov_parse,
+	.parse = policy_flag_parse,
 	.active = prov_active,
 	.eval = prov_eval,
 	.describe = prov_describe,

@@ -158,6 +158,19 @@ policy_get_bool(
 }
 
 int
+policy_flag_parse(struct policy *p, const struct policy_rule *rule, const struct pj_node *node,
+    const char *path, struct policy_parse_ctx *ctx)
+{
+	int v = 0, r;
+
+	if ((r = policy_get_bool(ctx, node, path, &v)) != 0)
+		return r;
+	p->flags[rule->a].set = 1;
+	p->flags[rule->a].value = v;
+	return 0;
+}
+
+int
 policy_get_uint(struct policy_parse_ctx *ctx, const struct pj_node *node, const char *path,
     uint64_t min, uint64_t max, uint64_t *ret)
 {
