@@ -184,24 +184,18 @@ static int
 load_policy(const char *path, struct policy **ret)
 {
 	struct policy_error perr;
-	uint8_t *data = NULL;
-	size_t len = 0;
 	char msg[512];
-	int r;
 
-	if ((r = kbs_file_read(path, POLICY_MAX_FILE_SIZE, &data, &len)) != 0) {
+	if (policy_parse_file(path, ret, &perr) == 0)
+		return 0;
+	if (perr.line == 0) {
 		fprintf(stderr, "kbs-client verify: cannot read policy %.200s: %s\n", path,
-		    kbs_err_str(r));
-		return -1;
-	}
-	r = policy_parse(data, len, ret, &perr);
-	free(data);
-	if (r != 0) {
+		    perr.message);
+	} else {
 		policy_error_format(&perr, msg, sizeof(msg));
 		fprintf(stderr, "%.200s:%s\n", path, msg);
-		return -1;
 	}
-	return 0;
+	return -1;
 }
 
 /* policy_json renders the evaluator's result with the shared printer and parses it back for

@@ -57,27 +57,14 @@ static int
 load_policy(const char *path, struct policy **ret)
 {
 	struct policy_error err;
-	uint8_t *data = NULL;
-	size_t len = 0;
 	char msg[512];
 	int r;
 
-	r = kbs_file_read(path, POLICY_MAX_FILE_SIZE, &data, &len);
-	if (r == KBS_ERR_TOO_LARGE) {
-		/* An oversized policy is an invalid policy, reported like the parser does. */
-		printf("%s:1:1: file is larger than %u bytes (%s)\n", path, POLICY_MAX_FILE_SIZE,
-		    kbs_err_name(r));
-		return EXIT_FAIL;
-	}
-	if (r != 0) {
-		if (r == KBS_ERR_SYSTEM)
-			perror(path);
-		else
-			fprintf(stderr, "%s: %s\n", path, kbs_err_str(r));
+	r = policy_parse_file(path, ret, &err);
+	if (r != 0 && err.line == 0) {
+		fprintf(stderr, "%s: %s\n", path, err.message);
 		return EXIT_USAGE;
 	}
-	r = policy_parse(data, len, ret, &err);
-	free(data);
 	if (r != 0) {
 		policy_error_format(&err, msg, sizeof(msg));
 		printf("%s:%s\n", path, msg);

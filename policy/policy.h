@@ -65,6 +65,16 @@ KBS_MUST_CHECK int policy_parse(
     const uint8_t *data, size_t len, struct policy **ret, struct policy_error *err);
 
 /*
+ * policy_parse_file reads path (at most POLICY_MAX_FILE_SIZE bytes) and
+ * parses it. Returns 0, a policy_parse code with *err filled (an oversized
+ * file is KBS_ERR_TOO_LARGE at 1:1), or, when the file cannot be read,
+ * KBS_ERR_SYSTEM (errno kept) or another I/O code, with err->message
+ * saying why and err->line 0.
+ */
+KBS_MUST_CHECK int policy_parse_file(
+    const char *path, struct policy **ret, struct policy_error *err);
+
+/*
  * policy_error_format writes "LINE:COL: PATH: MESSAGE (code_name)" (no
  * "PATH: " when the path is empty) into out, truncating to out_size.
  */
