@@ -47,12 +47,14 @@ kbs_b64_encode(const uint8_t *in, size_t len, char *out, size_t out_size)
 int
 kbs_b64_decode(const char *b64, size_t b64_len, uint8_t *out, size_t out_size, size_t *ret_len)
 {
-	size_t bin_len = 0;
+	size_t bin_len = 0, pad = 0;
 	const char *end = NULL;
 
 	if (b64_len % 4 != 0)
 		return KBS_ERR_BAD_BASE64;
-	if (b64_len / 4 * 3 > out_size + 2)
+	if (b64_len > 0 && b64[b64_len - 1] == '=')
+		pad = b64_len > 1 && b64[b64_len - 2] == '=' ? 2 : 1;
+	if (b64_len / 4 * 3 - pad > out_size)
 		return KBS_ERR_BUFFER_TOO_SMALL;
 	if (sodium_base642bin(out, out_size, b64, b64_len, NULL, &bin_len, &end,
 		sodium_base64_VARIANT_ORIGINAL) != 0 ||

@@ -45,6 +45,15 @@ test_b64(void)
 	CHECK_ERR(kbs_b64_decode("aGVs bG8=", 9, out, sizeof(out), &n), KBS_ERR_BAD_BASE64);
 	CHECK_ERR(kbs_b64_decode("aGVs!G8=", 8, out, sizeof(out), &n), KBS_ERR_BAD_BASE64);
 	CHECK_ERR(kbs_b64_decode("aGVsbG8hPw==", 12, out, 3, &n), KBS_ERR_BUFFER_TOO_SMALL);
+	CHECK_ERR(kbs_b64_decode("aGVsbG8hPw==", 12, out, 6, &n), KBS_ERR_BUFFER_TOO_SMALL);
+	CHECK_OK(kbs_b64_decode("aGVsbG8hPw==", 12, out, 7, &n));
+	CHECK_UINT_EQ(n, 7);
+	CHECK_ERR(kbs_b64_decode("aGVsbG8h", 8, out, 5, &n), KBS_ERR_BUFFER_TOO_SMALL);
+	CHECK_OK(kbs_b64_decode("aGVsbG8h", 8, out, 6, &n));
+	CHECK_UINT_EQ(n, 6);
+	CHECK_OK(kbs_b64_decode("", 0, out, 0, &n));
+	CHECK_UINT_EQ(n, 0);
+	CHECK_ERR(kbs_b64_decode("====", 4, out, sizeof(out), &n), KBS_ERR_BAD_BASE64);
 	CHECK_ERR(kbs_b64_encode(bin, 7, b64, 12), KBS_ERR_BUFFER_TOO_SMALL);
 }
 
