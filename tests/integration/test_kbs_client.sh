@@ -107,6 +107,35 @@ expect "no arguments" 2 "" "$client"
 expect "unknown command" 2 "" "$client" frobnicate
 expect "stray argument" 2 "" "$client" verify "${base[@]}" extra
 
+# The extended report's certificate table (GHCB layout: GUID, offset,
+# length entries, a zero entry, then the DER certificates).
+mktable() { # OUT VCEK ASK ARK
+	python3 - "$@" <<'PY'
+import struct, sys, uuid
+out, files = sys.argv[1], sys.argv[2:]
+guids = ["63da758d-e664-4564-adc5-f4b93be8accd", "4ab7b379-bbac-4fe4-a02f-05aef327c782",
+         "c0b406a4-a803-4952-9743-3fb6014cd0ae"]
+blobs = [open(f, "rb").read() for f in files]
+off = 24 * (len(blobs) + 1)
+head, body = b"", b""
+for g, b in zip(guids, blobs):
+    head += uuid.UUID(g).bytes + struct.pack("<II", off + len(body), len(b))
+    body += b
+open(out, "wb").write(head + b"\0" * 24 + body)
+PY
+}
+mktable "$tmp/table.bin" "$v/virtee-sev/milan_vcek.der" "$v/amd/ask_milan.der" "$v/amd/ark_milan.der"
+expect "certs table" 0 "OK genuine milan report" \
+	"$client" verify --report "$v/virtee-sev/milan_report.bin" --certs-table "$tmp/table.bin" --at 2026-07-01T00:00:00Z
+mktable "$tmp/table2.bin" "$v/go-sev-guest/milan_vcek.der" "$v/amd/ask_milan.der" "$v/amd/ark_milan.der"
+expect "certs table, other chip" 1 "REJECTED report_signature:" \
+	"$client" verify --report "$v/virtee-sev/milan_report.bin" --certs-table "$tmp/table2.bin" --at 2026-07-01T00:00:00Z
+head -c 30 "$tmp/table.bin" >"$tmp/table3.bin"
+expect "certs table truncated" 2 "" \
+	"$client" verify --report "$v/virtee-sev/milan_report.bin" --certs-table "$tmp/table3.bin"
+cp "$tmp/err" "$tmp/err.keep"
+expect "certs table truncated message" 0 "" grep -q "extended report certificate table is malformed" "$tmp/err.keep"
+
 # JSON: every check's outcome, and the fields of the report.
 "$client" verify "${base[@]}" --json >"$tmp/ok.json"
 expect "json genuine" 0 "" python3 - "$tmp/ok.json" <<'PY'
