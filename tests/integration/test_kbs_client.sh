@@ -162,6 +162,22 @@ expect "show text" 0 "report version       5" "$client" show --report "$v/oak/tu
 "$client" show --report "$v/oak/turin_oc_report.bin" >"$tmp/turin.txt"
 expect "show turin tcb layout" 0 "" grep -q "reported_tcb         0x4700000002000100 (fmc=0 bl=1 tee=0 snp=2 ucode=71)" "$tmp/turin.txt"
 expect "show debug flag" 0 "" grep -Eq "debug allowed +no" "$tmp/turin.txt"
+# A v3+ report whose CPUID names no known product (here family 0x1a model
+# 0x50, Zen 6) is not decoded with a guessed layout: the TCBs stay raw.
+python3 -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); d[0x189] = 0x50; open(sys.argv[2], "wb").write(d)' \
+	"$v/oak/turin_oc_report.bin" "$tmp/unknown_cpuid.bin"
+"$client" show --report "$tmp/unknown_cpuid.bin" >"$tmp/unknown.txt"
+expect "show unknown cpuid text" 0 "" grep -q "reported_tcb         0x4700000002000100 (product unknown: not decoded)" "$tmp/unknown.txt"
+expect "show unknown cpuid label" 0 "" grep -q "^product              unknown (report CPUID 1a/50 names no known product)" "$tmp/unknown.txt"
+"$client" show --report "$tmp/unknown_cpuid.bin" --json >"$tmp/unknown.json"
+expect "show unknown cpuid json" 0 "" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["product"] == "unknown", d["product"]
+t = d["reported_tcb"]
+assert t["raw"] == "0x4700000002000100" and "bootloader" not in t and t["error"] == "product unknown", t
+' "$tmp/unknown.json"
+expect "show explicit product" 0 "" bash -c '"$1" show --report "$2" --product turin | grep -q "(fmc=0 bl=1 tee=0 snp=2 ucode=71)"' _ "$client" "$tmp/unknown_cpuid.bin"
 expect "show short" 2 "" "$client" show
 expect "show bad report" 1 "" "$client" show --report "$tmp/short.bin"
 
