@@ -868,6 +868,57 @@ test_tcb_decision(void)
 	    0x7308000000000003ull, SNP_PRODUCT_MILAN, &milan, "VCEK", &t, d, sizeof(d)));
 }
 
+/*
+ * ECDSA is malleable: with (r, s) valid, (r, n - s) is valid too. AMD
+ * firmware does not normalise s (half the genuine reports have a high s),
+ * so a verifier cannot refuse one form. Two different 1184-byte reports
+ * are then both genuine; whatever identifies a report (replay checks,
+ * audit) must use the signed bytes, never a hash of all 1184.
+ */
+static void
+test_signature_malleable(void)
+{
+	static const uint8_t n_be[48] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xc7, 0x63, 0x4d, 0x81, 0xf4, 0x37, 0x2d, 0xdf, 0x58, 0x1a, 0x0d, 0xb2, 0x48,
+		0xb0, 0xa7, 0x7a, 0xec, 0xec, 0x19, 0x6a, 0xcc, 0xc5, 0x29, 0x73 };
+	struct snp_verify_result res;
+	struct snp_verify_options opts;
+	struct snp_verifier *v = NULL;
+	struct snp_certs *certs = NULL;
+	struct snp_report rep, twin;
+	uint8_t raw[SNP_REPORT_SIZE], *s = raw + SNP_REPORT_SIGNED_SIZE + SNP_SIG_COMPONENT_SIZE;
+	int i, d, borrow = 0;
+
+	load_report("oak/milan_rk_release_report.bin", &rep);
+	memcpy(raw, rep.raw, sizeof(raw));
+	for (i = 0; i < 48; i++) { /* s = n - s, little-endian */
+		d = n_be[47 - i] - s[i] - borrow;
+		borrow = d < 0;
+		s[i] = (uint8_t)(d + 256 * borrow);
+	}
+	CHECK_OK(snp_report_parse(raw, sizeof(raw), &twin));
+	CHECK(memcmp(twin.raw, rep.raw, SNP_REPORT_SIZE) != 0);
+	CHECK(memcmp(twin.raw, rep.raw, SNP_REPORT_SIGNED_SIZE) == 0);
+	CHECK_OK(snp_certs_new(&certs));
+	add_file(certs, "oak/milan_rk_vcek.der");
+	CHECK_OK(snp_verifier_new(&v));
+	memset(&opts, 0, sizeof(opts));
+	opts.at = at_time("2025-02-14");
+	CHECK_OK(snp_verify_report(v, &rep, certs, &opts, &res));
+	CHECK_OK(snp_verify_report(v, &twin, certs, &opts, &res));
+	/* s = 0 (n - n) is refused, as is n itself. */
+	memset(s, 0, 48);
+	CHECK_OK(snp_report_parse(raw, sizeof(raw), &twin));
+	CHECK_ERR(snp_verify_report(v, &twin, certs, &opts, &res), KBS_ERR_REPORT_SIGNATURE);
+	for (i = 0; i < 48; i++)
+		s[i] = n_be[47 - i];
+	CHECK_OK(snp_report_parse(raw, sizeof(raw), &twin));
+	CHECK_ERR(snp_verify_report(v, &twin, certs, &opts, &res), KBS_ERR_REPORT_SIGNATURE);
+	snp_certs_free(certs);
+	snp_verifier_free(v);
+}
+
 static void
 test_chip_id_decision(void)
 {
@@ -1023,4 +1074,5 @@ TEST_MAIN(TEST(test_expected_genuine), TEST(test_parse_only_has_no_vcek), TEST(t
     TEST(test_validity_bounds), TEST(test_cache), TEST(test_cache_eviction), TEST(test_threads),
     TEST(test_threads_cache_churn), TEST(test_crl_in_verification),
     TEST(test_revocation_in_verification), TEST(test_turin_chain_only), TEST(test_tcb_decision),
-    TEST(test_chip_id_decision), TEST(test_decoded_fields_ignored), TEST(test_arguments))
+    TEST(test_chip_id_decision), TEST(test_signature_malleable), TEST(test_decoded_fields_ignored),
+    TEST(test_arguments))
