@@ -44,7 +44,12 @@ int cli_read_report(const char *path, struct snp_report *ret, int *ret_parse_err
  */
 int cli_add_cert_file(struct snp_certs *certs, const char *path, const char *what);
 
-/* cli_report_product: the product to decode TCBs with (explicit, CPUID, or a v2 default). */
+/*
+ * cli_report_product: the product to decode TCBs with: explicit, else from
+ * CPUID, else (v2, or zero CPUID bytes) the Milan/Genoa layout, marked
+ * "assumed". A v3+ report whose CPUID names no known product gives
+ * SNP_PRODUCT_UNKNOWN (source "unknown_cpuid"): its TCBs stay raw.
+ */
 enum snp_product cli_report_product(
     const struct snp_report *report, enum snp_product explicit_product, const char **ret_source);
 

@@ -68,10 +68,21 @@ cli_report_product(
 		return p;
 	}
 	/*
-	 * A v2 report carries no CPUID. Milan and Genoa share the TCB layout
-	 * and Turin firmware emits v3 or later, so the Milan layout decodes
-	 * a v2 report correctly; the output says it was assumed.
+	 * A v3+ report whose CPUID names a product we do not know (a new
+	 * model, a later generation) is not decoded with a guessed layout:
+	 * Turin already moved the fields, a later product may again.
 	 */
-	*ret_source = "assumed (v2 report: Milan/Genoa layout)";
+	if (report->version >= 3 && (report->cpuid_fam_id != 0 || report->cpuid_mod_id != 0)) {
+		*ret_source = "unknown_cpuid";
+		return SNP_PRODUCT_UNKNOWN;
+	}
+	/*
+	 * A v2 report carries no CPUID (nor does a v3 one with zero CPUID
+	 * bytes). Milan and Genoa share the TCB layout and Turin firmware
+	 * emits v3 or later with its CPUID, so the Milan layout decodes such
+	 * a report correctly; the output says it was assumed.
+	 */
+	*ret_source = report->version >= 3 ? "assumed (no CPUID in the report: Milan/Genoa layout)"
+					   : "assumed (v2 report: Milan/Genoa layout)";
 	return SNP_PRODUCT_MILAN;
 }

@@ -102,11 +102,13 @@ tcb_to_json(uint64_t raw, enum snp_product product)
 	struct snp_tcb t;
 	char hex[19];
 	cJSON *o = cJSON_CreateObject();
+	int r;
 
 	snprintf(hex, sizeof(hex), "0x%016" PRIx64, raw);
 	cJSON_AddStringToObject(o, "raw", hex);
-	if (snp_tcb_decode(raw, product, &t) != 0) {
-		cJSON_AddStringToObject(o, "error", "reserved bytes set");
+	if ((r = snp_tcb_decode(raw, product, &t)) != 0) {
+		cJSON_AddStringToObject(o, "error",
+		    r == KBS_ERR_PRODUCT_UNKNOWN ? "product unknown" : "reserved bytes set");
 		return o;
 	}
 	if (product == SNP_PRODUCT_TURIN)
@@ -122,9 +124,12 @@ static void
 tcb_to_text(uint64_t raw, enum snp_product product, char *out, size_t out_size)
 {
 	struct snp_tcb t;
+	int r;
 
-	if (snp_tcb_decode(raw, product, &t) != 0) {
-		snprintf(out, out_size, "0x%016" PRIx64 " (reserved bytes set)", raw);
+	if ((r = snp_tcb_decode(raw, product, &t)) != 0) {
+		snprintf(out, out_size, "0x%016" PRIx64 " (%s)", raw,
+		    r == KBS_ERR_PRODUCT_UNKNOWN ? "product unknown: not decoded"
+						 : "reserved bytes set");
 	} else if (product == SNP_PRODUCT_TURIN) {
 		snprintf(out, out_size, "0x%016" PRIx64 " (fmc=%u bl=%u tee=%u snp=%u ucode=%u)",
 		    raw, t.fmc, t.bootloader, t.tee, t.snp, t.microcode);
@@ -229,8 +234,14 @@ report_print_text(FILE *out, const struct snp_report *report, enum snp_product p
 	size_t i;
 
 	fprintf(out, "report version       %u\n", report->version);
-	fprintf(out, "product              %s (%s)\n", product_label(product, product_source),
-	    product_source);
+	if (product == SNP_PRODUCT_UNKNOWN) {
+		fprintf(out,
+		    "product              unknown (report CPUID %02x/%02x names no known product)\n",
+		    report->cpuid_fam_id, report->cpuid_mod_id);
+	} else {
+		fprintf(out, "product              %s (%s)\n",
+		    product_label(product, product_source), product_source);
+	}
 	fprintf(out, "measurement          ");
 	hex_of(report->measurement, sizeof(report->measurement), hex, sizeof(hex));
 	fprintf(out, "%s\n", hex);

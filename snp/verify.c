@@ -8,8 +8,9 @@
  * bytes only: the report's fields are compared after its signature
  * verified, the certificate's extensions are decoded after the
  * certificate's signature verified (the product step reads productName
- * alone before that, to choose the ARK; it is re-checked against the
- * verified extensions).
+ * alone before that, to choose the ARK; the ARK, ASK and signer checks
+ * then verify that same certificate, or find the byte-identical one in
+ * the chain cache, so a forged productName fails there).
  *
  * Which certificate is which, in the supplied set:
  *   - signer: the one with an EC key (if several, the one whose subject CN

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include <openssl/err.h>
+
 #include "crl-int.h"
 #include "snp.h"
 
@@ -17,8 +19,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ASN1_INTEGER *serial;
 	char detail[160];
 
-	if (snp_crl_load(data, size, &crl) != 0)
+	if (snp_crl_load(data, size, &crl) != 0) {
+		if (ERR_peek_error() != 0)
+			__builtin_trap(); /* snp/ leaves the OpenSSL error queue empty */
 		return 0;
+	}
 	if ((serial = ASN1_INTEGER_new()) != NULL && ASN1_INTEGER_set(serial, 0x010001) == 1)
 		(void)snp_crl_is_revoked(crl, serial);
 	ASN1_INTEGER_free(serial);
@@ -26,5 +31,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* only the absence of crashes matters */
 	}
 	snp_crl_free(crl);
+	if (ERR_peek_error() != 0)
+		__builtin_trap();
 	return 0;
 }

@@ -91,6 +91,40 @@ expect "measurement mismatch" 1 "REJECTED expected_measurement: measurement is n
 	"$client" verify "${base[@]}" --expected-measurement "$other"
 expect "measurement malformed" 2 "" "$client" verify "${base[@]}" --expected-measurement abc
 
+# The extended report's certificate table: which certificate is which comes
+# from the certificate, not from the GUID the host put it under.
+mktable() { # OUT GUID=FILE...
+	python3 - "$@" <<'PY'
+import struct, sys, uuid
+out, entries = sys.argv[1], [a.split("=", 1) for a in sys.argv[2:]]
+certs = [open(f, "rb").read() for _, f in entries]
+off, table, blob = 24 * (len(entries) + 1), b"", b""
+for (g, _), c in zip(entries, certs):
+    table += uuid.UUID(g).bytes + struct.pack("<II", off + len(blob), len(c))
+    blob += c
+open(out, "wb").write(table + bytes(24) + blob)
+PY
+}
+g_vcek=63da758d-e664-4564-adc5-f4b93be8accd
+g_vlek=a8074bc2-a25a-483e-aae6-39c045a0b8a1
+g_ask=4ab7b379-bbac-4fe4-a02f-05aef327c782
+g_ark=c0b406a4-a803-4952-9743-3fb6014cd0ae
+mktable "$tmp/vlek_table.bin" "$g_ark=$v/amd/ark_milan.der" "$g_ask=$v/amd/asvk_milan.der" \
+	"$g_vlek=$v/trustee/milan_vlek.der"
+expect "certs-table vlek" 0 "OK genuine milan report v3 signed by vlek of CN=cc-" \
+	"$client" verify --report "$v/trustee/milan_vlek_report.bin" --certs-table "$tmp/vlek_table.bin" --at 2025-01-09
+mktable "$tmp/vlek_as_vcek.bin" "$g_vcek=$v/trustee/milan_vlek.der" "$g_ark=$v/amd/ark_milan.der"
+expect "certs-table vlek under the vcek guid" 0 "OK genuine milan report v3 signed by vlek of CN=cc-" \
+	"$client" verify --report "$v/trustee/milan_vlek_report.bin" --certs-table "$tmp/vlek_as_vcek.bin" --at 2025-01-09
+expect "certs-table vlek for a vcek report" 1 "REJECTED signer_cert: report signing key type does not match the certificate (VCEK/VLEK)" \
+	"$client" verify --report "$v/trustee/milan_vcek_report.bin" --certs-table "$tmp/vlek_table.bin" --at 2025-01-09
+mktable "$tmp/genoa_ark.bin" "$g_vcek=$v/trustee/milan_vcek.der" "$g_ark=$v/amd/ark_genoa.der"
+expect "certs-table other product's ark" 1 "REJECTED ark: processor product of report and certificate differ" \
+	"$client" verify --report "$v/trustee/milan_vcek_report.bin" --certs-table "$tmp/genoa_ark.bin" --at 2023-02-23
+mktable "$tmp/dup.bin" "$g_ask=$v/amd/ask_milan.der" "$g_ask=$v/amd/asvk_milan.der" "$g_vcek=$v/trustee/milan_vcek.der"
+expect "certs-table duplicate guid" 2 "" \
+	"$client" verify --report "$v/trustee/milan_vcek_report.bin" --certs-table "$tmp/dup.bin" --at 2023-02-23
+
 # Malformed reports are rejected as evidence (exit 1), unreadable ones are I/O errors (exit 2).
 head -c 1183 "$v/virtee-sev/milan_report.bin" >"$tmp/short.bin"
 expect "short report" 1 "REJECTED report_format: attestation report has the wrong length" \
@@ -191,6 +225,22 @@ expect "show text" 0 "report version       5" "$client" show --report "$v/oak/tu
 "$client" show --report "$v/oak/turin_oc_report.bin" >"$tmp/turin.txt"
 expect "show turin tcb layout" 0 "" grep -q "reported_tcb         0x4700000002000100 (fmc=0 bl=1 tee=0 snp=2 ucode=71)" "$tmp/turin.txt"
 expect "show debug flag" 0 "" grep -Eq "debug allowed +no" "$tmp/turin.txt"
+# A v3+ report whose CPUID names no known product (here family 0x1a model
+# 0x50, Zen 6) is not decoded with a guessed layout: the TCBs stay raw.
+python3 -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); d[0x189] = 0x50; open(sys.argv[2], "wb").write(d)' \
+	"$v/oak/turin_oc_report.bin" "$tmp/unknown_cpuid.bin"
+"$client" show --report "$tmp/unknown_cpuid.bin" >"$tmp/unknown.txt"
+expect "show unknown cpuid text" 0 "" grep -q "reported_tcb         0x4700000002000100 (product unknown: not decoded)" "$tmp/unknown.txt"
+expect "show unknown cpuid label" 0 "" grep -q "^product              unknown (report CPUID 1a/50 names no known product)" "$tmp/unknown.txt"
+"$client" show --report "$tmp/unknown_cpuid.bin" --json >"$tmp/unknown.json"
+expect "show unknown cpuid json" 0 "" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["product"] == "unknown", d["product"]
+t = d["reported_tcb"]
+assert t["raw"] == "0x4700000002000100" and "bootloader" not in t and t["error"] == "product unknown", t
+' "$tmp/unknown.json"
+expect "show explicit product" 0 "" bash -c '"$1" show --report "$2" --product turin | grep -q "(fmc=0 bl=1 tee=0 snp=2 ucode=71)"' _ "$client" "$tmp/unknown_cpuid.bin"
 expect "show short" 2 "" "$client" show
 expect "show bad report" 1 "" "$client" show --report "$tmp/short.bin"
 

@@ -507,6 +507,8 @@ test_cache_eviction(void)
 	CHECK_ERR(snp_cache_new(0, &c), KBS_ERR_INVALID_ARGUMENT);
 }
 
+static struct snp_crl *milan_crl(void);
+
 struct thread_arg {
 	struct snp_verifier *v;
 	const struct snp_report *rep[2];
@@ -564,6 +566,106 @@ test_threads(void)
 	CHECK_INT_EQ(snp_cache_count(v->cache), 1);
 	snp_certs_free(certs);
 	snp_verifier_free(v);
+}
+
+/*
+ * Several chips, products and signer kinds, a CRL and a tampered report,
+ * through a two-entry cache: entries are evicted while other threads still
+ * use them, and every verdict stays exact. Run under -Db_sanitize=thread
+ * too.
+ */
+struct churn_item {
+	const char *report, *signer, *at;
+	int want;
+	struct snp_report rep;
+	struct snp_certs *certs;
+	int64_t t;
+};
+
+static struct churn_item churn[] = {
+	{ .report = "oak/milan_rk_release_report.bin",
+	    .signer = "oak/milan_rk_vcek.der",
+	    .at = "2025-02-14" },
+	{ .report = "oak/genoa_oc_report.bin",
+	    .signer = "oak/genoa_oc_vcek.der",
+	    .at = "2025-09-06" },
+	{ .report = "oak/turin_oc_report.bin",
+	    .signer = "oak/turin_oc_vcek.der",
+	    .at = "2025-08-16" },
+	{ .report = "trustee/milan_vlek_report.bin",
+	    .signer = "trustee/milan_vlek.der",
+	    .at = "2025-01-09" },
+	{ .report = "atakit-gcp/milan_report.bin",
+	    .signer = "atakit-gcp/milan_vcek.der",
+	    .at = "2026-06-30" },
+	{ .report = "tampered/genoa_signature_bitflip.bin",
+	    .signer = "oak/genoa_oc_vcek.der",
+	    .at = "2025-09-06",
+	    .want = KBS_ERR_REPORT_SIGNATURE },
+};
+
+struct churn_arg {
+	struct snp_verifier *v;
+	const struct snp_crl *crl;
+	size_t start;
+	int wrong;
+};
+
+static void *
+churn_main(void *p)
+{
+	struct churn_arg *a = p;
+	struct snp_verify_options opts;
+	struct snp_verify_result res;
+	size_t i;
+
+	for (i = 0; i < 3 * KBS_ARRAY_SIZE(churn); i++) {
+		struct churn_item *it = &churn[(a->start + i) % KBS_ARRAY_SIZE(churn)];
+
+		memset(&opts, 0, sizeof(opts));
+		opts.at = it->t;
+		/* The Milan CRL (2026-06-22 .. 2026-08-08) applies to the atakit chip. */
+		opts.crl = it == &churn[4] ? a->crl : NULL;
+		if (snp_verify_report(a->v, &it->rep, it->certs, &opts, &res) != it->want)
+			a->wrong++;
+	}
+	return NULL;
+}
+
+static void
+test_threads_cache_churn(void)
+{
+	struct churn_arg args[4];
+	struct snp_crl *crl = milan_crl();
+	struct snp_verifier *v = NULL;
+	pthread_t t[4];
+	size_t i;
+
+	for (i = 0; i < KBS_ARRAY_SIZE(churn); i++) {
+		load_report(churn[i].report, &churn[i].rep);
+		CHECK_OK(snp_certs_new(&churn[i].certs));
+		add_file(churn[i].certs, churn[i].signer);
+		churn[i].t = at_time(churn[i].at);
+	}
+	CHECK_OK(snp_verifier_new(&v));
+	snp_cache_free(v->cache);
+	CHECK_OK(snp_cache_new(2, &v->cache));
+	for (i = 0; i < 4; i++) {
+		args[i].v = v;
+		args[i].crl = crl;
+		args[i].start = i;
+		args[i].wrong = 0;
+		CHECK(pthread_create(&t[i], NULL, churn_main, &args[i]) == 0);
+	}
+	for (i = 0; i < 4; i++) {
+		CHECK(pthread_join(t[i], NULL) == 0);
+		CHECK_INT_EQ(args[i].wrong, 0);
+	}
+	CHECK_INT_EQ(snp_cache_count(v->cache), 2);
+	for (i = 0; i < KBS_ARRAY_SIZE(churn); i++)
+		snp_certs_free(churn[i].certs);
+	snp_verifier_free(v);
+	snp_crl_free(crl);
 }
 
 /* ---- CRL in the verification ------------------------------------------- */
@@ -766,6 +868,57 @@ test_tcb_decision(void)
 	    0x7308000000000003ull, SNP_PRODUCT_MILAN, &milan, "VCEK", &t, d, sizeof(d)));
 }
 
+/*
+ * ECDSA is malleable: with (r, s) valid, (r, n - s) is valid too. AMD
+ * firmware does not normalise s (half the genuine reports have a high s),
+ * so a verifier cannot refuse one form. Two different 1184-byte reports
+ * are then both genuine; whatever identifies a report (replay checks,
+ * audit) must use the signed bytes, never a hash of all 1184.
+ */
+static void
+test_signature_malleable(void)
+{
+	static const uint8_t n_be[48] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xc7, 0x63, 0x4d, 0x81, 0xf4, 0x37, 0x2d, 0xdf, 0x58, 0x1a, 0x0d, 0xb2, 0x48,
+		0xb0, 0xa7, 0x7a, 0xec, 0xec, 0x19, 0x6a, 0xcc, 0xc5, 0x29, 0x73 };
+	struct snp_verify_result res;
+	struct snp_verify_options opts;
+	struct snp_verifier *v = NULL;
+	struct snp_certs *certs = NULL;
+	struct snp_report rep, twin;
+	uint8_t raw[SNP_REPORT_SIZE], *s = raw + SNP_REPORT_SIGNED_SIZE + SNP_SIG_COMPONENT_SIZE;
+	int i, d, borrow = 0;
+
+	load_report("oak/milan_rk_release_report.bin", &rep);
+	memcpy(raw, rep.raw, sizeof(raw));
+	for (i = 0; i < 48; i++) { /* s = n - s, little-endian */
+		d = n_be[47 - i] - s[i] - borrow;
+		borrow = d < 0;
+		s[i] = (uint8_t)(d + 256 * borrow);
+	}
+	CHECK_OK(snp_report_parse(raw, sizeof(raw), &twin));
+	CHECK(memcmp(twin.raw, rep.raw, SNP_REPORT_SIZE) != 0);
+	CHECK(memcmp(twin.raw, rep.raw, SNP_REPORT_SIGNED_SIZE) == 0);
+	CHECK_OK(snp_certs_new(&certs));
+	add_file(certs, "oak/milan_rk_vcek.der");
+	CHECK_OK(snp_verifier_new(&v));
+	memset(&opts, 0, sizeof(opts));
+	opts.at = at_time("2025-02-14");
+	CHECK_OK(snp_verify_report(v, &rep, certs, &opts, &res));
+	CHECK_OK(snp_verify_report(v, &twin, certs, &opts, &res));
+	/* s = 0 (n - n) is refused, as is n itself. */
+	memset(s, 0, 48);
+	CHECK_OK(snp_report_parse(raw, sizeof(raw), &twin));
+	CHECK_ERR(snp_verify_report(v, &twin, certs, &opts, &res), KBS_ERR_REPORT_SIGNATURE);
+	for (i = 0; i < 48; i++)
+		s[i] = n_be[47 - i];
+	CHECK_OK(snp_report_parse(raw, sizeof(raw), &twin));
+	CHECK_ERR(snp_verify_report(v, &twin, certs, &opts, &res), KBS_ERR_REPORT_SIGNATURE);
+	snp_certs_free(certs);
+	snp_verifier_free(v);
+}
+
 static void
 test_chip_id_decision(void)
 {
@@ -919,6 +1072,7 @@ TEST_MAIN(TEST(test_expected_genuine), TEST(test_parse_only_has_no_vcek), TEST(t
     TEST(test_forged_vceks), TEST(test_vlek_expired_today), TEST(test_other_chips_vcek),
     TEST(test_wrong_product), TEST(test_signer_kind), TEST(test_chain_order_and_extras),
     TEST(test_validity_bounds), TEST(test_cache), TEST(test_cache_eviction), TEST(test_threads),
-    TEST(test_crl_in_verification), TEST(test_revocation_in_verification),
-    TEST(test_turin_chain_only), TEST(test_tcb_decision), TEST(test_chip_id_decision),
-    TEST(test_decoded_fields_ignored), TEST(test_arguments))
+    TEST(test_threads_cache_churn), TEST(test_crl_in_verification),
+    TEST(test_revocation_in_verification), TEST(test_turin_chain_only), TEST(test_tcb_decision),
+    TEST(test_chip_id_decision), TEST(test_signature_malleable), TEST(test_decoded_fields_ignored),
+    TEST(test_arguments))
