@@ -50,6 +50,7 @@ struct vctx {
 	const char *signer_label;
 	const char *inter_label;
 	struct snp_chain_facts *facts;
+	int facts_uncached; /* facts verified here, not yet in the cache */
 };
 
 static void
@@ -390,9 +391,7 @@ run_chain(struct vctx *c)
 			snp_facts_release(f);
 			return r;
 		}
-		if (snp_cache_put(c->v->cache, f) != 0) {
-			/* A failed insert only costs speed on the next report. */
-		}
+		c->facts_uncached = 1;
 	}
 	c->facts = f;
 
@@ -682,8 +681,17 @@ snp_verify_report(struct snp_verifier *v, const struct snp_report *report,
 		goto out;
 	if (c.kind == SNP_SIGNING_KEY_VLEK)
 		snprintf(ret->csp_id, sizeof(ret->csp_id), "%s", c.facts->ext.csp_id);
-	if ((r = step_crl(&c)) != 0 || (r = step_signature(&c)) != 0 || (r = step_tcb(&c)) != 0 ||
-	    (r = step_chip_id(&c)) != 0)
+	if ((r = step_crl(&c)) != 0 || (r = step_signature(&c)) != 0)
+		goto out;
+	/*
+	 * Cache a chain only once a report it signed has verified: public
+	 * VCEKs with junk reports must not be able to churn the cache and
+	 * push real chips back onto the RSA path.
+	 */
+	if (c.facts_uncached && snp_cache_put(v->cache, c.facts) != 0) {
+		/* A failed insert only costs speed on the next report. */
+	}
+	if ((r = step_tcb(&c)) != 0 || (r = step_chip_id(&c)) != 0)
 		goto out;
 	r = 0;
 out:

@@ -461,6 +461,23 @@ test_cache(void)
 	    KBS_ERR_CERT_VCEK_SIGNATURE);
 	CHECK_INT_EQ(res2.chain_cached, 0);
 	CHECK_INT_EQ(snp_cache_count(v->cache), 2);
+	/*
+	 * A chain enters the cache only once a report it signed verified: a
+	 * public VCEK with a junk report costs the RSA checks every time.
+	 */
+	CHECK_ERR(verify(v, "tampered/genoa_signature_bitflip.bin", "oak/genoa_oc_vcek.der", NULL,
+		      "2025-09-06", NULL, &res2),
+	    KBS_ERR_REPORT_SIGNATURE);
+	CHECK_INT_EQ(res2.chain_cached, 0);
+	CHECK_INT_EQ(snp_cache_count(v->cache), 2);
+	CHECK_ERR(verify(v, "tampered/genoa_signature_bitflip.bin", "oak/genoa_oc_vcek.der", NULL,
+		      "2025-09-06", NULL, &res2),
+	    KBS_ERR_REPORT_SIGNATURE);
+	CHECK_INT_EQ(res2.chain_cached, 0);
+	CHECK_OK(verify(v, "oak/genoa_oc_report.bin", "oak/genoa_oc_vcek.der", NULL, "2025-09-06",
+	    NULL, &res2));
+	CHECK_INT_EQ(res2.chain_cached, 0);
+	CHECK_INT_EQ(snp_cache_count(v->cache), 3);
 	/* A supplied but different ARK is still refused on a cache hit. */
 	CHECK_ERR(verify(v, "oak/milan_oc_release_report.bin", "oak/milan_oc_vcek.der",
 		      "amd/ark_genoa.pem", "2025-02-14", NULL, &res2),
