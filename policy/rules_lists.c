@@ -16,6 +16,8 @@
 
 #include "rules.h"
 
+static unsigned names_mask_default(const struct policy *p, const struct policy_rule *rule);
+
 /* ---- byte lists ------------------------------------------------------- */
 
 static const uint8_t *
@@ -90,6 +92,23 @@ bytes_eval(const struct policy *p, const struct policy_rule *rule, const struct 
 	hex_actual(v, rule->size, res->actual, sizeof(res->actual));
 }
 
+static int
+all_zero(const uint8_t *v, size_t size)
+{
+	size_t i;
+	uint8_t acc = 0;
+
+	for (i = 0; i < size; i++)
+		acc |= v[i];
+	return acc == 0;
+}
+
+/*
+ * A deny-list can only refuse a chip that the report names. A VLEK-signed
+ * report carries an all-zero CHIP_ID, and a host can mask the chip id of a
+ * VCEK-signed one (the verifier then skips its hwID check), so an all-zero
+ * CHIP_ID fails the rule: otherwise a denied chip would pass by hiding.
+ */
 static void
 deny_eval(const struct policy *p, const struct policy_rule *rule, const struct policy_evidence *ev,
     struct policy_rule_result *res)
@@ -97,6 +116,12 @@ deny_eval(const struct policy *p, const struct policy_rule *rule, const struct p
 	const uint8_t *v = field_of(rule, ev->report);
 	int found = list_has(&p->lists[rule->a], rule->size, v);
 
+	if (all_zero(v, rule->size)) {
+		res->outcome = POLICY_OUTCOME_FAIL;
+		policy_set_text(res->actual, sizeof(res->actual),
+		    "no chip id attested (CHIP_ID is all zero: masked, or a VLEK signed)");
+		return;
+	}
 	res->outcome = found ? POLICY_OUTCOME_FAIL : POLICY_OUTCOME_PASS;
 	hex_actual(v, rule->size, res->actual, sizeof(res->actual));
 }
@@ -148,12 +173,15 @@ static void
 deny_explain(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
 {
 	if (p->lists[rule->a].n == 1)
-		snprintf(
-		    out, out_size, "Reports whose %s is the listed value are refused.", rule->what);
+		snprintf(out, out_size,
+		    "Reports whose %s is the listed value, or that attest no %s (VLEK-signed or "
+		    "masked), are refused.",
+		    rule->what, rule->what);
 	else
 		snprintf(out, out_size,
-		    "Reports whose %s is one of the %zu listed values are refused.", rule->what,
-		    p->lists[rule->a].n);
+		    "Reports whose %s is one of the %zu listed values, or that attest no %s "
+		    "(VLEK-signed or masked), are refused.",
+		    rule->what, p->lists[rule->a].n, rule->what);
 }
 
 /*
@@ -221,8 +249,12 @@ deny_lint(const struct policy *p, const struct policy_rule *rule, struct policy_
 
 	snprintf(path, sizeof(path), "rules.%s", rule->id);
 	if (deny->n == 0)
-		policy_finding_add(
-		    res, POLICY_WARNING, path, "empty deny-list: the rule has no effect");
+		policy_finding_add(res, POLICY_WARNING, path,
+		    "empty deny-list: the rule only refuses reports that attest no chip id");
+	if (names_mask_default(p, &(struct policy_rule){ .a = 1 }) & (1u << SNP_SIGNING_KEY_VLEK))
+		policy_finding_add(res, POLICY_WARNING, path,
+		    "signing_key accepts a VLEK, but VLEK-signed reports attest no chip id, so "
+		    "this rule refuses every one of them");
 	for (i = 0; i < deny->n; i++) {
 		if (allow->set && list_has(allow, rule->size, deny->items + i * rule->size))
 			policy_finding_add(res, POLICY_ERROR, path,

@@ -263,6 +263,27 @@ test_chip_id(void)
 	snprintf(rules, sizeof(rules), "\"chip_id\": {\"deny\": [\"%s\"]}", chip);
 	CHECK_INT_EQ(on(V_VIRTEE, rules, "chip_id.deny"), FAIL);
 	CHECK_INT_EQ(on(V_GOSEV, rules, "chip_id.deny"), PASS);
+	/*
+	 * A report that attests no chip id cannot be checked against a
+	 * deny-list, so the rule fails closed: a VLEK-signed report (CHIP_ID
+	 * all zero) and a VCEK report whose host masked the chip id.
+	 */
+	CHECK_INT_EQ(on(V_VLEK, rules, "chip_id.deny"), FAIL);
+	{
+		struct snp_report r = reports[V_VIRTEE];
+		struct policy *p = make_policy(rules);
+		struct policy_result res;
+
+		r.key_info |= SNP_KEY_INFO_MASK_CHIP_KEY;
+		memset(r.chip_id, 0, sizeof(r.chip_id));
+		CHECK_INT_EQ(outcome_of(rules, &r, &verified[V_VIRTEE], "chip_id.deny"), FAIL);
+		if (p != NULL) {
+			CHECK_OK(policy_eval(&r, &verified[V_VIRTEE], p, &res));
+			CHECK_STR_EQ(row_of(&res, "chip_id.deny")->actual,
+			    "no chip id attested (CHIP_ID is all zero: masked, or a VLEK signed)");
+		}
+		policy_free(p);
+	}
 }
 
 static void

@@ -157,6 +157,17 @@ test_lint_more(void)
 	CHECK_UINT_EQ(res.errors, 1);
 	CHECK(has_finding(&res, POLICY_ERROR, "rules.chip_id.deny",
 	    "entry [0] is also in chip_id.allow: decide which applies"));
+
+	/* A chip deny-list refuses every VLEK-signed report (they attest no chip id). */
+	lint_of(TIGHT ", \"signing_key\": [\"vcek\", \"vlek\"], \"csp_id\": [\"CN=x\"], "
+		      "\"chip_id\": {\"deny\": []}",
+	    &res);
+	CHECK_UINT_EQ(res.warnings, 2);
+	CHECK(has_finding(&res, POLICY_WARNING, "rules.chip_id.deny",
+	    "empty deny-list: the rule only refuses reports that attest no chip id"));
+	CHECK(has_finding(&res, POLICY_WARNING, "rules.chip_id.deny",
+	    "signing_key accepts a VLEK, but VLEK-signed reports attest no chip id, so this rule "
+	    "refuses every one of them"));
 }
 
 static char *
