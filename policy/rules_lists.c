@@ -327,6 +327,27 @@ idkey_explain(const struct policy *p, const struct policy_rule *rule, char *out,
 		: "");
 }
 
+/*
+ * The rule admits listed ID keys and ID keys signed by a trusted author
+ * key, so trusting more author keys loosens it as much as listing more
+ * ID keys does. Where the rule is absent on one side, it is "no check"
+ * there and the ID key lists alone decide.
+ */
+static enum policy_change
+idkey_diff(const struct policy *o, const struct policy *n, const struct policy_rule *rule)
+{
+	static const struct policy_list none = { .set = 1, .n = 0, .items = NULL };
+	const struct policy_list *oi = &o->lists[rule->a], *ni = &n->lists[rule->a];
+	const struct policy_list *oa = &o->lists[PL_AUTHOR_KEY_DIGEST];
+	const struct policy_list *na = &n->lists[PL_AUTHOR_KEY_DIGEST];
+	enum policy_change c = set_change(oi, ni, rule->size, 0);
+
+	if (!oi->set || !ni->set)
+		return c;
+	return policy_change_join(
+	    c, set_change(oa->set ? oa : &none, na->set ? na : &none, rule->size, 0));
+}
+
 static void
 author_eval(const struct policy *p, const struct policy_rule *rule,
     const struct policy_evidence *ev, struct policy_rule_result *res)
@@ -354,7 +375,7 @@ const struct policy_rule_ops policy_ops_id_key = {
 	.eval = idkey_eval,
 	.describe = idkey_describe,
 	.explain = idkey_explain,
-	.diff = bytes_diff,
+	.diff = idkey_diff,
 	.lint = bytes_lint,
 };
 

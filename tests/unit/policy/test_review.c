@@ -256,6 +256,33 @@ test_diff(void)
 	CHECK_INT_EQ(change("\"csp_id\": [\"a\", \"b\"]", "\"csp_id\": [\"a\"]"), POLICY_STRICTER);
 	CHECK_INT_EQ(change("\"min_guest_svn\": 3", "\"min_guest_svn\": 2"), POLICY_LOOSER);
 
+	/*
+	 * An ID key signed by a trusted author key passes id_key_digest, so
+	 * trusting an author key loosens that rule even though its own list
+	 * did not change.
+	 */
+	text = capture_diff("\"id_key_digest\": [\"" ZERO48 "\"]",
+	    "\"id_key_digest\": [\"" ZERO48 "\"], \"author_key_digest\": [\"" ONE48 "\"]", &c);
+	CHECK_INT_EQ(c, POLICY_CHANGED);
+	CHECK(text != NULL &&
+	    strstr(text,
+		"looser   id_key_digest: " ZERO48 " -> " ZERO48
+		", or signed by a trusted author key\n") != NULL);
+	CHECK(text != NULL &&
+	    strstr(text, "stricter author_key_digest: no rule -> " ONE48 "\n") != NULL);
+	free(text);
+	CHECK_INT_EQ(
+	    change("\"id_key_digest\": [\"" ZERO48 "\"], \"author_key_digest\": [\"" ONE48 "\"]",
+		"\"id_key_digest\": [\"" ZERO48 "\"], \"author_key_digest\": [\"" ONE48
+		"\", \"" ZERO48 "\"]"),
+	    POLICY_LOOSER);
+	CHECK_INT_EQ(
+	    change("\"id_key_digest\": [\"" ZERO48 "\"], \"author_key_digest\": [\"" ONE48 "\"]",
+		"\"id_key_digest\": [\"" ZERO48 "\"]"),
+	    POLICY_CHANGED);
+	/* Without an id_key_digest rule, author keys change only their own rule. */
+	CHECK_INT_EQ(change("", "\"author_key_digest\": [\"" ONE48 "\"]"), POLICY_STRICTER);
+
 	text = capture_diff("\"min_tcb\": {\"milan\": {\"snp\": 8}}, \"vmpl\": {\"max\": 0}",
 	    "\"min_tcb\": {\"milan\": {\"snp\": 9}}, \"vmpl\": {\"max\": 1}", &c);
 	CHECK_INT_EQ(c, POLICY_CHANGED);
