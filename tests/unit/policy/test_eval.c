@@ -605,6 +605,29 @@ test_unverified_evidence_denied(void)
 	CHECK_STR_EQ(
 	    res.rules[0].actual, "rejected: report_signature check failed (report_signature)");
 	CHECK_INT_EQ(row_of(&res, "measurement")->outcome, PASS);
+	/*
+	 * A verifier result that never ran (zeroed, err 0) or that skipped the
+	 * report signature is not evidence: the row passes only when every
+	 * check passed (the CRL and chip id checks may be skipped).
+	 */
+	memset(&vr, 0, sizeof(vr));
+	vr.product = SNP_PRODUCT_MILAN;
+	vr.signer = SNP_SIGNING_KEY_VCEK;
+	CHECK_OK(policy_eval(&reports[V_VIRTEE], &vr, p, &res));
+	CHECK(res.decision == POLICY_DENY);
+	CHECK_INT_EQ(res.rules[0].outcome, FAIL);
+	CHECK_STR_EQ(res.rules[0].actual, "not verified: product check not_run");
+	vr = verified[V_VIRTEE];
+	vr.checks[SNP_CHECK_REPORT_SIGNATURE].outcome = SNP_OUTCOME_SKIPPED;
+	CHECK_OK(policy_eval(&reports[V_VIRTEE], &vr, p, &res));
+	CHECK(res.decision == POLICY_DENY);
+	CHECK_STR_EQ(res.rules[0].actual, "not verified: report_signature check skipped");
+	vr = verified[V_VIRTEE];
+	vr.checks[SNP_CHECK_CRL].outcome = SNP_OUTCOME_SKIPPED;
+	vr.checks[SNP_CHECK_CHIP_ID].outcome = SNP_OUTCOME_SKIPPED;
+	CHECK_OK(policy_eval(&reports[V_VIRTEE], &vr, p, &res));
+	CHECK_INT_EQ(res.rules[0].outcome, PASS);
+	vr = verified[V_VIRTEE];
 	CHECK_ERR(policy_eval(NULL, &vr, p, &res), KBS_ERR_INVALID_ARGUMENT);
 	CHECK_ERR(policy_eval(&reports[V_VIRTEE], NULL, p, &res), KBS_ERR_INVALID_ARGUMENT);
 	CHECK_ERR(policy_eval(&reports[V_VIRTEE], &vr, NULL, &res), KBS_ERR_INVALID_ARGUMENT);
