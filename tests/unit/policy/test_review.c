@@ -320,5 +320,36 @@ test_explain(void)
 	policy_free(p);
 }
 
-TEST_MAIN(TEST(test_lint_clean), TEST(test_lint_warnings), TEST(test_lint_more), TEST(test_diff),
-    TEST(test_explain))
+static void
+test_explain_description(void)
+{
+	/*
+	 * C1 controls (U+009B is CSI on some terminals), bidirectional
+	 * overrides and Unicode line separators become spaces like C0
+	 * controls, so the description cannot rewrite what a reviewer sees.
+	 */
+	static const char src[] = "{\"kbs_policy\": 1, \"name\": \"t\", \"description\": "
+				  "\"a\\u009b2Jb\\u202ec\\u2028d\\u2066e\\u200ff\\ng\u00e9h\", "
+				  "\"rules\": {}}";
+	struct policy *p = NULL;
+	struct policy_error err;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	CHECK_OK(policy_parse((const uint8_t *)src, strlen(src), &p, &err));
+	if (p == NULL)
+		return;
+	f = open_memstream(&text, &len);
+	CHECK(f != NULL);
+	if (f != NULL) {
+		CHECK_OK(policy_explain(f, p));
+		fclose(f);
+		CHECK(strstr(text, "\nDescription: a 2Jb c d e f g\u00e9h\n") != NULL);
+		free(text);
+	}
+	policy_free(p);
+}
+
+TEST_MAIN(TEST(test_lint_clean), TEST(test_explain_description), TEST(test_lint_warnings),
+    TEST(test_lint_more), TEST(test_diff), TEST(test_explain))
