@@ -513,6 +513,30 @@ test_tcb_deny(void)
 	CHECK_INT_EQ(on(V_ATAKIT, deny_virtee, "tcb_deny"), PASS);
 	CHECK_INT_EQ(on(V_TURIN, deny_virtee, "tcb_deny"), PASS);
 	CHECK_INT_EQ(on(V_TURIN, deny_turin, "tcb_deny"), FAIL);
+	/*
+	 * The host chooses REPORTED_TCB (at most CURRENT_TCB), so a host
+	 * running denied firmware could report a lower, undenied TCB: the
+	 * current TCB is checked too. trustee's current TCB is 0xce08..03
+	 * (microcode 206), its reported one 0x7308..03 (microcode 115).
+	 */
+	{
+		struct policy *p = make_policy(
+		    "\"tcb_deny\": [{\"product\": \"milan\", \"bootloader\": 3, \"tee\": 0, "
+		    "\"snp\": 8, \"microcode\": 206}]");
+		struct policy_result res;
+
+		load(V_TRUSTEE);
+		if (p != NULL) {
+			CHECK_OK(policy_eval(&reports[V_TRUSTEE], &verified[V_TRUSTEE], p, &res));
+			CHECK_INT_EQ(row_of(&res, "tcb_deny")->outcome, FAIL);
+			CHECK_STR_EQ(row_of(&res, "tcb_deny")->expected,
+			    "reported and current TCB not the listed value");
+			CHECK_STR_EQ(row_of(&res, "tcb_deny")->actual,
+			    "milan reported bootloader 3, tee 0, snp 8, microcode 115; current "
+			    "bootloader 3, tee 0, snp 8, microcode 206");
+		}
+		policy_free(p);
+	}
 }
 
 static void
