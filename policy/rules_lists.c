@@ -655,9 +655,13 @@ csp_eval(const struct policy *p, const struct policy_rule *rule, const struct po
 	}
 	res->outcome = csp_has(p, ev->verify->csp_id) ? POLICY_OUTCOME_PASS : POLICY_OUTCOME_FAIL;
 	snprintf(res->actual, sizeof(res->actual), "\"%.120s\"", ev->verify->csp_id);
-	/* The id comes from a certificate: show control characters as '?'. */
+	/*
+	 * The id comes from a certificate: show anything but printable ASCII
+	 * as '?', so neither a terminal nor a JSON result sees control
+	 * characters or invalid UTF-8 (policy csp_ids are printable ASCII).
+	 */
 	for (i = 0; res->actual[i] != 0; i++) {
-		if ((unsigned char)res->actual[i] < 0x20 || (unsigned char)res->actual[i] == 0x7f)
+		if ((unsigned char)res->actual[i] < 0x20 || (unsigned char)res->actual[i] > 0x7e)
 			res->actual[i] = '?';
 	}
 }

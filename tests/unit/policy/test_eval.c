@@ -205,6 +205,22 @@ test_product_and_signer(void)
 	CHECK_INT_EQ(on(V_VLEK, "\"csp_id\": [\"CN=cc-us-east-2.amazonaws.com\"]", "csp_id"), PASS);
 	CHECK_INT_EQ(on(V_VLEK, "\"csp_id\": [\"CN=cc-eu-west-1.amazonaws.com\"]", "csp_id"), FAIL);
 	CHECK_INT_EQ(on(V_VIRTEE, "\"csp_id\": [\"CN=cc-us-east-2.amazonaws.com\"]", "csp_id"), NA);
+	/*
+	 * The csp_id comes from a certificate: bytes outside printable ASCII
+	 * are shown as '?', so the text and JSON results stay valid UTF-8.
+	 */
+	{
+		struct snp_verify_result vr = verified[V_VLEK];
+		struct policy *p = make_policy("\"csp_id\": [\"CN=x\"]");
+		struct policy_result res;
+
+		snprintf(vr.csp_id, sizeof(vr.csp_id), "CN=\xff\xc3\n\x7f");
+		if (p != NULL) {
+			CHECK_OK(policy_eval(&reports[V_VLEK], &vr, p, &res));
+			CHECK_STR_EQ(row_of(&res, "csp_id")->actual, "\"CN=????\"");
+		}
+		policy_free(p);
+	}
 }
 
 static void
