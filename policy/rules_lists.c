@@ -230,7 +230,9 @@ bytes_lint(const struct policy *p, const struct policy_rule *rule, struct policy
 	char path[128];
 
 	snprintf(path, sizeof(path), "rules.%s", rule->id);
-	if (p->lists[rule->a].n == 0)
+	/* An empty ID key list still admits keys signed by a trusted author key. */
+	if (p->lists[rule->a].n == 0 &&
+	    !(rule->a == PL_ID_KEY_DIGEST && p->lists[PL_AUTHOR_KEY_DIGEST].n > 0))
 		policy_finding_add(
 		    res, POLICY_WARNING, path, "empty allow-list: no report can pass this rule");
 	if (rule->a == PL_REPORT_DATA)

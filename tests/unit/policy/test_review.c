@@ -158,6 +158,27 @@ test_lint_more(void)
 	CHECK(has_finding(&res, POLICY_ERROR, "rules.chip_id.deny",
 	    "entry [0] is also in chip_id.allow: decide which applies"));
 
+	/* Requiring an ID block or author key without trusting one admits self-signed ones. */
+	lint_of(TIGHT ", \"id_block_required\": true", &res);
+	CHECK_UINT_EQ(res.warnings, 1);
+	CHECK(has_finding(&res, POLICY_WARNING, "rules.id_block_required",
+	    "no id_key_digest or author_key_digest rule trusts a key, so any ID block passes (anyone "
+	    "can sign one)"));
+	lint_of(TIGHT ", \"author_key_required\": true", &res);
+	CHECK_UINT_EQ(res.warnings, 1);
+	CHECK(has_finding(&res, POLICY_WARNING, "rules.author_key_required",
+	    "no author_key_digest rule trusts a key, so any author key passes (anyone can make "
+	    "one)"));
+	lint_of(TIGHT ", \"id_block_required\": true, \"author_key_required\": true, "
+		      "\"author_key_digest\": [\"" ONE48 "\"]",
+	    &res);
+	CHECK_UINT_EQ(res.warnings, 0);
+	/* An empty ID key list still admits ID keys signed by a trusted author key. */
+	lint_of(TIGHT ", \"id_key_digest\": [], \"author_key_digest\": [\"" ONE48 "\"]", &res);
+	CHECK_UINT_EQ(res.warnings, 0);
+	lint_of(TIGHT ", \"id_key_digest\": []", &res);
+	CHECK_UINT_EQ(res.warnings, 1);
+
 	/* A chip deny-list refuses every VLEK-signed report (they attest no chip id). */
 	lint_of(TIGHT ", \"signing_key\": [\"vcek\", \"vlek\"], \"csp_id\": [\"CN=x\"], "
 		      "\"chip_id\": {\"deny\": []}",
