@@ -11,7 +11,9 @@
  *     zeros, no '.5', no NaN/Infinity); integers are kept exactly when they
  *     fit int64_t, every other number is flagged for the caller to refuse;
  *   - a member name repeated in one object is an error (duplicates would
- *     let a later value silently override an earlier, reviewed one);
+ *     let a later value silently override an earlier, reviewed one), and
+ *     so is a member name written with escapes (policy names are plain
+ *     words; "\u006deasurement" would hide one from a reader);
  *   - nesting deeper than POLICY_MAX_DEPTH, objects with more than
  *     PJ_MAX_MEMBERS members and arrays longer than PJ_MAX_ELEMENTS are
  *     refused, so memory and time stay bounded for any input.
@@ -474,6 +476,16 @@ pj_object(struct pj_reader *rd, unsigned depth, struct pj_node *obj)
 		if ((r = pj_string(rd, &key, &key_len)) != 0)
 			return r;
 		old = pj_path_push_key(rd, key);
+		/*
+		 * Every name of the language is a plain word, and a reviewer
+		 * reading "\u0064ebug_allowed" may take it for a key the parser
+		 * refuses: names written with escapes are refused.
+		 */
+		if (memchr(rd->p + key_off + 1, '\\', rd->off - key_off - 2) != NULL) {
+			free(key);
+			return pj_fail_at(rd, KBS_ERR_POLICY_UNKNOWN_KEY, key_off,
+			    "member name written with escapes (write it plainly)");
+		}
 		for (m = obj->child; m != NULL; m = m->next) {
 			if (strcmp(m->key, key) == 0) {
 				char msg[160];

@@ -43,6 +43,16 @@ static const struct bad_case bad_cases[] = {
 	{ HEAD "{\"Measurement\": []}}", KBS_ERR_POLICY_UNKNOWN_KEY,
 	    "1:42: rules.Measurement: unknown key \"Measurement\" (keys are lower-case letters, "
 	    "digits and '_') (policy_unknown_key)" },
+	/*
+	 * Escapes in member names: a reviewer reading "\u0064ebug_allowed"
+	 * may take it for an unknown key the parser refuses, so it is one.
+	 */
+	{ HEAD "{\"guest_policy\": {\"\\u0064ebug_allowed\": true}}}", KBS_ERR_POLICY_UNKNOWN_KEY,
+	    "1:59: rules.guest_policy.debug_allowed: member name written with escapes (write it "
+	    "plainly) (policy_unknown_key)" },
+	{ "{\"kbs_policy\": 1, \"name\": \"t\", \"rules\": {}, \"\\/x\": 1}",
+	    KBS_ERR_POLICY_UNKNOWN_KEY,
+	    "1:45: /x: member name written with escapes (write it plainly) (policy_unknown_key)" },
 	{ HEAD "{\"vmpl\": {\"maximum\": 0}}}", KBS_ERR_POLICY_UNKNOWN_KEY,
 	    "1:51: rules.vmpl.maximum: unknown key \"maximum\" (expected \"min\" or \"max\") "
 	    "(policy_unknown_key)" },
