@@ -186,7 +186,9 @@ deny_explain(const struct policy *p, const struct policy_rule *rule, char *out, 
 
 /*
  * set_change compares two lists as sets: for an allow-list, fewer entries
- * admit less (stricter); invert for a deny-list.
+ * admit less (stricter); invert for a deny-list. Adding a rule is always
+ * stricter, also an empty chip deny-list (it refuses reports that attest
+ * no chip id).
  */
 static enum policy_change
 set_change(const struct policy_list *o, const struct policy_list *n, size_t size, int deny)
@@ -196,9 +198,9 @@ set_change(const struct policy_list *o, const struct policy_list *n, size_t size
 	if (!o->set && !n->set)
 		return POLICY_SAME;
 	if (!o->set)
-		return deny ? (n->n ? POLICY_STRICTER : POLICY_SAME) : POLICY_STRICTER;
+		return POLICY_STRICTER;
 	if (!n->set)
-		return deny ? (o->n ? POLICY_LOOSER : POLICY_SAME) : POLICY_LOOSER;
+		return POLICY_LOOSER;
 	for (i = 0; i < o->n; i++)
 		o_in_n += (size_t)list_has(n, size, o->items + i * size);
 	for (i = 0; i < n->n; i++)

@@ -246,6 +246,9 @@ test_diff(void)
 	CHECK_INT_EQ(
 	    change("\"chip_id\": {\"deny\": []}", "\"chip_id\": {\"deny\": [\"" ZERO64 "\"]}"),
 	    POLICY_STRICTER);
+	/* Even an empty chip deny-list refuses reports that attest no chip id. */
+	CHECK_INT_EQ(change("", "\"chip_id\": {\"deny\": []}"), POLICY_STRICTER);
+	CHECK_INT_EQ(change("\"chip_id\": {\"deny\": []}", ""), POLICY_LOOSER);
 	CHECK_INT_EQ(change("", "\"guest_policy\": {\"debug_allowed\": true}"), POLICY_LOOSER);
 	CHECK_INT_EQ(change("", "\"guest_policy\": {\"debug_allowed\": false}"), POLICY_SAME);
 	CHECK_INT_EQ(change("", "\"guest_policy\": {\"smt_allowed\": false}"), POLICY_STRICTER);
