@@ -567,6 +567,33 @@ test_provisional_and_firmware(void)
 	CHECK_INT_EQ(
 	    on(V_VIRTEE, "\"provisional_firmware_allowed\": false", "provisional_firmware_allowed"),
 	    PASS);
+	/*
+	 * REPORTED_TCB (what the VCEK certifies and min_tcb checks) above
+	 * CURRENT_TCB claims firmware the host does not run: the evidence is
+	 * refused, as go-sev-guest does unconditionally. virtee: 0x7308..03
+	 * (snp 8) in both; the copy reports snp 9.
+	 */
+	{
+		struct snp_report r;
+		struct policy *p = make_policy("");
+		struct policy_result res;
+
+		load(V_VIRTEE);
+		r = reports[V_VIRTEE];
+		r.reported_tcb = 0x7309000000000003ULL;
+		if (p != NULL) {
+			CHECK_OK(policy_eval(&r, &verified[V_VIRTEE], p, &res));
+			CHECK(res.decision == POLICY_DENY);
+			CHECK_INT_EQ(res.rules[0].outcome, FAIL);
+			CHECK_STR_EQ(res.rules[0].actual,
+			    "rejected: reported TCB snp 9 is above the current TCB's 8");
+			/* trustee: reported 0x7308..03 below current 0xce08..03 is fine. */
+			load(V_TRUSTEE);
+			CHECK_OK(policy_eval(&reports[V_TRUSTEE], &verified[V_TRUSTEE], p, &res));
+			CHECK_INT_EQ(res.rules[0].outcome, PASS);
+		}
+		policy_free(p);
+	}
 	/* Firmware: virtee 1.52.4, atakit 1.58.1. */
 	CHECK_INT_EQ(
 	    on(V_VIRTEE, "\"min_firmware\": {\"milan\": \"1.52.4\"}", "min_firmware.milan"), PASS);
@@ -679,14 +706,31 @@ test_undecodable_tcb_fails(void)
 {
 	struct snp_report r;
 
-	/* A reserved TCB byte set: every TCB rule fails rather than passing. */
+	struct policy *p;
+	struct policy_result res;
+
+	/*
+	 * A reserved TCB byte set: every TCB rule fails rather than passing.
+	 * In the reported TCB it also fails the evidence (the verifier would
+	 * have refused it; the evaluator does not rely on that).
+	 */
 	load(V_VIRTEE);
 	r = reports[V_VIRTEE];
 	r.reported_tcb |= 0x0000000100000000ULL;
-	CHECK_INT_EQ(outcome_of("\"min_tcb\": {\"milan\": {\"snp\": 0}}", &r, &verified[V_VIRTEE],
-			 "min_tcb.milan"),
+	p = make_policy("\"min_tcb\": {\"milan\": {\"snp\": 0}}, \"tcb_deny\": []");
+	if (p != NULL) {
+		CHECK_OK(policy_eval(&r, &verified[V_VIRTEE], p, &res));
+		CHECK_STR_EQ(res.rules[0].actual,
+		    "rejected: reported or current TCB does not decode for milan");
+		CHECK_INT_EQ(row_of(&res, "min_tcb.milan")->outcome, FAIL);
+		CHECK_INT_EQ(row_of(&res, "tcb_deny")->outcome, FAIL);
+	}
+	policy_free(p);
+	r = reports[V_VIRTEE];
+	r.launch_tcb |= 0x0000000100000000ULL;
+	CHECK_INT_EQ(outcome_of("\"min_launch_tcb\": {\"milan\": {\"snp\": 0}}", &r,
+			 &verified[V_VIRTEE], "min_launch_tcb.milan"),
 	    FAIL);
-	CHECK_INT_EQ(outcome_of("\"tcb_deny\": []", &r, &verified[V_VIRTEE], "tcb_deny"), FAIL);
 }
 
 static void
