@@ -61,7 +61,8 @@ policy_explain(FILE *f, const struct policy *p)
 	fprintf(f, "A secret bound to this policy is released only if all of these hold:\n");
 	fprintf(f,
 	    "- The report must carry a valid AMD signature that chains to a pinned AMD "
-	    "root key, with certificates valid and not revoked.\n");
+	    "root key, with certificates valid and not revoked, and its reported TCB must not "
+	    "exceed the TCB the firmware currently runs.\n");
 	for (i = 0; i < policy_rule_count; i++) {
 		const struct policy_rule *rule = &policy_rules[i];
 
