@@ -5,8 +5,9 @@
  * decodes the report's TCBs once for the verified product, then runs
  * every active rule of the table in order, never stopping early, so a
  * denial lists every failed rule. The "evidence" row comes first and
- * fails when the verifier rejected the report, so unverified evidence is
- * always denied whatever the rules say. No allocation, no I/O, no clock.
+ * fails when the verifier rejected the report or did not record every
+ * check as passed, so unverified evidence is always denied whatever the
+ * rules say. No allocation, no I/O, no clock.
  */
 #include <string.h>
 
@@ -32,21 +33,90 @@ policy_decision_name(enum policy_decision decision)
 	return decision == POLICY_ALLOW ? "allow" : "deny";
 }
 
+/*
+ * unverified_check returns the first check that did not pass, or
+ * SNP_CHECK_COUNT when all did. err 0 alone is not proof: a zeroed or
+ * half-filled verifier result also has err 0, so every check must show
+ * that it ran and passed. Only the CRL (none given) and the chip id (VLEK,
+ * masked) may be skipped; policy rules judge what those skips leave open.
+ */
+static enum snp_check
+unverified_check(const struct snp_verify_result *v)
+{
+	int k;
+
+	for (k = 0; k < SNP_CHECK_COUNT; k++) {
+		enum snp_outcome o = v->checks[k].outcome;
+
+		if (o == SNP_OUTCOME_PASS)
+			continue;
+		if (o == SNP_OUTCOME_SKIPPED && (k == SNP_CHECK_CRL || k == SNP_CHECK_CHIP_ID))
+			continue;
+		return (enum snp_check)k;
+	}
+	return SNP_CHECK_COUNT;
+}
+
+/*
+ * reported_above_current returns the first TCB component in which
+ * REPORTED_TCB exceeds CURRENT_TCB, -1 when none does. The host sets
+ * REPORTED_TCB, and AMD serves a VCEK for any TCB of a chip, so a report
+ * claiming more than the firmware runs would pass min_tcb on firmware it
+ * does not have; go-sev-guest refuses it whatever its options say.
+ * Returns -2 when either TCB does not decode for the product.
+ */
+static int
+reported_above_current(const struct policy_evidence *ev, uint8_t *ret_rep, uint8_t *ret_cur)
+{
+	uint8_t rep[TP_COUNT], cur[TP_COUNT];
+	int i;
+
+	if (!ev->tcb_ok[PTK_REPORTED] || !ev->tcb_ok[PTK_CURRENT])
+		return -2;
+	policy_tcb_parts(&ev->tcb[PTK_REPORTED], rep);
+	policy_tcb_parts(&ev->tcb[PTK_CURRENT], cur);
+	for (i = 0; i < TP_COUNT; i++) {
+		if (rep[i] > cur[i]) {
+			*ret_rep = rep[i];
+			*ret_cur = cur[i];
+			return i;
+		}
+	}
+	return -1;
+}
+
 static void
 evidence_row(const struct policy_evidence *ev, struct policy_rule_result *res)
 {
 	const struct snp_verify_result *v = ev->verify;
+	enum snp_check k;
+	uint8_t rep = 0, cur = 0;
+	int part;
 
 	res->rule = "evidence";
 	snprintf(res->expected, sizeof(res->expected), "genuine AMD-signed report");
-	if (v->err == 0) {
-		res->outcome = POLICY_OUTCOME_PASS;
-		snprintf(res->actual, sizeof(res->actual), "genuine (%s, signed by %s)",
-		    snp_product_name(v->product), snp_signing_key_name(v->signer));
-	} else {
+	if (v->err != 0) {
 		res->outcome = POLICY_OUTCOME_FAIL;
 		snprintf(res->actual, sizeof(res->actual), "rejected: %s check failed (%s)",
 		    snp_check_name(v->failed_check), kbs_err_name(v->err));
+	} else if ((k = unverified_check(v)) != SNP_CHECK_COUNT) {
+		res->outcome = POLICY_OUTCOME_FAIL;
+		snprintf(res->actual, sizeof(res->actual), "not verified: %s check %s",
+		    snp_check_name(k), snp_outcome_name(v->checks[k].outcome));
+	} else if ((part = reported_above_current(ev, &rep, &cur)) == -2) {
+		res->outcome = POLICY_OUTCOME_FAIL;
+		snprintf(res->actual, sizeof(res->actual),
+		    "rejected: reported or current TCB does not decode for %s",
+		    snp_product_name(v->product));
+	} else if (part >= 0) {
+		res->outcome = POLICY_OUTCOME_FAIL;
+		snprintf(res->actual, sizeof(res->actual),
+		    "rejected: reported TCB %s %u is above the current TCB's %u",
+		    policy_tcb_part_names[part], rep, cur);
+	} else {
+		res->outcome = POLICY_OUTCOME_PASS;
+		snprintf(res->actual, sizeof(res->actual), "genuine (%s, signed by %s)",
+		    snp_product_name(v->product), snp_signing_key_name(v->signer));
 	}
 }
 

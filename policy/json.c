@@ -11,7 +11,11 @@
  *     zeros, no '.5', no NaN/Infinity); integers are kept exactly when they
  *     fit int64_t, every other number is flagged for the caller to refuse;
  *   - a member name repeated in one object is an error (duplicates would
- *     let a later value silently override an earlier, reviewed one);
+ *     let a later value silently override an earlier, reviewed one), and
+ *     so is a member name that is not plain printable ASCII, or is
+ *     written with escapes (policy names are plain words;
+ *     "\u006deasurement" would hide one from a reader, and control or
+ *     bidi characters would reach error messages);
  *   - nesting deeper than POLICY_MAX_DEPTH, objects with more than
  *     PJ_MAX_MEMBERS members and arrays longer than PJ_MAX_ELEMENTS are
  *     refused, so memory and time stay bounded for any input.
@@ -446,6 +450,19 @@ pj_path_push_index(struct pj_reader *rd, size_t i)
 	return old;
 }
 
+/* pj_plain_name: the raw bytes of a member name are printable ASCII without escapes. */
+static int
+pj_plain_name(const uint8_t *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '\\')
+			return 0;
+	}
+	return 1;
+}
+
 static int
 pj_object(struct pj_reader *rd, unsigned depth, struct pj_node *obj)
 {
@@ -473,6 +490,19 @@ pj_object(struct pj_reader *rd, unsigned depth, struct pj_node *obj)
 		key_off = rd->off;
 		if ((r = pj_string(rd, &key, &key_len)) != 0)
 			return r;
+		/*
+		 * Every name of the language is a plain ASCII word. A name
+		 * written with escapes ("\u0064ebug_allowed") may look to a
+		 * reviewer like a key the parser refuses, and a name with
+		 * control characters, C1 or bidi code points would carry them
+		 * into error messages and paths: such names are refused, and
+		 * not echoed.
+		 */
+		if (!pj_plain_name(rd->p + key_off + 1, rd->off - key_off - 2)) {
+			free(key);
+			return pj_fail_at(rd, KBS_ERR_POLICY_UNKNOWN_KEY, key_off,
+			    "member name is not plain printable ASCII (no escapes)");
+		}
 		old = pj_path_push_key(rd, key);
 		for (m = obj->child; m != NULL; m = m->next) {
 			if (strcmp(m->key, key) == 0) {

@@ -53,7 +53,9 @@ struct pj_node {
 /*
  * pj_parse parses data[0..len) as exactly one JSON value (whitespace
  * around it allowed). On failure fills err (code KBS_ERR_POLICY_SYNTAX,
- * KBS_ERR_POLICY_LIMIT, KBS_ERR_POLICY_DUPLICATE_KEY or KBS_ERR_ALLOC,
+ * KBS_ERR_POLICY_LIMIT, KBS_ERR_POLICY_DUPLICATE_KEY, KBS_ERR_ALLOC, or
+ * KBS_ERR_POLICY_UNKNOWN_KEY for a member name that is not plain
+ * printable ASCII or is written with escapes,
  * path set from the members seen so far, line/column of the fault).
  */
 KBS_MUST_CHECK int pj_parse(

@@ -141,6 +141,32 @@ required_diff(const struct policy *o, const struct policy *n, const struct polic
 	return nv ? POLICY_STRICTER : POLICY_LOOSER;
 }
 
+/*
+ * Unlike go-sev-guest's RequireIDBlock and RequireAuthorKey, these flags
+ * only demand presence; trust comes from the digest lists. Anyone can
+ * sign an ID block with a key of their own, so a flag without a list is
+ * worth a second look.
+ */
+static void
+required_lint(
+    const struct policy *p, const struct policy_rule *rule, struct policy_lint_result *res)
+{
+	char path[128];
+
+	if (flag_value(p, rule) != 1)
+		return;
+	snprintf(path, sizeof(path), "rules.%s", rule->id);
+	if (rule->a == PF_ID_BLOCK_REQUIRED && !p->lists[PL_ID_KEY_DIGEST].set &&
+	    !p->lists[PL_AUTHOR_KEY_DIGEST].set)
+		policy_finding_add(res, POLICY_WARNING, path,
+		    "no id_key_digest or author_key_digest rule trusts a key, so any ID block "
+		    "passes (anyone can sign one)");
+	if (rule->a == PF_AUTHOR_KEY_REQUIRED && !p->lists[PL_AUTHOR_KEY_DIGEST].set)
+		policy_finding_add(res, POLICY_WARNING, path,
+		    "no author_key_digest rule trusts a key, so any author key passes (anyone can "
+		    "make one)");
+}
+
 const struct policy_rule_ops policy_ops_required = {
 	.parse = policy_flag_parse,
 	.active = flag_active,
@@ -148,7 +174,7 @@ const struct policy_rule_ops policy_ops_required = {
 	.describe = required_describe,
 	.explain = required_explain,
 	.diff = required_diff,
-	.lint = NULL,
+	.lint = required_lint,
 };
 
 /* ---- platform info tri-states ---------------------------------------- */

@@ -16,6 +16,8 @@
 
 #include "rules.h"
 
+static unsigned names_mask_default(const struct policy *p, const struct policy_rule *rule);
+
 /* ---- byte lists ------------------------------------------------------- */
 
 static const uint8_t *
@@ -90,6 +92,23 @@ bytes_eval(const struct policy *p, const struct policy_rule *rule, const struct 
 	hex_actual(v, rule->size, res->actual, sizeof(res->actual));
 }
 
+static int
+all_zero(const uint8_t *v, size_t size)
+{
+	size_t i;
+	uint8_t acc = 0;
+
+	for (i = 0; i < size; i++)
+		acc |= v[i];
+	return acc == 0;
+}
+
+/*
+ * A deny-list can only refuse a chip that the report names. A VLEK-signed
+ * report carries an all-zero CHIP_ID, and a host can mask the chip id of a
+ * VCEK-signed one (the verifier then skips its hwID check), so an all-zero
+ * CHIP_ID fails the rule: otherwise a denied chip would pass by hiding.
+ */
 static void
 deny_eval(const struct policy *p, const struct policy_rule *rule, const struct policy_evidence *ev,
     struct policy_rule_result *res)
@@ -97,6 +116,12 @@ deny_eval(const struct policy *p, const struct policy_rule *rule, const struct p
 	const uint8_t *v = field_of(rule, ev->report);
 	int found = list_has(&p->lists[rule->a], rule->size, v);
 
+	if (all_zero(v, rule->size)) {
+		res->outcome = POLICY_OUTCOME_FAIL;
+		policy_set_text(res->actual, sizeof(res->actual),
+		    "no chip id attested (CHIP_ID is all zero: masked, or a VLEK signed)");
+		return;
+	}
 	res->outcome = found ? POLICY_OUTCOME_FAIL : POLICY_OUTCOME_PASS;
 	hex_actual(v, rule->size, res->actual, sizeof(res->actual));
 }
@@ -148,17 +173,22 @@ static void
 deny_explain(const struct policy *p, const struct policy_rule *rule, char *out, size_t out_size)
 {
 	if (p->lists[rule->a].n == 1)
-		snprintf(
-		    out, out_size, "Reports whose %s is the listed value are refused.", rule->what);
+		snprintf(out, out_size,
+		    "Reports whose %s is the listed value, or that attest no %s (VLEK-signed or "
+		    "masked), are refused.",
+		    rule->what, rule->what);
 	else
 		snprintf(out, out_size,
-		    "Reports whose %s is one of the %zu listed values are refused.", rule->what,
-		    p->lists[rule->a].n);
+		    "Reports whose %s is one of the %zu listed values, or that attest no %s "
+		    "(VLEK-signed or masked), are refused.",
+		    rule->what, p->lists[rule->a].n, rule->what);
 }
 
 /*
  * set_change compares two lists as sets: for an allow-list, fewer entries
- * admit less (stricter); invert for a deny-list.
+ * admit less (stricter); invert for a deny-list. Adding a rule is always
+ * stricter, also an empty chip deny-list (it refuses reports that attest
+ * no chip id).
  */
 static enum policy_change
 set_change(const struct policy_list *o, const struct policy_list *n, size_t size, int deny)
@@ -168,9 +198,9 @@ set_change(const struct policy_list *o, const struct policy_list *n, size_t size
 	if (!o->set && !n->set)
 		return POLICY_SAME;
 	if (!o->set)
-		return deny ? (n->n ? POLICY_STRICTER : POLICY_SAME) : POLICY_STRICTER;
+		return POLICY_STRICTER;
 	if (!n->set)
-		return deny ? (o->n ? POLICY_LOOSER : POLICY_SAME) : POLICY_LOOSER;
+		return POLICY_LOOSER;
 	for (i = 0; i < o->n; i++)
 		o_in_n += (size_t)list_has(n, size, o->items + i * size);
 	for (i = 0; i < n->n; i++)
@@ -202,7 +232,9 @@ bytes_lint(const struct policy *p, const struct policy_rule *rule, struct policy
 	char path[128];
 
 	snprintf(path, sizeof(path), "rules.%s", rule->id);
-	if (p->lists[rule->a].n == 0)
+	/* An empty ID key list still admits keys signed by a trusted author key. */
+	if (p->lists[rule->a].n == 0 &&
+	    !(rule->a == PL_ID_KEY_DIGEST && p->lists[PL_AUTHOR_KEY_DIGEST].n > 0))
 		policy_finding_add(
 		    res, POLICY_WARNING, path, "empty allow-list: no report can pass this rule");
 	if (rule->a == PL_REPORT_DATA)
@@ -221,8 +253,12 @@ deny_lint(const struct policy *p, const struct policy_rule *rule, struct policy_
 
 	snprintf(path, sizeof(path), "rules.%s", rule->id);
 	if (deny->n == 0)
-		policy_finding_add(
-		    res, POLICY_WARNING, path, "empty deny-list: the rule has no effect");
+		policy_finding_add(res, POLICY_WARNING, path,
+		    "empty deny-list: the rule only refuses reports that attest no chip id");
+	if (names_mask_default(p, &(struct policy_rule){ .a = 1 }) & (1u << SNP_SIGNING_KEY_VLEK))
+		policy_finding_add(res, POLICY_WARNING, path,
+		    "signing_key accepts a VLEK, but VLEK-signed reports attest no chip id, so "
+		    "this rule refuses every one of them");
 	for (i = 0; i < deny->n; i++) {
 		if (allow->set && list_has(allow, rule->size, deny->items + i * rule->size))
 			policy_finding_add(res, POLICY_ERROR, path,
@@ -295,6 +331,27 @@ idkey_explain(const struct policy *p, const struct policy_rule *rule, char *out,
 		: "");
 }
 
+/*
+ * The rule admits listed ID keys and ID keys signed by a trusted author
+ * key, so trusting more author keys loosens it as much as listing more
+ * ID keys does. Where the rule is absent on one side, it is "no check"
+ * there and the ID key lists alone decide.
+ */
+static enum policy_change
+idkey_diff(const struct policy *o, const struct policy *n, const struct policy_rule *rule)
+{
+	static const struct policy_list none = { .set = 1, .n = 0, .items = NULL };
+	const struct policy_list *oi = &o->lists[rule->a], *ni = &n->lists[rule->a];
+	const struct policy_list *oa = &o->lists[PL_AUTHOR_KEY_DIGEST];
+	const struct policy_list *na = &n->lists[PL_AUTHOR_KEY_DIGEST];
+	enum policy_change c = set_change(oi, ni, rule->size, 0);
+
+	if (!oi->set || !ni->set)
+		return c;
+	return policy_change_join(
+	    c, set_change(oa->set ? oa : &none, na->set ? na : &none, rule->size, 0));
+}
+
 static void
 author_eval(const struct policy *p, const struct policy_rule *rule,
     const struct policy_evidence *ev, struct policy_rule_result *res)
@@ -322,7 +379,7 @@ const struct policy_rule_ops policy_ops_id_key = {
 	.eval = idkey_eval,
 	.describe = idkey_describe,
 	.explain = idkey_explain,
-	.diff = bytes_diff,
+	.diff = idkey_diff,
 	.lint = bytes_lint,
 };
 
@@ -602,9 +659,13 @@ csp_eval(const struct policy *p, const struct policy_rule *rule, const struct po
 	}
 	res->outcome = csp_has(p, ev->verify->csp_id) ? POLICY_OUTCOME_PASS : POLICY_OUTCOME_FAIL;
 	snprintf(res->actual, sizeof(res->actual), "\"%.120s\"", ev->verify->csp_id);
-	/* The id comes from a certificate: show control characters as '?'. */
+	/*
+	 * The id comes from a certificate: show anything but printable ASCII
+	 * as '?', so neither a terminal nor a JSON result sees control
+	 * characters or invalid UTF-8 (policy csp_ids are printable ASCII).
+	 */
 	for (i = 0; res->actual[i] != 0; i++) {
-		if ((unsigned char)res->actual[i] < 0x20 || (unsigned char)res->actual[i] == 0x7f)
+		if ((unsigned char)res->actual[i] < 0x20 || (unsigned char)res->actual[i] > 0x7e)
 			res->actual[i] = '?';
 	}
 }

@@ -595,37 +595,58 @@ tcbdeny_active(const struct policy *p, const struct policy_rule *rule)
 	return p->tcb_deny.set;
 }
 
-static void
-tcbdeny_eval(const struct policy *p, const struct policy_rule *rule,
-    const struct policy_evidence *ev, struct policy_rule_result *res)
+/* deny_hit: whether the decoded TCB of kind k is one of the denied values. */
+static int
+deny_hit(const struct policy *p, const struct policy_evidence *ev, int k, uint8_t v[TP_COUNT])
 {
 	struct policy_tcb_deny cur;
 	size_t i;
 	int hit = 0;
 
-	(void)rule;
-	if (!ev->tcb_ok[PTK_REPORTED]) {
-		res->outcome = POLICY_OUTCOME_FAIL;
-		snprintf(res->actual, sizeof(res->actual), "reported TCB does not decode for %s",
-		    snp_product_name(ev->product));
-		return;
-	}
 	cur.product = ev->product;
-	policy_tcb_parts(&ev->tcb[PTK_REPORTED], cur.v);
+	policy_tcb_parts(&ev->tcb[k], cur.v);
 	if (ev->product != SNP_PRODUCT_TURIN)
 		cur.v[TP_FMC] = 0;
 	for (i = 0; i < p->tcb_deny.n; i++)
 		hit |= deny_same(&p->tcb_deny.entries[i], &cur);
-	res->outcome = hit ? POLICY_OUTCOME_FAIL : POLICY_OUTCOME_PASS;
-	{
-		const char *name = snp_product_name(ev->product);
-		size_t n = strlen(name);
+	memcpy(v, cur.v, TP_COUNT);
+	return hit;
+}
 
-		policy_set_text(res->actual, sizeof(res->actual), name);
-		res->actual[n] = ' ';
-		tcb_text(cur.v, policy_tcb_parts_for(ev->product), "", res->actual + n + 1,
-		    sizeof(res->actual) - n - 1);
+/*
+ * Both the reported and the current TCB are checked: the host chooses
+ * REPORTED_TCB (at most CURRENT_TCB), so checking it alone would let a
+ * host that runs denied firmware report a lower value that is not listed.
+ */
+static void
+tcbdeny_eval(const struct policy *p, const struct policy_rule *rule,
+    const struct policy_evidence *ev, struct policy_rule_result *res)
+{
+	uint8_t rep[TP_COUNT], cur[TP_COUNT];
+	unsigned mask = policy_tcb_parts_for(ev->product);
+	struct policy_text t;
+	char parts[POLICY_TEXT_SIZE];
+	int hit;
+
+	(void)rule;
+	if (!ev->tcb_ok[PTK_REPORTED] || !ev->tcb_ok[PTK_CURRENT]) {
+		res->outcome = POLICY_OUTCOME_FAIL;
+		snprintf(res->actual, sizeof(res->actual), "%s TCB does not decode for %s",
+		    ev->tcb_ok[PTK_REPORTED] ? "current" : "reported",
+		    snp_product_name(ev->product));
+		return;
 	}
+	hit = deny_hit(p, ev, PTK_REPORTED, rep);
+	hit |= deny_hit(p, ev, PTK_CURRENT, cur);
+	res->outcome = hit ? POLICY_OUTCOME_FAIL : POLICY_OUTCOME_PASS;
+	policy_text_init(&t, res->actual, sizeof(res->actual));
+	policy_text_str(&t, snp_product_name(ev->product));
+	policy_text_str(&t, " reported ");
+	tcb_text(rep, mask, "", parts, sizeof(parts));
+	policy_text_str(&t, parts);
+	policy_text_str(&t, "; current ");
+	tcb_text(cur, mask, "", parts, sizeof(parts));
+	policy_text_str(&t, parts);
 }
 
 static void
@@ -633,9 +654,10 @@ tcbdeny_describe(const struct policy *p, const struct policy_rule *rule, char *o
 {
 	(void)rule;
 	if (p->tcb_deny.n == 1)
-		snprintf(out, out_size, "reported TCB not the listed value");
+		snprintf(out, out_size, "reported and current TCB not the listed value");
 	else
-		snprintf(out, out_size, "reported TCB not one of %zu listed values", p->tcb_deny.n);
+		snprintf(out, out_size, "reported and current TCB not one of %zu listed values",
+		    p->tcb_deny.n);
 }
 
 static void
@@ -644,13 +666,12 @@ tcbdeny_explain(const struct policy *p, const struct policy_rule *rule, char *ou
 	(void)rule;
 	if (p->tcb_deny.n == 1)
 		snprintf(out, out_size,
-		    "Reports whose reported TCB equals the listed known-vulnerable value are "
-		    "refused.");
+		    "Reports whose reported or current TCB equals the listed known-vulnerable "
+		    "value are refused.");
 	else
 		snprintf(out, out_size,
-		    "Reports whose reported TCB equals one of the %zu listed known-vulnerable "
-		    "values "
-		    "are refused.",
+		    "Reports whose reported or current TCB equals one of the %zu listed "
+		    "known-vulnerable values are refused.",
 		    p->tcb_deny.n);
 }
 

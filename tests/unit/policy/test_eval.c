@@ -205,6 +205,22 @@ test_product_and_signer(void)
 	CHECK_INT_EQ(on(V_VLEK, "\"csp_id\": [\"CN=cc-us-east-2.amazonaws.com\"]", "csp_id"), PASS);
 	CHECK_INT_EQ(on(V_VLEK, "\"csp_id\": [\"CN=cc-eu-west-1.amazonaws.com\"]", "csp_id"), FAIL);
 	CHECK_INT_EQ(on(V_VIRTEE, "\"csp_id\": [\"CN=cc-us-east-2.amazonaws.com\"]", "csp_id"), NA);
+	/*
+	 * The csp_id comes from a certificate: bytes outside printable ASCII
+	 * are shown as '?', so the text and JSON results stay valid UTF-8.
+	 */
+	{
+		struct snp_verify_result vr = verified[V_VLEK];
+		struct policy *p = make_policy("\"csp_id\": [\"CN=x\"]");
+		struct policy_result res;
+
+		snprintf(vr.csp_id, sizeof(vr.csp_id), "CN=\xff\xc3\n\x7f");
+		if (p != NULL) {
+			CHECK_OK(policy_eval(&reports[V_VLEK], &vr, p, &res));
+			CHECK_STR_EQ(row_of(&res, "csp_id")->actual, "\"CN=????\"");
+		}
+		policy_free(p);
+	}
 }
 
 static void
@@ -263,6 +279,27 @@ test_chip_id(void)
 	snprintf(rules, sizeof(rules), "\"chip_id\": {\"deny\": [\"%s\"]}", chip);
 	CHECK_INT_EQ(on(V_VIRTEE, rules, "chip_id.deny"), FAIL);
 	CHECK_INT_EQ(on(V_GOSEV, rules, "chip_id.deny"), PASS);
+	/*
+	 * A report that attests no chip id cannot be checked against a
+	 * deny-list, so the rule fails closed: a VLEK-signed report (CHIP_ID
+	 * all zero) and a VCEK report whose host masked the chip id.
+	 */
+	CHECK_INT_EQ(on(V_VLEK, rules, "chip_id.deny"), FAIL);
+	{
+		struct snp_report r = reports[V_VIRTEE];
+		struct policy *p = make_policy(rules);
+		struct policy_result res;
+
+		r.key_info |= SNP_KEY_INFO_MASK_CHIP_KEY;
+		memset(r.chip_id, 0, sizeof(r.chip_id));
+		CHECK_INT_EQ(outcome_of(rules, &r, &verified[V_VIRTEE], "chip_id.deny"), FAIL);
+		if (p != NULL) {
+			CHECK_OK(policy_eval(&r, &verified[V_VIRTEE], p, &res));
+			CHECK_STR_EQ(row_of(&res, "chip_id.deny")->actual,
+			    "no chip id attested (CHIP_ID is all zero: masked, or a VLEK signed)");
+		}
+		policy_free(p);
+	}
 }
 
 static void
@@ -492,6 +529,30 @@ test_tcb_deny(void)
 	CHECK_INT_EQ(on(V_ATAKIT, deny_virtee, "tcb_deny"), PASS);
 	CHECK_INT_EQ(on(V_TURIN, deny_virtee, "tcb_deny"), PASS);
 	CHECK_INT_EQ(on(V_TURIN, deny_turin, "tcb_deny"), FAIL);
+	/*
+	 * The host chooses REPORTED_TCB (at most CURRENT_TCB), so a host
+	 * running denied firmware could report a lower, undenied TCB: the
+	 * current TCB is checked too. trustee's current TCB is 0xce08..03
+	 * (microcode 206), its reported one 0x7308..03 (microcode 115).
+	 */
+	{
+		struct policy *p = make_policy(
+		    "\"tcb_deny\": [{\"product\": \"milan\", \"bootloader\": 3, \"tee\": 0, "
+		    "\"snp\": 8, \"microcode\": 206}]");
+		struct policy_result res;
+
+		load(V_TRUSTEE);
+		if (p != NULL) {
+			CHECK_OK(policy_eval(&reports[V_TRUSTEE], &verified[V_TRUSTEE], p, &res));
+			CHECK_INT_EQ(row_of(&res, "tcb_deny")->outcome, FAIL);
+			CHECK_STR_EQ(row_of(&res, "tcb_deny")->expected,
+			    "reported and current TCB not the listed value");
+			CHECK_STR_EQ(row_of(&res, "tcb_deny")->actual,
+			    "milan reported bootloader 3, tee 0, snp 8, microcode 115; current "
+			    "bootloader 3, tee 0, snp 8, microcode 206");
+		}
+		policy_free(p);
+	}
 }
 
 static void
@@ -506,6 +567,33 @@ test_provisional_and_firmware(void)
 	CHECK_INT_EQ(
 	    on(V_VIRTEE, "\"provisional_firmware_allowed\": false", "provisional_firmware_allowed"),
 	    PASS);
+	/*
+	 * REPORTED_TCB (what the VCEK certifies and min_tcb checks) above
+	 * CURRENT_TCB claims firmware the host does not run: the evidence is
+	 * refused, as go-sev-guest does unconditionally. virtee: 0x7308..03
+	 * (snp 8) in both; the copy reports snp 9.
+	 */
+	{
+		struct snp_report r;
+		struct policy *p = make_policy("");
+		struct policy_result res;
+
+		load(V_VIRTEE);
+		r = reports[V_VIRTEE];
+		r.reported_tcb = 0x7309000000000003ULL;
+		if (p != NULL) {
+			CHECK_OK(policy_eval(&r, &verified[V_VIRTEE], p, &res));
+			CHECK(res.decision == POLICY_DENY);
+			CHECK_INT_EQ(res.rules[0].outcome, FAIL);
+			CHECK_STR_EQ(res.rules[0].actual,
+			    "rejected: reported TCB snp 9 is above the current TCB's 8");
+			/* trustee: reported 0x7308..03 below current 0xce08..03 is fine. */
+			load(V_TRUSTEE);
+			CHECK_OK(policy_eval(&reports[V_TRUSTEE], &verified[V_TRUSTEE], p, &res));
+			CHECK_INT_EQ(res.rules[0].outcome, PASS);
+		}
+		policy_free(p);
+	}
 	/* Firmware: virtee 1.52.4, atakit 1.58.1. */
 	CHECK_INT_EQ(
 	    on(V_VIRTEE, "\"min_firmware\": {\"milan\": \"1.52.4\"}", "min_firmware.milan"), PASS);
@@ -584,6 +672,29 @@ test_unverified_evidence_denied(void)
 	CHECK_STR_EQ(
 	    res.rules[0].actual, "rejected: report_signature check failed (report_signature)");
 	CHECK_INT_EQ(row_of(&res, "measurement")->outcome, PASS);
+	/*
+	 * A verifier result that never ran (zeroed, err 0) or that skipped the
+	 * report signature is not evidence: the row passes only when every
+	 * check passed (the CRL and chip id checks may be skipped).
+	 */
+	memset(&vr, 0, sizeof(vr));
+	vr.product = SNP_PRODUCT_MILAN;
+	vr.signer = SNP_SIGNING_KEY_VCEK;
+	CHECK_OK(policy_eval(&reports[V_VIRTEE], &vr, p, &res));
+	CHECK(res.decision == POLICY_DENY);
+	CHECK_INT_EQ(res.rules[0].outcome, FAIL);
+	CHECK_STR_EQ(res.rules[0].actual, "not verified: product check not_run");
+	vr = verified[V_VIRTEE];
+	vr.checks[SNP_CHECK_REPORT_SIGNATURE].outcome = SNP_OUTCOME_SKIPPED;
+	CHECK_OK(policy_eval(&reports[V_VIRTEE], &vr, p, &res));
+	CHECK(res.decision == POLICY_DENY);
+	CHECK_STR_EQ(res.rules[0].actual, "not verified: report_signature check skipped");
+	vr = verified[V_VIRTEE];
+	vr.checks[SNP_CHECK_CRL].outcome = SNP_OUTCOME_SKIPPED;
+	vr.checks[SNP_CHECK_CHIP_ID].outcome = SNP_OUTCOME_SKIPPED;
+	CHECK_OK(policy_eval(&reports[V_VIRTEE], &vr, p, &res));
+	CHECK_INT_EQ(res.rules[0].outcome, PASS);
+	vr = verified[V_VIRTEE];
 	CHECK_ERR(policy_eval(NULL, &vr, p, &res), KBS_ERR_INVALID_ARGUMENT);
 	CHECK_ERR(policy_eval(&reports[V_VIRTEE], NULL, p, &res), KBS_ERR_INVALID_ARGUMENT);
 	CHECK_ERR(policy_eval(&reports[V_VIRTEE], &vr, NULL, &res), KBS_ERR_INVALID_ARGUMENT);
@@ -595,14 +706,31 @@ test_undecodable_tcb_fails(void)
 {
 	struct snp_report r;
 
-	/* A reserved TCB byte set: every TCB rule fails rather than passing. */
+	struct policy *p;
+	struct policy_result res;
+
+	/*
+	 * A reserved TCB byte set: every TCB rule fails rather than passing.
+	 * In the reported TCB it also fails the evidence (the verifier would
+	 * have refused it; the evaluator does not rely on that).
+	 */
 	load(V_VIRTEE);
 	r = reports[V_VIRTEE];
 	r.reported_tcb |= 0x0000000100000000ULL;
-	CHECK_INT_EQ(outcome_of("\"min_tcb\": {\"milan\": {\"snp\": 0}}", &r, &verified[V_VIRTEE],
-			 "min_tcb.milan"),
+	p = make_policy("\"min_tcb\": {\"milan\": {\"snp\": 0}}, \"tcb_deny\": []");
+	if (p != NULL) {
+		CHECK_OK(policy_eval(&r, &verified[V_VIRTEE], p, &res));
+		CHECK_STR_EQ(res.rules[0].actual,
+		    "rejected: reported or current TCB does not decode for milan");
+		CHECK_INT_EQ(row_of(&res, "min_tcb.milan")->outcome, FAIL);
+		CHECK_INT_EQ(row_of(&res, "tcb_deny")->outcome, FAIL);
+	}
+	policy_free(p);
+	r = reports[V_VIRTEE];
+	r.launch_tcb |= 0x0000000100000000ULL;
+	CHECK_INT_EQ(outcome_of("\"min_launch_tcb\": {\"milan\": {\"snp\": 0}}", &r,
+			 &verified[V_VIRTEE], "min_launch_tcb.milan"),
 	    FAIL);
-	CHECK_INT_EQ(outcome_of("\"tcb_deny\": []", &r, &verified[V_VIRTEE], "tcb_deny"), FAIL);
 }
 
 static void

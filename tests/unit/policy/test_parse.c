@@ -43,6 +43,29 @@ static const struct bad_case bad_cases[] = {
 	{ HEAD "{\"Measurement\": []}}", KBS_ERR_POLICY_UNKNOWN_KEY,
 	    "1:42: rules.Measurement: unknown key \"Measurement\" (keys are lower-case letters, "
 	    "digits and '_') (policy_unknown_key)" },
+	/*
+	 * Escapes in member names: a reviewer reading "\u0064ebug_allowed"
+	 * may take it for an unknown key the parser refuses, so it is one.
+	 */
+	{ HEAD "{\"guest_policy\": {\"\\u0064ebug_allowed\": true}}}", KBS_ERR_POLICY_UNKNOWN_KEY,
+	    "1:59: rules.guest_policy: member name is not plain printable ASCII (no escapes) "
+	    "(policy_unknown_key)" },
+	{ "{\"kbs_policy\": 1, \"name\": \"t\", \"rules\": {}, \"\\/x\": 1}",
+	    KBS_ERR_POLICY_UNKNOWN_KEY,
+	    "1:45: member name is not plain printable ASCII (no escapes) (policy_unknown_key)" },
+	/*
+	 * Nor may a name carry terminal escapes or bidi overrides into an
+	 * error message: the name is not echoed, in the message or the path.
+	 */
+	{ HEAD "{\"\\u001b]0;x\\u0007\": 1}}", KBS_ERR_POLICY_UNKNOWN_KEY,
+	    "1:42: rules: member name is not plain printable ASCII (no escapes) "
+	    "(policy_unknown_key)" },
+	{ HEAD "{\"a\xe2\x80\xae\": 1}}", KBS_ERR_POLICY_UNKNOWN_KEY,
+	    "1:42: rules: member name is not plain printable ASCII (no escapes) "
+	    "(policy_unknown_key)" },
+	{ HEAD "{\"a\xc2\x9b\": 1}}", KBS_ERR_POLICY_UNKNOWN_KEY,
+	    "1:42: rules: member name is not plain printable ASCII (no escapes) "
+	    "(policy_unknown_key)" },
 	{ HEAD "{\"vmpl\": {\"maximum\": 0}}}", KBS_ERR_POLICY_UNKNOWN_KEY,
 	    "1:51: rules.vmpl.maximum: unknown key \"maximum\" (expected \"min\" or \"max\") "
 	    "(policy_unknown_key)" },

@@ -157,6 +157,38 @@ test_lint_more(void)
 	CHECK_UINT_EQ(res.errors, 1);
 	CHECK(has_finding(&res, POLICY_ERROR, "rules.chip_id.deny",
 	    "entry [0] is also in chip_id.allow: decide which applies"));
+
+	/* Requiring an ID block or author key without trusting one admits self-signed ones. */
+	lint_of(TIGHT ", \"id_block_required\": true", &res);
+	CHECK_UINT_EQ(res.warnings, 1);
+	CHECK(has_finding(&res, POLICY_WARNING, "rules.id_block_required",
+	    "no id_key_digest or author_key_digest rule trusts a key, so any ID block passes (anyone "
+	    "can sign one)"));
+	lint_of(TIGHT ", \"author_key_required\": true", &res);
+	CHECK_UINT_EQ(res.warnings, 1);
+	CHECK(has_finding(&res, POLICY_WARNING, "rules.author_key_required",
+	    "no author_key_digest rule trusts a key, so any author key passes (anyone can make "
+	    "one)"));
+	lint_of(TIGHT ", \"id_block_required\": true, \"author_key_required\": true, "
+		      "\"author_key_digest\": [\"" ONE48 "\"]",
+	    &res);
+	CHECK_UINT_EQ(res.warnings, 0);
+	/* An empty ID key list still admits ID keys signed by a trusted author key. */
+	lint_of(TIGHT ", \"id_key_digest\": [], \"author_key_digest\": [\"" ONE48 "\"]", &res);
+	CHECK_UINT_EQ(res.warnings, 0);
+	lint_of(TIGHT ", \"id_key_digest\": []", &res);
+	CHECK_UINT_EQ(res.warnings, 1);
+
+	/* A chip deny-list refuses every VLEK-signed report (they attest no chip id). */
+	lint_of(TIGHT ", \"signing_key\": [\"vcek\", \"vlek\"], \"csp_id\": [\"CN=x\"], "
+		      "\"chip_id\": {\"deny\": []}",
+	    &res);
+	CHECK_UINT_EQ(res.warnings, 2);
+	CHECK(has_finding(&res, POLICY_WARNING, "rules.chip_id.deny",
+	    "empty deny-list: the rule only refuses reports that attest no chip id"));
+	CHECK(has_finding(&res, POLICY_WARNING, "rules.chip_id.deny",
+	    "signing_key accepts a VLEK, but VLEK-signed reports attest no chip id, so this rule "
+	    "refuses every one of them"));
 }
 
 static char *
@@ -214,6 +246,9 @@ test_diff(void)
 	CHECK_INT_EQ(
 	    change("\"chip_id\": {\"deny\": []}", "\"chip_id\": {\"deny\": [\"" ZERO64 "\"]}"),
 	    POLICY_STRICTER);
+	/* Even an empty chip deny-list refuses reports that attest no chip id. */
+	CHECK_INT_EQ(change("", "\"chip_id\": {\"deny\": []}"), POLICY_STRICTER);
+	CHECK_INT_EQ(change("\"chip_id\": {\"deny\": []}", ""), POLICY_LOOSER);
 	CHECK_INT_EQ(change("", "\"guest_policy\": {\"debug_allowed\": true}"), POLICY_LOOSER);
 	CHECK_INT_EQ(change("", "\"guest_policy\": {\"debug_allowed\": false}"), POLICY_SAME);
 	CHECK_INT_EQ(change("", "\"guest_policy\": {\"smt_allowed\": false}"), POLICY_STRICTER);
@@ -244,6 +279,33 @@ test_diff(void)
 	    POLICY_LOOSER);
 	CHECK_INT_EQ(change("\"csp_id\": [\"a\", \"b\"]", "\"csp_id\": [\"a\"]"), POLICY_STRICTER);
 	CHECK_INT_EQ(change("\"min_guest_svn\": 3", "\"min_guest_svn\": 2"), POLICY_LOOSER);
+
+	/*
+	 * An ID key signed by a trusted author key passes id_key_digest, so
+	 * trusting an author key loosens that rule even though its own list
+	 * did not change.
+	 */
+	text = capture_diff("\"id_key_digest\": [\"" ZERO48 "\"]",
+	    "\"id_key_digest\": [\"" ZERO48 "\"], \"author_key_digest\": [\"" ONE48 "\"]", &c);
+	CHECK_INT_EQ(c, POLICY_CHANGED);
+	CHECK(text != NULL &&
+	    strstr(text,
+		"looser   id_key_digest: " ZERO48 " -> " ZERO48
+		", or signed by a trusted author key\n") != NULL);
+	CHECK(text != NULL &&
+	    strstr(text, "stricter author_key_digest: no rule -> " ONE48 "\n") != NULL);
+	free(text);
+	CHECK_INT_EQ(
+	    change("\"id_key_digest\": [\"" ZERO48 "\"], \"author_key_digest\": [\"" ONE48 "\"]",
+		"\"id_key_digest\": [\"" ZERO48 "\"], \"author_key_digest\": [\"" ONE48
+		"\", \"" ZERO48 "\"]"),
+	    POLICY_LOOSER);
+	CHECK_INT_EQ(
+	    change("\"id_key_digest\": [\"" ZERO48 "\"], \"author_key_digest\": [\"" ONE48 "\"]",
+		"\"id_key_digest\": [\"" ZERO48 "\"]"),
+	    POLICY_CHANGED);
+	/* Without an id_key_digest rule, author keys change only their own rule. */
+	CHECK_INT_EQ(change("", "\"author_key_digest\": [\"" ONE48 "\"]"), POLICY_STRICTER);
 
 	text = capture_diff("\"min_tcb\": {\"milan\": {\"snp\": 8}}, \"vmpl\": {\"max\": 0}",
 	    "\"min_tcb\": {\"milan\": {\"snp\": 9}}, \"vmpl\": {\"max\": 1}", &c);
@@ -282,5 +344,36 @@ test_explain(void)
 	policy_free(p);
 }
 
-TEST_MAIN(TEST(test_lint_clean), TEST(test_lint_warnings), TEST(test_lint_more), TEST(test_diff),
-    TEST(test_explain))
+static void
+test_explain_description(void)
+{
+	/*
+	 * C1 controls (U+009B is CSI on some terminals), bidirectional
+	 * overrides and Unicode line separators become spaces like C0
+	 * controls, so the description cannot rewrite what a reviewer sees.
+	 */
+	static const char src[] = "{\"kbs_policy\": 1, \"name\": \"t\", \"description\": "
+				  "\"a\\u009b2Jb\\u202ec\\u2028d\\u2066e\\u200ff\\ng\u00e9h\", "
+				  "\"rules\": {}}";
+	struct policy *p = NULL;
+	struct policy_error err;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	CHECK_OK(policy_parse((const uint8_t *)src, strlen(src), &p, &err));
+	if (p == NULL)
+		return;
+	f = open_memstream(&text, &len);
+	CHECK(f != NULL);
+	if (f != NULL) {
+		CHECK_OK(policy_explain(f, p));
+		fclose(f);
+		CHECK(strstr(text, "\nDescription: a 2Jb c d e f g\u00e9h\n") != NULL);
+		free(text);
+	}
+	policy_free(p);
+}
+
+TEST_MAIN(TEST(test_lint_clean), TEST(test_explain_description), TEST(test_lint_warnings),
+    TEST(test_lint_more), TEST(test_diff), TEST(test_explain))
