@@ -68,6 +68,13 @@ op_append(struct keystore *ks, MDB_txn *txn, void *arg)
 
 	if ((r = ks_meta_get_head(ks, txn, &head, &present)) != 0)
 		return r;
+	/*
+	 * Re-MACing a head whose MAC is wrong would certify whatever someone
+	 * without the key wrote there (say, the newest record dropped and the
+	 * head pointed at the one before): refuse, before any write.
+	 */
+	if (present && (r = ks_head_mac_verify(ks->keys, &head)) != 0)
+		return r;
 	rec.seq = present ? head.seq + 1 : 1;
 	if (present)
 		memcpy(rec.prev_sha256, head.sha256, 32);

@@ -402,7 +402,8 @@ op_rotate(struct keystore *ks, MDB_txn *txn, void *arg)
 		goto out;
 	if ((r = ks_meta_get_head(ks, txn, &head, &present)) != 0)
 		goto out;
-	if (present) {
+	/* A head whose MAC is wrong stays wrong: rotation must not certify it. */
+	if (present && ks_head_mac_verify(ks->keys, &head) == 0) {
 		ks_head_mac(a->new_keys, &head);
 		if ((r = ks_meta_put_head(ks, txn, &head)) != 0)
 			goto out;
