@@ -652,7 +652,7 @@ keystore_backup(struct keystore *ks, const char *dest_dir)
 {
 	char path[PATH_MAX];
 	bool empty = false;
-	int rc, r, n;
+	int fd = -1, rc, r = KBS_ERR_INTERNAL, n;
 
 	if (ks == NULL || dest_dir == NULL)
 		return KBS_ERR_INVALID_ARGUMENT;
@@ -667,15 +667,36 @@ keystore_backup(struct keystore *ks, const char *dest_dir)
 	n = snprintf(path, sizeof(path), "%s/data.mdb", dest_dir);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return KBS_ERR_INVALID_ARGUMENT;
+	/*
+	 * Create the file ourselves, owner-only: mdb_env_copy2 would create it
+	 * 0666 & ~umask, and the copy holds the audit log and every secret's
+	 * name and policy in the clear. O_EXCL also refuses a planted symlink.
+	 */
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
+		return KBS_ERR_SYSTEM;
 	/* The copy runs its own read transaction: no resize may happen meanwhile. */
 	lock_rd(ks);
-	rc = mdb_env_copy2(ks->env, dest_dir, MDB_CP_COMPACT);
+	rc = mdb_env_copyfd2(ks->env, fd, MDB_CP_COMPACT);
 	unlock(ks);
 	if (rc != 0) {
-		(void)unlink(path);
-		return commit_err(ks, rc);
+		r = commit_err(ks, rc);
+		goto out;
 	}
-	if ((r = fsync_path(path, O_RDONLY)) != 0)
-		return r;
-	return fsync_path(dest_dir, O_RDONLY | O_DIRECTORY);
+	if (fsync(fd) != 0) {
+		r = errno == ENOSPC || errno == EDQUOT ? KBS_ERR_STORE_FULL : KBS_ERR_SYSTEM;
+		goto out;
+	}
+	rc = close(fd);
+	fd = -1;
+	if (rc != 0) {
+		r = errno == ENOSPC || errno == EDQUOT ? KBS_ERR_STORE_FULL : KBS_ERR_SYSTEM;
+		goto out;
+	}
+	r = fsync_path(dest_dir, O_RDONLY | O_DIRECTORY);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (r != 0)
+		(void)unlink(path);
+	return r;
 }

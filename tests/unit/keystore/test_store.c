@@ -383,7 +383,22 @@ test_backup_restore(void)
 	}
 	CHECK_OK(keystore_secret_delete(ks, "b3"));
 	snprintf(bdir, sizeof(bdir), "%s/backup", f.root);
-	CHECK_OK(keystore_backup(ks, bdir));
+	{
+		/*
+		 * The backup holds the audit log and secret metadata in the clear:
+		 * owner-only whatever the umask (LMDB's own copy uses 0666).
+		 */
+		mode_t old_mask = umask(022);
+		struct stat st;
+
+		CHECK_OK(keystore_backup(ks, bdir));
+		umask(old_mask);
+		snprintf(path, sizeof(path), "%s/data.mdb", bdir);
+		CHECK(stat(path, &st) == 0);
+		CHECK_UINT_EQ(st.st_mode & 07777, 0600);
+		CHECK(stat(bdir, &st) == 0);
+		CHECK_UINT_EQ(st.st_mode & 07777, 0700);
+	}
 	/* The store keeps running and taking writes after the copy. */
 	CHECK_OK(keystore_secret_put(ks, "after", (const uint8_t *)"x", 1, NULL, NULL));
 	CHECK_ERR(keystore_backup(ks, bdir), KBS_ERR_EXISTS);
