@@ -40,7 +40,9 @@ enum keystore_key_kind {
 /*
  * Where the 32-byte master key comes from. The file holds the 32 raw bytes,
  * or 64 hex digits with an optional final newline. It must be a regular
- * file readable by its owner only (KBS_ERR_STORE_KEY_PERMS otherwise).
+ * file owned by our user or root and readable by its owner only; a POSIX
+ * ACL may add read access for our own user (systemd credentials do), no
+ * one else (KBS_ERR_STORE_KEY_PERMS otherwise).
  */
 struct keystore_key_source {
 	enum keystore_key_kind kind;
@@ -67,7 +69,8 @@ struct keystore_options {
  * Returns 0 and *ret_ks, or:
  *   KBS_ERR_STORE_DIR_OWNER   dir is owned by another uid (or not a directory: STORE_OPEN)
  *   KBS_ERR_STORE_DIR_PERMS   dir is writable by group or others
- *   KBS_ERR_STORE_KEY_PERMS   key file readable by group or others, or not a regular file
+ *   KBS_ERR_STORE_KEY_PERMS   key file readable by group, others or another user (ACL),
+ *                             owned by another user than ours or root, or not a regular file
  *   KBS_ERR_STORE_KEY_FORMAT  key file is not 32 bytes or 64 hex digits
  *   KBS_ERR_NOT_FOUND         credential requested but $CREDENTIALS_DIRECTORY unset
  *   KBS_ERR_SYSTEM            key file cannot be opened (errno kept)
