@@ -16,7 +16,9 @@
  * Map growth: MDB_MAP_FULL aborts the whole batch, the map is doubled
  * (up to max_map_size) with no transaction alive in this process (the
  * exclusive lock), and the batch runs again from the start; operations
- * are written to be re-runnable.
+ * are written to be re-runnable. At max_map_size the batch runs once more
+ * nested, and each operation that still does not fit fails alone with
+ * KBS_ERR_STORE_FULL (aborting a nested transaction returns its pages).
  */
 #include "keystore-int.h"
 
@@ -235,7 +237,7 @@ run_batch(struct keystore *ks, struct ks_op *batch, bool wrlocked,
 {
 	MDB_txn *txn = NULL;
 	struct ks_op *op;
-	bool single = batch->next == NULL, nested = false, full, renest;
+	bool single = batch->next == NULL, nested = false, at_ceiling = false, full, renest;
 	size_t seen;
 	int rc, r;
 
@@ -267,6 +269,11 @@ run_batch(struct keystore *ks, struct ks_op *batch, bool wrlocked,
 		full = renest = false;
 		for (op = batch; op != NULL; op = op->next) {
 			op->result = run_op(ks, txn, op, nested);
+			/* The map cannot grow: an op that does not fit fails alone. */
+			if (op->result == KBS_ERR_STORE_MAP_FULL && at_ceiling) {
+				op->result = KBS_ERR_STORE_FULL;
+				continue;
+			}
 			if (op->result == KBS_ERR_STORE_MAP_FULL) {
 				full = true;
 				break;
@@ -287,6 +294,14 @@ run_batch(struct keystore *ks, struct ks_op *batch, bool wrlocked,
 			if (!full)
 				return;
 			if ((r = grow(ks, seen, wrlocked)) != 0) {
+				/*
+				 * At the ceiling, run the batch again nested so
+				 * that only the ops that do not fit fail.
+				 */
+				if (r == KBS_ERR_STORE_FULL && !single) {
+					nested = at_ceiling = true;
+					continue;
+				}
 				batch_set(batch, r);
 				return;
 			}
