@@ -50,7 +50,7 @@ writer_main(void *arg)
 
 struct reader {
 	struct keystore *ks;
-	volatile int *stop;
+	int *stop; /* read and written with __atomic builtins */
 	int errors;
 	long reads;
 };
@@ -62,7 +62,7 @@ reader_main(void *arg)
 	struct keystore_secret *s = NULL;
 	int rc;
 
-	while (!*rd->stop) {
+	while (!__atomic_load_n(rd->stop, __ATOMIC_ACQUIRE)) {
 		rc = keystore_secret_get(rd->ks, "w0-0", &s);
 		if (rc == 0) {
 			if (s->value_len != 600 || s->value[599] != 0)
@@ -88,7 +88,7 @@ run_writers(unsigned flags, size_t initial_map)
 	pthread_t th[WRITERS], rth[2];
 	struct writer w[WRITERS];
 	struct reader rd[2];
-	volatile int stop = 0;
+	int stop = 0;
 	struct keystore_secret *s = NULL;
 	uint64_t count = 0, batches;
 	int i, failures = 0, reused = 0;
@@ -114,7 +114,7 @@ run_writers(unsigned flags, size_t initial_map)
 		failures += w[i].failures;
 		reused += w[i].reused;
 	}
-	stop = 1;
+	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
 	for (i = 0; i < 2; i++) {
 		pthread_join(rth[i], NULL);
 		CHECK_INT_EQ(rd[i].errors, 0);
