@@ -82,7 +82,12 @@ struct keystore_options {
 KBS_MUST_CHECK int keystore_open(const char *dir, const struct keystore_key_source *src,
     const struct keystore_options *opts, struct keystore **ret_ks);
 
-/* keystore_close stops the committer, closes LMDB and wipes the key. NULL is fine. */
+/*
+ * keystore_close stops the committer, closes LMDB and wipes the key. NULL is
+ * fine. Call it only once every other call on ks has returned (join the
+ * request threads first): writes already queued are committed and answered,
+ * but a thread still inside a keystore call would touch freed memory.
+ */
 void keystore_close(struct keystore *ks);
 
 /* keystore_map_size reports the current map size (it grows on demand). */
