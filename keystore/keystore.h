@@ -306,7 +306,10 @@ KBS_MUST_CHECK int keystore_audit_verify(
 /*
  * keystore_audit_export writes one JSON object per line to out for every
  * record with seq >= from_seq and time >= from_time (pass 0 for either).
- * *ret_n (may be NULL) receives the count. KBS_ERR_IO when writing fails.
+ * *ret_n (may be NULL) receives the count. Records are read 64 at a time,
+ * each chunk in its own short read transaction, and written after it ends.
+ * KBS_ERR_IO when writing fails, KBS_ERR_STORE_CORRUPT for a record that
+ * does not decode, KBS_ERR_ALLOC.
  */
 KBS_MUST_CHECK int keystore_audit_export(
     struct keystore *ks, FILE *out, uint64_t from_seq, int64_t from_time, uint64_t *ret_n);

@@ -6,6 +6,7 @@
 #include "keystore-int.h"
 
 #include <cjson/cJSON.h>
+#include <pthread.h>
 #include <sodium.h>
 
 static const char *const names2[] = { "disk-key", "db/pw" };
@@ -488,8 +489,108 @@ test_export(void)
 	ks_fixture_done(&f);
 }
 
+struct export_job {
+	struct keystore *ks;
+	FILE *out;
+	int result;
+	uint64_t n;
+};
+
+static void *
+export_main(void *arg)
+{
+	struct export_job *j = arg;
+
+	j->result = keystore_audit_export(j->ks, j->out, 0, 0, &j->n);
+	fclose(j->out);
+	return NULL;
+}
+
+struct put_job {
+	struct keystore *ks;
+	int failures;
+	int done; /* __atomic */
+};
+
+static void *
+put_main(void *arg)
+{
+	struct put_job *j = arg;
+	uint8_t value[4096];
+	char name[16];
+	int i;
+
+	memset(value, 0x42, sizeof(value));
+	for (i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "grow-%d", i);
+		if (keystore_secret_put(j->ks, name, value, sizeof(value), NULL, NULL) != 0)
+			j->failures++;
+	}
+	__atomic_store_n(&j->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * An export to a reader that does not keep up (a pipe nobody drains yet)
+ * must not hold up writers, even when they need the map to grow (which
+ * waits for every transaction of the process to end).
+ */
+static void
+test_slow_export_does_not_block_writers(void)
+{
+	struct ks_fixture f;
+	struct keystore_options opts = { 64 << 10, 0, 0 };
+	struct keystore *ks;
+	struct keystore_audit_record r;
+	struct export_job ej;
+	struct put_job pj;
+	pthread_t et, pt;
+	char buf[4096];
+	int fds[2], i, waited;
+	uint64_t lines = 0;
+	ssize_t n;
+
+	ks_fixture_init(&f, 11);
+	ks = ks_open_default(&f, &opts);
+	for (i = 0; i < 300; i++) {
+		fill_record(&r, i);
+		CHECK_OK(keystore_audit_append(ks, &r, NULL));
+	}
+	CHECK(pipe(fds) == 0);
+	ej.ks = ks;
+	ej.out = fdopen(fds[1], "w");
+	ej.result = -1;
+	ej.n = 0;
+	CHECK(ej.out != NULL);
+	CHECK(pthread_create(&et, NULL, export_main, &ej) == 0);
+	usleep(100 * 1000); /* the export fills the pipe and blocks */
+	pj.ks = ks;
+	pj.failures = 0;
+	pj.done = 0;
+	CHECK(pthread_create(&pt, NULL, put_main, &pj) == 0);
+	for (waited = 0; waited < 3000 && !__atomic_load_n(&pj.done, __ATOMIC_ACQUIRE);
+	     waited += 10)
+		usleep(10 * 1000);
+	CHECK(__atomic_load_n(&pj.done, __ATOMIC_ACQUIRE));
+	/* Drain the pipe so the export can finish either way. */
+	while ((n = read(fds[0], buf, sizeof(buf))) > 0) {
+		for (i = 0; i < n; i++)
+			lines += buf[i] == '\n';
+	}
+	close(fds[0]);
+	pthread_join(et, NULL);
+	pthread_join(pt, NULL);
+	CHECK_OK(ej.result);
+	CHECK_UINT_EQ(ej.n, 300);
+	CHECK_UINT_EQ(lines, 300);
+	CHECK_INT_EQ(pj.failures, 0);
+	keystore_close(ks);
+	ks_fixture_done(&f);
+}
+
 TEST_MAIN(TEST(test_append_get_verify), TEST(test_tamper_edit),
     TEST(test_tamper_edit_last_and_first), TEST(test_tamper_delete), TEST(test_tamper_reorder),
     TEST(test_tamper_rewrite_chain), TEST(test_tamper_head_removed),
     TEST(test_tamper_forged_head_not_laundered_by_append),
-    TEST(test_tamper_forged_head_not_laundered_by_rotate), TEST(test_export))
+    TEST(test_tamper_forged_head_not_laundered_by_rotate), TEST(test_export),
+    TEST(test_slow_export_does_not_block_writers))
