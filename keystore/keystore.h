@@ -67,8 +67,10 @@ struct keystore_options {
  * dir with the master key from src; opts may be NULL for the defaults.
  * A new store records the schema version and a check value of the key.
  * Returns 0 and *ret_ks, or:
- *   KBS_ERR_STORE_DIR_OWNER   dir is owned by another uid (or not a directory: STORE_OPEN)
- *   KBS_ERR_STORE_DIR_PERMS   dir is writable by group or others
+ *   KBS_ERR_STORE_DIR_OWNER   dir, data.mdb or lock.mdb is owned by another uid
+ *                             (dir not a directory, or a file not regular: STORE_OPEN)
+ *   KBS_ERR_STORE_DIR_PERMS   dir is writable by group or others, or data.mdb or
+ *                             lock.mdb has any group or other permission
  *   KBS_ERR_STORE_KEY_PERMS   key file readable by group, others or another user (ACL),
  *                             owned by another user than ours or root, or not a regular file
  *   KBS_ERR_STORE_KEY_FORMAT  key file is not 32 bytes or 64 hex digits

@@ -466,6 +466,40 @@ check_dir(const char *dir)
 	return 0;
 }
 
+/*
+ * check_files applies the directory's rule to the files LMDB keeps in it:
+ * a data.mdb or lock.mdb that another user owns, or that group or others
+ * may read or write (a restore copied with the wrong mode), would hand the
+ * store to them. Missing files are fine (a new store; LMDB makes them 0600).
+ */
+static int
+check_files(const char *dir)
+{
+	static const char *const names[] = { "data.mdb", "lock.mdb" };
+	char path[PATH_MAX];
+	struct stat st;
+	size_t i;
+	int n;
+
+	for (i = 0; i < KBS_ARRAY_SIZE(names); i++) {
+		n = snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if (n < 0 || (size_t)n >= sizeof(path))
+			return KBS_ERR_INVALID_ARGUMENT;
+		if (lstat(path, &st) != 0) {
+			if (errno == ENOENT)
+				continue;
+			return KBS_ERR_SYSTEM;
+		}
+		if (!S_ISREG(st.st_mode))
+			return KBS_ERR_STORE_OPEN;
+		if (st.st_uid != geteuid())
+			return KBS_ERR_STORE_DIR_OWNER;
+		if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+			return KBS_ERR_STORE_DIR_PERMS;
+	}
+	return 0;
+}
+
 static int
 open_dbis(struct keystore *ks)
 {
@@ -554,7 +588,7 @@ keystore_open(const char *dir, const struct keystore_key_source *src,
 	pthread_mutex_init(&ks->q_mu, NULL);
 	pthread_cond_init(&ks->q_cv, NULL);
 
-	if ((r = check_dir(dir)) != 0)
+	if ((r = check_dir(dir)) != 0 || (r = check_files(dir)) != 0)
 		goto out;
 	if ((r = ks_keys_load(src, &ks->keys)) != 0)
 		goto out;

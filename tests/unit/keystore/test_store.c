@@ -247,6 +247,41 @@ test_dir_perms(void)
 	ks_fixture_done(&f);
 }
 
+/*
+ * The files in the data directory get the directory's rules: a data.mdb or
+ * lock.mdb that others can read or write (a restore copied with the wrong
+ * mode), or that another user owns, is refused.
+ */
+static void
+test_data_file_perms(void)
+{
+	struct ks_fixture f;
+	struct keystore *ks = NULL;
+	char data[160], lock[160];
+
+	ks_fixture_init(&f, 14);
+	keystore_close(ks_open_default(&f, NULL));
+	snprintf(data, sizeof(data), "%s/data.mdb", f.dir);
+	snprintf(lock, sizeof(lock), "%s/lock.mdb", f.dir);
+	CHECK(chmod(data, 0644) == 0);
+	CHECK_ERR(keystore_open(f.dir, &f.src, NULL, &ks), KBS_ERR_STORE_DIR_PERMS);
+	CHECK(chmod(data, 0602) == 0);
+	CHECK_ERR(keystore_open(f.dir, &f.src, NULL, &ks), KBS_ERR_STORE_DIR_PERMS);
+	CHECK(chmod(data, 0600) == 0);
+	CHECK(chmod(lock, 0666) == 0);
+	CHECK_ERR(keystore_open(f.dir, &f.src, NULL, &ks), KBS_ERR_STORE_DIR_PERMS);
+	CHECK(chmod(lock, 0600) == 0);
+	if (geteuid() == 0) {
+		CHECK(chown(data, 65534, 65534) == 0);
+		CHECK_ERR(keystore_open(f.dir, &f.src, NULL, &ks), KBS_ERR_STORE_DIR_OWNER);
+		CHECK(chown(data, 0, 0) == 0);
+	}
+	CHECK(ks == NULL);
+	CHECK_OK(keystore_open(f.dir, &f.src, NULL, &ks));
+	keystore_close(ks);
+	ks_fixture_done(&f);
+}
+
 static void
 test_dir_owner(void)
 {
@@ -588,5 +623,5 @@ test_kbs_store_tool(void)
 TEST_MAIN(TEST(test_kbs_store_tool), TEST(test_open_close_reopen), TEST(test_open_args),
     TEST(test_key_file_refusals), TEST(test_key_file_owner_and_acl), TEST(test_wrong_master_key),
     TEST(test_credentials_directory), TEST(test_dir_owner), TEST(test_dir_perms),
-    TEST(test_newer_schema), TEST(test_not_lmdb), TEST(test_map_growth),
+    TEST(test_data_file_perms), TEST(test_newer_schema), TEST(test_not_lmdb), TEST(test_map_growth),
     TEST(test_map_grown_by_other_process), TEST(test_backup_restore), TEST(test_key_derivation_kat))
