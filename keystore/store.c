@@ -723,10 +723,24 @@ keystore_backup(struct keystore *ks, const char *dest_dir)
 	 */
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
 		return KBS_ERR_SYSTEM;
-	/* The copy runs its own read transaction: no resize may happen meanwhile. */
-	lock_rd(ks);
-	rc = mdb_env_copyfd2(ks->env, fd, MDB_CP_COMPACT);
-	unlock(ks);
+	for (;;) {
+		/* The copy runs its own read transaction: no resize may happen meanwhile. */
+		lock_rd(ks);
+		rc = mdb_env_copyfd2(ks->env, fd, MDB_CP_COMPACT);
+		unlock(ks);
+		if (rc != MDB_MAP_RESIZED)
+			break;
+		/* Another process grew the map: adopt its size and copy again from the start. */
+		lock_wr(ks);
+		r = adopt_map_size(ks);
+		unlock(ks);
+		if (r != 0)
+			goto out;
+		if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0) {
+			r = KBS_ERR_SYSTEM;
+			goto out;
+		}
+	}
 	if (rc != 0) {
 		r = commit_err(ks, rc);
 		goto out;
