@@ -66,7 +66,8 @@ op_append(struct keystore *ks, MDB_txn *txn, void *arg)
 	bool present;
 	int rc, r;
 
-	if ((r = ks_meta_get_head(ks, txn, &head, &present)) != 0)
+	if ((r = ks_meta_check_key(ks, txn)) != 0 ||
+	    (r = ks_meta_get_head(ks, txn, &head, &present)) != 0)
 		return r;
 	/*
 	 * Re-MACing a head whose MAC is wrong would certify whatever someone

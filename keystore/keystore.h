@@ -124,7 +124,9 @@ struct keystore_secret {
  * keystore_secret_put stores value (1..KEYSTORE_SECRET_MAX bytes) under
  * name bound to policy (NULL or "" for none), creating version 1 or the
  * next version; *ret_version (may be NULL) receives it. Durable on return.
- * KBS_ERR_INVALID_ARGUMENT, KBS_ERR_TOO_LARGE, KBS_ERR_STORE_FULL.
+ * KBS_ERR_INVALID_ARGUMENT, KBS_ERR_TOO_LARGE, KBS_ERR_STORE_FULL;
+ * KBS_ERR_STORE_MASTER_KEY if another process has rotated the store's key
+ * since this one opened it (nothing is written).
  */
 KBS_MUST_CHECK int keystore_secret_put(struct keystore *ks, const char *name, const uint8_t *value,
     size_t value_len, const char *policy, uint32_t *ret_version);
@@ -283,7 +285,8 @@ struct keystore_audit_entry {
  * number (from 1) in *ret_seq (may be NULL). KBS_ERR_INVALID_ARGUMENT for
  * unknown flags or NULL names, KBS_ERR_TOO_LARGE for oversized fields,
  * KBS_ERR_STORE_AUDIT_CHAIN if the stored head and records disagree (the
- * log was tampered with: nothing is appended), KBS_ERR_STORE_FULL.
+ * log was tampered with: nothing is appended), KBS_ERR_STORE_FULL,
+ * KBS_ERR_STORE_MASTER_KEY as for keystore_secret_put.
  */
 KBS_MUST_CHECK int keystore_audit_append(
     struct keystore *ks, const struct keystore_audit_record *rec, uint64_t *ret_seq);
