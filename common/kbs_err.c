@@ -113,7 +113,7 @@ static const struct kbs_err_entry kbs_err_table[KBS_ERR_TABLE_SIZE] = {
 	    "master key is not 32 bytes or 64 hex digits"),
 	E(KBS_ERR_STORE_MAP_FULL, "store_map_full", "store map is full"),
 	E(KBS_ERR_STORE_DIR_PERMS, "store_dir_perms",
-	    "data directory is writable by group or others"),
+	    "data directory is writable, or its files readable, by group or others"),
 };
 
 #undef E

@@ -66,7 +66,15 @@ op_append(struct keystore *ks, MDB_txn *txn, void *arg)
 	bool present;
 	int rc, r;
 
-	if ((r = ks_meta_get_head(ks, txn, &head, &present)) != 0)
+	if ((r = ks_meta_check_key(ks, txn)) != 0 ||
+	    (r = ks_meta_get_head(ks, txn, &head, &present)) != 0)
+		return r;
+	/*
+	 * Re-MACing a head whose MAC is wrong would certify whatever someone
+	 * without the key wrote there (say, the newest record dropped and the
+	 * head pointed at the one before): refuse, before any write.
+	 */
+	if (present && (r = ks_head_mac_verify(ks->keys, &head)) != 0)
 		return r;
 	rec.seq = present ? head.seq + 1 : 1;
 	if (present)
@@ -345,9 +353,26 @@ json_record(FILE *out, const struct keystore_audit_record *r, const uint8_t sha2
 	fputs("}\n", out);
 }
 
-int
-keystore_audit_export(
-    struct keystore *ks, FILE *out, uint64_t from_seq, int64_t from_time, uint64_t *ret_n)
+/*
+ * Export works in chunks: each chunk is read in one short read transaction
+ * into memory and written to out only after the transaction has ended, so
+ * a reader that does not keep up (a pipe, a slow client) never holds a
+ * transaction open: that would hold up a map resize, and with it every
+ * writer, and keep LMDB from reusing pages. The log is append-only, so
+ * chunks that follow one another by sequence number read the same records
+ * one transaction would (plus any appended meanwhile).
+ */
+#define KS_EXPORT_CHUNK_RECORDS 64u
+#define KS_EXPORT_CHUNK_BYTES (1u << 20)
+
+/*
+ * export_chunk formats the records from *next_seq on into buf, up to a
+ * chunk, and moves *next_seq past the last record read; *ret_done is set
+ * when no record is left.
+ */
+static int
+export_chunk(struct keystore *ks, FILE *buf, uint64_t *next_seq, int64_t from_time, uint64_t *n,
+    bool *ret_done)
 {
 	struct keystore_audit_record rec;
 	const char **names = NULL;
@@ -355,12 +380,12 @@ keystore_audit_export(
 	MDB_txn *txn = NULL;
 	MDB_cursor *cur = NULL;
 	MDB_val k = { sizeof(kb), kb }, v;
-	uint64_t n = 0;
+	uint64_t seq = 0, next = *next_seq, count = *n;
+	unsigned read = 0;
+	bool done = false;
 	int rc, r = KBS_ERR_INTERNAL;
 
-	if (ks == NULL || out == NULL)
-		return KBS_ERR_INVALID_ARGUMENT;
-	seq_key(kb, from_seq);
+	seq_key(kb, next);
 	if ((r = ks_read_begin(ks, &txn)) != 0)
 		return r;
 	if ((rc = mdb_cursor_open(txn, ks->dbi_audit, &cur)) != 0) {
@@ -369,23 +394,78 @@ keystore_audit_export(
 	}
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (!seq_from_key(&k, &seq)) {
+			r = KBS_ERR_STORE_CORRUPT;
+			goto out;
+		}
 		if ((r = ks_audit_rec_decode(v.mv_data, v.mv_size, &rec, &names)) != 0)
 			goto out;
 		if (rec.time >= from_time) {
 			crypto_hash_sha256(h, v.mv_data, v.mv_size);
-			json_record(out, &rec, h);
-			n++;
+			json_record(buf, &rec, h);
+			count++;
 		}
 		free(names);
 		names = NULL;
-		if (ferror(out)) {
+		if (seq == UINT64_MAX) {
+			done = true;
+			break;
+		}
+		next = seq + 1;
+		if (++read == KS_EXPORT_CHUNK_RECORDS || ftell(buf) >= (long)KS_EXPORT_CHUNK_BYTES)
+			break;
+	}
+	if (rc == MDB_NOTFOUND)
+		done = true;
+	else if (rc != 0) {
+		r = ks_mdb_err(rc);
+		goto out;
+	}
+	if (ferror(buf)) {
+		r = KBS_ERR_ALLOC; /* a memory stream fails only when it cannot grow */
+		goto out;
+	}
+	*next_seq = next;
+	*n = count;
+	*ret_done = done;
+	r = 0;
+out:
+	free(names);
+	mdb_cursor_close(cur);
+	ks_read_end(ks, txn);
+	return r;
+}
+
+int
+keystore_audit_export(
+    struct keystore *ks, FILE *out, uint64_t from_seq, int64_t from_time, uint64_t *ret_n)
+{
+	FILE *buf = NULL;
+	char *mem = NULL;
+	size_t len = 0;
+	uint64_t next = from_seq, n = 0;
+	bool done = false;
+	int r = KBS_ERR_INTERNAL;
+
+	if (ks == NULL || out == NULL)
+		return KBS_ERR_INVALID_ARGUMENT;
+	while (!done) {
+		if ((buf = open_memstream(&mem, &len)) == NULL) {
+			r = KBS_ERR_ALLOC;
+			goto out;
+		}
+		r = export_chunk(ks, buf, &next, from_time, &n, &done);
+		if (fclose(buf) != 0 && r == 0)
+			r = KBS_ERR_ALLOC;
+		buf = NULL;
+		if (r != 0)
+			goto out;
+		if (len > 0 && (fwrite(mem, 1, len, out) != len || ferror(out))) {
 			r = KBS_ERR_IO;
 			goto out;
 		}
-	}
-	if (rc != MDB_NOTFOUND) {
-		r = ks_mdb_err(rc);
-		goto out;
+		free(mem);
+		mem = NULL;
 	}
 	if (fflush(out) != 0 || ferror(out)) {
 		r = KBS_ERR_IO;
@@ -395,8 +475,6 @@ keystore_audit_export(
 		*ret_n = n;
 	r = 0;
 out:
-	free(names);
-	mdb_cursor_close(cur);
-	ks_read_end(ks, txn);
+	free(mem);
 	return r;
 }

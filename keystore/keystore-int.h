@@ -222,5 +222,11 @@ KBS_MUST_CHECK int ks_meta_get_head(
 KBS_MUST_CHECK int ks_meta_put_head(struct keystore *ks, MDB_txn *txn, struct ks_head_rec *h);
 KBS_MUST_CHECK int ks_meta_init_or_check(struct keystore *ks, MDB_txn *txn);
 KBS_MUST_CHECK int ks_meta_put_check(struct keystore *ks, MDB_txn *txn, const struct ks_keys *keys);
+/*
+ * ks_meta_check_key: KBS_ERR_STORE_MASTER_KEY if the store's key id is not
+ * ks->keys' (another process rotated the key since this one opened).
+ * Every write that uses the key calls it first, before writing anything.
+ */
+KBS_MUST_CHECK int ks_meta_check_key(struct keystore *ks, MDB_txn *txn);
 
 #endif

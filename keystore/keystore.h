@@ -40,7 +40,9 @@ enum keystore_key_kind {
 /*
  * Where the 32-byte master key comes from. The file holds the 32 raw bytes,
  * or 64 hex digits with an optional final newline. It must be a regular
- * file readable by its owner only (KBS_ERR_STORE_KEY_PERMS otherwise).
+ * file owned by our user or root and readable by its owner only; a POSIX
+ * ACL may add read access for our own user (systemd credentials do), no
+ * one else (KBS_ERR_STORE_KEY_PERMS otherwise).
  */
 struct keystore_key_source {
 	enum keystore_key_kind kind;
@@ -65,9 +67,12 @@ struct keystore_options {
  * dir with the master key from src; opts may be NULL for the defaults.
  * A new store records the schema version and a check value of the key.
  * Returns 0 and *ret_ks, or:
- *   KBS_ERR_STORE_DIR_OWNER   dir is owned by another uid (or not a directory: STORE_OPEN)
- *   KBS_ERR_STORE_DIR_PERMS   dir is writable by group or others
- *   KBS_ERR_STORE_KEY_PERMS   key file readable by group or others, or not a regular file
+ *   KBS_ERR_STORE_DIR_OWNER   dir, data.mdb or lock.mdb is owned by another uid
+ *                             (dir not a directory, or a file not regular: STORE_OPEN)
+ *   KBS_ERR_STORE_DIR_PERMS   dir is writable by group or others, or data.mdb or
+ *                             lock.mdb has any group or other permission
+ *   KBS_ERR_STORE_KEY_PERMS   key file readable by group, others or another user (ACL),
+ *                             owned by another user than ours or root, or not a regular file
  *   KBS_ERR_STORE_KEY_FORMAT  key file is not 32 bytes or 64 hex digits
  *   KBS_ERR_NOT_FOUND         credential requested but $CREDENTIALS_DIRECTORY unset
  *   KBS_ERR_SYSTEM            key file cannot be opened (errno kept)
@@ -79,7 +84,12 @@ struct keystore_options {
 KBS_MUST_CHECK int keystore_open(const char *dir, const struct keystore_key_source *src,
     const struct keystore_options *opts, struct keystore **ret_ks);
 
-/* keystore_close stops the committer, closes LMDB and wipes the key. NULL is fine. */
+/*
+ * keystore_close stops the committer, closes LMDB and wipes the key. NULL is
+ * fine. Call it only once every other call on ks has returned (join the
+ * request threads first): writes already queued are committed and answered,
+ * but a thread still inside a keystore call would touch freed memory.
+ */
 void keystore_close(struct keystore *ks);
 
 /* keystore_map_size reports the current map size (it grows on demand). */
@@ -114,7 +124,9 @@ struct keystore_secret {
  * keystore_secret_put stores value (1..KEYSTORE_SECRET_MAX bytes) under
  * name bound to policy (NULL or "" for none), creating version 1 or the
  * next version; *ret_version (may be NULL) receives it. Durable on return.
- * KBS_ERR_INVALID_ARGUMENT, KBS_ERR_TOO_LARGE, KBS_ERR_STORE_FULL.
+ * KBS_ERR_INVALID_ARGUMENT, KBS_ERR_TOO_LARGE, KBS_ERR_STORE_FULL;
+ * KBS_ERR_STORE_MASTER_KEY if another process has rotated the store's key
+ * since this one opened it (nothing is written).
  */
 KBS_MUST_CHECK int keystore_secret_put(struct keystore *ks, const char *name, const uint8_t *value,
     size_t value_len, const char *policy, uint32_t *ret_version);
@@ -273,7 +285,8 @@ struct keystore_audit_entry {
  * number (from 1) in *ret_seq (may be NULL). KBS_ERR_INVALID_ARGUMENT for
  * unknown flags or NULL names, KBS_ERR_TOO_LARGE for oversized fields,
  * KBS_ERR_STORE_AUDIT_CHAIN if the stored head and records disagree (the
- * log was tampered with: nothing is appended), KBS_ERR_STORE_FULL.
+ * log was tampered with: nothing is appended), KBS_ERR_STORE_FULL,
+ * KBS_ERR_STORE_MASTER_KEY as for keystore_secret_put.
  */
 KBS_MUST_CHECK int keystore_audit_append(
     struct keystore *ks, const struct keystore_audit_record *rec, uint64_t *ret_seq);
@@ -298,7 +311,10 @@ KBS_MUST_CHECK int keystore_audit_verify(
 /*
  * keystore_audit_export writes one JSON object per line to out for every
  * record with seq >= from_seq and time >= from_time (pass 0 for either).
- * *ret_n (may be NULL) receives the count. KBS_ERR_IO when writing fails.
+ * *ret_n (may be NULL) receives the count. Records are read 64 at a time,
+ * each chunk in its own short read transaction, and written after it ends.
+ * KBS_ERR_IO when writing fails, KBS_ERR_STORE_CORRUPT for a record that
+ * does not decode, KBS_ERR_ALLOC.
  */
 KBS_MUST_CHECK int keystore_audit_export(
     struct keystore *ks, FILE *out, uint64_t from_seq, int64_t from_time, uint64_t *ret_n);

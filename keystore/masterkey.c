@@ -3,9 +3,15 @@
  *
  * The key file holds exactly 32 raw bytes, or 64 hex digits with one
  * optional final newline (what `openssl rand -hex 32` writes); anything
- * else is KBS_ERR_STORE_KEY_FORMAT. The file must be a regular file with no
- * group or other permission bits (checked on the open descriptor, so the
- * check and the read see the same file). The raw key only ever lives in
+ * else is KBS_ERR_STORE_KEY_FORMAT. The file must be a regular file owned
+ * by this process's user or root, with no group or other permission bits
+ * (checked on the open descriptor, so the check and the read see the same
+ * file). A POSIX ACL replaces the group bits with its mask: systemd makes
+ * each credential 0400, owned by root, plus "user:<service>:r", which
+ * shows as 0440. Such a file is accepted when its ACL (the kernel's
+ * "system.posix_acl_access" xattr: u32le version 2, then entries of u16le
+ * tag, u16le perm, u32le id; at most 32 read here) grants nothing to any
+ * group, to others, or to a named user other than us. The raw key only ever lives in
  * sodium_malloc memory and is wiped as soon as the subkeys are derived:
  *   seal      = KDF(master, 1, "kbsstore")  AEAD key for secrets, check value
  *   audit_mac = KDF(master, 2, "kbsstore")  HMAC key for the audit head
@@ -21,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -81,6 +88,53 @@ read_key_fd(int fd, uint8_t *buf, size_t cap, size_t *ret_len)
 	return 0;
 }
 
+#define KS_ACL_XATTR "system.posix_acl_access"
+#define KS_ACL_VERSION 2u
+#define KS_ACL_MAX_ENTRIES 32u
+#define KS_ACL_USER_OBJ 0x01u
+#define KS_ACL_USER 0x02u
+#define KS_ACL_MASK 0x10u
+
+/*
+ * key_acl_check sets *ret_has_acl and refuses (KBS_ERR_STORE_KEY_PERMS) an
+ * ACL that lets anyone but the owner and this process's user have the
+ * key. The mask is ignored: an entry must grant nothing by itself.
+ */
+static int
+key_acl_check(int fd, bool *ret_has_acl)
+{
+	uint8_t raw[4 + 8 * KS_ACL_MAX_ENTRIES];
+	struct kbs_buf b;
+	uint32_t version, id;
+	uint16_t tag, perm;
+	ssize_t n;
+
+	n = fgetxattr(fd, KS_ACL_XATTR, raw, sizeof(raw));
+	if (n < 0) {
+		if (errno == ENODATA || errno == ENOTSUP) {
+			*ret_has_acl = false;
+			return 0;
+		}
+		return errno == ERANGE ? KBS_ERR_STORE_KEY_PERMS : KBS_ERR_SYSTEM;
+	}
+	kbs_buf_init(&b, raw, (size_t)n);
+	if (kbs_buf_get_u32le(&b, &version) != 0 || version != KS_ACL_VERSION)
+		return KBS_ERR_STORE_KEY_PERMS;
+	while (kbs_buf_remaining(&b) > 0) {
+		if (kbs_buf_get_u16le(&b, &tag) != 0 || kbs_buf_get_u16le(&b, &perm) != 0 ||
+		    kbs_buf_get_u32le(&b, &id) != 0)
+			return KBS_ERR_STORE_KEY_PERMS;
+		if (tag == KS_ACL_USER_OBJ || tag == KS_ACL_MASK)
+			continue;
+		if (tag == KS_ACL_USER && id == (uint32_t)geteuid())
+			continue;
+		if (perm != 0)
+			return KBS_ERR_STORE_KEY_PERMS;
+	}
+	*ret_has_acl = true;
+	return 0;
+}
+
 static int
 load_path(const char *path, struct ks_keys **ret_keys)
 {
@@ -88,6 +142,7 @@ load_path(const char *path, struct ks_keys **ret_keys)
 	uint8_t *buf = NULL; /* raw file bytes, then the 32 key bytes at buf+KS_KEY_FILE_MAX+1 */
 	uint8_t *key;
 	size_t len = 0;
+	bool has_acl = false;
 	int fd = -1, r = KBS_ERR_INTERNAL, saved;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
@@ -96,7 +151,14 @@ load_path(const char *path, struct ks_keys **ret_keys)
 		r = KBS_ERR_SYSTEM;
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode) || (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+	/* Whoever owns the file can read the key (and replace it). */
+	if (!S_ISREG(st.st_mode) || (st.st_uid != geteuid() && st.st_uid != 0)) {
+		r = KBS_ERR_STORE_KEY_PERMS;
+		goto out;
+	}
+	if ((r = key_acl_check(fd, &has_acl)) != 0)
+		goto out;
+	if ((st.st_mode & S_IRWXO) != 0 || (!has_acl && (st.st_mode & S_IRWXG) != 0)) {
 		r = KBS_ERR_STORE_KEY_PERMS;
 		goto out;
 	}

@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include <sodium.h>
+
 static const char ks_meta_schema[] = "schema";
 static const char ks_meta_check[] = "check";
 static const char ks_meta_head[] = "audit_head";
@@ -116,4 +118,20 @@ ks_meta_init_or_check(struct keystore *ks, MDB_txn *txn)
 	if ((rc = ks_check_rec_decode(v.mv_data, v.mv_size, &c)) != 0)
 		return rc;
 	return ks_check_verify(ks->keys, &c);
+}
+
+int
+ks_meta_check_key(struct keystore *ks, MDB_txn *txn)
+{
+	MDB_val k = meta_key(ks_meta_check), v;
+	struct ks_check_rec c;
+	int rc;
+
+	if ((rc = mdb_get(txn, ks->dbi_meta, &k, &v)) != 0)
+		return rc == MDB_NOTFOUND ? KBS_ERR_STORE_CORRUPT : ks_mdb_err(rc);
+	if ((rc = ks_check_rec_decode(v.mv_data, v.mv_size, &c)) != 0)
+		return rc;
+	if (sodium_memcmp(c.key_id, ks->keys->key_id, KS_KEY_ID_SIZE) != 0)
+		return KBS_ERR_STORE_MASTER_KEY;
+	return 0;
 }

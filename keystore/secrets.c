@@ -49,6 +49,8 @@ put_in_txn(struct keystore *ks, MDB_txn *txn, struct put_arg *a)
 	uint8_t *ct = NULL;
 	int rc, r = KBS_ERR_INTERNAL;
 
+	if ((r = ks_meta_check_key(ks, txn)) != 0)
+		return r;
 	memset(&rec, 0, sizeof(rec));
 	rec.version = 1;
 	rec.created = a->now;
@@ -387,6 +389,8 @@ op_rotate(struct keystore *ks, MDB_txn *txn, void *arg)
 	bool present;
 	int rc, r = KBS_ERR_INTERNAL;
 
+	if ((r = ks_meta_check_key(ks, txn)) != 0)
+		return r;
 	if ((rc = mdb_cursor_open(txn, ks->dbi_secrets, &cur)) != 0)
 		return ks_mdb_err(rc);
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
@@ -402,7 +406,8 @@ op_rotate(struct keystore *ks, MDB_txn *txn, void *arg)
 		goto out;
 	if ((r = ks_meta_get_head(ks, txn, &head, &present)) != 0)
 		goto out;
-	if (present) {
+	/* A head whose MAC is wrong stays wrong: rotation must not certify it. */
+	if (present && ks_head_mac_verify(ks->keys, &head) == 0) {
 		ks_head_mac(a->new_keys, &head);
 		if ((r = ks_meta_put_head(ks, txn, &head)) != 0)
 			goto out;

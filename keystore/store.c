@@ -16,7 +16,9 @@
  * Map growth: MDB_MAP_FULL aborts the whole batch, the map is doubled
  * (up to max_map_size) with no transaction alive in this process (the
  * exclusive lock), and the batch runs again from the start; operations
- * are written to be re-runnable.
+ * are written to be re-runnable. At max_map_size the batch runs once more
+ * nested, and each operation that still does not fit fails alone with
+ * KBS_ERR_STORE_FULL (aborting a nested transaction returns its pages).
  */
 #include "keystore-int.h"
 
@@ -235,7 +237,7 @@ run_batch(struct keystore *ks, struct ks_op *batch, bool wrlocked,
 {
 	MDB_txn *txn = NULL;
 	struct ks_op *op;
-	bool single = batch->next == NULL, nested = false, full, renest;
+	bool single = batch->next == NULL, nested = false, at_ceiling = false, full, renest;
 	size_t seen;
 	int rc, r;
 
@@ -267,6 +269,11 @@ run_batch(struct keystore *ks, struct ks_op *batch, bool wrlocked,
 		full = renest = false;
 		for (op = batch; op != NULL; op = op->next) {
 			op->result = run_op(ks, txn, op, nested);
+			/* The map cannot grow: an op that does not fit fails alone. */
+			if (op->result == KBS_ERR_STORE_MAP_FULL && at_ceiling) {
+				op->result = KBS_ERR_STORE_FULL;
+				continue;
+			}
 			if (op->result == KBS_ERR_STORE_MAP_FULL) {
 				full = true;
 				break;
@@ -287,6 +294,14 @@ run_batch(struct keystore *ks, struct ks_op *batch, bool wrlocked,
 			if (!full)
 				return;
 			if ((r = grow(ks, seen, wrlocked)) != 0) {
+				/*
+				 * At the ceiling, run the batch again nested so
+				 * that only the ops that do not fit fail.
+				 */
+				if (r == KBS_ERR_STORE_FULL && !single) {
+					nested = at_ceiling = true;
+					continue;
+				}
 				batch_set(batch, r);
 				return;
 			}
@@ -451,6 +466,40 @@ check_dir(const char *dir)
 	return 0;
 }
 
+/*
+ * check_files applies the directory's rule to the files LMDB keeps in it:
+ * a data.mdb or lock.mdb that another user owns, or that group or others
+ * may read or write (a restore copied with the wrong mode), would hand the
+ * store to them. Missing files are fine (a new store; LMDB makes them 0600).
+ */
+static int
+check_files(const char *dir)
+{
+	static const char *const names[] = { "data.mdb", "lock.mdb" };
+	char path[PATH_MAX];
+	struct stat st;
+	size_t i;
+	int n;
+
+	for (i = 0; i < KBS_ARRAY_SIZE(names); i++) {
+		n = snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if (n < 0 || (size_t)n >= sizeof(path))
+			return KBS_ERR_INVALID_ARGUMENT;
+		if (lstat(path, &st) != 0) {
+			if (errno == ENOENT)
+				continue;
+			return KBS_ERR_SYSTEM;
+		}
+		if (!S_ISREG(st.st_mode))
+			return KBS_ERR_STORE_OPEN;
+		if (st.st_uid != geteuid())
+			return KBS_ERR_STORE_DIR_OWNER;
+		if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+			return KBS_ERR_STORE_DIR_PERMS;
+	}
+	return 0;
+}
+
 static int
 open_dbis(struct keystore *ks)
 {
@@ -539,7 +588,7 @@ keystore_open(const char *dir, const struct keystore_key_source *src,
 	pthread_mutex_init(&ks->q_mu, NULL);
 	pthread_cond_init(&ks->q_cv, NULL);
 
-	if ((r = check_dir(dir)) != 0)
+	if ((r = check_dir(dir)) != 0 || (r = check_files(dir)) != 0)
 		goto out;
 	if ((r = ks_keys_load(src, &ks->keys)) != 0)
 		goto out;
@@ -652,7 +701,7 @@ keystore_backup(struct keystore *ks, const char *dest_dir)
 {
 	char path[PATH_MAX];
 	bool empty = false;
-	int rc, r, n;
+	int fd = -1, rc, r = KBS_ERR_INTERNAL, n;
 
 	if (ks == NULL || dest_dir == NULL)
 		return KBS_ERR_INVALID_ARGUMENT;
@@ -667,15 +716,50 @@ keystore_backup(struct keystore *ks, const char *dest_dir)
 	n = snprintf(path, sizeof(path), "%s/data.mdb", dest_dir);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return KBS_ERR_INVALID_ARGUMENT;
-	/* The copy runs its own read transaction: no resize may happen meanwhile. */
-	lock_rd(ks);
-	rc = mdb_env_copy2(ks->env, dest_dir, MDB_CP_COMPACT);
-	unlock(ks);
-	if (rc != 0) {
-		(void)unlink(path);
-		return commit_err(ks, rc);
+	/*
+	 * Create the file ourselves, owner-only: mdb_env_copy2 would create it
+	 * 0666 & ~umask, and the copy holds the audit log and every secret's
+	 * name and policy in the clear. O_EXCL also refuses a planted symlink.
+	 */
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
+		return KBS_ERR_SYSTEM;
+	for (;;) {
+		/* The copy runs its own read transaction: no resize may happen meanwhile. */
+		lock_rd(ks);
+		rc = mdb_env_copyfd2(ks->env, fd, MDB_CP_COMPACT);
+		unlock(ks);
+		if (rc != MDB_MAP_RESIZED)
+			break;
+		/* Another process grew the map: adopt its size and copy again from the start. */
+		lock_wr(ks);
+		r = adopt_map_size(ks);
+		unlock(ks);
+		if (r != 0)
+			goto out;
+		if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0) {
+			r = KBS_ERR_SYSTEM;
+			goto out;
+		}
 	}
-	if ((r = fsync_path(path, O_RDONLY)) != 0)
-		return r;
-	return fsync_path(dest_dir, O_RDONLY | O_DIRECTORY);
+	if (rc != 0) {
+		r = commit_err(ks, rc);
+		goto out;
+	}
+	if (fsync(fd) != 0) {
+		r = errno == ENOSPC || errno == EDQUOT ? KBS_ERR_STORE_FULL : KBS_ERR_SYSTEM;
+		goto out;
+	}
+	rc = close(fd);
+	fd = -1;
+	if (rc != 0) {
+		r = errno == ENOSPC || errno == EDQUOT ? KBS_ERR_STORE_FULL : KBS_ERR_SYSTEM;
+		goto out;
+	}
+	r = fsync_path(dest_dir, O_RDONLY | O_DIRECTORY);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (r != 0)
+		(void)unlink(path);
+	return r;
 }

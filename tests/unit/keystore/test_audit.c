@@ -6,6 +6,7 @@
 #include "keystore-int.h"
 
 #include <cjson/cJSON.h>
+#include <pthread.h>
 #include <sodium.h>
 
 static const char *const names2[] = { "disk-key", "db/pw" };
@@ -316,6 +317,92 @@ test_tamper_head_removed(void)
 	ks_fixture_done(&f);
 }
 
+/*
+ * truncate_with_forged_head drops the newest record and points the head at
+ * the one before it, as an attacker without the master key would: the
+ * head's seq and hash are right for a shorter chain, its MAC is not.
+ */
+static void
+truncate_with_forged_head(struct ks_fixture *f, uint64_t last)
+{
+	struct ks_raw raw, meta;
+	struct ks_head_rec head;
+	uint8_t k[8], *v, *hv, *out = NULL;
+	size_t len = 0, hl = 0, ol = 0;
+
+	ks_raw_open(&raw, f->dir, "audit");
+	ks_seq_key(k, last - 1);
+	v = ks_raw_get(&raw, k, 8, &len);
+	CHECK(v != NULL);
+	ks_seq_key(k, last);
+	ks_raw_del(&raw, k, 8);
+	meta.env = raw.env;
+	meta.txn = raw.txn;
+	CHECK(mdb_dbi_open(raw.txn, "meta", 0, &meta.dbi) == 0);
+	hv = ks_raw_get(&meta, "audit_head", 10, &hl);
+	CHECK(hv != NULL && ks_head_rec_decode(hv, hl, &head) == 0);
+	head.seq = last - 1;
+	if (v != NULL)
+		crypto_hash_sha256(head.sha256, v, len);
+	CHECK_OK(KS_ENCODE_ALLOC(ks_head_rec_encode, &head, &out, &ol));
+	ks_raw_put(&meta, "audit_head", 10, out, ol);
+	ks_raw_commit(&raw);
+	free(v);
+	free(hv);
+	free(out);
+}
+
+/*
+ * A forged head must never be re-MACed by the broker: appending on it is
+ * refused, so the truncation stays visible instead of being covered by a
+ * new record with a valid head.
+ */
+static void
+test_tamper_forged_head_not_laundered_by_append(void)
+{
+	struct ks_fixture f;
+	struct keystore *ks;
+	struct keystore_audit_record r;
+	uint64_t seq = 0;
+
+	ks_fixture_init(&f, 9);
+	keystore_close(make_chain(&f, 5));
+	truncate_with_forged_head(&f, 5);
+	verify_bad(&f, 4, __LINE__);
+	ks = ks_open_default(&f, NULL);
+	fill_record(&r, 5);
+	CHECK_ERR(keystore_audit_append(ks, &r, &seq), KBS_ERR_STORE_AUDIT_CHAIN);
+	keystore_close(ks);
+	verify_bad(&f, 4, __LINE__);
+	ks_fixture_done(&f);
+}
+
+/* Rotation re-MACs the head under the new key only if the old MAC holds. */
+static void
+test_tamper_forged_head_not_laundered_by_rotate(void)
+{
+	struct ks_fixture f;
+	struct keystore *ks;
+	struct keystore_key_source nsrc;
+	char nkey[160];
+	uint8_t key[32];
+
+	ks_fixture_init(&f, 10);
+	keystore_close(make_chain(&f, 5));
+	truncate_with_forged_head(&f, 5);
+	snprintf(nkey, sizeof(nkey), "%s/new.key", f.root);
+	memset(key, 0x5a, sizeof(key));
+	ks_write_file(nkey, key, sizeof(key), 0600);
+	nsrc.kind = KEYSTORE_KEY_FILE;
+	nsrc.name = nkey;
+	ks = ks_open_default(&f, NULL);
+	CHECK_OK(keystore_rotate(ks, &nsrc));
+	keystore_close(ks);
+	f.src = nsrc;
+	verify_bad(&f, 4, __LINE__);
+	ks_fixture_done(&f);
+}
+
 static void
 test_export(void)
 {
@@ -402,6 +489,108 @@ test_export(void)
 	ks_fixture_done(&f);
 }
 
+struct export_job {
+	struct keystore *ks;
+	FILE *out;
+	int result;
+	uint64_t n;
+};
+
+static void *
+export_main(void *arg)
+{
+	struct export_job *j = arg;
+
+	j->result = keystore_audit_export(j->ks, j->out, 0, 0, &j->n);
+	fclose(j->out);
+	return NULL;
+}
+
+struct put_job {
+	struct keystore *ks;
+	int failures;
+	int done; /* __atomic */
+};
+
+static void *
+put_main(void *arg)
+{
+	struct put_job *j = arg;
+	uint8_t value[4096];
+	char name[16];
+	int i;
+
+	memset(value, 0x42, sizeof(value));
+	for (i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "grow-%d", i);
+		if (keystore_secret_put(j->ks, name, value, sizeof(value), NULL, NULL) != 0)
+			j->failures++;
+	}
+	__atomic_store_n(&j->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * An export to a reader that does not keep up (a pipe nobody drains yet)
+ * must not hold up writers, even when they need the map to grow (which
+ * waits for every transaction of the process to end).
+ */
+static void
+test_slow_export_does_not_block_writers(void)
+{
+	struct ks_fixture f;
+	struct keystore_options opts = { 64 << 10, 0, 0 };
+	struct keystore *ks;
+	struct keystore_audit_record r;
+	struct export_job ej;
+	struct put_job pj;
+	pthread_t et, pt;
+	char buf[4096];
+	int fds[2], i, waited;
+	uint64_t lines = 0;
+	ssize_t n;
+
+	ks_fixture_init(&f, 11);
+	ks = ks_open_default(&f, &opts);
+	for (i = 0; i < 300; i++) {
+		fill_record(&r, i);
+		CHECK_OK(keystore_audit_append(ks, &r, NULL));
+	}
+	CHECK(pipe(fds) == 0);
+	ej.ks = ks;
+	ej.out = fdopen(fds[1], "w");
+	ej.result = -1;
+	ej.n = 0;
+	CHECK(ej.out != NULL);
+	CHECK(pthread_create(&et, NULL, export_main, &ej) == 0);
+	usleep(100 * 1000); /* the export fills the pipe and blocks */
+	pj.ks = ks;
+	pj.failures = 0;
+	pj.done = 0;
+	CHECK(pthread_create(&pt, NULL, put_main, &pj) == 0);
+	for (waited = 0; waited < 3000 && !__atomic_load_n(&pj.done, __ATOMIC_ACQUIRE);
+	     waited += 10)
+		usleep(10 * 1000);
+	CHECK(__atomic_load_n(&pj.done, __ATOMIC_ACQUIRE));
+	/* Drain the pipe so the export can finish either way. */
+	while ((n = read(fds[0], buf, sizeof(buf))) > 0) {
+		for (i = 0; i < n; i++)
+			lines += buf[i] == '\n';
+	}
+	close(fds[0]);
+	pthread_join(et, NULL);
+	pthread_join(pt, NULL);
+	CHECK_OK(ej.result);
+	CHECK_UINT_EQ(ej.n, 300);
+	CHECK_UINT_EQ(lines, 300);
+	CHECK_INT_EQ(pj.failures, 0);
+	keystore_close(ks);
+	ks_fixture_done(&f);
+}
+
 TEST_MAIN(TEST(test_append_get_verify), TEST(test_tamper_edit),
     TEST(test_tamper_edit_last_and_first), TEST(test_tamper_delete), TEST(test_tamper_reorder),
-    TEST(test_tamper_rewrite_chain), TEST(test_tamper_head_removed), TEST(test_export))
+    TEST(test_tamper_rewrite_chain), TEST(test_tamper_head_removed),
+    TEST(test_tamper_forged_head_not_laundered_by_append),
+    TEST(test_tamper_forged_head_not_laundered_by_rotate), TEST(test_export),
+    TEST(test_slow_export_does_not_block_writers))

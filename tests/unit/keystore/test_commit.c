@@ -50,7 +50,7 @@ writer_main(void *arg)
 
 struct reader {
 	struct keystore *ks;
-	volatile int *stop;
+	int *stop; /* read and written with __atomic builtins */
 	int errors;
 	long reads;
 };
@@ -62,7 +62,7 @@ reader_main(void *arg)
 	struct keystore_secret *s = NULL;
 	int rc;
 
-	while (!*rd->stop) {
+	while (!__atomic_load_n(rd->stop, __ATOMIC_ACQUIRE)) {
 		rc = keystore_secret_get(rd->ks, "w0-0", &s);
 		if (rc == 0) {
 			if (s->value_len != 600 || s->value[599] != 0)
@@ -88,7 +88,7 @@ run_writers(unsigned flags, size_t initial_map)
 	pthread_t th[WRITERS], rth[2];
 	struct writer w[WRITERS];
 	struct reader rd[2];
-	volatile int stop = 0;
+	int stop = 0;
 	struct keystore_secret *s = NULL;
 	uint64_t count = 0, batches;
 	int i, failures = 0, reused = 0;
@@ -114,7 +114,7 @@ run_writers(unsigned flags, size_t initial_map)
 		failures += w[i].failures;
 		reused += w[i].reused;
 	}
-	stop = 1;
+	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
 	for (i = 0; i < 2; i++) {
 		pthread_join(rth[i], NULL);
 		CHECK_INT_EQ(rd[i].errors, 0);
@@ -248,5 +248,75 @@ test_batch_results_are_separate(void)
 	ks_fixture_done(&f);
 }
 
-TEST_MAIN(TEST(test_batch_results_are_separate), TEST(test_group_commit),
-    TEST(test_group_commit_growing_map), TEST(test_one_commit_per_write))
+/* A test operation that writes len bytes under key into the cert table. */
+struct big_op {
+	const char *key;
+	size_t len;
+};
+
+static int
+big_op_fn(struct keystore *ks, MDB_txn *txn, void *arg)
+{
+	struct big_op *a = arg;
+	MDB_val k = { strlen(a->key), (void *)(uintptr_t)a->key }, v = { a->len, NULL };
+	int rc;
+
+	if ((rc = mdb_put(txn, ks->dbi_certs, &k, &v, MDB_RESERVE)) != 0)
+		return ks_mdb_err(rc);
+	memset(v.mv_data, 0x5c, v.mv_size);
+	return 0;
+}
+
+/* raw_len is the stored length under key in the cert table, 0 if absent. */
+static size_t
+raw_len(struct keystore *ks, const char *key)
+{
+	MDB_txn *txn = NULL;
+	MDB_val k = { strlen(key), (void *)(uintptr_t)key }, v = { 0, NULL };
+	size_t n = 0;
+
+	if (ks_read_begin(ks, &txn) != 0)
+		return 0;
+	if (mdb_get(txn, ks->dbi_certs, &k, &v) == 0)
+		n = v.mv_size;
+	ks_read_end(ks, txn);
+	return n;
+}
+
+/*
+ * At the map ceiling, an operation too big for what is left fails alone
+ * with KBS_ERR_STORE_FULL; the small writes batched with it still commit.
+ */
+static void
+test_full_map_fails_only_the_big_write(void)
+{
+	struct ks_fixture f;
+	struct keystore_options opts = { 256 << 10, 256 << 10, 0 };
+	struct keystore *ks;
+	struct big_op a[3] = { { "small-1", 100 }, { "too-big", 1 << 20 }, { "small-2", 100 } };
+	struct ks_op ops[3];
+	size_t i;
+
+	ks_fixture_init(&f, 3);
+	ks = ks_open_default(&f, &opts);
+	memset(ops, 0, sizeof(ops));
+	for (i = 0; i < 3; i++) {
+		ops[i].fn = big_op_fn;
+		ops[i].arg = &a[i];
+	}
+	keystore_test_run_batch(ks, ops, 3);
+	CHECK_OK(ops[0].result);
+	CHECK_ERR(ops[1].result, KBS_ERR_STORE_FULL);
+	CHECK_OK(ops[2].result);
+	CHECK_UINT_EQ(raw_len(ks, "small-1"), 100);
+	CHECK_UINT_EQ(raw_len(ks, "small-2"), 100);
+	CHECK_UINT_EQ(raw_len(ks, "too-big"), 0);
+	/* Alone, it fails the same way. */
+	keystore_test_run_batch(ks, &ops[1], 1);
+	CHECK_ERR(ops[1].result, KBS_ERR_STORE_FULL);
+	keystore_close(ks);
+	ks_fixture_done(&f);
+}
+
+TEST_MAIN(TEST(test_batch_results_are_separate), TEST(test_full_map_fails_only_the_big_write),
+    TEST(test_group_commit), TEST(test_group_commit_growing_map), TEST(test_one_commit_per_write))

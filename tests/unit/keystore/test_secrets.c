@@ -2,6 +2,8 @@
  * Unit tests for keystore/secrets.c and seal.c: put, get, delete, list,
  * import, rotate, and tampering with sealed records (exact codes).
  */
+#include <sys/wait.h>
+
 #include "ks_raw.h"
 #include "keystore-int.h"
 
@@ -368,6 +370,71 @@ test_rotate(void)
 	ks_fixture_done(&f);
 }
 
+/*
+ * A second process that opened the store before another rotated its key
+ * still holds the old key: its writes must fail (KBS_ERR_STORE_MASTER_KEY)
+ * instead of sealing secrets no one can open or MACing the audit head
+ * with a key the store no longer has.
+ */
+static void
+test_rotate_stale_process(void)
+{
+	struct ks_fixture f;
+	struct keystore *ks = NULL;
+	struct keystore_secret *s = NULL;
+	struct keystore_key_source nsrc = { KEYSTORE_KEY_FILE, NULL };
+	char nkey[160], c = 0;
+	uint8_t key[32];
+	int ready[2], go[2], status = -1;
+	uint64_t count = 0;
+	pid_t pid;
+
+	ks_fixture_init(&f, 8);
+	snprintf(nkey, sizeof(nkey), "%s/new.key", f.root);
+	memset(key, 0x78, sizeof(key));
+	ks_write_file(nkey, key, sizeof(key), 0600);
+	nsrc.name = nkey;
+	keystore_close(ks_open_default(&f, NULL));
+	CHECK(pipe(ready) == 0 && pipe(go) == 0);
+	pid = fork();
+	if (pid == 0) {
+		struct keystore *stale = NULL;
+		struct keystore_audit_record rec;
+		int code = 0;
+
+		memset(&rec, 0, sizeof(rec));
+		rec.event = "stale";
+		if (keystore_open(f.dir, &f.src, NULL, &stale) != 0)
+			_exit(9);
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(8);
+		if (keystore_secret_put(stale, "stale", v1, 3, NULL, NULL) !=
+		    KBS_ERR_STORE_MASTER_KEY)
+			code |= 1;
+		if (keystore_audit_append(stale, &rec, NULL) != KBS_ERR_STORE_MASTER_KEY)
+			code |= 2;
+		keystore_close(stale);
+		_exit(code);
+	}
+	CHECK(pid > 0 && read(ready[0], &c, 1) == 1);
+	ks = ks_open_default(&f, NULL);
+	CHECK_OK(keystore_secret_put(ks, "before", v1, 3, NULL, NULL));
+	CHECK_OK(keystore_rotate(ks, &nsrc));
+	CHECK(write(go[1], "g", 1) == 1);
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status));
+	CHECK_INT_EQ(WEXITSTATUS(status), 0);
+	CHECK_ERR(keystore_secret_get(ks, "stale", &s), KBS_ERR_NOT_FOUND);
+	CHECK_OK(keystore_audit_verify(ks, &count, NULL));
+	CHECK_UINT_EQ(count, 0);
+	keystore_close(ks);
+	close(ready[0]);
+	close(ready[1]);
+	close(go[0]);
+	close(go[1]);
+	ks_fixture_done(&f);
+}
+
 TEST_MAIN(TEST(test_put_get_versions), TEST(test_put_get_errors), TEST(test_delete_list),
     TEST(test_import), TEST(test_tamper_flipped_byte), TEST(test_tamper_moved_and_rebound),
-    TEST(test_rotate))
+    TEST(test_rotate), TEST(test_rotate_stale_process))

@@ -8,6 +8,7 @@
 #include <lmdb.h>
 #include <sodium.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 
 static void
 test_open_close_reopen(void)
@@ -115,6 +116,77 @@ test_key_file_refusals(void)
 	ks_fixture_done(&f);
 }
 
+/* set_acl gives path a POSIX access ACL (the kernel's xattr format) and sets the mode to match. */
+static int
+set_acl(const char *path, const uint16_t (*ent)[2], const uint32_t *ids, size_t n)
+{
+	uint8_t buf[4 + 8 * 8];
+	size_t i, off = 4;
+
+	memset(buf, 0, sizeof(buf));
+	buf[0] = 2; /* version, little-endian */
+	for (i = 0; i < n && off + 8 <= sizeof(buf); i++, off += 8) {
+		buf[off] = (uint8_t)ent[i][0];
+		buf[off + 1] = (uint8_t)(ent[i][0] >> 8);
+		buf[off + 2] = (uint8_t)ent[i][1];
+		buf[off + 4] = (uint8_t)ids[i];
+		buf[off + 5] = (uint8_t)(ids[i] >> 8);
+		buf[off + 6] = (uint8_t)(ids[i] >> 16);
+		buf[off + 7] = (uint8_t)(ids[i] >> 24);
+	}
+	return setxattr(path, "system.posix_acl_access", buf, off, 0);
+}
+
+/*
+ * Who may read the key: the file's owner must be this process's user or
+ * root, and a POSIX ACL (systemd's credentials: mode 0400, root, plus
+ * "user:<service>:r", which shows as 0440) may grant reading only to this
+ * process's user.
+ */
+static void
+test_key_file_owner_and_acl(void)
+{
+	/* tags: user_obj 1, user 2, group_obj 4, mask 0x10, other 0x20; perm 4 = read */
+	static const uint16_t ours[][2] = { { 1, 4 }, { 2, 4 }, { 4, 0 }, { 0x10, 4 },
+		{ 0x20, 0 } };
+	static const uint16_t group_reads[][2] = { { 1, 4 }, { 2, 4 }, { 4, 4 }, { 0x10, 4 },
+		{ 0x20, 0 } };
+	uint32_t ids[5] = { 0, 0, 0, 0, 0 };
+	struct ks_fixture f;
+	struct keystore *ks = NULL;
+	struct stat st;
+
+	ks_fixture_init(&f, 7);
+	if (geteuid() != 0) {
+		printf("# not root: cannot give the key file away\n");
+		ks_fixture_done(&f);
+		return;
+	}
+	CHECK(chown(f.key, 65534, 65534) == 0);
+	CHECK_ERR(keystore_open(f.dir, &f.src, NULL, &ks), KBS_ERR_STORE_KEY_PERMS);
+	CHECK(chown(f.key, 0, 0) == 0);
+	CHECK(chmod(f.key, 0400) == 0);
+	ids[1] = geteuid();
+	if (set_acl(f.key, ours, ids, 5) != 0) {
+		printf("# no POSIX ACLs on this file system: %s\n", strerror(errno));
+		ks_fixture_done(&f);
+		return;
+	}
+	CHECK(stat(f.key, &st) == 0 && (st.st_mode & 0777) == 0440);
+	CHECK_OK(keystore_open(f.dir, &f.src, NULL, &ks));
+	keystore_close(ks);
+	ks = NULL;
+	/* The ACL names another user, or gives the group read access. */
+	ids[1] = 65534;
+	CHECK(set_acl(f.key, ours, ids, 5) == 0);
+	CHECK_ERR(keystore_open(f.dir, &f.src, NULL, &ks), KBS_ERR_STORE_KEY_PERMS);
+	ids[1] = geteuid();
+	CHECK(set_acl(f.key, group_reads, ids, 5) == 0);
+	CHECK_ERR(keystore_open(f.dir, &f.src, NULL, &ks), KBS_ERR_STORE_KEY_PERMS);
+	CHECK(ks == NULL);
+	ks_fixture_done(&f);
+}
+
 static void
 test_wrong_master_key(void)
 {
@@ -170,6 +242,41 @@ test_dir_perms(void)
 	CHECK_ERR(keystore_open(f.dir, &f.src, NULL, &ks), KBS_ERR_STORE_DIR_PERMS);
 	/* Readable by others is allowed (the files inside are 0600). */
 	CHECK(chmod(f.dir, 0755) == 0);
+	CHECK_OK(keystore_open(f.dir, &f.src, NULL, &ks));
+	keystore_close(ks);
+	ks_fixture_done(&f);
+}
+
+/*
+ * The files in the data directory get the directory's rules: a data.mdb or
+ * lock.mdb that others can read or write (a restore copied with the wrong
+ * mode), or that another user owns, is refused.
+ */
+static void
+test_data_file_perms(void)
+{
+	struct ks_fixture f;
+	struct keystore *ks = NULL;
+	char data[160], lock[160];
+
+	ks_fixture_init(&f, 14);
+	keystore_close(ks_open_default(&f, NULL));
+	snprintf(data, sizeof(data), "%s/data.mdb", f.dir);
+	snprintf(lock, sizeof(lock), "%s/lock.mdb", f.dir);
+	CHECK(chmod(data, 0644) == 0);
+	CHECK_ERR(keystore_open(f.dir, &f.src, NULL, &ks), KBS_ERR_STORE_DIR_PERMS);
+	CHECK(chmod(data, 0602) == 0);
+	CHECK_ERR(keystore_open(f.dir, &f.src, NULL, &ks), KBS_ERR_STORE_DIR_PERMS);
+	CHECK(chmod(data, 0600) == 0);
+	CHECK(chmod(lock, 0666) == 0);
+	CHECK_ERR(keystore_open(f.dir, &f.src, NULL, &ks), KBS_ERR_STORE_DIR_PERMS);
+	CHECK(chmod(lock, 0600) == 0);
+	if (geteuid() == 0) {
+		CHECK(chown(data, 65534, 65534) == 0);
+		CHECK_ERR(keystore_open(f.dir, &f.src, NULL, &ks), KBS_ERR_STORE_DIR_OWNER);
+		CHECK(chown(data, 0, 0) == 0);
+	}
+	CHECK(ks == NULL);
 	CHECK_OK(keystore_open(f.dir, &f.src, NULL, &ks));
 	keystore_close(ks);
 	ks_fixture_done(&f);
@@ -383,7 +490,22 @@ test_backup_restore(void)
 	}
 	CHECK_OK(keystore_secret_delete(ks, "b3"));
 	snprintf(bdir, sizeof(bdir), "%s/backup", f.root);
-	CHECK_OK(keystore_backup(ks, bdir));
+	{
+		/*
+		 * The backup holds the audit log and secret metadata in the clear:
+		 * owner-only whatever the umask (LMDB's own copy uses 0666).
+		 */
+		mode_t old_mask = umask(022);
+		struct stat st;
+
+		CHECK_OK(keystore_backup(ks, bdir));
+		umask(old_mask);
+		snprintf(path, sizeof(path), "%s/data.mdb", bdir);
+		CHECK(stat(path, &st) == 0);
+		CHECK_UINT_EQ(st.st_mode & 07777, 0600);
+		CHECK(stat(bdir, &st) == 0);
+		CHECK_UINT_EQ(st.st_mode & 07777, 0700);
+	}
 	/* The store keeps running and taking writes after the copy. */
 	CHECK_OK(keystore_secret_put(ks, "after", (const uint8_t *)"x", 1, NULL, NULL));
 	CHECK_ERR(keystore_backup(ks, bdir), KBS_ERR_EXISTS);
@@ -499,7 +621,7 @@ test_kbs_store_tool(void)
 }
 
 TEST_MAIN(TEST(test_kbs_store_tool), TEST(test_open_close_reopen), TEST(test_open_args),
-    TEST(test_key_file_refusals), TEST(test_wrong_master_key), TEST(test_credentials_directory),
-    TEST(test_dir_owner), TEST(test_dir_perms), TEST(test_newer_schema), TEST(test_not_lmdb),
-    TEST(test_map_growth), TEST(test_map_grown_by_other_process), TEST(test_backup_restore),
-    TEST(test_key_derivation_kat))
+    TEST(test_key_file_refusals), TEST(test_key_file_owner_and_acl), TEST(test_wrong_master_key),
+    TEST(test_credentials_directory), TEST(test_dir_owner), TEST(test_dir_perms),
+    TEST(test_data_file_perms), TEST(test_newer_schema), TEST(test_not_lmdb), TEST(test_map_growth),
+    TEST(test_map_grown_by_other_process), TEST(test_backup_restore), TEST(test_key_derivation_kat))
