@@ -551,6 +551,19 @@ out:
 	return r;
 }
 
+static int
+fsync_path(const char *path, int flags)
+{
+	int fd, r = 0;
+
+	if ((fd = open(path, flags | O_CLOEXEC)) < 0)
+		return KBS_ERR_SYSTEM;
+	if (fsync(fd) != 0)
+		r = errno == ENOSPC || errno == EDQUOT ? KBS_ERR_STORE_FULL : KBS_ERR_SYSTEM;
+	close(fd);
+	return r;
+}
+
 int
 keystore_open(const char *dir, const struct keystore_key_source *src,
     const struct keystore_options *opts, struct keystore **ret_ks)
@@ -625,6 +638,12 @@ keystore_open(const char *dir, const struct keystore_key_source *src,
 	ks->map_size = info.me_mapsize;
 	if ((r = open_dbis(ks)) != 0)
 		goto out;
+	/*
+	 * LMDB fsyncs its files but not the directory that names them: sync
+	 * it once, so a store created just before a power loss is still found.
+	 */
+	if ((r = fsync_path(dir, O_RDONLY | O_DIRECTORY)) != 0)
+		goto out;
 	if (!(ks->flags & KEYSTORE_NO_GROUP_COMMIT)) {
 		if (pthread_create(&ks->committer, NULL, committer_main, ks) != 0) {
 			r = KBS_ERR_SYSTEM;
@@ -681,19 +700,6 @@ dir_is_empty(const char *dir, bool *ret_empty)
 	closedir(d);
 	*ret_empty = empty;
 	return 0;
-}
-
-static int
-fsync_path(const char *path, int flags)
-{
-	int fd, r = 0;
-
-	if ((fd = open(path, flags | O_CLOEXEC)) < 0)
-		return KBS_ERR_SYSTEM;
-	if (fsync(fd) != 0)
-		r = errno == ENOSPC || errno == EDQUOT ? KBS_ERR_STORE_FULL : KBS_ERR_SYSTEM;
-	close(fd);
-	return r;
 }
 
 int
