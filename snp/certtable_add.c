@@ -5,9 +5,11 @@
  *
  * All or nothing: the entries are first parsed into a scratch set, so a
  * table with one bad certificate adds none, and the caller's set is
- * checked for room (SNP_CERTS_MAX certificates) before anything is added
- * to it.
+ * checked for room (SNP_CERTS_MAX certificates) before the parsed
+ * certificates are moved into it.
  */
+#include <string.h>
+
 #include "snp.h"
 
 #include "certtable-int.h"
@@ -42,10 +44,10 @@ snp_certtable_parse(const uint8_t *data, size_t len, struct snp_certs *certs)
 		r = KBS_ERR_TOO_LARGE;
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		if ((r = snp_certs_add(certs, entries[i].data, entries[i].len)) != 0)
-			goto out;
-	}
+	/* Move the parsed certificates over: no allocation, so nothing can fail half way. */
+	memcpy(&certs->e[certs->n], scratch->e, scratch->n * sizeof(scratch->e[0]));
+	certs->n += scratch->n;
+	scratch->n = 0;
 	r = 0;
 out:
 	snp_certs_free(scratch);
