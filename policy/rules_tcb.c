@@ -330,6 +330,31 @@ prov_diff(const struct policy *o, const struct policy *n, const struct policy_ru
 	return nv ? POLICY_LOOSER : POLICY_STRICTER;
 }
 
+/*
+ * With provisional firmware accepted, min_firmware and min_tcb judge the
+ * firmware the host runs now, not the one it committed to and can roll
+ * back to: a reviewer should see that, per product that lacks a
+ * committed-TCB minimum.
+ */
+static void
+prov_lint(const struct policy *p, const struct policy_rule *rule, struct policy_lint_result *res)
+{
+	int prod;
+
+	if (!prov_allowed(p, rule))
+		return;
+	for (prod = SNP_PRODUCT_MILAN; prod < SNP_PRODUCT_COUNT; prod++) {
+		if ((p->firmware[prod].set || p->tcb[PTK_REPORTED][prod].set) &&
+		    !p->tcb[PTK_COMMITTED][prod].set)
+			policy_finding_add(res, POLICY_WARNING,
+			    "rules.provisional_firmware_allowed",
+			    "provisional firmware is accepted and there is no min_committed_tcb.%s: "
+			    "the host can roll back to older committed firmware than the minimums "
+			    "check",
+			    snp_product_name((enum snp_product)prod));
+	}
+}
+
 const struct policy_rule_ops policy_ops_provisional = {
 	.parse = policy_flag_parse,
 	.active = prov_active,
@@ -337,7 +362,7 @@ const struct policy_rule_ops policy_ops_provisional = {
 	.describe = prov_describe,
 	.explain = prov_explain,
 	.diff = prov_diff,
-	.lint = NULL,
+	.lint = prov_lint,
 };
 
 /* ---- per-product firmware minimum ------------------------------------ */

@@ -169,6 +169,19 @@ test_lint_more(void)
 	CHECK(has_finding(&res, POLICY_WARNING, "rules.author_key_required",
 	    "no author_key_digest rule trusts a key, so any author key passes (anyone can make "
 	    "one)"));
+	/* Provisional firmware with minimums but no committed minimum: a rollback is possible. */
+	lint_of(TIGHT ", \"provisional_firmware_allowed\": true", &res);
+	CHECK_UINT_EQ(res.warnings, 1);
+	CHECK(has_finding(&res, POLICY_WARNING, "rules.provisional_firmware_allowed",
+	    "provisional firmware is accepted and there is no min_committed_tcb.milan: the host "
+	    "can roll back to older committed firmware than the minimums check"));
+	lint_of(TIGHT
+	    ", \"provisional_firmware_allowed\": true, \"min_committed_tcb\": "
+	    "{\"milan\": {\"bootloader\": 4, \"tee\": 0, \"snp\": 29, \"microcode\": 222}}",
+	    &res);
+	CHECK_UINT_EQ(res.warnings, 0);
+	lint_of(TIGHT ", \"provisional_firmware_allowed\": false", &res);
+	CHECK_UINT_EQ(res.warnings, 0);
 	lint_of(TIGHT ", \"id_block_required\": true, \"author_key_required\": true, "
 		      "\"author_key_digest\": [\"" ONE48 "\"]",
 	    &res);
