@@ -32,6 +32,14 @@ int cmd_verify(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 
 /*
+ * cli_read_file reads a file named on the command line (at most max
+ * bytes); on failure it prints "cannot read WHAT PATH: reason" and returns
+ * the KBS_ERR_* code.
+ */
+KBS_MUST_CHECK int cli_read_file(
+    const char *path, const char *what, size_t max, uint8_t **ret_data, size_t *ret_len);
+
+/*
  * cli_read_report reads and parses a report file. On an I/O error it
  * prints the reason and returns CLI_EXIT_USAGE; on a parse error it
  * returns the KBS_ERR_* code through *ret_parse_err with CLI_EXIT_REJECTED.

@@ -122,10 +122,11 @@ load_evidence_files(const struct verify_args *a, struct snp_certs *certs, struct
 	if (a->chain_path != NULL && cli_add_cert_file(certs, a->chain_path, "chain") != 0)
 		return -1;
 	if (a->certtable_path != NULL) {
-		if ((r = kbs_file_read(a->certtable_path, CLI_MAX_CERT_FILE, &data, &len)) == 0) {
-			r = snp_certtable_parse(data, len, certs);
-			free(data);
-		}
+		if (cli_read_file(a->certtable_path, "certificate table", CLI_MAX_CERT_FILE, &data,
+			&len) != 0)
+			return -1;
+		r = snp_certtable_parse(data, len, certs);
+		free(data);
 		if (r != 0) {
 			fprintf(stderr, "kbs-client verify: certificate table %.200s: %s\n",
 			    a->certtable_path, kbs_err_str(r));
@@ -133,10 +134,10 @@ load_evidence_files(const struct verify_args *a, struct snp_certs *certs, struct
 		}
 	}
 	if (a->crl_path != NULL) {
-		if ((r = kbs_file_read(a->crl_path, CLI_MAX_CERT_FILE, &data, &len)) == 0) {
-			r = snp_crl_load(data, len, ret_crl);
-			free(data);
-		}
+		if (cli_read_file(a->crl_path, "CRL", CLI_MAX_CERT_FILE, &data, &len) != 0)
+			return -1;
+		r = snp_crl_load(data, len, ret_crl);
+		free(data);
 		if (r != 0) {
 			fprintf(stderr, "kbs-client verify: CRL %.200s: %s\n", a->crl_path,
 			    kbs_err_str(r));

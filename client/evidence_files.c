@@ -9,6 +9,18 @@
 #include "cli.h"
 
 int
+cli_read_file(const char *path, const char *what, size_t max, uint8_t **ret_data, size_t *ret_len)
+{
+	int r = kbs_file_read(path, max, ret_data, ret_len);
+
+	if (r != 0)
+		fprintf(stderr, "kbs-client: cannot read %s %.200s: %s%s%s\n", what, path,
+		    kbs_err_str(r), r == KBS_ERR_SYSTEM ? ": " : "",
+		    r == KBS_ERR_SYSTEM ? strerror(errno) : "");
+	return r;
+}
+
+int
 cli_read_report(const char *path, struct snp_report *ret, int *ret_parse_err)
 {
 	uint8_t *data = NULL;
@@ -16,12 +28,8 @@ cli_read_report(const char *path, struct snp_report *ret, int *ret_parse_err)
 	int r;
 
 	*ret_parse_err = 0;
-	if ((r = kbs_file_read(path, CLI_MAX_REPORT_FILE, &data, &len)) != 0) {
-		fprintf(stderr, "kbs-client: cannot read report %.200s: %s%s%s\n", path,
-		    kbs_err_str(r), r == KBS_ERR_SYSTEM ? ": " : "",
-		    r == KBS_ERR_SYSTEM ? strerror(errno) : "");
+	if (cli_read_file(path, "report", CLI_MAX_REPORT_FILE, &data, &len) != 0)
 		return CLI_EXIT_USAGE;
-	}
 	r = snp_report_parse(data, len, ret);
 	free(data);
 	if (r != 0) {
@@ -38,12 +46,8 @@ cli_add_cert_file(struct snp_certs *certs, const char *path, const char *what)
 	size_t len = 0;
 	int r;
 
-	if ((r = kbs_file_read(path, CLI_MAX_CERT_FILE, &data, &len)) != 0) {
-		fprintf(stderr, "kbs-client: cannot read %s %.200s: %s%s%s\n", what, path,
-		    kbs_err_str(r), r == KBS_ERR_SYSTEM ? ": " : "",
-		    r == KBS_ERR_SYSTEM ? strerror(errno) : "");
+	if (cli_read_file(path, what, CLI_MAX_CERT_FILE, &data, &len) != 0)
 		return -1;
-	}
 	r = snp_certs_add(certs, data, len);
 	free(data);
 	if (r != 0) {

@@ -135,6 +135,12 @@ expect "version 4" 1 "REJECTED report_format: attestation report version is not 
 expect "missing report" 2 "" "$client" verify --report "$tmp/none.bin"
 expect "no vcek" 1 "REJECTED" "$client" verify --report "$v/routex-client-lua/genoa_v2_report_novcek.bin"
 expect "bad cert file" 2 "" "$client" verify --report "$v/virtee-sev/milan_report.bin" --vcek "$tmp/short.bin"
+expect "missing crl" 2 "" "$client" verify "${base[@]}" --crl "$tmp/none.der"
+cp "$tmp/err" "$tmp/err.crl"
+expect "missing crl message" 0 "" grep -qx "kbs-client: cannot read CRL $tmp/none.der: system call failed: No such file or directory" "$tmp/err.crl"
+expect "missing certs table" 2 "" "$client" verify "${base[@]}" --certs-table "$tmp/none.bin"
+cp "$tmp/err" "$tmp/err.table"
+expect "missing certs table message" 0 "" grep -qx "kbs-client: cannot read certificate table $tmp/none.bin: system call failed: No such file or directory" "$tmp/err.table"
 expect "bad time" 2 "" "$client" verify "${base[@]}" --at yesterday
 expect "bad product" 2 "" "$client" verify "${base[@]}" --product rome
 expect "no arguments" 2 "" "$client"
