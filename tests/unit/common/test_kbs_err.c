@@ -27,4 +27,31 @@ test_every_code_named(void)
 	CHECK(seen > 50);
 }
 
-TEST_MAIN(TEST(test_every_code_named))
+/* The stable name is the constant in lower case, and the code is in range. */
+static void
+test_list_consistent(void)
+{
+	static const struct {
+		const char *constant;
+		const char *name;
+		int code;
+	} list[] = {
+#define KBS_ERR_X(constant, name, code, text) { #constant, #name, code },
+#include "kbs_err_list.h"
+#undef KBS_ERR_X
+	};
+	size_t i, j;
+
+	CHECK(sizeof(list) / sizeof(list[0]) > 50);
+	for (i = 0; i < sizeof(list) / sizeof(list[0]); i++) {
+		const char *c = list[i].constant, *n = list[i].name;
+
+		CHECK(list[i].code < 0 && list[i].code > -600);
+		CHECK(strlen(c) == strlen(n));
+		for (j = 0; c[j] != '\0' && n[j] != '\0'; j++)
+			CHECK(n[j] == (c[j] >= 'A' && c[j] <= 'Z' ? c[j] - 'A' + 'a' : c[j]));
+		CHECK_STR_EQ(kbs_err_name(list[i].code), n);
+	}
+}
+
+TEST_MAIN(TEST(test_every_code_named), TEST(test_list_consistent))

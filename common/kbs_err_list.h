@@ -1,0 +1,101 @@
+/*
+ * kbs_err_list.h: the single list of error codes, included by kbs_err.h
+ * (to define the KBS_ERR_* constants) and kbs_err.c (for the name and
+ * sentence table), so a code cannot exist without its name and sentence.
+ *
+ * KBS_ERR_X(CONSTANT, name, code, "sentence"): the constant is
+ * KBS_ERR_<CONSTANT>, name is its lower-case stable name (checked by
+ * tests/unit/common/test_kbs_err.c), code the fixed negative number.
+ *
+ * Each module owns a block so that codes stay stable when another module
+ * adds one: common -1..-99, snp -100..-199, policy -200..-299, keystore
+ * -300..-399, kbs (daemon) -400..-499, client -500..-599. Codes are part
+ * of the wire and audit format: never renumber or reuse one. Sentences
+ * never contain secret material, so they are safe in logs, HTTP answers
+ * and audit records.
+ *
+ * No include guard: the includer defines KBS_ERR_X first.
+ */
+
+/* common */
+KBS_ERR_X(INTERNAL, internal, -1, "internal error")
+KBS_ERR_X(ALLOC, alloc, -2, "out of memory")
+KBS_ERR_X(SYSTEM, system, -3, "system call failed") /* errno holds the cause */
+KBS_ERR_X(INVALID_ARGUMENT, invalid_argument, -4, "invalid argument")
+KBS_ERR_X(TRUNCATED, truncated, -5, "input is truncated")
+KBS_ERR_X(TRAILING_DATA, trailing_data, -6, "unexpected bytes after the end of the input")
+KBS_ERR_X(BAD_HEX, bad_hex, -7, "malformed hex string")
+KBS_ERR_X(BAD_BASE64, bad_base64, -8, "malformed base64 string")
+KBS_ERR_X(BAD_TIME, bad_time, -9, "malformed time (RFC 3339 expected)")
+KBS_ERR_X(TOO_LARGE, too_large, -10, "input exceeds the size limit")
+KBS_ERR_X(NOT_FOUND, not_found, -11, "not found")
+KBS_ERR_X(EXISTS, exists, -12, "already exists")
+KBS_ERR_X(IO, io, -13, "input/output error")
+KBS_ERR_X(BUFFER_TOO_SMALL, buffer_too_small, -14, "output buffer too small")
+KBS_ERR_X(NUMBER_RANGE, number_range, -15, "number out of range")
+KBS_ERR_X(CRYPTO_INIT, crypto_init, -16, "cryptographic library failed to initialise")
+
+/* snp: report */
+KBS_ERR_X(REPORT_LENGTH, report_length, -100, "attestation report has the wrong length")
+KBS_ERR_X(REPORT_VERSION, report_version, -101, "attestation report version is not supported")
+KBS_ERR_X(REPORT_SIG_ALGO, report_sig_algo, -102, "attestation report signature algorithm is not ECDSA P-384 with SHA-384")
+KBS_ERR_X(REPORT_RESERVED, report_reserved, -103, "attestation report has non-zero reserved bytes")
+KBS_ERR_X(REPORT_SIGNING_KEY, report_signing_key, -104, "attestation report names an unsupported signing key")
+KBS_ERR_X(REPORT_VMPL, report_vmpl, -105, "attestation report VMPL is out of range")
+KBS_ERR_X(PRODUCT_UNKNOWN, product_unknown, -106, "processor product could not be determined")
+KBS_ERR_X(PRODUCT_MISMATCH, product_mismatch, -107, "processor product of report and certificate differ")
+KBS_ERR_X(REPORT_SIG_FORMAT, report_sig_format, -108, "attestation report signature is malformed")
+
+/* snp: certificates and chain */
+KBS_ERR_X(CERT_PARSE, cert_parse, -120, "certificate could not be parsed")
+KBS_ERR_X(CERT_MISSING, cert_missing, -121, "a required certificate is missing")
+KBS_ERR_X(CERT_ARK_NOT_PINNED, cert_ark_not_pinned, -122, "root certificate is not a pinned AMD ARK")
+KBS_ERR_X(CERT_ARK_SIGNATURE, cert_ark_signature, -123, "ARK self-signature does not verify")
+KBS_ERR_X(CERT_ASK_SIGNATURE, cert_ask_signature, -124, "ASK/ASVK signature does not verify under the ARK")
+KBS_ERR_X(CERT_VCEK_SIGNATURE, cert_vcek_signature, -125, "VCEK/VLEK signature does not verify under the ASK/ASVK")
+KBS_ERR_X(CERT_SIG_ALGORITHM, cert_sig_algorithm, -126, "certificate signature is not RSASSA-PSS SHA-384 salt 48")
+KBS_ERR_X(CERT_KEY, cert_key, -127, "certificate public key has the wrong type or size")
+KBS_ERR_X(CERT_NOT_YET_VALID, cert_not_yet_valid, -128, "certificate is not yet valid")
+KBS_ERR_X(CERT_EXPIRED, cert_expired, -129, "certificate has expired")
+KBS_ERR_X(CERT_EXTENSION, cert_extension, -130, "certificate AMD extension is missing or malformed")
+KBS_ERR_X(CERT_REVOKED, cert_revoked, -131, "certificate is revoked")
+KBS_ERR_X(CERT_ISSUER, cert_issuer, -132, "certificate issuer does not match its signer")
+KBS_ERR_X(CERT_SIGNER_KIND, cert_signer_kind, -133, "report signing key type does not match the certificate (VCEK/VLEK)")
+KBS_ERR_X(CRL_PARSE, crl_parse, -140, "CRL could not be parsed")
+KBS_ERR_X(CRL_SIGNATURE, crl_signature, -141, "CRL signature does not verify under the ARK")
+KBS_ERR_X(CRL_STALE, crl_stale, -142, "CRL is past its next update time")
+KBS_ERR_X(CRL_NOT_YET_VALID, crl_not_yet_valid, -143, "CRL is not yet valid")
+KBS_ERR_X(CRL_ISSUER, crl_issuer, -144, "CRL issuer is not the ARK")
+KBS_ERR_X(REPORT_SIGNATURE, report_signature, -150, "attestation report signature does not verify")
+KBS_ERR_X(TCB_MISMATCH, tcb_mismatch, -151, "REPORTED_TCB does not match the VCEK TCB extensions")
+KBS_ERR_X(CHIP_ID_MISMATCH, chip_id_mismatch, -152, "CHIP_ID does not match the VCEK hwID")
+KBS_ERR_X(CERTTABLE_PARSE, certtable_parse, -160, "extended report certificate table is malformed")
+KBS_ERR_X(CERTTABLE_DUPLICATE, certtable_duplicate, -161, "extended report certificate table repeats an entry")
+KBS_ERR_X(MEASUREMENT_MISMATCH, measurement_mismatch, -170, "measurement is not the expected value")
+
+/* policy */
+KBS_ERR_X(POLICY_SYNTAX, policy_syntax, -200, "policy is not valid JSON")
+KBS_ERR_X(POLICY_UNKNOWN_KEY, policy_unknown_key, -201, "policy has an unknown key")
+KBS_ERR_X(POLICY_DUPLICATE_KEY, policy_duplicate_key, -202, "policy repeats a key")
+KBS_ERR_X(POLICY_TYPE, policy_type, -203, "policy value has the wrong type")
+KBS_ERR_X(POLICY_VALUE, policy_value, -204, "policy value is malformed or out of range")
+KBS_ERR_X(POLICY_MISSING_KEY, policy_missing_key, -205, "policy lacks a required key")
+KBS_ERR_X(POLICY_VERSION, policy_version, -206, "policy language version is not supported")
+KBS_ERR_X(POLICY_DENIED, policy_denied, -207, "policy denies the evidence")
+KBS_ERR_X(POLICY_LIMIT, policy_limit, -208, "policy exceeds a nesting or length limit")
+
+/* keystore */
+KBS_ERR_X(STORE_OPEN, store_open, -300, "store could not be opened")
+KBS_ERR_X(STORE_SCHEMA, store_schema, -301, "store was written by a newer schema")
+KBS_ERR_X(STORE_MASTER_KEY, store_master_key, -302, "master key does not match the store")
+KBS_ERR_X(STORE_KEY_PERMS, store_key_perms, -303, "master key file is readable by group or others")
+KBS_ERR_X(STORE_DIR_OWNER, store_dir_owner, -304, "data directory is owned by another user")
+KBS_ERR_X(STORE_INTEGRITY, store_integrity, -305, "sealed record failed its integrity check")
+KBS_ERR_X(STORE_FULL, store_full, -306, "store is out of space")
+KBS_ERR_X(STORE_NONCE_REUSED, store_nonce_reused, -307, "nonce was already used")
+KBS_ERR_X(STORE_AUDIT_CHAIN, store_audit_chain, -308, "audit chain is broken")
+KBS_ERR_X(STORE_CORRUPT, store_corrupt, -309, "store record is corrupt")
+KBS_ERR_X(STORE_BUSY, store_busy, -310, "store is busy")
+KBS_ERR_X(STORE_KEY_FORMAT, store_key_format, -311, "master key is not 32 bytes or 64 hex digits")
+KBS_ERR_X(STORE_MAP_FULL, store_map_full, -312, "store map is full") /* internal: the map is grown and the write retried */
+KBS_ERR_X(STORE_DIR_PERMS, store_dir_perms, -313, "data directory is writable, or its files readable, by group or others")
