@@ -34,7 +34,7 @@ KBS_MUST_CHECK int kbs_buf_get_u32le(struct kbs_buf *b, uint32_t *ret);
 KBS_MUST_CHECK int kbs_buf_get_u64le(struct kbs_buf *b, uint64_t *ret);
 /* kbs_buf_get_bytes copies n bytes into out. */
 KBS_MUST_CHECK int kbs_buf_get_bytes(struct kbs_buf *b, void *out, size_t n);
-/* kbs_buf_peek_direct points *ret into the buffer for n bytes and advances. */
+/* kbs_buf_get_direct points *ret into the buffer for n bytes and advances. */
 KBS_MUST_CHECK int kbs_buf_get_direct(struct kbs_buf *b, size_t n, const uint8_t **ret);
 /* kbs_buf_skip advances n bytes. */
 KBS_MUST_CHECK int kbs_buf_skip(struct kbs_buf *b, size_t n);

@@ -35,32 +35,45 @@ KBS_ERR_X(BUFFER_TOO_SMALL, buffer_too_small, -14, "output buffer too small")
 KBS_ERR_X(NUMBER_RANGE, number_range, -15, "number out of range")
 KBS_ERR_X(CRYPTO_INIT, crypto_init, -16, "cryptographic library failed to initialise")
 
+/* common: the protocol constructions (kbs_proto.h) */
+KBS_ERR_X(WRAP_WEAK_KEY, wrap_weak_key, -20, "the wrapping key agreement produced a weak key")
+KBS_ERR_X(WRAP_OPEN, wrap_open, -21, "a wrapped secret failed to decrypt")
+KBS_ERR_X(RESPONSE_SIGNATURE, response_signature, -22, "the broker response signature is invalid")
+
 /* snp: report */
 KBS_ERR_X(REPORT_LENGTH, report_length, -100, "attestation report has the wrong length")
 KBS_ERR_X(REPORT_VERSION, report_version, -101, "attestation report version is not supported")
-KBS_ERR_X(REPORT_SIG_ALGO, report_sig_algo, -102, "attestation report signature algorithm is not ECDSA P-384 with SHA-384")
+KBS_ERR_X(REPORT_SIG_ALGO, report_sig_algo, -102,
+    "attestation report signature algorithm is not ECDSA P-384 with SHA-384")
 KBS_ERR_X(REPORT_RESERVED, report_reserved, -103, "attestation report has non-zero reserved bytes")
-KBS_ERR_X(REPORT_SIGNING_KEY, report_signing_key, -104, "attestation report names an unsupported signing key")
+KBS_ERR_X(REPORT_SIGNING_KEY, report_signing_key, -104,
+    "attestation report names an unsupported signing key")
 KBS_ERR_X(REPORT_VMPL, report_vmpl, -105, "attestation report VMPL is out of range")
 KBS_ERR_X(PRODUCT_UNKNOWN, product_unknown, -106, "processor product could not be determined")
-KBS_ERR_X(PRODUCT_MISMATCH, product_mismatch, -107, "processor product of report and certificate differ")
+KBS_ERR_X(
+    PRODUCT_MISMATCH, product_mismatch, -107, "processor product of report and certificate differ")
 KBS_ERR_X(REPORT_SIG_FORMAT, report_sig_format, -108, "attestation report signature is malformed")
 
 /* snp: certificates and chain */
 KBS_ERR_X(CERT_PARSE, cert_parse, -120, "certificate could not be parsed")
 KBS_ERR_X(CERT_MISSING, cert_missing, -121, "a required certificate is missing")
-KBS_ERR_X(CERT_ARK_NOT_PINNED, cert_ark_not_pinned, -122, "root certificate is not a pinned AMD ARK")
+KBS_ERR_X(
+    CERT_ARK_NOT_PINNED, cert_ark_not_pinned, -122, "root certificate is not a pinned AMD ARK")
 KBS_ERR_X(CERT_ARK_SIGNATURE, cert_ark_signature, -123, "ARK self-signature does not verify")
-KBS_ERR_X(CERT_ASK_SIGNATURE, cert_ask_signature, -124, "ASK/ASVK signature does not verify under the ARK")
-KBS_ERR_X(CERT_VCEK_SIGNATURE, cert_vcek_signature, -125, "VCEK/VLEK signature does not verify under the ASK/ASVK")
-KBS_ERR_X(CERT_SIG_ALGORITHM, cert_sig_algorithm, -126, "certificate signature is not RSASSA-PSS SHA-384 salt 48")
+KBS_ERR_X(CERT_ASK_SIGNATURE, cert_ask_signature, -124,
+    "ASK/ASVK signature does not verify under the ARK")
+KBS_ERR_X(CERT_VCEK_SIGNATURE, cert_vcek_signature, -125,
+    "VCEK/VLEK signature does not verify under the ASK/ASVK")
+KBS_ERR_X(CERT_SIG_ALGORITHM, cert_sig_algorithm, -126,
+    "certificate signature is not RSASSA-PSS SHA-384 salt 48")
 KBS_ERR_X(CERT_KEY, cert_key, -127, "certificate public key has the wrong type or size")
 KBS_ERR_X(CERT_NOT_YET_VALID, cert_not_yet_valid, -128, "certificate is not yet valid")
 KBS_ERR_X(CERT_EXPIRED, cert_expired, -129, "certificate has expired")
 KBS_ERR_X(CERT_EXTENSION, cert_extension, -130, "certificate AMD extension is missing or malformed")
 KBS_ERR_X(CERT_REVOKED, cert_revoked, -131, "certificate is revoked")
 KBS_ERR_X(CERT_ISSUER, cert_issuer, -132, "certificate issuer does not match its signer")
-KBS_ERR_X(CERT_SIGNER_KIND, cert_signer_kind, -133, "report signing key type does not match the certificate (VCEK/VLEK)")
+KBS_ERR_X(CERT_SIGNER_KIND, cert_signer_kind, -133,
+    "report signing key type does not match the certificate (VCEK/VLEK)")
 KBS_ERR_X(CRL_PARSE, crl_parse, -140, "CRL could not be parsed")
 KBS_ERR_X(CRL_SIGNATURE, crl_signature, -141, "CRL signature does not verify under the ARK")
 KBS_ERR_X(CRL_STALE, crl_stale, -142, "CRL is past its next update time")
@@ -70,7 +83,8 @@ KBS_ERR_X(REPORT_SIGNATURE, report_signature, -150, "attestation report signatur
 KBS_ERR_X(TCB_MISMATCH, tcb_mismatch, -151, "REPORTED_TCB does not match the VCEK TCB extensions")
 KBS_ERR_X(CHIP_ID_MISMATCH, chip_id_mismatch, -152, "CHIP_ID does not match the VCEK hwID")
 KBS_ERR_X(CERTTABLE_PARSE, certtable_parse, -160, "extended report certificate table is malformed")
-KBS_ERR_X(CERTTABLE_DUPLICATE, certtable_duplicate, -161, "extended report certificate table repeats an entry")
+KBS_ERR_X(CERTTABLE_DUPLICATE, certtable_duplicate, -161,
+    "extended report certificate table repeats an entry")
 KBS_ERR_X(MEASUREMENT_MISMATCH, measurement_mismatch, -170, "measurement is not the expected value")
 
 /* policy */
@@ -97,5 +111,7 @@ KBS_ERR_X(STORE_AUDIT_CHAIN, store_audit_chain, -308, "audit chain is broken")
 KBS_ERR_X(STORE_CORRUPT, store_corrupt, -309, "store record is corrupt")
 KBS_ERR_X(STORE_BUSY, store_busy, -310, "store is busy")
 KBS_ERR_X(STORE_KEY_FORMAT, store_key_format, -311, "master key is not 32 bytes or 64 hex digits")
-KBS_ERR_X(STORE_MAP_FULL, store_map_full, -312, "store map is full") /* internal: the map is grown and the write retried */
-KBS_ERR_X(STORE_DIR_PERMS, store_dir_perms, -313, "data directory is writable, or its files readable, by group or others")
+KBS_ERR_X(STORE_MAP_FULL, store_map_full, -312,
+    "store map is full") /* internal: the map is grown and the write retried */
+KBS_ERR_X(STORE_DIR_PERMS, store_dir_perms, -313,
+    "data directory is writable, or its files readable, by group or others")
