@@ -4,7 +4,8 @@
  * One row per rule. The id is the rule's key path under "rules" in the
  * JSON and its name in results, lint findings and diffs; the order is the
  * order of evaluation and of docs/policy.md. Rows with the same ops share
- * one implementation (rules_lists.c, rules_bits.c, rules_tcb.c).
+ * one implementation (rules_lists.c, rules_bits.c, rules_tcb.c,
+ * rules_firmware.c).
  */
 #include <stddef.h>
 
