@@ -164,7 +164,13 @@ tcbmin_diff(const struct policy *o, const struct policy *n, const struct policy_
 
 		c = policy_change_join(c, policy_change_min(ov, nv));
 	}
-	/* A rule added with all-zero minimums still changes nothing a report can show. */
+	/*
+	 * The rule also refuses a TCB that does not decode for the product
+	 * (reserved bytes set), whatever its minimums: adding it is stricter
+	 * and removing it looser, also when every minimum is zero.
+	 */
+	if (ot->set != nt->set)
+		c = policy_change_join(c, nt->set ? POLICY_STRICTER : POLICY_LOOSER);
 	return c;
 }
 

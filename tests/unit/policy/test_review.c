@@ -320,6 +320,22 @@ test_diff(void)
 	/* Without an id_key_digest rule, author keys change only their own rule. */
 	CHECK_INT_EQ(change("", "\"author_key_digest\": [\"" ONE48 "\"]"), POLICY_STRICTER);
 
+	/*
+	 * A TCB minimum also refuses a TCB that does not decode (reserved
+	 * bytes set), so adding or removing one with zero minimums is not
+	 * "same".
+	 */
+	text = capture_diff("\"min_launch_tcb\": {\"milan\": {\"snp\": 0}}", "", &c);
+	CHECK_INT_EQ(c, POLICY_LOOSER);
+	CHECK(text != NULL &&
+	    strstr(text, "looser   min_launch_tcb.milan: snp >= 0 -> no rule\n") != NULL);
+	free(text);
+	CHECK_INT_EQ(
+	    change("", "\"min_committed_tcb\": {\"turin\": {\"fmc\": 0}}"), POLICY_STRICTER);
+	CHECK_INT_EQ(change("\"min_tcb\": {\"genoa\": {\"snp\": 0}}",
+			 "\"min_tcb\": {\"genoa\": {\"snp\": 0, \"tee\": 0}}"),
+	    POLICY_SAME);
+
 	text = capture_diff("\"min_tcb\": {\"milan\": {\"snp\": 8}}, \"vmpl\": {\"max\": 0}",
 	    "\"min_tcb\": {\"milan\": {\"snp\": 9}}, \"vmpl\": {\"max\": 1}", &c);
 	CHECK_INT_EQ(c, POLICY_CHANGED);
