@@ -121,27 +121,79 @@ prov_diff(const struct policy *o, const struct policy *n, const struct policy_ru
 }
 
 /*
+ * committed_gap writes the components in which the committed minimum of
+ * product is below its reported minimum ("snp 0 < 29, ...") into out, and
+ * returns how many there are. A component a minimum does not name is 0.
+ */
+static int
+committed_gap(const struct policy *p, int prod, char *out, size_t out_size)
+{
+	const struct policy_tcb_min *rep = &p->tcb[PTK_REPORTED][prod];
+	const struct policy_tcb_min *com = &p->tcb[PTK_COMMITTED][prod];
+	int i, n = 0;
+
+	out[0] = 0;
+	for (i = 0; i < TP_COUNT; i++) {
+		unsigned want = (rep->has & (1u << i)) ? rep->min[i] : 0;
+		unsigned got = (com->has & (1u << i)) ? com->min[i] : 0;
+
+		if (got < want)
+			policy_appendf(out, out_size, "%s%s %u < %u", n++ ? ", " : "",
+			    policy_tcb_part_names[i], got, want);
+	}
+	return n;
+}
+
+/*
  * With provisional firmware accepted, min_firmware and min_tcb judge the
  * firmware the host runs now, not the one it committed to and can roll
- * back to: a reviewer should see that, per product that lacks a
- * committed-TCB minimum.
+ * back to. Only a committed-TCB minimum bounds the rollback, and only as
+ * far as its values go: lint judges them, per product, against min_tcb
+ * (or, with min_firmware alone, asks that they require something), so a
+ * token minimum of zeros does not pass for a bound.
  */
 static void
 prov_lint(const struct policy *p, const struct policy_rule *rule, struct policy_lint_result *res)
 {
+	static const char path[] = "rules.provisional_firmware_allowed";
+	char gap[POLICY_TEXT_SIZE];
 	int prod;
 
 	if (!prov_allowed(p, rule))
 		return;
 	for (prod = SNP_PRODUCT_MILAN; prod < SNP_PRODUCT_COUNT; prod++) {
-		if ((p->firmware[prod].set || p->tcb[PTK_REPORTED][prod].set) &&
-		    !p->tcb[PTK_COMMITTED][prod].set)
-			policy_finding_add(res, POLICY_WARNING,
-			    "rules.provisional_firmware_allowed",
+		const struct policy_tcb_min *com = &p->tcb[PTK_COMMITTED][prod];
+		const char *name = snp_product_name((enum snp_product)prod);
+		int i, zero = 1;
+
+		if (!p->firmware[prod].set && !p->tcb[PTK_REPORTED][prod].set)
+			continue;
+		if (!com->set) {
+			policy_finding_add(res, POLICY_WARNING, path,
 			    "provisional firmware is accepted and there is no min_committed_tcb.%s: "
 			    "the host can roll back to older committed firmware than the minimums "
 			    "check",
-			    snp_product_name((enum snp_product)prod));
+			    name);
+			continue;
+		}
+		if (committed_gap(p, prod, gap, sizeof(gap)) > 0) {
+			policy_finding_add(res, POLICY_WARNING, path,
+			    "provisional firmware is accepted and min_committed_tcb.%s is below "
+			    "min_tcb.%s (%s): the host can roll back to older committed firmware "
+			    "than min_tcb checks",
+			    name, name, gap);
+			continue;
+		}
+		for (i = 0; i < TP_COUNT; i++) {
+			if ((com->has & (1u << i)) && com->min[i] != 0)
+				zero = 0;
+		}
+		if (zero)
+			policy_finding_add(res, POLICY_WARNING, path,
+			    "provisional firmware is accepted and min_committed_tcb.%s requires "
+			    "nothing (every component is 0): the host can roll back to older "
+			    "committed firmware than the minimums check",
+			    name);
 	}
 }
 

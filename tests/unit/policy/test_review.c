@@ -180,6 +180,39 @@ test_lint_more(void)
 	    "{\"milan\": {\"bootloader\": 4, \"tee\": 0, \"snp\": 29, \"microcode\": 222}}",
 	    &res);
 	CHECK_UINT_EQ(res.warnings, 0);
+	/* A token committed minimum bounds nothing: lint judges its values, not its presence. */
+	lint_of(TIGHT ", \"provisional_firmware_allowed\": true, \"min_committed_tcb\": "
+		      "{\"milan\": {\"snp\": 0}}",
+	    &res);
+	CHECK_UINT_EQ(res.warnings, 1);
+	CHECK(has_finding(&res, POLICY_WARNING, "rules.provisional_firmware_allowed",
+	    "provisional firmware is accepted and min_committed_tcb.milan is below min_tcb.milan "
+	    "(bootloader 0 < 4, snp 0 < 29, microcode 0 < 222): the host can roll back to older "
+	    "committed firmware than min_tcb checks"));
+	lint_of(TIGHT
+	    ", \"provisional_firmware_allowed\": true, \"min_committed_tcb\": "
+	    "{\"milan\": {\"bootloader\": 4, \"tee\": 0, \"snp\": 28, \"microcode\": 222}}",
+	    &res);
+	CHECK_UINT_EQ(res.warnings, 1);
+	CHECK(has_finding(&res, POLICY_WARNING, "rules.provisional_firmware_allowed",
+	    "provisional firmware is accepted and min_committed_tcb.milan is below min_tcb.milan "
+	    "(snp 28 < 29): the host can roll back to older committed firmware than min_tcb "
+	    "checks"));
+	/* With min_firmware alone there is no min_tcb to compare with: all zero is flagged. */
+	lint_of(TIGHT ", \"provisional_firmware_allowed\": true, \"min_firmware\": {\"genoa\": "
+		      "\"1.55.49\"}, \"min_committed_tcb\": {\"genoa\": {\"tee\": 0, \"snp\": 0}, "
+		      "\"milan\": {\"bootloader\": 4, \"snp\": 29, \"microcode\": 222}}",
+	    &res);
+	CHECK_UINT_EQ(res.warnings, 1);
+	CHECK(has_finding(&res, POLICY_WARNING, "rules.provisional_firmware_allowed",
+	    "provisional firmware is accepted and min_committed_tcb.genoa requires nothing (every "
+	    "component is 0): the host can roll back to older committed firmware than the minimums "
+	    "check"));
+	lint_of(TIGHT ", \"provisional_firmware_allowed\": true, \"min_firmware\": {\"genoa\": "
+		      "\"1.55.49\"}, \"min_committed_tcb\": {\"genoa\": {\"snp\": 27}, "
+		      "\"milan\": {\"bootloader\": 4, \"snp\": 29, \"microcode\": 222}}",
+	    &res);
+	CHECK_UINT_EQ(res.warnings, 0);
 	lint_of(TIGHT ", \"provisional_firmware_allowed\": false", &res);
 	CHECK_UINT_EQ(res.warnings, 0);
 	lint_of(TIGHT ", \"id_block_required\": true, \"author_key_required\": true, "
