@@ -209,6 +209,12 @@ struct policy_rule {
 	size_t offset;    /* byte-list: offset of the field in struct snp_report */
 	const char *what; /* the field's name for people ("launch measurement") */
 	int def;          /* flags: value when unset (-1: no check when unset) */
+	/*
+	 * byte lists: non-NULL when an all-zero entry is refused, because
+	 * all zero is what the report shows when the field is absent; the
+	 * text completes the error "is all zero, ...".
+	 */
+	const char *zero_means;
 };
 
 extern const struct policy_rule policy_rules[];

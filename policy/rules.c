@@ -55,7 +55,9 @@ const struct policy_rule policy_rules[] = {
 	    .size = 48,
 	    .offset = offsetof(struct snp_report, id_key_digest),
 	    .what = "ID key digest",
-	    .def = -1 },
+	    .def = -1,
+	    .zero_means = "which is what a guest launched without an ID block shows, so it would "
+			  "admit every such guest" },
 	{ .id = "author_key_digest",
 	    .ops = &policy_ops_author_key,
 	    .a = PL_AUTHOR_KEY_DIGEST,
@@ -73,7 +75,9 @@ const struct policy_rule policy_rules[] = {
 	    .size = 64,
 	    .offset = offsetof(struct snp_report, chip_id),
 	    .what = "chip ID",
-	    .def = -1 },
+	    .def = -1,
+	    .zero_means = "which is what a VLEK-signed report or a masked chip id shows, so it "
+			  "would admit every such report" },
 	{ .id = "chip_id.deny",
 	    .ops = &policy_ops_bytes_deny,
 	    .a = PL_CHIP_DENY,

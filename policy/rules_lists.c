@@ -37,12 +37,24 @@ all_zero(const uint8_t *v, size_t size)
 	return acc == 0;
 }
 
-/* A byte-list item: hex of the field's exact size. */
+/*
+ * A byte-list item: hex of the field's exact size. Where all zero is what
+ * a report shows when the field is absent (no ID block, no chip id
+ * attested), an all-zero item would admit exactly the reports that lack
+ * the field, so it is refused (rule->zero_means says why).
+ */
 static int
 bytes_item(struct policy_parse_ctx *ctx, const struct policy_rule *rule, const struct pj_node *e,
     const char *epath, uint8_t *slot)
 {
-	return policy_get_hex(ctx, e, epath, slot, rule->size);
+	int r;
+
+	if ((r = policy_get_hex(ctx, e, epath, slot, rule->size)) != 0)
+		return r;
+	if (rule->zero_means != NULL && all_zero(slot, rule->size))
+		return policy_perr(
+		    ctx, KBS_ERR_POLICY_VALUE, epath, e, 0, "is all zero, %s", rule->zero_means);
+	return 0;
 }
 
 static int

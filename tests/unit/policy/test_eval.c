@@ -179,6 +179,7 @@ on(enum vec_id v, const char *rules, const char *rule)
 #define ZERO32 "0000000000000000000000000000000000000000000000000000000000000000"
 #define ZERO48 ZERO32 "00000000000000000000000000000000"
 #define ONES32 "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
+#define ONES48 ONES32 "ffffffffffffffffffffffffffffffff"
 /* go-sev-guest REPORT_DATA (EXPECTED.tsv): 0102030405, then zeros */
 #define GOSEV_RD "0102030405" ZERO32 "000000000000000000000000000000000000000000000000000000"
 #define VIRTEE_CHIP "d49554ec717f4e5b"
@@ -332,11 +333,11 @@ test_id_block(void)
 	    PASS);
 	/* An ID key signed by a trusted author key is trusted (go-sev-guest semantics). */
 	r.id_key_digest[0] ^= 1;
-	CHECK_INT_EQ(outcome_of("\"id_key_digest\": [\"" ZERO48
+	CHECK_INT_EQ(outcome_of("\"id_key_digest\": [\"" ONES48
 				"\"], \"author_key_digest\": [\"" TRUSTEE_ID_KEY "\"]",
 			 &r, &verified[V_TRUSTEE], "id_key_digest"),
 	    PASS);
-	CHECK_INT_EQ(outcome_of("\"id_key_digest\": [\"" ZERO48 "\"]", &r, &verified[V_TRUSTEE],
+	CHECK_INT_EQ(outcome_of("\"id_key_digest\": [\"" ONES48 "\"]", &r, &verified[V_TRUSTEE],
 			 "id_key_digest"),
 	    FAIL);
 }

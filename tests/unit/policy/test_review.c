@@ -16,8 +16,13 @@
 	"\"min_tcb\": {\"milan\": {\"bootloader\": 4, \"tee\": 0, \"snp\": 29, \"microcode\": " \
 	"222}}"
 #define ZERO64 ZERO48 "00000000000000000000000000000000"
+#define ONE64 ZERO48 "00000000000000000000000000000001"
 #define ONE48 \
 	"01" \
+	"0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" \
+	"000000"
+#define TWO48 \
+	"02" \
 	"0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" \
 	"000000"
 #define ZERO48 \
@@ -151,8 +156,8 @@ test_lint_more(void)
 	    "only match in offline verification"));
 
 	/* A chip both allowed and denied is an error. */
-	lint_of(TIGHT ", \"chip_id\": {\"allow\": [\"" ZERO64 "\"], "
-		      "\"deny\": [\"" ZERO64 "\"]}",
+	lint_of(TIGHT ", \"chip_id\": {\"allow\": [\"" ONE64 "\"], "
+		      "\"deny\": [\"" ONE64 "\"]}",
 	    &res);
 	CHECK_UINT_EQ(res.errors, 1);
 	CHECK(has_finding(&res, POLICY_ERROR, "rules.chip_id.deny",
@@ -331,24 +336,24 @@ test_diff(void)
 	 * trusting an author key loosens that rule even though its own list
 	 * did not change.
 	 */
-	text = capture_diff("\"id_key_digest\": [\"" ZERO48 "\"]",
-	    "\"id_key_digest\": [\"" ZERO48 "\"], \"author_key_digest\": [\"" ONE48 "\"]", &c);
+	text = capture_diff("\"id_key_digest\": [\"" TWO48 "\"]",
+	    "\"id_key_digest\": [\"" TWO48 "\"], \"author_key_digest\": [\"" ONE48 "\"]", &c);
 	CHECK_INT_EQ(c, POLICY_CHANGED);
 	CHECK(text != NULL &&
 	    strstr(text,
-		"looser   id_key_digest: " ZERO48 " -> " ZERO48
+		"looser   id_key_digest: " TWO48 " -> " TWO48
 		", or signed by a trusted author key\n") != NULL);
 	CHECK(text != NULL &&
 	    strstr(text, "stricter author_key_digest: no rule -> " ONE48 "\n") != NULL);
 	free(text);
 	CHECK_INT_EQ(
-	    change("\"id_key_digest\": [\"" ZERO48 "\"], \"author_key_digest\": [\"" ONE48 "\"]",
-		"\"id_key_digest\": [\"" ZERO48 "\"], \"author_key_digest\": [\"" ONE48
+	    change("\"id_key_digest\": [\"" TWO48 "\"], \"author_key_digest\": [\"" ONE48 "\"]",
+		"\"id_key_digest\": [\"" TWO48 "\"], \"author_key_digest\": [\"" ONE48
 		"\", \"" ZERO48 "\"]"),
 	    POLICY_LOOSER);
 	CHECK_INT_EQ(
-	    change("\"id_key_digest\": [\"" ZERO48 "\"], \"author_key_digest\": [\"" ONE48 "\"]",
-		"\"id_key_digest\": [\"" ZERO48 "\"]"),
+	    change("\"id_key_digest\": [\"" TWO48 "\"], \"author_key_digest\": [\"" ONE48 "\"]",
+		"\"id_key_digest\": [\"" TWO48 "\"]"),
 	    POLICY_CHANGED);
 	/* Without an id_key_digest rule, author keys change only their own rule. */
 	CHECK_INT_EQ(change("", "\"author_key_digest\": [\"" ONE48 "\"]"), POLICY_STRICTER);
