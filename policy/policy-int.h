@@ -115,6 +115,13 @@ struct policy_tcb_deny {
 /* A csp_id entry: 1..127 printable ASCII characters, NUL-padded to the size. */
 #define POLICY_CSP_ID_SIZE 128
 
+/* The revocation rule: whether a checked CRL is demanded. */
+enum policy_revocation {
+	PR_UNSET = 0,
+	PR_OPTIONAL, /* checked when supplied, not demanded (written out for the record) */
+	PR_REQUIRED, /* the verifier must have checked a CRL for the chain */
+};
+
 struct policy {
 	char hash[65];
 	char name[65];
@@ -143,6 +150,7 @@ struct policy {
 		unsigned mask; /* bit per enum snp_signing_key */
 	} signers;
 	struct policy_list csp_id; /* POLICY_CSP_ID_SIZE-byte items */
+	enum policy_revocation revocation;
 	struct policy_tcb_min tcb[PTK_COUNT][SNP_PRODUCT_COUNT];
 	struct {
 		int set;
@@ -240,6 +248,15 @@ KBS_MUST_CHECK int policy_get_array(
     struct policy_parse_ctx *ctx, const struct pj_node *node, const char *path);
 KBS_MUST_CHECK int policy_get_object(
     struct policy_parse_ctx *ctx, const struct pj_node *node, const char *path);
+/*
+ * policy_get_word reads a string that must be one of names[first..count)
+ * (NULL entries are never matched) into *ret, its index; want lists the
+ * choices as the errors print them ("\"required\" or \"optional\"").
+ */
+KBS_MUST_CHECK int policy_get_word(struct policy_parse_ctx *ctx, const struct pj_node *node,
+    const char *path, const char *const *names, size_t first, size_t count, const char *want,
+    size_t *ret);
+
 /*
  * policy_item_parse reads one list item e (at epath) into slot, a zeroed
  * item of the list's size, writing bytes only where they carry meaning

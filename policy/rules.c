@@ -5,7 +5,7 @@
  * JSON and its name in results, lint findings and diffs; the order is the
  * order of evaluation and of docs/policy.md. Rows with the same ops share
  * one implementation (rules_lists.c, rules_bits.c, rules_tcb.c,
- * rules_firmware.c).
+ * rules_firmware.c, rules_revocation.c).
  */
 #include <stddef.h>
 
@@ -41,6 +41,7 @@ const struct policy_rule policy_rules[] = {
 	{ .id = "product", .ops = &policy_ops_names, .a = 0, .def = -1 },
 	{ .id = "signing_key", .ops = &policy_ops_names, .a = 1, .def = -1 },
 	{ .id = "csp_id", .ops = &policy_ops_csp_id, .def = -1 },
+	{ .id = "revocation", .ops = &policy_ops_revocation, .def = -1 },
 	BYTES("measurement", PL_MEASUREMENT, measurement, "launch measurement"),
 	BYTES("host_data", PL_HOST_DATA, host_data, "host data (HOST_DATA)"),
 	BYTES("family_id", PL_FAMILY_ID, family_id, "family ID (FAMILY_ID)"),

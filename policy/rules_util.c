@@ -251,6 +251,24 @@ policy_get_object(struct policy_parse_ctx *ctx, const struct pj_node *node, cons
 }
 
 int
+policy_get_word(struct policy_parse_ctx *ctx, const struct pj_node *node, const char *path,
+    const char *const *names, size_t first, size_t count, const char *want, size_t *ret)
+{
+	size_t i;
+
+	if (node->type != PJ_STRING)
+		return policy_perr(ctx, KBS_ERR_POLICY_TYPE, path, node, 0,
+		    "must be a string (%s), not %s", want, pj_type_name(node->type));
+	for (i = first; i < count; i++) {
+		if (names[i] != NULL && strcmp(node->str, names[i]) == 0) {
+			*ret = i;
+			return 0;
+		}
+	}
+	return policy_perr(ctx, KBS_ERR_POLICY_VALUE, path, node, 0, "must be %s", want);
+}
+
+int
 policy_list_has(const struct policy_list *l, size_t size, const uint8_t *v)
 {
 	size_t i;

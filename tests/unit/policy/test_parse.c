@@ -164,6 +164,11 @@ static const struct bad_case bad_cases[] = {
 	{ HEAD "{\"platform_info\": {\"tsme\": \"yes\"}}}", KBS_ERR_POLICY_VALUE,
 	    "1:68: rules.platform_info.tsme: must be \"required\", \"forbidden\" or \"allowed\" "
 	    "(policy_value)" },
+	{ HEAD "{\"revocation\": \"yes\"}}", KBS_ERR_POLICY_VALUE,
+	    "1:56: rules.revocation: must be \"required\" or \"optional\" (policy_value)" },
+	{ HEAD "{\"revocation\": true}}", KBS_ERR_POLICY_TYPE,
+	    "1:56: rules.revocation: must be a string (\"required\" or \"optional\"), not a "
+	    "boolean (policy_type)" },
 	{ "{\"kbs_policy\": 1, \"name\": \"a b\", \"rules\": {}}", KBS_ERR_POLICY_VALUE,
 	    "1:27: name: may hold only letters, digits, '.', '_' and '-' (policy_value)" },
 	/* missing keys */

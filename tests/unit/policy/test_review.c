@@ -13,6 +13,7 @@
 /* Rules that silence the "missing rule" warnings. */
 #define TIGHT \
 	"\"product\": [\"milan\"], \"measurement\": [\"" ZERO48 "\"], \"vmpl\": {\"max\": 0}, " \
+	"\"revocation\": \"required\", " \
 	"\"min_tcb\": {\"milan\": {\"bootloader\": 4, \"tee\": 0, \"snp\": 29, \"microcode\": " \
 	"222}}"
 #define ZERO64 ZERO48 "00000000000000000000000000000000"
@@ -68,6 +69,18 @@ lint_of(const char *rules, struct policy_lint_result *res)
 	policy_free(p);
 }
 
+/* lint_one checks that rules raise exactly one warning, the given one. */
+static void
+lint_one(const char *rules, const char *path, const char *message)
+{
+	struct policy_lint_result res;
+
+	lint_of(rules, &res);
+	CHECK_UINT_EQ(res.errors, 0);
+	CHECK_UINT_EQ(res.warnings, 1);
+	CHECK(has_finding(&res, POLICY_WARNING, path, message));
+}
+
 static void
 test_lint_clean(void)
 {
@@ -89,7 +102,10 @@ test_lint_warnings(void)
 
 	lint_of("", &res);
 	CHECK_UINT_EQ(res.errors, 0);
-	CHECK_UINT_EQ(res.warnings, 5);
+	CHECK_UINT_EQ(res.warnings, 6);
+	CHECK(has_finding(&res, POLICY_WARNING, "rules.revocation",
+	    "no revocation list is required: a revoked ASK, ASVK, VCEK or VLEK is accepted whenever "
+	    "no CRL is supplied (set \"revocation\": \"required\")"));
 	CHECK(has_finding(&res, POLICY_WARNING, "rules.measurement",
 	    "no measurement rule: any guest image is accepted"));
 	CHECK(has_finding(&res, POLICY_WARNING, "rules.min_tcb",
@@ -114,10 +130,11 @@ test_lint_more(void)
 {
 	struct policy_lint_result res;
 
-	lint_of("\"product\": [\"milan\"], \"measurement\": [\"" ZERO48
-		"\"], \"vmpl\": {\"max\": 3}, "
-		"\"min_tcb\": {\"milan\": {\"bootloader\": 4, \"tee\": 0, \"snp\": 29, "
-		"\"microcode\": 222}}",
+	lint_of(
+	    "\"product\": [\"milan\"], \"revocation\": \"required\", \"measurement\": [\"" ZERO48
+	    "\"], \"vmpl\": {\"max\": 3}, "
+	    "\"min_tcb\": {\"milan\": {\"bootloader\": 4, \"tee\": 0, \"snp\": 29, "
+	    "\"microcode\": 222}}",
 	    &res);
 	CHECK_UINT_EQ(res.warnings, 1);
 	CHECK(has_finding(&res, POLICY_WARNING, "rules.vmpl",
@@ -140,7 +157,8 @@ test_lint_more(void)
 	    "empty allow-list: no report can pass this rule"));
 
 	/* The issue's example minimum (snp 8, microcode 115) is older than real Milan reports. */
-	lint_of("\"product\": [\"milan\", \"turin\"], \"measurement\": [\"" ZERO48 "\"], "
+	lint_of("\"product\": [\"milan\", \"turin\"], \"revocation\": \"required\", "
+		"\"measurement\": [\"" ZERO48 "\"], "
 		"\"vmpl\": {\"max\": 0}, \"min_tcb\": {\"milan\": {\"bootloader\": 3, \"tee\": 0, "
 		"\"snp\": 8, \"microcode\": 115}, \"turin\": {\"fmc\": 0, \"bootloader\": 1, "
 		"\"tee\": 0, \"snp\": 2, \"microcode\": 71}}",
@@ -149,6 +167,14 @@ test_lint_more(void)
 	CHECK(has_finding(&res, POLICY_WARNING, "rules.min_tcb.milan",
 	    "minimum is below the newest bundled real milan report (bootloader 4, tee 0, snp 29, "
 	    "microcode 222)"));
+
+	/* "optional" writes the default out: it does not silence the warning. */
+	lint_one("\"product\": [\"milan\"], \"measurement\": [\"" ZERO48 "\"], \"vmpl\": {\"max\": "
+		 "0}, \"min_tcb\": {\"milan\": {\"bootloader\": 4, \"tee\": 0, \"snp\": 29, "
+		 "\"microcode\": 222}}, \"revocation\": \"optional\"",
+	    "rules.revocation",
+	    "no revocation list is required: a revoked ASK, ASVK, VCEK or VLEK is accepted whenever "
+	    "no CRL is supplied (set \"revocation\": \"required\")");
 
 	lint_of(TIGHT ", \"report_data\": [\"" ZERO64 "\"]", &res);
 	CHECK(has_finding(&res, POLICY_WARNING, "rules.report_data",
@@ -186,33 +212,27 @@ test_lint_more(void)
 	    &res);
 	CHECK_UINT_EQ(res.warnings, 0);
 	/* A token committed minimum bounds nothing: lint judges its values, not its presence. */
-	lint_of(TIGHT ", \"provisional_firmware_allowed\": true, \"min_committed_tcb\": "
-		      "{\"milan\": {\"snp\": 0}}",
-	    &res);
-	CHECK_UINT_EQ(res.warnings, 1);
-	CHECK(has_finding(&res, POLICY_WARNING, "rules.provisional_firmware_allowed",
+	lint_one(TIGHT ", \"provisional_firmware_allowed\": true, \"min_committed_tcb\": "
+		       "{\"milan\": {\"snp\": 0}}",
+	    "rules.provisional_firmware_allowed",
 	    "provisional firmware is accepted and min_committed_tcb.milan is below min_tcb.milan "
 	    "(bootloader 0 < 4, snp 0 < 29, microcode 0 < 222): the host can roll back to older "
-	    "committed firmware than min_tcb checks"));
-	lint_of(TIGHT
+	    "committed firmware than min_tcb checks");
+	lint_one(TIGHT
 	    ", \"provisional_firmware_allowed\": true, \"min_committed_tcb\": "
 	    "{\"milan\": {\"bootloader\": 4, \"tee\": 0, \"snp\": 28, \"microcode\": 222}}",
-	    &res);
-	CHECK_UINT_EQ(res.warnings, 1);
-	CHECK(has_finding(&res, POLICY_WARNING, "rules.provisional_firmware_allowed",
+	    "rules.provisional_firmware_allowed",
 	    "provisional firmware is accepted and min_committed_tcb.milan is below min_tcb.milan "
 	    "(snp 28 < 29): the host can roll back to older committed firmware than min_tcb "
-	    "checks"));
+	    "checks");
 	/* With min_firmware alone there is no min_tcb to compare with: all zero is flagged. */
-	lint_of(TIGHT ", \"provisional_firmware_allowed\": true, \"min_firmware\": {\"genoa\": "
-		      "\"1.55.49\"}, \"min_committed_tcb\": {\"genoa\": {\"tee\": 0, \"snp\": 0}, "
-		      "\"milan\": {\"bootloader\": 4, \"snp\": 29, \"microcode\": 222}}",
-	    &res);
-	CHECK_UINT_EQ(res.warnings, 1);
-	CHECK(has_finding(&res, POLICY_WARNING, "rules.provisional_firmware_allowed",
+	lint_one(TIGHT ", \"provisional_firmware_allowed\": true, \"min_firmware\": {\"genoa\": "
+		       "\"1.55.49\"}, \"min_committed_tcb\": {\"genoa\": {\"tee\": 0, \"snp\": 0}, "
+		       "\"milan\": {\"bootloader\": 4, \"snp\": 29, \"microcode\": 222}}",
+	    "rules.provisional_firmware_allowed",
 	    "provisional firmware is accepted and min_committed_tcb.genoa requires nothing (every "
 	    "component is 0): the host can roll back to older committed firmware than the minimums "
-	    "check"));
+	    "check");
 	lint_of(TIGHT ", \"provisional_firmware_allowed\": true, \"min_firmware\": {\"genoa\": "
 		      "\"1.55.49\"}, \"min_committed_tcb\": {\"genoa\": {\"snp\": 27}, "
 		      "\"milan\": {\"bootloader\": 4, \"snp\": 29, \"microcode\": 222}}",
@@ -330,6 +350,15 @@ test_diff(void)
 	    POLICY_LOOSER);
 	CHECK_INT_EQ(change("\"csp_id\": [\"a\", \"b\"]", "\"csp_id\": [\"a\"]"), POLICY_STRICTER);
 	CHECK_INT_EQ(change("\"min_guest_svn\": 3", "\"min_guest_svn\": 2"), POLICY_LOOSER);
+	CHECK_INT_EQ(change("", "\"revocation\": \"required\""), POLICY_STRICTER);
+	CHECK_INT_EQ(change("", "\"revocation\": \"optional\""), POLICY_SAME);
+	text = capture_diff("\"revocation\": \"required\"", "\"revocation\": \"optional\"", &c);
+	CHECK_INT_EQ(c, POLICY_LOOSER);
+	CHECK(text != NULL &&
+	    strstr(text,
+		"looser   revocation: CRL checked, ASK/ASVK and VCEK/VLEK not listed -> CRL checked "
+		"if one is given\n") != NULL);
+	free(text);
 
 	/*
 	 * An ID key signed by a trusted author key passes id_key_digest, so
@@ -399,9 +428,20 @@ test_explain(void)
 	fclose(f);
 	for (i = 0; i < len; i++)
 		lines += text[i] == '\n';
-	/* header, intro, evidence, then product, signing_key, measurement, debug,
-	 * migration agent, abi_min, vmpl, min_tcb.milan, provisional */
-	CHECK_UINT_EQ(lines, 3 + 9);
+	/* header, intro, evidence, then product, signing_key, revocation, measurement,
+	 * debug, migration agent, abi_min, vmpl, min_tcb.milan, provisional */
+	CHECK_UINT_EQ(lines, 3 + 10);
+	/* Revocation is claimed only where it is required, in its own line. */
+	CHECK(
+	    strstr(text,
+		"- The report must carry a valid AMD signature that chains to a pinned AMD root "
+		"key, with certificates valid at the time of the check, and its reported TCB must "
+		"not exceed the TCB the firmware currently runs.\n") != NULL);
+	CHECK(
+	    strstr(text,
+		"- An AMD revocation list (CRL) must have been checked for the certificate chain: "
+		"signed by the product's ARK, current, and listing neither the ASK (ASVK for a "
+		"VLEK) nor the VCEK or VLEK; a report checked without one is refused.\n") != NULL);
 	CHECK(strstr(text, "- The processor must be an AMD EPYC Milan.\n") != NULL);
 	CHECK(strstr(text, "- The guest policy must demand firmware ABI 1.51 or newer.\n") != NULL);
 	CHECK(strstr(text,
@@ -437,6 +477,13 @@ test_explain_description(void)
 		CHECK_OK(policy_explain(f, p));
 		fclose(f);
 		CHECK(strstr(text, "\nDescription: a 2Jb c d e f g\u00e9h\n") != NULL);
+		CHECK(
+		    strstr(text,
+			"- The report must carry a valid AMD signature that chains to a pinned "
+			"AMD root key, with certificates valid at the time of the check (revoked "
+			"ones are refused only if a revocation list is supplied: this policy does "
+			"not require one), and its reported TCB must not exceed the TCB the "
+			"firmware currently runs.\n") != NULL);
 		free(text);
 	}
 	policy_free(p);
