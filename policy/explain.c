@@ -59,10 +59,18 @@ policy_explain(FILE *f, const struct policy *p)
 		fputc('\n', f);
 	}
 	fprintf(f, "A secret bound to this policy is released only if all of these hold:\n");
+	/*
+	 * Revocation is checked only against a CRL that someone supplied, so
+	 * the sentence claims it only when the policy demands one (and then
+	 * the revocation rule says so in its own line).
+	 */
 	fprintf(f,
 	    "- The report must carry a valid AMD signature that chains to a pinned AMD "
-	    "root key, with certificates valid and not revoked, and its reported TCB must not "
-	    "exceed the TCB the firmware currently runs.\n");
+	    "root key, with certificates valid at the time of the check%s, and its reported "
+	    "TCB must not exceed the TCB the firmware currently runs.\n",
+	    p->revocation == PR_REQUIRED ? ""
+					 : " (revoked ones are refused only if a revocation "
+					   "list is supplied: this policy does not require one)");
 	for (i = 0; i < policy_rule_count; i++) {
 		const struct policy_rule *rule = &policy_rules[i];
 

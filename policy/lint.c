@@ -5,7 +5,8 @@
  * lists, debug or migration agent allowed, a TCB minimum below the newest
  * bundled real report); the findings about rules that are missing are
  * here: no measurement rule, no TCB minimum for an accepted product, VMPL
- * unrestricted, VLEK accepted without a chip or CSP restriction.
+ * unrestricted, VLEK accepted without a chip or CSP restriction, no
+ * revocation list required.
  * docs/policy.md lists every finding.
  */
 #include <string.h>
@@ -39,6 +40,10 @@ lint_missing(const struct policy *p, struct policy_lint_result *res)
 		policy_finding_add(res, POLICY_WARNING, "rules.signing_key",
 		    "VLEK accepted without a csp_id or chip_id.allow restriction: any cloud "
 		    "provider's VLEK is trusted");
+	if (p->revocation != PR_REQUIRED)
+		policy_finding_add(res, POLICY_WARNING, "rules.revocation",
+		    "no revocation list is required: a revoked ASK, ASVK, VCEK or VLEK is "
+		    "accepted whenever no CRL is supplied (set \"revocation\": \"required\")");
 }
 
 void

@@ -364,10 +364,8 @@ policy_free(struct policy *p)
 		return;
 	for (i = 0; i < PL_COUNT; i++)
 		free(p->lists[i].items);
-	for (i = 0; i < p->csp_id.n; i++)
-		free(p->csp_id.ids[i]);
-	free(p->csp_id.ids);
-	free(p->tcb_deny.entries);
+	free(p->csp_id.items);
+	free(p->tcb_deny.items);
 	free(p->active);
 	free(p->expected);
 	free(p->description);

@@ -81,10 +81,15 @@ enum policy_tcb_kind {
 
 enum policy_tcb_part { TP_FMC = 0, TP_BOOTLOADER, TP_TEE, TP_SNP, TP_MICROCODE, TP_COUNT };
 
+/*
+ * A parsed list: n items of one fixed size, distinct byte for byte (the
+ * parser refuses a repeated item), so membership and set comparison are
+ * memcmp over the items.
+ */
 struct policy_list {
 	int set;
 	size_t n;
-	uint8_t *items; /* n entries of the rule's item size */
+	uint8_t *items; /* n entries of the list's item size */
 };
 
 struct policy_opt_bool {
@@ -98,9 +103,23 @@ struct policy_tcb_min {
 	uint8_t min[TP_COUNT];
 };
 
+/*
+ * One tcb_deny entry. Bytes only, so that entries compare with memcmp
+ * like every other list item (no padding).
+ */
 struct policy_tcb_deny {
-	enum snp_product product;
+	uint8_t product; /* enum snp_product */
 	uint8_t v[TP_COUNT];
+};
+
+/* A csp_id entry: 1..127 printable ASCII characters, NUL-padded to the size. */
+#define POLICY_CSP_ID_SIZE 128
+
+/* The revocation rule: whether a checked CRL is demanded. */
+enum policy_revocation {
+	PR_UNSET = 0,
+	PR_OPTIONAL, /* checked when supplied, not demanded (written out for the record) */
+	PR_REQUIRED, /* the verifier must have checked a CRL for the chain */
 };
 
 struct policy {
@@ -130,11 +149,8 @@ struct policy {
 		int set;
 		unsigned mask; /* bit per enum snp_signing_key */
 	} signers;
-	struct {
-		int set;
-		size_t n;
-		char **ids;
-	} csp_id;
+	struct policy_list csp_id; /* POLICY_CSP_ID_SIZE-byte items */
+	enum policy_revocation revocation;
 	struct policy_tcb_min tcb[PTK_COUNT][SNP_PRODUCT_COUNT];
 	struct {
 		int set;
@@ -143,12 +159,8 @@ struct policy {
 	struct {
 		int set;
 		uint64_t mask;
-	} mitigations[2]; /* 0 current, 1 launch */
-	struct {
-		int set;
-		size_t n;
-		struct policy_tcb_deny *entries;
-	} tcb_deny;
+	} mitigations[2];            /* 0 current, 1 launch */
+	struct policy_list tcb_deny; /* struct policy_tcb_deny items */
 	/*
 	 * Filled once after parsing, so evaluation (per request) formats only
 	 * the actual values: which rules are active, and their expected text.
@@ -205,6 +217,12 @@ struct policy_rule {
 	size_t offset;    /* byte-list: offset of the field in struct snp_report */
 	const char *what; /* the field's name for people ("launch measurement") */
 	int def;          /* flags: value when unset (-1: no check when unset) */
+	/*
+	 * byte lists: non-NULL when an all-zero entry is refused, because
+	 * all zero is what the report shows when the field is absent; the
+	 * text completes the error "is all zero, ...".
+	 */
+	const char *zero_means;
 };
 
 extern const struct policy_rule policy_rules[];
@@ -230,6 +248,48 @@ KBS_MUST_CHECK int policy_get_array(
     struct policy_parse_ctx *ctx, const struct pj_node *node, const char *path);
 KBS_MUST_CHECK int policy_get_object(
     struct policy_parse_ctx *ctx, const struct pj_node *node, const char *path);
+/*
+ * policy_get_word reads a string that must be one of names[first..count)
+ * (NULL entries are never matched) into *ret, its index; want lists the
+ * choices as the errors print them ("\"required\" or \"optional\"").
+ */
+KBS_MUST_CHECK int policy_get_word(struct policy_parse_ctx *ctx, const struct pj_node *node,
+    const char *path, const char *const *names, size_t first, size_t count, const char *want,
+    size_t *ret);
+
+/*
+ * policy_item_parse reads one list item e (at epath) into slot, a zeroed
+ * item of the list's size, writing bytes only where they carry meaning
+ * (items are compared with memcmp). Returns 0 or the error it put in ctx.
+ */
+typedef int (*policy_item_parse)(struct policy_parse_ctx *ctx, const struct policy_rule *rule,
+    const struct pj_node *e, const char *epath, uint8_t *slot);
+
+/*
+ * policy_parse_list is the one list reader: node must be an array (at
+ * path); item parses each element in order with "PATH[i]" as its path,
+ * and an element equal to an earlier one is KBS_ERR_POLICY_VALUE "lists
+ * the same <what> twice" at that element. On success *ret is set
+ * (set = 1, n, items malloc'd, NULL when empty); on failure *ret is
+ * untouched and nothing stays allocated.
+ */
+KBS_MUST_CHECK int policy_parse_list(struct policy_parse_ctx *ctx, const struct policy_rule *rule,
+    const struct pj_node *node, const char *path, size_t size, policy_item_parse item,
+    const char *what, struct policy_list *ret);
+
+/* policy_list_has: whether v (size bytes) is an item of l. */
+int policy_list_has(const struct policy_list *l, size_t size, const uint8_t *v);
+
+/*
+ * policy_list_change compares two lists of size-byte items as sets: for
+ * an allow-list (deny 0) a subset admits less (stricter), for a
+ * deny-list (deny 1) a subset refuses less (looser). A list that is not
+ * set is no rule: adding an allow- or deny-list is stricter, removing one
+ * looser (callers for whom no rule equals an empty list mark both set).
+ */
+enum policy_change policy_list_change(
+    const struct policy_list *o, const struct policy_list *n, size_t size, int deny);
+
 /* policy_get_version parses "major.minor" (each 0..255, decimal, no sign). */
 KBS_MUST_CHECK int policy_get_version(struct policy_parse_ctx *ctx, const struct pj_node *node,
     const char *path, int with_build, uint8_t *major, uint8_t *minor, uint8_t *build);
@@ -267,6 +327,12 @@ enum policy_change policy_change_min(uint64_t old_v, uint64_t new_v);
 
 /* TCB part names: "fmc", "bootloader", "tee", "snp", "microcode". */
 extern const char *const policy_tcb_part_names[TP_COUNT];
+/*
+ * policy_tcb_text writes the parts of v selected by mask as
+ * "bootloader OPv, snp OPv" (op is "" or ">= ").
+ */
+void policy_tcb_text(
+    const uint8_t v[TP_COUNT], unsigned mask, const char *op, char *out, size_t out_size);
 /* Reads a decoded TCB's parts into an array. */
 void policy_tcb_parts(const struct snp_tcb *tcb, uint8_t out[TP_COUNT]);
 /* The parts that exist for product (fmc only on Turin), as a bit mask. */

@@ -4,7 +4,8 @@
  * One row per rule. The id is the rule's key path under "rules" in the
  * JSON and its name in results, lint findings and diffs; the order is the
  * order of evaluation and of docs/policy.md. Rows with the same ops share
- * one implementation (rules_lists.c, rules_bits.c, rules_tcb.c).
+ * one implementation (rules_lists.c, rules_bits.c, rules_tcb.c,
+ * rules_firmware.c, rules_revocation.c).
  */
 #include <stddef.h>
 
@@ -40,6 +41,7 @@ const struct policy_rule policy_rules[] = {
 	{ .id = "product", .ops = &policy_ops_names, .a = 0, .def = -1 },
 	{ .id = "signing_key", .ops = &policy_ops_names, .a = 1, .def = -1 },
 	{ .id = "csp_id", .ops = &policy_ops_csp_id, .def = -1 },
+	{ .id = "revocation", .ops = &policy_ops_revocation, .def = -1 },
 	BYTES("measurement", PL_MEASUREMENT, measurement, "launch measurement"),
 	BYTES("host_data", PL_HOST_DATA, host_data, "host data (HOST_DATA)"),
 	BYTES("family_id", PL_FAMILY_ID, family_id, "family ID (FAMILY_ID)"),
@@ -54,7 +56,9 @@ const struct policy_rule policy_rules[] = {
 	    .size = 48,
 	    .offset = offsetof(struct snp_report, id_key_digest),
 	    .what = "ID key digest",
-	    .def = -1 },
+	    .def = -1,
+	    .zero_means = "which is what a guest launched without an ID block shows, so it would "
+			  "admit every such guest" },
 	{ .id = "author_key_digest",
 	    .ops = &policy_ops_author_key,
 	    .a = PL_AUTHOR_KEY_DIGEST,
@@ -72,7 +76,9 @@ const struct policy_rule policy_rules[] = {
 	    .size = 64,
 	    .offset = offsetof(struct snp_report, chip_id),
 	    .what = "chip ID",
-	    .def = -1 },
+	    .def = -1,
+	    .zero_means = "which is what a VLEK-signed report or a masked chip id shows, so it "
+			  "would admit every such report" },
 	{ .id = "chip_id.deny",
 	    .ops = &policy_ops_bytes_deny,
 	    .a = PL_CHIP_DENY,

@@ -13,6 +13,7 @@ extern const struct policy_rule_ops policy_ops_id_key;
 extern const struct policy_rule_ops policy_ops_author_key;
 extern const struct policy_rule_ops policy_ops_names;
 extern const struct policy_rule_ops policy_ops_csp_id;
+extern const struct policy_rule_ops policy_ops_revocation;
 extern const struct policy_rule_ops policy_ops_allowed;
 extern const struct policy_rule_ops policy_ops_required;
 extern const struct policy_rule_ops policy_ops_platform;

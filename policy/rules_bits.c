@@ -190,20 +190,15 @@ static int
 platform_parse(struct policy *p, const struct policy_rule *rule, const struct pj_node *node,
     const char *path, struct policy_parse_ctx *ctx)
 {
-	size_t i;
+	size_t i = 0;
+	int r;
 
-	if (node->type != PJ_STRING)
-		return policy_perr(ctx, KBS_ERR_POLICY_TYPE, path, node, 0,
-		    "must be a string (\"required\", \"forbidden\" or \"allowed\"), not %s",
-		    pj_type_name(node->type));
-	for (i = PT_ALLOWED; i < KBS_ARRAY_SIZE(tristate_names); i++) {
-		if (strcmp(node->str, tristate_names[i]) == 0) {
-			p->platform[rule->a] = (enum policy_tristate)i;
-			return 0;
-		}
-	}
-	return policy_perr(ctx, KBS_ERR_POLICY_VALUE, path, node, 0,
-	    "must be \"required\", \"forbidden\" or \"allowed\"");
+	if ((r = policy_get_word(ctx, node, path, tristate_names, PT_ALLOWED,
+		 KBS_ARRAY_SIZE(tristate_names), "\"required\", \"forbidden\" or \"allowed\"",
+		 &i)) != 0)
+		return r;
+	p->platform[rule->a] = (enum policy_tristate)i;
+	return 0;
 }
 
 static int

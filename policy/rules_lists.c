@@ -27,14 +27,33 @@ field_of(const struct policy_rule *rule, const struct snp_report *report)
 }
 
 static int
-list_has(const struct policy_list *l, size_t size, const uint8_t *v)
+all_zero(const uint8_t *v, size_t size)
 {
 	size_t i;
+	uint8_t acc = 0;
 
-	for (i = 0; i < l->n; i++) {
-		if (memcmp(l->items + i * size, v, size) == 0)
-			return 1;
-	}
+	for (i = 0; i < size; i++)
+		acc |= v[i];
+	return acc == 0;
+}
+
+/*
+ * A byte-list item: hex of the field's exact size. Where all zero is what
+ * a report shows when the field is absent (no ID block, no chip id
+ * attested), an all-zero item would admit exactly the reports that lack
+ * the field, so it is refused (rule->zero_means says why).
+ */
+static int
+bytes_item(struct policy_parse_ctx *ctx, const struct policy_rule *rule, const struct pj_node *e,
+    const char *epath, uint8_t *slot)
+{
+	int r;
+
+	if ((r = policy_get_hex(ctx, e, epath, slot, rule->size)) != 0)
+		return r;
+	if (rule->zero_means != NULL && all_zero(slot, rule->size))
+		return policy_perr(
+		    ctx, KBS_ERR_POLICY_VALUE, epath, e, 0, "is all zero, %s", rule->zero_means);
 	return 0;
 }
 
@@ -42,30 +61,8 @@ static int
 bytes_parse(struct policy *p, const struct policy_rule *rule, const struct pj_node *node,
     const char *path, struct policy_parse_ctx *ctx)
 {
-	struct policy_list *l = &p->lists[rule->a];
-	const struct pj_node *e;
-	char epath[160];
-	size_t i = 0;
-	int r;
-
-	if ((r = policy_get_array(ctx, node, path)) != 0)
-		return r;
-	if (node->count > 0 && (l->items = calloc(node->count, rule->size)) == NULL)
-		return policy_perr(ctx, KBS_ERR_ALLOC, path, node, 0, "out of memory");
-	for (e = node->child; e != NULL; e = e->next, i++) {
-		uint8_t *dst = l->items + i * rule->size;
-
-		snprintf(epath, sizeof(epath), "%s[%zu]", path, i);
-		if ((r = policy_get_hex(ctx, e, epath, dst, rule->size)) != 0)
-			return r;
-		l->n = i;
-		if (list_has(l, rule->size, dst))
-			return policy_perr(
-			    ctx, KBS_ERR_POLICY_VALUE, epath, e, 0, "lists the same value twice");
-	}
-	l->n = node->count;
-	l->set = 1;
-	return 0;
+	return policy_parse_list(
+	    ctx, rule, node, path, rule->size, bytes_item, "value", &p->lists[rule->a]);
 }
 
 static int
@@ -86,21 +83,10 @@ bytes_eval(const struct policy *p, const struct policy_rule *rule, const struct 
     struct policy_rule_result *res)
 {
 	const uint8_t *v = field_of(rule, ev->report);
-	int found = list_has(&p->lists[rule->a], rule->size, v);
+	int found = policy_list_has(&p->lists[rule->a], rule->size, v);
 
 	res->outcome = found ? POLICY_OUTCOME_PASS : POLICY_OUTCOME_FAIL;
 	hex_actual(v, rule->size, res->actual, sizeof(res->actual));
-}
-
-static int
-all_zero(const uint8_t *v, size_t size)
-{
-	size_t i;
-	uint8_t acc = 0;
-
-	for (i = 0; i < size; i++)
-		acc |= v[i];
-	return acc == 0;
 }
 
 /*
@@ -114,7 +100,7 @@ deny_eval(const struct policy *p, const struct policy_rule *rule, const struct p
     struct policy_rule_result *res)
 {
 	const uint8_t *v = field_of(rule, ev->report);
-	int found = list_has(&p->lists[rule->a], rule->size, v);
+	int found = policy_list_has(&p->lists[rule->a], rule->size, v);
 
 	if (all_zero(v, rule->size)) {
 		res->outcome = POLICY_OUTCOME_FAIL;
@@ -184,46 +170,16 @@ deny_explain(const struct policy *p, const struct policy_rule *rule, char *out, 
 		    rule->what, p->lists[rule->a].n, rule->what);
 }
 
-/*
- * set_change compares two lists as sets: for an allow-list, fewer entries
- * admit less (stricter); invert for a deny-list. Adding a rule is always
- * stricter, also an empty chip deny-list (it refuses reports that attest
- * no chip id).
- */
-static enum policy_change
-set_change(const struct policy_list *o, const struct policy_list *n, size_t size, int deny)
-{
-	size_t i, o_in_n = 0, n_in_o = 0;
-
-	if (!o->set && !n->set)
-		return POLICY_SAME;
-	if (!o->set)
-		return POLICY_STRICTER;
-	if (!n->set)
-		return POLICY_LOOSER;
-	for (i = 0; i < o->n; i++)
-		o_in_n += (size_t)list_has(n, size, o->items + i * size);
-	for (i = 0; i < n->n; i++)
-		n_in_o += (size_t)list_has(o, size, n->items + i * size);
-	if (o_in_n == o->n && n_in_o == n->n)
-		return POLICY_SAME;
-	if (n_in_o == n->n) /* new is a subset of old */
-		return deny ? POLICY_LOOSER : POLICY_STRICTER;
-	if (o_in_n == o->n) /* new is a superset of old */
-		return deny ? POLICY_STRICTER : POLICY_LOOSER;
-	return POLICY_CHANGED;
-}
-
 static enum policy_change
 bytes_diff(const struct policy *o, const struct policy *n, const struct policy_rule *rule)
 {
-	return set_change(&o->lists[rule->a], &n->lists[rule->a], rule->size, 0);
+	return policy_list_change(&o->lists[rule->a], &n->lists[rule->a], rule->size, 0);
 }
 
 static enum policy_change
 deny_diff(const struct policy *o, const struct policy *n, const struct policy_rule *rule)
 {
-	return set_change(&o->lists[rule->a], &n->lists[rule->a], rule->size, 1);
+	return policy_list_change(&o->lists[rule->a], &n->lists[rule->a], rule->size, 1);
 }
 
 static void
@@ -260,7 +216,7 @@ deny_lint(const struct policy *p, const struct policy_rule *rule, struct policy_
 		    "signing_key accepts a VLEK, but VLEK-signed reports attest no chip id, so "
 		    "this rule refuses every one of them");
 	for (i = 0; i < deny->n; i++) {
-		if (allow->set && list_has(allow, rule->size, deny->items + i * rule->size))
+		if (allow->set && policy_list_has(allow, rule->size, deny->items + i * rule->size))
 			policy_finding_add(res, POLICY_ERROR, path,
 			    "entry [%zu] is also in chip_id.allow: decide which applies", i);
 	}
@@ -292,7 +248,7 @@ static int
 author_trusted(const struct policy *p, const struct snp_report *r)
 {
 	return (r->key_info & SNP_KEY_INFO_AUTHOR_KEY_EN) &&
-	    list_has(&p->lists[PL_AUTHOR_KEY_DIGEST], 48, r->author_key_digest);
+	    policy_list_has(&p->lists[PL_AUTHOR_KEY_DIGEST], 48, r->author_key_digest);
 }
 
 /*
@@ -303,7 +259,7 @@ static void
 idkey_eval(const struct policy *p, const struct policy_rule *rule, const struct policy_evidence *ev,
     struct policy_rule_result *res)
 {
-	int ok = list_has(&p->lists[PL_ID_KEY_DIGEST], 48, ev->report->id_key_digest) ||
+	int ok = policy_list_has(&p->lists[PL_ID_KEY_DIGEST], 48, ev->report->id_key_digest) ||
 	    author_trusted(p, ev->report);
 
 	(void)rule;
@@ -344,12 +300,12 @@ idkey_diff(const struct policy *o, const struct policy *n, const struct policy_r
 	const struct policy_list *oi = &o->lists[rule->a], *ni = &n->lists[rule->a];
 	const struct policy_list *oa = &o->lists[PL_AUTHOR_KEY_DIGEST];
 	const struct policy_list *na = &n->lists[PL_AUTHOR_KEY_DIGEST];
-	enum policy_change c = set_change(oi, ni, rule->size, 0);
+	enum policy_change c = policy_list_change(oi, ni, rule->size, 0);
 
 	if (!oi->set || !ni->set)
 		return c;
 	return policy_change_join(
-	    c, set_change(oa->set ? oa : &none, na->set ? na : &none, rule->size, 0));
+	    c, policy_list_change(oa->set ? oa : &none, na->set ? na : &none, rule->size, 0));
 }
 
 static void
@@ -407,52 +363,52 @@ names_mask_default(const struct policy *p, const struct policy_rule *rule)
 	return p->signers.set ? p->signers.mask : 1u << SNP_SIGNING_KEY_VCEK;
 }
 
+/* A name-list item: the bit of a product or signing key name, as one byte. */
+static int
+names_item(struct policy_parse_ctx *ctx, const struct policy_rule *rule, const struct pj_node *e,
+    const char *epath, uint8_t *slot)
+{
+	size_t k;
+
+	if (e->type != PJ_STRING)
+		return policy_perr(ctx, KBS_ERR_POLICY_TYPE, epath, e, 0,
+		    "must be a string, not %s", pj_type_name(e->type));
+	if (rule->a == 0) {
+		enum snp_product prod;
+
+		/* Only the lower-case policy names, not certificate forms. */
+		if ((strcmp(e->str, "milan") == 0 || strcmp(e->str, "genoa") == 0 ||
+			strcmp(e->str, "turin") == 0) &&
+		    snp_product_from_name(e->str, &prod) == 0) {
+			*slot = (uint8_t)prod;
+			return 0;
+		}
+		return policy_perr(ctx, KBS_ERR_POLICY_VALUE, epath, e, 0,
+		    "must be \"milan\", \"genoa\" or \"turin\"");
+	}
+	for (k = 0; k < KBS_ARRAY_SIZE(signer_names); k++) {
+		if (strcmp(e->str, signer_names[k]) == 0) {
+			*slot = (uint8_t)signer_values[k];
+			return 0;
+		}
+	}
+	return policy_perr(ctx, KBS_ERR_POLICY_VALUE, epath, e, 0, "must be \"vcek\" or \"vlek\"");
+}
+
 static int
 names_parse(struct policy *p, const struct policy_rule *rule, const struct pj_node *node,
     const char *path, struct policy_parse_ctx *ctx)
 {
-	const struct pj_node *e;
-	unsigned mask = 0, bit;
-	char epath[160];
-	size_t i = 0;
+	struct policy_list l = { 0, 0, NULL };
+	unsigned mask = 0;
+	size_t i;
 	int r;
 
-	if ((r = policy_get_array(ctx, node, path)) != 0)
+	if ((r = policy_parse_list(ctx, rule, node, path, 1, names_item, "value", &l)) != 0)
 		return r;
-	for (e = node->child; e != NULL; e = e->next, i++) {
-		snprintf(epath, sizeof(epath), "%s[%zu]", path, i);
-		if (e->type != PJ_STRING)
-			return policy_perr(ctx, KBS_ERR_POLICY_TYPE, epath, e, 0,
-			    "must be a string, not %s", pj_type_name(e->type));
-		bit = 32;
-		if (rule->a == 0) {
-			enum snp_product prod;
-
-			/* Only the lower-case policy names, not certificate forms. */
-			if (strcmp(e->str, "milan") == 0 || strcmp(e->str, "genoa") == 0 ||
-			    strcmp(e->str, "turin") == 0) {
-				if (snp_product_from_name(e->str, &prod) == 0)
-					bit = (unsigned)prod;
-			}
-			if (bit == 32)
-				return policy_perr(ctx, KBS_ERR_POLICY_VALUE, epath, e, 0,
-				    "must be \"milan\", \"genoa\" or \"turin\"");
-		} else {
-			size_t k;
-
-			for (k = 0; k < KBS_ARRAY_SIZE(signer_names); k++) {
-				if (strcmp(e->str, signer_names[k]) == 0)
-					bit = (unsigned)signer_values[k];
-			}
-			if (bit == 32)
-				return policy_perr(ctx, KBS_ERR_POLICY_VALUE, epath, e, 0,
-				    "must be \"vcek\" or \"vlek\"");
-		}
-		if (mask & (1u << bit))
-			return policy_perr(
-			    ctx, KBS_ERR_POLICY_VALUE, epath, e, 0, "lists the same value twice");
-		mask |= 1u << bit;
-	}
+	for (i = 0; i < l.n; i++)
+		mask |= 1u << l.items[i];
+	free(l.items);
 	if (rule->a == 0) {
 		p->products.set = 1;
 		p->products.mask = mask;
@@ -587,15 +543,44 @@ const struct policy_rule_ops policy_ops_names = {
 
 /* ---- csp_id: who holds a VLEK ---------------------------------------- */
 
+static const char *
+csp_at(const struct policy *p, size_t i)
+{
+	return (const char *)p->csp_id.items + i * POLICY_CSP_ID_SIZE;
+}
+
 static int
 csp_has(const struct policy *p, const char *id)
 {
 	size_t i;
 
 	for (i = 0; i < p->csp_id.n; i++) {
-		if (strcmp(p->csp_id.ids[i], id) == 0)
+		if (strcmp(csp_at(p, i), id) == 0)
 			return 1;
 	}
+	return 0;
+}
+
+/* A csp_id item: the string, NUL-padded in its fixed-size slot. */
+static int
+csp_item(struct policy_parse_ctx *ctx, const struct policy_rule *rule, const struct pj_node *e,
+    const char *epath, uint8_t *slot)
+{
+	size_t k;
+
+	(void)rule;
+	if (e->type != PJ_STRING)
+		return policy_perr(ctx, KBS_ERR_POLICY_TYPE, epath, e, 0,
+		    "must be a string, not %s", pj_type_name(e->type));
+	if (e->str_len == 0 || e->str_len >= POLICY_CSP_ID_SIZE)
+		return policy_perr(
+		    ctx, KBS_ERR_POLICY_VALUE, epath, e, 0, "must be 1 to 127 characters");
+	for (k = 0; k < e->str_len; k++) {
+		if ((unsigned char)e->str[k] < 0x20 || (unsigned char)e->str[k] > 0x7e)
+			return policy_perr(
+			    ctx, KBS_ERR_POLICY_VALUE, epath, e, 0, "must be printable ASCII");
+	}
+	memcpy(slot, e->str, e->str_len);
 	return 0;
 }
 
@@ -603,38 +588,8 @@ static int
 csp_parse(struct policy *p, const struct policy_rule *rule, const struct pj_node *node,
     const char *path, struct policy_parse_ctx *ctx)
 {
-	const struct pj_node *e;
-	char epath[160];
-	size_t i = 0, k;
-	int r;
-
-	(void)rule;
-	if ((r = policy_get_array(ctx, node, path)) != 0)
-		return r;
-	if (node->count > 0 && (p->csp_id.ids = calloc(node->count, sizeof(char *))) == NULL)
-		return policy_perr(ctx, KBS_ERR_ALLOC, path, node, 0, "out of memory");
-	p->csp_id.set = 1;
-	for (e = node->child; e != NULL; e = e->next, i++) {
-		snprintf(epath, sizeof(epath), "%s[%zu]", path, i);
-		if (e->type != PJ_STRING)
-			return policy_perr(ctx, KBS_ERR_POLICY_TYPE, epath, e, 0,
-			    "must be a string, not %s", pj_type_name(e->type));
-		if (e->str_len == 0 || e->str_len > 127)
-			return policy_perr(
-			    ctx, KBS_ERR_POLICY_VALUE, epath, e, 0, "must be 1 to 127 characters");
-		for (k = 0; k < e->str_len; k++) {
-			if ((unsigned char)e->str[k] < 0x20 || (unsigned char)e->str[k] > 0x7e)
-				return policy_perr(ctx, KBS_ERR_POLICY_VALUE, epath, e, 0,
-				    "must be printable ASCII");
-		}
-		if (csp_has(p, e->str))
-			return policy_perr(
-			    ctx, KBS_ERR_POLICY_VALUE, epath, e, 0, "lists the same value twice");
-		if ((p->csp_id.ids[i] = strdup(e->str)) == NULL)
-			return policy_perr(ctx, KBS_ERR_ALLOC, path, node, 0, "out of memory");
-		p->csp_id.n = i + 1;
-	}
-	return 0;
+	return policy_parse_list(
+	    ctx, rule, node, path, POLICY_CSP_ID_SIZE, csp_item, "value", &p->csp_id);
 }
 
 static int
@@ -677,7 +632,7 @@ csp_describe(const struct policy *p, const struct policy_rule *rule, char *out, 
 	if (p->csp_id.n == 0)
 		snprintf(out, out_size, "nothing (the list is empty)");
 	else if (p->csp_id.n == 1)
-		snprintf(out, out_size, "\"%.120s\"", p->csp_id.ids[0]);
+		snprintf(out, out_size, "\"%.120s\"", csp_at(p, 0));
 	else
 		snprintf(out, out_size, "one of %zu listed values", p->csp_id.n);
 }
@@ -695,26 +650,8 @@ csp_explain(const struct policy *p, const struct policy_rule *rule, char *out, s
 static enum policy_change
 csp_diff(const struct policy *o, const struct policy *n, const struct policy_rule *rule)
 {
-	size_t i, o_in_n = 0, n_in_o = 0;
-
 	(void)rule;
-	if (!o->csp_id.set && !n->csp_id.set)
-		return POLICY_SAME;
-	if (!o->csp_id.set)
-		return POLICY_STRICTER;
-	if (!n->csp_id.set)
-		return POLICY_LOOSER;
-	for (i = 0; i < o->csp_id.n; i++)
-		o_in_n += (size_t)csp_has(n, o->csp_id.ids[i]);
-	for (i = 0; i < n->csp_id.n; i++)
-		n_in_o += (size_t)csp_has(o, n->csp_id.ids[i]);
-	if (o_in_n == o->csp_id.n && n_in_o == n->csp_id.n)
-		return POLICY_SAME;
-	if (n_in_o == n->csp_id.n)
-		return POLICY_STRICTER;
-	if (o_in_n == o->csp_id.n)
-		return POLICY_LOOSER;
-	return POLICY_CHANGED;
+	return policy_list_change(&o->csp_id, &n->csp_id, POLICY_CSP_ID_SIZE, 0);
 }
 
 static void

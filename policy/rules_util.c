@@ -4,8 +4,12 @@
  * Every reader checks the JSON type first (KBS_ERR_POLICY_TYPE names the
  * type found), then the value (KBS_ERR_POLICY_VALUE names the range or the
  * exact length), and reports the position of the value itself.
+ * Lists of every kind (byte strings, names, csp ids, TCB deny entries)
+ * are read by policy_parse_list into fixed-size items, so the "[i]" paths,
+ * the duplicate check and set comparison exist once.
  */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "policy-int.h"
@@ -32,6 +36,27 @@ const uint8_t policy_tcb_floor[SNP_PRODUCT_COUNT][TP_COUNT] = {
 	[SNP_PRODUCT_GENOA] = { 0, 10, 0, 27, 88 },
 	[SNP_PRODUCT_TURIN] = { 0, 1, 0, 2, 71 },
 };
+
+void
+policy_tcb_text(
+    const uint8_t v[TP_COUNT], unsigned mask, const char *op, char *out, size_t out_size)
+{
+	struct policy_text t;
+	int first = 1, i;
+
+	policy_text_init(&t, out, out_size);
+	for (i = 0; i < TP_COUNT; i++) {
+		if (!(mask & (1u << i)))
+			continue;
+		if (!first)
+			policy_text_str(&t, ", ");
+		policy_text_str(&t, policy_tcb_part_names[i]);
+		policy_text_str(&t, " ");
+		policy_text_str(&t, op);
+		policy_text_uint(&t, v[i]);
+		first = 0;
+	}
+}
 
 void
 policy_tcb_parts(const struct snp_tcb *tcb, uint8_t out[TP_COUNT])
@@ -223,6 +248,99 @@ policy_get_object(struct policy_parse_ctx *ctx, const struct pj_node *node, cons
 		return policy_perr(ctx, KBS_ERR_POLICY_TYPE, path, node, 0,
 		    "must be an object, not %s", pj_type_name(node->type));
 	return 0;
+}
+
+int
+policy_get_word(struct policy_parse_ctx *ctx, const struct pj_node *node, const char *path,
+    const char *const *names, size_t first, size_t count, const char *want, size_t *ret)
+{
+	size_t i;
+
+	if (node->type != PJ_STRING)
+		return policy_perr(ctx, KBS_ERR_POLICY_TYPE, path, node, 0,
+		    "must be a string (%s), not %s", want, pj_type_name(node->type));
+	for (i = first; i < count; i++) {
+		if (names[i] != NULL && strcmp(node->str, names[i]) == 0) {
+			*ret = i;
+			return 0;
+		}
+	}
+	return policy_perr(ctx, KBS_ERR_POLICY_VALUE, path, node, 0, "must be %s", want);
+}
+
+int
+policy_list_has(const struct policy_list *l, size_t size, const uint8_t *v)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		if (memcmp(l->items + i * size, v, size) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int
+policy_parse_list(struct policy_parse_ctx *ctx, const struct policy_rule *rule,
+    const struct pj_node *node, const char *path, size_t size, policy_item_parse item,
+    const char *what, struct policy_list *ret)
+{
+	const struct pj_node *e;
+	uint8_t *items = NULL;
+	char epath[160];
+	size_t i = 0;
+	int r = KBS_ERR_INTERNAL;
+
+	if ((r = policy_get_array(ctx, node, path)) != 0)
+		return r;
+	if (node->count > 0 && (items = calloc(node->count, size)) == NULL)
+		return policy_perr(ctx, KBS_ERR_ALLOC, path, node, 0, "out of memory");
+	for (e = node->child; e != NULL && i < node->count; e = e->next, i++) {
+		/* The items before this one, for the duplicate check. */
+		const struct policy_list seen = { .set = 1, .n = i, .items = items };
+		uint8_t *slot = items + i * size;
+
+		snprintf(epath, sizeof(epath), "%s[%zu]", path, i);
+		if ((r = item(ctx, rule, e, epath, slot)) != 0)
+			goto out;
+		if (policy_list_has(&seen, size, slot)) {
+			r = policy_perr(ctx, KBS_ERR_POLICY_VALUE, epath, e, 0,
+			    "lists the same %s twice", what);
+			goto out;
+		}
+	}
+	ret->set = 1;
+	ret->n = i;
+	ret->items = items;
+	items = NULL;
+	r = 0;
+out:
+	free(items);
+	return r;
+}
+
+enum policy_change
+policy_list_change(const struct policy_list *o, const struct policy_list *n, size_t size, int deny)
+{
+	size_t i, o_in_n = 0, n_in_o = 0;
+
+	if (!o->set && !n->set)
+		return POLICY_SAME;
+	if (!o->set)
+		return POLICY_STRICTER;
+	if (!n->set)
+		return POLICY_LOOSER;
+	for (i = 0; i < o->n; i++)
+		o_in_n += (size_t)policy_list_has(n, size, o->items + i * size);
+	for (i = 0; i < n->n; i++)
+		n_in_o += (size_t)policy_list_has(o, size, n->items + i * size);
+	if (o_in_n == o->n && n_in_o == n->n)
+		return POLICY_SAME;
+	if (n_in_o == n->n) /* new is a subset of old */
+		return deny ? POLICY_LOOSER : POLICY_STRICTER;
+	if (o_in_n == o->n) /* new is a superset of old */
+		return deny ? POLICY_STRICTER : POLICY_LOOSER;
+	return POLICY_CHANGED;
 }
 
 /* Reads a decimal 0..255 without sign or leading zeros; returns chars used or 0. */

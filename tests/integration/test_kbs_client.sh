@@ -254,23 +254,29 @@ expect "show bad report" 1 "" "$client" show --report "$tmp/short.bin"
 # deny and rejected evidence, in text and JSON.
 root=${KBS_SOURCE_ROOT:?}
 pol=$root/deploy/policies
-policy_case() { # NAME WANT_RC POLICY REPORT VCEK AT
+policy_case() { # NAME WANT_RC POLICY REPORT VCEK AT [CRL]
 	local name=$1 want_rc=$2 p=$3 r=$4 c=$5 at=$6
-	expect "policy $name" "$want_rc" "" "$client" verify --report "$v/$r" --vcek "$v/$c" --at "$at" --policy "$p"
-	"$client" verify --report "$v/$r" --vcek "$v/$c" --at "$at" --policy "$p" | tail -n +2 >"$tmp/client.txt"
-	"$kbs_policy" test "$p" --report "$v/$r" --vcek "$v/$c" --at "$at" >"$tmp/policy.txt" 2>/dev/null
+	local crl=()
+	[ -n "${7:-}" ] && crl=(--crl "$v/$7")
+	expect "policy $name" "$want_rc" "" "$client" verify --report "$v/$r" --vcek "$v/$c" --at "$at" "${crl[@]}" --policy "$p"
+	"$client" verify --report "$v/$r" --vcek "$v/$c" --at "$at" "${crl[@]}" --policy "$p" | tail -n +2 >"$tmp/client.txt"
+	"$kbs_policy" test "$p" --report "$v/$r" --vcek "$v/$c" --at "$at" "${crl[@]}" >"$tmp/policy.txt" 2>/dev/null
 	expect "policy $name text rows" 0 "" cmp "$tmp/client.txt" "$tmp/policy.txt"
-	"$client" verify --report "$v/$r" --vcek "$v/$c" --at "$at" --policy "$p" --json >"$tmp/client.json"
-	"$kbs_policy" test "$p" --report "$v/$r" --vcek "$v/$c" --at "$at" --json >"$tmp/policy.json" 2>/dev/null
+	"$client" verify --report "$v/$r" --vcek "$v/$c" --at "$at" "${crl[@]}" --policy "$p" --json >"$tmp/client.json"
+	"$kbs_policy" test "$p" --report "$v/$r" --vcek "$v/$c" --at "$at" "${crl[@]}" --json >"$tmp/policy.json" 2>/dev/null
 	expect "policy $name json rows" 0 "" python3 -c '
 import json, sys
 a = json.load(open(sys.argv[1]))["policy_result"]
 b = json.load(open(sys.argv[2]))
 assert a == b, (a, b)' "$tmp/client.json" "$tmp/policy.json"
 }
-policy_case allow 0 "$pol/prod-disk-unlock.json" atakit-gcp/milan_report.bin atakit-gcp/milan_vcek.der "$(col atakit-gcp/milan_report.bin 8)"
+# prod-disk-unlock and mpc-party require a checked CRL: the Milan case gets
+# the real AMD Milan CRL; no Turin CRL is bundled, so the Turin case is a
+# deny on the revocation rule alone (and "no crl" the same for Milan).
+policy_case allow 0 "$pol/prod-disk-unlock.json" atakit-gcp/milan_report.bin atakit-gcp/milan_vcek.der "$(col atakit-gcp/milan_report.bin 8)" amd/crl_milan.der
+policy_case "no crl" 1 "$pol/prod-disk-unlock.json" atakit-gcp/milan_report.bin atakit-gcp/milan_vcek.der "$(col atakit-gcp/milan_report.bin 8)"
 policy_case deny 1 "$pol/prod-disk-unlock.json" go-sev-guest/milan_report.bin go-sev-guest/milan_vcek.der 2022-10-24T00:00:00Z
-policy_case turin 0 "$pol/mpc-party.json" oak/turin_oc_report.bin oak/turin_oc_vcek.der "$(col oak/turin_oc_report.bin 8)"
+policy_case turin 1 "$pol/mpc-party.json" oak/turin_oc_report.bin oak/turin_oc_vcek.der "$(col oak/turin_oc_report.bin 8)"
 policy_case tampered 1 "$pol/mpc-party.json" tampered/turin_reported_tcb_bitflip.bin oak/turin_oc_vcek.der "$(col oak/turin_oc_report.bin 8)"
 expect "policy deny line" 1 "REJECTED policy: policy denies the evidence" \
 	"$client" verify --report "$v/go-sev-guest/milan_report.bin" --vcek "$v/go-sev-guest/milan_vcek.der" \

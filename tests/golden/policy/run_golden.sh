@@ -56,7 +56,11 @@ check diff_dev "diff" $P/prod-disk-unlock.json $P/permissive-dev.json
 check hash_prod "hash" $P/prod-disk-unlock.json
 check test_prod_allow "test" $P/prod-disk-unlock.json --report $V/atakit-gcp/milan_report.bin \
 	--vcek $V/atakit-gcp/milan_vcek.der --chain $V/amd/cert_chain_milan.pem \
-	--at 2026-06-30T00:00:00Z --json
+	--crl $V/amd/crl_milan.der --at 2026-06-30T00:00:00Z --json
+# The same evidence without a CRL: the policy requires revocation to have been checked.
+check test_prod_no_crl "test" $P/prod-disk-unlock.json --report $V/atakit-gcp/milan_report.bin \
+	--vcek $V/atakit-gcp/milan_vcek.der --chain $V/amd/cert_chain_milan.pem \
+	--at 2026-06-30T00:00:00Z
 check test_prod_deny "test" $P/prod-disk-unlock.json --report $V/go-sev-guest/milan_report.bin \
 	--vcek $V/go-sev-guest/milan_vcek.der --chain $V/amd/cert_chain_milan.pem \
 	--at 2022-10-24T00:00:00Z --json

@@ -179,6 +179,7 @@ on(enum vec_id v, const char *rules, const char *rule)
 #define ZERO32 "0000000000000000000000000000000000000000000000000000000000000000"
 #define ZERO48 ZERO32 "00000000000000000000000000000000"
 #define ONES32 "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
+#define ONES48 ONES32 "ffffffffffffffffffffffffffffffff"
 /* go-sev-guest REPORT_DATA (EXPECTED.tsv): 0102030405, then zeros */
 #define GOSEV_RD "0102030405" ZERO32 "000000000000000000000000000000000000000000000000000000"
 #define VIRTEE_CHIP "d49554ec717f4e5b"
@@ -332,11 +333,11 @@ test_id_block(void)
 	    PASS);
 	/* An ID key signed by a trusted author key is trusted (go-sev-guest semantics). */
 	r.id_key_digest[0] ^= 1;
-	CHECK_INT_EQ(outcome_of("\"id_key_digest\": [\"" ZERO48
+	CHECK_INT_EQ(outcome_of("\"id_key_digest\": [\"" ONES48
 				"\"], \"author_key_digest\": [\"" TRUSTEE_ID_KEY "\"]",
 			 &r, &verified[V_TRUSTEE], "id_key_digest"),
 	    PASS);
-	CHECK_INT_EQ(outcome_of("\"id_key_digest\": [\"" ZERO48 "\"]", &r, &verified[V_TRUSTEE],
+	CHECK_INT_EQ(outcome_of("\"id_key_digest\": [\"" ONES48 "\"]", &r, &verified[V_TRUSTEE],
 			 "id_key_digest"),
 	    FAIL);
 }
@@ -733,6 +734,89 @@ test_undecodable_tcb_fails(void)
 	    FAIL);
 }
 
+/*
+ * verify_with_crl verifies vector v again with the real AMD Milan CRL
+ * (amd/crl_milan.der: thisUpdate 2026-06-22, nextUpdate 2026-08-08, no
+ * entries) at time at, into *ret; returns snp_verify_report's code.
+ */
+static int
+verify_with_crl(enum vec_id v, const char *at, struct snp_verify_result *ret)
+{
+	struct snp_verify_options opts;
+	struct snp_certs *certs = NULL;
+	struct snp_crl *crl = NULL;
+	uint8_t *data;
+	size_t len = 0;
+	int r;
+
+	load(v);
+	data = test_read_vector("amd/crl_milan.der", &len);
+	CHECK_OK(snp_crl_load(data, len, &crl));
+	free(data);
+	CHECK_OK(snp_certs_new(&certs));
+	add_file(certs, vecs[v].signer);
+	add_file(certs, vecs[v].chain);
+	memset(&opts, 0, sizeof(opts));
+	CHECK_OK(kbs_time_parse_rfc3339(at, &opts.at));
+	opts.crl = crl;
+	r = snp_verify_report(verifier, &reports[v], certs, &opts, ret);
+	snp_certs_free(certs);
+	snp_crl_free(crl);
+	return r;
+}
+
+static void
+test_revocation(void)
+{
+	struct snp_verify_result vr;
+	struct policy *p;
+	struct policy_result res;
+
+	/* atakit-gcp (Milan, VCEK) with the real Milan CRL, inside its validity. */
+	CHECK_OK(verify_with_crl(V_ATAKIT, vecs[V_ATAKIT].at, &vr));
+	CHECK_INT_EQ(vr.checks[SNP_CHECK_CRL].outcome, SNP_OUTCOME_PASS);
+	CHECK_INT_EQ(
+	    outcome_of("\"revocation\": \"required\"", &reports[V_ATAKIT], &vr, "revocation"),
+	    PASS);
+	p = make_policy("\"revocation\": \"required\"");
+	if (p != NULL) {
+		CHECK_OK(policy_eval(&reports[V_ATAKIT], &vr, p, &res));
+		CHECK(res.decision == POLICY_ALLOW);
+		CHECK_STR_EQ(row_of(&res, "revocation")->expected,
+		    "CRL checked, ASK/ASVK and VCEK/VLEK not listed");
+		CHECK_STR_EQ(row_of(&res, "revocation")->actual,
+		    "CRL checked: signed by the milan ARK, ASK and VCEK not listed");
+
+		/* The same report verified without a CRL: the check was skipped. */
+		CHECK_INT_EQ(verified[V_ATAKIT].checks[SNP_CHECK_CRL].outcome, SNP_OUTCOME_SKIPPED);
+		CHECK_OK(policy_eval(&reports[V_ATAKIT], &verified[V_ATAKIT], p, &res));
+		CHECK(res.decision == POLICY_DENY);
+		CHECK_UINT_EQ(res.failed, 1);
+		CHECK_INT_EQ(res.rules[0].outcome, PASS); /* the evidence itself is genuine */
+		CHECK_INT_EQ(row_of(&res, "revocation")->outcome, FAIL);
+		CHECK_STR_EQ(row_of(&res, "revocation")->actual, "no CRL checked (none was given)");
+
+		/* A VLEK chain with no CRL given fails too. */
+		CHECK_INT_EQ(on(V_VLEK, "\"revocation\": \"required\"", "revocation"), FAIL);
+
+		/*
+		 * The CRL past its nextUpdate: the verifier rejects the evidence,
+		 * and the rule does not count a failed check as a checked list.
+		 */
+		CHECK_ERR(
+		    verify_with_crl(V_ATAKIT, "2026-09-01T00:00:00Z", &vr), KBS_ERR_CRL_STALE);
+		CHECK_OK(policy_eval(&reports[V_ATAKIT], &vr, p, &res));
+		CHECK(res.decision == POLICY_DENY);
+		CHECK_INT_EQ(row_of(&res, "revocation")->outcome, FAIL);
+		CHECK_STR_EQ(row_of(&res, "revocation")->actual, "CRL check failed");
+	}
+	policy_free(p);
+	/* "optional" demands nothing: a skipped check passes, the row says so. */
+	CHECK_INT_EQ(on(V_ATAKIT, "\"revocation\": \"optional\"", "revocation"), PASS);
+	/* Without the rule there is no row. */
+	CHECK_INT_EQ(on(V_ATAKIT, "", "revocation"), -1);
+}
+
 static void
 cleanup(void)
 {
@@ -744,4 +828,5 @@ TEST_MAIN(TEST(test_product_and_signer), TEST(test_byte_lists), TEST(test_chip_i
     TEST(test_id_block), TEST(test_guest_policy), TEST(test_vmpl_svn_version),
     TEST(test_platform_info), TEST(test_min_tcb), TEST(test_tcb_deny),
     TEST(test_provisional_and_firmware), TEST(test_mitigations), TEST(test_all_rules_no_shortcut),
-    TEST(test_unverified_evidence_denied), TEST(test_undecodable_tcb_fails), TEST(cleanup))
+    TEST(test_unverified_evidence_denied), TEST(test_undecodable_tcb_fails), TEST(test_revocation),
+    TEST(cleanup))

@@ -10,6 +10,9 @@
 #include "test.h"
 
 #define HEAD "{\"kbs_policy\": 1, \"name\": \"t\", \"rules\": "
+#define ZERO32 "00000000000000000000000000000000"
+#define ZERO48 ZERO32 "0000000000000000000000000000000000000000000000000000000000000000"
+#define ONE48 ZERO32 "0000000000000000000000000000000000000000000000000000000000000001"
 
 struct bad_case {
 	const char *json;
@@ -86,6 +89,19 @@ static const struct bad_case bad_cases[] = {
 	       "\"]}}",
 	    KBS_ERR_POLICY_VALUE,
 	    "1:124: rules.host_data[1]: lists the same value twice (policy_value)" },
+	/*
+	 * All zero is what a report shows when it has no ID block or attests
+	 * no chip id, so such an entry would admit exactly those reports.
+	 */
+	{ HEAD "{\"id_key_digest\": [\"" ZERO48 "\"]}}", KBS_ERR_POLICY_VALUE,
+	    "1:60: rules.id_key_digest[0]: is all zero, which is what a guest launched without an "
+	    "ID block shows, so it would admit every such guest (policy_value)" },
+	{ HEAD "{\"id_key_digest\": [\"" ONE48 "\", \"" ZERO48 "\"]}}", KBS_ERR_POLICY_VALUE,
+	    "1:160: rules.id_key_digest[1]: is all zero, which is what a guest launched without an "
+	    "ID block shows, so it would admit every such guest (policy_value)" },
+	{ HEAD "{\"chip_id\": {\"allow\": [\"" ZERO48 ZERO32 "\"]}}}", KBS_ERR_POLICY_VALUE,
+	    "1:64: rules.chip_id.allow[0]: is all zero, which is what a VLEK-signed report or a "
+	    "masked chip id shows, so it would admit every such report (policy_value)" },
 	/* wrong types */
 	{ HEAD "{\"vmpl\": {\"max\": \"0\"}}}", KBS_ERR_POLICY_TYPE,
 	    "1:58: rules.vmpl.max: must be an integer, not a string (policy_type)" },
@@ -148,6 +164,11 @@ static const struct bad_case bad_cases[] = {
 	{ HEAD "{\"platform_info\": {\"tsme\": \"yes\"}}}", KBS_ERR_POLICY_VALUE,
 	    "1:68: rules.platform_info.tsme: must be \"required\", \"forbidden\" or \"allowed\" "
 	    "(policy_value)" },
+	{ HEAD "{\"revocation\": \"yes\"}}", KBS_ERR_POLICY_VALUE,
+	    "1:56: rules.revocation: must be \"required\" or \"optional\" (policy_value)" },
+	{ HEAD "{\"revocation\": true}}", KBS_ERR_POLICY_TYPE,
+	    "1:56: rules.revocation: must be a string (\"required\" or \"optional\"), not a "
+	    "boolean (policy_type)" },
 	{ "{\"kbs_policy\": 1, \"name\": \"a b\", \"rules\": {}}", KBS_ERR_POLICY_VALUE,
 	    "1:27: name: may hold only letters, digits, '.', '_' and '-' (policy_value)" },
 	/* missing keys */

@@ -13,11 +13,17 @@
 /* Rules that silence the "missing rule" warnings. */
 #define TIGHT \
 	"\"product\": [\"milan\"], \"measurement\": [\"" ZERO48 "\"], \"vmpl\": {\"max\": 0}, " \
+	"\"revocation\": \"required\", " \
 	"\"min_tcb\": {\"milan\": {\"bootloader\": 4, \"tee\": 0, \"snp\": 29, \"microcode\": " \
 	"222}}"
 #define ZERO64 ZERO48 "00000000000000000000000000000000"
+#define ONE64 ZERO48 "00000000000000000000000000000001"
 #define ONE48 \
 	"01" \
+	"0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" \
+	"000000"
+#define TWO48 \
+	"02" \
 	"0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" \
 	"000000"
 #define ZERO48 \
@@ -63,6 +69,18 @@ lint_of(const char *rules, struct policy_lint_result *res)
 	policy_free(p);
 }
 
+/* lint_one checks that rules raise exactly one warning, the given one. */
+static void
+lint_one(const char *rules, const char *path, const char *message)
+{
+	struct policy_lint_result res;
+
+	lint_of(rules, &res);
+	CHECK_UINT_EQ(res.errors, 0);
+	CHECK_UINT_EQ(res.warnings, 1);
+	CHECK(has_finding(&res, POLICY_WARNING, path, message));
+}
+
 static void
 test_lint_clean(void)
 {
@@ -84,7 +102,10 @@ test_lint_warnings(void)
 
 	lint_of("", &res);
 	CHECK_UINT_EQ(res.errors, 0);
-	CHECK_UINT_EQ(res.warnings, 5);
+	CHECK_UINT_EQ(res.warnings, 6);
+	CHECK(has_finding(&res, POLICY_WARNING, "rules.revocation",
+	    "no revocation list is required: a revoked ASK, ASVK, VCEK or VLEK is accepted whenever "
+	    "no CRL is supplied (set \"revocation\": \"required\")"));
 	CHECK(has_finding(&res, POLICY_WARNING, "rules.measurement",
 	    "no measurement rule: any guest image is accepted"));
 	CHECK(has_finding(&res, POLICY_WARNING, "rules.min_tcb",
@@ -109,10 +130,11 @@ test_lint_more(void)
 {
 	struct policy_lint_result res;
 
-	lint_of("\"product\": [\"milan\"], \"measurement\": [\"" ZERO48
-		"\"], \"vmpl\": {\"max\": 3}, "
-		"\"min_tcb\": {\"milan\": {\"bootloader\": 4, \"tee\": 0, \"snp\": 29, "
-		"\"microcode\": 222}}",
+	lint_of(
+	    "\"product\": [\"milan\"], \"revocation\": \"required\", \"measurement\": [\"" ZERO48
+	    "\"], \"vmpl\": {\"max\": 3}, "
+	    "\"min_tcb\": {\"milan\": {\"bootloader\": 4, \"tee\": 0, \"snp\": 29, "
+	    "\"microcode\": 222}}",
 	    &res);
 	CHECK_UINT_EQ(res.warnings, 1);
 	CHECK(has_finding(&res, POLICY_WARNING, "rules.vmpl",
@@ -135,7 +157,8 @@ test_lint_more(void)
 	    "empty allow-list: no report can pass this rule"));
 
 	/* The issue's example minimum (snp 8, microcode 115) is older than real Milan reports. */
-	lint_of("\"product\": [\"milan\", \"turin\"], \"measurement\": [\"" ZERO48 "\"], "
+	lint_of("\"product\": [\"milan\", \"turin\"], \"revocation\": \"required\", "
+		"\"measurement\": [\"" ZERO48 "\"], "
 		"\"vmpl\": {\"max\": 0}, \"min_tcb\": {\"milan\": {\"bootloader\": 3, \"tee\": 0, "
 		"\"snp\": 8, \"microcode\": 115}, \"turin\": {\"fmc\": 0, \"bootloader\": 1, "
 		"\"tee\": 0, \"snp\": 2, \"microcode\": 71}}",
@@ -145,14 +168,22 @@ test_lint_more(void)
 	    "minimum is below the newest bundled real milan report (bootloader 4, tee 0, snp 29, "
 	    "microcode 222)"));
 
+	/* "optional" writes the default out: it does not silence the warning. */
+	lint_one("\"product\": [\"milan\"], \"measurement\": [\"" ZERO48 "\"], \"vmpl\": {\"max\": "
+		 "0}, \"min_tcb\": {\"milan\": {\"bootloader\": 4, \"tee\": 0, \"snp\": 29, "
+		 "\"microcode\": 222}}, \"revocation\": \"optional\"",
+	    "rules.revocation",
+	    "no revocation list is required: a revoked ASK, ASVK, VCEK or VLEK is accepted whenever "
+	    "no CRL is supplied (set \"revocation\": \"required\")");
+
 	lint_of(TIGHT ", \"report_data\": [\"" ZERO64 "\"]", &res);
 	CHECK(has_finding(&res, POLICY_WARNING, "rules.report_data",
 	    "REPORT_DATA carries the broker's nonce and the guest's key, so a fixed value can "
 	    "only match in offline verification"));
 
 	/* A chip both allowed and denied is an error. */
-	lint_of(TIGHT ", \"chip_id\": {\"allow\": [\"" ZERO64 "\"], "
-		      "\"deny\": [\"" ZERO64 "\"]}",
+	lint_of(TIGHT ", \"chip_id\": {\"allow\": [\"" ONE64 "\"], "
+		      "\"deny\": [\"" ONE64 "\"]}",
 	    &res);
 	CHECK_UINT_EQ(res.errors, 1);
 	CHECK(has_finding(&res, POLICY_ERROR, "rules.chip_id.deny",
@@ -178,6 +209,33 @@ test_lint_more(void)
 	lint_of(TIGHT
 	    ", \"provisional_firmware_allowed\": true, \"min_committed_tcb\": "
 	    "{\"milan\": {\"bootloader\": 4, \"tee\": 0, \"snp\": 29, \"microcode\": 222}}",
+	    &res);
+	CHECK_UINT_EQ(res.warnings, 0);
+	/* A token committed minimum bounds nothing: lint judges its values, not its presence. */
+	lint_one(TIGHT ", \"provisional_firmware_allowed\": true, \"min_committed_tcb\": "
+		       "{\"milan\": {\"snp\": 0}}",
+	    "rules.provisional_firmware_allowed",
+	    "provisional firmware is accepted and min_committed_tcb.milan is below min_tcb.milan "
+	    "(bootloader 0 < 4, snp 0 < 29, microcode 0 < 222): the host can roll back to older "
+	    "committed firmware than min_tcb checks");
+	lint_one(TIGHT
+	    ", \"provisional_firmware_allowed\": true, \"min_committed_tcb\": "
+	    "{\"milan\": {\"bootloader\": 4, \"tee\": 0, \"snp\": 28, \"microcode\": 222}}",
+	    "rules.provisional_firmware_allowed",
+	    "provisional firmware is accepted and min_committed_tcb.milan is below min_tcb.milan "
+	    "(snp 28 < 29): the host can roll back to older committed firmware than min_tcb "
+	    "checks");
+	/* With min_firmware alone there is no min_tcb to compare with: all zero is flagged. */
+	lint_one(TIGHT ", \"provisional_firmware_allowed\": true, \"min_firmware\": {\"genoa\": "
+		       "\"1.55.49\"}, \"min_committed_tcb\": {\"genoa\": {\"tee\": 0, \"snp\": 0}, "
+		       "\"milan\": {\"bootloader\": 4, \"snp\": 29, \"microcode\": 222}}",
+	    "rules.provisional_firmware_allowed",
+	    "provisional firmware is accepted and min_committed_tcb.genoa requires nothing (every "
+	    "component is 0): the host can roll back to older committed firmware than the minimums "
+	    "check");
+	lint_of(TIGHT ", \"provisional_firmware_allowed\": true, \"min_firmware\": {\"genoa\": "
+		      "\"1.55.49\"}, \"min_committed_tcb\": {\"genoa\": {\"snp\": 27}, "
+		      "\"milan\": {\"bootloader\": 4, \"snp\": 29, \"microcode\": 222}}",
 	    &res);
 	CHECK_UINT_EQ(res.warnings, 0);
 	lint_of(TIGHT ", \"provisional_firmware_allowed\": false", &res);
@@ -292,33 +350,58 @@ test_diff(void)
 	    POLICY_LOOSER);
 	CHECK_INT_EQ(change("\"csp_id\": [\"a\", \"b\"]", "\"csp_id\": [\"a\"]"), POLICY_STRICTER);
 	CHECK_INT_EQ(change("\"min_guest_svn\": 3", "\"min_guest_svn\": 2"), POLICY_LOOSER);
+	CHECK_INT_EQ(change("", "\"revocation\": \"required\""), POLICY_STRICTER);
+	CHECK_INT_EQ(change("", "\"revocation\": \"optional\""), POLICY_SAME);
+	text = capture_diff("\"revocation\": \"required\"", "\"revocation\": \"optional\"", &c);
+	CHECK_INT_EQ(c, POLICY_LOOSER);
+	CHECK(text != NULL &&
+	    strstr(text,
+		"looser   revocation: CRL checked, ASK/ASVK and VCEK/VLEK not listed -> CRL checked "
+		"if one is given\n") != NULL);
+	free(text);
 
 	/*
 	 * An ID key signed by a trusted author key passes id_key_digest, so
 	 * trusting an author key loosens that rule even though its own list
 	 * did not change.
 	 */
-	text = capture_diff("\"id_key_digest\": [\"" ZERO48 "\"]",
-	    "\"id_key_digest\": [\"" ZERO48 "\"], \"author_key_digest\": [\"" ONE48 "\"]", &c);
+	text = capture_diff("\"id_key_digest\": [\"" TWO48 "\"]",
+	    "\"id_key_digest\": [\"" TWO48 "\"], \"author_key_digest\": [\"" ONE48 "\"]", &c);
 	CHECK_INT_EQ(c, POLICY_CHANGED);
 	CHECK(text != NULL &&
 	    strstr(text,
-		"looser   id_key_digest: " ZERO48 " -> " ZERO48
+		"looser   id_key_digest: " TWO48 " -> " TWO48
 		", or signed by a trusted author key\n") != NULL);
 	CHECK(text != NULL &&
 	    strstr(text, "stricter author_key_digest: no rule -> " ONE48 "\n") != NULL);
 	free(text);
 	CHECK_INT_EQ(
-	    change("\"id_key_digest\": [\"" ZERO48 "\"], \"author_key_digest\": [\"" ONE48 "\"]",
-		"\"id_key_digest\": [\"" ZERO48 "\"], \"author_key_digest\": [\"" ONE48
+	    change("\"id_key_digest\": [\"" TWO48 "\"], \"author_key_digest\": [\"" ONE48 "\"]",
+		"\"id_key_digest\": [\"" TWO48 "\"], \"author_key_digest\": [\"" ONE48
 		"\", \"" ZERO48 "\"]"),
 	    POLICY_LOOSER);
 	CHECK_INT_EQ(
-	    change("\"id_key_digest\": [\"" ZERO48 "\"], \"author_key_digest\": [\"" ONE48 "\"]",
-		"\"id_key_digest\": [\"" ZERO48 "\"]"),
+	    change("\"id_key_digest\": [\"" TWO48 "\"], \"author_key_digest\": [\"" ONE48 "\"]",
+		"\"id_key_digest\": [\"" TWO48 "\"]"),
 	    POLICY_CHANGED);
 	/* Without an id_key_digest rule, author keys change only their own rule. */
 	CHECK_INT_EQ(change("", "\"author_key_digest\": [\"" ONE48 "\"]"), POLICY_STRICTER);
+
+	/*
+	 * A TCB minimum also refuses a TCB that does not decode (reserved
+	 * bytes set), so adding or removing one with zero minimums is not
+	 * "same".
+	 */
+	text = capture_diff("\"min_launch_tcb\": {\"milan\": {\"snp\": 0}}", "", &c);
+	CHECK_INT_EQ(c, POLICY_LOOSER);
+	CHECK(text != NULL &&
+	    strstr(text, "looser   min_launch_tcb.milan: snp >= 0 -> no rule\n") != NULL);
+	free(text);
+	CHECK_INT_EQ(
+	    change("", "\"min_committed_tcb\": {\"turin\": {\"fmc\": 0}}"), POLICY_STRICTER);
+	CHECK_INT_EQ(change("\"min_tcb\": {\"genoa\": {\"snp\": 0}}",
+			 "\"min_tcb\": {\"genoa\": {\"snp\": 0, \"tee\": 0}}"),
+	    POLICY_SAME);
 
 	text = capture_diff("\"min_tcb\": {\"milan\": {\"snp\": 8}}, \"vmpl\": {\"max\": 0}",
 	    "\"min_tcb\": {\"milan\": {\"snp\": 9}}, \"vmpl\": {\"max\": 1}", &c);
@@ -345,9 +428,20 @@ test_explain(void)
 	fclose(f);
 	for (i = 0; i < len; i++)
 		lines += text[i] == '\n';
-	/* header, intro, evidence, then product, signing_key, measurement, debug,
-	 * migration agent, abi_min, vmpl, min_tcb.milan, provisional */
-	CHECK_UINT_EQ(lines, 3 + 9);
+	/* header, intro, evidence, then product, signing_key, revocation, measurement,
+	 * debug, migration agent, abi_min, vmpl, min_tcb.milan, provisional */
+	CHECK_UINT_EQ(lines, 3 + 10);
+	/* Revocation is claimed only where it is required, in its own line. */
+	CHECK(
+	    strstr(text,
+		"- The report must carry a valid AMD signature that chains to a pinned AMD root "
+		"key, with certificates valid at the time of the check, and its reported TCB must "
+		"not exceed the TCB the firmware currently runs.\n") != NULL);
+	CHECK(
+	    strstr(text,
+		"- An AMD revocation list (CRL) must have been checked for the certificate chain: "
+		"signed by the product's ARK, current, and listing neither the ASK (ASVK for a "
+		"VLEK) nor the VCEK or VLEK; a report checked without one is refused.\n") != NULL);
 	CHECK(strstr(text, "- The processor must be an AMD EPYC Milan.\n") != NULL);
 	CHECK(strstr(text, "- The guest policy must demand firmware ABI 1.51 or newer.\n") != NULL);
 	CHECK(strstr(text,
@@ -383,6 +477,13 @@ test_explain_description(void)
 		CHECK_OK(policy_explain(f, p));
 		fclose(f);
 		CHECK(strstr(text, "\nDescription: a 2Jb c d e f g\u00e9h\n") != NULL);
+		CHECK(
+		    strstr(text,
+			"- The report must carry a valid AMD signature that chains to a pinned "
+			"AMD root key, with certificates valid at the time of the check (revoked "
+			"ones are refused only if a revocation list is supplied: this policy does "
+			"not require one), and its reported TCB must not exceed the TCB the "
+			"firmware currently runs.\n") != NULL);
 		free(text);
 	}
 	policy_free(p);
