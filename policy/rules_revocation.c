@@ -59,8 +59,8 @@ revocation_eval(const struct policy *p, const struct policy_rule *rule,
 		res->outcome = POLICY_OUTCOME_PASS;
 		policy_text_str(&t, "CRL checked: signed by the ");
 		policy_text_str(&t, snp_product_name(ev->product));
-		policy_text_str(&t, vlek ? " ARK, ASVK and VLEK not listed"
-					 : " ARK, ASK and VCEK not listed");
+		policy_text_str(
+		    &t, vlek ? " ARK, ASVK and VLEK not listed" : " ARK, ASK and VCEK not listed");
 		break;
 	case SNP_OUTCOME_SKIPPED:
 		res->outcome =
@@ -70,7 +70,8 @@ revocation_eval(const struct policy *p, const struct policy_rule *rule,
 	default:
 		/* A failed or unrun check is never a checked list. */
 		res->outcome = POLICY_OUTCOME_FAIL;
-		policy_text_str(&t, crl == SNP_OUTCOME_FAIL ? "CRL check failed" : "CRL check not run");
+		policy_text_str(
+		    &t, crl == SNP_OUTCOME_FAIL ? "CRL check failed" : "CRL check not run");
 		break;
 	}
 }
