@@ -476,7 +476,8 @@ cmd_measure(int argc, char **argv)
 
 	if ((ex = read_input("OVMF", a.ovmf, SNP_OVMF_MAX_SIZE, &ovmf, &f.ovmf_len)) != EXIT_OK)
 		goto out;
-	crypto_hash_sha256(f.ovmf_sha256, ovmf, f.ovmf_len);
+	if (a.json)
+		crypto_hash_sha256(f.ovmf_sha256, ovmf, f.ovmf_len);
 	if ((r = snp_ovmf_parse(ovmf, f.ovmf_len, &f.info)) != 0) {
 		ex = measure_error(&a, r);
 		goto out;
