@@ -47,16 +47,6 @@ check_size(size_t len)
 	return 0;
 }
 
-static int
-measure_ovmf_pages(struct snp_gctx *g, const uint8_t *ovmf, size_t len)
-{
-	int r;
-
-	if ((r = check_size(len)) != 0)
-		return r;
-	return snp_gctx_normal_pages(g, SNP_FOUR_GIB - len, ovmf, len);
-}
-
 int
 snp_ovmf_digest(const uint8_t *ovmf, size_t len, uint8_t ret[SNP_LAUNCH_DIGEST_SIZE])
 {
@@ -69,7 +59,7 @@ snp_ovmf_digest(const uint8_t *ovmf, size_t len, uint8_t ret[SNP_LAUNCH_DIGEST_S
 		return r;
 	if ((r = snp_gctx_init(&g, NULL)) != 0)
 		goto out;
-	if ((r = measure_ovmf_pages(&g, ovmf, len)) != 0)
+	if ((r = snp_gctx_normal_pages(&g, SNP_FOUR_GIB - len, ovmf, len)) != 0)
 		goto out;
 	memcpy(ret, g.ld, SNP_LAUNCH_DIGEST_SIZE);
 	r = 0;
@@ -217,7 +207,8 @@ snp_launch_digest(const struct snp_launch_params *p, uint8_t ret[SNP_LAUNCH_DIGE
 
 	if ((r = snp_gctx_init(&g, p->ovmf_digest)) != 0)
 		goto out;
-	if (p->ovmf_digest == NULL && (r = measure_ovmf_pages(&g, p->ovmf, p->ovmf_len)) != 0)
+	if (p->ovmf_digest == NULL &&
+	    (r = snp_gctx_normal_pages(&g, SNP_FOUR_GIB - p->ovmf_len, p->ovmf, p->ovmf_len)) != 0)
 		goto out;
 	for (i = 0; i < info.nsections; i++) {
 		if ((r = measure_section(&g, vmm, &info.sections[i], p->kernel, hashes_offset)) !=
