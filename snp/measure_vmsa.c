@@ -16,18 +16,21 @@
  * its upper 16 bits, RIP its lower 16 bits. So the BSP's page and the APs'
  * page differ, and all APs share one.
  *
- * Where the VMMs differ (the launch measurements published by each):
+ * Where the VMMs differ (as virtee/sev-snp-measure models them; its known
+ * answers for each are in tests/vectors/measure):
  *   QEMU/KVM: CS attribute 0x9B, SS 0x93, TR 0x8B, RDX the vCPU
  *     signature of the -cpu model, MXCSR 0x1F80 and x87 FCW 0x37F.
  *   EC2: CS 0x9A for the BSP (0x9B for APs), SS 0x92, TR 0x83, RDX 0x600
- *     (KVM's fallback signature: EC2 does not pass the model), MXCSR and
- *     FCW 0; and its CPUID page is added after every other section.
+ *     (the signature of family 6, KVM's value when no CPU model is set),
+ *     MXCSR and FCW 0; and its CPUID page is added after every other
+ *     section.
  *   GCE: the QEMU attributes, RDX 0x600, MXCSR and FCW 0, its own PAT
  *     (0x00070106), and SEC_MEM sections added as UNMEASURED pages.
  *
  * vCPU limits (snp_vmm_max_vcpus): QEMU 4096, the most its q35 machine
- * accepts; EC2 192 and GCE 384, more than any AMD instance type either
- * offers. A count outside 1..limit is a typing error, not a guest.
+ * accepts; EC2 192 and GCE 384, generous bounds above the AMD instance
+ * sizes either offers. They catch typing errors (0, an extra digit), they
+ * are not a table of instance types.
  */
 #include "measure-int.h"
 
