@@ -87,6 +87,46 @@ KBS_ERR_X(CERTTABLE_DUPLICATE, certtable_duplicate, -161,
     "extended report certificate table repeats an entry")
 KBS_ERR_X(MEASUREMENT_MISMATCH, measurement_mismatch, -170, "measurement is not the expected value")
 
+/* snp: launch digest (expected measurement from the image) */
+KBS_ERR_X(MEASURE_NO_KERNEL_HASHES, measure_no_kernel_hashes, -180,
+    "a kernel was given, but the OVMF has no SNP kernel-hashes section")
+KBS_ERR_X(MEASURE_NO_METADATA, measure_no_metadata, -181,
+    "OVMF has no SEV metadata (no GUIDed footer table or no metadata entry)")
+KBS_ERR_X(MEASURE_VCPU_TYPE, measure_vcpu_type, -182, "unknown vCPU type")
+KBS_ERR_X(MEASURE_VCPU_COUNT, measure_vcpu_count, -183, "vCPU count is 0 or above the VMM's limit")
+KBS_ERR_X(MEASURE_OVMF_SIZE, measure_ovmf_size, -184,
+    "OVMF image size is not a non-zero multiple of 4 KiB within the size limit")
+KBS_ERR_X(MEASURE_FOOTER_TRUNCATED, measure_footer_truncated, -185,
+    "OVMF is too short to hold the GUIDed footer table")
+KBS_ERR_X(MEASURE_GUEST_FEATURES, measure_guest_features, -186,
+    "guest features (SEV_FEATURES) lack SNPActive (bit 0)")
+KBS_ERR_X(MEASURE_FOOTER_LENGTH, measure_footer_length, -187,
+    "OVMF footer table length points outside the file")
+KBS_ERR_X(MEASURE_FOOTER_ENTRY, measure_footer_entry, -188,
+    "OVMF footer table entry overruns the table or has the wrong length for its GUID")
+KBS_ERR_X(MEASURE_FOOTER_LOOP, measure_footer_loop, -189,
+    "OVMF footer table entry length is below its own header (the walk would not advance)")
+KBS_ERR_X(
+    MEASURE_FOOTER_DUPLICATE, measure_footer_duplicate, -190, "OVMF footer table repeats a GUID")
+KBS_ERR_X(MEASURE_METADATA_OFFSET, measure_metadata_offset, -191,
+    "SEV metadata offset points outside the OVMF file")
+KBS_ERR_X(MEASURE_METADATA_HEADER, measure_metadata_header, -192,
+    "SEV metadata header has the wrong signature or version")
+KBS_ERR_X(MEASURE_METADATA_TABLE, measure_metadata_table, -193,
+    "SEV metadata section table overflows its header, the file or the section limit")
+KBS_ERR_X(MEASURE_SECTION_RANGE, measure_section_range, -194,
+    "SEV metadata section is empty, unaligned, past 4 GiB or of the wrong size for its type")
+KBS_ERR_X(
+    MEASURE_SECTION_TYPE, measure_section_type, -195, "SEV metadata section has an unknown type")
+KBS_ERR_X(MEASURE_SECTION_DUPLICATE, measure_section_duplicate, -196,
+    "SEV metadata repeats a section that must be unique")
+KBS_ERR_X(MEASURE_SECTION_OVERLAP, measure_section_overlap, -197,
+    "SEV metadata sections overlap each other or the firmware image")
+KBS_ERR_X(MEASURE_NO_RESET_BLOCK, measure_no_reset_block, -198,
+    "OVMF has no SEV-ES reset block (the AP start address)")
+KBS_ERR_X(MEASURE_HASH_TABLE, measure_hash_table, -199,
+    "OVMF SEV hash table entry is missing, too small or outside the kernel-hashes section")
+
 /* policy */
 KBS_ERR_X(POLICY_SYNTAX, policy_syntax, -200, "policy is not valid JSON")
 KBS_ERR_X(POLICY_UNKNOWN_KEY, policy_unknown_key, -201, "policy has an unknown key")

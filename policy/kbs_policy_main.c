@@ -7,6 +7,7 @@
  *                   [--at RFC3339] [--product P] [--allow-stale-crl] [--json]
  *   kbs-policy diff OLD NEW
  *   kbs-policy hash FILE
+ *   kbs-policy measure --ovmf OVMF.fd [...]   (cmd_measure.c)
  *
  * Exit codes (docs/policy.md): lint 0 clean or warnings only, 1 errors (or
  * warnings with --strict), 2 usage or I/O; test 0 allow, 1 deny or
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd_measure.h"
 #include "policy.h"
 
 #define EXIT_OK 0
@@ -33,7 +35,8 @@ usage(void)
 	    "                       [--at RFC3339] [--product milan|genoa|turin]\n"
 	    "                       [--allow-stale-crl] [--json]\n"
 	    "       kbs-policy diff OLD NEW\n"
-	    "       kbs-policy hash FILE\n");
+	    "       kbs-policy hash FILE\n"
+	    "       kbs-policy measure --ovmf OVMF.fd [--kernel K] [--vcpus N] ... (measure --help)\n");
 }
 
 static int
@@ -336,6 +339,7 @@ static const struct {
 	{ "test", cmd_test },
 	{ "diff", cmd_diff },
 	{ "hash", cmd_hash },
+	{ "measure", cmd_measure },
 };
 
 int

@@ -299,4 +299,167 @@ KBS_MUST_CHECK int snp_verify_report(struct snp_verifier *v, const struct snp_re
     const struct snp_certs *certs, const struct snp_verify_options *opts,
     struct snp_verify_result *ret);
 
+/* ---- Launch digest: the expected MEASUREMENT from the image ----------- */
+
+/*
+ * The launch digest a guest's report carries in MEASUREMENT, computed from
+ * the artifacts the host starts it with: the OVMF firmware image, the
+ * kernel, initrd and command line (measured through the SEV hashes table
+ * when a kernel is given), the number of vCPUs, their CPUID signature, the
+ * VMM (each starts vCPUs in a slightly different register state) and the
+ * SEV_FEATURES value of each VMSA. Pure functions over caller-owned bytes;
+ * the OVMF image is untrusted input and parsed through the bounded cursor.
+ * measure.c opens with the algorithm and its sources.
+ */
+
+#define SNP_LAUNCH_DIGEST_SIZE 48 /* SHA-384 */
+#define SNP_MEASURE_PAGE_SIZE 4096
+#define SNP_OVMF_MAX_SIZE (64u << 20) /* far above any OVMF build; keeps it clear of 4 GiB */
+#define SNP_OVMF_MAX_SECTIONS 64      /* edk2 declares 7 */
+#define SNP_SHA256_SIZE 32
+
+/* The VMMs whose reset state is known (the VMSA differs per VMM). */
+enum snp_vmm {
+	SNP_VMM_QEMU = 0,
+	SNP_VMM_EC2,
+	SNP_VMM_GCE,
+};
+#define SNP_VMM_COUNT 3
+
+/* snp_vmm_name: "qemu", "ec2", "gce" ("unknown" otherwise). */
+const char *snp_vmm_name(enum snp_vmm vmm);
+
+/*
+ * snp_vmm_from_name accepts the names above case-insensitively ("QEMU" as
+ * sev-snp-measure spells it). KBS_ERR_INVALID_ARGUMENT otherwise.
+ */
+KBS_MUST_CHECK int snp_vmm_from_name(const char *name, enum snp_vmm *ret);
+
+/* snp_vmm_max_vcpus: the largest vCPU count the VMM starts (0 if unknown). */
+uint32_t snp_vmm_max_vcpus(enum snp_vmm vmm);
+
+/*
+ * snp_vmm_uses_vcpu_sig: 1 if the VMM puts the vCPU signature into RDX of
+ * the VMSA (QEMU), 0 if it starts every vCPU with a fixed RDX (ec2, gce),
+ * so the vCPU type does not enter the digest.
+ */
+int snp_vmm_uses_vcpu_sig(enum snp_vmm vmm);
+
+/*
+ * snp_vcpu_sig_from_type returns the CPUID Fn0000_0001_EAX signature of a
+ * QEMU CPU model ("EPYC-v4", "EPYC-Milan", "EPYC-Genoa-v2", "EPYC-Turin",
+ * ...; exact spelling, as `qemu -cpu` takes it). KBS_ERR_MEASURE_VCPU_TYPE
+ * for a name not in the table.
+ */
+KBS_MUST_CHECK int snp_vcpu_sig_from_type(const char *name, uint32_t *ret);
+
+/* snp_vcpu_type_name returns the i-th known model name, NULL past the end. */
+const char *snp_vcpu_type_name(size_t i);
+
+/*
+ * snp_vcpu_sig_from_fms encodes family, model and stepping as CPUID
+ * Fn0000_0001_EAX does (families above 15 use the extended family field).
+ * KBS_ERR_NUMBER_RANGE for family > 270, model > 255 or stepping > 15.
+ */
+KBS_MUST_CHECK int snp_vcpu_sig_from_fms(
+    uint32_t family, uint32_t model, uint32_t stepping, uint32_t *ret);
+
+/* The section types of edk2's SEV metadata (OvmfPkg/ResetVector). */
+enum snp_ovmf_section_type {
+	SNP_OVMF_SECTION_SEC_MEM = 1,          /* pre-validated memory: zero pages */
+	SNP_OVMF_SECTION_SECRETS = 2,          /* the SNP secrets page */
+	SNP_OVMF_SECTION_CPUID = 3,            /* the CPUID page */
+	SNP_OVMF_SECTION_SVSM_CAA = 4,         /* SVSM calling area: zero pages */
+	SNP_OVMF_SECTION_KERNEL_HASHES = 0x10, /* the SEV hashes table page */
+};
+
+/* snp_ovmf_section_name: "sec_mem", "secrets", "cpuid", "svsm_caa", "kernel_hashes". */
+const char *snp_ovmf_section_name(uint32_t type);
+
+struct snp_ovmf_section {
+	uint32_t gpa;  /* guest physical address, page aligned */
+	uint32_t size; /* bytes, a non-zero multiple of 4 KiB */
+	uint32_t type; /* enum snp_ovmf_section_type */
+};
+
+/* What the footer table and the SEV metadata of an OVMF image say. */
+struct snp_ovmf_info {
+	uint32_t reset_eip;      /* SEV-ES reset block: where APs start */
+	int has_hash_table;      /* footer names the SEV hash table (QEMU fills it) */
+	uint32_t hash_table_gpa; /* valid when has_hash_table */
+	uint32_t hash_table_size;
+	size_t nsections; /* in metadata order, the order they are measured in */
+	struct snp_ovmf_section sections[SNP_OVMF_MAX_SECTIONS];
+};
+
+/*
+ * snp_ovmf_parse reads the GUIDed footer table at the end of an OVMF image
+ * (or of its tail: every offset counts from the end) and the SEV metadata
+ * it points to. *ret is written only on success. Errors, each its own code:
+ * KBS_ERR_MEASURE_FOOTER_TRUNCATED (too short for the footer),
+ * KBS_ERR_MEASURE_NO_METADATA (no footer GUID, or no metadata entry),
+ * KBS_ERR_MEASURE_FOOTER_LENGTH (table length before the file start),
+ * KBS_ERR_MEASURE_FOOTER_ENTRY, KBS_ERR_MEASURE_FOOTER_LOOP,
+ * KBS_ERR_MEASURE_FOOTER_DUPLICATE (a known GUID twice),
+ * KBS_ERR_MEASURE_METADATA_OFFSET, KBS_ERR_MEASURE_METADATA_HEADER,
+ * KBS_ERR_MEASURE_METADATA_TABLE, KBS_ERR_MEASURE_SECTION_RANGE,
+ * KBS_ERR_MEASURE_SECTION_TYPE, KBS_ERR_MEASURE_SECTION_DUPLICATE,
+ * KBS_ERR_MEASURE_SECTION_OVERLAP, KBS_ERR_MEASURE_NO_RESET_BLOCK,
+ * KBS_ERR_MEASURE_OVMF_SIZE (above SNP_OVMF_MAX_SIZE),
+ * KBS_ERR_INVALID_ARGUMENT.
+ */
+KBS_MUST_CHECK int snp_ovmf_parse(const uint8_t *data, size_t len, struct snp_ovmf_info *ret);
+
+/* The three SHA-256 digests QEMU writes into the SEV hashes table. */
+struct snp_kernel_hashes {
+	uint8_t cmdline[SNP_SHA256_SIZE]; /* of the command line and its NUL */
+	uint8_t initrd[SNP_SHA256_SIZE];  /* of the initrd file (empty if none) */
+	uint8_t kernel[SNP_SHA256_SIZE];  /* of the kernel file */
+};
+
+/*
+ * snp_kernel_hashes_compute hashes a kernel image, an initrd (NULL with
+ * length 0: none, hashed as empty) and a command line (NULL or "": hashed
+ * as the single NUL byte QEMU passes). KBS_ERR_INVALID_ARGUMENT for a NULL
+ * kernel with a non-zero length, KBS_ERR_CRYPTO_INIT if OpenSSL fails.
+ */
+KBS_MUST_CHECK int snp_kernel_hashes_compute(const uint8_t *kernel, size_t kernel_len,
+    const uint8_t *initrd, size_t initrd_len, const char *cmdline, struct snp_kernel_hashes *ret);
+
+/* Everything the launch digest depends on. */
+struct snp_launch_params {
+	const uint8_t *ovmf; /* the whole image; with ovmf_digest, its tail suffices */
+	size_t ovmf_len;
+	/* NULL: hash the OVMF pages; else SNP_LAUNCH_DIGEST_SIZE bytes to start from */
+	const uint8_t *ovmf_digest;
+	const struct snp_kernel_hashes *kernel; /* NULL: no kernel (hashes page zeroed) */
+	uint32_t vcpus;
+	uint32_t vcpu_sig; /* CPUID signature; ignored by VMMs that fix RDX */
+	enum snp_vmm vmm;
+	uint64_t guest_features; /* SEV_FEATURES of every VMSA; bit 0 (SNPActive) required */
+};
+
+/*
+ * snp_ovmf_digest returns the digest of the OVMF pages alone (the chain
+ * after measuring the image at 4 GiB - len), the value snp_launch_digest
+ * takes as ovmf_digest, so a pipeline can hash a large firmware once.
+ * KBS_ERR_MEASURE_OVMF_SIZE unless len is a non-zero multiple of 4 KiB up
+ * to SNP_OVMF_MAX_SIZE; KBS_ERR_ALLOC / KBS_ERR_CRYPTO_INIT from OpenSSL.
+ */
+KBS_MUST_CHECK int snp_ovmf_digest(
+    const uint8_t *ovmf, size_t len, uint8_t ret[SNP_LAUNCH_DIGEST_SIZE]);
+
+/*
+ * snp_launch_digest computes the SNP launch digest for p into ret (written
+ * only on success). Besides snp_ovmf_parse's and snp_ovmf_digest's errors:
+ * KBS_ERR_MEASURE_NO_KERNEL_HASHES (a kernel with an OVMF that has no
+ * kernel-hashes section), KBS_ERR_MEASURE_HASH_TABLE (the footer's hash
+ * table entry missing, too small for the table or outside that section),
+ * KBS_ERR_MEASURE_VCPU_COUNT (0 or above snp_vmm_max_vcpus),
+ * KBS_ERR_MEASURE_GUEST_FEATURES, KBS_ERR_INVALID_ARGUMENT (unknown VMM,
+ * NULL pointers).
+ */
+KBS_MUST_CHECK int snp_launch_digest(
+    const struct snp_launch_params *p, uint8_t ret[SNP_LAUNCH_DIGEST_SIZE]);
+
 #endif
