@@ -28,6 +28,9 @@
 #define SIM_FILE_KEY "vcek.key"
 #define SIM_FILE_CONF "chip.conf"
 
+/* sim_path writes "dir/name" into out; KBS_ERR_TOO_LARGE if it does not fit. */
+KBS_MUST_CHECK int sim_path(char *out, size_t size, const char *dir, const char *name);
+
 /* Every subject of a simulated chain carries these two entries. */
 #define SIM_NAME_OU "SIMULATED - NOT AMD"
 #define SIM_NAME_O "kbs simulated SEV-SNP chip"
@@ -83,11 +86,24 @@ const struct sim_product *sim_product_info(enum snp_product product);
 KBS_MUST_CHECK int sim_config_default(enum snp_product product, struct sim_config *ret);
 
 /*
+ * sim_config_check: the product is known (else KBS_ERR_PRODUCT_UNKNOWN),
+ * VMPL is 0..3, and FMC and the mitigation vectors are zero unless Turin
+ * (else KBS_ERR_INVALID_ARGUMENT): what every report of cfg needs.
+ */
+KBS_MUST_CHECK int sim_config_check(const struct sim_config *cfg);
+
+/*
  * sim_tcb_parse reads "bl=N,tee=N,snp=N,ucode=N[,fmc=N]" (each 0..255, each
  * once, in any order; fmc only, and optionally, for Turin) into *ret.
  * KBS_ERR_INVALID_ARGUMENT otherwise, *ret untouched.
  */
 KBS_MUST_CHECK int sim_tcb_parse(const char *s, enum snp_product product, struct snp_tcb *ret);
+
+/*
+ * sim_u64_hex_parse reads s[0..len) as 1..16 hex digits (either case, no
+ * prefix) into *ret. KBS_ERR_BAD_HEX otherwise, *ret untouched.
+ */
+KBS_MUST_CHECK int sim_u64_hex_parse(const char *s, size_t len, uint64_t *ret);
 
 /* sim_tcb_format writes the sim_tcb_parse form of tcb (fmc for Turin only). */
 void sim_tcb_format(const struct snp_tcb *tcb, enum snp_product product, char *out, size_t size);

@@ -87,6 +87,30 @@ sim_config_default(enum snp_product product, struct sim_config *ret)
 	return 0;
 }
 
+int
+sim_path(char *out, size_t size, const char *dir, const char *name)
+{
+	int n = snprintf(out, size, "%s/%s", dir, name);
+
+	return n < 0 || (size_t)n >= size ? KBS_ERR_TOO_LARGE : 0;
+}
+
+int
+sim_config_check(const struct sim_config *cfg)
+{
+	if (cfg == NULL)
+		return KBS_ERR_INVALID_ARGUMENT;
+	if (sim_product_info(cfg->product) == NULL)
+		return KBS_ERR_PRODUCT_UNKNOWN;
+	if (cfg->vmpl > 3)
+		return KBS_ERR_INVALID_ARGUMENT;
+	/* Milan and Genoa have no FMC SPL and their v3 reports no mitigation vectors. */
+	if (cfg->product != SNP_PRODUCT_TURIN &&
+	    (cfg->tcb.fmc != 0 || cfg->launch_mit_vector != 0 || cfg->current_mit_vector != 0))
+		return KBS_ERR_INVALID_ARGUMENT;
+	return 0;
+}
+
 /* ---- TCB option ------------------------------------------------------------ */
 
 /* parse_decimal reads s[0..len) as a decimal number <= max (no sign, no leading junk). */
@@ -220,6 +244,16 @@ static const struct conf_key keys[] = {
 
 #define NKEYS KBS_ARRAY_SIZE(keys)
 
+static size_t
+key_index(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS && strcmp(keys[i].name, name) != 0; i++)
+		;
+	return i;
+}
+
 struct conf_value {
 	const char *p;
 	size_t len;
@@ -243,16 +277,16 @@ is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
-static int
-parse_u64x(const char *s, size_t len, uint64_t *ret)
+int
+sim_u64_hex_parse(const char *s, size_t len, uint64_t *ret)
 {
 	uint64_t v = 0;
 	size_t i;
 	char c;
 
-	if (len < 3 || len > 18 || s[0] != '0' || s[1] != 'x')
-		return KBS_ERR_INVALID_ARGUMENT;
-	for (i = 2; i < len; i++) {
+	if (s == NULL || ret == NULL || len == 0 || len > 16)
+		return KBS_ERR_BAD_HEX;
+	for (i = 0; i < len; i++) {
 		c = s[i];
 		if (c >= '0' && c <= '9')
 			v = v << 4 | (uint64_t)(c - '0');
@@ -261,7 +295,7 @@ parse_u64x(const char *s, size_t len, uint64_t *ret)
 		else if (c >= 'A' && c <= 'F')
 			v = v << 4 | (uint64_t)(c - 'A' + 10);
 		else
-			return KBS_ERR_INVALID_ARGUMENT;
+			return KBS_ERR_BAD_HEX;
 	}
 	*ret = v;
 	return 0;
@@ -326,7 +360,8 @@ convert(const struct conf_key *k, const struct conf_value *v, struct sim_config 
 		return parse_fw(v->p, v->len, &c->firmware) == 0 ? 0 : KBS_ERR_SIM_CONFIG;
 	case CONF_U64X:
 		*ret_msg = "must be 0x and 1..16 hex digits";
-		if (parse_u64x(v->p, v->len, &x) != 0)
+		if (v->len < 2 || v->p[0] != '0' || v->p[1] != 'x' ||
+		    sim_u64_hex_parse(v->p + 2, v->len - 2, &x) != 0)
 			return KBS_ERR_SIM_CONFIG;
 		memcpy(field, &x, sizeof(x));
 		return 0;
@@ -430,10 +465,15 @@ sim_config_parse(const char *text, size_t len, struct sim_config *ret, struct si
 	}
 	/* v3 reports (Milan, Genoa) have no mitigation vectors: those bytes are reserved. */
 	if (c.product != SNP_PRODUCT_TURIN &&
-	    (c.launch_mit_vector != 0 || c.current_mit_vector != 0))
-		return conf_fail(err, vals[c.launch_mit_vector != 0 ? NKEYS - 2 : NKEYS - 1].line,
-		    "mitigation vectors exist only in Turin (v5) reports, must be 0x0",
-		    keys[c.launch_mit_vector != 0 ? NKEYS - 2 : NKEYS - 1].name);
+	    (c.launch_mit_vector != 0 || c.current_mit_vector != 0)) {
+		i = key_index(
+		    c.launch_mit_vector != 0 ? "launch_mit_vector" : "current_mit_vector");
+		return conf_fail(err, vals[i].line,
+		    "exists only in Turin (v5) reports, must be 0x0 for this product",
+		    keys[i].name);
+	}
+	if (sim_config_check(&c) != 0)
+		return conf_fail(err, 0, "inconsistent fields", NULL);
 	*ret = c;
 	return 0;
 }

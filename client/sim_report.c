@@ -107,8 +107,9 @@ sim_report_build(const struct sim_config *cfg, EVP_PKEY *key, const uint8_t repo
 
 	if (cfg == NULL || key == NULL || report_data == NULL || report_id == NULL || out == NULL)
 		return KBS_ERR_INVALID_ARGUMENT;
-	if ((p = sim_product_info(cfg->product)) == NULL)
-		return KBS_ERR_PRODUCT_UNKNOWN;
+	if ((r = sim_config_check(cfg)) != 0)
+		return r;
+	p = sim_product_info(cfg->product);
 	if ((r = snp_tcb_encode(&cfg->tcb, cfg->product, &tcb)) != 0)
 		return r;
 	if (!sodium_is_zero(cfg->author_key_digest, sizeof(cfg->author_key_digest)))
@@ -143,8 +144,6 @@ sim_report_build(const struct sim_config *cfg, EVP_PKEY *key, const uint8_t repo
 	if (p->report_version >= 5) {
 		put_le(rep + OFF_LAUNCH_MIT, cfg->launch_mit_vector, 8);
 		put_le(rep + OFF_CURRENT_MIT, cfg->current_mit_vector, 8);
-	} else if (cfg->launch_mit_vector != 0 || cfg->current_mit_vector != 0) {
-		return KBS_ERR_INVALID_ARGUMENT;
 	}
 	if ((r = sign_p384(key, rep, SNP_REPORT_SIGNED_SIZE, rep + OFF_SIG_R, rep + OFF_SIG_S)) !=
 	    0)
