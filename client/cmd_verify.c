@@ -25,6 +25,8 @@ struct verify_args {
 	const char *crl_path;
 	const char *expected_measurement;
 	const char *policy_path;
+	const char *trust_roots[SNP_EXTRA_ROOTS_MAX]; /* --trust-root, in order */
+	size_t ntrust_roots;
 	struct snp_verify_options opts;
 	int json;
 };
@@ -44,6 +46,7 @@ parse_args(int argc, char **argv, struct verify_args *a)
 		{ "expected-measurement", required_argument, NULL, 'm' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "policy", required_argument, NULL, 'P' },
+		{ "trust-root", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -94,6 +97,14 @@ parse_args(int argc, char **argv, struct verify_args *a)
 		case 'P':
 			a->policy_path = optarg;
 			break;
+		case 'T':
+			if (a->ntrust_roots == SNP_EXTRA_ROOTS_MAX) {
+				fprintf(stderr, "kbs-client verify: at most %d --trust-root\n",
+				    SNP_EXTRA_ROOTS_MAX);
+				return -1;
+			}
+			a->trust_roots[a->ntrust_roots++] = optarg;
+			break;
 		default:
 			return -1;
 		}
@@ -102,8 +113,35 @@ parse_args(int argc, char **argv, struct verify_args *a)
 		fprintf(stderr,
 		    "usage: kbs-client verify --report R.bin [--vcek CERT] [--chain CHAIN] "
 		    "[--certs-table T] [--crl CRL] [--allow-stale-crl] [--at RFC3339] "
-		    "[--product P] [--expected-measurement HEX] [--policy FILE] [--json]\n");
+		    "[--product P] [--expected-measurement HEX] [--policy FILE] "
+		    "[--trust-root ARK.pem]... [--json]\n");
 		return -1;
+	}
+	return 0;
+}
+
+/*
+ * add_trust_roots gives the verifier each --trust-root ARK (test or
+ * simulated chains); prints the file and the reason on failure.
+ */
+static int
+add_trust_roots(const struct verify_args *a, struct snp_verifier *v)
+{
+	uint8_t *data = NULL;
+	size_t len = 0, i;
+	int r;
+
+	for (i = 0; i < a->ntrust_roots; i++) {
+		if (cli_read_file(
+			a->trust_roots[i], "trust root", CLI_MAX_CERT_FILE, &data, &len) != 0)
+			return -1;
+		r = snp_verifier_add_root(v, data, len);
+		free(data);
+		if (r != 0) {
+			fprintf(stderr, "kbs-client verify: --trust-root %.200s: %s (%s)\n",
+			    a->trust_roots[i], kbs_err_str(r), kbs_err_name(r));
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -224,6 +262,31 @@ struct verify_outcome {
 	const struct policy_result *pres;
 };
 
+/*
+ * add_trust_root_json says which root the chain ended at: "trust_root" is
+ * "amd" or "extra", and an extra root is described (never trusted silently).
+ */
+static int
+add_trust_root_json(cJSON *root, const struct snp_verify_result *vr)
+{
+	char hex[2 * sizeof(vr->extra_root_sha256) + 1];
+	cJSON *e;
+
+	if (vr->extra_root == 0)
+		return cJSON_AddStringToObject(root, "trust_root", "amd") != NULL ? 0 : -1;
+	if (cJSON_AddStringToObject(root, "trust_root", "extra") == NULL ||
+	    (e = cJSON_AddObjectToObject(root, "extra_root")) == NULL ||
+	    kbs_hex_encode(
+		vr->extra_root_sha256, sizeof(vr->extra_root_sha256), hex, sizeof(hex)) != 0 ||
+	    cJSON_AddNumberToObject(e, "index", vr->extra_root) == NULL ||
+	    cJSON_AddStringToObject(e, "subject", vr->extra_root_subject) == NULL ||
+	    cJSON_AddStringToObject(e, "sha256", hex) == NULL ||
+	    cJSON_AddStringToObject(e, "note", "not an AMD root: a test or simulated chain") ==
+		NULL)
+		return -1;
+	return 0;
+}
+
 static int
 print_json_result(const struct verify_args *a, const struct verify_outcome *o)
 {
@@ -247,6 +310,11 @@ print_json_result(const struct verify_args *a, const struct verify_outcome *o)
 		if (vr->csp_id[0] != '\0')
 			cJSON_AddStringToObject(root, "csp_id", vr->csp_id);
 		cJSON_AddBoolToObject(root, "chain_cached", vr->chain_cached);
+		if (add_trust_root_json(root, vr) != 0) {
+			cJSON_Delete(root);
+			fprintf(stderr, "kbs-client verify: %s\n", kbs_err_str(KBS_ERR_ALLOC));
+			return CLI_EXIT_USAGE;
+		}
 		cJSON_AddItemToObject(root, "checks", checks_to_json(vr));
 	}
 	if (a->expected_measurement != NULL) {
@@ -295,9 +363,13 @@ print_text_result(const struct snp_report *report, const struct verify_outcome *
 	} else if (o->pres != NULL && o->pres->decision != POLICY_ALLOW) {
 		printf("REJECTED policy: %s\n", kbs_err_str(KBS_ERR_POLICY_DENIED));
 	} else {
-		printf("OK genuine %s report v%u signed by %s%s%s\n", snp_product_name(vr->product),
+		printf("OK genuine %s report v%u signed by %s%s%s", snp_product_name(vr->product),
 		    report->version, snp_signing_key_name(vr->signer),
 		    vr->csp_id[0] != '\0' ? " of " : "", vr->csp_id);
+		if (vr->extra_root != 0)
+			printf(" under EXTRA ROOT %d \"%s\" (--trust-root: NOT AMD)",
+			    vr->extra_root, vr->extra_root_subject);
+		printf("\n");
 	}
 }
 
@@ -340,7 +412,7 @@ cmd_verify(int argc, char **argv)
 		fprintf(stderr, "kbs-client verify: %s\n", kbs_err_str(o.err));
 		goto out;
 	}
-	if (load_evidence_files(&a, certs, &crl) != 0)
+	if (add_trust_roots(&a, verifier) != 0 || load_evidence_files(&a, certs, &crl) != 0)
 		goto out;
 	a.opts.crl = crl;
 	o.report = &report;

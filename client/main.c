@@ -11,10 +11,17 @@ static const struct cli_command commands[] = {
 	{ "verify", cmd_verify,
 	    "verify --report R.bin [--vcek CERT] [--chain CHAIN.pem] [--certs-table T.bin] [--crl CRL]\n"
 	    "       [--allow-stale-crl] [--at RFC3339] [--product milan|genoa|turin]\n"
-	    "       [--expected-measurement HEX] [--json]",
+	    "       [--expected-measurement HEX] [--policy FILE] [--trust-root ARK.pem]... [--json]",
 	    "check an attestation report offline: AMD chain, signature, TCB, chip id" },
 	{ "show", cmd_show, "show --report R.bin [--product milan|genoa|turin] [--json]",
 	    "decode every field of an attestation report (nothing is verified)" },
+	{ "sim-init", cmd_sim_init,
+	    "sim-init DIR [--product milan|genoa|turin] [--measurement HEX] [--policy HEX]\n"
+	    "       [--vmpl N] [--tcb bl=N,tee=N,snp=N,ucode=N[,fmc=N]]",
+	    "make a SIMULATED chip (test ARK, ASK, VCEK) for tests and demos" },
+	{ "sim-report", cmd_sim_report,
+	    "sim-report --attester sim:DIR --report-data HEX --out R.bin [--certs-out C.pem]",
+	    "write a report signed by a simulated chip (verify with --trust-root)" },
 };
 
 static void
@@ -24,7 +31,7 @@ usage(FILE *out)
 
 	fprintf(out, "usage: kbs-client COMMAND [OPTIONS]\n\ncommands:\n");
 	for (i = 0; i < KBS_ARRAY_SIZE(commands); i++)
-		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\n");
 	for (i = 0; i < KBS_ARRAY_SIZE(commands); i++)
 		fprintf(out, "kbs-client %s\n", commands[i].usage);

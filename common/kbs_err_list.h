@@ -86,6 +86,13 @@ KBS_ERR_X(CERTTABLE_PARSE, certtable_parse, -160, "extended report certificate t
 KBS_ERR_X(CERTTABLE_DUPLICATE, certtable_duplicate, -161,
     "extended report certificate table repeats an entry")
 KBS_ERR_X(MEASUREMENT_MISMATCH, measurement_mismatch, -170, "measurement is not the expected value")
+/* snp: extra trust roots (snp_verifier_add_root) */
+KBS_ERR_X(ROOT_MALFORMED, root_malformed, -176,
+    "extra trust root is not one self-signed RSA-4096 RSASSA-PSS CA certificate with CN ARK-<product>")
+KBS_ERR_X(ROOT_DUPLICATE, root_duplicate, -177,
+    "extra trust root is already trusted (a pinned AMD ARK, or an extra root of the same name)")
+KBS_ERR_X(ROOT_AMD_NAME, root_amd_name, -178,
+    "extra trust root has the subject name of a pinned AMD certificate")
 
 /* snp: launch digest (expected measurement from the image) */
 KBS_ERR_X(MEASURE_NO_KERNEL_HASHES, measure_no_kernel_hashes, -180,
@@ -171,3 +178,12 @@ KBS_ERR_X(FORBIDDEN, forbidden, -410, "the admin token's role does not allow thi
 KBS_ERR_X(EVIDENCE, evidence, -411, "the evidence failed verification")
 KBS_ERR_X(NO_POLICY, no_policy, -412, "the secret is not bound to a policy")
 KBS_ERR_X(STATE_FILE, state_file, -413, "a key file in the data directory is malformed or has unsafe permissions")
+
+/* client: attesters and the simulated chip */
+KBS_ERR_X(ATTESTER_SPEC, attester_spec, -500,
+    "attester is unknown or malformed (expected KIND:ARG, e.g. sim:DIR)")
+KBS_ERR_X(SIM_CONFIG, sim_config, -501, "simulated chip configuration is malformed")
+KBS_ERR_X(
+    SIM_KEY, sim_key, -502, "simulated chip key or certificate is missing, malformed or mismatched")
+KBS_ERR_X(SIM_KEY_PERMS, sim_key_perms, -503,
+    "simulated VCEK private key file is readable by group or others")

@@ -27,6 +27,7 @@ struct snp_chain_facts {
 	uint8_t inter_sha256[32];
 	enum snp_product product;
 	enum snp_signing_key kind;
+	int extra_root; /* snp_verify_result.extra_root the chain was verified under */
 	struct snp_amd_ext ext;
 	int64_t not_before[SNP_FACT_CERTS];
 	int64_t not_after[SNP_FACT_CERTS];

@@ -59,14 +59,59 @@ extern const struct snp_root_data snp_root_data[SNP_ROOT_DATA_COUNT];
 KBS_MUST_CHECK int snp_root_der(
     enum snp_product product, enum snp_root_kind kind, const uint8_t **ret_der, size_t *ret_len);
 
-/* The compiled-in roots as X509 objects, loaded once per verifier. */
+/* An ARK added with snp_verifier_add_root (roots.c): not AMD. */
+struct snp_extra_root {
+	X509 *x;
+	uint8_t sha256[32]; /* of the DER */
+	enum snp_product product;
+	int index; /* 1-based, the order of addition: snp_verify_result.extra_root */
+	char subject[160];
+};
+
+/*
+ * The compiled-in roots as X509 objects, loaded once per verifier, and the
+ * extra roots added at setup (immutable once the verifier is shared).
+ */
 struct snp_roots {
 	X509 *x[SNP_PRODUCT_COUNT][SNP_ROOT_KIND_COUNT];
 	uint8_t sha256[SNP_PRODUCT_COUNT][SNP_ROOT_KIND_COUNT][32]; /* of the DER */
+	struct snp_extra_root extra[SNP_EXTRA_ROOTS_MAX];
+	size_t n_extra;
 };
 
 KBS_MUST_CHECK int snp_roots_load(struct snp_roots *roots);
+/* snp_roots_clear frees the pinned and the extra roots. */
 void snp_roots_clear(struct snp_roots *roots);
+
+/* snp_roots_add_extra: snp_verifier_add_root on the roots alone (same contract). */
+KBS_MUST_CHECK int snp_roots_add_extra(struct snp_roots *roots, const uint8_t *data, size_t len);
+
+/* snp_roots_extra_by_der returns the extra root whose DER has this SHA-256, or NULL. */
+const struct snp_extra_root *snp_roots_extra_by_der(
+    const struct snp_roots *roots, const uint8_t sha256[32]);
+
+/* snp_roots_extra_by_subject returns the extra root with this subject, or NULL. */
+const struct snp_extra_root *snp_roots_extra_by_subject(
+    const struct snp_roots *roots, const X509_NAME *subject);
+
+/*
+ * snp_select_extra_root decides whether the chain in certs for signer ends
+ * at an extra root. *ret_root is NULL (and 0 returned) when it does not:
+ * no extra roots, a pinned ARK or an unknown root among the certificates
+ * (the pinned rules then apply and refuse what they refuse), or an ASK not
+ * issued by an extra root. Otherwise *ret_root is the root and *ret_inter,
+ * *ret_inter_sha256 the ASK/ASVK from certs (the one whose subject is the
+ * signer's issuer; the last if several). Errors, for the ARK check:
+ * KBS_ERR_PRODUCT_MISMATCH (the root is for another product) and
+ * KBS_ERR_CERT_MISSING (an extra root given without its ASK).
+ */
+KBS_MUST_CHECK int snp_select_extra_root(const struct snp_roots *roots,
+    const struct snp_certs *certs, X509 *signer, enum snp_product product,
+    const struct snp_extra_root **ret_root, X509 **ret_inter, const uint8_t **ret_inter_sha256,
+    char *detail, size_t detail_size);
+
+/* snp_extra_root_describe records root (NULL: a pinned AMD root) in res. */
+void snp_extra_root_describe(const struct snp_extra_root *root, struct snp_verify_result *res);
 
 /*
  * snp_roots_ark_product returns the product whose pinned ARK is
@@ -99,8 +144,9 @@ KBS_MUST_CHECK int snp_check_issued(X509 *child, const char *child_label, X509 *
 
 /*
  * snp_check_ark checks that ark is byte-identical to the pinned ARK of
- * product (KBS_ERR_CERT_ARK_NOT_PINNED, or KBS_ERR_PRODUCT_MISMATCH when it
- * is another product's pinned ARK) and that its self-signature verifies.
+ * product, or to an extra root of product (KBS_ERR_CERT_ARK_NOT_PINNED, or
+ * KBS_ERR_PRODUCT_MISMATCH when it is another product's), and that its
+ * self-signature verifies.
  */
 KBS_MUST_CHECK int snp_check_ark(const struct snp_roots *roots, X509 *ark, enum snp_product product,
     char *detail, size_t detail_size);
@@ -128,5 +174,14 @@ void snp_detail(char *detail, size_t detail_size, const char *fmt, ...)
  * only (others become '?'), truncated; "?" when there is none. For details.
  */
 void snp_name_cn(const X509_NAME *name, char *out, size_t out_size);
+
+/* snp_name_field: snp_name_cn for the entry nid (NID_organizationName...). */
+void snp_name_field(const X509_NAME *name, int nid, char *out, size_t out_size);
+
+/*
+ * snp_name_oneline writes every entry of name as "SN=value, SN=value" in
+ * certificate order, printable ASCII only, truncated; "?" when unreadable.
+ */
+void snp_name_oneline(const X509_NAME *name, char *out, size_t out_size);
 
 #endif

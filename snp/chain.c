@@ -8,6 +8,11 @@
  * accepted: the algorithm parameters are compared explicitly rather than
  * left to whatever OpenSSL would verify, and keys are checked by type and
  * size before a signature is trusted.
+ *
+ * The root is a pinned AMD ARK, or an extra root (roots.c) for a test or
+ * simulated chain. snp_select_extra_root chooses the latter only when the
+ * evidence names no pinned ARK and its ASK is issued by the extra root, so
+ * an extra root can never take the place of AMD's in an AMD chain.
  */
 #include "chain-int.h"
 
@@ -34,13 +39,18 @@ snp_detail(char *detail, size_t detail_size, const char *fmt, ...)
 void
 snp_name_cn(const X509_NAME *name, char *out, size_t out_size)
 {
+	snp_name_field(name, NID_commonName, out, out_size);
+}
+
+void
+snp_name_field(const X509_NAME *name, int nid, char *out, size_t out_size)
+{
 	char buf[128];
 	int n, i;
 
 	if (out == NULL || out_size == 0)
 		return;
-	n = name == NULL ? -1
-			 : X509_NAME_get_text_by_NID(name, NID_commonName, buf, (int)sizeof(buf));
+	n = name == NULL ? -1 : X509_NAME_get_text_by_NID(name, nid, buf, (int)sizeof(buf));
 	ERR_clear_error();
 	if (n <= 0) {
 		snprintf(out, out_size, "?");
@@ -51,6 +61,39 @@ snp_name_cn(const X509_NAME *name, char *out, size_t out_size)
 			buf[i] = '?';
 	}
 	snprintf(out, out_size, "%.*s", n, buf);
+}
+
+void
+snp_name_oneline(const X509_NAME *name, char *out, size_t out_size)
+{
+	const X509_NAME_ENTRY *ent;
+	const ASN1_STRING *val;
+	const unsigned char *d;
+	const char *sn;
+	size_t used = 0;
+	int i, k, n, len;
+
+	if (out == NULL || out_size == 0)
+		return;
+	out[0] = '\0';
+	n = name == NULL ? 0 : X509_NAME_entry_count(name);
+	for (i = 0; i < n && used + 1 < out_size; i++) {
+		ent = X509_NAME_get_entry(name, i);
+		val = X509_NAME_ENTRY_get_data(ent);
+		sn = OBJ_nid2sn(OBJ_obj2nid(X509_NAME_ENTRY_get_object(ent)));
+		len = snprintf(
+		    out + used, out_size - used, "%s%s=", i > 0 ? ", " : "", sn != NULL ? sn : "?");
+		if (len < 0 || (size_t)len >= out_size - used)
+			break;
+		used += (size_t)len;
+		d = ASN1_STRING_get0_data(val);
+		for (k = 0; k < ASN1_STRING_length(val) && used + 1 < out_size; k++)
+			out[used++] = d[k] >= 0x20 && d[k] <= 0x7e ? (char)d[k] : '?';
+		out[used] = '\0';
+	}
+	if (out[0] == '\0')
+		snprintf(out, out_size, "?");
+	ERR_clear_error();
 }
 
 /* alg_is: the algorithm's OID is nid and its parameters are absent or NULL. */
@@ -160,8 +203,20 @@ snp_check_issued(X509 *child, const char *child_label, X509 *parent, const char 
 	if (X509_NAME_cmp(X509_get_issuer_name(child), X509_get_subject_name(parent)) != 0) {
 		snp_name_cn(X509_get_issuer_name(child), a, sizeof(a));
 		snp_name_cn(X509_get_subject_name(parent), b, sizeof(b));
-		snp_detail(detail, detail_size, "%s issuer CN=%s is not the %s subject CN=%s",
-		    child_label, a, parent_label, b);
+		if (strcmp(a, b) == 0) {
+			/* Same CN, other organisation (a test chain's ASK against AMD's): say so.
+			 */
+			snp_name_field(
+			    X509_get_issuer_name(child), NID_organizationName, a, sizeof(a));
+			snp_name_field(
+			    X509_get_subject_name(parent), NID_organizationName, b, sizeof(b));
+			snp_detail(detail, detail_size, "%s issuer O=%s is not the %s subject O=%s",
+			    child_label, a, parent_label, b);
+		} else {
+			snp_detail(detail, detail_size,
+			    "%s issuer CN=%s is not the %s subject CN=%s", child_label, a,
+			    parent_label, b);
+		}
 		r = KBS_ERR_CERT_ISSUER;
 		goto out;
 	}
@@ -201,11 +256,23 @@ snp_check_ark(const struct snp_roots *roots, X509 *ark, enum snp_product product
 		return KBS_ERR_INVALID_ARGUMENT;
 	pinned = snp_roots_ark_product(ark);
 	if (pinned == SNP_PRODUCT_UNKNOWN) {
-		snp_name_cn(X509_get_subject_name(ark), cn, sizeof(cn));
-		snp_detail(detail, detail_size, "root CN=%s is not a pinned AMD ARK", cn);
-		return KBS_ERR_CERT_ARK_NOT_PINNED;
-	}
-	if (pinned != product) {
+		const struct snp_extra_root *extra = NULL;
+		uint8_t sha[32];
+
+		if (snp_x509_sha256(ark, sha) == 0)
+			extra = snp_roots_extra_by_der(roots, sha);
+		if (extra == NULL) {
+			snp_name_cn(X509_get_subject_name(ark), cn, sizeof(cn));
+			snp_detail(detail, detail_size, "root CN=%s is not a pinned AMD ARK", cn);
+			return KBS_ERR_CERT_ARK_NOT_PINNED;
+		}
+		if (extra->product != product) {
+			snp_detail(detail, detail_size,
+			    "root is extra root %d for %s, expected a %s root", extra->index,
+			    snp_product_name(extra->product), snp_product_name(product));
+			return KBS_ERR_PRODUCT_MISMATCH;
+		}
+	} else if (pinned != product) {
 		snp_detail(detail, detail_size, "root is the pinned %s ARK, expected the %s ARK",
 		    snp_product_name(pinned), snp_product_name(product));
 		return KBS_ERR_PRODUCT_MISMATCH;
@@ -266,4 +333,82 @@ snp_check_time(
 		return KBS_ERR_CERT_EXPIRED;
 	}
 	return 0;
+}
+
+static int
+self_issued(X509 *x)
+{
+	return X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x)) == 0;
+}
+
+int
+snp_select_extra_root(const struct snp_roots *roots, const struct snp_certs *certs, X509 *signer,
+    enum snp_product product, const struct snp_extra_root **ret_root, X509 **ret_inter,
+    const uint8_t **ret_inter_sha256, char *detail, size_t detail_size)
+{
+	const struct snp_extra_root *given = NULL, *e, *root;
+	X509 *inter = NULL;
+	const uint8_t *inter_sha256 = NULL;
+	size_t i, n = snp_certs_count(certs);
+
+	*ret_root = NULL;
+	if (roots->n_extra == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		X509 *x = snp_certs_get(certs, i);
+		const uint8_t *d = snp_certs_digest(certs, i);
+
+		if (x == signer)
+			continue;
+		if (self_issued(x)) {
+			/* A pinned ARK, an unknown root or two extra roots: the pinned rules
+			 * decide. */
+			e = snp_roots_extra_by_der(roots, d);
+			if (e == NULL || (given != NULL && given != e))
+				return 0;
+			given = e;
+			continue;
+		}
+		if (X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(signer)) == 0) {
+			inter = x;
+			inter_sha256 = d;
+		}
+	}
+	root =
+	    inter != NULL ? snp_roots_extra_by_subject(roots, X509_get_issuer_name(inter)) : NULL;
+	if (given != NULL && root != NULL && root != given)
+		return 0;
+	if (root == NULL)
+		root = given;
+	if (root == NULL)
+		return 0;
+	if (root->product != product) {
+		snp_detail(detail, detail_size,
+		    "the chain ends at extra root %d for %s, the product is %s", root->index,
+		    snp_product_name(root->product), snp_product_name(product));
+		return KBS_ERR_PRODUCT_MISMATCH;
+	}
+	if (inter == NULL) {
+		snp_detail(detail, detail_size,
+		    "extra root %d was given without the ASK that issued the signer", root->index);
+		return KBS_ERR_CERT_MISSING;
+	}
+	*ret_root = root;
+	*ret_inter = inter;
+	*ret_inter_sha256 = inter_sha256;
+	return 0;
+}
+
+void
+snp_extra_root_describe(const struct snp_extra_root *root, struct snp_verify_result *res)
+{
+	if (root == NULL) {
+		res->extra_root = 0;
+		memset(res->extra_root_sha256, 0, sizeof(res->extra_root_sha256));
+		res->extra_root_subject[0] = '\0';
+		return;
+	}
+	res->extra_root = root->index;
+	memcpy(res->extra_root_sha256, root->sha256, sizeof(res->extra_root_sha256));
+	snprintf(res->extra_root_subject, sizeof(res->extra_root_subject), "%s", root->subject);
 }

@@ -8,9 +8,10 @@
  *   2. snp_certs_* / snp_crl_* / snp_certtable_parse: the VCEK or VLEK and
  *      its chain, given as DER, PEM, bundles or the extended report's
  *      certificate table;
- *   3. snp_verify_report: the chain to a pinned AMD ARK, validity, CRL, the
- *      report signature, and the certificate's TCB and hwID against the
- *      report, recording every check's outcome.
+ *   3. snp_verify_report: the chain to a pinned AMD ARK (or to an extra
+ *      root given with snp_verifier_add_root, marked in the result),
+ *      validity, CRL, the report signature, and the certificate's TCB and
+ *      hwID against the report, recording every check's outcome.
  * Nothing in a report may be trusted before snp_verify_report returned 0.
  *
  * Errors are KBS_ERR_* codes (common/kbs_err.h). Functions that can fail
@@ -275,6 +276,15 @@ struct snp_verify_result {
 	struct snp_tcb reported_tcb; /* decoded for product */
 	char csp_id[128];            /* VLEK csp_id extension, "" for a VCEK */
 	int chain_cached;            /* 1 if the chain came from the cache */
+	/*
+	 * 0 when the chain ends at a pinned AMD ARK; n > 0 when it ends at the
+	 * n-th root given to snp_verifier_add_root (a test or simulated chain,
+	 * NOT AMD), which every decision on the evidence must say. Set once the
+	 * root is chosen, so also when a later check fails.
+	 */
+	int extra_root;
+	uint8_t extra_root_sha256[32]; /* SHA-256 of that root's DER; zero for AMD */
+	char extra_root_subject[160];  /* its subject, one printable line; "" for AMD */
 };
 
 struct snp_verifier; /* pinned roots and the per-VCEK chain cache */
@@ -285,6 +295,22 @@ struct snp_verifier; /* pinned roots and the per-VCEK chain cache */
  */
 KBS_MUST_CHECK int snp_verifier_new(struct snp_verifier **ret);
 void snp_verifier_free(struct snp_verifier *v);
+
+/*
+ * snp_verifier_add_root trusts one more ARK (one certificate, PEM or DER),
+ * for test and simulated chains only, for the product its subject CN names
+ * as AMD's do ("ARK-Milan"). It must be built like AMD's: self-issued,
+ * self-signed with RSASSA-PSS SHA-384/MGF1-SHA-384/salt 48, an RSA-4096
+ * key, basicConstraints CA. A chain uses it only when it presents no pinned
+ * ARK and its ASK is issued by it; that ASK must come with the evidence
+ * (only AMD's are compiled in). Call before the verifier is shared between
+ * threads. Errors: KBS_ERR_ROOT_MALFORMED, KBS_ERR_ROOT_DUPLICATE (a pinned
+ * ARK, or an extra root with the same bytes or subject),
+ * KBS_ERR_ROOT_AMD_NAME (the subject of a pinned AMD certificate),
+ * KBS_ERR_TOO_LARGE (past SNP_EXTRA_ROOTS_MAX). On failure v is unchanged.
+ */
+#define SNP_EXTRA_ROOTS_MAX 8
+KBS_MUST_CHECK int snp_verifier_add_root(struct snp_verifier *v, const uint8_t *data, size_t len);
 
 /*
  * snp_verify_report checks that report was signed by the VCEK or VLEK in

@@ -16,7 +16,8 @@
  *   - signer: the one with an EC key (if several, the one whose subject CN
  *     is SEV-VCEK or SEV-VLEK as key_info says);
  *   - ARK: any self-issued certificate; each must be byte-identical to the
- *     pinned ARK of the product;
+ *     pinned ARK of the product (extra roots: snp_select_extra_root in
+ *     chain.c, tried first, takes a chain only if it presents no pinned ARK);
  *   - ASK/ASVK: the certificate whose subject is that of the compiled-in
  *     ASK (VCEK) or ASVK (VLEK) of the product; the compiled-in one when
  *     none is supplied. Other certificates are ignored: they confer no
@@ -205,9 +206,20 @@ select_chain(struct vctx *c)
 	enum snp_root_kind ik = c->kind == SNP_SIGNING_KEY_VLEK ? SNP_ROOT_ASVK : SNP_ROOT_ASK;
 	const struct snp_roots *roots = &c->v->roots;
 	const X509_NAME *want = X509_get_subject_name(roots->x[c->product][ik]);
+	const struct snp_extra_root *extra = NULL;
 	size_t i, n = snp_certs_count(c->certs), p;
 	char cn[64];
+	int r;
 
+	/* A test or simulated chain (snp_verifier_add_root); never an AMD one. */
+	if ((r = snp_select_extra_root(roots, c->certs, c->signer, c->product, &extra, &c->inter,
+		 &c->inter_sha256, DETAIL(c, SNP_CHECK_ARK))) != 0)
+		return r;
+	snp_extra_root_describe(extra, c->res);
+	if (extra != NULL) {
+		c->ark = extra->x;
+		return 0;
+	}
 	c->ark = roots->x[c->product][SNP_ROOT_ARK];
 	c->inter = roots->x[c->product][ik];
 	c->inter_sha256 = roots->sha256[c->product][ik];
@@ -259,8 +271,8 @@ verify_uncached(struct vctx *c, struct snp_chain_facts *f)
 		record(c, SNP_CHECK_ARK, SNP_OUTCOME_FAIL, r);
 		return r;
 	}
-	snp_detail(DETAIL(c, SNP_CHECK_ARK), "pinned %s ARK, self-signature verified",
-	    snp_product_name(c->product));
+	snp_detail(DETAIL(c, SNP_CHECK_ARK), "%s %s ARK, self-signature verified",
+	    c->res->extra_root ? "extra (NOT AMD)" : "pinned", snp_product_name(c->product));
 	record(c, SNP_CHECK_ARK, SNP_OUTCOME_PASS, 0);
 
 	if ((r = snp_check_issued(c->inter, c->inter_label, c->ark, "ARK",
@@ -345,6 +357,7 @@ verify_uncached(struct vctx *c, struct snp_chain_facts *f)
 	memcpy(f->inter_sha256, c->inter_sha256, 32);
 	f->product = c->product;
 	f->kind = c->kind;
+	f->extra_root = c->res->extra_root;
 	snp_detail(DETAIL(c, SNP_CHECK_SIGNER_CERT), "%s signed by the %s", c->signer_label,
 	    c->inter_label);
 	record(c, SNP_CHECK_SIGNER_CERT, SNP_OUTCOME_PASS, 0);
@@ -369,13 +382,16 @@ run_chain(struct vctx *c)
 		return r;
 	}
 	f = snp_cache_get(c->v->cache, c->signer_sha256, c->inter_sha256);
-	if (f != NULL && (f->product != c->product || f->kind != c->kind)) {
+	if (f != NULL &&
+	    (f->product != c->product || f->kind != c->kind ||
+		f->extra_root != c->res->extra_root)) {
 		snp_facts_release(f);
 		f = NULL;
 	}
 	if (f != NULL) {
 		c->res->chain_cached = 1;
-		snp_detail(DETAIL(c, SNP_CHECK_ARK), "pinned %s ARK (chain cached)",
+		snp_detail(DETAIL(c, SNP_CHECK_ARK), "%s %s ARK (chain cached)",
+		    c->res->extra_root ? "extra (NOT AMD)" : "pinned",
 		    snp_product_name(c->product));
 		record(c, SNP_CHECK_ARK, SNP_OUTCOME_PASS, 0);
 		snp_detail(DETAIL(c, SNP_CHECK_ASK), "%s (chain cached)", c->inter_label);

@@ -7,27 +7,8 @@ set -u
 client=$1
 kbs_policy=$2
 v=${KBS_VECTORS:?run through meson test}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-
-# expect NAME WANT_RC WANT_PREFIX CMD...: runs CMD, checks rc and that stdout starts with WANT_PREFIX.
-expect() {
-	local name=$1 want_rc=$2 want=$3 out rc
-	shift 3
-	out=$("$@" 2>"$tmp/err")
-	rc=$?
-	if [ "$rc" = "$want_rc" ] && [ "${out#"$want"}" != "$out" -o -z "$want" ]; then
-		pass=$((pass + 1))
-	else
-		fail=$((fail + 1))
-		echo "FAIL $name: rc=$rc (want $want_rc)"
-		echo "  stdout: $(printf '%s' "$out" | head -3)"
-		echo "  stderr: $(head -3 "$tmp/err")"
-		echo "  want prefix: $want"
-	fi
-}
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 row() { awk -F'\t' -v r="$1" '$1 == r' "$v/EXPECTED.tsv"; }
 col() { row "$1" | cut -f"$2"; }
