@@ -169,15 +169,18 @@ KBS_ERR_X(LISTEN, listen, -401, "cannot listen on the configured address")
 KBS_ERR_X(BAD_REQUEST, bad_request, -402, "the request is malformed")
 KBS_ERR_X(METHOD, method, -403, "the method is not allowed for this route")
 KBS_ERR_X(RATE_LIMITED, rate_limited, -404, "too many requests from this address")
-KBS_ERR_X(UNAVAILABLE, unavailable, -405, "the broker cannot record the decision; nothing was released")
-KBS_ERR_X(POLICY_DENIED, policy_denied, -406, "a policy refused the evidence")
+KBS_ERR_X(
+    UNAVAILABLE, unavailable, -405, "the broker cannot record the decision; nothing was released")
 KBS_ERR_X(REPORT_DATA_NONCE, report_data_nonce, -407, "REPORT_DATA does not carry the nonce sent")
 KBS_ERR_X(TLS, tls, -408, "the TLS certificate or key cannot be loaded")
 KBS_ERR_X(UNAUTHORIZED, unauthorized, -409, "the admin token is missing, unknown or revoked")
 KBS_ERR_X(FORBIDDEN, forbidden, -410, "the admin token's role does not allow this")
 KBS_ERR_X(EVIDENCE, evidence, -411, "the evidence failed verification")
 KBS_ERR_X(NO_POLICY, no_policy, -412, "the secret is not bound to a policy")
-KBS_ERR_X(STATE_FILE, state_file, -413, "a key file in the data directory is malformed or has unsafe permissions")
+KBS_ERR_X(STATE_FILE, state_file, -413,
+    "a key file in the data directory is malformed or has unsafe permissions")
+KBS_ERR_X(NONCE_REPLAYED, nonce_replayed, -414, "the nonce was already used")
+KBS_ERR_X(POLICY_LINT, policy_lint, -415, "the policy has lint errors and was not stored")
 
 /* client: attesters and the simulated chip */
 KBS_ERR_X(ATTESTER_SPEC, attester_spec, -500,
