@@ -115,3 +115,16 @@ KBS_ERR_X(STORE_MAP_FULL, store_map_full, -312,
     "store map is full") /* internal: the map is grown and the write retried */
 KBS_ERR_X(STORE_DIR_PERMS, store_dir_perms, -313,
     "data directory is writable, or its files readable, by group or others")
+
+/* kbs: stateless nonces (kbs/nonce.h) */
+KBS_ERR_X(NONCE_MALFORMED, nonce_malformed, -440, "nonce is not 32 bytes")
+KBS_ERR_X(NONCE_OTHER_REPLICA, nonce_other_replica, -441, "nonce was issued by another replica")
+KBS_ERR_X(NONCE_MAC, nonce_mac, -442, "nonce was not issued by this broker or was altered")
+KBS_ERR_X(NONCE_EXPIRED, nonce_expired, -443, "nonce has expired")
+
+/* kbs: the attestation token (kbs/token.h) */
+KBS_ERR_X(TOKEN_MALFORMED, token_malformed, -450, "token is not a well-formed compact JWT")
+KBS_ERR_X(TOKEN_HEADER, token_header, -451, "token header is not EdDSA with this broker's key id")
+KBS_ERR_X(TOKEN_SIGNATURE, token_signature, -452, "token signature does not verify")
+KBS_ERR_X(TOKEN_EXPIRED, token_expired, -453, "token has expired or is not yet valid")
+KBS_ERR_X(TOKEN_CLAIMS, token_claims, -454, "token claims are missing or malformed")
