@@ -13,8 +13,7 @@
  *     algorithm is ever read from the token, so "alg":"none" or an
  *     algorithm confusion cannot arise, and no header JSON is parsed;
  *  3. signature part: 86 characters, canonical, 64 bytes; payload part:
- *     canonical base64url (libsodium refuses non-zero pad bits and a
- *     length of 1 mod 4, the two ways one value has several encodings);
+ *     canonical base64url (no non-zero pad bits, no length of 1 mod 4);
  *  4. Ed25519 over "header.payload" as sent;
  *  5. only now is the payload parsed as JSON, and the claims read into a
  *     fixed-size struct with every count and length bounded;
@@ -35,18 +34,71 @@
 
 #include "kbs_common.h"
 
-#define B64URL sodium_base64_VARIANT_URLSAFE_NO_PADDING
 #define SIG_B64_LEN 86                   /* 64 bytes, unpadded */
 #define INT_EXACT_MAX 9007199254740992.0 /* 2^53: integers a JSON double holds exactly */
 
 /* ---- base64url and strings ------------------------------------------ */
 
+/*
+ * A plain (not constant-time) base64url codec: everything it handles is
+ * public (the token an attacker sends us, our public keys), and
+ * libsodium's constant-time codec costs about ten times as much, 10 us or
+ * more for one token on the project's machines. kbs_codec.h keeps the
+ * constant-time one for secrets.
+ */
+static const char b64url_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static int
+b64url_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+/* b64url_encoded_len is the number of characters for len bytes, unpadded. */
+static size_t
+b64url_encoded_len(size_t len)
+{
+	return len / 3 * 4 + (len % 3 != 0 ? len % 3 + 1 : 0);
+}
+
+/* b64url_encode writes the unpadded encoding of in[0..len) and a NUL. */
 static int
 b64url_encode(const uint8_t *in, size_t len, char *out, size_t out_size)
 {
-	if (out_size < sodium_base64_ENCODED_LEN(len, B64URL))
+	size_t i, o = 0;
+
+	if (len > SIZE_MAX / 2 || out_size < b64url_encoded_len(len) + 1)
 		return KBS_ERR_BUFFER_TOO_SMALL;
-	sodium_bin2base64(out, out_size, in, len, B64URL);
+	for (i = 0; i + 3 <= len; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+
+		out[o++] = b64url_alphabet[v >> 18];
+		out[o++] = b64url_alphabet[(v >> 12) & 63];
+		out[o++] = b64url_alphabet[(v >> 6) & 63];
+		out[o++] = b64url_alphabet[v & 63];
+	}
+	if (len - i == 1) {
+		out[o++] = b64url_alphabet[in[i] >> 2];
+		out[o++] = b64url_alphabet[(in[i] & 3) << 4];
+	} else if (len - i == 2) {
+		uint32_t v = (uint32_t)in[i] << 8 | in[i + 1];
+
+		out[o++] = b64url_alphabet[v >> 10];
+		out[o++] = b64url_alphabet[(v >> 4) & 63];
+		out[o++] = b64url_alphabet[(v << 2) & 63];
+	}
+	out[o] = '\0';
 	return 0;
 }
 
@@ -59,27 +111,40 @@ b64url_decoded_len(size_t len)
 
 /*
  * b64url_decode decodes exactly in[0..len), canonical and unpadded, into
- * out; KBS_ERR_TOKEN_MALFORMED otherwise.
+ * out; KBS_ERR_TOKEN_MALFORMED for any other character (padding
+ * included), a length of 1 mod 4, or non-zero bits in the last
+ * character's unused low bits (the two ways one value could have several
+ * encodings).
  */
 static int
 b64url_decode(const char *in, size_t len, uint8_t *out, size_t out_size, size_t *ret_len)
 {
-	size_t n = 0;
+	uint32_t acc = 0;
+	size_t i, o = 0, bits = 0;
+	int v;
 
 	if (len % 4 == 1 || b64url_decoded_len(len) > out_size)
 		return KBS_ERR_TOKEN_MALFORMED;
-	if (sodium_base642bin(out, out_size, in, len, NULL, &n, NULL, B64URL) != 0 ||
-	    n != b64url_decoded_len(len))
+	for (i = 0; i < len; i++) {
+		if ((v = b64url_value(in[i])) < 0)
+			return KBS_ERR_TOKEN_MALFORMED;
+		acc = (acc << 6 | (uint32_t)v) & 0xffffff;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (uint8_t)(acc >> bits);
+		}
+	}
+	if ((acc & ((1u << bits) - 1)) != 0)
 		return KBS_ERR_TOKEN_MALFORMED;
-	*ret_len = n;
+	*ret_len = o;
 	return 0;
 }
 
 static bool
 is_b64url_char(char c)
 {
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	    c == '-' || c == '_';
+	return b64url_value(c) >= 0;
 }
 
 /*
@@ -415,7 +480,7 @@ kbs_token_sign(const struct kbs_token_key *key, const uint8_t sk[64],
 	if ((r = build_payload(claims, &payload)) != 0)
 		goto out;
 	plen = strlen(payload);
-	penc = sodium_base64_ENCODED_LEN(plen, B64URL) - 1;
+	penc = b64url_encoded_len(plen);
 	signed_len = key->header_b64_len + 1 + penc;
 	total = signed_len + 1 + SIG_B64_LEN;
 	if (plen > KBS_TOKEN_MAX_LEN || total > KBS_TOKEN_MAX_LEN) {
