@@ -114,22 +114,52 @@ get(const counter_t *c)
 	return atomic_load_explicit(c, memory_order_relaxed);
 }
 
+/* string_ok: 1..max bytes (0..max when empty_ok), each accepted by char_ok at its position. */
 static bool
-rule_id_ok(const char *s)
+string_ok(const char *s, size_t max, bool empty_ok, bool (*char_ok)(char c, size_t pos))
 {
 	size_t i;
 
-	if (s == NULL || strcmp(s, "other") == 0)
+	if (s == NULL)
 		return false;
 	for (i = 0; s[i] != '\0'; i++) {
-		char c = s[i];
-
-		if (i >= KBS_METRICS_RULE_ID_MAX ||
-		    !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			c == '_' || c == '.' || c == ':' || c == '-'))
+		if (i >= max || !char_ok(s[i], i))
 			return false;
 	}
-	return i > 0;
+	return i > 0 || empty_ok;
+}
+
+/* Rule ids: label values that need no escaping. */
+static bool
+rule_id_char(char c, size_t pos)
+{
+	(void)pos;
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    c == '_' || c == '.' || c == ':' || c == '-';
+}
+
+/* Metric names: [a-zA-Z_:][a-zA-Z0-9_:]*. */
+static bool
+metric_name_char(char c, size_t pos)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
+	    (pos > 0 && c >= '0' && c <= '9');
+}
+
+/* HELP text: printable ASCII without '\\', so none of HELP's escapes (backslash, newline) is
+ * needed. */
+static bool
+help_char(char c, size_t pos)
+{
+	(void)pos;
+	return c >= 0x20 && c <= 0x7e && c != '\\';
+}
+
+static bool
+rule_id_ok(const char *s)
+{
+	return s != NULL && strcmp(s, "other") != 0 &&
+	    string_ok(s, KBS_METRICS_RULE_ID_MAX, false, rule_id_char);
 }
 
 int
@@ -185,46 +215,16 @@ kbs_metrics_free(struct kbs_metrics *m)
 	free(m);
 }
 
-static bool
-gauge_name_ok(const char *s)
-{
-	size_t i;
-
-	if (s == NULL)
-		return false;
-	for (i = 0; s[i] != '\0'; i++) {
-		char c = s[i];
-		bool alpha =
-		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':';
-
-		if (i >= GAUGE_NAME_MAX || !(alpha || (i > 0 && c >= '0' && c <= '9')))
-			return false;
-	}
-	return i > 0;
-}
-
-static bool
-gauge_help_ok(const char *s)
-{
-	size_t i;
-
-	if (s == NULL)
-		return false;
-	for (i = 0; s[i] != '\0'; i++) {
-		if (i >= GAUGE_HELP_MAX || s[i] < 0x20 || s[i] > 0x7e || s[i] == '\\')
-			return false;
-	}
-	return true;
-}
-
 int
 kbs_metrics_add_gauge(struct kbs_metrics *m, const struct kbs_metrics_gauge *g)
 {
 	struct gauge *dst;
 	size_t i;
 
-	if (m == NULL || g == NULL || g->read == NULL || !gauge_name_ok(g->name) ||
-	    !gauge_help_ok(g->help) || m->n_gauges == KBS_METRICS_MAX_GAUGES)
+	if (m == NULL || g == NULL || g->read == NULL ||
+	    !string_ok(g->name, GAUGE_NAME_MAX, false, metric_name_char) ||
+	    !string_ok(g->help, GAUGE_HELP_MAX, true, help_char) ||
+	    m->n_gauges == KBS_METRICS_MAX_GAUGES)
 		return KBS_ERR_INVALID_ARGUMENT;
 	for (i = 0; i < m->n_gauges; i++) {
 		if (strcmp(m->gauges[i].name, g->name) == 0)

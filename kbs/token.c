@@ -148,56 +148,49 @@ is_b64url_char(char c)
 }
 
 /*
- * plain_string_ok: 1..max bytes of printable ASCII without '"' or '\\'
- * (and without ' ' unless allowed), so JSON carries it unescaped.
+ * string_ok: 1..max bytes, each accepted by char_ok. The classes below
+ * keep every string the token repeats (names, jti, build) free of
+ * anything JSON must escape, so the token's size bound is exact.
  */
 static bool
-plain_string_ok(const char *s, size_t max, bool allow_space)
+string_ok(const char *s, size_t max, bool (*char_ok)(unsigned char c))
 {
 	size_t i;
 
 	if (s == NULL)
 		return false;
 	for (i = 0; s[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (i >= max || c < 0x20 || c > 0x7e || c == '"' || c == '\\' ||
-		    (c == ' ' && !allow_space))
+		if (i >= max || !char_ok((unsigned char)s[i]))
 			return false;
 	}
 	return i > 0;
 }
 
+/* Printable ASCII without '"' or '\\'. */
 static bool
-product_ok(const char *s)
+text_char(unsigned char c)
 {
-	size_t i;
-
-	if (s == NULL)
-		return false;
-	for (i = 0; s[i] != '\0'; i++) {
-		char c = s[i];
-
-		if (i >= KBS_TOKEN_PRODUCT_MAX ||
-		    !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
-			return false;
-	}
-	return i > 0;
+	return c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
 }
 
-/* ascii_ok: 1..max bytes of 0x01..0x7f (cJSON escapes what needs it). */
+/* As text_char, without the space: names and the request id. */
 static bool
-ascii_ok(const char *s, size_t max)
+name_char(unsigned char c)
 {
-	size_t i;
+	return text_char(c) && c != ' ';
+}
 
-	if (s == NULL)
-		return false;
-	for (i = 0; s[i] != '\0'; i++) {
-		if (i >= max || (unsigned char)s[i] > 0x7f)
-			return false;
-	}
-	return i > 0;
+static bool
+product_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+/* Any ASCII but NUL: cJSON escapes what needs it (the csp_id of a VLEK). */
+static bool
+ascii_char(unsigned char c)
+{
+	return c <= 0x7f;
 }
 
 /* ---- the key ---------------------------------------------------------- */
@@ -333,11 +326,12 @@ claims_check(const struct kbs_token_claims *c)
 	if (c->iat < 0 || (double)c->iat > INT_EXACT_MAX || c->exp <= c->iat ||
 	    (double)c->exp > INT_EXACT_MAX)
 		return KBS_ERR_INVALID_ARGUMENT;
-	if (!plain_string_ok(c->jti, KBS_TOKEN_JTI_MAX, false) ||
-	    !plain_string_ok(c->build, KBS_TOKEN_BUILD_MAX, true) || !product_ok(e->product))
+	if (!string_ok(c->jti, KBS_TOKEN_JTI_MAX, name_char) ||
+	    !string_ok(c->build, KBS_TOKEN_BUILD_MAX, text_char) ||
+	    !string_ok(e->product, KBS_TOKEN_PRODUCT_MAX, product_char))
 		return KBS_ERR_INVALID_ARGUMENT;
 	if (e->signer == KBS_TOKEN_SIGNER_VLEK) {
-		if (!ascii_ok(e->csp_id, KBS_TOKEN_CSP_ID_MAX))
+		if (!string_ok(e->csp_id, KBS_TOKEN_CSP_ID_MAX, ascii_char))
 			return KBS_ERR_INVALID_ARGUMENT;
 	} else if (e->signer != KBS_TOKEN_SIGNER_VCEK) {
 		return KBS_ERR_INVALID_ARGUMENT;
@@ -345,8 +339,8 @@ claims_check(const struct kbs_token_claims *c)
 	if (c->secrets == NULL || c->secret_count == 0 || c->secret_count > KBS_TOKEN_MAX_SECRETS)
 		return KBS_ERR_INVALID_ARGUMENT;
 	for (i = 0; i < c->secret_count; i++) {
-		if (!plain_string_ok(c->secrets[i].name, KBS_TOKEN_NAME_MAX, false) ||
-		    !plain_string_ok(c->secrets[i].policy, KBS_TOKEN_NAME_MAX, false))
+		if (!string_ok(c->secrets[i].name, KBS_TOKEN_NAME_MAX, name_char) ||
+		    !string_ok(c->secrets[i].policy, KBS_TOKEN_NAME_MAX, name_char))
 			return KBS_ERR_INVALID_ARGUMENT;
 	}
 	return 0;
@@ -543,13 +537,13 @@ get_int(const cJSON *it, double lo, double hi, int64_t *ret)
 	return 0;
 }
 
-/* get_plain copies a plain_string_ok string into out (max + 1 bytes). */
+/* get_name copies a string of 1..max name_char bytes into out (max + 1 bytes). */
 static int
-get_plain(const cJSON *it, char *out, size_t max)
+get_name(const cJSON *it, char *out, size_t max)
 {
 	size_t len;
 
-	if (!cJSON_IsString(it) || !plain_string_ok(it->valuestring, max, false))
+	if (!cJSON_IsString(it) || !string_ok(it->valuestring, max, name_char))
 		return KBS_ERR_TOKEN_CLAIMS;
 	len = strlen(it->valuestring);
 	memcpy(out, it->valuestring, len + 1);
@@ -582,8 +576,8 @@ parse_secret(const cJSON *it, struct kbs_token_secret *ret)
 
 	if (!cJSON_IsObject(it))
 		return KBS_ERR_TOKEN_CLAIMS;
-	if ((r = get_plain(member(it, "name"), ret->name, KBS_TOKEN_NAME_MAX)) != 0 ||
-	    (r = get_plain(member(it, "policy"), ret->policy, KBS_TOKEN_NAME_MAX)) != 0 ||
+	if ((r = get_name(member(it, "name"), ret->name, KBS_TOKEN_NAME_MAX)) != 0 ||
+	    (r = get_name(member(it, "policy"), ret->policy, KBS_TOKEN_NAME_MAX)) != 0 ||
 	    (r = get_int(member(it, "version"), 0, (double)UINT32_MAX, &version)) != 0 ||
 	    (r = get_lower_hex(member(it, "sha256"), ret->sha256, sizeof(ret->sha256))) != 0)
 		return r;
@@ -618,7 +612,7 @@ parse_claims(const cJSON *root, struct kbs_token_verified *v)
 		return r;
 	if (v->exp <= v->iat)
 		return KBS_ERR_TOKEN_CLAIMS;
-	if ((r = get_plain(member(root, "jti"), v->jti, KBS_TOKEN_JTI_MAX)) != 0)
+	if ((r = get_name(member(root, "jti"), v->jti, KBS_TOKEN_JTI_MAX)) != 0)
 		return r;
 	/* We issue tokens only on release: anything but affirming is not ours. */
 	if (!string_is(member(snp, "ear.status"), "affirming"))
