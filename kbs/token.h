@@ -43,7 +43,7 @@
 /*
  * The longest token accepted, and made. The largest claims the limits
  * below allow (32 secrets with 255-byte secret and policy names) come to
- * about 30 KiB; a typical token with one secret is about 1.5 KiB. An HTTP
+ * about 30 KiB; a token with one or two secrets is under 2 KiB. An HTTP
  * server must accept an Authorization header of this size.
  */
 #define KBS_TOKEN_MAX_LEN 32768
