@@ -182,6 +182,19 @@ KBS_ERR_X(STATE_FILE, state_file, -413,
 KBS_ERR_X(NONCE_REPLAYED, nonce_replayed, -414, "the nonce was already used")
 KBS_ERR_X(POLICY_LINT, policy_lint, -415, "the policy has lint errors and was not stored")
 
+/* kbs: stateless nonces (kbs/nonce.h) */
+KBS_ERR_X(NONCE_MALFORMED, nonce_malformed, -440, "nonce is not 32 bytes")
+KBS_ERR_X(NONCE_OTHER_REPLICA, nonce_other_replica, -441, "nonce was issued by another replica")
+KBS_ERR_X(NONCE_MAC, nonce_mac, -442, "nonce was not issued by this broker or was altered")
+KBS_ERR_X(NONCE_EXPIRED, nonce_expired, -443, "nonce has expired")
+
+/* kbs: the attestation token (kbs/token.h) */
+KBS_ERR_X(TOKEN_MALFORMED, token_malformed, -450, "token is not a well-formed compact JWT")
+KBS_ERR_X(TOKEN_HEADER, token_header, -451, "token header is not EdDSA with this broker's key id")
+KBS_ERR_X(TOKEN_SIGNATURE, token_signature, -452, "token signature does not verify")
+KBS_ERR_X(TOKEN_EXPIRED, token_expired, -453, "token has expired or is not yet valid")
+KBS_ERR_X(TOKEN_CLAIMS, token_claims, -454, "token claims are missing or malformed")
+
 /* client: attesters and the simulated chip */
 KBS_ERR_X(ATTESTER_SPEC, attester_spec, -500,
     "attester is unknown or malformed (expected KIND:ARG, e.g. sim:DIR)")
