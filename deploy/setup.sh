@@ -5,9 +5,11 @@
 set -eu
 cd "$(dirname "$0")/.."
 
+# curl drives the broker in the integration tests; python3-jwt checks its
+# tokens with an independent JWT library.
 PACKAGES="meson ninja-build pkg-config gcc libc6-dev python3 openssl
 libssl-dev libsodium-dev libmicrohttpd-dev liblmdb-dev libcjson-dev
-libcurl4-openssl-dev nettle-dev libgmp-dev"
+libcurl4-openssl-dev nettle-dev libgmp-dev curl python3-jwt python3-cryptography"
 
 missing=""
 for p in $PACKAGES; do
