@@ -161,6 +161,13 @@ KBS_MUST_CHECK int policy_result_print_text(
 KBS_MUST_CHECK int policy_result_to_json(
     const struct policy *policy, const struct policy_result *result, char **ret_json);
 
+/*
+ * policy_rule_id returns the id of the i-th possible result row
+ * ("evidence" first, then the rule table's order), NULL past the last: a
+ * fixed set, for metrics labels that callers cannot make up.
+ */
+const char *policy_rule_id(size_t i);
+
 /* ---- Reviewer tools -------------------------------------------------- */
 
 enum policy_severity {

@@ -150,3 +150,11 @@ const size_t policy_rule_count = KBS_ARRAY_SIZE(policy_rules);
 /* The evidence row and every rule must fit one result. */
 _Static_assert(KBS_ARRAY_SIZE(policy_rules) + 1 <= POLICY_MAX_RESULTS,
     "POLICY_MAX_RESULTS is too small for the rule table");
+
+const char *
+policy_rule_id(size_t i)
+{
+	if (i == 0)
+		return "evidence";
+	return i - 1 < policy_rule_count ? policy_rules[i - 1].id : NULL;
+}
