@@ -41,7 +41,9 @@ test_walk(void)
 	CHECK_OK(check("3003020100"));
 	CHECK_OK(check("30050403010203")); /* primitive contents are not walked */
 	/* The long form where it is needed: 128 bytes of contents. */
-	snprintf(big, sizeof(big), "308180" "047e");
+	snprintf(big, sizeof(big),
+	    "308180"
+	    "047e");
 	for (i = 0; i < 126; i++)
 		snprintf(big + 10 + 2 * i, sizeof(big) - 10 - 2 * (size_t)i, "00");
 	CHECK_OK(check(big));
@@ -158,7 +160,8 @@ reencode(const uint8_t *der, size_t len, struct ber *b, uint8_t *out)
 			b->done = 1;
 		} else {
 			int longer = me == b->which &&
-			    (b->mode == BER_LEADING_ZERO || (b->mode == BER_LONG_SHORT && inner < 0x80));
+			    (b->mode == BER_LEADING_ZERO ||
+				(b->mode == BER_LONG_SHORT && inner < 0x80));
 
 			if (longer)
 				b->done = 1;
@@ -201,7 +204,8 @@ index_of_rec(const uint8_t *der, size_t len, uint8_t want, size_t *nth, size_t *
 		}
 		if (tag == want && (*nth)-- == 0)
 			return me;
-		if ((tag & 0x20) && (r = index_of_rec(der + off, clen, want, nth, seen)) != SIZE_MAX)
+		if ((tag & 0x20) &&
+		    (r = index_of_rec(der + off, clen, want, nth, seen)) != SIZE_MAX)
 			return r;
 		off += clen;
 	}
@@ -259,8 +263,7 @@ to_pem(const uint8_t *der, size_t len, const char *label, size_t *ret_len)
 }
 
 static void
-cert_refused(struct snp_certs *c, const uint8_t *der, size_t len, size_t which,
-    enum ber_mode mode)
+cert_refused(struct snp_certs *c, const uint8_t *der, size_t len, size_t which, enum ber_mode mode)
 {
 	size_t blen = 0, plen = 0, before = snp_certs_count(c);
 	uint8_t *ber = ber_copy(der, len, which, mode, &blen);
@@ -309,7 +312,8 @@ test_ber_certificates(void)
 		CHECK_OK(snp_certs_add(c, der, len));
 		free(der);
 	}
-	/* A BOOLEAN true as 0x01 (an extension's critical flag): OpenSSL keeps the byte, the walk refuses it. */
+	/* A BOOLEAN true as 0x01 (an extension's critical flag): OpenSSL keeps the byte, the walk
+	 * refuses it. */
 	der = test_read_vector("amd/ark_milan.der", &len);
 	set = index_of(der, len, 0x01, 0);
 	CHECK(set != SIZE_MAX);
@@ -349,8 +353,8 @@ test_ber_certificates(void)
 static void
 test_ber_in_certtable(void)
 {
-	static const uint8_t vcek_guid[16] = { 0x63, 0xda, 0x75, 0x8d, 0xe6, 0x64, 0x45, 0x64,
-		0xad, 0xc5, 0xf4, 0xb9, 0x3b, 0xe8, 0xac, 0xcd };
+	static const uint8_t vcek_guid[16] = { 0x63, 0xda, 0x75, 0x8d, 0xe6, 0x64, 0x45, 0x64, 0xad,
+		0xc5, 0xf4, 0xb9, 0x3b, 0xe8, 0xac, 0xcd };
 	struct snp_certs *c = NULL;
 	size_t len = 0, blen = 0, tlen;
 	uint8_t *der = test_read_vector("virtee-sev/milan_vcek.der", &len);
@@ -418,5 +422,5 @@ test_ber_crl(void)
 	free(der);
 }
 
-TEST_MAIN(TEST(test_walk), TEST(test_ber_certificates), TEST(test_ber_in_certtable),
-    TEST(test_ber_crl))
+TEST_MAIN(
+    TEST(test_walk), TEST(test_ber_certificates), TEST(test_ber_in_certtable), TEST(test_ber_crl))
