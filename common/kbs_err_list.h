@@ -86,6 +86,7 @@ KBS_ERR_X(CERTTABLE_PARSE, certtable_parse, -160, "extended report certificate t
 KBS_ERR_X(CERTTABLE_DUPLICATE, certtable_duplicate, -161,
     "extended report certificate table repeats an entry")
 KBS_ERR_X(MEASUREMENT_MISMATCH, measurement_mismatch, -170, "measurement is not the expected value")
+KBS_ERR_X(CRL_KIND, crl_kind, -171, "CRL is the list of the other signing-key chain (VCEK or VLEK)")
 KBS_ERR_X(CERT_NOT_DER, cert_not_der, -172,
     "certificate is BER, not DER (a non-minimal or indefinite length, or fields that re-encode differently)")
 KBS_ERR_X(CRL_NOT_DER, crl_not_der, -173,

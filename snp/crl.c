@@ -14,6 +14,16 @@
  * we could not apply its meaning. Signature and times are checked by
  * snp_verify_report against the ARK of the report's product; a CRL of
  * another product's ARK fails there with KBS_ERR_CRL_ISSUER.
+ *
+ * The VCEK and the VLEK chain each have their own list, both issued by
+ * the same ARK. AMD's lists carry no mark of which chain they speak for:
+ * the real Milan VCEK list (tests/vectors/snp/amd/crl_milan.der) has the
+ * ARK as issuer, thisUpdate, nextUpdate, the ARK's key identifier, a CRL
+ * number and no entries, and a VLEK list has the same shape. Nor can the
+ * entries tell, as a list that revokes nothing of this chain looks the
+ * same either way. So the kind is what the caller says it fetched
+ * (snp_crl_load_for), and the verifier refuses a list given for the other
+ * chain (KBS_ERR_CRL_KIND) instead of calling that chain not revoked.
  */
 #include "crl-int.h"
 
@@ -83,7 +93,7 @@ extensions_ok(const X509_CRL *c)
 }
 
 int
-snp_crl_load(const uint8_t *data, size_t len, struct snp_crl **ret)
+snp_crl_load_for(const uint8_t *data, size_t len, enum snp_signing_key signer, struct snp_crl **ret)
 {
 	struct snp_crl *crl = NULL;
 	X509_CRL *c = NULL;
@@ -93,7 +103,8 @@ snp_crl_load(const uint8_t *data, size_t len, struct snp_crl **ret)
 	size_t n = 0;
 	int derlen, r = KBS_ERR_CRL_PARSE;
 
-	if (ret == NULL || (data == NULL && len != 0))
+	if (ret == NULL || (data == NULL && len != 0) ||
+	    (signer != SNP_SIGNING_KEY_VCEK && signer != SNP_SIGNING_KEY_VLEK))
 		return KBS_ERR_INVALID_ARGUMENT;
 	if (len == 0)
 		goto out;
@@ -118,6 +129,7 @@ snp_crl_load(const uint8_t *data, size_t len, struct snp_crl **ret)
 		goto out;
 	}
 	crl->crl = c;
+	crl->signer = signer;
 	c = NULL;
 	*ret = crl;
 	crl = NULL;
@@ -128,6 +140,18 @@ out:
 	OPENSSL_free(der);
 	ERR_clear_error();
 	return r;
+}
+
+int
+snp_crl_load(const uint8_t *data, size_t len, struct snp_crl **ret)
+{
+	return snp_crl_load_for(data, len, SNP_SIGNING_KEY_VCEK, ret);
+}
+
+enum snp_signing_key
+snp_crl_signer(const struct snp_crl *crl)
+{
+	return crl == NULL ? SNP_SIGNING_KEY_NONE : crl->signer;
 }
 
 void

@@ -21,7 +21,7 @@
 KBS_MUST_CHECK int snp_p384_pubkey_to_openssl(const struct snp_p384_pubkey *key, EVP_PKEY **ret);
 
 /* snp_sig_verify_p384_openssl: snp_sig_verify_p384's contract through EVP_DigestVerify. */
-KBS_MUST_CHECK int snp_sig_verify_p384_openssl(EVP_PKEY *key, const uint8_t *msg, size_t len,
-    const uint8_t r_le[72], const uint8_t s_le[72]);
+KBS_MUST_CHECK int snp_sig_verify_p384_openssl(
+    EVP_PKEY *key, const uint8_t *msg, size_t len, const uint8_t r_le[72], const uint8_t s_le[72]);
 
 #endif

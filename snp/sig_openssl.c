@@ -59,8 +59,8 @@ le_to_be(const uint8_t *le, uint8_t be[P384_BYTES])
 }
 
 int
-snp_sig_verify_p384_openssl(EVP_PKEY *key, const uint8_t *msg, size_t len, const uint8_t r_le[72],
-    const uint8_t s_le[72])
+snp_sig_verify_p384_openssl(
+    EVP_PKEY *key, const uint8_t *msg, size_t len, const uint8_t r_le[72], const uint8_t s_le[72])
 {
 	uint8_t rb[P384_BYTES], sb[P384_BYTES];
 	ECDSA_SIG *sig = NULL;

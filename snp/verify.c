@@ -444,9 +444,12 @@ serial_hex(const ASN1_INTEGER *s, char *out, size_t out_size)
  * certificates the ARK signed (ASK, ASVK); the VCEK/VLEK serial is looked
  * up as well, as asked of this verifier. Every VCEK/VLEK carries serial 0,
  * so a CRL listing serial 0 revokes them all: fail-closed by design. A CRL
- * of another product's ARK fails its issuer check (KBS_ERR_CRL_ISSUER):
- * it says nothing about this chain, and a caller that passes one has
- * mixed up products. Its signature result is cached by its SHA-256.
+ * of another product's ARK fails its issuer check (KBS_ERR_CRL_ISSUER),
+ * and the list of the other chain (the VCEK list for a VLEK-signed report,
+ * or the reverse; crl.c says why only the caller knows which it has) its
+ * kind check (KBS_ERR_CRL_KIND): neither says anything about this chain,
+ * and a caller that passes one has mixed up lists. The signature result
+ * is cached by the CRL's SHA-256.
  */
 static int
 step_crl(struct vctx *c)
@@ -459,6 +462,14 @@ step_crl(struct vctx *c)
 		snp_detail(DETAIL(c, SNP_CHECK_CRL), "no CRL given");
 		record(c, SNP_CHECK_CRL, SNP_OUTCOME_SKIPPED, 0);
 		return 0;
+	}
+	if (crl->signer != c->kind) {
+		snp_detail(DETAIL(c, SNP_CHECK_CRL),
+		    "CRL was given as the %s list (it speaks for the %s); the report is %s-signed",
+		    crl->signer == SNP_SIGNING_KEY_VLEK ? "VLEK" : "VCEK",
+		    crl->signer == SNP_SIGNING_KEY_VLEK ? "ASVK" : "ASK", c->signer_label);
+		r = KBS_ERR_CRL_KIND;
+		goto fail;
 	}
 	cached = snp_cache_crl_verified(c->v->cache, crl->der_sha256, c->product);
 	if ((r = snp_crl_check_issuer_sig(crl, c->ark, !cached, DETAIL(c, SNP_CHECK_CRL))) != 0)
@@ -482,8 +493,8 @@ step_crl(struct vctx *c)
 		r = KBS_ERR_CERT_REVOKED;
 		goto fail;
 	}
-	snp_detail(DETAIL(c, SNP_CHECK_CRL), "CRL signed by the %s ARK, %s and %s not revoked",
-	    snp_product_name(c->product), c->inter_label, c->signer_label);
+	snp_detail(DETAIL(c, SNP_CHECK_CRL), "%s list signed by the %s ARK, %s and %s not revoked",
+	    c->signer_label, snp_product_name(c->product), c->inter_label, c->signer_label);
 	record(c, SNP_CHECK_CRL, SNP_OUTCOME_PASS, 0);
 	return 0;
 fail:
