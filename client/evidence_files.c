@@ -62,31 +62,33 @@ cli_report_product(
     const struct snp_report *report, enum snp_product explicit_product, const char **ret_source)
 {
 	enum snp_product p = SNP_PRODUCT_UNKNOWN;
+	enum snp_product_source source;
 
-	if (explicit_product != SNP_PRODUCT_UNKNOWN) {
-		*ret_source = "option";
-		return explicit_product;
-	}
-	if (snp_report_product(report, &p) == 0) {
-		*ret_source = "cpuid";
-		return p;
-	}
 	/*
-	 * A v3+ report whose CPUID names a product we do not know (a new
+	 * snp_product_select is the verifier's rule. Where the report claims
+	 * nothing (v2, or zero CPUID bytes) the fallback is the Milan layout:
+	 * Milan and Genoa share it and Turin firmware emits v3 or later with
+	 * its CPUID, so that layout decodes such a report correctly; the
+	 * output says it was assumed. A CPUID naming no known product (a new
 	 * model, a later generation) is not decoded with a guessed layout:
 	 * Turin already moved the fields, a later product may again.
 	 */
-	if (report->version >= 3 && (report->cpuid_fam_id != 0 || report->cpuid_mod_id != 0)) {
+	if (snp_product_select(report, explicit_product, SNP_PRODUCT_MILAN, &p, &source) != 0) {
 		*ret_source = "unknown_cpuid";
 		return SNP_PRODUCT_UNKNOWN;
 	}
-	/*
-	 * A v2 report carries no CPUID (nor does a v3 one with zero CPUID
-	 * bytes). Milan and Genoa share the TCB layout and Turin firmware
-	 * emits v3 or later with its CPUID, so the Milan layout decodes such
-	 * a report correctly; the output says it was assumed.
-	 */
-	*ret_source = report->version >= 3 ? "assumed (no CPUID in the report: Milan/Genoa layout)"
-					   : "assumed (v2 report: Milan/Genoa layout)";
-	return SNP_PRODUCT_MILAN;
+	switch (source) {
+	case SNP_PRODUCT_FROM_HINT:
+		*ret_source = "option";
+		break;
+	case SNP_PRODUCT_FROM_CPUID:
+		*ret_source = "cpuid";
+		break;
+	default:
+		*ret_source = report->version >= 3
+		    ? "assumed (no CPUID in the report: Milan/Genoa layout)"
+		    : "assumed (v2 report: Milan/Genoa layout)";
+		break;
+	}
+	return p;
 }

@@ -185,6 +185,36 @@ KBS_MUST_CHECK int snp_report_parse(const uint8_t *data, size_t len, struct snp_
  */
 KBS_MUST_CHECK int snp_report_product(const struct snp_report *report, enum snp_product *ret);
 
+/*
+ * snp_report_cpuid_claim says what the report's own CPUID fields claim:
+ * 0 with the product; 0 with SNP_PRODUCT_UNKNOWN when they claim nothing
+ * (a v2 report, or zero family and model); KBS_ERR_PRODUCT_UNKNOWN when
+ * they name a family and model not known here (a later product may move
+ * the TCB fields again, so its layout is never guessed).
+ */
+KBS_MUST_CHECK int snp_report_cpuid_claim(const struct snp_report *report, enum snp_product *ret);
+
+/* Where snp_product_select found the product. */
+enum snp_product_source {
+	SNP_PRODUCT_FROM_HINT = 0, /* the caller's explicit choice (--product) */
+	SNP_PRODUCT_FROM_CPUID,    /* the report's CPUID (v3 and later) */
+	SNP_PRODUCT_FROM_FALLBACK, /* the caller's fallback: no hint, no CPUID claim */
+};
+
+/*
+ * snp_product_select is the one rule choosing the product (its pinned ARK
+ * and TCB layout) for a report, for the verifier and for the tools that
+ * only decode: hint unless SNP_PRODUCT_UNKNOWN, else the report's CPUID
+ * claim, else fallback (the verifier passes the signer certificate's
+ * productName; a decoder without one passes the layout it assumes).
+ * KBS_ERR_PRODUCT_UNKNOWN when no hint is given and the CPUID names an
+ * unknown product, or when the choice is still SNP_PRODUCT_UNKNOWN. A
+ * hint does not check the CPUID; the verifier checks it separately
+ * (KBS_ERR_PRODUCT_MISMATCH). *ret and *ret_source are set only on success.
+ */
+KBS_MUST_CHECK int snp_product_select(const struct snp_report *report, enum snp_product hint,
+    enum snp_product fallback, enum snp_product *ret, enum snp_product_source *ret_source);
+
 /* ---- Certificates, CRLs, the extended report certificate table -------- */
 
 struct snp_certs; /* an ordered set of X.509 certificates */

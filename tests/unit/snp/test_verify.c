@@ -1142,6 +1142,55 @@ test_arguments(void)
 	snp_verifier_free(NULL);
 }
 
+/* ---- Product selection, shared with the tools that only decode ---------- */
+
+static void
+test_product_select(void)
+{
+	struct snp_report v2, turin, unknown, zero;
+	enum snp_product p = SNP_PRODUCT_UNKNOWN;
+	enum snp_product_source src = SNP_PRODUCT_FROM_HINT;
+
+	load_report("virtee-sev/milan_report.bin", &v2); /* v2: no CPUID */
+	load_report("oak/turin_oc_report.bin", &turin);
+	unknown = turin;
+	unknown.cpuid_mod_id = 0x50; /* family 0x1a model 0x50: not a known product */
+	zero = turin;
+	zero.cpuid_fam_id = zero.cpuid_mod_id = 0;
+	/* The claim. */
+	CHECK_OK(snp_report_cpuid_claim(&turin, &p));
+	CHECK_INT_EQ(p, SNP_PRODUCT_TURIN);
+	CHECK_OK(snp_report_cpuid_claim(&v2, &p));
+	CHECK_INT_EQ(p, SNP_PRODUCT_UNKNOWN);
+	CHECK_OK(snp_report_cpuid_claim(&zero, &p));
+	CHECK_INT_EQ(p, SNP_PRODUCT_UNKNOWN);
+	CHECK_ERR(snp_report_cpuid_claim(&unknown, &p), KBS_ERR_PRODUCT_UNKNOWN);
+	CHECK_ERR(snp_report_cpuid_claim(NULL, &p), KBS_ERR_INVALID_ARGUMENT);
+	/* Hint, then CPUID, then fallback. */
+	CHECK_OK(snp_product_select(&turin, SNP_PRODUCT_UNKNOWN, SNP_PRODUCT_MILAN, &p, &src));
+	CHECK(p == SNP_PRODUCT_TURIN && src == SNP_PRODUCT_FROM_CPUID);
+	CHECK_OK(snp_product_select(&turin, SNP_PRODUCT_GENOA, SNP_PRODUCT_MILAN, &p, &src));
+	CHECK(p == SNP_PRODUCT_GENOA && src == SNP_PRODUCT_FROM_HINT);
+	CHECK_OK(snp_product_select(&v2, SNP_PRODUCT_UNKNOWN, SNP_PRODUCT_GENOA, &p, &src));
+	CHECK(p == SNP_PRODUCT_GENOA && src == SNP_PRODUCT_FROM_FALLBACK);
+	CHECK_OK(snp_product_select(&zero, SNP_PRODUCT_UNKNOWN, SNP_PRODUCT_MILAN, &p, &src));
+	CHECK(p == SNP_PRODUCT_MILAN && src == SNP_PRODUCT_FROM_FALLBACK);
+	/* An unknown CPUID is never guessed, a hint is taken as given. */
+	p = SNP_PRODUCT_COUNT;
+	CHECK_ERR(snp_product_select(&unknown, SNP_PRODUCT_UNKNOWN, SNP_PRODUCT_MILAN, &p, &src),
+	    KBS_ERR_PRODUCT_UNKNOWN);
+	CHECK_INT_EQ(p, SNP_PRODUCT_COUNT);
+	CHECK_OK(snp_product_select(&unknown, SNP_PRODUCT_TURIN, SNP_PRODUCT_UNKNOWN, &p, &src));
+	CHECK(p == SNP_PRODUCT_TURIN && src == SNP_PRODUCT_FROM_HINT);
+	/* No fallback: nothing names a product. */
+	CHECK_ERR(snp_product_select(&v2, SNP_PRODUCT_UNKNOWN, SNP_PRODUCT_UNKNOWN, &p, &src),
+	    KBS_ERR_PRODUCT_UNKNOWN);
+	CHECK_ERR(snp_product_select(&v2, SNP_PRODUCT_COUNT, SNP_PRODUCT_MILAN, &p, &src),
+	    KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(snp_product_select(NULL, SNP_PRODUCT_MILAN, SNP_PRODUCT_MILAN, &p, &src),
+	    KBS_ERR_INVALID_ARGUMENT);
+}
+
 TEST_MAIN(TEST(test_expected_genuine), TEST(test_parse_only_has_no_vcek), TEST(test_tampered),
     TEST(test_forged_vceks), TEST(test_vlek_expired_today), TEST(test_other_chips_vcek),
     TEST(test_wrong_product), TEST(test_signer_kind), TEST(test_chain_order_and_extras),
@@ -1149,4 +1198,4 @@ TEST_MAIN(TEST(test_expected_genuine), TEST(test_parse_only_has_no_vcek), TEST(t
     TEST(test_threads_cache_churn), TEST(test_crl_in_verification),
     TEST(test_revocation_in_verification), TEST(test_turin_chain_only), TEST(test_tcb_decision),
     TEST(test_chip_id_decision), TEST(test_signature_malleable), TEST(test_decoded_fields_ignored),
-    TEST(test_arguments))
+    TEST(test_arguments), TEST(test_product_select))
