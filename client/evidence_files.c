@@ -1,6 +1,7 @@
 /*
- * evidence_files.c: reading reports and certificates named on the command
- * line, with size caps, and choosing the product used to decode TCBs.
+ * evidence_files.c: reading the evidence files named on the command line
+ * (with the pipeline's caps, policy_input_read_file) and choosing the
+ * product used to decode TCBs for display.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -9,9 +10,10 @@
 #include "cli.h"
 
 int
-cli_read_file(const char *path, const char *what, size_t max, uint8_t **ret_data, size_t *ret_len)
+cli_read_file(const char *path, const char *what, enum policy_input_part part, uint8_t **ret_data,
+    size_t *ret_len)
 {
-	int r = kbs_file_read(path, max, ret_data, ret_len);
+	int r = policy_input_read_file(path, part, ret_data, ret_len);
 
 	if (r != 0)
 		fprintf(stderr, "kbs-client: cannot read %s %.200s: %s%s%s\n", what, path,
@@ -28,7 +30,7 @@ cli_read_report(const char *path, struct snp_report *ret, int *ret_parse_err)
 	int r;
 
 	*ret_parse_err = 0;
-	if (cli_read_file(path, "report", CLI_MAX_REPORT_FILE, &data, &len) != 0)
+	if (cli_read_file(path, "report", POLICY_INPUT_REPORT, &data, &len) != 0)
 		return CLI_EXIT_USAGE;
 	r = snp_report_parse(data, len, ret);
 	free(data);
@@ -37,24 +39,6 @@ cli_read_report(const char *path, struct snp_report *ret, int *ret_parse_err)
 		return CLI_EXIT_REJECTED;
 	}
 	return CLI_EXIT_OK;
-}
-
-int
-cli_add_cert_file(struct snp_certs *certs, const char *path, const char *what)
-{
-	uint8_t *data = NULL;
-	size_t len = 0;
-	int r;
-
-	if (cli_read_file(path, what, CLI_MAX_CERT_FILE, &data, &len) != 0)
-		return -1;
-	r = snp_certs_add(certs, data, len);
-	free(data);
-	if (r != 0) {
-		fprintf(stderr, "kbs-client: %s %.200s: %s\n", what, path, kbs_err_str(r));
-		return -1;
-	}
-	return 0;
 }
 
 enum snp_product
