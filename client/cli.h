@@ -11,15 +11,12 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 
+#include "policy.h"
 #include "snp.h"
 
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_REJECTED 1
 #define CLI_EXIT_USAGE 2
-
-/* Size caps for files named on the command line. */
-#define CLI_MAX_REPORT_FILE (64u * 1024)
-#define CLI_MAX_CERT_FILE (256u * 1024)
 
 struct cli_command {
 	const char *name;
@@ -34,25 +31,20 @@ int cmd_sim_init(int argc, char **argv);
 int cmd_sim_report(int argc, char **argv);
 
 /*
- * cli_read_file reads a file named on the command line (at most max
- * bytes); on failure it prints "cannot read WHAT PATH: reason" and returns
- * the KBS_ERR_* code.
+ * cli_read_file reads an evidence file named on the command line with the
+ * cap of its part (policy.h, POLICY_INPUT_*_MAX); on failure it prints
+ * "cannot read WHAT PATH: reason" and returns the KBS_ERR_* code.
  */
-KBS_MUST_CHECK int cli_read_file(
-    const char *path, const char *what, size_t max, uint8_t **ret_data, size_t *ret_len);
+KBS_MUST_CHECK int cli_read_file(const char *path, const char *what, enum policy_input_part part,
+    uint8_t **ret_data, size_t *ret_len);
 
 /*
- * cli_read_report reads and parses a report file. On an I/O error it
- * prints the reason and returns CLI_EXIT_USAGE; on a parse error it
- * returns the KBS_ERR_* code through *ret_parse_err with CLI_EXIT_REJECTED.
+ * cli_read_report reads and parses a report file (for show, which
+ * verifies nothing). On an I/O error it prints the reason and returns
+ * CLI_EXIT_USAGE; on a parse error it returns the KBS_ERR_* code through
+ * *ret_parse_err with CLI_EXIT_REJECTED.
  */
 int cli_read_report(const char *path, struct snp_report *ret, int *ret_parse_err);
-
-/*
- * cli_add_cert_file adds every certificate in a DER/PEM file to certs.
- * Prints the reason and returns non-zero on failure.
- */
-int cli_add_cert_file(struct snp_certs *certs, const char *path, const char *what);
 
 /*
  * cli_report_product: the product to decode TCBs with: explicit, else from

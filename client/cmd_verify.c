@@ -1,13 +1,14 @@
 /*
  * cmd_verify.c: `kbs-client verify`, the offline evidence check.
  *
- * Steps: read and parse the report; load the VCEK/VLEK and any chain or
- * certificate table; load the CRL; run snp_verify_report at --at (default
- * now); then, if asked, compare the measurement in constant time. The
- * first failure decides: one line names the check and the reason (or, with
- * --json, an object lists every check's outcome). With --policy the same
- * evaluator as the broker and `kbs-policy test` judges the evidence, and
- * its per-rule results are printed by the same printers.
+ * Steps: read the files named (report, VCEK/VLEK, chain, certificate
+ * table, CRLs) with the pipeline's caps; hand the bytes to policy_verify,
+ * the pipeline the broker and `kbs-policy test` use, at --at (default
+ * now); then, if asked, compare the verified measurement in constant
+ * time. The first failure decides: one line names the check and the
+ * reason (or, with --json, an object lists every check's outcome). With
+ * --policy the same evaluator judges the same verified evidence, and its
+ * per-rule results are printed by the same printers.
  */
 #include <getopt.h>
 #include <sodium.h>
@@ -23,11 +24,14 @@ struct verify_args {
 	const char *chain_path;
 	const char *certtable_path;
 	const char *crl_path;
+	const char *vlek_crl_path;
 	const char *expected_measurement;
 	const char *policy_path;
 	const char *trust_roots[SNP_EXTRA_ROOTS_MAX]; /* --trust-root, in order */
 	size_t ntrust_roots;
-	struct snp_verify_options opts;
+	int64_t at;
+	enum snp_product product;
+	int allow_stale_crl;
 	int json;
 };
 
@@ -40,6 +44,7 @@ parse_args(int argc, char **argv, struct verify_args *a)
 		{ "chain", required_argument, NULL, 'c' },
 		{ "certs-table", required_argument, NULL, 't' },
 		{ "crl", required_argument, NULL, 'l' },
+		{ "vlek-crl", required_argument, NULL, 'L' },
 		{ "allow-stale-crl", no_argument, NULL, 's' },
 		{ "at", required_argument, NULL, 'a' },
 		{ "product", required_argument, NULL, 'p' },
@@ -52,7 +57,7 @@ parse_args(int argc, char **argv, struct verify_args *a)
 	int c;
 
 	memset(a, 0, sizeof(*a));
-	a->opts.at = kbs_time_now();
+	a->at = kbs_time_now();
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (c) {
@@ -71,18 +76,21 @@ parse_args(int argc, char **argv, struct verify_args *a)
 		case 'l':
 			a->crl_path = optarg;
 			break;
+		case 'L':
+			a->vlek_crl_path = optarg;
+			break;
 		case 's':
-			a->opts.allow_stale_crl = 1;
+			a->allow_stale_crl = 1;
 			break;
 		case 'a':
-			if (kbs_time_parse_rfc3339(optarg, &a->opts.at) != 0) {
+			if (kbs_time_parse_rfc3339(optarg, &a->at) != 0) {
 				fprintf(stderr, "kbs-client verify: --at: %s\n",
 				    kbs_err_str(KBS_ERR_BAD_TIME));
 				return -1;
 			}
 			break;
 		case 'p':
-			if (snp_product_from_name(optarg, &a->opts.product) != 0) {
+			if (snp_product_from_name(optarg, &a->product) != 0) {
 				fprintf(
 				    stderr, "kbs-client verify: unknown product '%.40s'\n", optarg);
 				return -1;
@@ -112,8 +120,8 @@ parse_args(int argc, char **argv, struct verify_args *a)
 	if (a->report_path == NULL || optind != argc) {
 		fprintf(stderr,
 		    "usage: kbs-client verify --report R.bin [--vcek CERT] [--chain CHAIN] "
-		    "[--certs-table T] [--crl CRL] [--allow-stale-crl] [--at RFC3339] "
-		    "[--product P] [--expected-measurement HEX] [--policy FILE] "
+		    "[--certs-table T] [--crl CRL] [--vlek-crl CRL] [--allow-stale-crl] "
+		    "[--at RFC3339] [--product P] [--expected-measurement HEX] [--policy FILE] "
 		    "[--trust-root ARK.pem]... [--json]\n");
 		return -1;
 	}
@@ -133,7 +141,7 @@ add_trust_roots(const struct verify_args *a, struct snp_verifier *v)
 
 	for (i = 0; i < a->ntrust_roots; i++) {
 		if (cli_read_file(
-			a->trust_roots[i], "trust root", CLI_MAX_CERT_FILE, &data, &len) != 0)
+			a->trust_roots[i], "trust root", POLICY_INPUT_CERT, &data, &len) != 0)
 			return -1;
 		r = snp_verifier_add_root(v, data, len);
 		free(data);
@@ -146,42 +154,87 @@ add_trust_roots(const struct verify_args *a, struct snp_verifier *v)
 	return 0;
 }
 
-/* load_evidence_files fills certs and crl; prints and returns non-zero on an I/O or format error.
- */
-static int
-load_evidence_files(const struct verify_args *a, struct snp_certs *certs, struct snp_crl **ret_crl)
-{
-	uint8_t *data = NULL;
-	size_t len = 0;
-	int r;
+/* The files named on the command line, as the pipeline's input. */
+enum verify_file { VF_REPORT = 0, VF_VCEK, VF_CHAIN, VF_TABLE, VF_CRL, VF_VLEK_CRL, VF_COUNT };
 
-	if (a->vcek_path != NULL && cli_add_cert_file(certs, a->vcek_path, "VCEK/VLEK") != 0)
-		return -1;
-	if (a->chain_path != NULL && cli_add_cert_file(certs, a->chain_path, "chain") != 0)
-		return -1;
-	if (a->certtable_path != NULL) {
-		if (cli_read_file(a->certtable_path, "certificate table", CLI_MAX_CERT_FILE, &data,
-			&len) != 0)
+struct verify_files {
+	uint8_t *data[VF_COUNT];
+	size_t len[VF_COUNT];
+	struct policy_blob blobs[2];
+	enum verify_file blob_file[2]; /* which file each blob came from */
+};
+
+static const struct {
+	const char *what;
+	enum policy_input_part part;
+} file_kinds[VF_COUNT] = {
+	[VF_REPORT] = { "report", POLICY_INPUT_REPORT },
+	[VF_VCEK] = { "VCEK/VLEK", POLICY_INPUT_CERT },
+	[VF_CHAIN] = { "chain", POLICY_INPUT_CERT },
+	[VF_TABLE] = { "certificate table", POLICY_INPUT_CERTTABLE },
+	[VF_CRL] = { "CRL", POLICY_INPUT_VCEK_CRL },
+	[VF_VLEK_CRL] = { "VLEK CRL", POLICY_INPUT_VLEK_CRL },
+};
+
+static const char *
+file_path(const struct verify_args *a, enum verify_file f)
+{
+	const char *const paths[VF_COUNT] = {
+		[VF_REPORT] = a->report_path,
+		[VF_VCEK] = a->vcek_path,
+		[VF_CHAIN] = a->chain_path,
+		[VF_TABLE] = a->certtable_path,
+		[VF_CRL] = a->crl_path,
+		[VF_VLEK_CRL] = a->vlek_crl_path,
+	};
+
+	return paths[f];
+}
+
+static void
+verify_files_free(struct verify_files *f)
+{
+	int i;
+
+	for (i = 0; i < VF_COUNT; i++)
+		free(f->data[i]);
+}
+
+/* read_verify_files reads every file given into f and points in at it; prints why not. */
+static int
+read_verify_files(const struct verify_args *a, struct verify_files *f, struct policy_input *in)
+{
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < VF_COUNT; i++) {
+		const char *path = file_path(a, (enum verify_file)i);
+
+		if (path != NULL &&
+		    cli_read_file(
+			path, file_kinds[i].what, file_kinds[i].part, &f->data[i], &f->len[i]) != 0)
 			return -1;
-		r = snp_certtable_parse(data, len, certs);
-		free(data);
-		if (r != 0) {
-			fprintf(stderr, "kbs-client verify: certificate table %.200s: %s\n",
-			    a->certtable_path, kbs_err_str(r));
-			return -1;
-		}
 	}
-	if (a->crl_path != NULL) {
-		if (cli_read_file(a->crl_path, "CRL", CLI_MAX_CERT_FILE, &data, &len) != 0)
-			return -1;
-		r = snp_crl_load(data, len, ret_crl);
-		free(data);
-		if (r != 0) {
-			fprintf(stderr, "kbs-client verify: CRL %.200s: %s\n", a->crl_path,
-			    kbs_err_str(r));
-			return -1;
-		}
+	in->report = f->data[VF_REPORT];
+	in->report_len = f->len[VF_REPORT];
+	for (i = VF_VCEK; i <= VF_CHAIN; i++) {
+		if (f->data[i] == NULL)
+			continue;
+		f->blobs[n].data = f->data[i];
+		f->blobs[n].len = f->len[i];
+		f->blob_file[n++] = (enum verify_file)i;
 	}
+	in->certs = f->blobs;
+	in->cert_count = n;
+	in->certtable = f->data[VF_TABLE];
+	in->certtable_len = f->len[VF_TABLE];
+	in->vcek_crl.data = f->data[VF_CRL];
+	in->vcek_crl.len = f->len[VF_CRL];
+	in->vlek_crl.data = f->data[VF_VLEK_CRL];
+	in->vlek_crl.len = f->len[VF_VLEK_CRL];
+	in->at = a->at;
+	in->product = a->product;
+	in->allow_stale_crl = a->allow_stale_crl;
 	return 0;
 }
 
@@ -302,7 +355,7 @@ print_json_result(const struct verify_args *a, const struct verify_outcome *o)
 		cJSON_AddStringToObject(root, "error", kbs_err_name(o->err));
 		cJSON_AddStringToObject(root, "message", kbs_err_str(o->err));
 	}
-	if (kbs_time_format_rfc3339(a->opts.at, at, sizeof(at)) == 0)
+	if (kbs_time_format_rfc3339(a->at, at, sizeof(at)) == 0)
 		cJSON_AddStringToObject(root, "at", at);
 	if (vr != NULL) {
 		cJSON_AddStringToObject(root, "product", snp_product_name(vr->product));
@@ -338,7 +391,7 @@ print_json_result(const struct verify_args *a, const struct verify_outcome *o)
 	if (o->report != NULL) {
 		product = vr != NULL && vr->product != SNP_PRODUCT_UNKNOWN
 		    ? vr->product
-		    : cli_report_product(o->report, a->opts.product, &source);
+		    : cli_report_product(o->report, a->product, &source);
 		if (vr != NULL && vr->product != SNP_PRODUCT_UNKNOWN)
 			source = "verified";
 		cJSON_AddItemToObject(root, "report", report_to_json(o->report, product, source));
@@ -373,54 +426,83 @@ print_text_result(const struct snp_report *report, const struct verify_outcome *
 	}
 }
 
+/* input_failed prints why the pipeline could not take an input; returns the exit code. */
+static int
+input_failed(const struct verify_args *a, const struct verify_files *f,
+    const struct policy_input_error *where, int r, struct verify_outcome *o)
+{
+	enum verify_file file;
+
+	switch (where->part) {
+	case POLICY_INPUT_REPORT:
+		if (a->json) {
+			o->failed_step = "report_format";
+			o->err = r;
+			return print_json_result(a, o);
+		}
+		printf("REJECTED report_format: %s (%s)\n", kbs_err_str(r), kbs_err_name(r));
+		return CLI_EXIT_REJECTED;
+	case POLICY_INPUT_CERT:
+		file = f->blob_file[where->index];
+		fprintf(stderr, "kbs-client: %s %.200s: %s\n", file_kinds[file].what,
+		    file_path(a, file), kbs_err_str(r));
+		return CLI_EXIT_USAGE;
+	case POLICY_INPUT_CERTTABLE:
+	case POLICY_INPUT_VCEK_CRL:
+	case POLICY_INPUT_VLEK_CRL:
+		file = where->part == POLICY_INPUT_CERTTABLE ? VF_TABLE
+		    : where->part == POLICY_INPUT_VCEK_CRL   ? VF_CRL
+							     : VF_VLEK_CRL;
+		fprintf(stderr, "kbs-client verify: %s %.200s: %s\n", file_kinds[file].what,
+		    file_path(a, file), kbs_err_str(r));
+		return CLI_EXIT_USAGE;
+	default:
+		fprintf(stderr, "kbs-client verify: %s\n", kbs_err_str(r));
+		return CLI_EXIT_USAGE;
+	}
+}
+
 int
 cmd_verify(int argc, char **argv)
 {
 	struct verify_args a;
-	struct snp_report report;
-	struct snp_certs *certs = NULL;
-	struct snp_crl *crl = NULL;
+	struct verify_files files;
+	struct policy_input in;
+	struct policy_input_error where;
 	struct snp_verifier *verifier = NULL;
-	struct snp_verify_result vr;
+	struct policy_verified *ev = NULL;
+	const struct snp_report *report;
 	struct policy *pol = NULL;
 	struct policy_result pres;
 	struct verify_outcome o;
-	int rc = CLI_EXIT_USAGE, parse_err = 0;
+	int rc = CLI_EXIT_USAGE, r;
 
-	memset(&vr, 0, sizeof(vr));
+	memset(&files, 0, sizeof(files));
+	memset(&in, 0, sizeof(in));
 	memset(&o, 0, sizeof(o));
 	if (parse_args(argc, argv, &a) != 0)
 		return CLI_EXIT_USAGE;
 	if (a.policy_path != NULL && load_policy(a.policy_path, &pol) != 0)
 		return CLI_EXIT_USAGE;
-	if ((rc = cli_read_report(a.report_path, &report, &parse_err)) != CLI_EXIT_OK) {
-		if (parse_err == 0)
-			goto out;
-		if (a.json) {
-			o.failed_step = "report_format";
-			o.err = parse_err;
-			rc = print_json_result(&a, &o);
-			goto out;
-		}
-		printf("REJECTED report_format: %s (%s)\n", kbs_err_str(parse_err),
-		    kbs_err_name(parse_err));
-		rc = CLI_EXIT_REJECTED;
+	if (read_verify_files(&a, &files, &in) != 0)
+		goto out;
+	if ((r = snp_verifier_new(&verifier)) != 0) {
+		fprintf(stderr, "kbs-client verify: %s\n", kbs_err_str(r));
 		goto out;
 	}
-	rc = CLI_EXIT_USAGE;
-	if ((o.err = snp_certs_new(&certs)) != 0 || (o.err = snp_verifier_new(&verifier)) != 0) {
-		fprintf(stderr, "kbs-client verify: %s\n", kbs_err_str(o.err));
+	if (add_trust_roots(&a, verifier) != 0)
+		goto out;
+	o.err = policy_verify(verifier, &in, &ev, &where);
+	if (ev == NULL) {
+		rc = input_failed(&a, &files, &where, o.err, &o);
 		goto out;
 	}
-	if (add_trust_roots(&a, verifier) != 0 || load_evidence_files(&a, certs, &crl) != 0)
-		goto out;
-	a.opts.crl = crl;
-	o.report = &report;
-	o.vr = &vr;
-	o.err = snp_verify_report(verifier, &report, certs, &a.opts, &vr);
-	o.failed_step = snp_check_name(vr.failed_check);
-	if (o.err == 0 && a.expected_measurement != NULL &&
-	    (o.measurement_err = check_measurement(&report, a.expected_measurement)) != 0) {
+	/* Shown for rejected evidence too; decided on only through policy_verified_report. */
+	o.report = policy_verified_report_unchecked(ev);
+	o.vr = policy_verified_result(ev);
+	o.failed_step = snp_check_name(o.vr->failed_check);
+	if ((report = policy_verified_report(ev)) != NULL && a.expected_measurement != NULL &&
+	    (o.measurement_err = check_measurement(report, a.expected_measurement)) != 0) {
 		if (o.measurement_err == KBS_ERR_BAD_HEX) {
 			fprintf(stderr,
 			    "kbs-client verify: --expected-measurement needs 96 hex digits\n");
@@ -432,7 +514,7 @@ cmd_verify(int argc, char **argv)
 	if (pol != NULL) {
 		/* Evaluated even for rejected evidence: the "evidence" row then names the failed
 		 * check. */
-		if (policy_eval(&report, &vr, pol, &pres) != 0) {
+		if (policy_eval(ev, pol, &pres) != 0) {
 			fprintf(stderr, "kbs-client verify: %s\n", kbs_err_str(KBS_ERR_INTERNAL));
 			goto out;
 		}
@@ -447,7 +529,7 @@ cmd_verify(int argc, char **argv)
 		rc = print_json_result(&a, &o);
 		goto out;
 	}
-	print_text_result(&report, &o);
+	print_text_result(o.report, &o);
 	if (pol != NULL && policy_result_print_text(stdout, pol, &pres) != 0) {
 		rc = CLI_EXIT_USAGE;
 		goto out;
@@ -455,8 +537,8 @@ cmd_verify(int argc, char **argv)
 	rc = o.err == 0 ? CLI_EXIT_OK : CLI_EXIT_REJECTED;
 out:
 	policy_free(pol);
+	policy_verified_free(ev);
 	snp_verifier_free(verifier);
-	snp_crl_free(crl);
-	snp_certs_free(certs);
+	verify_files_free(&files);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /*
- * evidence_files.c: reading reports and certificates named on the command
- * line, with size caps, and choosing the product used to decode TCBs.
+ * evidence_files.c: reading the evidence files named on the command line
+ * (with the pipeline's caps, policy_input_read_file) and choosing the
+ * product used to decode TCBs for display.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -9,9 +10,10 @@
 #include "cli.h"
 
 int
-cli_read_file(const char *path, const char *what, size_t max, uint8_t **ret_data, size_t *ret_len)
+cli_read_file(const char *path, const char *what, enum policy_input_part part, uint8_t **ret_data,
+    size_t *ret_len)
 {
-	int r = kbs_file_read(path, max, ret_data, ret_len);
+	int r = policy_input_read_file(path, part, ret_data, ret_len);
 
 	if (r != 0)
 		fprintf(stderr, "kbs-client: cannot read %s %.200s: %s%s%s\n", what, path,
@@ -28,7 +30,7 @@ cli_read_report(const char *path, struct snp_report *ret, int *ret_parse_err)
 	int r;
 
 	*ret_parse_err = 0;
-	if (cli_read_file(path, "report", CLI_MAX_REPORT_FILE, &data, &len) != 0)
+	if (cli_read_file(path, "report", POLICY_INPUT_REPORT, &data, &len) != 0)
 		return CLI_EXIT_USAGE;
 	r = snp_report_parse(data, len, ret);
 	free(data);
@@ -39,54 +41,38 @@ cli_read_report(const char *path, struct snp_report *ret, int *ret_parse_err)
 	return CLI_EXIT_OK;
 }
 
-int
-cli_add_cert_file(struct snp_certs *certs, const char *path, const char *what)
-{
-	uint8_t *data = NULL;
-	size_t len = 0;
-	int r;
-
-	if (cli_read_file(path, what, CLI_MAX_CERT_FILE, &data, &len) != 0)
-		return -1;
-	r = snp_certs_add(certs, data, len);
-	free(data);
-	if (r != 0) {
-		fprintf(stderr, "kbs-client: %s %.200s: %s\n", what, path, kbs_err_str(r));
-		return -1;
-	}
-	return 0;
-}
-
 enum snp_product
 cli_report_product(
     const struct snp_report *report, enum snp_product explicit_product, const char **ret_source)
 {
 	enum snp_product p = SNP_PRODUCT_UNKNOWN;
+	enum snp_product_source source;
 
-	if (explicit_product != SNP_PRODUCT_UNKNOWN) {
-		*ret_source = "option";
-		return explicit_product;
-	}
-	if (snp_report_product(report, &p) == 0) {
-		*ret_source = "cpuid";
-		return p;
-	}
 	/*
-	 * A v3+ report whose CPUID names a product we do not know (a new
+	 * snp_product_select is the verifier's rule. Where the report claims
+	 * nothing (v2, or zero CPUID bytes) the fallback is the Milan layout:
+	 * Milan and Genoa share it and Turin firmware emits v3 or later with
+	 * its CPUID, so that layout decodes such a report correctly; the
+	 * output says it was assumed. A CPUID naming no known product (a new
 	 * model, a later generation) is not decoded with a guessed layout:
 	 * Turin already moved the fields, a later product may again.
 	 */
-	if (report->version >= 3 && (report->cpuid_fam_id != 0 || report->cpuid_mod_id != 0)) {
+	if (snp_product_select(report, explicit_product, SNP_PRODUCT_MILAN, &p, &source) != 0) {
 		*ret_source = "unknown_cpuid";
 		return SNP_PRODUCT_UNKNOWN;
 	}
-	/*
-	 * A v2 report carries no CPUID (nor does a v3 one with zero CPUID
-	 * bytes). Milan and Genoa share the TCB layout and Turin firmware
-	 * emits v3 or later with its CPUID, so the Milan layout decodes such
-	 * a report correctly; the output says it was assumed.
-	 */
-	*ret_source = report->version >= 3 ? "assumed (no CPUID in the report: Milan/Genoa layout)"
-					   : "assumed (v2 report: Milan/Genoa layout)";
-	return SNP_PRODUCT_MILAN;
+	switch (source) {
+	case SNP_PRODUCT_FROM_HINT:
+		*ret_source = "option";
+		break;
+	case SNP_PRODUCT_FROM_CPUID:
+		*ret_source = "cpuid";
+		break;
+	default:
+		*ret_source = report->version >= 3
+		    ? "assumed (no CPUID in the report: Milan/Genoa layout)"
+		    : "assumed (v2 report: Milan/Genoa layout)";
+		break;
+	}
+	return p;
 }

@@ -86,6 +86,12 @@ KBS_ERR_X(CERTTABLE_PARSE, certtable_parse, -160, "extended report certificate t
 KBS_ERR_X(CERTTABLE_DUPLICATE, certtable_duplicate, -161,
     "extended report certificate table repeats an entry")
 KBS_ERR_X(MEASUREMENT_MISMATCH, measurement_mismatch, -170, "measurement is not the expected value")
+KBS_ERR_X(CRL_KIND, crl_kind, -171, "CRL is the list of the other signing-key chain (VCEK or VLEK)")
+KBS_ERR_X(CERT_NOT_DER, cert_not_der, -172,
+    "certificate is BER, not DER (a non-minimal or indefinite length, or fields that re-encode differently)")
+KBS_ERR_X(CRL_NOT_DER, crl_not_der, -173,
+    "CRL is BER, not DER (a non-minimal or indefinite length, or fields that re-encode differently)")
+
 /* snp: extra trust roots (snp_verifier_add_root) */
 KBS_ERR_X(ROOT_MALFORMED, root_malformed, -176,
     "extra trust root is not one self-signed RSA-4096 RSASSA-PSS CA certificate with CN ARK-<product>")

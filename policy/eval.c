@@ -1,17 +1,19 @@
 /*
  * eval.c: the one evaluator.
  *
- * policy_eval is a pure function of (report, verifier result, policy): it
- * decodes the report's TCBs once for the verified product, then runs
- * every active rule of the table in order, never stopping early, so a
- * denial lists every failed rule. The "evidence" row comes first and
- * fails when the verifier rejected the report or did not record every
- * check as passed, so unverified evidence is always denied whatever the
- * rules say. No allocation, no I/O, no clock.
+ * policy_eval is a pure function of (verified evidence, policy): it takes
+ * the report and the verifier's result out of what policy_verify made
+ * (verified-int.h), decodes the report's TCBs once for the verified
+ * product, then runs every active rule of the table in order, never
+ * stopping early, so a denial lists every failed rule. The "evidence" row
+ * comes first and fails when the verifier rejected the report or did not
+ * record every check as passed, so unverified evidence is always denied
+ * whatever the rules say. No allocation, no I/O, no clock.
  */
 #include <string.h>
 
 #include "policy-int.h"
+#include "verified-int.h"
 
 static const char *const outcome_names[] = {
 	[POLICY_OUTCOME_PASS] = "pass",
@@ -121,7 +123,7 @@ evidence_row(const struct policy_evidence *ev, struct policy_rule_result *res)
 }
 
 int
-policy_eval(const struct snp_report *report, const struct snp_verify_result *verify,
+policy_eval_fields(const struct snp_report *report, const struct snp_verify_result *verify,
     const struct policy *policy, struct policy_result *ret)
 {
 	struct policy_evidence ev;
@@ -163,4 +165,13 @@ policy_eval(const struct snp_report *report, const struct snp_verify_result *ver
 	}
 	ret->decision = ret->failed == 0 ? POLICY_ALLOW : POLICY_DENY;
 	return 0;
+}
+
+int
+policy_eval(
+    const struct policy_verified *ev, const struct policy *policy, struct policy_result *ret)
+{
+	if (ev == NULL)
+		return KBS_ERR_INVALID_ARGUMENT;
+	return policy_eval_fields(&ev->report, &ev->result, policy, ret);
 }

@@ -4,7 +4,8 @@
  *   kbs-policy lint FILE... [--strict]
  *   kbs-policy explain FILE
  *   kbs-policy test FILE --report R.bin --vcek CERT [--chain C] [--crl F]
- *                   [--at RFC3339] [--product P] [--allow-stale-crl] [--json]
+ *                   [--vlek-crl F] [--at RFC3339] [--product P]
+ *                   [--allow-stale-crl] [--json]
  *   kbs-policy diff OLD NEW
  *   kbs-policy hash FILE
  *   kbs-policy measure --ovmf OVMF.fd [...]   (cmd_measure.c)
@@ -32,17 +33,18 @@ usage(void)
 	    "usage: kbs-policy lint FILE... [--strict]\n"
 	    "       kbs-policy explain FILE\n"
 	    "       kbs-policy test FILE --report R.bin --vcek CERT [--chain C] [--crl F]\n"
-	    "                       [--at RFC3339] [--product milan|genoa|turin]\n"
+	    "                       [--vlek-crl F] [--at RFC3339] [--product milan|genoa|turin]\n"
 	    "                       [--allow-stale-crl] [--json]\n"
 	    "       kbs-policy diff OLD NEW\n"
 	    "       kbs-policy hash FILE\n"
 	    "       kbs-policy measure --ovmf OVMF.fd [--kernel K] [--vcpus N] ... (measure --help)\n");
 }
 
+/* read_input reads an evidence file with the pipeline's cap for its part; prints why not. */
 static int
-read_file(const char *path, size_t max, uint8_t **data, size_t *len)
+read_input(const char *path, enum policy_input_part part, uint8_t **data, size_t *len)
 {
-	int r = kbs_file_read(path, max, data, len);
+	int r = policy_input_read_file(path, part, data, len);
 
 	if (r == KBS_ERR_SYSTEM)
 		perror(path);
@@ -175,7 +177,7 @@ cmd_hash(int argc, char **argv)
 }
 
 struct test_args {
-	const char *policy, *report, *vcek, *chain, *crl, *at, *product;
+	const char *policy, *report, *vcek, *chain, *crl, *vlek_crl, *at, *product;
 	int json, allow_stale_crl;
 };
 
@@ -190,6 +192,7 @@ parse_test_args(int argc, char **argv, struct test_args *a)
 		{ "--vcek", offsetof(struct test_args, vcek) },
 		{ "--chain", offsetof(struct test_args, chain) },
 		{ "--crl", offsetof(struct test_args, crl) },
+		{ "--vlek-crl", offsetof(struct test_args, vlek_crl) },
 		{ "--at", offsetof(struct test_args, at) },
 		{ "--product", offsetof(struct test_args, product) },
 	};
@@ -222,95 +225,140 @@ parse_test_args(int argc, char **argv, struct test_args *a)
 	return a->policy != NULL && a->report != NULL && a->vcek != NULL ? 0 : -1;
 }
 
-static int
-add_certs(struct snp_certs *certs, const char *path)
-{
-	uint8_t *data = NULL;
-	size_t len = 0;
-	int r;
+/* The evidence files of `test`, read into the pipeline's input. */
+struct test_files {
+	uint8_t *report, *cert[2], *crl[2];
+	struct policy_blob blobs[2];
+	const char *cert_path[2];
+};
 
-	if (read_file(path, 1u << 20, &data, &len) != 0)
+static void
+test_files_free(struct test_files *f)
+{
+	size_t i;
+
+	free(f->report);
+	for (i = 0; i < 2; i++) {
+		free(f->cert[i]);
+		free(f->crl[i]);
+	}
+}
+
+static int
+read_test_files(const struct test_args *a, struct test_files *f, struct policy_input *in)
+{
+	const char *crl_path[2] = { a->crl, a->vlek_crl };
+	struct policy_crl_input *slot[2] = { &in->vcek_crl, &in->vlek_crl };
+	enum policy_input_part crl_part[2] = { POLICY_INPUT_VCEK_CRL, POLICY_INPUT_VLEK_CRL };
+	size_t i, n = 0, len = 0;
+
+	if (read_input(a->report, POLICY_INPUT_REPORT, &f->report, &in->report_len) != 0)
 		return -1;
-	r = snp_certs_add(certs, data, len);
-	free(data);
-	if (r != 0) {
-		fprintf(stderr, "%s: %s\n", path, kbs_err_str(r));
-		return -1;
+	in->report = f->report;
+	f->cert_path[0] = a->vcek;
+	f->cert_path[1] = a->chain;
+	for (i = 0; i < 2; i++) {
+		if (f->cert_path[i] == NULL)
+			continue;
+		if (read_input(f->cert_path[i], POLICY_INPUT_CERT, &f->cert[i], &len) != 0)
+			return -1;
+		f->blobs[n].data = f->cert[i];
+		f->blobs[n].len = len;
+		f->cert_path[n++] = f->cert_path[i];
+	}
+	in->certs = f->blobs;
+	in->cert_count = n;
+	for (i = 0; i < 2; i++) {
+		if (crl_path[i] == NULL)
+			continue;
+		if (read_input(crl_path[i], crl_part[i], &f->crl[i], &slot[i]->len) != 0)
+			return -1;
+		slot[i]->data = f->crl[i];
 	}
 	return 0;
 }
 
+/* input_failed prints why policy_verify could not take an input; returns the exit code. */
+static int
+input_failed(const struct test_args *a, const struct test_files *f,
+    const struct policy_input_error *where, int r)
+{
+	switch (where->part) {
+	case POLICY_INPUT_REPORT:
+		fprintf(stderr, "kbs-policy: evidence rejected: %s: %s (%s)\n", a->report,
+		    kbs_err_str(r), kbs_err_name(r));
+		return EXIT_FAIL;
+	case POLICY_INPUT_CERT:
+		fprintf(stderr, "%s: %s\n", f->cert_path[where->index], kbs_err_str(r));
+		return EXIT_USAGE;
+	case POLICY_INPUT_VCEK_CRL:
+	case POLICY_INPUT_VLEK_CRL:
+		fprintf(stderr, "%s: %s\n",
+		    where->part == POLICY_INPUT_VCEK_CRL ? a->crl : a->vlek_crl, kbs_err_str(r));
+		return EXIT_USAGE;
+	default:
+		fprintf(stderr, "kbs-policy: %s\n", kbs_err_str(r));
+		return EXIT_USAGE;
+	}
+}
+
+/*
+ * cmd_test: the evidence files go through policy_verify, the pipeline the
+ * broker and kbs-client use, and the policy is judged on its result.
+ */
 static int
 cmd_test(int argc, char **argv)
 {
 	struct test_args a;
+	struct test_files files;
+	struct policy_input in;
+	struct policy_input_error where;
 	struct policy *p = NULL;
-	struct snp_report report;
-	struct snp_certs *certs = NULL;
-	struct snp_crl *crl = NULL;
 	struct snp_verifier *verifier = NULL;
-	struct snp_verify_options opts;
-	struct snp_verify_result vres;
+	struct policy_verified *ev = NULL;
+	const struct snp_verify_result *vres;
 	struct policy_result res;
-	uint8_t *data = NULL;
-	size_t len = 0;
 	char *json = NULL;
 	int r, ex = EXIT_USAGE;
 
+	memset(&files, 0, sizeof(files));
+	memset(&in, 0, sizeof(in));
 	if (parse_test_args(argc, argv, &a) != 0)
 		return usage(), EXIT_USAGE;
-	memset(&opts, 0, sizeof(opts));
-	opts.at = kbs_time_now();
-	opts.allow_stale_crl = a.allow_stale_crl;
-	if (a.at != NULL && kbs_time_parse_rfc3339(a.at, &opts.at) != 0) {
+	in.at = kbs_time_now();
+	in.allow_stale_crl = a.allow_stale_crl;
+	if (a.at != NULL && kbs_time_parse_rfc3339(a.at, &in.at) != 0) {
 		fprintf(stderr, "--at: %s\n", kbs_err_str(KBS_ERR_BAD_TIME));
 		goto out;
 	}
-	if (a.product != NULL && snp_product_from_name(a.product, &opts.product) != 0) {
+	if (a.product != NULL && snp_product_from_name(a.product, &in.product) != 0) {
 		fprintf(stderr, "--product: must be milan, genoa or turin\n");
 		goto out;
 	}
-	if ((r = load_policy(a.policy, &p)) != EXIT_OK) {
-		ex = EXIT_USAGE;
+	if ((r = load_policy(a.policy, &p)) != EXIT_OK)
 		goto out;
-	}
-	if (read_file(a.report, 1u << 16, &data, &len) != 0)
+	if (read_test_files(&a, &files, &in) != 0)
 		goto out;
-	if ((r = snp_report_parse(data, len, &report)) != 0) {
-		fprintf(stderr, "kbs-policy: evidence rejected: %s: %s (%s)\n", a.report,
-		    kbs_err_str(r), kbs_err_name(r));
-		ex = EXIT_FAIL;
-		goto out;
-	}
-	if (snp_certs_new(&certs) != 0 || add_certs(certs, a.vcek) != 0 ||
-	    (a.chain != NULL && add_certs(certs, a.chain) != 0))
-		goto out;
-	if (a.crl != NULL) {
-		free(data);
-		data = NULL;
-		if (read_file(a.crl, 1u << 20, &data, &len) != 0)
-			goto out;
-		if ((r = snp_crl_load(data, len, &crl)) != 0) {
-			fprintf(stderr, "%s: %s\n", a.crl, kbs_err_str(r));
-			goto out;
-		}
-		opts.crl = crl;
-	}
 	if ((r = snp_verifier_new(&verifier)) != 0) {
 		fprintf(stderr, "kbs-policy: %s\n", kbs_err_str(r));
 		goto out;
 	}
-	memset(&vres, 0, sizeof(vres));
-	if ((r = snp_verify_report(verifier, &report, certs, &opts, &vres)) != 0) {
-		const struct snp_check_result *c = (unsigned)vres.failed_check < SNP_CHECK_COUNT
-		    ? &vres.checks[vres.failed_check]
+	r = policy_verify(verifier, &in, &ev, &where);
+	if (ev == NULL) {
+		ex = input_failed(&a, &files, &where, r);
+		goto out;
+	}
+	vres = policy_verified_result(ev);
+	if (r != 0) {
+		const struct snp_check_result *c = (unsigned)vres->failed_check < SNP_CHECK_COUNT
+		    ? &vres->checks[vres->failed_check]
 		    : NULL;
 
 		fprintf(stderr, "kbs-policy: evidence rejected: %s check failed: %s%s%s\n",
-		    snp_check_name(vres.failed_check), kbs_err_str(r),
+		    snp_check_name(vres->failed_check), kbs_err_str(r),
 		    c != NULL && c->detail[0] ? ": " : "", c != NULL ? c->detail : "");
 	}
-	if (policy_eval(&report, &vres, p, &res) != 0)
+	if (policy_eval(ev, p, &res) != 0)
 		goto out;
 	if (a.json) {
 		if (policy_result_to_json(p, &res, &json) != 0)
@@ -322,10 +370,9 @@ cmd_test(int argc, char **argv)
 	ex = res.decision == POLICY_ALLOW ? EXIT_OK : EXIT_FAIL;
 out:
 	free(json);
-	free(data);
+	policy_verified_free(ev);
 	snp_verifier_free(verifier);
-	snp_crl_free(crl);
-	snp_certs_free(certs);
+	test_files_free(&files);
 	policy_free(p);
 	return ex;
 }

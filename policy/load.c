@@ -1,8 +1,10 @@
 /*
- * load.c: a policy from a file, for the tools (kbs-policy, kbs-client) and
- * later the broker's policy loader. The file is read with the size cap of
- * the language; an oversized file is reported like any other invalid
- * policy, at 1:1, so every caller prints the same message.
+ * load.c: files for the tools (kbs-policy, kbs-client): a policy, read
+ * with the size cap of the language (an oversized file is reported like
+ * any other invalid policy, at 1:1, so every caller prints the same
+ * message), and the evidence files, read with the caps of the pipeline's
+ * inputs (policy.h), so both tools take the same sizes. policy_verify
+ * itself reads no file.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -39,4 +41,21 @@ policy_parse_file(const char *path, struct policy **ret, struct policy_error *er
 	r = policy_parse(data, len, ret, err);
 	free(data);
 	return r;
+}
+
+int
+policy_input_read_file(
+    const char *path, enum policy_input_part part, uint8_t **ret_data, size_t *ret_len)
+{
+	static const size_t caps[] = {
+		[POLICY_INPUT_REPORT] = POLICY_INPUT_REPORT_MAX,
+		[POLICY_INPUT_CERT] = POLICY_INPUT_CERT_MAX,
+		[POLICY_INPUT_CERTTABLE] = POLICY_INPUT_CERTTABLE_MAX,
+		[POLICY_INPUT_VCEK_CRL] = POLICY_INPUT_CRL_MAX,
+		[POLICY_INPUT_VLEK_CRL] = POLICY_INPUT_CRL_MAX,
+	};
+
+	if ((unsigned)part >= KBS_ARRAY_SIZE(caps) || caps[part] == 0)
+		return KBS_ERR_INVALID_ARGUMENT;
+	return kbs_file_read(path, caps[part], ret_data, ret_len);
 }

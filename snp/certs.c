@@ -1,15 +1,17 @@
 /*
- * certs.c: an ordered set of up to SNP_CERTS_MAX X.509 certificates.
+ * certs.c: an ordered set of up to SNP_CERTS_MAX X.509 certificates, filled
+ * from DER, PEM bundles (snp_certs_add) or the extended report's
+ * certificate table (snp_certtable_parse).
  *
  * Input format notes and limits:
- *   - DER: exactly one certificate; d2i must consume every byte.
- *   - PEM: one or more "CERTIFICATE" blocks. Text before a block is
- *     skipped (RFC 7468 explanatory text, e.g. "# SEV-VCEK" lines in some
- *     bundles); after the last block only whitespace may follow. Each
- *     block's payload must be exactly one DER certificate; any other block
- *     type, PEM headers, or a payload with trailing bytes is rejected.
+ *   - DER: exactly one certificate, strictly DER; PEM: one or more
+ *     "CERTIFICATE" blocks, each payload one DER certificate. The rules
+ *     are der.c's, shared with CRLs: a BER certificate (indefinite or
+ *     non-minimal lengths, fields that re-encode differently) is
+ *     KBS_ERR_CERT_NOT_DER, so a certificate has one byte form and the
+ *     SHA-256 of its DER is its identity in the chain cache.
  *   - Input that starts with an ASN.1 SEQUENCE tag (0x30) is DER, anything
- *     else is tried as PEM.
+ *     else is tried as PEM. At most 1 MiB per call.
  *   - AMD quirks accepted (OpenSSL accepts them): serialNumber 0 on every
  *     VCEK/VLEK, RSASSA-PSS with explicit parameters.
  * An add is all-or-nothing: certificates are collected first and committed
@@ -22,9 +24,12 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
+
+#include "certtable-int.h"
+#include "der-int.h"
 
 #define SNP_CERT_INPUT_MAX (1u << 20) /* no certificate bundle is larger */
+#define DER_SEQUENCE 0x30
 
 X509 *
 snp_certs_get(const struct snp_certs *certs, size_t i)
@@ -92,95 +97,43 @@ snp_certs_count(const struct snp_certs *certs)
 	return certs == NULL ? 0 : certs->n;
 }
 
-/* parse_der parses exactly one certificate from der[0..len). */
-static int
-parse_der(const uint8_t *der, size_t len, X509 **ret)
+/* Typed wrappers for the shared DER/PEM reader (der-int.h). */
+static void *
+cert_d2i(const unsigned char **p, long len)
 {
-	const unsigned char *p = der;
-	X509 *x;
-
-	if (len == 0 || len > SNP_CERT_INPUT_MAX)
-		return KBS_ERR_CERT_PARSE;
-	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL)
-		return KBS_ERR_CERT_PARSE;
-	if ((size_t)(p - der) != len) {
-		X509_free(x);
-		return KBS_ERR_CERT_PARSE;
-	}
-	*ret = x;
-	return 0;
+	return d2i_X509(NULL, p, len);
 }
 
 static int
-only_space(const char *p, size_t n)
+cert_i2d_fresh(void *obj, unsigned char **out)
 {
-	size_t i;
+	X509 *x = obj;
 
-	for (i = 0; i < n; i++) {
-		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
-			return 0;
-	}
-	return 1;
+	/* Marks the signed part modified, so the next i2d encodes it anew. */
+	if (i2d_re_X509_tbs(x, NULL) <= 0)
+		return -1;
+	return i2d_X509(x, out);
 }
 
-/* parse_pem collects every CERTIFICATE block into out[0..*n). */
-static int
-parse_pem(const uint8_t *data, size_t len, X509 **out, size_t max, size_t *ret_n)
+static void
+cert_free(void *obj)
 {
-	BIO *bio = NULL;
-	char *name = NULL, *header = NULL;
-	unsigned char *payload = NULL;
-	const char *rest = NULL;
-	long plen = 0, left;
-	size_t n = 0;
-	int r = KBS_ERR_CERT_PARSE;
-
-	if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL) {
-		r = KBS_ERR_ALLOC;
-		goto out;
-	}
-	for (;;) {
-		left = BIO_get_mem_data(bio, &rest);
-		if (left <= 0 || only_space(rest, (size_t)left))
-			break;
-		if (PEM_read_bio(bio, &name, &header, &payload, &plen) != 1)
-			goto out; /* garbage or a broken block */
-		if (strcmp(name, "CERTIFICATE") != 0 || header[0] != '\0' || plen <= 0)
-			goto out;
-		if (n == max) {
-			r = KBS_ERR_TOO_LARGE;
-			goto out;
-		}
-		if ((r = parse_der(payload, (size_t)plen, &out[n])) != 0)
-			goto out;
-		n++;
-		OPENSSL_free(name);
-		OPENSSL_free(header);
-		OPENSSL_free(payload);
-		name = header = NULL;
-		payload = NULL;
-		r = KBS_ERR_CERT_PARSE;
-	}
-	if (n == 0)
-		goto out;
-	*ret_n = n;
-	n = 0;
-	r = 0;
-out:
-	while (n > 0)
-		X509_free(out[--n]);
-	OPENSSL_free(name);
-	OPENSSL_free(header);
-	OPENSSL_free(payload);
-	BIO_free(bio);
-	ERR_clear_error();
-	return r;
+	X509_free(obj);
 }
+
+static const struct snp_der_type cert_type = {
+	.pem_label = "CERTIFICATE",
+	.parse_err = KBS_ERR_CERT_PARSE,
+	.not_der_err = KBS_ERR_CERT_NOT_DER,
+	.d2i = cert_d2i,
+	.i2d_fresh = cert_i2d_fresh,
+	.free = cert_free,
+};
 
 int
 snp_certs_add(struct snp_certs *certs, const uint8_t *data, size_t len)
 {
-	X509 *got[SNP_CERTS_MAX];
+	void *got[SNP_CERTS_MAX];
 	uint8_t digest[SNP_CERTS_MAX][32];
 	size_t n = 0, i;
 	int r = KBS_ERR_INTERNAL;
@@ -191,19 +144,9 @@ snp_certs_add(struct snp_certs *certs, const uint8_t *data, size_t len)
 		return len == 0 ? KBS_ERR_CERT_PARSE : KBS_ERR_TOO_LARGE;
 	if (certs->n == SNP_CERTS_MAX)
 		return KBS_ERR_TOO_LARGE;
-	if (data[0] == 0x30) {
-		if ((r = parse_der(data, len, &got[0])) != 0) {
-			ERR_clear_error();
-			return r;
-		}
-		n = 1;
-	} else if ((r = parse_pem(data, len, got, SNP_CERTS_MAX - certs->n, &n)) != 0) {
+	if ((r = snp_der_or_pem(
+		 &cert_type, data, len, got, SNP_CERTS_MAX - certs->n, KBS_ERR_TOO_LARGE, &n)) != 0)
 		return r;
-	}
-	if (n > SNP_CERTS_MAX - certs->n) {
-		r = KBS_ERR_TOO_LARGE;
-		goto out;
-	}
 	for (i = 0; i < n; i++) {
 		if ((r = snp_x509_sha256(got[i], digest[i])) != 0)
 			goto out;
@@ -218,5 +161,49 @@ snp_certs_add(struct snp_certs *certs, const uint8_t *data, size_t len)
 out:
 	while (n > 0)
 		X509_free(got[--n]);
+	return r;
+}
+
+/*
+ * snp_certtable_parse: the public face of the certificate table walker
+ * (certtable.c). All or nothing: the entries are first parsed into a
+ * scratch set, so a table with one bad certificate adds none, and the
+ * caller's set is checked for room (SNP_CERTS_MAX certificates) before
+ * the parsed certificates are moved into it.
+ */
+int
+snp_certtable_parse(const uint8_t *data, size_t len, struct snp_certs *certs)
+{
+	struct snp_certtable_entry entries[SNP_CERTTABLE_KIND_COUNT];
+	struct snp_certs *scratch = NULL;
+	size_t n = 0, i;
+	int r = KBS_ERR_INTERNAL;
+
+	if (certs == NULL)
+		return KBS_ERR_INVALID_ARGUMENT;
+	if ((r = snp_certtable_entries(data, len, entries, KBS_ARRAY_SIZE(entries), &n)) != 0)
+		goto out;
+	if ((r = snp_certs_new(&scratch)) != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		/* The table carries DER only: PEM text here is malformed. */
+		if (entries[i].data[0] != DER_SEQUENCE) {
+			r = KBS_ERR_CERT_PARSE;
+			goto out;
+		}
+		if ((r = snp_certs_add(scratch, entries[i].data, entries[i].len)) != 0)
+			goto out;
+	}
+	if (snp_certs_count(certs) + snp_certs_count(scratch) > SNP_CERTS_MAX) {
+		r = KBS_ERR_TOO_LARGE;
+		goto out;
+	}
+	/* Move the parsed certificates over: no allocation, so nothing can fail half way. */
+	memcpy(&certs->e[certs->n], scratch->e, scratch->n * sizeof(scratch->e[0]));
+	certs->n += scratch->n;
+	scratch->n = 0;
+	r = 0;
+out:
+	snp_certs_free(scratch);
 	return r;
 }

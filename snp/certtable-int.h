@@ -1,6 +1,6 @@
 /*
  * certtable-int.h: the extended report certificate table walker, private
- * to snp/ (snp_certtable_parse in certtable_add.c is its public face).
+ * to snp/ (snp_certtable_parse in certs.c is its public face).
  */
 #ifndef SNP_CERTTABLE_INT_H
 #define SNP_CERTTABLE_INT_H

@@ -10,7 +10,8 @@
 
 struct snp_crl {
 	X509_CRL *crl;
-	uint8_t der_sha256[32]; /* identity for the signature-result cache */
+	uint8_t der_sha256[32];      /* identity for the signature-result cache */
+	enum snp_signing_key signer; /* the chain the list speaks for (snp_crl_load_for) */
 };
 
 /* snp_crl_is_revoked returns 1 if serial is listed in crl, else 0. */

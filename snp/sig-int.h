@@ -4,8 +4,10 @@
  *
  * The production backend is nettle (ecdsa_verify on secp384r1): on this
  * project's machines it verifies in about 265 us against 469 us for
- * OpenSSL 3.0's EVP_DigestVerify. The OpenSSL backend has the same
- * contract and exists so tests can require both to agree on every vector.
+ * OpenSSL 3.0's EVP_DigestVerify. The OpenSSL backend (sig_openssl-int.h)
+ * has the same contract and exists so tests can require both to agree on
+ * every vector; its key is built there, from the point kept here, so
+ * production code never builds one.
  */
 #ifndef SNP_SIG_INT_H
 #define SNP_SIG_INT_H
@@ -14,17 +16,15 @@
 #include <stdint.h>
 
 #include <nettle/ecc.h>
-#include <openssl/evp.h>
 
 #include "kbs_common.h"
 
 #define SNP_P384_POINT_SIZE 97 /* 0x04 || X (48) || Y (48) */
 
-/* A P-384 public key imported once (checked on the curve) for both backends. */
+/* A P-384 public key imported once (checked on the curve) for nettle. */
 struct snp_p384_pubkey {
-	uint8_t point[SNP_P384_POINT_SIZE];
+	uint8_t point[SNP_P384_POINT_SIZE]; /* 0x04 || X || Y, for the OpenSSL backend */
 	struct ecc_point nettle;
-	EVP_PKEY *ossl;
 	int loaded;
 };
 
@@ -47,8 +47,11 @@ void snp_p384_pubkey_clear(struct snp_p384_pubkey *key);
 KBS_MUST_CHECK int snp_sig_verify_p384(const struct snp_p384_pubkey *key, const uint8_t *msg,
     size_t len, const uint8_t r_le[72], const uint8_t s_le[72]);
 
-/* snp_sig_verify_p384_openssl: the same contract through EVP_DigestVerify. */
-KBS_MUST_CHECK int snp_sig_verify_p384_openssl(const struct snp_p384_pubkey *key,
-    const uint8_t *msg, size_t len, const uint8_t r_le[72], const uint8_t s_le[72]);
+/*
+ * snp_sig_component_ok returns 1 when a 72-byte little-endian R or S has
+ * zero padding and lies in [1, n-1], else 0: the checks both backends make
+ * first.
+ */
+int snp_sig_component_ok(const uint8_t v_le[72]);
 
 #endif

@@ -4,9 +4,11 @@
  * Format notes: the report stores R and S as little-endian integers, each
  * zero-padded to 72 bytes (SEV-SNP ABI, "ECDSA P-384 with SHA-384"
  * signature format). Only the low 48 bytes may be non-zero; each value
- * must lie in [1, n-1] for the P-384 group order n. Both backends apply
- * these checks before any curve arithmetic, so they agree on malformed
- * input as well as on valid and invalid signatures.
+ * must lie in [1, n-1] for the P-384 group order n. Both backends (nettle
+ * here, OpenSSL in sig_openssl.c for tests) apply these checks before any
+ * curve arithmetic, so they agree on malformed input as well as on valid
+ * and invalid signatures. The key is imported for nettle alone: the
+ * OpenSSL key is built only where that backend runs.
  */
 #include "sig-int.h"
 
@@ -17,10 +19,6 @@
 #include <nettle/ecc-curve.h>
 #include <nettle/ecdsa.h>
 #include <nettle/sha2.h>
-#include <openssl/core_names.h>
-#include <openssl/ecdsa.h>
-#include <openssl/err.h>
-#include <openssl/param_build.h>
 
 #define P384_BYTES 48
 #define SIG_COMPONENT 72
@@ -35,9 +33,9 @@ static const uint8_t p384_order_be[P384_BYTES] = {
 };
 /* clang-format on */
 
-/* component_ok: padding zero, 0 < v < n. v_le is public data (a signature). */
-static int
-component_ok(const uint8_t v_le[SIG_COMPONENT])
+/* snp_sig_component_ok: padding zero, 0 < v < n. v_le is public data (a signature). */
+int
+snp_sig_component_ok(const uint8_t v_le[SIG_COMPONENT])
 {
 	size_t i;
 	int nonzero = 0;
@@ -60,15 +58,6 @@ component_ok(const uint8_t v_le[SIG_COMPONENT])
 	return 0; /* equal to n */
 }
 
-static void
-le_to_be(const uint8_t *le, uint8_t be[P384_BYTES])
-{
-	size_t i;
-
-	for (i = 0; i < P384_BYTES; i++)
-		be[i] = le[P384_BYTES - 1 - i];
-}
-
 void
 snp_p384_pubkey_clear(struct snp_p384_pubkey *key)
 {
@@ -76,41 +65,7 @@ snp_p384_pubkey_clear(struct snp_p384_pubkey *key)
 		return;
 	if (key->loaded)
 		ecc_point_clear(&key->nettle);
-	EVP_PKEY_free(key->ossl);
 	memset(key, 0, sizeof(*key));
-}
-
-static int
-import_openssl(const uint8_t point[SNP_P384_POINT_SIZE], EVP_PKEY **ret)
-{
-	OSSL_PARAM_BLD *bld = NULL;
-	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
-	EVP_PKEY *pkey = NULL;
-	int r = KBS_ERR_CERT_KEY;
-
-	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
-	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "secp384r1", 0) != 1 ||
-	    OSSL_PARAM_BLD_push_octet_string(
-		bld, OSSL_PKEY_PARAM_PUB_KEY, point, SNP_P384_POINT_SIZE) != 1 ||
-	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
-	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL) {
-		r = KBS_ERR_ALLOC;
-		goto out;
-	}
-	if (EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
-		goto out;
-	*ret = pkey;
-	pkey = NULL;
-	r = 0;
-out:
-	EVP_PKEY_free(pkey);
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(params);
-	OSSL_PARAM_BLD_free(bld);
-	ERR_clear_error();
-	return r;
 }
 
 int
@@ -131,8 +86,6 @@ snp_p384_pubkey_import(struct snp_p384_pubkey *key, const uint8_t point[SNP_P384
 	point_init = 1;
 	/* ecc_point_set rejects coordinates out of range and points off the curve. */
 	if (ecc_point_set(&key->nettle, x, y) != 1)
-		goto out;
-	if ((r = import_openssl(point, &key->ossl)) != 0)
 		goto out;
 	memcpy(key->point, point, SNP_P384_POINT_SIZE);
 	key->loaded = 1;
@@ -158,7 +111,7 @@ snp_sig_verify_p384(const struct snp_p384_pubkey *key, const uint8_t *msg, size_
 	if (key == NULL || !key->loaded || (msg == NULL && len != 0) || r_le == NULL ||
 	    s_le == NULL)
 		return KBS_ERR_INVALID_ARGUMENT;
-	if (!component_ok(r_le) || !component_ok(s_le))
+	if (!snp_sig_component_ok(r_le) || !snp_sig_component_ok(s_le))
 		return KBS_ERR_REPORT_SIGNATURE;
 	sha384_init(&sha);
 	sha384_update(&sha, len, msg);
@@ -169,56 +122,4 @@ snp_sig_verify_p384(const struct snp_p384_pubkey *key, const uint8_t *msg, size_
 	ok = ecdsa_verify(&key->nettle, sizeof(digest), digest, &sig);
 	dsa_signature_clear(&sig);
 	return ok == 1 ? 0 : KBS_ERR_REPORT_SIGNATURE;
-}
-
-int
-snp_sig_verify_p384_openssl(const struct snp_p384_pubkey *key, const uint8_t *msg, size_t len,
-    const uint8_t r_le[72], const uint8_t s_le[72])
-{
-	uint8_t rb[P384_BYTES], sb[P384_BYTES];
-	ECDSA_SIG *sig = NULL;
-	BIGNUM *r = NULL, *s = NULL;
-	EVP_MD_CTX *md = NULL;
-	unsigned char *der = NULL;
-	int derlen, ret = KBS_ERR_REPORT_SIGNATURE;
-
-	if (key == NULL || !key->loaded || (msg == NULL && len != 0) || r_le == NULL ||
-	    s_le == NULL)
-		return KBS_ERR_INVALID_ARGUMENT;
-	if (!component_ok(r_le) || !component_ok(s_le))
-		return KBS_ERR_REPORT_SIGNATURE;
-	le_to_be(r_le, rb);
-	le_to_be(s_le, sb);
-	if ((sig = ECDSA_SIG_new()) == NULL || (r = BN_bin2bn(rb, P384_BYTES, NULL)) == NULL ||
-	    (s = BN_bin2bn(sb, P384_BYTES, NULL)) == NULL) {
-		ret = KBS_ERR_ALLOC;
-		goto out;
-	}
-	if (ECDSA_SIG_set0(sig, r, s) != 1) {
-		ret = KBS_ERR_INTERNAL;
-		goto out;
-	}
-	r = s = NULL;
-	if ((derlen = i2d_ECDSA_SIG(sig, &der)) <= 0) {
-		ret = KBS_ERR_INTERNAL;
-		goto out;
-	}
-	if ((md = EVP_MD_CTX_new()) == NULL) {
-		ret = KBS_ERR_ALLOC;
-		goto out;
-	}
-	if (EVP_DigestVerifyInit(md, NULL, EVP_sha384(), NULL, key->ossl) != 1) {
-		ret = KBS_ERR_INTERNAL;
-		goto out;
-	}
-	if (EVP_DigestVerify(md, der, (size_t)derlen, msg, len) == 1)
-		ret = 0;
-out:
-	EVP_MD_CTX_free(md);
-	OPENSSL_free(der);
-	BN_free(r);
-	BN_free(s);
-	ECDSA_SIG_free(sig);
-	ERR_clear_error();
-	return ret;
 }

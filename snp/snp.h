@@ -185,6 +185,36 @@ KBS_MUST_CHECK int snp_report_parse(const uint8_t *data, size_t len, struct snp_
  */
 KBS_MUST_CHECK int snp_report_product(const struct snp_report *report, enum snp_product *ret);
 
+/*
+ * snp_report_cpuid_claim says what the report's own CPUID fields claim:
+ * 0 with the product; 0 with SNP_PRODUCT_UNKNOWN when they claim nothing
+ * (a v2 report, or zero family and model); KBS_ERR_PRODUCT_UNKNOWN when
+ * they name a family and model not known here (a later product may move
+ * the TCB fields again, so its layout is never guessed).
+ */
+KBS_MUST_CHECK int snp_report_cpuid_claim(const struct snp_report *report, enum snp_product *ret);
+
+/* Where snp_product_select found the product. */
+enum snp_product_source {
+	SNP_PRODUCT_FROM_HINT = 0, /* the caller's explicit choice (--product) */
+	SNP_PRODUCT_FROM_CPUID,    /* the report's CPUID (v3 and later) */
+	SNP_PRODUCT_FROM_FALLBACK, /* the caller's fallback: no hint, no CPUID claim */
+};
+
+/*
+ * snp_product_select is the one rule choosing the product (its pinned ARK
+ * and TCB layout) for a report, for the verifier and for the tools that
+ * only decode: hint unless SNP_PRODUCT_UNKNOWN, else the report's CPUID
+ * claim, else fallback (the verifier passes the signer certificate's
+ * productName; a decoder without one passes the layout it assumes).
+ * KBS_ERR_PRODUCT_UNKNOWN when no hint is given and the CPUID names an
+ * unknown product, or when the choice is still SNP_PRODUCT_UNKNOWN. A
+ * hint does not check the CPUID; the verifier checks it separately
+ * (KBS_ERR_PRODUCT_MISMATCH). *ret and *ret_source are set only on success.
+ */
+KBS_MUST_CHECK int snp_product_select(const struct snp_report *report, enum snp_product hint,
+    enum snp_product fallback, enum snp_product *ret, enum snp_product_source *ret_source);
+
 /* ---- Certificates, CRLs, the extended report certificate table -------- */
 
 struct snp_certs; /* an ordered set of X.509 certificates */
@@ -216,10 +246,27 @@ size_t snp_certs_count(const struct snp_certs *certs);
 KBS_MUST_CHECK int snp_certtable_parse(const uint8_t *data, size_t len, struct snp_certs *certs);
 
 /*
- * snp_crl_load parses one CRL, DER or PEM. KBS_ERR_CRL_PARSE otherwise.
- * Its signature and times are checked by snp_verify_report.
+ * snp_crl_load_for parses one CRL, DER or PEM (strictly DER, as
+ * certificates), published for the chain of signer (SNP_SIGNING_KEY_VCEK
+ * or _VLEK). AMD KDS publishes two lists per product, one for the VCEK
+ * chain (vcek/v1/{product}/crl, it revokes ASKs) and one for the VLEK
+ * chain (vlek/v1/{product}/crl, ASVKs). Both are issued and signed by the
+ * product's ARK and nothing inside tells them apart, so the caller names
+ * the chain from where it got the list; snp_verify_report refuses a list
+ * given for a report of the other signer with KBS_ERR_CRL_KIND.
+ * KBS_ERR_CRL_PARSE, KBS_ERR_CRL_NOT_DER, KBS_ERR_TOO_LARGE (over 4 MiB),
+ * KBS_ERR_INVALID_ARGUMENT. Its signature and times are checked by
+ * snp_verify_report. A loaded CRL is immutable and may be shared between
+ * threads (and cached) while verifications read it.
  */
+KBS_MUST_CHECK int snp_crl_load_for(
+    const uint8_t *data, size_t len, enum snp_signing_key signer, struct snp_crl **ret);
+
+/* snp_crl_load is snp_crl_load_for(data, len, SNP_SIGNING_KEY_VCEK, ret): the VCEK list. */
 KBS_MUST_CHECK int snp_crl_load(const uint8_t *data, size_t len, struct snp_crl **ret);
+
+/* snp_crl_signer: the chain the list was loaded for (SNP_SIGNING_KEY_NONE for NULL). */
+enum snp_signing_key snp_crl_signer(const struct snp_crl *crl);
 void snp_crl_free(struct snp_crl *crl);
 
 /* ---- Verification ---------------------------------------------------- */
@@ -235,7 +282,7 @@ enum snp_check {
 	SNP_CHECK_ASK,              /* ASK/ASVK signed by the ARK */
 	SNP_CHECK_SIGNER_CERT,      /* VCEK/VLEK signed by the ASK/ASVK, kind matches key_info */
 	SNP_CHECK_VALIDITY,         /* every certificate valid at opts.at */
-	SNP_CHECK_CRL,              /* CRL signed by the ARK, fresh, ASK/VCEK not revoked */
+	SNP_CHECK_CRL,              /* this chain's CRL, signed by the ARK, fresh, none revoked */
 	SNP_CHECK_REPORT_SIGNATURE, /* ECDSA P-384 over raw[0..0x2A0) */
 	SNP_CHECK_TCB,              /* certificate SPLs == REPORTED_TCB */
 	SNP_CHECK_CHIP_ID,          /* certificate hwID == CHIP_ID (VCEK) */

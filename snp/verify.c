@@ -139,12 +139,58 @@ find_signer(struct vctx *c)
 	return 0;
 }
 
+int
+snp_report_cpuid_claim(const struct snp_report *report, enum snp_product *ret)
+{
+	if (report == NULL || ret == NULL)
+		return KBS_ERR_INVALID_ARGUMENT;
+	if (report->version < 3 || (report->cpuid_fam_id == 0 && report->cpuid_mod_id == 0)) {
+		*ret = SNP_PRODUCT_UNKNOWN; /* zero CPUID fields carry no claim */
+		return 0;
+	}
+	return snp_product_from_cpuid(report->cpuid_fam_id, report->cpuid_mod_id, ret);
+}
+
+int
+snp_product_select(const struct snp_report *report, enum snp_product hint,
+    enum snp_product fallback, enum snp_product *ret, enum snp_product_source *ret_source)
+{
+	enum snp_product claim = SNP_PRODUCT_UNKNOWN;
+	int r;
+
+	if (report == NULL || ret == NULL || ret_source == NULL ||
+	    (unsigned)hint >= SNP_PRODUCT_COUNT || (unsigned)fallback >= SNP_PRODUCT_COUNT)
+		return KBS_ERR_INVALID_ARGUMENT;
+	if (hint != SNP_PRODUCT_UNKNOWN) {
+		*ret = hint;
+		*ret_source = SNP_PRODUCT_FROM_HINT;
+		return 0;
+	}
+	if ((r = snp_report_cpuid_claim(report, &claim)) != 0)
+		return r;
+	if (claim != SNP_PRODUCT_UNKNOWN) {
+		*ret = claim;
+		*ret_source = SNP_PRODUCT_FROM_CPUID;
+		return 0;
+	}
+	if (fallback == SNP_PRODUCT_UNKNOWN)
+		return KBS_ERR_PRODUCT_UNKNOWN;
+	*ret = fallback;
+	*ret_source = SNP_PRODUCT_FROM_FALLBACK;
+	return 0;
+}
+
 static int
 step_product(struct vctx *c)
 {
+	static const char *const sources[] = {
+		[SNP_PRODUCT_FROM_HINT] = "option",
+		[SNP_PRODUCT_FROM_CPUID] = "report CPUID",
+		[SNP_PRODUCT_FROM_FALLBACK] = "certificate productName",
+	};
 	char name[SNP_PRODUCT_NAME_MAX];
-	enum snp_product cert_product = SNP_PRODUCT_UNKNOWN, report_product = SNP_PRODUCT_UNKNOWN;
-	const char *source;
+	enum snp_product cert_product = SNP_PRODUCT_UNKNOWN, claim = SNP_PRODUCT_UNKNOWN;
+	enum snp_product_source source = SNP_PRODUCT_FROM_HINT;
 	int r;
 
 	if ((r = find_signer(c)) != 0)
@@ -159,29 +205,19 @@ step_product(struct vctx *c)
 		    c->signer_label, name);
 		return KBS_ERR_PRODUCT_UNKNOWN;
 	}
-	if (c->report->version >= 3 && snp_report_product(c->report, &report_product) != 0) {
-		/* Zero CPUID fields carry no claim; anything else unknown is refused. */
-		if (c->report->cpuid_fam_id != 0 || c->report->cpuid_mod_id != 0) {
-			snp_detail(DETAIL(c, SNP_CHECK_PRODUCT),
-			    "report CPUID family 0x%02x model 0x%02x is not a known product",
-			    c->report->cpuid_fam_id, c->report->cpuid_mod_id);
-			return KBS_ERR_PRODUCT_UNKNOWN;
-		}
-		report_product = SNP_PRODUCT_UNKNOWN;
+	/* The report's own claim is checked even under an explicit product. */
+	if (snp_report_cpuid_claim(c->report, &claim) != 0) {
+		snp_detail(DETAIL(c, SNP_CHECK_PRODUCT),
+		    "report CPUID family 0x%02x model 0x%02x is not a known product",
+		    c->report->cpuid_fam_id, c->report->cpuid_mod_id);
+		return KBS_ERR_PRODUCT_UNKNOWN;
 	}
-	if (c->opts->product != SNP_PRODUCT_UNKNOWN) {
-		c->product = c->opts->product;
-		source = "option";
-	} else if (report_product != SNP_PRODUCT_UNKNOWN) {
-		c->product = report_product;
-		source = "report CPUID";
-	} else {
-		c->product = cert_product;
-		source = "certificate productName";
-	}
-	if (report_product != SNP_PRODUCT_UNKNOWN && report_product != c->product) {
+	if ((r = snp_product_select(
+		 c->report, c->opts->product, cert_product, &c->product, &source)) != 0)
+		return r;
+	if (claim != SNP_PRODUCT_UNKNOWN && claim != c->product) {
 		snp_detail(DETAIL(c, SNP_CHECK_PRODUCT), "report CPUID is %s, expected %s",
-		    snp_product_name(report_product), snp_product_name(c->product));
+		    snp_product_name(claim), snp_product_name(c->product));
 		return KBS_ERR_PRODUCT_MISMATCH;
 	}
 	if (cert_product != c->product) {
@@ -191,8 +227,8 @@ step_product(struct vctx *c)
 		return KBS_ERR_PRODUCT_MISMATCH;
 	}
 	c->res->product = c->product;
-	snp_detail(
-	    DETAIL(c, SNP_CHECK_PRODUCT), "%s (from the %s)", snp_product_name(c->product), source);
+	snp_detail(DETAIL(c, SNP_CHECK_PRODUCT), "%s (from the %s)", snp_product_name(c->product),
+	    sources[source]);
 	return 0;
 }
 
@@ -257,7 +293,7 @@ select_chain(struct vctx *c)
 	return 0;
 }
 
-/* build_facts: the uncached path of the ARK, ASK and SIGNER_CERT checks. */
+/* verify_uncached: the uncached path of the ARK, ASK and SIGNER_CERT checks. */
 static int
 verify_uncached(struct vctx *c, struct snp_chain_facts *f)
 {
@@ -444,9 +480,12 @@ serial_hex(const ASN1_INTEGER *s, char *out, size_t out_size)
  * certificates the ARK signed (ASK, ASVK); the VCEK/VLEK serial is looked
  * up as well, as asked of this verifier. Every VCEK/VLEK carries serial 0,
  * so a CRL listing serial 0 revokes them all: fail-closed by design. A CRL
- * of another product's ARK fails its issuer check (KBS_ERR_CRL_ISSUER):
- * it says nothing about this chain, and a caller that passes one has
- * mixed up products. Its signature result is cached by its SHA-256.
+ * of another product's ARK fails its issuer check (KBS_ERR_CRL_ISSUER),
+ * and the list of the other chain (the VCEK list for a VLEK-signed report,
+ * or the reverse; crl.c says why only the caller knows which it has) its
+ * kind check (KBS_ERR_CRL_KIND): neither says anything about this chain,
+ * and a caller that passes one has mixed up lists. The signature result
+ * is cached by the CRL's SHA-256.
  */
 static int
 step_crl(struct vctx *c)
@@ -459,6 +498,14 @@ step_crl(struct vctx *c)
 		snp_detail(DETAIL(c, SNP_CHECK_CRL), "no CRL given");
 		record(c, SNP_CHECK_CRL, SNP_OUTCOME_SKIPPED, 0);
 		return 0;
+	}
+	if (crl->signer != c->kind) {
+		snp_detail(DETAIL(c, SNP_CHECK_CRL),
+		    "CRL was given as the %s list (it speaks for the %s); the report is %s-signed",
+		    crl->signer == SNP_SIGNING_KEY_VLEK ? "VLEK" : "VCEK",
+		    crl->signer == SNP_SIGNING_KEY_VLEK ? "ASVK" : "ASK", c->signer_label);
+		r = KBS_ERR_CRL_KIND;
+		goto fail;
 	}
 	cached = snp_cache_crl_verified(c->v->cache, crl->der_sha256, c->product);
 	if ((r = snp_crl_check_issuer_sig(crl, c->ark, !cached, DETAIL(c, SNP_CHECK_CRL))) != 0)
@@ -482,8 +529,8 @@ step_crl(struct vctx *c)
 		r = KBS_ERR_CERT_REVOKED;
 		goto fail;
 	}
-	snp_detail(DETAIL(c, SNP_CHECK_CRL), "CRL signed by the %s ARK, %s and %s not revoked",
-	    snp_product_name(c->product), c->inter_label, c->signer_label);
+	snp_detail(DETAIL(c, SNP_CHECK_CRL), "%s list signed by the %s ARK, %s and %s not revoked",
+	    c->signer_label, snp_product_name(c->product), c->inter_label, c->signer_label);
 	record(c, SNP_CHECK_CRL, SNP_OUTCOME_PASS, 0);
 	return 0;
 fail:

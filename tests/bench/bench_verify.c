@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sig-int.h"
+#include "sig_openssl-int.h"
 #include "snp.h"
 
 #include <openssl/x509.h>
@@ -81,6 +81,7 @@ main(int argc, char **argv)
 	struct snp_verify_result res;
 	struct snp_verify_options opts = { 0 };
 	struct snp_p384_pubkey key;
+	EVP_PKEY *ossl_key = NULL;
 	uint64_t t0, t1;
 	long cold_n = n / 20 > 10 ? n / 20 : 10;
 
@@ -91,7 +92,8 @@ main(int argc, char **argv)
 	vcek_bytes = slurp("virtee-sev/milan_vcek.der", &vcek_len);
 	if (kbs_time_parse_rfc3339("2026-07-01T00:00:00Z", &opts.at) != 0 ||
 	    snp_certs_new(&certs) != 0 || snp_certs_add(certs, vcek_bytes, vcek_len) != 0 ||
-	    load_pubkey(vcek_bytes, vcek_len, &key) != 0) {
+	    load_pubkey(vcek_bytes, vcek_len, &key) != 0 ||
+	    snp_p384_pubkey_to_openssl(&key, &ossl_key) != 0) {
 		fprintf(stderr, "setup failed\n");
 		return 2;
 	}
@@ -115,7 +117,7 @@ main(int argc, char **argv)
 
 	t0 = kbs_time_monotonic_ns();
 	for (i = 0; i < n; i++) {
-		if (snp_sig_verify_p384_openssl(&key, rep.raw, SNP_REPORT_SIGNED_SIZE,
+		if (snp_sig_verify_p384_openssl(ossl_key, rep.raw, SNP_REPORT_SIGNED_SIZE,
 			rep.signature_r, rep.signature_s) != 0)
 			return 1;
 	}
@@ -144,6 +146,7 @@ main(int argc, char **argv)
 	printf("verify report, warm (cached chain) %8.2f us\n", per_op_us(t0, t1, n));
 
 	snp_verifier_free(v);
+	EVP_PKEY_free(ossl_key);
 	snp_p384_pubkey_clear(&key);
 	snp_certs_free(certs);
 	free(rep_bytes);

@@ -9,6 +9,7 @@ kbs_policy=$2
 v=${KBS_VECTORS:?run through meson test}
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
+root_early=${KBS_SOURCE_ROOT:?run through meson test}
 
 row() { awk -F'\t' -v r="$1" '$1 == r' "$v/EXPECTED.tsv"; }
 col() { row "$1" | cut -f"$2"; }
@@ -62,6 +63,31 @@ expect "crl stale allowed" 0 "OK genuine milan report" \
 expect "crl of another product" 1 "REJECTED crl:" \
 	"$client" verify --report "$v/oak/genoa_oc_report.bin" --vcek "$v/oak/genoa_oc_vcek.der" \
 	--crl "$crl" --at 2026-07-01T00:00:00Z
+
+# AMD's two lists (VCEK chain, VLEK chain) look alike: each option names its
+# list, and a list of the other chain is refused instead of taken as "not revoked".
+expect "vcek crl for a vlek report" 1 "REJECTED crl: CRL is the list of the other signing-key chain (VCEK or VLEK): CRL was given as the VCEK list (it speaks for the ASK); the report is VLEK-signed" \
+	"$client" verify --report "$v/trustee/milan_vlek_report.bin" --vcek "$v/trustee/milan_vlek.der" \
+	--crl "$crl" --at 2025-01-09T00:00:00Z
+expect "vlek crl for a vcek report" 1 "REJECTED crl: CRL is the list of the other signing-key chain (VCEK or VLEK): CRL was given as the VLEK list (it speaks for the ASVK); the report is VCEK-signed" \
+	"$client" verify --report "$v/virtee-sev/milan_report.bin" --vcek "$v/virtee-sev/milan_vcek.der" \
+	--vlek-crl "$crl" --at 2026-07-01T00:00:00Z
+expect "vlek crl for a vlek report" 1 "REJECTED crl: CRL is not yet valid" \
+	"$client" verify --report "$v/trustee/milan_vlek_report.bin" --vcek "$v/trustee/milan_vlek.der" \
+	--vlek-crl "$crl" --at 2025-01-09T00:00:00Z
+expect "both crls, vcek report" 0 "OK genuine milan report" \
+	"$client" verify --report "$v/virtee-sev/milan_report.bin" --vcek "$v/virtee-sev/milan_vcek.der" \
+	--crl "$crl" --vlek-crl "$crl" --at 2026-07-01T00:00:00Z
+"$kbs_policy" test "$root_early/deploy/policies/permissive-dev.json" --report "$v/trustee/milan_vlek_report.bin" \
+	--vcek "$v/trustee/milan_vlek.der" --crl "$crl" --at 2025-01-09T00:00:00Z >/dev/null 2>"$tmp/kind.err"
+expect "kbs-policy vcek crl for a vlek report" 0 "" grep -q "evidence rejected: crl check failed: CRL is the list of the other signing-key chain" "$tmp/kind.err"
+
+# Certificates are DER: a BER copy (outer length with a leading zero octet) is refused.
+python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); assert d[1] == 0x82; open(sys.argv[2], "wb").write(b"\x30\x83\x00" + d[2:])' \
+	"$v/virtee-sev/milan_vcek.der" "$tmp/ber_vcek.der"
+expect "ber certificate" 2 "" "$client" verify --report "$v/virtee-sev/milan_report.bin" --vcek "$tmp/ber_vcek.der"
+cp "$tmp/err" "$tmp/err.ber"
+expect "ber certificate message" 0 "" grep -qx "kbs-client: VCEK/VLEK $tmp/ber_vcek.der: certificate is BER, not DER (a non-minimal or indefinite length, or fields that re-encode differently)" "$tmp/err.ber"
 
 # Expected measurement: equal passes, different fails, malformed is usage.
 m=$(col virtee-sev/milan_report.bin 26)
@@ -124,6 +150,11 @@ cp "$tmp/err" "$tmp/err.table"
 expect "missing certs table message" 0 "" grep -qx "kbs-client: cannot read certificate table $tmp/none.bin: system call failed: No such file or directory" "$tmp/err.table"
 expect "bad time" 2 "" "$client" verify "${base[@]}" --at yesterday
 expect "bad product" 2 "" "$client" verify "${base[@]}" --product rome
+expect "missing vlek crl" 2 "" "$client" verify "${base[@]}" --vlek-crl "$tmp/none.der"
+cp "$tmp/err" "$tmp/err.vcrl"
+expect "missing vlek crl message" 0 "" grep -qx "kbs-client: cannot read VLEK CRL $tmp/none.der: system call failed: No such file or directory" "$tmp/err.vcrl"
+"$client" --help >"$tmp/help.txt"
+expect "usage lists --policy" 0 "" grep -q -- "--policy FILE" "$tmp/help.txt"
 expect "no arguments" 2 "" "$client"
 expect "unknown command" 2 "" "$client" frobnicate
 expect "stray argument" 2 "" "$client" verify "${base[@]}" extra

@@ -1,18 +1,21 @@
 /*
  * test_eval.c: policy_eval, rule by rule, on the real vectors.
  *
- * Each vector is parsed with snp_report_parse and verified with
- * snp_verify_report at its verify_at time (tests/vectors/snp/EXPECTED.tsv),
- * then policies written inline are evaluated against it. Every rule has a
- * passing and a failing case on a real report; the values used come from
- * EXPECTED.tsv or from the report files themselves (noted beside each).
- * Where no bundled report shows a feature (migration agent, CXL, single
- * socket, AES-256-XTS, RAPL, ciphertext hiding, page swap, author key),
- * the failing or passing case flips that one field in a copy of a real
- * parsed report, which policy_eval sees exactly as a report with it.
+ * Each vector goes through policy_verify (the pipeline) at its verify_at
+ * time (tests/vectors/snp/EXPECTED.tsv), then policies written inline are
+ * evaluated against the verified evidence with policy_eval (on()). Every
+ * rule has a passing and a failing case on a real report; the values used
+ * come from EXPECTED.tsv or from the report files themselves (noted beside
+ * each). Where no bundled report shows a feature (migration agent, CXL,
+ * single socket, AES-256-XTS, RAPL, ciphertext hiding, page swap, author
+ * key), the failing or passing case flips that one field in a copy of a
+ * real verified report and evaluates it through policy_eval_fields, the
+ * evaluator below policy_eval (verified-int.h, private to policy/ and its
+ * tests: outside them a changed copy cannot be evaluated at all).
  */
 #include "policy.h"
 #include "test.h"
+#include "verified-int.h"
 
 enum vec_id {
 	V_VIRTEE = 0, /* Milan v2, snp 8, policy 0x30000, platform 0x1 */
@@ -48,43 +51,59 @@ static const struct {
 	    "amd/cert_chain_genoa.pem", "2025-02-23T00:00:00Z" },
 };
 
+static struct policy_verified *evs[V_COUNT];
+/* Copies of what the pipeline verified, for the cases that flip one field. */
 static struct snp_report reports[V_COUNT];
 static struct snp_verify_result verified[V_COUNT];
 static int loaded[V_COUNT];
 static struct snp_verifier *verifier;
 
-static void
-add_file(struct snp_certs *certs, const char *rel)
+/*
+ * verify_vec runs vector v's report, signer and chain (and the CRL file crl
+ * as the VCEK list, unless NULL) through the pipeline at time at, into
+ * *ret_ev; returns policy_verify's code.
+ */
+static int
+verify_vec(enum vec_id v, const char *at, const char *crl, struct policy_verified **ret_ev)
 {
-	size_t len = 0;
-	uint8_t *data = test_read_vector(rel, &len);
+	struct policy_input in;
+	struct policy_blob blobs[2];
+	uint8_t *report, *crl_bytes = NULL;
+	int r;
 
-	CHECK_OK(snp_certs_add(certs, data, len));
-	free(data);
+	if (verifier == NULL)
+		CHECK_OK(snp_verifier_new(&verifier));
+	memset(&in, 0, sizeof(in));
+	report = test_read_vector(vecs[v].report, &in.report_len);
+	in.report = report;
+	blobs[0].data = test_read_vector(vecs[v].signer, &blobs[0].len);
+	blobs[1].data = test_read_vector(vecs[v].chain, &blobs[1].len);
+	in.certs = blobs;
+	in.cert_count = 2;
+	if (crl != NULL) {
+		crl_bytes = test_read_vector(crl, &in.vcek_crl.len);
+		in.vcek_crl.data = crl_bytes;
+	}
+	CHECK_OK(kbs_time_parse_rfc3339(at, &in.at));
+	r = policy_verify(verifier, &in, ret_ev, NULL);
+	free(report);
+	free(crl_bytes);
+	free((void *)(uintptr_t)blobs[0].data);
+	free((void *)(uintptr_t)blobs[1].data);
+	return r;
 }
 
 static void
 load(enum vec_id v)
 {
-	struct snp_verify_options opts;
-	struct snp_certs *certs = NULL;
-	uint8_t *data;
-	size_t len = 0;
-
 	if (loaded[v])
 		return;
-	if (verifier == NULL)
-		CHECK_OK(snp_verifier_new(&verifier));
-	data = test_read_vector(vecs[v].report, &len);
-	CHECK_OK(snp_report_parse(data, len, &reports[v]));
-	free(data);
-	CHECK_OK(snp_certs_new(&certs));
-	add_file(certs, vecs[v].signer);
-	add_file(certs, vecs[v].chain);
-	memset(&opts, 0, sizeof(opts));
-	CHECK_OK(kbs_time_parse_rfc3339(vecs[v].at, &opts.at));
-	CHECK_OK(snp_verify_report(verifier, &reports[v], certs, &opts, &verified[v]));
-	snp_certs_free(certs);
+	CHECK_OK(verify_vec(v, vecs[v].at, NULL, &evs[v]));
+	CHECK(policy_verified_report(evs[v]) != NULL);
+	if (evs[v] != NULL) {
+		reports[v] = *policy_verified_report_unchecked(evs[v]);
+		verified[v] = *policy_verified_result(evs[v]);
+	}
 	loaded[v] = 1;
 }
 
@@ -133,10 +152,26 @@ row_of(const struct policy_result *res, const char *rule)
 }
 
 /*
- * outcome_of evaluates rules against report (a real parsed report, maybe
- * with one field changed) and returns the outcome of row rule, -1 when
- * there is no such row. The evidence row must pass and the decision must
- * agree with the rows.
+ * outcome_in checks the invariants of a result (the evidence row passes,
+ * the decision agrees with the rows) and returns the outcome of row rule,
+ * -1 when there is no such row.
+ */
+static int
+outcome_in(const struct policy_result *res, const char *rule)
+{
+	const struct policy_rule_result *row;
+
+	CHECK(res->rules[0].outcome == POLICY_OUTCOME_PASS);
+	CHECK_STR_EQ(res->rules[0].rule, "evidence");
+	CHECK(res->decision == (res->failed == 0 ? POLICY_ALLOW : POLICY_DENY));
+	if ((row = find_row(res, rule)) == NULL)
+		return -1;
+	return (int)row->outcome;
+}
+
+/*
+ * outcome_of evaluates rules against report (a real verified report with
+ * one field changed) and the verifier's result through policy_eval_fields.
  */
 static int
 outcome_of(const char *rules, const struct snp_report *report, const struct snp_verify_result *vr,
@@ -144,26 +179,38 @@ outcome_of(const char *rules, const struct snp_report *report, const struct snp_
 {
 	struct policy *p = make_policy(rules);
 	struct policy_result res;
-	const struct policy_rule_result *row;
-	int out = -1;
+	int out;
 
 	if (p == NULL)
 		return -2;
-	CHECK_OK(policy_eval(report, vr, p, &res));
-	CHECK(res.rules[0].outcome == POLICY_OUTCOME_PASS);
-	CHECK_STR_EQ(res.rules[0].rule, "evidence");
-	CHECK(res.decision == (res.failed == 0 ? POLICY_ALLOW : POLICY_DENY));
-	if ((row = find_row(&res, rule)) != NULL)
-		out = (int)row->outcome;
+	CHECK_OK(policy_eval_fields(report, vr, p, &res));
+	out = outcome_in(&res, rule);
 	policy_free(p);
 	return out;
 }
 
+/* outcome_ev evaluates rules against verified evidence through the public policy_eval. */
+static int
+outcome_ev(const char *rules, const struct policy_verified *ev, const char *rule)
+{
+	struct policy *p;
+	struct policy_result res;
+	int out;
+
+	if ((p = make_policy(rules)) == NULL)
+		return -2;
+	CHECK_OK(policy_eval(ev, p, &res));
+	out = outcome_in(&res, rule);
+	policy_free(p);
+	return out;
+}
+
+/* on evaluates rules against vector v as the pipeline verified it. */
 static int
 on(enum vec_id v, const char *rules, const char *rule)
 {
 	load(v);
-	return outcome_of(rules, &reports[v], &verified[v], rule);
+	return outcome_ev(rules, evs[v], rule);
 }
 
 #define PASS POLICY_OUTCOME_PASS
@@ -217,7 +264,7 @@ test_product_and_signer(void)
 
 		snprintf(vr.csp_id, sizeof(vr.csp_id), "CN=\xff\xc3\n\x7f");
 		if (p != NULL) {
-			CHECK_OK(policy_eval(&reports[V_VLEK], &vr, p, &res));
+			CHECK_OK(policy_eval_fields(&reports[V_VLEK], &vr, p, &res));
 			CHECK_STR_EQ(row_of(&res, "csp_id")->actual, "\"CN=????\"");
 		}
 		policy_free(p);
@@ -295,7 +342,7 @@ test_chip_id(void)
 		memset(r.chip_id, 0, sizeof(r.chip_id));
 		CHECK_INT_EQ(outcome_of(rules, &r, &verified[V_VIRTEE], "chip_id.deny"), FAIL);
 		if (p != NULL) {
-			CHECK_OK(policy_eval(&r, &verified[V_VIRTEE], p, &res));
+			CHECK_OK(policy_eval_fields(&r, &verified[V_VIRTEE], p, &res));
 			CHECK_STR_EQ(row_of(&res, "chip_id.deny")->actual,
 			    "no chip id attested (CHIP_ID is all zero: masked, or a VLEK signed)");
 		}
@@ -544,7 +591,8 @@ test_tcb_deny(void)
 
 		load(V_TRUSTEE);
 		if (p != NULL) {
-			CHECK_OK(policy_eval(&reports[V_TRUSTEE], &verified[V_TRUSTEE], p, &res));
+			CHECK_OK(
+			    policy_eval_fields(&reports[V_TRUSTEE], &verified[V_TRUSTEE], p, &res));
 			CHECK_INT_EQ(row_of(&res, "tcb_deny")->outcome, FAIL);
 			CHECK_STR_EQ(row_of(&res, "tcb_deny")->expected,
 			    "reported and current TCB not the listed value");
@@ -583,14 +631,15 @@ test_provisional_and_firmware(void)
 		r = reports[V_VIRTEE];
 		r.reported_tcb = 0x7309000000000003ULL;
 		if (p != NULL) {
-			CHECK_OK(policy_eval(&r, &verified[V_VIRTEE], p, &res));
+			CHECK_OK(policy_eval_fields(&r, &verified[V_VIRTEE], p, &res));
 			CHECK(res.decision == POLICY_DENY);
 			CHECK_INT_EQ(res.rules[0].outcome, FAIL);
 			CHECK_STR_EQ(res.rules[0].actual,
 			    "rejected: reported TCB snp 9 is above the current TCB's 8");
 			/* trustee: reported 0x7308..03 below current 0xce08..03 is fine. */
 			load(V_TRUSTEE);
-			CHECK_OK(policy_eval(&reports[V_TRUSTEE], &verified[V_TRUSTEE], p, &res));
+			CHECK_OK(
+			    policy_eval_fields(&reports[V_TRUSTEE], &verified[V_TRUSTEE], p, &res));
 			CHECK_INT_EQ(res.rules[0].outcome, PASS);
 		}
 		policy_free(p);
@@ -641,7 +690,7 @@ test_all_rules_no_shortcut(void)
 	load(V_GOSEV);
 	p = make_policy("\"measurement\": [\"" VIRTEE_MEAS "\"], \"min_tcb\": {\"milan\": "
 			"{\"snp\": 6}}, \"vmpl\": {\"max\": 0}");
-	CHECK_OK(policy_eval(&reports[V_GOSEV], &verified[V_GOSEV], p, &res));
+	CHECK_OK(policy_eval_fields(&reports[V_GOSEV], &verified[V_GOSEV], p, &res));
 	CHECK(res.decision == POLICY_DENY);
 	for (i = 0; i < res.count; i++)
 		failed += res.rules[i].outcome == POLICY_OUTCOME_FAIL;
@@ -666,7 +715,7 @@ test_unverified_evidence_denied(void)
 	vr.err = KBS_ERR_REPORT_SIGNATURE;
 	vr.failed_check = SNP_CHECK_REPORT_SIGNATURE;
 	p = make_policy("\"measurement\": [\"" VIRTEE_MEAS "\"]");
-	CHECK_OK(policy_eval(&reports[V_VIRTEE], &vr, p, &res));
+	CHECK_OK(policy_eval_fields(&reports[V_VIRTEE], &vr, p, &res));
 	CHECK(res.decision == POLICY_DENY);
 	CHECK_STR_EQ(res.rules[0].rule, "evidence");
 	CHECK_INT_EQ(res.rules[0].outcome, FAIL);
@@ -681,24 +730,25 @@ test_unverified_evidence_denied(void)
 	memset(&vr, 0, sizeof(vr));
 	vr.product = SNP_PRODUCT_MILAN;
 	vr.signer = SNP_SIGNING_KEY_VCEK;
-	CHECK_OK(policy_eval(&reports[V_VIRTEE], &vr, p, &res));
+	CHECK_OK(policy_eval_fields(&reports[V_VIRTEE], &vr, p, &res));
 	CHECK(res.decision == POLICY_DENY);
 	CHECK_INT_EQ(res.rules[0].outcome, FAIL);
 	CHECK_STR_EQ(res.rules[0].actual, "not verified: product check not_run");
 	vr = verified[V_VIRTEE];
 	vr.checks[SNP_CHECK_REPORT_SIGNATURE].outcome = SNP_OUTCOME_SKIPPED;
-	CHECK_OK(policy_eval(&reports[V_VIRTEE], &vr, p, &res));
+	CHECK_OK(policy_eval_fields(&reports[V_VIRTEE], &vr, p, &res));
 	CHECK(res.decision == POLICY_DENY);
 	CHECK_STR_EQ(res.rules[0].actual, "not verified: report_signature check skipped");
 	vr = verified[V_VIRTEE];
 	vr.checks[SNP_CHECK_CRL].outcome = SNP_OUTCOME_SKIPPED;
 	vr.checks[SNP_CHECK_CHIP_ID].outcome = SNP_OUTCOME_SKIPPED;
-	CHECK_OK(policy_eval(&reports[V_VIRTEE], &vr, p, &res));
+	CHECK_OK(policy_eval_fields(&reports[V_VIRTEE], &vr, p, &res));
 	CHECK_INT_EQ(res.rules[0].outcome, PASS);
 	vr = verified[V_VIRTEE];
-	CHECK_ERR(policy_eval(NULL, &vr, p, &res), KBS_ERR_INVALID_ARGUMENT);
-	CHECK_ERR(policy_eval(&reports[V_VIRTEE], NULL, p, &res), KBS_ERR_INVALID_ARGUMENT);
-	CHECK_ERR(policy_eval(&reports[V_VIRTEE], &vr, NULL, &res), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(policy_eval_fields(NULL, &vr, p, &res), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(policy_eval_fields(&reports[V_VIRTEE], NULL, p, &res), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(
+	    policy_eval_fields(&reports[V_VIRTEE], &vr, NULL, &res), KBS_ERR_INVALID_ARGUMENT);
 	policy_free(p);
 }
 
@@ -720,7 +770,7 @@ test_undecodable_tcb_fails(void)
 	r.reported_tcb |= 0x0000000100000000ULL;
 	p = make_policy("\"min_tcb\": {\"milan\": {\"snp\": 0}}, \"tcb_deny\": []");
 	if (p != NULL) {
-		CHECK_OK(policy_eval(&r, &verified[V_VIRTEE], p, &res));
+		CHECK_OK(policy_eval_fields(&r, &verified[V_VIRTEE], p, &res));
 		CHECK_STR_EQ(res.rules[0].actual,
 		    "rejected: reported or current TCB does not decode for milan");
 		CHECK_INT_EQ(row_of(&res, "min_tcb.milan")->outcome, FAIL);
@@ -735,52 +785,32 @@ test_undecodable_tcb_fails(void)
 }
 
 /*
- * verify_with_crl verifies vector v again with the real AMD Milan CRL
- * (amd/crl_milan.der: thisUpdate 2026-06-22, nextUpdate 2026-08-08, no
- * entries) at time at, into *ret; returns snp_verify_report's code.
+ * verify_with_crl verifies vector v again through the pipeline with the
+ * real AMD Milan CRL as the VCEK list (amd/crl_milan.der: thisUpdate
+ * 2026-06-22, nextUpdate 2026-08-08, no entries) at time at, into *ret_ev;
+ * returns policy_verify's code.
  */
 static int
-verify_with_crl(enum vec_id v, const char *at, struct snp_verify_result *ret)
+verify_with_crl(enum vec_id v, const char *at, struct policy_verified **ret_ev)
 {
-	struct snp_verify_options opts;
-	struct snp_certs *certs = NULL;
-	struct snp_crl *crl = NULL;
-	uint8_t *data;
-	size_t len = 0;
-	int r;
-
 	load(v);
-	data = test_read_vector("amd/crl_milan.der", &len);
-	CHECK_OK(snp_crl_load(data, len, &crl));
-	free(data);
-	CHECK_OK(snp_certs_new(&certs));
-	add_file(certs, vecs[v].signer);
-	add_file(certs, vecs[v].chain);
-	memset(&opts, 0, sizeof(opts));
-	CHECK_OK(kbs_time_parse_rfc3339(at, &opts.at));
-	opts.crl = crl;
-	r = snp_verify_report(verifier, &reports[v], certs, &opts, ret);
-	snp_certs_free(certs);
-	snp_crl_free(crl);
-	return r;
+	return verify_vec(v, at, "amd/crl_milan.der", ret_ev);
 }
 
 static void
 test_revocation(void)
 {
-	struct snp_verify_result vr;
+	struct policy_verified *ev = NULL, *stale = NULL;
 	struct policy *p;
 	struct policy_result res;
 
 	/* atakit-gcp (Milan, VCEK) with the real Milan CRL, inside its validity. */
-	CHECK_OK(verify_with_crl(V_ATAKIT, vecs[V_ATAKIT].at, &vr));
-	CHECK_INT_EQ(vr.checks[SNP_CHECK_CRL].outcome, SNP_OUTCOME_PASS);
-	CHECK_INT_EQ(
-	    outcome_of("\"revocation\": \"required\"", &reports[V_ATAKIT], &vr, "revocation"),
-	    PASS);
+	CHECK_OK(verify_with_crl(V_ATAKIT, vecs[V_ATAKIT].at, &ev));
+	CHECK_INT_EQ(policy_verified_result(ev)->checks[SNP_CHECK_CRL].outcome, SNP_OUTCOME_PASS);
+	CHECK_INT_EQ(outcome_ev("\"revocation\": \"required\"", ev, "revocation"), PASS);
 	p = make_policy("\"revocation\": \"required\"");
 	if (p != NULL) {
-		CHECK_OK(policy_eval(&reports[V_ATAKIT], &vr, p, &res));
+		CHECK_OK(policy_eval(ev, p, &res));
 		CHECK(res.decision == POLICY_ALLOW);
 		CHECK_STR_EQ(row_of(&res, "revocation")->expected,
 		    "CRL checked, ASK/ASVK and VCEK/VLEK not listed");
@@ -789,7 +819,7 @@ test_revocation(void)
 
 		/* The same report verified without a CRL: the check was skipped. */
 		CHECK_INT_EQ(verified[V_ATAKIT].checks[SNP_CHECK_CRL].outcome, SNP_OUTCOME_SKIPPED);
-		CHECK_OK(policy_eval(&reports[V_ATAKIT], &verified[V_ATAKIT], p, &res));
+		CHECK_OK(policy_eval(evs[V_ATAKIT], p, &res));
 		CHECK(res.decision == POLICY_DENY);
 		CHECK_UINT_EQ(res.failed, 1);
 		CHECK_INT_EQ(res.rules[0].outcome, PASS); /* the evidence itself is genuine */
@@ -804,13 +834,15 @@ test_revocation(void)
 		 * and the rule does not count a failed check as a checked list.
 		 */
 		CHECK_ERR(
-		    verify_with_crl(V_ATAKIT, "2026-09-01T00:00:00Z", &vr), KBS_ERR_CRL_STALE);
-		CHECK_OK(policy_eval(&reports[V_ATAKIT], &vr, p, &res));
+		    verify_with_crl(V_ATAKIT, "2026-09-01T00:00:00Z", &stale), KBS_ERR_CRL_STALE);
+		CHECK_OK(policy_eval(stale, p, &res));
 		CHECK(res.decision == POLICY_DENY);
 		CHECK_INT_EQ(row_of(&res, "revocation")->outcome, FAIL);
 		CHECK_STR_EQ(row_of(&res, "revocation")->actual, "CRL check failed");
 	}
 	policy_free(p);
+	policy_verified_free(ev);
+	policy_verified_free(stale);
 	/* "optional" demands nothing: a skipped check passes, the row says so. */
 	CHECK_INT_EQ(on(V_ATAKIT, "\"revocation\": \"optional\"", "revocation"), PASS);
 	/* Without the rule there is no row. */
@@ -820,6 +852,13 @@ test_revocation(void)
 static void
 cleanup(void)
 {
+	int v;
+
+	for (v = 0; v < V_COUNT; v++) {
+		policy_verified_free(evs[v]);
+		evs[v] = NULL;
+		loaded[v] = 0;
+	}
 	snp_verifier_free(verifier);
 	verifier = NULL;
 }

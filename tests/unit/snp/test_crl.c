@@ -78,6 +78,8 @@ test_load(void)
 	char *pem;
 
 	CHECK_OK(snp_crl_load(der, len, &a));
+	CHECK_INT_EQ(snp_crl_signer(a), SNP_SIGNING_KEY_VCEK); /* snp_crl_load: the VCEK list */
+	CHECK_INT_EQ(snp_crl_signer(NULL), SNP_SIGNING_KEY_NONE);
 	CHECK(EVP_Digest(der, len, digest, NULL, EVP_sha256(), NULL) == 1);
 	CHECK_MEM_EQ(a->der_sha256, digest, 32);
 	pem = to_pem(der, len, "X509 CRL", "# AMD Milan CRL\n", "\r\n\n", &plen);

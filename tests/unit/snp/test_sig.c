@@ -10,7 +10,7 @@
 #include <openssl/evp.h>
 
 #include "chain-int.h"
-#include "sig-int.h"
+#include "sig_openssl-int.h"
 #include "snp.h"
 #include "test.h"
 
@@ -96,9 +96,12 @@ static int
 both(const struct snp_p384_pubkey *key, const uint8_t *msg, size_t len, const uint8_t *r,
     const uint8_t *s)
 {
-	int a = snp_sig_verify_p384(key, msg, len, r, s);
-	int b = snp_sig_verify_p384_openssl(key, msg, len, r, s);
+	EVP_PKEY *ossl = NULL;
+	int a = snp_sig_verify_p384(key, msg, len, r, s), b;
 
+	CHECK_OK(snp_p384_pubkey_to_openssl(key, &ossl));
+	b = snp_sig_verify_p384_openssl(ossl, msg, len, r, s);
+	EVP_PKEY_free(ossl);
 	CHECK_ERR(a, b);
 	return a;
 }
@@ -188,6 +191,15 @@ test_malformed_components(void)
 	CHECK_ERR(snp_sig_verify_p384(NULL, msg, sizeof(msg), r, s), KBS_ERR_INVALID_ARGUMENT);
 	CHECK_ERR(
 	    snp_sig_verify_p384_openssl(NULL, msg, sizeof(msg), r, s), KBS_ERR_INVALID_ARGUMENT);
+	{
+		struct snp_p384_pubkey unloaded;
+		EVP_PKEY *ossl = (EVP_PKEY *)(uintptr_t)0x1;
+
+		memset(&unloaded, 0, sizeof(unloaded));
+		CHECK_ERR(snp_p384_pubkey_to_openssl(&unloaded, &ossl), KBS_ERR_INVALID_ARGUMENT);
+		CHECK_ERR(snp_p384_pubkey_to_openssl(NULL, &ossl), KBS_ERR_INVALID_ARGUMENT);
+		CHECK(ossl == (EVP_PKEY *)(uintptr_t)0x1);
+	}
 	CHECK_ERR(snp_sig_verify_p384(&v->key, NULL, 5, r, s), KBS_ERR_INVALID_ARGUMENT);
 }
 

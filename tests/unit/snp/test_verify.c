@@ -721,6 +721,34 @@ test_crl_in_verification(void)
 		      "2026-06-10", crl, &res),
 	    KBS_ERR_CRL_NOT_YET_VALID);
 	check_failed_at(&res, SNP_CHECK_CRL, KBS_ERR_CRL_NOT_YET_VALID);
+	/*
+	 * The real Milan list is the VCEK list: for the AWS VLEK report it is
+	 * the wrong kind; loaded as the VLEK list it gets past that check to
+	 * its time (it was issued after the VLEK expired).
+	 */
+	CHECK_ERR(verify(NULL, "trustee/milan_vlek_report.bin", "trustee/milan_vlek.der", NULL,
+		      "2025-01-09", crl, &res),
+	    KBS_ERR_CRL_KIND);
+	check_failed_at(&res, SNP_CHECK_CRL, KBS_ERR_CRL_KIND);
+	{
+		struct snp_crl *as_vlek = NULL;
+		size_t len = 0;
+		uint8_t *data = test_read_vector("amd/crl_milan.der", &len);
+
+		CHECK_OK(snp_crl_load_for(data, len, SNP_SIGNING_KEY_VLEK, &as_vlek));
+		CHECK_INT_EQ(snp_crl_signer(as_vlek), SNP_SIGNING_KEY_VLEK);
+		CHECK_INT_EQ(snp_crl_signer(crl), SNP_SIGNING_KEY_VCEK);
+		CHECK_ERR(verify(NULL, "trustee/milan_vlek_report.bin", "trustee/milan_vlek.der",
+			      NULL, "2025-01-09", as_vlek, &res),
+		    KBS_ERR_CRL_NOT_YET_VALID);
+		CHECK_ERR(verify(NULL, "atakit-gcp/milan_report.bin", "atakit-gcp/milan_vcek.der",
+			      NULL, "2026-06-30", as_vlek, &res),
+		    KBS_ERR_CRL_KIND);
+		CHECK_ERR(snp_crl_load_for(data, len, SNP_SIGNING_KEY_NONE, &as_vlek),
+		    KBS_ERR_INVALID_ARGUMENT);
+		snp_crl_free(as_vlek);
+		free(data);
+	}
 	/* A Genoa report with the Milan CRL. */
 	CHECK_ERR(verify(NULL, "oak/genoa_oc_report.bin", "oak/genoa_oc_vcek.der", NULL,
 		      "2026-06-30", crl, &res),
@@ -756,7 +784,7 @@ test_crl_in_verification(void)
  * the revocation path of snp_verify_report exactly as a cached genuine CRL.
  */
 static struct snp_crl *
-revoked_crl(struct snp_verifier *v, long serial)
+revoked_crl(struct snp_verifier *v, long serial, enum snp_signing_key list)
 {
 	X509_CRL *c = X509_CRL_new();
 	ASN1_TIME *t = ASN1_TIME_new();
@@ -786,7 +814,7 @@ revoked_crl(struct snp_verifier *v, long serial)
 	CHECK(EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 48) == 1);
 	CHECK(X509_CRL_sign_ctx(c, md) > 0);
 	CHECK((len = i2d_X509_CRL(c, &der)) > 0);
-	CHECK_OK(snp_crl_load(der, (size_t)len, &crl));
+	CHECK_OK(snp_crl_load_for(der, (size_t)len, list, &crl));
 	OPENSSL_free(der);
 	EVP_MD_CTX_free(md);
 	EVP_PKEY_free(key);
@@ -805,7 +833,7 @@ test_revocation_in_verification(void)
 
 	CHECK_OK(snp_verifier_new(&v));
 	/* The Milan ASK's serial is 0x010001. Unmarked, the forged signature fails. */
-	crl = revoked_crl(v, 0x010001);
+	crl = revoked_crl(v, 0x010001, SNP_SIGNING_KEY_VCEK);
 	CHECK_ERR(verify(v, "oak/milan_cb_report.bin", "oak/milan_cb_vcek.der", NULL, "2025-03-05",
 		      crl, &res),
 	    KBS_ERR_CRL_SIGNATURE);
@@ -816,13 +844,42 @@ test_revocation_in_verification(void)
 	    KBS_ERR_CERT_REVOKED);
 	check_failed_at(&res, SNP_CHECK_CRL, KBS_ERR_CERT_REVOKED);
 	CHECK_STR_EQ(res.checks[SNP_CHECK_CRL].detail, "ASK serial 0x010001 is revoked");
-	/* The ASVK (0x010101) is not listed: a VLEK chain passes the CRL. */
+	/*
+	 * This is the VCEK list: it says nothing about the ASVK, so a VLEK
+	 * chain is refused with it rather than called not revoked.
+	 */
+	CHECK_ERR(verify(v, "trustee/milan_vlek_report.bin", "trustee/milan_vlek.der", NULL,
+		      "2025-03-05", crl, &res),
+	    KBS_ERR_CRL_KIND);
+	check_failed_at(&res, SNP_CHECK_CRL, KBS_ERR_CRL_KIND);
+	CHECK_STR_EQ(res.checks[SNP_CHECK_CRL].detail,
+	    "CRL was given as the VCEK list (it speaks for the ASK); the report is VLEK-signed");
+	snp_crl_free(crl);
+	/* The same entries as the VLEK list: the ASVK (0x010101) is not listed, it passes. */
+	crl = revoked_crl(v, 0x010001, SNP_SIGNING_KEY_VLEK);
+	snp_cache_crl_mark(v->cache, crl->der_sha256, SNP_PRODUCT_MILAN);
 	CHECK_OK(verify(v, "trustee/milan_vlek_report.bin", "trustee/milan_vlek.der", NULL,
 	    "2025-03-05", crl, &res));
 	CHECK_INT_EQ(res.checks[SNP_CHECK_CRL].outcome, SNP_OUTCOME_PASS);
+	CHECK_STR_EQ(res.checks[SNP_CHECK_CRL].detail,
+	    "VLEK list signed by the milan ARK, ASVK and VLEK not revoked");
+	/* ... and a VLEK list is refused for a VCEK chain. */
+	CHECK_ERR(verify(v, "oak/milan_cb_report.bin", "oak/milan_cb_vcek.der", NULL, "2025-03-05",
+		      crl, &res),
+	    KBS_ERR_CRL_KIND);
+	CHECK_STR_EQ(res.checks[SNP_CHECK_CRL].detail,
+	    "CRL was given as the VLEK list (it speaks for the ASVK); the report is VCEK-signed");
+	snp_crl_free(crl);
+	/* A VLEK list revoking the ASVK revokes the VLEK chain. */
+	crl = revoked_crl(v, 0x010101, SNP_SIGNING_KEY_VLEK);
+	snp_cache_crl_mark(v->cache, crl->der_sha256, SNP_PRODUCT_MILAN);
+	CHECK_ERR(verify(v, "trustee/milan_vlek_report.bin", "trustee/milan_vlek.der", NULL,
+		      "2025-03-05", crl, &res),
+	    KBS_ERR_CERT_REVOKED);
+	CHECK_STR_EQ(res.checks[SNP_CHECK_CRL].detail, "ASVK serial 0x010101 is revoked");
 	snp_crl_free(crl);
 	/* Serial 0 is what every VCEK carries: listing it revokes them. */
-	crl = revoked_crl(v, 0);
+	crl = revoked_crl(v, 0, SNP_SIGNING_KEY_VCEK);
 	snp_cache_crl_mark(v->cache, crl->der_sha256, SNP_PRODUCT_MILAN);
 	CHECK_ERR(verify(v, "oak/milan_cb_report.bin", "oak/milan_cb_vcek.der", NULL, "2025-03-05",
 		      crl, &res),
@@ -1085,6 +1142,55 @@ test_arguments(void)
 	snp_verifier_free(NULL);
 }
 
+/* ---- Product selection, shared with the tools that only decode ---------- */
+
+static void
+test_product_select(void)
+{
+	struct snp_report v2, turin, unknown, zero;
+	enum snp_product p = SNP_PRODUCT_UNKNOWN;
+	enum snp_product_source src = SNP_PRODUCT_FROM_HINT;
+
+	load_report("virtee-sev/milan_report.bin", &v2); /* v2: no CPUID */
+	load_report("oak/turin_oc_report.bin", &turin);
+	unknown = turin;
+	unknown.cpuid_mod_id = 0x50; /* family 0x1a model 0x50: not a known product */
+	zero = turin;
+	zero.cpuid_fam_id = zero.cpuid_mod_id = 0;
+	/* The claim. */
+	CHECK_OK(snp_report_cpuid_claim(&turin, &p));
+	CHECK_INT_EQ(p, SNP_PRODUCT_TURIN);
+	CHECK_OK(snp_report_cpuid_claim(&v2, &p));
+	CHECK_INT_EQ(p, SNP_PRODUCT_UNKNOWN);
+	CHECK_OK(snp_report_cpuid_claim(&zero, &p));
+	CHECK_INT_EQ(p, SNP_PRODUCT_UNKNOWN);
+	CHECK_ERR(snp_report_cpuid_claim(&unknown, &p), KBS_ERR_PRODUCT_UNKNOWN);
+	CHECK_ERR(snp_report_cpuid_claim(NULL, &p), KBS_ERR_INVALID_ARGUMENT);
+	/* Hint, then CPUID, then fallback. */
+	CHECK_OK(snp_product_select(&turin, SNP_PRODUCT_UNKNOWN, SNP_PRODUCT_MILAN, &p, &src));
+	CHECK(p == SNP_PRODUCT_TURIN && src == SNP_PRODUCT_FROM_CPUID);
+	CHECK_OK(snp_product_select(&turin, SNP_PRODUCT_GENOA, SNP_PRODUCT_MILAN, &p, &src));
+	CHECK(p == SNP_PRODUCT_GENOA && src == SNP_PRODUCT_FROM_HINT);
+	CHECK_OK(snp_product_select(&v2, SNP_PRODUCT_UNKNOWN, SNP_PRODUCT_GENOA, &p, &src));
+	CHECK(p == SNP_PRODUCT_GENOA && src == SNP_PRODUCT_FROM_FALLBACK);
+	CHECK_OK(snp_product_select(&zero, SNP_PRODUCT_UNKNOWN, SNP_PRODUCT_MILAN, &p, &src));
+	CHECK(p == SNP_PRODUCT_MILAN && src == SNP_PRODUCT_FROM_FALLBACK);
+	/* An unknown CPUID is never guessed, a hint is taken as given. */
+	p = SNP_PRODUCT_COUNT;
+	CHECK_ERR(snp_product_select(&unknown, SNP_PRODUCT_UNKNOWN, SNP_PRODUCT_MILAN, &p, &src),
+	    KBS_ERR_PRODUCT_UNKNOWN);
+	CHECK_INT_EQ(p, SNP_PRODUCT_COUNT);
+	CHECK_OK(snp_product_select(&unknown, SNP_PRODUCT_TURIN, SNP_PRODUCT_UNKNOWN, &p, &src));
+	CHECK(p == SNP_PRODUCT_TURIN && src == SNP_PRODUCT_FROM_HINT);
+	/* No fallback: nothing names a product. */
+	CHECK_ERR(snp_product_select(&v2, SNP_PRODUCT_UNKNOWN, SNP_PRODUCT_UNKNOWN, &p, &src),
+	    KBS_ERR_PRODUCT_UNKNOWN);
+	CHECK_ERR(snp_product_select(&v2, SNP_PRODUCT_COUNT, SNP_PRODUCT_MILAN, &p, &src),
+	    KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(snp_product_select(NULL, SNP_PRODUCT_MILAN, SNP_PRODUCT_MILAN, &p, &src),
+	    KBS_ERR_INVALID_ARGUMENT);
+}
+
 TEST_MAIN(TEST(test_expected_genuine), TEST(test_parse_only_has_no_vcek), TEST(test_tampered),
     TEST(test_forged_vceks), TEST(test_vlek_expired_today), TEST(test_other_chips_vcek),
     TEST(test_wrong_product), TEST(test_signer_kind), TEST(test_chain_order_and_extras),
@@ -1092,4 +1198,4 @@ TEST_MAIN(TEST(test_expected_genuine), TEST(test_parse_only_has_no_vcek), TEST(t
     TEST(test_threads_cache_churn), TEST(test_crl_in_verification),
     TEST(test_revocation_in_verification), TEST(test_turin_chain_only), TEST(test_tcb_decision),
     TEST(test_chip_id_decision), TEST(test_signature_malleable), TEST(test_decoded_fields_ignored),
-    TEST(test_arguments))
+    TEST(test_arguments), TEST(test_product_select))
