@@ -72,10 +72,31 @@ struct keystore {
 	uint64_t batches; /* under q_mu: committed batches, for tests and the benchmark */
 };
 
-/* ---- store.c -------------------------------------------------------- */
+/* ---- mdb_err.c ------------------------------------------------------ */
 
 /* ks_mdb_err translates an LMDB or errno code to KBS_ERR_*. */
 int ks_mdb_err(int rc);
+
+/* ks_commit_err is ks_mdb_err for a failed commit or copy: a short write on a full disk is
+ * STORE_FULL. */
+int ks_commit_err(struct keystore *ks, int rc);
+
+/* ---- commit.c: transactions, group commit, map growth ---------------- */
+
+/* The lock of the header comment; abort() on a misuse (a bug, not a condition). */
+void ks_lock_rd(struct keystore *ks);
+void ks_lock_wr(struct keystore *ks);
+void ks_unlock(struct keystore *ks);
+
+/* ks_adopt_map_size takes the map size another process grew to (exclusive lock held). */
+KBS_MUST_CHECK int ks_adopt_map_size(struct keystore *ks);
+
+/*
+ * ks_grow doubles the map (up to max_map_size) unless someone already grew
+ * it past seen; KBS_ERR_STORE_FULL at the ceiling. wrlocked: the caller
+ * holds the lock exclusively already.
+ */
+KBS_MUST_CHECK int ks_grow(struct keystore *ks, size_t seen, bool wrlocked);
 
 /* ks_read_begin starts a read transaction (shared lock held until ks_read_end). */
 KBS_MUST_CHECK int ks_read_begin(struct keystore *ks, MDB_txn **ret_txn);
@@ -90,6 +111,16 @@ KBS_MUST_CHECK int ks_write(struct keystore *ks, ks_op_fn fn, void *arg);
  */
 KBS_MUST_CHECK int ks_write_exclusive(
     struct keystore *ks, ks_op_fn fn, void *arg, void (*after)(struct keystore *, void *));
+
+/*
+ * The committer's life: init (locks and queue; nothing to undo on
+ * failure), start (the thread, unless KEYSTORE_NO_GROUP_COMMIT), stop
+ * (answers what is queued, joins; safe if never started), destroy.
+ */
+KBS_MUST_CHECK int ks_committer_init(struct keystore *ks);
+KBS_MUST_CHECK int ks_committer_start(struct keystore *ks);
+void ks_committer_stop(struct keystore *ks);
+void ks_committer_destroy(struct keystore *ks);
 
 /* keystore_test_run_batch runs ops[0..n) as one batch, as the committer would (tests). */
 void keystore_test_run_batch(struct keystore *ks, struct ks_op *ops, size_t n);

@@ -1,0 +1,319 @@
+/*
+ * env.c: the LMDB environment on disk: opening and closing it, the
+ * ownership and permission rules for the data directory and its files,
+ * and hot backup.
+ */
+#include "keystore-int.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int
+check_dir(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) != 0) {
+		if (errno != ENOENT)
+			return KBS_ERR_SYSTEM;
+		if (mkdir(dir, 0700) != 0 || stat(dir, &st) != 0)
+			return KBS_ERR_SYSTEM;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return KBS_ERR_STORE_OPEN;
+	/* Whoever owns or can write the directory can replace the files under us. */
+	if (st.st_uid != geteuid())
+		return KBS_ERR_STORE_DIR_OWNER;
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return KBS_ERR_STORE_DIR_PERMS;
+	return 0;
+}
+
+/*
+ * check_files applies the directory's rule to the files LMDB keeps in it:
+ * a data.mdb or lock.mdb that another user owns, or that group or others
+ * may read or write (a restore copied with the wrong mode), would hand the
+ * store to them. Missing files are fine (a new store; LMDB makes them 0600).
+ */
+static int
+check_files(const char *dir)
+{
+	static const char *const names[] = { "data.mdb", "lock.mdb" };
+	char path[PATH_MAX];
+	struct stat st;
+	size_t i;
+	int n;
+
+	for (i = 0; i < KBS_ARRAY_SIZE(names); i++) {
+		n = snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if (n < 0 || (size_t)n >= sizeof(path))
+			return KBS_ERR_INVALID_ARGUMENT;
+		if (lstat(path, &st) != 0) {
+			if (errno == ENOENT)
+				continue;
+			return KBS_ERR_SYSTEM;
+		}
+		if (!S_ISREG(st.st_mode))
+			return KBS_ERR_STORE_OPEN;
+		if (st.st_uid != geteuid())
+			return KBS_ERR_STORE_DIR_OWNER;
+		if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+			return KBS_ERR_STORE_DIR_PERMS;
+	}
+	return 0;
+}
+
+static int
+open_dbis(struct keystore *ks)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} tables[] = {
+		{ "secrets", offsetof(struct keystore, dbi_secrets) },
+		{ "policies", offsetof(struct keystore, dbi_policies) },
+		{ "nonces", offsetof(struct keystore, dbi_nonces) },
+		{ "nonce_expiry", offsetof(struct keystore, dbi_nonce_exp) },
+		{ "audit", offsetof(struct keystore, dbi_audit) },
+		{ "certs", offsetof(struct keystore, dbi_certs) },
+	};
+	MDB_txn *txn = NULL;
+	size_t i;
+	int rc, r = KBS_ERR_INTERNAL;
+
+	for (;;) {
+		if ((rc = mdb_txn_begin(ks->env, NULL, 0, &txn)) != 0)
+			return ks_mdb_err(rc);
+		if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &ks->dbi_meta)) != 0) {
+			r = ks_mdb_err(rc);
+			goto out;
+		}
+		if ((r = ks_meta_init_or_check(ks, txn)) != 0)
+			goto out;
+		for (i = 0; i < KBS_ARRAY_SIZE(tables); i++) {
+			MDB_dbi *dbi = (MDB_dbi *)(void *)((char *)ks + tables[i].off);
+
+			if ((rc = mdb_dbi_open(txn, tables[i].name, MDB_CREATE, dbi)) != 0) {
+				r = ks_mdb_err(rc);
+				goto out;
+			}
+		}
+		rc = mdb_txn_commit(txn);
+		txn = NULL;
+		if (rc == MDB_MAP_FULL) {
+			if ((r = ks_grow(ks, ks->map_size, true)) != 0)
+				return r;
+			continue;
+		}
+		return ks_commit_err(ks, rc);
+	}
+out:
+	mdb_txn_abort(txn);
+	if (r == KBS_ERR_STORE_MAP_FULL)
+		r = KBS_ERR_STORE_FULL;
+	return r;
+}
+
+static int
+fsync_path(const char *path, int flags)
+{
+	int fd, r = 0;
+
+	if ((fd = open(path, flags | O_CLOEXEC)) < 0)
+		return KBS_ERR_SYSTEM;
+	if (fsync(fd) != 0)
+		r = errno == ENOSPC || errno == EDQUOT ? KBS_ERR_STORE_FULL : KBS_ERR_SYSTEM;
+	close(fd);
+	return r;
+}
+
+int
+keystore_open(const char *dir, const struct keystore_key_source *src,
+    const struct keystore_options *opts, struct keystore **ret_ks)
+{
+	struct keystore *ks = NULL;
+	MDB_envinfo info;
+	unsigned env_flags = MDB_NOTLS;
+	int rc, dead = 0, r = KBS_ERR_INTERNAL;
+
+	if (dir == NULL || src == NULL || ret_ks == NULL)
+		return KBS_ERR_INVALID_ARGUMENT;
+	if (opts != NULL && (opts->flags & ~(KEYSTORE_NO_GROUP_COMMIT | KEYSTORE_NO_SYNC)) != 0)
+		return KBS_ERR_INVALID_ARGUMENT;
+	if ((r = kbs_crypto_init()) != 0)
+		return r;
+	if ((ks = calloc(1, sizeof(*ks))) == NULL)
+		return KBS_ERR_ALLOC;
+	ks->map_size = opts != NULL && opts->initial_map_size != 0 ? opts->initial_map_size
+								   : KEYSTORE_DEFAULT_MAP_SIZE;
+	ks->max_map_size =
+	    opts != NULL && opts->max_map_size != 0 ? opts->max_map_size : KEYSTORE_MAX_MAP_SIZE;
+	ks->flags = opts != NULL ? opts->flags : 0;
+	if (ks->map_size > ks->max_map_size)
+		ks->map_size = ks->max_map_size;
+	if ((r = ks_committer_init(ks)) != 0) {
+		free(ks);
+		return r;
+	}
+
+	if ((r = check_dir(dir)) != 0 || (r = check_files(dir)) != 0)
+		goto out;
+	if ((r = ks_keys_load(src, &ks->keys)) != 0)
+		goto out;
+	if ((rc = mdb_env_create(&ks->env)) != 0) {
+		r = ks_mdb_err(rc);
+		goto out;
+	}
+	if (ks->flags & KEYSTORE_NO_SYNC)
+		env_flags |= MDB_NOSYNC;
+	if ((rc = mdb_env_set_maxdbs(ks->env, 8)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(ks->env, 510)) != 0 ||
+	    (rc = mdb_env_set_mapsize(ks->env, ks->map_size)) != 0 ||
+	    (rc = mdb_env_open(ks->env, dir, env_flags, 0600)) != 0) {
+		/* Keep errno causes and a damaged file apart; the rest is "cannot open". */
+		r = ks_mdb_err(rc);
+		if (r != KBS_ERR_SYSTEM && r != KBS_ERR_STORE_CORRUPT)
+			r = KBS_ERR_STORE_OPEN;
+		goto out;
+	}
+	/*
+	 * Free reader slots left by processes that died (a killed broker, a
+	 * killed kbs-store) while others kept the environment open: a stale
+	 * slot pins old pages and the file would only grow.
+	 */
+	if ((rc = mdb_reader_check(ks->env, &dead)) != 0) {
+		r = ks_mdb_err(rc);
+		goto out;
+	}
+	/* An existing file may carry a larger map than asked for: LMDB keeps it. */
+	if ((rc = mdb_env_info(ks->env, &info)) != 0) {
+		r = ks_mdb_err(rc);
+		goto out;
+	}
+	ks->map_size = info.me_mapsize;
+	if ((r = open_dbis(ks)) != 0)
+		goto out;
+	/*
+	 * LMDB fsyncs its files but not the directory that names them: sync
+	 * it once, so a store created just before a power loss is still found.
+	 */
+	if ((r = fsync_path(dir, O_RDONLY | O_DIRECTORY)) != 0)
+		goto out;
+	if ((r = ks_committer_start(ks)) != 0)
+		goto out;
+	*ret_ks = ks;
+	ks = NULL;
+	r = 0;
+out:
+	keystore_close(ks);
+	return r;
+}
+
+void
+keystore_close(struct keystore *ks)
+{
+	if (ks == NULL)
+		return;
+	ks_committer_stop(ks);
+	if (ks->env != NULL)
+		mdb_env_close(ks->env);
+	ks_keys_free(ks->keys);
+	ks_committer_destroy(ks);
+	free(ks);
+}
+
+/* ---- backup ------------------------------------------------------------ */
+
+static int
+dir_is_empty(const char *dir, bool *ret_empty)
+{
+	DIR *d;
+	struct dirent *e;
+	bool empty = true;
+
+	if ((d = opendir(dir)) == NULL)
+		return KBS_ERR_SYSTEM;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+			empty = false;
+			break;
+		}
+	}
+	closedir(d);
+	*ret_empty = empty;
+	return 0;
+}
+
+int
+keystore_backup(struct keystore *ks, const char *dest_dir)
+{
+	char path[PATH_MAX];
+	bool empty = false;
+	int fd = -1, rc, r = KBS_ERR_INTERNAL, n;
+
+	if (ks == NULL || dest_dir == NULL)
+		return KBS_ERR_INVALID_ARGUMENT;
+	if (mkdir(dest_dir, 0700) != 0) {
+		if (errno != EEXIST)
+			return KBS_ERR_SYSTEM;
+		if ((r = dir_is_empty(dest_dir, &empty)) != 0)
+			return r;
+		if (!empty)
+			return KBS_ERR_EXISTS;
+	}
+	n = snprintf(path, sizeof(path), "%s/data.mdb", dest_dir);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return KBS_ERR_INVALID_ARGUMENT;
+	/*
+	 * Create the file ourselves, owner-only: mdb_env_copy2 would create it
+	 * 0666 & ~umask, and the copy holds the audit log and every secret's
+	 * name and policy in the clear. O_EXCL also refuses a planted symlink.
+	 */
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
+		return KBS_ERR_SYSTEM;
+	for (;;) {
+		/* The copy runs its own read transaction: no resize may happen meanwhile. */
+		ks_lock_rd(ks);
+		rc = mdb_env_copyfd2(ks->env, fd, MDB_CP_COMPACT);
+		ks_unlock(ks);
+		if (rc != MDB_MAP_RESIZED)
+			break;
+		/* Another process grew the map: adopt its size and copy again from the start. */
+		ks_lock_wr(ks);
+		r = ks_adopt_map_size(ks);
+		ks_unlock(ks);
+		if (r != 0)
+			goto out;
+		if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0) {
+			r = KBS_ERR_SYSTEM;
+			goto out;
+		}
+	}
+	if (rc != 0) {
+		r = ks_commit_err(ks, rc);
+		goto out;
+	}
+	if (fsync(fd) != 0) {
+		r = errno == ENOSPC || errno == EDQUOT ? KBS_ERR_STORE_FULL : KBS_ERR_SYSTEM;
+		goto out;
+	}
+	rc = close(fd);
+	fd = -1;
+	if (rc != 0) {
+		r = errno == ENOSPC || errno == EDQUOT ? KBS_ERR_STORE_FULL : KBS_ERR_SYSTEM;
+		goto out;
+	}
+	r = fsync_path(dest_dir, O_RDONLY | O_DIRECTORY);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (r != 0)
+		(void)unlink(path);
+	return r;
+}
