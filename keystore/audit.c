@@ -60,11 +60,10 @@ op_append(struct keystore *ks, MDB_txn *txn, void *arg)
 	struct append_arg *a = arg;
 	struct keystore_audit_record rec = a->rec;
 	struct ks_head_rec head;
-	struct ks_w w = { NULL, 0, 0 };
 	uint8_t kb[8];
 	MDB_val k = { sizeof(kb), kb }, v;
 	bool present;
-	int rc, r;
+	int r;
 
 	if ((r = ks_meta_check_key(ks, txn)) != 0 ||
 	    (r = ks_meta_get_head(ks, txn, &head, &present)) != 0)
@@ -81,19 +80,12 @@ op_append(struct keystore *ks, MDB_txn *txn, void *arg)
 		memcpy(rec.prev_sha256, head.sha256, 32);
 	else
 		memset(rec.prev_sha256, 0, 32);
-	ks_audit_rec_encode(&w, &rec);
 	seq_key(kb, rec.seq);
-	v.mv_size = w.len;
-	v.mv_data = NULL;
-	rc = mdb_put(txn, ks->dbi_audit, &k, &v, MDB_RESERVE | MDB_APPEND);
-	if (rc == MDB_KEYEXIST)
+	r = ks_put_enc(txn, ks->dbi_audit, NULL, &k, MDB_APPEND, ks_enc_audit(&rec), &v);
+	if (r == KBS_ERR_EXISTS)
 		return KBS_ERR_STORE_AUDIT_CHAIN; /* the head and the table disagree */
-	if (rc != 0)
-		return ks_mdb_err(rc);
-	w.p = v.mv_data;
-	w.cap = v.mv_size;
-	w.len = 0;
-	ks_audit_rec_encode(&w, &rec);
+	if (r != 0)
+		return r;
 	head.seq = rec.seq;
 	crypto_hash_sha256(head.sha256, v.mv_data, v.mv_size);
 	ks_head_mac(ks->keys, &head);

@@ -19,20 +19,8 @@ static int
 op_put(struct keystore *ks, MDB_txn *txn, void *arg)
 {
 	struct put_arg *a = arg;
-	struct ks_w w = { NULL, 0, 0 };
-	MDB_val v;
-	int rc;
 
-	ks_cert_rec_encode(&w, &a->rec);
-	v.mv_size = w.len;
-	v.mv_data = NULL;
-	if ((rc = mdb_put(txn, ks->dbi_certs, &a->k, &v, MDB_RESERVE)) != 0)
-		return ks_mdb_err(rc);
-	w.p = v.mv_data;
-	w.cap = v.mv_size;
-	w.len = 0;
-	ks_cert_rec_encode(&w, &a->rec);
-	return 0;
+	return ks_put_enc(txn, ks->dbi_certs, NULL, &a->k, 0, ks_enc_cert(&a->rec), NULL);
 }
 
 static int

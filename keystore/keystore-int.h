@@ -223,11 +223,37 @@ void ks_audit_rec_encode(struct ks_w *w, const struct keystore_audit_record *r);
 KBS_MUST_CHECK int ks_audit_rec_decode(
     const uint8_t *p, size_t len, struct keystore_audit_record *ret, const char ***ret_names);
 
-/* ks_w_alloc runs enc twice to produce a malloc'd encoding. */
-#define KS_ENCODE_ALLOC(enc, rec, ret_p, ret_len) \
-	ks_encode_alloc((void (*)(struct ks_w *, const void *))(enc), (rec), (ret_p), (ret_len))
-KBS_MUST_CHECK int ks_encode_alloc(
-    void (*enc)(struct ks_w *, const void *), const void *rec, uint8_t **ret_p, size_t *ret_len);
+/*
+ * An encoding to run: a typed encoder with its record. Only the ks_enc_*
+ * constructors make one, each pairing an encoder with a thunk that takes
+ * the record back to its own type, so no encoder is ever called through a
+ * function pointer of another type.
+ */
+struct ks_enc {
+	void (*run)(struct ks_w *w, const void *rec);
+	const void *rec;
+};
+
+struct ks_enc ks_enc_secret(const struct ks_secret_rec *r);
+struct ks_enc ks_enc_policy(const struct ks_policy_rec *r);
+struct ks_enc ks_enc_cert(const struct ks_cert_rec *r);
+struct ks_enc ks_enc_head(const struct ks_head_rec *r);
+struct ks_enc ks_enc_check(const struct ks_check_rec *r);
+struct ks_enc ks_enc_audit(const struct keystore_audit_record *r);
+
+/* ks_encode_alloc runs e twice (to size, then to fill) into a malloc'd buffer. */
+KBS_MUST_CHECK int ks_encode_alloc(struct ks_enc e, uint8_t **ret_p, size_t *ret_len);
+
+/*
+ * ks_put_enc stores e under key without a copy: it encodes once to learn
+ * the size, reserves that many bytes in LMDB (MDB_RESERVE | flags, through
+ * mdb_cursor_put on cur if cur is not NULL, else mdb_put into dbi), and
+ * encodes again into the reserved bytes. *ret_val (may be NULL) receives
+ * the stored bytes, valid until the next write in txn. LMDB errors are
+ * translated (MDB_KEYEXIST is KBS_ERR_EXISTS).
+ */
+KBS_MUST_CHECK int ks_put_enc(MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cur, const MDB_val *key,
+    unsigned flags, struct ks_enc e, MDB_val *ret_val);
 
 /* ---- seal.c --------------------------------------------------------- */
 

@@ -44,30 +44,17 @@ ks_meta_get_head(struct keystore *ks, MDB_txn *txn, struct ks_head_rec *ret, boo
 }
 
 static int
-put_rec(struct keystore *ks, MDB_txn *txn, const char *key,
-    void (*enc)(struct ks_w *, const void *), const void *rec)
+put_rec(struct keystore *ks, MDB_txn *txn, const char *key, struct ks_enc e)
 {
-	MDB_val k = meta_key(key), v;
-	struct ks_w w = { NULL, 0, 0 };
-	int rc;
+	MDB_val k = meta_key(key);
 
-	enc(&w, rec);
-	v.mv_size = w.len;
-	v.mv_data = NULL;
-	if ((rc = mdb_put(txn, ks->dbi_meta, &k, &v, MDB_RESERVE)) != 0)
-		return ks_mdb_err(rc);
-	w.p = v.mv_data;
-	w.cap = v.mv_size;
-	w.len = 0;
-	enc(&w, rec);
-	return 0;
+	return ks_put_enc(txn, ks->dbi_meta, NULL, &k, 0, e, NULL);
 }
 
 int
 ks_meta_put_head(struct keystore *ks, MDB_txn *txn, struct ks_head_rec *h)
 {
-	return put_rec(
-	    ks, txn, ks_meta_head, (void (*)(struct ks_w *, const void *))ks_head_rec_encode, h);
+	return put_rec(ks, txn, ks_meta_head, ks_enc_head(h));
 }
 
 int
@@ -78,8 +65,7 @@ ks_meta_put_check(struct keystore *ks, MDB_txn *txn, const struct ks_keys *keys)
 
 	if ((r = ks_check_make(keys, &c)) != 0)
 		return r;
-	return put_rec(
-	    ks, txn, ks_meta_check, (void (*)(struct ks_w *, const void *))ks_check_rec_encode, &c);
+	return put_rec(ks, txn, ks_meta_check, ks_enc_check(&c));
 }
 
 int

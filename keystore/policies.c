@@ -97,10 +97,9 @@ op_put(struct keystore *ks, MDB_txn *txn, void *arg)
 {
 	struct put_arg *a = arg;
 	struct ks_policy_rec cur, rec;
-	struct ks_w w = { NULL, 0, 0 };
 	uint8_t kb[KS_PKEY_MAX];
-	MDB_val k, v;
-	int rc, r;
+	MDB_val k;
+	int r;
 
 	r = find_current(ks, txn, a->name, a->name_len, &cur);
 	if (r == 0 && cur.len == a->len && memcmp(cur.sha256, a->sha256, 32) == 0 &&
@@ -117,17 +116,11 @@ op_put(struct keystore *ks, MDB_txn *txn, void *arg)
 	memcpy(rec.sha256, a->sha256, 32);
 	rec.data = a->data;
 	rec.len = a->len;
-	ks_policy_rec_encode(&w, &rec);
 	k.mv_size = pkey(kb, a->name, a->name_len, rec.version);
 	k.mv_data = kb;
-	v.mv_size = w.len;
-	v.mv_data = NULL;
-	if ((rc = mdb_put(txn, ks->dbi_policies, &k, &v, MDB_RESERVE | MDB_NOOVERWRITE)) != 0)
-		return ks_mdb_err(rc);
-	w.p = v.mv_data;
-	w.cap = v.mv_size;
-	w.len = 0;
-	ks_policy_rec_encode(&w, &rec);
+	if ((r = ks_put_enc(
+		 txn, ks->dbi_policies, NULL, &k, MDB_NOOVERWRITE, ks_enc_policy(&rec), NULL)) != 0)
+		return r;
 	a->version = rec.version;
 	return 0;
 }

@@ -81,21 +81,46 @@ w_cstr(struct ks_w *w, const char *s)
 }
 
 int
-ks_encode_alloc(
-    void (*enc)(struct ks_w *, const void *), const void *rec, uint8_t **ret_p, size_t *ret_len)
+ks_encode_alloc(struct ks_enc e, uint8_t **ret_p, size_t *ret_len)
 {
 	struct ks_w w = { NULL, 0, 0 };
 	uint8_t *p;
 
-	enc(&w, rec);
+	e.run(&w, e.rec);
 	if ((p = malloc(w.len > 0 ? w.len : 1)) == NULL)
 		return KBS_ERR_ALLOC;
 	w.p = p;
 	w.cap = w.len;
 	w.len = 0;
-	enc(&w, rec);
+	e.run(&w, e.rec);
 	*ret_p = p;
 	*ret_len = w.len;
+	return 0;
+}
+
+int
+ks_put_enc(MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cur, const MDB_val *key, unsigned flags,
+    struct ks_enc e, MDB_val *ret_val)
+{
+	struct ks_w w = { NULL, 0, 0 };
+	MDB_val k = *key, v;
+	int rc;
+
+	e.run(&w, e.rec);
+	v.mv_size = w.len;
+	v.mv_data = NULL;
+	if (cur != NULL)
+		rc = mdb_cursor_put(cur, &k, &v, flags | MDB_RESERVE);
+	else
+		rc = mdb_put(txn, dbi, &k, &v, flags | MDB_RESERVE);
+	if (rc != 0)
+		return ks_mdb_err(rc);
+	w.p = v.mv_data;
+	w.cap = v.mv_size;
+	w.len = 0;
+	e.run(&w, e.rec);
+	if (ret_val != NULL)
+		*ret_val = v;
 	return 0;
 }
 
@@ -510,4 +535,90 @@ ks_audit_rec_decode(
 out:
 	free(names);
 	return rc;
+}
+
+/* ---- typed encodings: each thunk converts back to the one type it takes -- */
+
+static void
+run_secret(struct ks_w *w, const void *rec)
+{
+	ks_secret_rec_encode(w, rec);
+}
+
+static void
+run_policy(struct ks_w *w, const void *rec)
+{
+	ks_policy_rec_encode(w, rec);
+}
+
+static void
+run_cert(struct ks_w *w, const void *rec)
+{
+	ks_cert_rec_encode(w, rec);
+}
+
+static void
+run_head(struct ks_w *w, const void *rec)
+{
+	ks_head_rec_encode(w, rec);
+}
+
+static void
+run_check(struct ks_w *w, const void *rec)
+{
+	ks_check_rec_encode(w, rec);
+}
+
+static void
+run_audit(struct ks_w *w, const void *rec)
+{
+	ks_audit_rec_encode(w, rec);
+}
+
+struct ks_enc
+ks_enc_secret(const struct ks_secret_rec *r)
+{
+	struct ks_enc e = { run_secret, r };
+
+	return e;
+}
+
+struct ks_enc
+ks_enc_policy(const struct ks_policy_rec *r)
+{
+	struct ks_enc e = { run_policy, r };
+
+	return e;
+}
+
+struct ks_enc
+ks_enc_cert(const struct ks_cert_rec *r)
+{
+	struct ks_enc e = { run_cert, r };
+
+	return e;
+}
+
+struct ks_enc
+ks_enc_head(const struct ks_head_rec *r)
+{
+	struct ks_enc e = { run_head, r };
+
+	return e;
+}
+
+struct ks_enc
+ks_enc_check(const struct ks_check_rec *r)
+{
+	struct ks_enc e = { run_check, r };
+
+	return e;
+}
+
+struct ks_enc
+ks_enc_audit(const struct keystore_audit_record *r)
+{
+	struct ks_enc e = { run_audit, r };
+
+	return e;
 }

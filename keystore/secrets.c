@@ -45,7 +45,6 @@ put_in_txn(struct keystore *ks, MDB_txn *txn, struct put_arg *a)
 {
 	MDB_val k = { a->name_len, (void *)(uintptr_t)a->name }, v;
 	struct ks_secret_rec rec, old;
-	struct ks_w w = { NULL, 0, 0 };
 	uint8_t *ct = NULL;
 	int rc, r = KBS_ERR_INTERNAL;
 
@@ -73,17 +72,8 @@ put_in_txn(struct keystore *ks, MDB_txn *txn, struct put_arg *a)
 		return KBS_ERR_ALLOC;
 	if ((r = ks_seal_secret(ks->keys, a->name, &rec, a->value, a->value_len, ct)) != 0)
 		goto out;
-	ks_secret_rec_encode(&w, &rec);
-	v.mv_size = w.len;
-	v.mv_data = NULL;
-	if ((rc = mdb_put(txn, ks->dbi_secrets, &k, &v, MDB_RESERVE)) != 0) {
-		r = ks_mdb_err(rc);
+	if ((r = ks_put_enc(txn, ks->dbi_secrets, NULL, &k, 0, ks_enc_secret(&rec), NULL)) != 0)
 		goto out;
-	}
-	w.p = v.mv_data;
-	w.cap = v.mv_size;
-	w.len = 0;
-	ks_secret_rec_encode(&w, &rec);
 	a->version = rec.version;
 	r = 0;
 out:
@@ -332,11 +322,9 @@ reseal(struct keystore *ks, struct ks_keys *nk, MDB_cursor *cur, const MDB_val *
 {
 	char name[KEYSTORE_NAME_MAX + 1];
 	struct ks_secret_rec rec;
-	struct ks_w w = { NULL, 0, 0 };
 	uint8_t *plain = NULL, *ct = NULL;
 	size_t plen;
-	MDB_val nv;
-	int rc, r = KBS_ERR_INTERNAL;
+	int r = KBS_ERR_INTERNAL;
 
 	if (ks_name_check_bytes(k->mv_data, k->mv_size) != 0)
 		return KBS_ERR_STORE_CORRUPT;
@@ -353,22 +341,8 @@ reseal(struct keystore *ks, struct ks_keys *nk, MDB_cursor *cur, const MDB_val *
 		goto out;
 	if ((r = ks_seal_secret(nk, name, &rec, plain, plen, ct)) != 0)
 		goto out;
-	ks_secret_rec_encode(&w, &rec);
-	if (w.len != v->mv_size) {
-		r = KBS_ERR_INTERNAL;
+	if ((r = ks_put_enc(NULL, 0, cur, k, MDB_CURRENT, ks_enc_secret(&rec), NULL)) != 0)
 		goto out;
-	}
-	nv.mv_size = w.len;
-	nv.mv_data = NULL;
-	if ((rc = mdb_cursor_put(cur, (MDB_val *)(uintptr_t)k, &nv, MDB_CURRENT | MDB_RESERVE)) !=
-	    0) {
-		r = ks_mdb_err(rc);
-		goto out;
-	}
-	w.p = nv.mv_data;
-	w.cap = nv.mv_size;
-	w.len = 0;
-	ks_secret_rec_encode(&w, &rec);
 	r = 0;
 out:
 	if (plain != NULL) {

@@ -17,21 +17,17 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
-same_or_abort(
-    void (*enc)(struct ks_w *, const void *), const void *rec, const uint8_t *p, size_t len)
+same_or_abort(struct ks_enc e, const uint8_t *p, size_t len)
 {
 	uint8_t *out = NULL;
 	size_t olen = 0;
 
-	if (ks_encode_alloc(enc, rec, &out, &olen) != 0)
+	if (ks_encode_alloc(e, &out, &olen) != 0)
 		abort();
 	if (olen != len || memcmp(out, p, len) != 0)
 		abort();
 	free(out);
 }
-
-#define SAME(fn, rec, p, len) \
-	same_or_abort((void (*)(struct ks_w *, const void *))(fn), (rec), (p), (len))
 
 static struct ks_keys *
 fuzz_keys(void)
@@ -72,7 +68,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ks_secret_rec_decode(p, len, &u.secret) == 0) {
 			int r;
 
-			SAME(ks_secret_rec_encode, &u.secret, p, len);
+			same_or_abort(ks_enc_secret(&u.secret), p, len);
 			if ((plain = malloc(u.secret.ct_len)) == NULL)
 				abort();
 			r = ks_open_secret(fuzz_keys(), "fuzz", &u.secret, plain);
@@ -83,11 +79,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 1:
 		if (ks_policy_rec_decode(p, len, &u.policy) == 0)
-			SAME(ks_policy_rec_encode, &u.policy, p, len);
+			same_or_abort(ks_enc_policy(&u.policy), p, len);
 		break;
 	case 2:
 		if (ks_cert_rec_decode(p, len, &u.cert) == 0)
-			SAME(ks_cert_rec_encode, &u.cert, p, len);
+			same_or_abort(ks_enc_cert(&u.cert), p, len);
 		break;
 	case 3:
 		if (ks_nonce_rec_decode(p, len, &expires) == 0) {
@@ -101,11 +97,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 4:
 		if (ks_head_rec_decode(p, len, &u.head) == 0)
-			SAME(ks_head_rec_encode, &u.head, p, len);
+			same_or_abort(ks_enc_head(&u.head), p, len);
 		break;
 	case 5:
 		if (ks_check_rec_decode(p, len, &u.check) == 0) {
-			SAME(ks_check_rec_encode, &u.check, p, len);
+			same_or_abort(ks_enc_check(&u.check), p, len);
 			if (ks_check_verify(fuzz_keys(), &u.check) != KBS_ERR_STORE_MASTER_KEY)
 				abort();
 		}
@@ -114,7 +110,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ks_audit_rec_decode(p, len, &u.audit, &names) == 0) {
 			if (ks_audit_rec_check(&u.audit) != 0)
 				abort();
-			SAME(ks_audit_rec_encode, &u.audit, p, len);
+			same_or_abort(ks_enc_audit(&u.audit), p, len);
 			free(names);
 		}
 		break;

@@ -286,7 +286,7 @@ test_tamper_rewrite_chain(void)
 	hv = ks_raw_get(&meta, "audit_head", 10, &hl);
 	CHECK(hv != NULL && ks_head_rec_decode(hv, hl, &head) == 0);
 	memcpy(head.sha256, prev, 32);
-	CHECK_OK(KS_ENCODE_ALLOC(ks_head_rec_encode, &head, &out, &ol));
+	CHECK_OK(ks_encode_alloc(ks_enc_head(&head), &out, &ol));
 	ks_raw_put(&meta, "audit_head", 10, out, ol);
 	ks_raw_commit(&raw);
 	verify_bad(&f, 5, __LINE__);
@@ -344,7 +344,7 @@ truncate_with_forged_head(struct ks_fixture *f, uint64_t last)
 	head.seq = last - 1;
 	if (v != NULL)
 		crypto_hash_sha256(head.sha256, v, len);
-	CHECK_OK(KS_ENCODE_ALLOC(ks_head_rec_encode, &head, &out, &ol));
+	CHECK_OK(ks_encode_alloc(ks_enc_head(&head), &out, &ol));
 	ks_raw_put(&meta, "audit_head", 10, out, ol);
 	ks_raw_commit(&raw);
 	free(v);

@@ -5,16 +5,14 @@
 #include <sodium.h>
 
 static uint8_t *
-enc(void (*fn)(struct ks_w *, const void *), const void *rec, size_t *len)
+enc(struct ks_enc e, size_t *len)
 {
 	uint8_t *p = NULL;
 
-	if (ks_encode_alloc(fn, rec, &p, len) != 0)
+	if (ks_encode_alloc(e, &p, len) != 0)
 		exit(2);
 	return p;
 }
-
-#define ENC(fn, rec, len) enc((void (*)(struct ks_w *, const void *))(fn), (rec), (len))
 
 static void
 test_secret_roundtrip(void)
@@ -34,7 +32,7 @@ test_secret_roundtrip(void)
 	memset(r.nonce, 2, sizeof(r.nonce));
 	r.ct = ct;
 	r.ct_len = sizeof(ct);
-	p = ENC(ks_secret_rec_encode, &r, &len);
+	p = enc(ks_enc_secret(&r), &len);
 	CHECK_UINT_EQ(len, 1 + 4 + 8 + 8 + 8 + 1 + 11 + 24 + 4 + 40);
 	CHECK_OK(ks_secret_rec_decode(p, len, &d));
 	CHECK_UINT_EQ(d.version, 7);
@@ -58,11 +56,11 @@ test_secret_roundtrip(void)
 	free(p);
 	/* Trailing byte. */
 	r.ct_len = 16; /* tag only: no plaintext, refused */
-	p = ENC(ks_secret_rec_encode, &r, &len);
+	p = enc(ks_enc_secret(&r), &len);
 	CHECK_ERR(ks_secret_rec_decode(p, len, &d), KBS_ERR_STORE_CORRUPT);
 	free(p);
 	r.ct_len = 17;
-	p = ENC(ks_secret_rec_encode, &r, &len);
+	p = enc(ks_enc_secret(&r), &len);
 	CHECK_OK(ks_secret_rec_decode(p, len, &d));
 	{
 		uint8_t *q = malloc(len + 1);
@@ -89,7 +87,7 @@ test_policy_roundtrip(void)
 	r.data = (const uint8_t *)body;
 	r.len = strlen(body);
 	crypto_hash_sha256(r.sha256, r.data, r.len);
-	p = ENC(ks_policy_rec_encode, &r, &len);
+	p = enc(ks_enc_policy(&r), &len);
 	CHECK_OK(ks_policy_rec_decode(p, len, &d));
 	CHECK_UINT_EQ(d.version, 3);
 	CHECK_INT_EQ(d.since, 1700000000);
@@ -113,7 +111,7 @@ test_small_records(void)
 	uint8_t *p;
 	size_t len, i;
 
-	p = ENC(ks_cert_rec_encode, &c, &len);
+	p = enc(ks_enc_cert(&c), &len);
 	CHECK_OK(ks_cert_rec_decode(p, len, &cd));
 	CHECK_INT_EQ(cd.fetched, 42);
 	CHECK_UINT_EQ(cd.len, 3);
@@ -136,7 +134,7 @@ test_small_records(void)
 	}
 
 	memset(&h, 5, sizeof(h));
-	p = ENC(ks_head_rec_encode, &h, &len);
+	p = enc(ks_enc_head(&h), &len);
 	CHECK_UINT_EQ(len, 73);
 	CHECK_OK(ks_head_rec_decode(p, len, &hd));
 	CHECK_MEM_EQ(&hd, &h, sizeof(h));
@@ -144,7 +142,7 @@ test_small_records(void)
 	free(p);
 
 	memset(&k, 6, sizeof(k));
-	p = ENC(ks_check_rec_encode, &k, &len);
+	p = enc(ks_enc_check(&k), &len);
 	CHECK_OK(ks_check_rec_decode(p, len, &kd));
 	CHECK_MEM_EQ(&kd, &k, sizeof(k));
 	p[0] = 0;
@@ -177,7 +175,7 @@ test_audit_roundtrip(void)
 	r.n_secret_names = 2;
 	memset(r.prev_sha256, 3, 32);
 	CHECK_OK(ks_audit_rec_check(&r));
-	p = ENC(ks_audit_rec_encode, &r, &len);
+	p = enc(ks_enc_audit(&r), &len);
 	CHECK_OK(ks_audit_rec_decode(p, len, &d, &dn));
 	CHECK_UINT_EQ(d.seq, 5);
 	CHECK_STR_EQ(d.event, "attest");
@@ -203,7 +201,7 @@ test_audit_roundtrip(void)
 	CHECK_ERR(ks_audit_rec_check(&r), KBS_ERR_INVALID_ARGUMENT);
 	r.flags = 0;
 	r.seq = 0;
-	p = ENC(ks_audit_rec_encode, &r, &len);
+	p = enc(ks_enc_audit(&r), &len);
 	CHECK_ERR(ks_audit_rec_decode(p, len, &d, &dn), KBS_ERR_STORE_CORRUPT);
 	free(p);
 }

@@ -257,7 +257,7 @@ test_tamper_moved_and_rebound(void)
 	p = ks_raw_get(&raw, "other", 5, &len);
 	CHECK(p != NULL && ks_secret_rec_decode(p, len, &rec) == 0);
 	strcpy(rec.policy, "lax");
-	CHECK_OK(KS_ENCODE_ALLOC(ks_secret_rec_encode, &rec, &q, &qlen));
+	CHECK_OK(ks_encode_alloc(ks_enc_secret(&rec), &q, &qlen));
 	ks_raw_put(&raw, "other", 5, q, qlen);
 	/* And bump a version number on "victim": also refused. */
 	free(p);
