@@ -1,6 +1,6 @@
 /*
  * kbs_common.h: the public header of common/ (errors, the bounded cursor,
- * codecs, time, files, logging). Other modules include this one header.
+ * codecs, time, files, logging, UTF-8). Other modules include this one header.
  */
 #ifndef KBS_COMMON_H
 #define KBS_COMMON_H
@@ -11,6 +11,7 @@
 #include "kbs_file.h"
 #include "kbs_log.h"
 #include "kbs_time.h"
+#include "kbs_utf8.h"
 
 #define KBS_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
