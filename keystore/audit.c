@@ -1,5 +1,5 @@
 /*
- * audit.c: the hash-chained audit log: append, get, verify, export.
+ * audit.c: the hash-chained audit log: append, get, verify (export.c writes it out).
  *
  * Key: the sequence number as u64 big-endian (so LMDB order is sequence
  * order and appends use MDB_APPEND). Value: an audit record (records.c)
@@ -25,8 +25,8 @@
 
 #include <sodium.h>
 
-static void
-seq_key(uint8_t out[8], uint64_t seq)
+void
+ks_seq_key(uint8_t out[8], uint64_t seq)
 {
 	int i;
 
@@ -34,8 +34,8 @@ seq_key(uint8_t out[8], uint64_t seq)
 		out[i] = (uint8_t)(seq >> (56 - 8 * i));
 }
 
-static bool
-seq_from_key(const MDB_val *k, uint64_t *ret)
+bool
+ks_seq_from_key(const MDB_val *k, uint64_t *ret)
 {
 	const uint8_t *p = k->mv_data;
 	uint64_t s = 0;
@@ -80,7 +80,7 @@ op_append(struct keystore *ks, MDB_txn *txn, void *arg)
 		memcpy(rec.prev_sha256, head.sha256, 32);
 	else
 		memset(rec.prev_sha256, 0, 32);
-	seq_key(kb, rec.seq);
+	ks_seq_key(kb, rec.seq);
 	r = ks_put_enc(txn, ks->dbi_audit, NULL, &k, MDB_APPEND, ks_enc_audit(&rec), &v);
 	if (r == KBS_ERR_EXISTS)
 		return KBS_ERR_STORE_AUDIT_CHAIN; /* the head and the table disagree */
@@ -166,7 +166,7 @@ keystore_audit_get(struct keystore *ks, uint64_t seq, struct keystore_audit_entr
 
 	if (ks == NULL || ret_entry == NULL || seq == 0)
 		return KBS_ERR_INVALID_ARGUMENT;
-	seq_key(kb, seq);
+	ks_seq_key(kb, seq);
 	if ((r = ks_read_begin(ks, &txn)) != 0)
 		return r;
 	if ((rc = mdb_get(txn, ks->dbi_audit, &k, &v)) != 0) {
@@ -213,7 +213,7 @@ keystore_audit_verify(struct keystore *ks, uint64_t *ret_count, uint64_t *ret_ba
 	}
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), expect++) {
-		if (!seq_from_key(&k, &seq) || seq != expect) {
+		if (!ks_seq_from_key(&k, &seq) || seq != expect) {
 			bad = expect;
 			break;
 		}
@@ -266,207 +266,5 @@ out:
 	free(names);
 	mdb_cursor_close(cur);
 	ks_read_end(ks, txn);
-	return r;
-}
-
-/* ---- export: JSON lines -------------------------------------------------- */
-
-/*
- * Strings are escaped byte by byte: '"' and '\\' with a backslash, control
- * characters and every byte >= 0x80 as \u00XX. The output is plain ASCII
- * and valid JSON whatever the stored bytes are (a client address or
- * request id comes from the network); a reader maps \u00XX back to the
- * byte to get the original.
- */
-static void
-json_str(FILE *out, const char *s)
-{
-	const unsigned char *p;
-
-	fputc('"', out);
-	for (p = (const unsigned char *)(s != NULL ? s : ""); *p != 0; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p < 0x20 || *p >= 0x7f)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
-	}
-	fputc('"', out);
-}
-
-static void
-json_hex(FILE *out, const char *key, const uint8_t *b, size_t n)
-{
-	char hex[2 * 64 + 1];
-
-	if (kbs_hex_encode(b, n, hex, sizeof(hex)) != 0)
-		hex[0] = 0;
-	fprintf(out, ",\"%s\":\"%s\"", key, hex);
-}
-
-static void
-json_record(FILE *out, const struct keystore_audit_record *r, const uint8_t sha256[32])
-{
-	char t[KBS_TIME_RFC3339_LEN];
-	size_t i;
-
-	if (kbs_time_format_rfc3339(r->time, t, sizeof(t)) != 0)
-		t[0] = 0;
-	fprintf(out, "{\"seq\":%llu,\"time\":\"%s\",\"event\":", (unsigned long long)r->seq, t);
-	json_str(out, r->event);
-	fputs(",\"request_id\":", out);
-	json_str(out, r->request_id);
-	fputs(",\"decision\":", out);
-	json_str(out, r->decision);
-	fputs(",\"rules\":", out);
-	json_str(out, r->rules);
-	fputs(",\"policy\":", out);
-	json_str(out, r->policy_name);
-	if (r->flags & KEYSTORE_AUDIT_HAS_POLICY_HASH)
-		json_hex(out, "policy_sha256", r->policy_sha256, 32);
-	if (r->flags & KEYSTORE_AUDIT_HAS_MEASUREMENT)
-		json_hex(out, "measurement", r->measurement, 48);
-	if (r->flags & KEYSTORE_AUDIT_HAS_CHIP_ID)
-		json_hex(out, "chip_id", r->chip_id, 64);
-	if (r->flags & KEYSTORE_AUDIT_HAS_TCB)
-		fprintf(out, ",\"tcb\":\"%016llx\"", (unsigned long long)r->tcb);
-	fputs(",\"client\":", out);
-	json_str(out, r->client_addr);
-	fputs(",\"secrets\":[", out);
-	for (i = 0; i < r->n_secret_names; i++) {
-		if (i > 0)
-			fputc(',', out);
-		json_str(out, r->secret_names[i]);
-	}
-	fputc(']', out);
-	json_hex(out, "prev_sha256", r->prev_sha256, 32);
-	json_hex(out, "sha256", sha256, 32);
-	fputs("}\n", out);
-}
-
-/*
- * Export works in chunks: each chunk is read in one short read transaction
- * into memory and written to out only after the transaction has ended, so
- * a reader that does not keep up (a pipe, a slow client) never holds a
- * transaction open: that would hold up a map resize, and with it every
- * writer, and keep LMDB from reusing pages. The log is append-only, so
- * chunks that follow one another by sequence number read the same records
- * one transaction would (plus any appended meanwhile).
- */
-#define KS_EXPORT_CHUNK_RECORDS 64u
-#define KS_EXPORT_CHUNK_BYTES (1u << 20)
-
-/*
- * export_chunk formats the records from *next_seq on into buf, up to a
- * chunk, and moves *next_seq past the last record read; *ret_done is set
- * when no record is left.
- */
-static int
-export_chunk(struct keystore *ks, FILE *buf, uint64_t *next_seq, int64_t from_time, uint64_t *n,
-    bool *ret_done)
-{
-	struct keystore_audit_record rec;
-	const char **names = NULL;
-	uint8_t kb[8], h[32];
-	MDB_txn *txn = NULL;
-	MDB_cursor *cur = NULL;
-	MDB_val k = { sizeof(kb), kb }, v;
-	uint64_t seq = 0, next = *next_seq, count = *n;
-	unsigned read = 0;
-	bool done = false;
-	int rc, r = KBS_ERR_INTERNAL;
-
-	seq_key(kb, next);
-	if ((r = ks_read_begin(ks, &txn)) != 0)
-		return r;
-	if ((rc = mdb_cursor_open(txn, ks->dbi_audit, &cur)) != 0) {
-		r = ks_mdb_err(rc);
-		goto out;
-	}
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (!seq_from_key(&k, &seq)) {
-			r = KBS_ERR_STORE_CORRUPT;
-			goto out;
-		}
-		if ((r = ks_audit_rec_decode(v.mv_data, v.mv_size, &rec, &names)) != 0)
-			goto out;
-		if (rec.time >= from_time) {
-			crypto_hash_sha256(h, v.mv_data, v.mv_size);
-			json_record(buf, &rec, h);
-			count++;
-		}
-		free(names);
-		names = NULL;
-		if (seq == UINT64_MAX) {
-			done = true;
-			break;
-		}
-		next = seq + 1;
-		if (++read == KS_EXPORT_CHUNK_RECORDS || ftell(buf) >= (long)KS_EXPORT_CHUNK_BYTES)
-			break;
-	}
-	if (rc == MDB_NOTFOUND)
-		done = true;
-	else if (rc != 0) {
-		r = ks_mdb_err(rc);
-		goto out;
-	}
-	if (ferror(buf)) {
-		r = KBS_ERR_ALLOC; /* a memory stream fails only when it cannot grow */
-		goto out;
-	}
-	*next_seq = next;
-	*n = count;
-	*ret_done = done;
-	r = 0;
-out:
-	free(names);
-	mdb_cursor_close(cur);
-	ks_read_end(ks, txn);
-	return r;
-}
-
-int
-keystore_audit_export(
-    struct keystore *ks, FILE *out, uint64_t from_seq, int64_t from_time, uint64_t *ret_n)
-{
-	FILE *buf = NULL;
-	char *mem = NULL;
-	size_t len = 0;
-	uint64_t next = from_seq, n = 0;
-	bool done = false;
-	int r = KBS_ERR_INTERNAL;
-
-	if (ks == NULL || out == NULL)
-		return KBS_ERR_INVALID_ARGUMENT;
-	while (!done) {
-		if ((buf = open_memstream(&mem, &len)) == NULL) {
-			r = KBS_ERR_ALLOC;
-			goto out;
-		}
-		r = export_chunk(ks, buf, &next, from_time, &n, &done);
-		if (fclose(buf) != 0 && r == 0)
-			r = KBS_ERR_ALLOC;
-		buf = NULL;
-		if (r != 0)
-			goto out;
-		if (len > 0 && (fwrite(mem, 1, len, out) != len || ferror(out))) {
-			r = KBS_ERR_IO;
-			goto out;
-		}
-		free(mem);
-		mem = NULL;
-	}
-	if (fflush(out) != 0 || ferror(out)) {
-		r = KBS_ERR_IO;
-		goto out;
-	}
-	if (ret_n != NULL)
-		*ret_n = n;
-	r = 0;
-out:
-	free(mem);
 	return r;
 }

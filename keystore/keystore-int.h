@@ -272,6 +272,13 @@ KBS_MUST_CHECK int ks_check_verify(const struct ks_keys *keys, const struct ks_c
 void ks_head_mac(const struct ks_keys *keys, struct ks_head_rec *h);
 KBS_MUST_CHECK int ks_head_mac_verify(const struct ks_keys *keys, const struct ks_head_rec *h);
 
+/* ---- audit.c -------------------------------------------------------- */
+
+/* Audit keys are the sequence number as u64 big-endian, so LMDB order is sequence order. */
+void ks_seq_key(uint8_t out[8], uint64_t seq);
+/* ks_seq_from_key reads one back; false if the key is not 8 bytes. */
+bool ks_seq_from_key(const MDB_val *k, uint64_t *ret);
+
 /* ---- meta.c --------------------------------------------------------- */
 
 KBS_MUST_CHECK int ks_meta_get_head(

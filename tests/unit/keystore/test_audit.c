@@ -444,8 +444,9 @@ test_export(void)
 		    seen % 2 ? "deny" : "allow");
 		if (seen == 6) {
 			client = cJSON_GetObjectItemCaseSensitive(j, "client");
-			/* \u00ff decodes to U+00FF, which cJSON writes as UTF-8. */
-			CHECK_STR_EQ(cJSON_GetStringValue(client), "a\"b\\c\n\x01\xc3\xbf");
+			/* 0xff is not UTF-8: one U+FFFD, not the mojibake U+00FF. */
+			CHECK_STR_EQ(
+			    cJSON_GetStringValue(client), "a\"b\\c\n\x01" KBS_UTF8_REPLACEMENT);
 			CHECK_STR_EQ(
 			    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "time")),
 			    "2023-11-14T22:15:00Z");
@@ -485,6 +486,70 @@ test_export(void)
 		fclose(out);
 	}
 	CHECK_ERR(keystore_audit_export(ks, NULL, 0, 0, &n), KBS_ERR_INVALID_ARGUMENT);
+	keystore_close(ks);
+	ks_fixture_done(&f);
+}
+
+/*
+ * The export is valid UTF-8 JSON: UTF-8 that was stored comes out as the
+ * same characters (not one escaped Latin-1 character per byte), and bytes
+ * that are not UTF-8 come out as U+FFFD, one per maximal ill-formed
+ * subpart. The fields keep their names and order.
+ */
+static void
+test_export_utf8(void)
+{
+	static const char *const order[] = { "seq", "time", "event", "request_id", "decision",
+		"rules", "policy", "policy_sha256", "measurement", "chip_id", "tcb", "client",
+		"secrets", "prev_sha256", "sha256" };
+	static const char *const names[] = { "caf\xc3\xa9-key", "bad\xc3" };
+	struct ks_fixture f;
+	struct keystore *ks;
+	struct keystore_audit_record r;
+	const cJSON *item;
+	cJSON *j;
+	char *buf = NULL;
+	size_t sz = 0, i;
+	uint64_t n = 0;
+	FILE *out;
+
+	ks_fixture_init(&f, 12);
+	ks = ks_open_default(&f, NULL);
+	fill_record(&r, 1);
+	r.request_id = "req-caf\xc3\xa9";
+	r.rules = "tcb \xe2\x89\xa5 8 \xf0\x9f\x94\x91";
+	/* Overlong '/', a surrogate, a sequence cut short at the end. */
+	r.client_addr = "x\xc0\xafy\xed\xa0\x80z\xe2\x82";
+	r.secret_names = names;
+	CHECK_OK(keystore_audit_append(ks, &r, NULL));
+	out = open_memstream(&buf, &sz);
+	CHECK_OK(keystore_audit_export(ks, out, 0, 0, &n));
+	fclose(out);
+	CHECK_UINT_EQ(n, 1);
+	CHECK(buf != NULL && kbs_utf8_valid((const uint8_t *)buf, sz));
+	CHECK(buf != NULL && strstr(buf, "\"request_id\":\"req-caf\xc3\xa9\"") != NULL);
+	CHECK(buf != NULL && strstr(buf, "\\u00") == NULL);
+	j = buf != NULL ? cJSON_Parse(buf) : NULL;
+	CHECK(j != NULL);
+	if (j != NULL) {
+		CHECK_STR_EQ(
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "rules")), r.rules);
+		CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "client")),
+		    "x" KBS_UTF8_REPLACEMENT KBS_UTF8_REPLACEMENT
+		    "y" KBS_UTF8_REPLACEMENT KBS_UTF8_REPLACEMENT KBS_UTF8_REPLACEMENT
+		    "z" KBS_UTF8_REPLACEMENT);
+		item = cJSON_GetObjectItemCaseSensitive(j, "secrets");
+		CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetArrayItem(item, 0)), names[0]);
+		CHECK_STR_EQ(
+		    cJSON_GetStringValue(cJSON_GetArrayItem(item, 1)), "bad" KBS_UTF8_REPLACEMENT);
+		for (i = 0, item = j->child; item != NULL && i < KBS_ARRAY_SIZE(order);
+		     item = item->next, i++)
+			CHECK_STR_EQ(item->string, order[i]);
+		CHECK_UINT_EQ(i, KBS_ARRAY_SIZE(order));
+		CHECK(item == NULL);
+	}
+	cJSON_Delete(j);
+	free(buf);
 	keystore_close(ks);
 	ks_fixture_done(&f);
 }
@@ -593,4 +658,4 @@ TEST_MAIN(TEST(test_append_get_verify), TEST(test_tamper_edit),
     TEST(test_tamper_rewrite_chain), TEST(test_tamper_head_removed),
     TEST(test_tamper_forged_head_not_laundered_by_append),
     TEST(test_tamper_forged_head_not_laundered_by_rotate), TEST(test_export),
-    TEST(test_slow_export_does_not_block_writers))
+    TEST(test_export_utf8), TEST(test_slow_export_does_not_block_writers))
