@@ -88,7 +88,20 @@ open_dbis(struct keystore *ks)
 	int rc, r = KBS_ERR_INTERNAL;
 
 	for (;;) {
-		if ((rc = mdb_txn_begin(ks->env, NULL, 0, &txn)) != 0)
+		rc = mdb_txn_begin(ks->env, NULL, 0, &txn);
+		/*
+		 * LMDB maps what this process asked for (or the file's used
+		 * size, if larger), not the size another process grew the map
+		 * to: a writer elsewhere that has used more pages since makes
+		 * this first transaction fail. Adopt its size and try again.
+		 * (No other thread can hold the store yet.)
+		 */
+		if (rc == MDB_MAP_RESIZED) {
+			if ((r = ks_adopt_map_size(ks)) != 0)
+				return r;
+			continue;
+		}
+		if (rc != 0)
 			return ks_mdb_err(rc);
 		if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &ks->dbi_meta)) != 0) {
 			r = ks_mdb_err(rc);

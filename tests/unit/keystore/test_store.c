@@ -7,6 +7,7 @@
 
 #include <lmdb.h>
 #include <sodium.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 
@@ -464,6 +465,78 @@ test_map_grown_by_other_process(void)
 	ks_fixture_done(&f);
 }
 
+/*
+ * A writer in another process keeps growing the store while this process
+ * opens it, verifies the audit chain and backs it up, again and again (as
+ * kbs-store does next to a running broker): each open meets a map that has
+ * grown since (MDB_MAP_RESIZED) and must adopt it, not fail.
+ */
+static void
+test_open_verify_backup_while_other_process_grows(void)
+{
+	struct ks_fixture f;
+	struct keystore_options small = { 64 << 10, 0, 0 };
+	struct keystore *ks;
+	char bdir[200], c = 0;
+	int ready[2], stop[2], status = 0, i, opened = 0, verified = 0, backed_up = 0;
+	uint64_t count = 0;
+	pid_t pid;
+
+	ks_fixture_init(&f, 15);
+	keystore_close(ks_open_default(&f, &small));
+	CHECK(pipe(ready) == 0 && pipe(stop) == 0);
+	pid = fork();
+	if (pid == 0) {
+		struct keystore *w = NULL;
+		uint8_t value[4096];
+		char name[32];
+		struct pollfd p = { stop[0], POLLIN, 0 };
+		unsigned n;
+
+		alarm(60);
+		memset(value, 0x6b, sizeof(value));
+		if (keystore_open(f.dir, &f.src, &small, &w) != 0)
+			_exit(1);
+		for (n = 0; poll(&p, 1, 0) == 0; n++) {
+			snprintf(name, sizeof(name), "grow-%u", n);
+			if (keystore_secret_put(w, name, value, sizeof(value), NULL, NULL) != 0)
+				_exit(2);
+			if (n == 10 && write(ready[1], "r", 1) != 1)
+				_exit(3);
+		}
+		keystore_close(w);
+		_exit(0);
+	}
+	CHECK(pid > 0 && read(ready[0], &c, 1) == 1);
+	for (i = 0; i < 40; i++) {
+		int r;
+
+		ks = NULL;
+		r = keystore_open(f.dir, &f.src, &small, &ks);
+		CHECK_OK(r);
+		if (r != 0)
+			continue;
+		opened++;
+		if (keystore_audit_verify(ks, &count, NULL) == 0)
+			verified++;
+		snprintf(bdir, sizeof(bdir), "%s/backup-%d", f.root, i);
+		if (keystore_backup(ks, bdir) == 0)
+			backed_up++;
+		keystore_close(ks);
+	}
+	CHECK(write(stop[1], "s", 1) == 1);
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_INT_EQ(opened, 40);
+	CHECK_INT_EQ(verified, 40);
+	CHECK_INT_EQ(backed_up, 40);
+	close(ready[0]);
+	close(ready[1]);
+	close(stop[0]);
+	close(stop[1]);
+	ks_fixture_done(&f);
+}
+
 static void
 test_backup_restore(void)
 {
@@ -624,4 +697,5 @@ TEST_MAIN(TEST(test_kbs_store_tool), TEST(test_open_close_reopen), TEST(test_ope
     TEST(test_key_file_refusals), TEST(test_key_file_owner_and_acl), TEST(test_wrong_master_key),
     TEST(test_credentials_directory), TEST(test_dir_owner), TEST(test_dir_perms),
     TEST(test_data_file_perms), TEST(test_newer_schema), TEST(test_not_lmdb), TEST(test_map_growth),
-    TEST(test_map_grown_by_other_process), TEST(test_backup_restore), TEST(test_key_derivation_kat))
+    TEST(test_map_grown_by_other_process), TEST(test_open_verify_backup_while_other_process_grows),
+    TEST(test_backup_restore), TEST(test_key_derivation_kat))
