@@ -168,6 +168,7 @@ KBS_ERR_X(STORE_MAP_FULL, store_map_full, -312,
     "store map is full") /* internal: the map is grown and the write retried */
 KBS_ERR_X(STORE_DIR_PERMS, store_dir_perms, -313,
     "data directory is writable, or its files readable, by group or others")
+KBS_ERR_X(STORE_OPEN_TWICE, store_open_twice, -314, "store is already open in this process")
 
 /* kbs: the broker daemon (-440..-469 are the nonce, token and metrics pieces) */
 KBS_ERR_X(CONFIG, config, -400, "the configuration is invalid")

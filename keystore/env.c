@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 static int
-check_dir(const char *dir)
+check_dir(const char *dir, struct stat *ret_st)
 {
 	struct stat st;
 
@@ -32,6 +32,7 @@ check_dir(const char *dir)
 		return KBS_ERR_STORE_DIR_OWNER;
 	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
 		return KBS_ERR_STORE_DIR_PERMS;
+	*ret_st = st;
 	return 0;
 }
 
@@ -67,6 +68,86 @@ check_files(const char *dir)
 			return KBS_ERR_STORE_DIR_PERMS;
 	}
 	return 0;
+}
+
+/*
+ * The stores open in this process, by their directory's device and inode
+ * (so another path to the same directory is the same store). LMDB forbids
+ * opening one environment twice in a process: its locks belong to the
+ * process, so closing one handle would drop the other's. A child after
+ * fork() starts with none: the inherited handles are not its to use, and
+ * it may open the store anew.
+ */
+static pthread_mutex_t open_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t open_once = PTHREAD_ONCE_INIT;
+static struct keystore *open_list; /* under open_mu */
+
+static void
+atfork_prepare(void)
+{
+	pthread_mutex_lock(&open_mu);
+}
+
+static void
+atfork_parent(void)
+{
+	pthread_mutex_unlock(&open_mu);
+}
+
+static void
+atfork_child(void)
+{
+	open_list = NULL;
+	pthread_mutex_unlock(&open_mu);
+}
+
+static void
+open_list_init(void)
+{
+	(void)pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+}
+
+/* register_open adds ks (dir_dev, dir_ino set) or refuses a second handle on its store. */
+static int
+register_open(struct keystore *ks)
+{
+	struct keystore *o;
+	int r = 0;
+
+	if (pthread_once(&open_once, open_list_init) != 0)
+		return KBS_ERR_SYSTEM;
+	pthread_mutex_lock(&open_mu);
+	for (o = open_list; o != NULL; o = o->next_open) {
+		if (o->dir_dev == ks->dir_dev && o->dir_ino == ks->dir_ino) {
+			r = KBS_ERR_STORE_OPEN_TWICE;
+			break;
+		}
+	}
+	if (r == 0) {
+		ks->next_open = open_list;
+		open_list = ks;
+		ks->registered = true;
+	}
+	pthread_mutex_unlock(&open_mu);
+	return r;
+}
+
+static void
+unregister_open(struct keystore *ks)
+{
+	struct keystore **p;
+
+	if (!ks->registered)
+		return;
+	pthread_mutex_lock(&open_mu);
+	for (p = &open_list; *p != NULL; p = &(*p)->next_open) {
+		if (*p == ks) {
+			*p = ks->next_open;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&open_mu);
+	ks->registered = false;
 }
 
 static int
@@ -151,6 +232,7 @@ keystore_open(const char *dir, const struct keystore_key_source *src,
     const struct keystore_options *opts, struct keystore **ret_ks)
 {
 	struct keystore *ks = NULL;
+	struct stat st;
 	MDB_envinfo info;
 	unsigned env_flags = MDB_NOTLS;
 	int rc, dead = 0, r = KBS_ERR_INTERNAL;
@@ -175,7 +257,11 @@ keystore_open(const char *dir, const struct keystore_key_source *src,
 		return r;
 	}
 
-	if ((r = check_dir(dir)) != 0 || (r = check_files(dir)) != 0)
+	if ((r = check_dir(dir, &st)) != 0 || (r = check_files(dir)) != 0)
+		goto out;
+	ks->dir_dev = st.st_dev;
+	ks->dir_ino = st.st_ino;
+	if ((r = register_open(ks)) != 0)
 		goto out;
 	if ((r = ks_keys_load(src, &ks->keys)) != 0)
 		goto out;
@@ -236,6 +322,8 @@ keystore_close(struct keystore *ks)
 	ks_committer_stop(ks);
 	if (ks->env != NULL)
 		mdb_env_close(ks->env);
+	/* Only now may another open of the same store in this process begin. */
+	unregister_open(ks);
 	ks_keys_free(ks->keys);
 	ks_committer_destroy(ks);
 	free(ks);

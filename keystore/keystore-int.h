@@ -14,6 +14,7 @@
 #include <lmdb.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "keystore.h"
 
@@ -70,6 +71,12 @@ struct keystore {
 	bool committer_started;
 	pthread_t committer;
 	uint64_t batches; /* under q_mu: committed batches, for tests and the benchmark */
+
+	/* env.c: the store's directory, in the list of stores open in this process */
+	dev_t dir_dev;
+	ino_t dir_ino;
+	bool registered;
+	struct keystore *next_open;
 };
 
 /* ---- mdb_err.c ------------------------------------------------------ */

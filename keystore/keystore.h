@@ -78,6 +78,8 @@ struct keystore_options {
  *   KBS_ERR_SYSTEM            key file cannot be opened (errno kept)
  *   KBS_ERR_STORE_SCHEMA      written by a newer schema
  *   KBS_ERR_STORE_MASTER_KEY  the key is not the one the store was created with
+ *   KBS_ERR_STORE_OPEN_TWICE  this process has the store open already (by any
+ *                             path); LMDB allows one handle per process
  *   KBS_ERR_STORE_OPEN / KBS_ERR_STORE_CORRUPT  LMDB refused the files
  *   KBS_ERR_INVALID_ARGUMENT  a NULL argument or an unknown option flag
  */

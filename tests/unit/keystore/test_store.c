@@ -537,6 +537,51 @@ test_open_verify_backup_while_other_process_grows(void)
 	ks_fixture_done(&f);
 }
 
+/*
+ * LMDB forbids a second handle on one environment in a process (closing
+ * either would drop the other's locks): the second open is refused with its
+ * own code, by any path to the directory, until the first is closed. A
+ * child after fork() may open the store itself.
+ */
+static void
+test_open_twice(void)
+{
+	struct ks_fixture f, g;
+	struct keystore *ks = NULL, *again = NULL, *other = NULL;
+	char link[200], dot[200];
+	int status = -1;
+	pid_t pid;
+
+	ks_fixture_init(&f, 16);
+	ks_fixture_init(&g, 16);
+	ks = ks_open_default(&f, NULL);
+	CHECK_ERR(keystore_open(f.dir, &f.src, NULL, &again), KBS_ERR_STORE_OPEN_TWICE);
+	snprintf(link, sizeof(link), "%s/link", f.root);
+	CHECK(symlink(f.dir, link) == 0);
+	CHECK_ERR(keystore_open(link, &f.src, NULL, &again), KBS_ERR_STORE_OPEN_TWICE);
+	snprintf(dot, sizeof(dot), "%s/./", f.dir);
+	CHECK_ERR(keystore_open(dot, &f.src, NULL, &again), KBS_ERR_STORE_OPEN_TWICE);
+	CHECK(again == NULL);
+	/* The refused open left the first handle working. */
+	CHECK_OK(keystore_secret_put(ks, "still", (const uint8_t *)"x", 1, NULL, NULL));
+	/* Another store opens beside it. */
+	CHECK_OK(keystore_open(g.dir, &g.src, NULL, &other));
+	pid = fork();
+	if (pid == 0) {
+		struct keystore *child = NULL;
+
+		_exit(keystore_open(f.dir, &f.src, NULL, &child) == 0 ? 0 : 1);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	keystore_close(ks);
+	CHECK_OK(keystore_open(link, &f.src, NULL, &again));
+	keystore_close(again);
+	keystore_close(other);
+	ks_fixture_done(&f);
+	ks_fixture_done(&g);
+}
+
 static void
 test_backup_restore(void)
 {
@@ -698,4 +743,4 @@ TEST_MAIN(TEST(test_kbs_store_tool), TEST(test_open_close_reopen), TEST(test_ope
     TEST(test_credentials_directory), TEST(test_dir_owner), TEST(test_dir_perms),
     TEST(test_data_file_perms), TEST(test_newer_schema), TEST(test_not_lmdb), TEST(test_map_growth),
     TEST(test_map_grown_by_other_process), TEST(test_open_verify_backup_while_other_process_grows),
-    TEST(test_backup_restore), TEST(test_key_derivation_kat))
+    TEST(test_open_twice), TEST(test_backup_restore), TEST(test_key_derivation_kat))
