@@ -14,15 +14,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+static int make_dir(const char *path, bool *ret_created);
+
 static int
 check_dir(const char *dir, struct stat *ret_st)
 {
 	struct stat st;
+	bool created = false;
+	int r;
 
 	if (stat(dir, &st) != 0) {
 		if (errno != ENOENT)
 			return KBS_ERR_SYSTEM;
-		if (mkdir(dir, 0700) != 0 || stat(dir, &st) != 0)
+		if ((r = make_dir(dir, &created)) != 0)
+			return r;
+		if (stat(dir, &st) != 0)
 			return KBS_ERR_SYSTEM;
 	}
 	if (!S_ISDIR(st.st_mode))
@@ -214,17 +220,85 @@ out:
 	return r;
 }
 
+/*
+ * check_file_size refuses a data file shorter than the pages its meta page
+ * says are in use: a backup cut short, or a file truncated by hand. LMDB
+ * maps the file and would read past its end, which kills the process with
+ * SIGBUS instead of returning an error. LMDB writes every page it uses
+ * (pwrite, not a sparse map), so a sound file always reaches its last page.
+ */
 static int
-fsync_path(const char *path, int flags)
+check_file_size(struct keystore *ks)
+{
+	MDB_envinfo info;
+	MDB_stat ms;
+	struct stat st;
+	int fd = -1, rc;
+
+	if ((rc = mdb_env_info(ks->env, &info)) != 0 || (rc = mdb_env_stat(ks->env, &ms)) != 0 ||
+	    (rc = mdb_env_get_fd(ks->env, &fd)) != 0)
+		return ks_mdb_err(rc);
+	if (fstat(fd, &st) != 0)
+		return KBS_ERR_SYSTEM;
+	if (ms.ms_psize == 0 || info.me_last_pgno >= (size_t)st.st_size / ms.ms_psize)
+		return KBS_ERR_STORE_CORRUPT;
+	return 0;
+}
+
+static int
+fsync_err(void)
+{
+	return errno == ENOSPC || errno == EDQUOT ? KBS_ERR_STORE_FULL : KBS_ERR_SYSTEM;
+}
+
+static int
+fsync_dir(const char *path)
 {
 	int fd, r = 0;
 
-	if ((fd = open(path, flags | O_CLOEXEC)) < 0)
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return KBS_ERR_SYSTEM;
 	if (fsync(fd) != 0)
-		r = errno == ENOSPC || errno == EDQUOT ? KBS_ERR_STORE_FULL : KBS_ERR_SYSTEM;
+		r = fsync_err();
 	close(fd);
 	return r;
+}
+
+/*
+ * fsync_parent syncs the directory that names path, so that a directory
+ * just created there survives a power loss (its own fsync does not record
+ * its name).
+ */
+static int
+fsync_parent(const char *path)
+{
+	char parent[PATH_MAX];
+	size_t n = strnlen(path, sizeof(parent));
+	char *slash;
+
+	if (n == 0 || n >= sizeof(parent))
+		return KBS_ERR_INVALID_ARGUMENT;
+	memcpy(parent, path, n + 1);
+	while (n > 1 && parent[n - 1] == '/')
+		parent[--n] = 0;
+	if ((slash = strrchr(parent, '/')) == NULL)
+		return fsync_dir(".");
+	if (slash == parent)
+		slash[1] = 0; /* "/x": the root */
+	else
+		*slash = 0;
+	return fsync_dir(parent);
+}
+
+/* make_dir creates path 0700 and syncs its parent; *ret_created says whether it was made. */
+static int
+make_dir(const char *path, bool *ret_created)
+{
+	*ret_created = false;
+	if (mkdir(path, 0700) != 0)
+		return errno == EEXIST ? 0 : KBS_ERR_SYSTEM;
+	*ret_created = true;
+	return fsync_parent(path);
 }
 
 int
@@ -281,6 +355,8 @@ keystore_open(const char *dir, const struct keystore_key_source *src,
 			r = KBS_ERR_STORE_OPEN;
 		goto out;
 	}
+	if ((r = check_file_size(ks)) != 0)
+		goto out;
 	/*
 	 * Free reader slots left by processes that died (a killed broker, a
 	 * killed kbs-store) while others kept the environment open: a stale
@@ -302,7 +378,7 @@ keystore_open(const char *dir, const struct keystore_key_source *src,
 	 * LMDB fsyncs its files but not the directory that names them: sync
 	 * it once, so a store created just before a power loss is still found.
 	 */
-	if ((r = fsync_path(dir, O_RDONLY | O_DIRECTORY)) != 0)
+	if ((r = fsync_dir(dir)) != 0)
 		goto out;
 	if ((r = ks_committer_start(ks)) != 0)
 		goto out;
@@ -351,32 +427,43 @@ dir_is_empty(const char *dir, bool *ret_empty)
 	return 0;
 }
 
+/*
+ * keystore_backup writes the copy under a temporary name, syncs it, and
+ * only then renames it to data.mdb and syncs the directory: a backup cut
+ * short (killed, out of space, power lost) never leaves a partial data.mdb
+ * that looks like a store, only KS_BACKUP_PARTIAL, which no one restores.
+ */
+#define KS_BACKUP_PARTIAL "data.mdb.partial"
+
 int
 keystore_backup(struct keystore *ks, const char *dest_dir)
 {
-	char path[PATH_MAX];
-	bool empty = false;
+	char tmp[PATH_MAX], path[PATH_MAX];
+	bool empty = false, created = false;
 	int fd = -1, rc, r = KBS_ERR_INTERNAL, n;
 
 	if (ks == NULL || dest_dir == NULL)
 		return KBS_ERR_INVALID_ARGUMENT;
-	if (mkdir(dest_dir, 0700) != 0) {
-		if (errno != EEXIST)
-			return KBS_ERR_SYSTEM;
+	n = snprintf(path, sizeof(path), "%s/data.mdb", dest_dir);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return KBS_ERR_INVALID_ARGUMENT;
+	n = snprintf(tmp, sizeof(tmp), "%s/" KS_BACKUP_PARTIAL, dest_dir);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return KBS_ERR_INVALID_ARGUMENT;
+	if ((r = make_dir(dest_dir, &created)) != 0)
+		return r;
+	if (!created) {
 		if ((r = dir_is_empty(dest_dir, &empty)) != 0)
 			return r;
 		if (!empty)
 			return KBS_ERR_EXISTS;
 	}
-	n = snprintf(path, sizeof(path), "%s/data.mdb", dest_dir);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return KBS_ERR_INVALID_ARGUMENT;
 	/*
 	 * Create the file ourselves, owner-only: mdb_env_copy2 would create it
 	 * 0666 & ~umask, and the copy holds the audit log and every secret's
 	 * name and policy in the clear. O_EXCL also refuses a planted symlink.
 	 */
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
 		return KBS_ERR_SYSTEM;
 	for (;;) {
 		/* The copy runs its own read transaction: no resize may happen meanwhile. */
@@ -401,20 +488,26 @@ keystore_backup(struct keystore *ks, const char *dest_dir)
 		goto out;
 	}
 	if (fsync(fd) != 0) {
-		r = errno == ENOSPC || errno == EDQUOT ? KBS_ERR_STORE_FULL : KBS_ERR_SYSTEM;
+		r = fsync_err();
 		goto out;
 	}
 	rc = close(fd);
 	fd = -1;
 	if (rc != 0) {
-		r = errno == ENOSPC || errno == EDQUOT ? KBS_ERR_STORE_FULL : KBS_ERR_SYSTEM;
+		r = fsync_err();
 		goto out;
 	}
-	r = fsync_path(dest_dir, O_RDONLY | O_DIRECTORY);
+	/* rename() replaces an entry, never writes through it: a planted data.mdb symlink is
+	 * harmless. */
+	if (rename(tmp, path) != 0) {
+		r = KBS_ERR_SYSTEM;
+		goto out;
+	}
+	r = fsync_dir(dest_dir);
 out:
 	if (fd >= 0)
 		close(fd);
 	if (r != 0)
-		(void)unlink(path);
+		(void)unlink(tmp);
 	return r;
 }

@@ -80,7 +80,9 @@ struct keystore_options {
  *   KBS_ERR_STORE_MASTER_KEY  the key is not the one the store was created with
  *   KBS_ERR_STORE_OPEN_TWICE  this process has the store open already (by any
  *                             path); LMDB allows one handle per process
- *   KBS_ERR_STORE_OPEN / KBS_ERR_STORE_CORRUPT  LMDB refused the files
+ *   KBS_ERR_STORE_CORRUPT     data.mdb is shorter than its last used page (a
+ *                             copy cut short), or LMDB found it damaged
+ *   KBS_ERR_STORE_OPEN        LMDB refused the files otherwise
  *   KBS_ERR_INVALID_ARGUMENT  a NULL argument or an unknown option flag
  */
 KBS_MUST_CHECK int keystore_open(const char *dir, const struct keystore_key_source *src,
@@ -339,8 +341,11 @@ KBS_MUST_CHECK int keystore_cert_get(struct keystore *ks, const char *key, uint8
 /*
  * keystore_backup writes a compacted, consistent copy of the running store
  * into dest_dir (created 0700; it must not exist or be empty), without
- * stopping writers. Restore: docs/keystore.md. KBS_ERR_EXISTS if dest_dir
- * holds files, KBS_ERR_SYSTEM / KBS_ERR_STORE_FULL on write errors.
+ * stopping writers. The copy becomes dest_dir/data.mdb only once it is on
+ * disk whole (written as data.mdb.partial, fsynced, renamed, directory
+ * fsynced). Restore: docs/keystore.md. KBS_ERR_EXISTS if dest_dir holds
+ * files, KBS_ERR_SYSTEM / KBS_ERR_STORE_FULL on write errors (no
+ * data.mdb is left then).
  */
 KBS_MUST_CHECK int keystore_backup(struct keystore *ks, const char *dest_dir);
 
