@@ -18,6 +18,14 @@
  * are written to be re-runnable. At max_map_size the batch runs once more
  * nested, and each operation that still does not fit fails alone with
  * KBS_ERR_STORE_FULL (aborting a nested transaction returns its pages).
+ *
+ * Stale readers: a process killed inside a read transaction (a broker, a
+ * kbs-store) leaves its reader slot behind, and LMDB keeps every page that
+ * slot's snapshot can see, so the file only grows until someone clears it.
+ * Opening clears them; so does every batch once per reader_check_ns
+ * (KS_READER_CHECK_NS), and a batch that meets MDB_MAP_FULL clears them
+ * before it grows the map, and runs again without growing if that freed
+ * a slot (the pages the dead reader pinned are free again).
  */
 #include "keystore-int.h"
 
@@ -115,6 +123,32 @@ ks_read_end(struct keystore *ks, MDB_txn *txn)
 	ks_unlock(ks);
 }
 
+/*
+ * reader_check frees the reader slots of dead processes; it returns the
+ * number freed. Errors are ignored: the check only helps the map stay
+ * small, and the batch's own result says what matters.
+ */
+static int
+reader_check(struct keystore *ks)
+{
+	int dead = 0;
+
+	if (mdb_reader_check(ks->env, &dead) != 0)
+		return 0;
+	__atomic_store_n(&ks->reader_checked_ns, kbs_time_monotonic_ns(), __ATOMIC_RELAXED);
+	return dead;
+}
+
+/* reader_check_due runs reader_check when the last one is reader_check_ns old. */
+static void
+reader_check_due(struct keystore *ks)
+{
+	uint64_t last = __atomic_load_n(&ks->reader_checked_ns, __ATOMIC_RELAXED);
+
+	if (kbs_time_monotonic_ns() - last >= ks->reader_check_ns)
+		(void)reader_check(ks);
+}
+
 static void
 batch_set(struct ks_op *b, int r)
 {
@@ -167,9 +201,11 @@ run_batch(struct keystore *ks, struct ks_op *batch, bool wrlocked,
 	MDB_txn *txn = NULL;
 	struct ks_op *op;
 	bool single = batch->next == NULL, nested = false, at_ceiling = false, full, renest;
+	bool readers_checked = false;
 	size_t seen;
 	int rc, r;
 
+	reader_check_due(ks);
 	for (;;) {
 		if (!wrlocked)
 			ks_lock_rd(ks);
@@ -222,6 +258,12 @@ run_batch(struct keystore *ks, struct ks_op *batch, bool wrlocked,
 			}
 			if (!full)
 				return;
+			/* Pages a dead reader pinned may be all that is missing. */
+			if (!readers_checked) {
+				readers_checked = true;
+				if (reader_check(ks) > 0)
+					continue;
+			}
 			if ((r = ks_grow(ks, seen, wrlocked)) != 0) {
 				/*
 				 * At the ceiling, run the batch again nested so
@@ -242,6 +284,11 @@ run_batch(struct keystore *ks, struct ks_op *batch, bool wrlocked,
 		if (!wrlocked)
 			ks_unlock(ks);
 		if (rc == MDB_MAP_FULL) {
+			if (!readers_checked) {
+				readers_checked = true;
+				if (reader_check(ks) > 0)
+					continue;
+			}
 			if ((r = ks_grow(ks, seen, wrlocked)) != 0) {
 				batch_set(batch, r);
 				return;
@@ -302,6 +349,8 @@ ks_committer_init(struct keystore *ks)
 		return KBS_ERR_SYSTEM;
 	pthread_mutex_init(&ks->q_mu, NULL);
 	pthread_cond_init(&ks->q_cv, NULL);
+	ks->reader_check_ns = KS_READER_CHECK_NS;
+	ks->reader_checked_ns = kbs_time_monotonic_ns();
 	return 0;
 }
 

@@ -25,6 +25,9 @@
 #define KS_SEAL_TAG 16u
 #define KS_KEY_ID_SIZE 8u
 
+/* Batches clear the reader slots of dead processes this often (commit.c). */
+#define KS_READER_CHECK_NS (1000000000ull)
+
 /* Keys derived from the master key; in sodium_malloc memory, read-only. */
 struct ks_keys {
 	uint8_t seal[32];      /* AEAD key for secrets and the check value */
@@ -70,7 +73,9 @@ struct keystore {
 	bool stopping;
 	bool committer_started;
 	pthread_t committer;
-	uint64_t batches; /* under q_mu: committed batches, for tests and the benchmark */
+	uint64_t batches;           /* under q_mu: committed batches, for tests and the benchmark */
+	uint64_t reader_check_ns;   /* how often batches clear dead readers (tests change it) */
+	uint64_t reader_checked_ns; /* __atomic: monotonic time of the last check */
 
 	/* env.c: the store's directory, in the list of stores open in this process */
 	dev_t dir_dev;

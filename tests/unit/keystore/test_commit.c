@@ -4,6 +4,8 @@
  * and map growth, and the one-commit-per-write mode behaves the same.
  */
 #include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 #include "ks_test.h"
 #include "keystore-int.h"
@@ -318,5 +320,114 @@ test_full_map_fails_only_the_big_write(void)
 	ks_fixture_done(&f);
 }
 
+/*
+ * stale_reader forks a process that opens the store, starts a read
+ * transaction and is killed inside it, leaving its reader slot behind;
+ * returns its pid.
+ */
+static pid_t
+stale_reader(struct ks_fixture *f)
+{
+	int fds[2], status = 0;
+	char c = 0;
+	pid_t pid;
+
+	CHECK(pipe(fds) == 0);
+	pid = fork();
+	if (pid == 0) {
+		struct keystore *ks = NULL;
+		MDB_txn *txn = NULL;
+
+		alarm(30);
+		if (keystore_open(f->dir, &f->src, NULL, &ks) != 0 || ks_read_begin(ks, &txn) != 0)
+			_exit(1);
+		if (write(fds[1], "r", 1) != 1)
+			_exit(2);
+		for (;;)
+			pause();
+	}
+	CHECK(pid > 0 && read(fds[0], &c, 1) == 1);
+	kill(pid, SIGKILL);
+	CHECK(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status));
+	close(fds[0]);
+	close(fds[1]);
+	return pid;
+}
+
+struct slot_search {
+	pid_t pid;
+	bool found;
+};
+
+static int
+slot_line(const char *msg, void *ctx)
+{
+	struct slot_search *ss = ctx;
+	int pid = 0;
+
+	if (sscanf(msg, "%d", &pid) == 1 && pid == ss->pid)
+		ss->found = true;
+	return 0;
+}
+
+static bool
+has_reader_slot(struct keystore *ks, pid_t pid)
+{
+	struct slot_search ss = { pid, false };
+
+	(void)mdb_reader_list(ks->env, slot_line, &ss);
+	return ss.found;
+}
+
+/*
+ * A reader killed inside its transaction pins every page its snapshot
+ * sees until someone clears its slot. With the map held to 4 MiB, 1500
+ * overwrites of 8 KiB values need the pinned pages back: the batch that
+ * meets MAP_FULL clears the dead slot before growing, and every write
+ * succeeds. Separately, batches clear dead slots every reader_check_ns.
+ */
+static void
+test_stale_reader_cleared(void)
+{
+	struct ks_fixture f;
+	struct keystore_options opts = { 1 << 20, 4 << 20, 0 };
+	struct keystore *ks;
+	uint8_t value[8192];
+	char name[16];
+	int i, failures = 0, first = 0;
+	pid_t pid;
+
+	ks_fixture_init(&f, 4);
+	ks = ks_open_default(&f, &opts);
+	ks->reader_check_ns = UINT64_MAX; /* only MAP_FULL may clear it here */
+	memset(value, 0x33, sizeof(value));
+	CHECK_OK(keystore_secret_put(ks, "v0", value, sizeof(value), NULL, NULL));
+	pid = stale_reader(&f);
+	CHECK(has_reader_slot(ks, pid));
+	for (i = 0; i < 1500; i++) {
+		int r;
+
+		snprintf(name, sizeof(name), "v%d", i % 10);
+		value[0] = (uint8_t)i;
+		r = keystore_secret_put(ks, name, value, sizeof(value), NULL, NULL);
+		if (r != 0 && failures++ == 0)
+			first = r;
+	}
+	CHECK_INT_EQ(failures, 0);
+	CHECK_ERR(first, 0);
+	CHECK(!has_reader_slot(ks, pid));
+	CHECK(keystore_map_size(ks) <= opts.max_map_size);
+
+	/* The periodic check: due at once, so the next write clears a new dead slot. */
+	ks->reader_check_ns = 0;
+	pid = stale_reader(&f);
+	CHECK(has_reader_slot(ks, pid));
+	CHECK_OK(keystore_secret_put(ks, "after", value, 10, NULL, NULL));
+	CHECK(!has_reader_slot(ks, pid));
+	keystore_close(ks);
+	ks_fixture_done(&f);
+}
+
 TEST_MAIN(TEST(test_batch_results_are_separate), TEST(test_full_map_fails_only_the_big_write),
-    TEST(test_group_commit), TEST(test_group_commit_growing_map), TEST(test_one_commit_per_write))
+    TEST(test_stale_reader_cleared), TEST(test_group_commit), TEST(test_group_commit_growing_map),
+    TEST(test_one_commit_per_write))
