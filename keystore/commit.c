@@ -186,7 +186,7 @@ static bool
 is_refusal(int r)
 {
 	return r == KBS_ERR_STORE_NONCE_REUSED || r == KBS_ERR_NOT_FOUND || r == KBS_ERR_EXISTS ||
-	    r == KBS_ERR_STORE_AUDIT_CHAIN;
+	    r == KBS_ERR_STORE_AUDIT_CHAIN || r == KBS_ERR_STORE_TOKEN_REVOKED;
 }
 
 /*

@@ -168,6 +168,9 @@ open_dbis(struct keystore *ks)
 		{ "nonces", offsetof(struct keystore, dbi_nonces) },
 		{ "nonce_expiry", offsetof(struct keystore, dbi_nonce_exp) },
 		{ "audit", offsetof(struct keystore, dbi_audit) },
+		{ "audit_index", offsetof(struct keystore, dbi_audit_index) },
+		{ "tokens", offsetof(struct keystore, dbi_tokens) },
+		{ "token_hashes", offsetof(struct keystore, dbi_token_hashes) },
 		{ "certs", offsetof(struct keystore, dbi_certs) },
 	};
 	MDB_txn *txn = NULL;
@@ -345,7 +348,7 @@ keystore_open(const char *dir, const struct keystore_key_source *src,
 	}
 	if (ks->flags & KEYSTORE_NO_SYNC)
 		env_flags |= MDB_NOSYNC;
-	if ((rc = mdb_env_set_maxdbs(ks->env, 8)) != 0 ||
+	if ((rc = mdb_env_set_maxdbs(ks->env, 16)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(ks->env, 510)) != 0 ||
 	    (rc = mdb_env_set_mapsize(ks->env, ks->map_size)) != 0 ||
 	    (rc = mdb_env_open(ks->env, dir, env_flags, 0600)) != 0) {

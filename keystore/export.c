@@ -5,7 +5,9 @@
  * Each record is built as a cJSON object (cJSON is the project's one JSON
  * writer) with its fields in a fixed order: seq, time, event, request_id,
  * decision, rules, policy, then policy_sha256, measurement, chip_id and
- * tcb when the record has them, client, secrets, prev_sha256, sha256.
+ * tcb when the record has them, client, secrets, actor, then object when
+ * a change call wrote the record ({kind, name, version, and record_sha256
+ * or removed: true}), prev_sha256, sha256.
  * Every string goes through kbs_utf8_sanitize first: stored strings are
  * whatever a client sent (a request id, an address) and whatever someone
  * with write access to the file put there, and the export must be valid
@@ -59,6 +61,25 @@ add_hex(cJSON *o, const char *key, const uint8_t *b, size_t n)
 	return cJSON_AddStringToObject(o, key, hex) != NULL ? 0 : KBS_ERR_ALLOC;
 }
 
+/* add_object adds "object": what a change call changed. */
+static int
+add_object(cJSON *o, const struct keystore_audit_object *ob)
+{
+	cJSON *j;
+	int rc;
+
+	if ((j = cJSON_AddObjectToObject(o, "object")) == NULL ||
+	    cJSON_AddStringToObject(j, "kind", keystore_object_kind_name(ob->kind)) == NULL)
+		return KBS_ERR_ALLOC;
+	if ((rc = add_text(j, "name", ob->name)) != 0)
+		return rc;
+	if (cJSON_AddNumberToObject(j, "version", (double)ob->version) == NULL)
+		return KBS_ERR_ALLOC;
+	if (ob->removed)
+		return cJSON_AddTrueToObject(j, "removed") != NULL ? 0 : KBS_ERR_ALLOC;
+	return add_hex(j, "record_sha256", ob->record_sha256, 32);
+}
+
 /* record_json builds the object for one record (its stored bytes hash to sha256). */
 static int
 record_json(const struct keystore_audit_record *r, const uint8_t sha256[32], cJSON **ret)
@@ -104,6 +125,10 @@ record_json(const struct keystore_audit_record *r, const uint8_t sha256[32], cJS
 		if ((rc = add_text(names, NULL, r->secret_names[i])) != 0)
 			goto out;
 	}
+	if ((rc = add_text(o, "actor", r->actor)) != 0)
+		goto out;
+	if ((r->flags & KEYSTORE_AUDIT_HAS_OBJECT) && (rc = add_object(o, &r->object)) != 0)
+		goto out;
 	if ((rc = add_hex(o, "prev_sha256", r->prev_sha256, 32)) != 0 ||
 	    (rc = add_hex(o, "sha256", sha256, 32)) != 0)
 		goto out;
@@ -146,6 +171,23 @@ write_record(FILE *buf, const struct keystore_audit_record *r, const uint8_t sha
 #define KS_EXPORT_CHUNK_RECORDS 64u
 #define KS_EXPORT_CHUNK_BYTES (1u << 20)
 
+/* verified_head reads the head and checks its MAC (KBS_ERR_STORE_AUDIT_CHAIN). */
+static int
+verified_head(struct keystore *ks, MDB_txn *txn, struct keystore_audit_head *ret)
+{
+	struct ks_head_rec head;
+	bool present = false;
+	int r;
+
+	if ((r = ks_meta_get_head(ks, txn, &head, &present)) != 0)
+		return r;
+	if (!present || ks_head_mac_verify(ks->keys, &head) != 0)
+		return KBS_ERR_STORE_AUDIT_CHAIN;
+	ret->seq = head.seq;
+	memcpy(ret->sha256, head.sha256, 32);
+	return 0;
+}
+
 /*
  * export_chunk formats the records from *next_seq on into buf, up to a
  * chunk, and moves *next_seq past the last record read; *ret_done is set
@@ -153,7 +195,7 @@ write_record(FILE *buf, const struct keystore_audit_record *r, const uint8_t sha
  */
 static int
 export_chunk(struct keystore *ks, FILE *buf, uint64_t *next_seq, int64_t from_time, uint64_t *n,
-    bool *ret_done)
+    bool *ret_done, struct keystore_audit_head *ret_head)
 {
 	struct keystore_audit_record rec;
 	const char **names = NULL;
@@ -203,6 +245,9 @@ export_chunk(struct keystore *ks, FILE *buf, uint64_t *next_seq, int64_t from_ti
 		r = ks_mdb_err(rc);
 		goto out;
 	}
+	/* The head in the same transaction as the last records read. */
+	if (done && ret_head != NULL && (r = verified_head(ks, txn, ret_head)) != 0)
+		goto out;
 	if (ferror(buf)) {
 		r = KBS_ERR_ALLOC; /* a memory stream fails only when it cannot grow */
 		goto out;
@@ -219,9 +264,10 @@ out:
 }
 
 int
-keystore_audit_export(
-    struct keystore *ks, FILE *out, uint64_t from_seq, int64_t from_time, uint64_t *ret_n)
+keystore_audit_export(struct keystore *ks, FILE *out, uint64_t from_seq, int64_t from_time,
+    uint64_t *ret_n, struct keystore_audit_head *ret_head)
 {
+	struct keystore_audit_head head;
 	FILE *buf = NULL;
 	char *mem = NULL;
 	size_t len = 0;
@@ -236,7 +282,8 @@ keystore_audit_export(
 			r = KBS_ERR_ALLOC;
 			goto out;
 		}
-		r = export_chunk(ks, buf, &next, from_time, &n, &done);
+		r = export_chunk(
+		    ks, buf, &next, from_time, &n, &done, ret_head != NULL ? &head : NULL);
 		if (fclose(buf) != 0 && r == 0)
 			r = KBS_ERR_ALLOC;
 		buf = NULL;
@@ -255,6 +302,8 @@ keystore_audit_export(
 	}
 	if (ret_n != NULL)
 		*ret_n = n;
+	if (ret_head != NULL)
+		*ret_head = head;
 	r = 0;
 out:
 	free(mem);

@@ -13,9 +13,10 @@
  * tag, u16le perm, u32le id; at most 32 read here) grants nothing to any
  * group, to others, or to a named user other than us. The raw key only ever lives in
  * sodium_malloc memory and is wiped as soon as the subkeys are derived:
- *   seal      = KDF(master, 1, "kbsstore")  AEAD key for secrets, check value
- *   audit_mac = KDF(master, 2, "kbsstore")  HMAC key for the audit head
- *   key_id    = KDF(master, 3, "kbsstore")[0..8)  names the key in records
+ *   seal       = KDF(master, 1, "kbsstore")  AEAD key for secrets, check value
+ *   audit_mac  = KDF(master, 2, "kbsstore")  HMAC key for the audit head
+ *   key_id     = KDF(master, 3, "kbsstore")[0..8)  names the key in records
+ *   record_mac = KDF(master, 4, "kbsstore")  HMAC key for policy and token records
  * (libsodium crypto_kdf, BLAKE2b), so no stored value is keyed by the
  * master key itself and the key id reveals nothing about it.
  */
@@ -53,7 +54,9 @@ ks_keys_from_bytes(const uint8_t master[32], struct ks_keys **ret_keys)
 	if (crypto_kdf_derive_from_key(k->seal, sizeof(k->seal), 1, KS_KDF_CONTEXT, master) != 0 ||
 	    crypto_kdf_derive_from_key(
 		k->audit_mac, sizeof(k->audit_mac), 2, KS_KDF_CONTEXT, master) != 0 ||
-	    crypto_kdf_derive_from_key(id, sizeof(id), 3, KS_KDF_CONTEXT, master) != 0) {
+	    crypto_kdf_derive_from_key(id, sizeof(id), 3, KS_KDF_CONTEXT, master) != 0 ||
+	    crypto_kdf_derive_from_key(
+		k->record_mac, sizeof(k->record_mac), 4, KS_KDF_CONTEXT, master) != 0) {
 		sodium_free(k);
 		return KBS_ERR_INTERNAL;
 	}

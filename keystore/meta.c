@@ -4,6 +4,9 @@
  * Keys are short ASCII strings. "schema" holds a bare u32le (no format
  * byte: it is what decides how everything else is read, so it can never
  * change shape); "check" and "audit_head" are records from records.c.
+ * A new store gets all three in its first transaction, the head being the
+ * MACed head of the empty chain (seq 0, hash all zero): from then on a
+ * missing head means the log was wiped, not that it is new.
  */
 #include "keystore-int.h"
 
@@ -79,13 +82,20 @@ ks_meta_init_or_check(struct keystore *ks, MDB_txn *txn)
 
 	rc = mdb_get(txn, ks->dbi_meta, &k, &v);
 	if (rc == MDB_NOTFOUND) {
+		struct ks_head_rec head;
+		int r;
+
 		sv[0] = (uint8_t)KS_SCHEMA_VERSION;
 		sv[1] = sv[2] = sv[3] = 0;
 		v.mv_size = 4;
 		v.mv_data = sv;
 		if ((rc = mdb_put(txn, ks->dbi_meta, &k, &v, 0)) != 0)
 			return ks_mdb_err(rc);
-		return ks_meta_put_check(ks, txn, ks->keys);
+		if ((r = ks_meta_put_check(ks, txn, ks->keys)) != 0)
+			return r;
+		memset(&head, 0, sizeof(head));
+		ks_head_mac(ks->keys, &head);
+		return ks_meta_put_head(ks, txn, &head);
 	}
 	if (rc != 0)
 		return ks_mdb_err(rc);
@@ -98,6 +108,14 @@ ks_meta_init_or_check(struct keystore *ks, MDB_txn *txn)
 		return KBS_ERR_STORE_SCHEMA;
 	if (schema == 0)
 		return KBS_ERR_STORE_CORRUPT;
+	/*
+	 * Schema 1 had unauthenticated policy records and no head for an
+	 * empty log; none was deployed with a broker. Not upgraded in place:
+	 * the schema number is not authenticated, so an "upgrade" that MACs
+	 * what it finds would certify whatever someone wrote there.
+	 */
+	if (schema < KS_SCHEMA_VERSION)
+		return KBS_ERR_STORE_SCHEMA_OLD;
 	k = meta_key(ks_meta_check);
 	if ((rc = mdb_get(txn, ks->dbi_meta, &k, &v)) != 0)
 		return rc == MDB_NOTFOUND ? KBS_ERR_STORE_CORRUPT : ks_mdb_err(rc);

@@ -4,7 +4,8 @@
  * Two tables written together: "nonces" (nonce -> nonce record with the
  * expiry) answers "was it used?" in one lookup, and "nonce_expiry"
  * (u64be expiry || nonce -> empty) lets a purge walk only what expired,
- * oldest first, instead of the whole table.
+ * oldest first, instead of the whole table. Nonces are consumed only by
+ * keystore_attest_commit (audit.c), together with the decision's record.
  */
 #include "keystore-int.h"
 
@@ -22,45 +23,27 @@ expkey(uint8_t out[KS_EXPKEY], int64_t expires, const uint8_t *nonce)
 	memcpy(out + 8, nonce, KEYSTORE_NONCE_SIZE);
 }
 
-struct consume_arg {
-	const uint8_t *nonce;
-	int64_t expires;
-};
-
-static int
-op_consume(struct keystore *ks, MDB_txn *txn, void *arg)
+int
+ks_nonce_consume(struct keystore *ks, MDB_txn *txn, const uint8_t *nonce, int64_t expires)
 {
-	struct consume_arg *a = arg;
 	uint8_t rec[16], ek[KS_EXPKEY];
 	struct ks_w w = { rec, sizeof(rec), 0 };
-	MDB_val k = { KEYSTORE_NONCE_SIZE, (void *)(uintptr_t)a->nonce }, v, e = { 0, NULL };
+	MDB_val k = { KEYSTORE_NONCE_SIZE, (void *)(uintptr_t)nonce }, v, e = { 0, NULL };
 	int rc;
 
-	ks_nonce_rec_encode(&w, a->expires);
+	ks_nonce_rec_encode(&w, expires);
 	v.mv_size = w.len;
 	v.mv_data = rec;
+	/* The first write: a used nonce is refused before anything is written. */
 	rc = mdb_put(txn, ks->dbi_nonces, &k, &v, MDB_NOOVERWRITE);
 	if (rc == MDB_KEYEXIST)
 		return KBS_ERR_STORE_NONCE_REUSED;
 	if (rc != 0)
 		return ks_mdb_err(rc);
-	expkey(ek, a->expires, a->nonce);
+	expkey(ek, expires, nonce);
 	k.mv_size = sizeof(ek);
 	k.mv_data = ek;
 	return ks_mdb_err(mdb_put(txn, ks->dbi_nonce_exp, &k, &e, 0));
-}
-
-int
-keystore_nonce_consume(
-    struct keystore *ks, const uint8_t nonce[KEYSTORE_NONCE_SIZE], int64_t expires)
-{
-	struct consume_arg a;
-
-	if (ks == NULL || nonce == NULL || expires < 0)
-		return KBS_ERR_INVALID_ARGUMENT;
-	a.nonce = nonce;
-	a.expires = expires;
-	return ks_write(ks, op_consume, &a);
 }
 
 struct purge_arg {

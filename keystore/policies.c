@@ -4,8 +4,11 @@
  * Key: name, a 0x00 byte, the version as u32 big-endian, so one name's
  * versions are adjacent and in order, and the current version is the last
  * one (names cannot contain 0x00 or 0x01, see names.c). Value: a policy
- * record (records.c) whose stored SHA-256 is checked against the bytes on
- * every read. Versions are never removed.
+ * record (records.c) whose stored SHA-256 is checked against the bytes,
+ * and whose MAC (seal.c: name, version, since, hash) against the record
+ * key, on every read: a record that fails is KBS_ERR_STORE_INTEGRITY and
+ * never returned. Versions are never removed. A put appends its
+ * "policy_put" audit record in the same transaction.
  */
 #include "keystore-int.h"
 
@@ -14,10 +17,8 @@
 
 #include <sodium.h>
 
-#define KS_PKEY_MAX (KEYSTORE_NAME_MAX + 5)
-
-static size_t
-pkey(uint8_t *out, const char *name, size_t name_len, uint32_t version)
+size_t
+ks_policy_key(uint8_t out[KS_PKEY_MAX], const char *name, size_t name_len, uint32_t version)
 {
 	memcpy(out, name, name_len);
 	out[name_len] = 0;
@@ -40,9 +41,40 @@ pkey_matches(const MDB_val *k, const char *name, size_t name_len, uint32_t *ret_
 	return true;
 }
 
-/* find_current positions nothing; it returns the current record, or NOT_FOUND. */
-static int
-find_current(
+int
+ks_policy_key_split(
+    const MDB_val *k, char name[KEYSTORE_NAME_MAX + 1], size_t *ret_len, uint32_t *ret_v)
+{
+	size_t n;
+
+	if (k->mv_size < 6 || k->mv_size > KS_PKEY_MAX)
+		return KBS_ERR_STORE_CORRUPT;
+	n = k->mv_size - 5;
+	if (ks_name_check_bytes(k->mv_data, n) != 0)
+		return KBS_ERR_STORE_CORRUPT;
+	memcpy(name, k->mv_data, n);
+	name[n] = 0;
+	if (!pkey_matches(k, name, n, ret_v))
+		return KBS_ERR_STORE_CORRUPT;
+	*ret_len = n;
+	return 0;
+}
+
+int
+ks_policy_read(struct keystore *ks, const MDB_val *v, const char *name, size_t name_len,
+    uint32_t version, struct ks_policy_rec *ret)
+{
+	int r;
+
+	/* The MAC first: a record moved from another name is tampering, not damage. */
+	if ((r = ks_policy_rec_decode(v->mv_data, v->mv_size, ret)) != 0 ||
+	    (r = ks_policy_check(ks->keys, name, name_len, ret)) != 0)
+		return r;
+	return ret->version != version ? KBS_ERR_STORE_CORRUPT : 0;
+}
+
+int
+ks_policy_current(
     struct keystore *ks, MDB_txn *txn, const char *name, size_t name_len, struct ks_policy_rec *ret)
 {
 	uint8_t kb[KS_PKEY_MAX];
@@ -70,19 +102,14 @@ find_current(
 		r = KBS_ERR_NOT_FOUND;
 		goto out;
 	}
-	if ((r = ks_policy_rec_decode(v.mv_data, v.mv_size, ret)) != 0)
-		goto out;
-	if (ret->version != version) {
-		r = KBS_ERR_STORE_CORRUPT;
-		goto out;
-	}
-	r = 0;
+	r = ks_policy_read(ks, &v, name, name_len, version, ret);
 out:
 	mdb_cursor_close(cur);
 	return r;
 }
 
 struct put_arg {
+	const struct keystore_actor *actor;
 	const char *name;
 	size_t name_len;
 	const uint8_t *data;
@@ -96,12 +123,16 @@ static int
 op_put(struct keystore *ks, MDB_txn *txn, void *arg)
 {
 	struct put_arg *a = arg;
+	struct keystore_audit_record ar;
+	struct ks_head_rec head;
 	struct ks_policy_rec cur, rec;
 	uint8_t kb[KS_PKEY_MAX];
 	MDB_val k;
 	int r;
 
-	r = find_current(ks, txn, a->name, a->name_len, &cur);
+	if ((r = ks_audit_begin(ks, txn, &head)) != 0)
+		return r;
+	r = ks_policy_current(ks, txn, a->name, a->name_len, &cur);
 	if (r == 0 && cur.len == a->len && memcmp(cur.sha256, a->sha256, 32) == 0 &&
 	    memcmp(cur.data, a->data, a->len) == 0) {
 		a->version = cur.version;
@@ -109,6 +140,7 @@ op_put(struct keystore *ks, MDB_txn *txn, void *arg)
 	}
 	if (r != 0 && r != KBS_ERR_NOT_FOUND)
 		return r;
+	memset(&rec, 0, sizeof(rec));
 	rec.version = r == 0 ? cur.version + 1 : 1;
 	if (rec.version == 0)
 		return KBS_ERR_NUMBER_RANGE;
@@ -116,18 +148,29 @@ op_put(struct keystore *ks, MDB_txn *txn, void *arg)
 	memcpy(rec.sha256, a->sha256, 32);
 	rec.data = a->data;
 	rec.len = a->len;
-	k.mv_size = pkey(kb, a->name, a->name_len, rec.version);
+	ks_policy_mac(ks->keys, a->name, a->name_len, &rec);
+	k.mv_size = ks_policy_key(kb, a->name, a->name_len, rec.version);
 	k.mv_data = kb;
 	if ((r = ks_put_enc(
 		 txn, ks->dbi_policies, NULL, &k, MDB_NOOVERWRITE, ks_enc_policy(&rec), NULL)) != 0)
+		return r;
+	ks_change_rec(&ar, a->actor, "policy_put", a->now);
+	ar.policy_name = a->name;
+	ar.flags |= KEYSTORE_AUDIT_HAS_POLICY_HASH;
+	memcpy(ar.policy_sha256, a->sha256, 32);
+	ar.object.kind = KEYSTORE_OBJECT_POLICY;
+	ar.object.name = a->name;
+	ar.object.version = rec.version;
+	ks_policy_digest(a->name, a->name_len, &rec, ar.object.record_sha256);
+	if ((r = ks_audit_add(ks, txn, &head, ks->keys, &ar, NULL)) != 0)
 		return r;
 	a->version = rec.version;
 	return 0;
 }
 
 int
-keystore_policy_put(
-    struct keystore *ks, const char *name, const uint8_t *data, size_t len, uint32_t *ret_version)
+keystore_policy_put(struct keystore *ks, const char *name, const uint8_t *data, size_t len,
+    const struct keystore_actor *actor, uint32_t *ret_version)
 {
 	struct put_arg a;
 	int r;
@@ -137,8 +180,9 @@ keystore_policy_put(
 		return KBS_ERR_INVALID_ARGUMENT;
 	if (len > KEYSTORE_POLICY_MAX)
 		return KBS_ERR_TOO_LARGE;
-	if ((r = ks_name_check(name, &a.name_len)) != 0)
+	if ((r = ks_actor_check(actor)) != 0 || (r = ks_name_check(name, &a.name_len)) != 0)
 		return r;
+	a.actor = actor;
 	a.name = name;
 	a.data = data;
 	a.len = len;
@@ -195,7 +239,7 @@ keystore_policy_get(struct keystore *ks, const char *name, struct keystore_polic
 		return r;
 	if ((r = ks_read_begin(ks, &txn)) != 0)
 		return r;
-	if ((r = find_current(ks, txn, name, name_len, &rec)) == 0)
+	if ((r = ks_policy_current(ks, txn, name, name_len, &rec)) == 0)
 		r = policy_copy(&rec, ret_policy);
 	ks_read_end(ks, txn);
 	return r;
@@ -216,7 +260,7 @@ keystore_policy_get_version(
 		return KBS_ERR_INVALID_ARGUMENT;
 	if ((r = ks_name_check(name, &name_len)) != 0)
 		return r;
-	k.mv_size = pkey(kb, name, name_len, version);
+	k.mv_size = ks_policy_key(kb, name, name_len, version);
 	k.mv_data = kb;
 	if ((r = ks_read_begin(ks, &txn)) != 0)
 		return r;
@@ -224,12 +268,8 @@ keystore_policy_get_version(
 		r = ks_mdb_err(rc);
 		goto out;
 	}
-	if ((r = ks_policy_rec_decode(v.mv_data, v.mv_size, &rec)) != 0)
+	if ((r = ks_policy_read(ks, &v, name, name_len, version, &rec)) != 0)
 		goto out;
-	if (rec.version != version) {
-		r = KBS_ERR_STORE_CORRUPT;
-		goto out;
-	}
 	r = policy_copy(&rec, ret_policy);
 out:
 	ks_read_end(ks, txn);
@@ -260,17 +300,13 @@ keystore_policy_history(
 		r = ks_mdb_err(rc);
 		goto out;
 	}
-	k.mv_size = pkey(kb, name, name_len, 0);
+	k.mv_size = ks_policy_key(kb, name, name_len, 0);
 	k.mv_data = kb;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 	     rc == 0 && pkey_matches(&k, name, name_len, &version);
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if ((r = ks_policy_rec_decode(v.mv_data, v.mv_size, &rec)) != 0)
+		if ((r = ks_policy_read(ks, &v, name, name_len, version, &rec)) != 0)
 			goto out;
-		if (rec.version != version) {
-			r = KBS_ERR_STORE_CORRUPT;
-			goto out;
-		}
 		if (n == cap) {
 			cap = cap == 0 ? 8 : cap * 2;
 			if ((tmp = reallocarray(items, cap, sizeof(*items))) == NULL) {
@@ -300,5 +336,109 @@ out:
 	mdb_cursor_close(cur);
 	ks_read_end(ks, txn);
 	free(items);
+	return r;
+}
+
+int
+keystore_policy_list(struct keystore *ks, struct keystore_policy_summary **ret_items, size_t *ret_n)
+{
+	struct keystore_policy_summary *items = NULL, *tmp;
+	char name[KEYSTORE_NAME_MAX + 1];
+	struct ks_policy_rec rec;
+	uint8_t kb[KS_PKEY_MAX];
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	uint32_t version;
+	size_t name_len, n = 0, cap = 0;
+	int rc, r = KBS_ERR_INTERNAL;
+
+	if (ks == NULL || ret_items == NULL || ret_n == NULL)
+		return KBS_ERR_INVALID_ARGUMENT;
+	if ((r = ks_read_begin(ks, &txn)) != 0)
+		return r;
+	if ((rc = mdb_cursor_open(txn, ks->dbi_policies, &cur)) != 0) {
+		r = ks_mdb_err(rc);
+		goto out;
+	}
+	/* One name at a time: its current version is the last key before "name\x01". */
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;) {
+		if ((r = ks_policy_key_split(&k, name, &name_len, &version)) != 0 ||
+		    (r = ks_policy_current(ks, txn, name, name_len, &rec)) != 0)
+			goto out;
+		if (n == cap) {
+			cap = cap == 0 ? 8 : cap * 2;
+			if ((tmp = reallocarray(items, cap, sizeof(*items))) == NULL) {
+				r = KBS_ERR_ALLOC;
+				goto out;
+			}
+			items = tmp;
+		}
+		memset(&items[n], 0, sizeof(items[n]));
+		memcpy(items[n].name, name, name_len + 1);
+		items[n].info.version = rec.version;
+		items[n].info.since = rec.since;
+		memcpy(items[n].info.sha256, rec.sha256, 32);
+		n++;
+		memcpy(kb, name, name_len);
+		kb[name_len] = 1; /* past every version of this name */
+		k.mv_size = name_len + 1;
+		k.mv_data = kb;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	}
+	if (rc != MDB_NOTFOUND) {
+		r = ks_mdb_err(rc);
+		goto out;
+	}
+	*ret_items = items;
+	*ret_n = n;
+	items = NULL;
+	r = 0;
+out:
+	mdb_cursor_close(cur);
+	ks_read_end(ks, txn);
+	free(items);
+	return r;
+}
+
+int
+ks_policies_remac(struct keystore *ks, MDB_txn *txn, const struct ks_keys *new_keys)
+{
+	char name[KEYSTORE_NAME_MAX + 1];
+	struct ks_policy_rec rec;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	uint8_t *copy = NULL;
+	uint32_t version;
+	size_t name_len;
+	int rc, r = KBS_ERR_INTERNAL;
+
+	if ((rc = mdb_cursor_open(txn, ks->dbi_policies, &cur)) != 0)
+		return ks_mdb_err(rc);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if ((r = ks_policy_key_split(&k, name, &name_len, &version)) != 0 ||
+		    (r = ks_policy_read(ks, &v, name, name_len, version, &rec)) != 0)
+			goto out;
+		/*
+		 * The bytes are copied out first: LMDB may hand back the very
+		 * bytes rec.data points at as the space to re-encode into.
+		 */
+		if ((copy = malloc(rec.len)) == NULL) {
+			r = KBS_ERR_ALLOC;
+			goto out;
+		}
+		memcpy(copy, rec.data, rec.len);
+		rec.data = copy;
+		ks_policy_mac(new_keys, name, name_len, &rec);
+		r = ks_put_enc(NULL, 0, cur, &k, MDB_CURRENT, ks_enc_policy(&rec), NULL);
+		free(copy);
+		copy = NULL;
+		if (r != 0)
+			goto out;
+	}
+	r = rc == MDB_NOTFOUND ? 0 : ks_mdb_err(rc);
+out:
+	mdb_cursor_close(cur);
 	return r;
 }

@@ -1,9 +1,11 @@
 /*
- * secrets.c: sealed secrets: put, get, delete, list, bulk import, rotate.
+ * secrets.c: sealed secrets: put, get, delete, list, bulk import, and
+ * re-sealing for key rotation (rotate.c).
  *
  * Key: the name's bytes. Value: a secret record (records.c). The value is
  * sealed inside the write transaction, because the version it is bound to
- * is only known there; sealing costs about a microsecond.
+ * is only known there; sealing costs about a microsecond. Each put and
+ * delete appends its audit record (audit.c) in the same transaction.
  */
 #include "keystore-int.h"
 
@@ -13,6 +15,7 @@
 #include <sodium.h>
 
 struct put_arg {
+	const struct keystore_actor *actor;
 	const char *name;
 	size_t name_len;
 	const uint8_t *value;
@@ -39,17 +42,19 @@ check_put(const char *name, size_t *ret_name_len, const uint8_t *value, size_t v
 	return 0;
 }
 
-/* put_in_txn writes one secret (used by put and import). */
+/*
+ * put_in_txn writes one secret and its "secret_put" record after *head
+ * (used by put and import); ks_audit_begin has run.
+ */
 static int
-put_in_txn(struct keystore *ks, MDB_txn *txn, struct put_arg *a)
+put_in_txn(struct keystore *ks, MDB_txn *txn, struct ks_head_rec *head, struct put_arg *a)
 {
 	MDB_val k = { a->name_len, (void *)(uintptr_t)a->name }, v;
+	struct keystore_audit_record ar;
 	struct ks_secret_rec rec, old;
 	uint8_t *ct = NULL;
 	int rc, r = KBS_ERR_INTERNAL;
 
-	if ((r = ks_meta_check_key(ks, txn)) != 0)
-		return r;
 	memset(&rec, 0, sizeof(rec));
 	rec.version = 1;
 	rec.created = a->now;
@@ -68,11 +73,20 @@ put_in_txn(struct keystore *ks, MDB_txn *txn, struct put_arg *a)
 	rec.updated = a->now;
 	if (a->policy != NULL)
 		memcpy(rec.policy, a->policy, strlen(a->policy) + 1);
+	randombytes_buf(rec.write_id, sizeof(rec.write_id));
 	if ((ct = malloc(a->value_len + KS_SEAL_TAG)) == NULL)
 		return KBS_ERR_ALLOC;
 	if ((r = ks_seal_secret(ks->keys, a->name, &rec, a->value, a->value_len, ct)) != 0)
 		goto out;
 	if ((r = ks_put_enc(txn, ks->dbi_secrets, NULL, &k, 0, ks_enc_secret(&rec), NULL)) != 0)
+		goto out;
+	ks_change_rec(&ar, a->actor, "secret_put", a->now);
+	ar.policy_name = rec.policy;
+	ar.object.kind = KEYSTORE_OBJECT_SECRET;
+	ar.object.name = a->name;
+	ar.object.version = rec.version;
+	ks_secret_digest(a->name, a->name_len, &rec, ar.object.record_sha256);
+	if ((r = ks_audit_add(ks, txn, head, ks->keys, &ar, NULL)) != 0)
 		goto out;
 	a->version = rec.version;
 	r = 0;
@@ -84,12 +98,17 @@ out:
 static int
 op_put(struct keystore *ks, MDB_txn *txn, void *arg)
 {
-	return put_in_txn(ks, txn, arg);
+	struct ks_head_rec head;
+	int r;
+
+	if ((r = ks_audit_begin(ks, txn, &head)) != 0)
+		return r;
+	return put_in_txn(ks, txn, &head, arg);
 }
 
 int
 keystore_secret_put(struct keystore *ks, const char *name, const uint8_t *value, size_t value_len,
-    const char *policy, uint32_t *ret_version)
+    const char *policy, const struct keystore_actor *actor, uint32_t *ret_version)
 {
 	struct put_arg a;
 	int r;
@@ -97,8 +116,10 @@ keystore_secret_put(struct keystore *ks, const char *name, const uint8_t *value,
 	memset(&a, 0, sizeof(a));
 	if (ks == NULL)
 		return KBS_ERR_INVALID_ARGUMENT;
-	if ((r = check_put(name, &a.name_len, value, value_len, policy)) != 0)
+	if ((r = ks_actor_check(actor)) != 0 ||
+	    (r = check_put(name, &a.name_len, value, value_len, policy)) != 0)
 		return r;
+	a.actor = actor;
 	a.name = name;
 	a.value = value;
 	a.value_len = value_len;
@@ -112,6 +133,7 @@ keystore_secret_put(struct keystore *ks, const char *name, const uint8_t *value,
 }
 
 struct import_arg {
+	const struct keystore_actor *actor;
 	const struct keystore_secret_in *items;
 	size_t n;
 	int64_t now;
@@ -121,26 +143,31 @@ static int
 op_import(struct keystore *ks, MDB_txn *txn, void *arg)
 {
 	struct import_arg *ia = arg;
+	struct ks_head_rec head;
 	struct put_arg a;
 	size_t i;
 	int r;
 
+	if ((r = ks_audit_begin(ks, txn, &head)) != 0)
+		return r;
 	for (i = 0; i < ia->n; i++) {
 		memset(&a, 0, sizeof(a));
+		a.actor = ia->actor;
 		a.name = ia->items[i].name;
 		a.name_len = strlen(a.name);
 		a.value = ia->items[i].value;
 		a.value_len = ia->items[i].value_len;
 		a.policy = ia->items[i].policy;
 		a.now = ia->now;
-		if ((r = put_in_txn(ks, txn, &a)) != 0)
+		if ((r = put_in_txn(ks, txn, &head, &a)) != 0)
 			return r;
 	}
 	return 0;
 }
 
 int
-keystore_secret_import(struct keystore *ks, const struct keystore_secret_in *items, size_t n)
+keystore_secret_import(struct keystore *ks, const struct keystore_secret_in *items, size_t n,
+    const struct keystore_actor *actor)
 {
 	struct import_arg ia;
 	size_t i, nl;
@@ -148,6 +175,8 @@ keystore_secret_import(struct keystore *ks, const struct keystore_secret_in *ite
 
 	if (ks == NULL || (items == NULL && n > 0))
 		return KBS_ERR_INVALID_ARGUMENT;
+	if ((r = ks_actor_check(actor)) != 0)
+		return r;
 	for (i = 0; i < n; i++) {
 		if ((r = check_put(items[i].name, &nl, items[i].value, items[i].value_len,
 			 items[i].policy)) != 0)
@@ -155,6 +184,7 @@ keystore_secret_import(struct keystore *ks, const struct keystore_secret_in *ite
 	}
 	if (n == 0)
 		return 0;
+	ia.actor = actor;
 	ia.items = items;
 	ia.n = n;
 	ia.now = kbs_time_now();
@@ -230,31 +260,70 @@ out:
 	return r;
 }
 
+int
+keystore_secret_info(struct keystore *ks, const char *name, struct keystore_secret_info *ret_info)
+{
+	struct keystore_secret *s = NULL;
+	int r;
+
+	if (ret_info == NULL)
+		return KBS_ERR_INVALID_ARGUMENT;
+	/* Opening is what authenticates the metadata; the value is wiped at once. */
+	if ((r = keystore_secret_get(ks, name, &s)) != 0)
+		return r;
+	*ret_info = s->info;
+	keystore_secret_free(s);
+	return 0;
+}
+
 struct del_arg {
-	MDB_val k;
+	const struct keystore_actor *actor;
+	const char *name;
+	size_t name_len;
+	int64_t now;
 };
 
 static int
 op_delete(struct keystore *ks, MDB_txn *txn, void *arg)
 {
 	struct del_arg *a = arg;
+	struct keystore_audit_record ar;
+	struct ks_head_rec head;
+	struct ks_secret_rec old;
+	MDB_val k = { a->name_len, (void *)(uintptr_t)a->name }, v;
+	uint32_t version = 0;
+	int rc, r;
 
-	return ks_mdb_err(mdb_del(txn, ks->dbi_secrets, &a->k, NULL));
+	if ((r = ks_audit_begin(ks, txn, &head)) != 0)
+		return r;
+	if ((rc = mdb_get(txn, ks->dbi_secrets, &k, &v)) != 0)
+		return ks_mdb_err(rc); /* NOT_FOUND: a refusal, nothing written */
+	/* The version removed, for the record; a corrupt record can still be removed. */
+	if (ks_secret_rec_decode(v.mv_data, v.mv_size, &old) == 0)
+		version = old.version;
+	if ((rc = mdb_del(txn, ks->dbi_secrets, &k, NULL)) != 0)
+		return ks_mdb_err(rc);
+	ks_change_rec(&ar, a->actor, "secret_delete", a->now);
+	ar.object.kind = KEYSTORE_OBJECT_SECRET;
+	ar.object.name = a->name;
+	ar.object.version = version;
+	ar.object.removed = true;
+	return ks_audit_add(ks, txn, &head, ks->keys, &ar, NULL);
 }
 
 int
-keystore_secret_delete(struct keystore *ks, const char *name)
+keystore_secret_delete(struct keystore *ks, const char *name, const struct keystore_actor *actor)
 {
 	struct del_arg a;
-	size_t name_len;
 	int r;
 
 	if (ks == NULL)
 		return KBS_ERR_INVALID_ARGUMENT;
-	if ((r = ks_name_check(name, &name_len)) != 0)
+	if ((r = ks_actor_check(actor)) != 0 || (r = ks_name_check(name, &a.name_len)) != 0)
 		return r;
-	a.k.mv_size = name_len;
-	a.k.mv_data = (void *)(uintptr_t)name;
+	a.actor = actor;
+	a.name = name;
+	a.now = kbs_time_now();
 	return ks_write(ks, op_delete, &a);
 }
 
@@ -312,13 +381,14 @@ out:
 
 /* ---- rotation ------------------------------------------------------------ */
 
-struct rotate_arg {
-	struct ks_keys *new_keys;
-};
-
-/* reseal opens one record with the current keys and seals it under the new ones. */
+/*
+ * reseal opens one record with the current keys and seals it under the
+ * new ones, keeping its write id, so its identity (and the audit record
+ * naming it) stays the same.
+ */
 static int
-reseal(struct keystore *ks, struct ks_keys *nk, MDB_cursor *cur, const MDB_val *k, const MDB_val *v)
+reseal(struct keystore *ks, const struct ks_keys *nk, MDB_cursor *cur, const MDB_val *k,
+    const MDB_val *v)
 {
 	char name[KEYSTORE_NAME_MAX + 1];
 	struct ks_secret_rec rec;
@@ -353,66 +423,22 @@ out:
 	return r;
 }
 
-static int
-op_rotate(struct keystore *ks, MDB_txn *txn, void *arg)
+int
+ks_secrets_reseal(struct keystore *ks, MDB_txn *txn, const struct ks_keys *new_keys)
 {
-	struct rotate_arg *a = arg;
-	struct ks_head_rec head;
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
-	bool present;
 	int rc, r = KBS_ERR_INTERNAL;
 
-	if ((r = ks_meta_check_key(ks, txn)) != 0)
-		return r;
 	if ((rc = mdb_cursor_open(txn, ks->dbi_secrets, &cur)) != 0)
 		return ks_mdb_err(rc);
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if ((r = reseal(ks, a->new_keys, cur, &k, &v)) != 0)
+		if ((r = reseal(ks, new_keys, cur, &k, &v)) != 0)
 			goto out;
 	}
-	if (rc != MDB_NOTFOUND) {
-		r = ks_mdb_err(rc);
-		goto out;
-	}
-	if ((r = ks_meta_put_check(ks, txn, a->new_keys)) != 0)
-		goto out;
-	if ((r = ks_meta_get_head(ks, txn, &head, &present)) != 0)
-		goto out;
-	/* A head whose MAC is wrong stays wrong: rotation must not certify it. */
-	if (present && ks_head_mac_verify(ks->keys, &head) == 0) {
-		ks_head_mac(a->new_keys, &head);
-		if ((r = ks_meta_put_head(ks, txn, &head)) != 0)
-			goto out;
-	}
-	r = 0;
+	r = rc == MDB_NOTFOUND ? 0 : ks_mdb_err(rc);
 out:
 	mdb_cursor_close(cur);
-	return r;
-}
-
-static void
-rotate_swap(struct keystore *ks, void *arg)
-{
-	struct rotate_arg *a = arg;
-	struct ks_keys *old = ks->keys;
-
-	ks->keys = a->new_keys;
-	a->new_keys = old; /* freed by the caller */
-}
-
-int
-keystore_rotate(struct keystore *ks, const struct keystore_key_source *new_src)
-{
-	struct rotate_arg a = { NULL };
-	int r;
-
-	if (ks == NULL)
-		return KBS_ERR_INVALID_ARGUMENT;
-	if ((r = ks_keys_load(new_src, &a.new_keys)) != 0)
-		return r;
-	r = ks_write_exclusive(ks, op_rotate, &a, rotate_swap);
-	ks_keys_free(a.new_keys);
 	return r;
 }

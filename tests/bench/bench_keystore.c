@@ -203,7 +203,7 @@ run_writes(unsigned flags, int nwriters, double seconds, double *ret_p50, double
 	{
 		uint64_t count = 0;
 
-		if (keystore_audit_verify(ks, &count, NULL) != 0 || count != ops) {
+		if (keystore_audit_verify(ks, &count, NULL, NULL) != 0 || count != ops) {
 			fprintf(stderr, "audit chain check failed after the run\n");
 			exit(1);
 		}
@@ -221,6 +221,7 @@ run_writes(unsigned flags, int nwriters, double seconds, double *ret_p50, double
 static void
 fill(struct keystore *ks, size_t n)
 {
+	static const struct keystore_actor actor = { KEYSTORE_ACTOR_BOOTSTRAP, NULL, NULL };
 	enum { CHUNK = 100000 };
 	struct keystore_secret_in *items = calloc(CHUNK, sizeof(*items));
 	char *names = malloc((size_t)CHUNK * 32);
@@ -237,7 +238,7 @@ fill(struct keystore *ks, size_t n)
 			items[k].value_len = sizeof(value);
 			items[k].policy = "disk-policy";
 		}
-		if ((r = keystore_secret_import(ks, items, k)) != 0) {
+		if ((r = keystore_secret_import(ks, items, k, &actor)) != 0) {
 			fprintf(stderr, "import: %s\n", kbs_err_str(r));
 			exit(1);
 		}

@@ -3,11 +3,13 @@
  * (keystore/records.c) over arbitrary bytes, since anyone who can write
  * the data directory controls them.
  *
- * The first input byte picks the decoder, the rest is the stored value.
- * Properties checked besides "no crash": a value that decodes re-encodes
- * to exactly the same bytes (one encoding per record), and a decoded
- * secret record never opens under a fixed key (a forged record can only
- * fail, with INTEGRITY or MASTER_KEY, never yield plaintext).
+ * The first input byte picks the decoder (modulo 9: secret, policy, cert,
+ * nonce, head, check value, audit, token, audit index), the rest is the
+ * stored value. Properties checked besides "no crash": a value that
+ * decodes re-encodes to exactly the same bytes (one encoding per record),
+ * and a decoded secret record never opens, and a decoded policy or token
+ * record never passes its MAC, under a fixed key (a forged record can
+ * only fail, with INTEGRITY or MASTER_KEY, never be served).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +57,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct ks_head_rec head;
 		struct ks_check_rec check;
 		struct keystore_audit_record audit;
+		struct ks_token_rec token;
+		struct ks_index_rec index;
 	} u;
 	const char **names = NULL;
 	int64_t expires;
@@ -63,7 +67,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	len = size - 1;
-	switch (data[0] % 7) {
+	switch (data[0] % 9) {
 	case 0:
 		if (ks_secret_rec_decode(p, len, &u.secret) == 0) {
 			int r;
@@ -78,8 +82,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		break;
 	case 1:
-		if (ks_policy_rec_decode(p, len, &u.policy) == 0)
+		if (ks_policy_rec_decode(p, len, &u.policy) == 0) {
+			int r = ks_policy_check(fuzz_keys(), "fuzz", 4, &u.policy);
+
 			same_or_abort(ks_enc_policy(&u.policy), p, len);
+			if (r != KBS_ERR_STORE_INTEGRITY && r != KBS_ERR_STORE_MASTER_KEY)
+				abort();
+		}
 		break;
 	case 2:
 		if (ks_cert_rec_decode(p, len, &u.cert) == 0)
@@ -106,13 +115,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		}
 		break;
-	default:
+	case 6:
 		if (ks_audit_rec_decode(p, len, &u.audit, &names) == 0) {
 			if (ks_audit_rec_check(&u.audit) != 0)
 				abort();
 			same_or_abort(ks_enc_audit(&u.audit), p, len);
 			free(names);
 		}
+		break;
+	case 7:
+		if (ks_token_rec_decode(p, len, &u.token) == 0) {
+			int r = ks_token_check(fuzz_keys(), "fuzz", 4, &u.token);
+
+			same_or_abort(ks_enc_token(&u.token), p, len);
+			if (r != KBS_ERR_STORE_INTEGRITY && r != KBS_ERR_STORE_MASTER_KEY)
+				abort();
+		}
+		break;
+	default:
+		if (ks_index_rec_decode(p, len, &u.index) == 0)
+			same_or_abort(ks_enc_index(&u.index), p, len);
 		break;
 	}
 	return 0;

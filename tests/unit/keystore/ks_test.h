@@ -13,6 +13,13 @@
 #include "test.h"
 #include "keystore.h"
 
+/* Who the tests' changes are made by, for their audit records. */
+static const struct keystore_actor ks_actor = { "test", "req-test", "192.0.2.1" };
+
+/* A decision record for keystore_attest_commit. */
+static const struct keystore_audit_record ks_attest_rec = { .event = "attest",
+	.decision = "allow" };
+
 struct ks_fixture {
 	char root[64]; /* /tmp/kbs-ks-XXXXXX */
 	char dir[128]; /* root/data */

@@ -34,14 +34,15 @@ writer_main(void *arg)
 	for (i = 0; i < PER_WRITER; i++) {
 		snprintf(name, sizeof(name), "w%d-%d", w->id, i);
 		memset(value, w->id * 64 + i, sizeof(value));
-		if (keystore_secret_put(w->ks, name, value, sizeof(value), NULL, NULL) != 0)
+		if (keystore_secret_put(w->ks, name, value, sizeof(value), NULL, &ks_actor, NULL) !=
+		    0)
 			w->failures++;
 		if (keystore_audit_append(w->ks, &r, NULL) != 0)
 			w->failures++;
 		/* Every writer consumes the shared nonce i: exactly one wins per i. */
 		memset(nonce, 0, sizeof(nonce));
 		nonce[0] = (uint8_t)i;
-		rc = keystore_nonce_consume(w->ks, nonce, 1000);
+		rc = keystore_attest_commit(w->ks, nonce, 1000, &ks_attest_rec, NULL);
 		if (rc == KBS_ERR_STORE_NONCE_REUSED)
 			w->reused++;
 		else if (rc != 0)
@@ -132,8 +133,9 @@ run_writers(unsigned flags, size_t initial_map)
 		CHECK_UINT_EQ(batches, WRITERS * PER_WRITER * 3);
 	else
 		CHECK(batches < WRITERS * PER_WRITER * 3);
-	CHECK_OK(keystore_audit_verify(ks, &count, NULL));
-	CHECK_UINT_EQ(count, WRITERS * PER_WRITER);
+	CHECK_OK(keystore_audit_verify(ks, &count, NULL, NULL));
+	/* Each writer's appends, its puts' records, and the decisions of the nonces it won. */
+	CHECK_UINT_EQ(count, WRITERS * PER_WRITER * 2 + PER_WRITER);
 	keystore_close(ks);
 	/* Everything acknowledged is there after reopening. */
 	ks = ks_open_default(&f, NULL);
@@ -146,7 +148,7 @@ run_writers(unsigned flags, size_t initial_map)
 		keystore_secret_free(s);
 		s = NULL;
 	}
-	CHECK_OK(keystore_audit_verify(ks, &count, NULL));
+	CHECK_OK(keystore_audit_verify(ks, &count, NULL, NULL));
 	keystore_close(ks);
 	ks_fixture_done(&f);
 }
@@ -401,7 +403,7 @@ test_stale_reader_cleared(void)
 	ks = ks_open_default(&f, &opts);
 	ks->reader_check_ns = UINT64_MAX; /* only MAP_FULL may clear it here */
 	memset(value, 0x33, sizeof(value));
-	CHECK_OK(keystore_secret_put(ks, "v0", value, sizeof(value), NULL, NULL));
+	CHECK_OK(keystore_secret_put(ks, "v0", value, sizeof(value), NULL, &ks_actor, NULL));
 	pid = stale_reader(&f);
 	CHECK(has_reader_slot(ks, pid));
 	for (i = 0; i < 1500; i++) {
@@ -409,7 +411,7 @@ test_stale_reader_cleared(void)
 
 		snprintf(name, sizeof(name), "v%d", i % 10);
 		value[0] = (uint8_t)i;
-		r = keystore_secret_put(ks, name, value, sizeof(value), NULL, NULL);
+		r = keystore_secret_put(ks, name, value, sizeof(value), NULL, &ks_actor, NULL);
 		if (r != 0 && failures++ == 0)
 			first = r;
 	}
@@ -422,7 +424,7 @@ test_stale_reader_cleared(void)
 	ks->reader_check_ns = 0;
 	pid = stale_reader(&f);
 	CHECK(has_reader_slot(ks, pid));
-	CHECK_OK(keystore_secret_put(ks, "after", value, 10, NULL, NULL));
+	CHECK_OK(keystore_secret_put(ks, "after", value, 10, NULL, &ks_actor, NULL));
 	CHECK(!has_reader_slot(ks, pid));
 	keystore_close(ks);
 	ks_fixture_done(&f);

@@ -4,9 +4,10 @@
  * write on a pipe; the parent kills it with SIGKILL at a random moment,
  * many times, reopens the store and checks that every acknowledged write
  * is there with the right bytes, that the audit chain verifies and that
- * nothing is corrupt. The map starts tiny so some kills land during map
- * growth. (A killed process leaves its writes in the page cache; power
- * loss is covered by LMDB's fsync ordering, which this cannot simulate.)
+ * nothing is corrupt, and that every secret is the one the audit log says
+ * (keystore_verify_state: a put and its audit record are one commit). The map starts tiny so some
+ * kills land during map growth. (A killed process leaves its writes in the page cache; power loss
+ * is covered by LMDB's fsync ordering, which this cannot simulate.)
  */
 #include <poll.h>
 #include <pthread.h>
@@ -57,7 +58,8 @@ child_writer(void *arg)
 	for (i = 0;; i++) {
 		snprintf(name, sizeof(name), "r%d-t%d-%u", ct->round, ct->thread, i);
 		value_for(value, sizeof(value), ct->round, ct->thread, i);
-		if (keystore_secret_put(ct->ks, name, value, sizeof(value), NULL, NULL) != 0)
+		if (keystore_secret_put(
+			ct->ks, name, value, sizeof(value), NULL, &ks_actor, NULL) != 0)
 			_exit(3);
 		memset(&a, 0, sizeof(a));
 		a.kind = 1;
@@ -167,7 +169,9 @@ check_acks(struct ks_fixture *f, const struct ack *acks, size_t from, size_t n)
 		}
 	}
 	CHECK_INT_EQ(missing, 0);
-	CHECK_OK(keystore_audit_verify(ks, &count, &bad));
+	CHECK_OK(keystore_audit_verify(ks, &count, &bad, NULL));
+	/* Each put and its record commit together: no kill leaves one without the other. */
+	CHECK_OK(keystore_verify_state(ks, NULL));
 	keystore_close(ks);
 }
 

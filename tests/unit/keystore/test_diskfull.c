@@ -56,7 +56,7 @@ main(void)
 	for (i = 0; i < 1000; i++) {
 		snprintf(name, sizeof(name), "s%04d", i);
 		memset(value, i & 0xff, sizeof(value));
-		rc = keystore_secret_put(ks, name, value, sizeof(value), NULL, NULL);
+		rc = keystore_secret_put(ks, name, value, sizeof(value), NULL, &ks_actor, NULL);
 		if (rc != 0)
 			break;
 		acked++;
@@ -68,8 +68,8 @@ main(void)
 	CHECK_ERR(rc, KBS_ERR_STORE_FULL);
 	CHECK(acked > 10 && acked < 1000);
 	/* Still full: more writes fail the same way, reads work. */
-	CHECK_ERR(
-	    keystore_secret_put(ks, "more", value, sizeof(value), NULL, NULL), KBS_ERR_STORE_FULL);
+	CHECK_ERR(keystore_secret_put(ks, "more", value, sizeof(value), NULL, &ks_actor, NULL),
+	    KBS_ERR_STORE_FULL);
 	for (i = 0, failed = 0; i < acked; i++) {
 		snprintf(name, sizeof(name), "s%04d", i);
 		if (keystore_secret_get(ks, name, &s) != 0 || s->value_len != sizeof(value) ||
@@ -79,13 +79,15 @@ main(void)
 		s = NULL;
 	}
 	CHECK_INT_EQ(failed, 0);
-	CHECK_OK(keystore_audit_verify(ks, &count, NULL));
+	CHECK_OK(keystore_audit_verify(ks, &count, NULL, NULL));
+	/* A put that did not fit left neither the secret nor its record. */
+	CHECK_OK(keystore_verify_state(ks, NULL));
 
 	/* Space returns: writes succeed again, without reopening. */
 	CHECK(unlink(filler) == 0);
-	CHECK_OK(keystore_secret_put(ks, "after", value, sizeof(value), NULL, NULL));
+	CHECK_OK(keystore_secret_put(ks, "after", value, sizeof(value), NULL, &ks_actor, NULL));
 	CHECK_OK(keystore_audit_append(ks, &r, NULL));
-	CHECK_OK(keystore_audit_verify(ks, &count, NULL));
+	CHECK_OK(keystore_audit_verify(ks, &count, NULL, NULL));
 	keystore_close(ks);
 	ks = ks_open_default(&f, &opts);
 	CHECK_OK(keystore_secret_get(ks, "after", &s));
@@ -94,7 +96,7 @@ main(void)
 	snprintf(name, sizeof(name), "s%04d", acked - 1);
 	CHECK_OK(keystore_secret_get(ks, name, &s));
 	keystore_secret_free(s);
-	CHECK_OK(keystore_audit_verify(ks, &count, NULL));
+	CHECK_OK(keystore_audit_verify(ks, &count, NULL, NULL));
 	keystore_close(ks);
 
 	CHECK(umount2(mnt, MNT_DETACH) == 0);

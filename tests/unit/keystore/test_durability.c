@@ -135,7 +135,7 @@ test_backup_is_renamed_into_place(void)
 
 	ks_fixture_init(&f, 2);
 	ks = ks_open_default(&f, NULL);
-	CHECK_OK(keystore_secret_put(ks, "k", (const uint8_t *)"v", 1, NULL, NULL));
+	CHECK_OK(keystore_secret_put(ks, "k", (const uint8_t *)"v", 1, NULL, &ks_actor, NULL));
 	snprintf(bdir, sizeof(bdir), "%s/backup", f.root);
 	snprintf(partial, sizeof(partial), "%s/data.mdb.partial", bdir);
 	snprintf(data, sizeof(data), "%s/data.mdb", bdir);

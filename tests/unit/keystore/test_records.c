@@ -33,7 +33,7 @@ test_secret_roundtrip(void)
 	r.ct = ct;
 	r.ct_len = sizeof(ct);
 	p = enc(ks_enc_secret(&r), &len);
-	CHECK_UINT_EQ(len, 1 + 4 + 8 + 8 + 8 + 1 + 11 + 24 + 4 + 40);
+	CHECK_UINT_EQ(len, 1 + 4 + 8 + 8 + 8 + 1 + 11 + 16 + 24 + 4 + 40);
 	CHECK_OK(ks_secret_rec_decode(p, len, &d));
 	CHECK_UINT_EQ(d.version, 7);
 	CHECK_INT_EQ(d.created, 100);
@@ -44,10 +44,12 @@ test_secret_roundtrip(void)
 	/* Every truncation is refused. */
 	for (i = 0; i < len; i++)
 		CHECK_ERR(ks_secret_rec_decode(p, i, &d), KBS_ERR_STORE_CORRUPT);
-	/* Unknown format byte, version 0, bad policy character. */
-	p[0] = 2;
+	/* An unknown format byte, schema 1's, version 0, bad policy character. */
+	p[0] = 3;
 	CHECK_ERR(ks_secret_rec_decode(p, len, &d), KBS_ERR_STORE_CORRUPT);
 	p[0] = 1;
+	CHECK_ERR(ks_secret_rec_decode(p, len, &d), KBS_ERR_STORE_CORRUPT);
+	p[0] = 2;
 	p[1] = 0;
 	CHECK_ERR(ks_secret_rec_decode(p, len, &d), KBS_ERR_STORE_CORRUPT);
 	p[1] = 7;
@@ -225,6 +227,9 @@ test_audit_check_limits(void)
 	r.event = big;
 	CHECK_ERR(ks_audit_rec_check(&r), KBS_ERR_TOO_LARGE);
 	r.event = NULL;
+	r.actor = big;
+	CHECK_ERR(ks_audit_rec_check(&r), KBS_ERR_TOO_LARGE);
+	r.actor = NULL;
 	r.n_secret_names = 1;
 	CHECK_ERR(ks_audit_rec_check(&r), KBS_ERR_INVALID_ARGUMENT);
 	r.secret_names = names;
@@ -235,6 +240,112 @@ test_audit_check_limits(void)
 	r.time = -1;
 	CHECK_ERR(ks_audit_rec_check(&r), KBS_ERR_INVALID_ARGUMENT);
 	free(big);
+}
+
+static void
+test_token_and_index_roundtrip(void)
+{
+	struct ks_token_rec t, td;
+	struct ks_index_rec ix = { 12345 }, ixd;
+	uint8_t *p;
+	size_t len, i;
+
+	memset(&t, 0, sizeof(t));
+	t.role = KEYSTORE_ROLE_AUDITOR;
+	memset(t.sha256, 4, 32);
+	t.created = 1700000000;
+	t.revoked = 1700000999;
+	memset(t.key_id, 5, sizeof(t.key_id));
+	memset(t.mac, 6, sizeof(t.mac));
+	p = enc(ks_enc_token(&t), &len);
+	CHECK_UINT_EQ(len, 1 + 1 + 32 + 8 + 8 + 8 + 32);
+	CHECK_OK(ks_token_rec_decode(p, len, &td));
+	CHECK_MEM_EQ(&td, &t, sizeof(t));
+	for (i = 0; i < len; i++)
+		CHECK_ERR(ks_token_rec_decode(p, i, &td), KBS_ERR_STORE_CORRUPT);
+	/* Unknown roles, a negative time. */
+	p[1] = 0;
+	CHECK_ERR(ks_token_rec_decode(p, len, &td), KBS_ERR_STORE_CORRUPT);
+	p[1] = 3;
+	CHECK_ERR(ks_token_rec_decode(p, len, &td), KBS_ERR_STORE_CORRUPT);
+	p[1] = KEYSTORE_ROLE_ADMIN;
+	p[1 + 1 + 32 + 8 + 7] = 0x80;
+	CHECK_ERR(ks_token_rec_decode(p, len, &td), KBS_ERR_STORE_CORRUPT);
+	free(p);
+
+	p = enc(ks_enc_index(&ix), &len);
+	CHECK_UINT_EQ(len, 9);
+	CHECK_OK(ks_index_rec_decode(p, len, &ixd));
+	CHECK_UINT_EQ(ixd.seq, 12345);
+	CHECK_ERR(ks_index_rec_decode(p, 8, &ixd), KBS_ERR_STORE_CORRUPT);
+	memset(p + 1, 0, 8);
+	CHECK_ERR(ks_index_rec_decode(p, len, &ixd), KBS_ERR_STORE_CORRUPT);
+	free(p);
+}
+
+/* A change record: the object's fixed part after the flags' fields, its name after the actor. */
+static void
+test_audit_object_roundtrip(void)
+{
+	struct keystore_audit_record r, d;
+	const char **dn = NULL;
+	uint8_t *p;
+	size_t len, i;
+
+	memset(&r, 0, sizeof(r));
+	r.seq = 9;
+	r.event = "secret_put";
+	r.actor = "admin-1";
+	r.flags = KEYSTORE_AUDIT_HAS_OBJECT;
+	r.object.kind = KEYSTORE_OBJECT_SECRET;
+	r.object.name = "disk-key";
+	r.object.version = 4;
+	memset(r.object.record_sha256, 0xab, 32);
+	CHECK_OK(ks_audit_rec_check(&r));
+	p = enc(ks_enc_audit(&r), &len);
+	CHECK_OK(ks_audit_rec_decode(p, len, &d, &dn));
+	CHECK_STR_EQ(d.actor, "admin-1");
+	CHECK_INT_EQ(d.object.kind, KEYSTORE_OBJECT_SECRET);
+	CHECK_STR_EQ(d.object.name, "disk-key");
+	CHECK_UINT_EQ(d.object.version, 4);
+	CHECK(!d.object.removed);
+	CHECK_MEM_EQ(d.object.record_sha256, r.object.record_sha256, 32);
+	free(dn);
+	dn = NULL;
+	for (i = 0; i < len; i++)
+		CHECK_ERR(ks_audit_rec_decode(p, i, &d, &dn), KBS_ERR_STORE_CORRUPT);
+	/* The object starts after format, seq, time, prev and flags: 1+8+8+32+4. */
+	p[53] = 7; /* unknown kind */
+	CHECK_ERR(ks_audit_rec_decode(p, len, &d, &dn), KBS_ERR_STORE_CORRUPT);
+	p[53] = KEYSTORE_OBJECT_SECRET;
+	p[54] = 2; /* removed is 0 or 1 */
+	CHECK_ERR(ks_audit_rec_decode(p, len, &d, &dn), KBS_ERR_STORE_CORRUPT);
+	p[54] = 1; /* removed, but with a digest */
+	CHECK_ERR(ks_audit_rec_decode(p, len, &d, &dn), KBS_ERR_STORE_CORRUPT);
+	p[54] = 0;
+	/* The object's name follows the rules for names. */
+	{
+		uint8_t *hit = memmem(p, len, "disk-key", 9);
+
+		CHECK(hit != NULL);
+		if (hit != NULL)
+			hit[4] = ' ';
+		CHECK_ERR(ks_audit_rec_decode(p, len, &d, &dn), KBS_ERR_STORE_CORRUPT);
+	}
+	CHECK(dn == NULL);
+	free(p);
+	/* The checks on the way in. */
+	r.object.removed = true;
+	CHECK_ERR(ks_audit_rec_check(&r), KBS_ERR_INVALID_ARGUMENT);
+	memset(r.object.record_sha256, 0, 32);
+	CHECK_OK(ks_audit_rec_check(&r));
+	r.object.kind = (enum keystore_object_kind)0;
+	CHECK_ERR(ks_audit_rec_check(&r), KBS_ERR_INVALID_ARGUMENT);
+	r.object.kind = KEYSTORE_OBJECT_TOKEN;
+	r.object.name = "a b";
+	CHECK_ERR(ks_audit_rec_check(&r), KBS_ERR_INVALID_ARGUMENT);
+	r.object.name = NULL;
+	CHECK_ERR(ks_audit_rec_check(&r), KBS_ERR_INVALID_ARGUMENT);
 }
 
 static void
@@ -260,4 +371,5 @@ test_names(void)
 }
 
 TEST_MAIN(TEST(test_secret_roundtrip), TEST(test_policy_roundtrip), TEST(test_small_records),
-    TEST(test_audit_roundtrip), TEST(test_audit_check_limits), TEST(test_names))
+    TEST(test_audit_roundtrip), TEST(test_audit_check_limits), TEST(test_names),
+    TEST(test_token_and_index_roundtrip), TEST(test_audit_object_roundtrip))

@@ -21,7 +21,7 @@ test_put_get_versions(void)
 
 	ks_fixture_init(&f, 1);
 	ks = ks_open_default(&f, NULL);
-	CHECK_OK(keystore_secret_put(ks, "disk", v1, sizeof(v1), "disk-policy", &ver));
+	CHECK_OK(keystore_secret_put(ks, "disk", v1, sizeof(v1), "disk-policy", &ks_actor, &ver));
 	CHECK_UINT_EQ(ver, 1);
 	CHECK_OK(keystore_secret_get(ks, "disk", &s));
 	CHECK(s != NULL);
@@ -35,7 +35,7 @@ test_put_get_versions(void)
 	}
 	keystore_secret_free(s);
 	s = NULL;
-	CHECK_OK(keystore_secret_put(ks, "disk", v2, sizeof(v2), NULL, &ver));
+	CHECK_OK(keystore_secret_put(ks, "disk", v2, sizeof(v2), NULL, &ks_actor, &ver));
 	CHECK_UINT_EQ(ver, 2);
 	CHECK_OK(keystore_secret_get(ks, "disk", &s));
 	if (s != NULL) {
@@ -45,7 +45,7 @@ test_put_get_versions(void)
 	}
 	keystore_secret_free(s);
 	s = NULL;
-	CHECK_OK(keystore_secret_put(ks, "disk", v1, sizeof(v1), "", NULL));
+	CHECK_OK(keystore_secret_put(ks, "disk", v1, sizeof(v1), "", &ks_actor, NULL));
 	CHECK_ERR(keystore_secret_get(ks, "nope", &s), KBS_ERR_NOT_FOUND);
 	CHECK(s == NULL);
 	keystore_close(ks);
@@ -62,16 +62,21 @@ test_put_get_errors(void)
 
 	ks_fixture_init(&f, 2);
 	ks = ks_open_default(&f, NULL);
-	CHECK_ERR(keystore_secret_put(NULL, "a", v1, 1, NULL, NULL), KBS_ERR_INVALID_ARGUMENT);
-	CHECK_ERR(keystore_secret_put(ks, NULL, v1, 1, NULL, NULL), KBS_ERR_INVALID_ARGUMENT);
-	CHECK_ERR(keystore_secret_put(ks, "a b", v1, 1, NULL, NULL), KBS_ERR_INVALID_ARGUMENT);
-	CHECK_ERR(keystore_secret_put(ks, "a", NULL, 1, NULL, NULL), KBS_ERR_INVALID_ARGUMENT);
-	CHECK_ERR(keystore_secret_put(ks, "a", v1, 0, NULL, NULL), KBS_ERR_INVALID_ARGUMENT);
 	CHECK_ERR(
-	    keystore_secret_put(ks, "a", v1, 1, "bad policy", NULL), KBS_ERR_INVALID_ARGUMENT);
-	CHECK_ERR(keystore_secret_put(ks, "a", big, KEYSTORE_SECRET_MAX + 1, NULL, NULL),
+	    keystore_secret_put(NULL, "a", v1, 1, NULL, &ks_actor, NULL), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(
+	    keystore_secret_put(ks, NULL, v1, 1, NULL, &ks_actor, NULL), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(
+	    keystore_secret_put(ks, "a b", v1, 1, NULL, &ks_actor, NULL), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(
+	    keystore_secret_put(ks, "a", NULL, 1, NULL, &ks_actor, NULL), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(
+	    keystore_secret_put(ks, "a", v1, 0, NULL, &ks_actor, NULL), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(keystore_secret_put(ks, "a", v1, 1, "bad policy", &ks_actor, NULL),
+	    KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(keystore_secret_put(ks, "a", big, KEYSTORE_SECRET_MAX + 1, NULL, &ks_actor, NULL),
 	    KBS_ERR_TOO_LARGE);
-	CHECK_OK(keystore_secret_put(ks, "a", big, KEYSTORE_SECRET_MAX, NULL, NULL));
+	CHECK_OK(keystore_secret_put(ks, "a", big, KEYSTORE_SECRET_MAX, NULL, &ks_actor, NULL));
 	CHECK_OK(keystore_secret_get(ks, "a", &s));
 	CHECK(s != NULL && s->value_len == KEYSTORE_SECRET_MAX);
 	keystore_secret_free(s);
@@ -79,9 +84,9 @@ test_put_get_errors(void)
 	CHECK_ERR(keystore_secret_get(NULL, "a", &s), KBS_ERR_INVALID_ARGUMENT);
 	CHECK_ERR(keystore_secret_get(ks, "a", NULL), KBS_ERR_INVALID_ARGUMENT);
 	CHECK_ERR(keystore_secret_get(ks, "", &s), KBS_ERR_INVALID_ARGUMENT);
-	CHECK_ERR(keystore_secret_delete(ks, "/"), KBS_ERR_NOT_FOUND);
-	CHECK_ERR(keystore_secret_delete(ks, "a\n"), KBS_ERR_INVALID_ARGUMENT);
-	CHECK_ERR(keystore_secret_delete(NULL, "a"), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(keystore_secret_delete(ks, "/", &ks_actor), KBS_ERR_NOT_FOUND);
+	CHECK_ERR(keystore_secret_delete(ks, "a\n", &ks_actor), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(keystore_secret_delete(NULL, "a", &ks_actor), KBS_ERR_INVALID_ARGUMENT);
 	keystore_close(ks);
 	free(big);
 	ks_fixture_done(&f);
@@ -102,10 +107,10 @@ test_delete_list(void)
 	CHECK_UINT_EQ(n, 0);
 	free(items);
 	items = NULL;
-	CHECK_OK(keystore_secret_put(ks, "c", v1, 3, "pc", NULL));
-	CHECK_OK(keystore_secret_put(ks, "a", v1, 3, "pa", NULL));
-	CHECK_OK(keystore_secret_put(ks, "b", v1, 3, NULL, NULL));
-	CHECK_OK(keystore_secret_put(ks, "b", v1, 3, NULL, NULL));
+	CHECK_OK(keystore_secret_put(ks, "c", v1, 3, "pc", &ks_actor, NULL));
+	CHECK_OK(keystore_secret_put(ks, "a", v1, 3, "pa", &ks_actor, NULL));
+	CHECK_OK(keystore_secret_put(ks, "b", v1, 3, NULL, &ks_actor, NULL));
+	CHECK_OK(keystore_secret_put(ks, "b", v1, 3, NULL, &ks_actor, NULL));
 	CHECK_OK(keystore_secret_list(ks, &items, &n));
 	CHECK_UINT_EQ(n, 3);
 	if (n == 3) {
@@ -117,15 +122,15 @@ test_delete_list(void)
 	}
 	free(items);
 	items = NULL;
-	CHECK_OK(keystore_secret_delete(ks, "b"));
-	CHECK_ERR(keystore_secret_delete(ks, "b"), KBS_ERR_NOT_FOUND);
+	CHECK_OK(keystore_secret_delete(ks, "b", &ks_actor));
+	CHECK_ERR(keystore_secret_delete(ks, "b", &ks_actor), KBS_ERR_NOT_FOUND);
 	CHECK_ERR(keystore_secret_get(ks, "b", &s), KBS_ERR_NOT_FOUND);
 	CHECK_OK(keystore_secret_list(ks, &items, &n));
 	CHECK_UINT_EQ(n, 2);
 	free(items);
 	CHECK_ERR(keystore_secret_list(ks, NULL, &n), KBS_ERR_INVALID_ARGUMENT);
 	/* Deleted, then put again: a new secret starts at version 1. */
-	CHECK_OK(keystore_secret_put(ks, "b", v1, 3, NULL, NULL));
+	CHECK_OK(keystore_secret_put(ks, "b", v1, 3, NULL, &ks_actor, NULL));
 	CHECK_OK(keystore_secret_get(ks, "b", &s));
 	CHECK(s != NULL && s->info.version == 1);
 	keystore_secret_free(s);
@@ -149,19 +154,19 @@ test_import(void)
 
 	ks_fixture_init(&f, 4);
 	ks = ks_open_default(&f, NULL);
-	CHECK_OK(keystore_secret_import(ks, items, 3));
+	CHECK_OK(keystore_secret_import(ks, items, 3, &ks_actor));
 	CHECK_OK(keystore_secret_get(ks, "i2", &s));
 	CHECK(s != NULL && s->value_len == 5 && memcmp(s->value, v2, 5) == 0);
 	keystore_secret_free(s);
 	/* One bad item: nothing is written. */
 	items[0].name = "j1";
 	items[2].name = "bad name";
-	CHECK_ERR(keystore_secret_import(ks, items, 3), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(keystore_secret_import(ks, items, 3, &ks_actor), KBS_ERR_INVALID_ARGUMENT);
 	CHECK_OK(keystore_secret_list(ks, &list, &n));
 	CHECK_UINT_EQ(n, 3);
 	free(list);
-	CHECK_OK(keystore_secret_import(ks, NULL, 0));
-	CHECK_ERR(keystore_secret_import(ks, NULL, 1), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_OK(keystore_secret_import(ks, NULL, 0, &ks_actor));
+	CHECK_ERR(keystore_secret_import(ks, NULL, 1, &ks_actor), KBS_ERR_INVALID_ARGUMENT);
 	keystore_close(ks);
 	ks_fixture_done(&f);
 }
@@ -199,7 +204,7 @@ test_tamper_flipped_byte(void)
 		char name[16];
 
 		snprintf(name, sizeof(name), "t%zu", i);
-		CHECK_OK(keystore_secret_put(ks, name, v2, sizeof(v2), "pol", NULL));
+		CHECK_OK(keystore_secret_put(ks, name, v2, sizeof(v2), "pol", &ks_actor, NULL));
 	}
 	keystore_close(ks);
 	/* Every byte of ciphertext, tag and nonce: a flip never yields a value. */
@@ -244,8 +249,8 @@ test_tamper_moved_and_rebound(void)
 
 	ks_fixture_init(&f, 6);
 	ks = ks_open_default(&f, NULL);
-	CHECK_OK(keystore_secret_put(ks, "victim", v1, sizeof(v1), "strict", NULL));
-	CHECK_OK(keystore_secret_put(ks, "other", v2, sizeof(v2), "strict", NULL));
+	CHECK_OK(keystore_secret_put(ks, "victim", v1, sizeof(v1), "strict", &ks_actor, NULL));
+	CHECK_OK(keystore_secret_put(ks, "other", v2, sizeof(v2), "strict", &ks_actor, NULL));
 	keystore_close(ks);
 
 	ks_raw_open(&raw, f.dir, "secrets");
@@ -294,7 +299,7 @@ test_tamper_moved_and_rebound(void)
 		CHECK(items == NULL);
 	}
 	/* A corrupt record can still be replaced. */
-	CHECK_OK(keystore_secret_put(ks, "victim", v1, sizeof(v1), NULL, NULL));
+	CHECK_OK(keystore_secret_put(ks, "victim", v1, sizeof(v1), NULL, &ks_actor, NULL));
 	CHECK_OK(keystore_secret_get(ks, "victim", &s));
 	keystore_secret_free(s);
 	keystore_close(ks);
@@ -329,7 +334,8 @@ test_rotate(void)
 		char name[16];
 
 		snprintf(name, sizeof(name), "r%d", i);
-		CHECK_OK(keystore_secret_put(ks, name, v1, (size_t)i % 10 + 1, NULL, NULL));
+		CHECK_OK(
+		    keystore_secret_put(ks, name, v1, (size_t)i % 10 + 1, NULL, &ks_actor, NULL));
 	}
 	CHECK_OK(keystore_audit_append(ks, &rec, NULL));
 	CHECK_OK(keystore_rotate(ks, &nsrc));
@@ -338,8 +344,10 @@ test_rotate(void)
 	keystore_secret_free(s);
 	s = NULL;
 	CHECK_OK(keystore_audit_append(ks, &rec, NULL));
-	CHECK_OK(keystore_audit_verify(ks, &count, NULL));
-	CHECK_UINT_EQ(count, 2);
+	CHECK_OK(keystore_audit_verify(ks, &count, NULL, NULL));
+	CHECK_UINT_EQ(count, 52); /* the two appends and the 50 puts' own records */
+	/* Re-sealed records keep their identity: the log still names them. */
+	CHECK_OK(keystore_verify_state(ks, NULL));
 	/* Key-source errors leave the store as it was. */
 	f.src.name = "/nonexistent";
 	CHECK_ERR(keystore_rotate(ks, &f.src), KBS_ERR_SYSTEM);
@@ -353,7 +361,7 @@ test_rotate(void)
 	CHECK(s != NULL && s->value_len == 10);
 	keystore_secret_free(s);
 	s = NULL;
-	CHECK_OK(keystore_audit_verify(ks2, &count, NULL));
+	CHECK_OK(keystore_audit_verify(ks2, &count, NULL, NULL));
 	keystore_close(ks2);
 	ks2 = NULL;
 
@@ -408,7 +416,7 @@ test_rotate_stale_process(void)
 			_exit(9);
 		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
 			_exit(8);
-		if (keystore_secret_put(stale, "stale", v1, 3, NULL, NULL) !=
+		if (keystore_secret_put(stale, "stale", v1, 3, NULL, &ks_actor, NULL) !=
 		    KBS_ERR_STORE_MASTER_KEY)
 			code |= 1;
 		if (keystore_audit_append(stale, &rec, NULL) != KBS_ERR_STORE_MASTER_KEY)
@@ -418,15 +426,15 @@ test_rotate_stale_process(void)
 	}
 	CHECK(pid > 0 && read(ready[0], &c, 1) == 1);
 	ks = ks_open_default(&f, NULL);
-	CHECK_OK(keystore_secret_put(ks, "before", v1, 3, NULL, NULL));
+	CHECK_OK(keystore_secret_put(ks, "before", v1, 3, NULL, &ks_actor, NULL));
 	CHECK_OK(keystore_rotate(ks, &nsrc));
 	CHECK(write(go[1], "g", 1) == 1);
 	CHECK(waitpid(pid, &status, 0) == pid);
 	CHECK(WIFEXITED(status));
 	CHECK_INT_EQ(WEXITSTATUS(status), 0);
 	CHECK_ERR(keystore_secret_get(ks, "stale", &s), KBS_ERR_NOT_FOUND);
-	CHECK_OK(keystore_audit_verify(ks, &count, NULL));
-	CHECK_UINT_EQ(count, 0);
+	CHECK_OK(keystore_audit_verify(ks, &count, NULL, NULL));
+	CHECK_UINT_EQ(count, 1); /* the put of "before": nothing of the stale process */
 	keystore_close(ks);
 	close(ready[0]);
 	close(ready[1]);
@@ -435,6 +443,173 @@ test_rotate_stale_process(void)
 	ks_fixture_done(&f);
 }
 
+/*
+ * The record replay: an older sealed record of a secret, saved by the
+ * attacker, copied over the current one. It is authentic (its own name,
+ * version and policy), so it opens, with the older value bound to the
+ * weaker policy; keystore_verify_state finds that it is not the record the last
+ * audit record of that secret names.
+ */
+static void
+test_tamper_record_replay(void)
+{
+	struct ks_fixture f;
+	struct keystore *ks;
+	struct keystore_secret *s = NULL;
+	struct keystore_verify_report rep;
+	struct ks_raw raw;
+	uint8_t *old;
+	size_t len = 0;
+
+	ks_fixture_init(&f, 9);
+	ks = ks_open_default(&f, NULL);
+	CHECK_OK(keystore_secret_put(ks, "disk", v1, sizeof(v1), "lax", &ks_actor, NULL));
+	keystore_close(ks);
+	ks_raw_open(&raw, f.dir, "secrets");
+	old = ks_raw_get(&raw, "disk", 4, &len);
+	ks_raw_commit(&raw);
+	ks = ks_open_default(&f, NULL);
+	CHECK_OK(keystore_secret_put(ks, "disk", v2, sizeof(v2), "strict", &ks_actor, NULL));
+	CHECK_OK(keystore_verify_state(ks, &rep));
+	CHECK_UINT_EQ(rep.secrets, 1);
+	keystore_close(ks);
+	ks_raw_open(&raw, f.dir, "secrets");
+	ks_raw_put(&raw, "disk", 4, old, len);
+	ks_raw_commit(&raw);
+	ks = ks_open_default(&f, NULL);
+	CHECK_OK(keystore_secret_get(ks, "disk", &s));
+	CHECK(s != NULL && s->info.version == 1 && strcmp(s->info.policy, "lax") == 0);
+	keystore_secret_free(s);
+	memset(&rep, 0, sizeof(rep));
+	CHECK_ERR(keystore_verify_state(ks, &rep), KBS_ERR_STORE_RECORD_STALE);
+	CHECK_INT_EQ(rep.bad_kind, KEYSTORE_OBJECT_SECRET);
+	CHECK_STR_EQ(rep.bad_name, "disk");
+	CHECK_UINT_EQ(rep.bad_seq, 2);
+	keystore_close(ks);
+	free(old);
+	ks_fixture_done(&f);
+}
+
+/*
+ * Every put and delete has its record in the same commit, naming the
+ * secret, its version and the digest of the record left current.
+ */
+static void
+test_changes_are_audited(void)
+{
+	struct ks_fixture f;
+	struct keystore *ks;
+	struct keystore_audit_entry *e = NULL;
+	struct keystore_secret_in items[2] = { { "i1", v1, 3, NULL }, { "i2", v2, 4, "p" } };
+	struct ks_secret_rec rec;
+	struct ks_raw raw;
+	uint8_t *stored, d[32];
+	uint64_t count = 0;
+	size_t len = 0;
+
+	ks_fixture_init(&f, 10);
+	ks = ks_open_default(&f, NULL);
+	CHECK_OK(keystore_secret_put(ks, "disk", v1, sizeof(v1), "disk-policy", &ks_actor, NULL));
+	CHECK_OK(keystore_secret_put(ks, "disk", v2, sizeof(v2), "disk-policy", &ks_actor, NULL));
+	CHECK_OK(keystore_secret_import(ks, items, 2, &ks_actor));
+	CHECK_OK(keystore_secret_delete(ks, "i1", &ks_actor));
+	CHECK_ERR(keystore_secret_delete(ks, "i1", &ks_actor), KBS_ERR_NOT_FOUND);
+	CHECK_OK(keystore_audit_verify(ks, &count, NULL, NULL));
+	CHECK_UINT_EQ(count, 5);
+	CHECK_OK(keystore_audit_get(ks, 2, &e));
+	if (e != NULL) {
+		CHECK_STR_EQ(e->rec.event, "secret_put");
+		CHECK_STR_EQ(e->rec.actor, "test");
+		CHECK_STR_EQ(e->rec.request_id, "req-test");
+		CHECK_STR_EQ(e->rec.client_addr, "192.0.2.1");
+		CHECK_STR_EQ(e->rec.policy_name, "disk-policy");
+		CHECK_INT_EQ(e->rec.object.kind, KEYSTORE_OBJECT_SECRET);
+		CHECK_STR_EQ(e->rec.object.name, "disk");
+		CHECK_UINT_EQ(e->rec.object.version, 2);
+		CHECK(!e->rec.object.removed);
+	}
+	keystore_close(ks);
+	/* The digest is that of the stored record's identity. */
+	ks_raw_open(&raw, f.dir, "secrets");
+	stored = ks_raw_get(&raw, "disk", 4, &len);
+	CHECK(stored != NULL && ks_secret_rec_decode(stored, len, &rec) == 0);
+	ks_secret_digest("disk", 4, &rec, d);
+	if (e != NULL)
+		CHECK_MEM_EQ(e->rec.object.record_sha256, d, 32);
+	ks_raw_commit(&raw);
+	keystore_audit_entry_free(e);
+	e = NULL;
+	ks = ks_open_default(&f, NULL);
+	CHECK_OK(keystore_audit_get(ks, 5, &e));
+	if (e != NULL) {
+		CHECK_STR_EQ(e->rec.event, "secret_delete");
+		CHECK_STR_EQ(e->rec.object.name, "i1");
+		CHECK_UINT_EQ(e->rec.object.version, 1);
+		CHECK(e->rec.object.removed);
+	}
+	keystore_audit_entry_free(e);
+	CHECK_OK(keystore_verify_state(ks, NULL));
+	/* Every change call needs an actor. */
+	CHECK_ERR(keystore_secret_put(ks, "x", v1, 1, NULL, NULL, NULL), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(keystore_secret_delete(ks, "i2", NULL), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(keystore_secret_import(ks, items, 2, NULL), KBS_ERR_INVALID_ARGUMENT);
+	keystore_close(ks);
+	free(stored);
+	ks_fixture_done(&f);
+}
+
+/* A secret deleted behind the log's back: the log still says it is there. */
+static void
+test_tamper_unaudited_delete(void)
+{
+	struct ks_fixture f;
+	struct keystore *ks;
+	struct keystore_verify_report rep;
+	struct ks_raw raw;
+
+	ks_fixture_init(&f, 11);
+	ks = ks_open_default(&f, NULL);
+	CHECK_OK(keystore_secret_put(ks, "disk", v1, sizeof(v1), NULL, &ks_actor, NULL));
+	keystore_close(ks);
+	ks_raw_open(&raw, f.dir, "secrets");
+	ks_raw_del(&raw, "disk", 4);
+	ks_raw_commit(&raw);
+	ks = ks_open_default(&f, NULL);
+	CHECK_ERR(keystore_verify_state(ks, &rep), KBS_ERR_STORE_RECORD_STALE);
+	CHECK_STR_EQ(rep.bad_name, "disk");
+	keystore_close(ks);
+	ks_fixture_done(&f);
+}
+
+/* The metadata alone, authenticated all the same. */
+static void
+test_info(void)
+{
+	struct ks_fixture f;
+	struct keystore *ks;
+	struct keystore_secret_info info;
+
+	ks_fixture_init(&f, 12);
+	ks = ks_open_default(&f, NULL);
+	CHECK_OK(keystore_secret_put(ks, "disk", v1, sizeof(v1), "pol", &ks_actor, NULL));
+	CHECK_OK(keystore_secret_put(ks, "disk", v2, sizeof(v2), "pol", &ks_actor, NULL));
+	memset(&info, 0, sizeof(info));
+	CHECK_OK(keystore_secret_info(ks, "disk", &info));
+	CHECK_STR_EQ(info.name, "disk");
+	CHECK_STR_EQ(info.policy, "pol");
+	CHECK_UINT_EQ(info.version, 2);
+	CHECK(info.created > 0 && info.updated >= info.created);
+	CHECK_ERR(keystore_secret_info(ks, "nope", &info), KBS_ERR_NOT_FOUND);
+	CHECK_ERR(keystore_secret_info(ks, "disk", NULL), KBS_ERR_INVALID_ARGUMENT);
+	keystore_close(ks);
+	tamper_value(f.dir, "disk", 0);
+	ks = ks_open_default(&f, NULL);
+	CHECK_ERR(keystore_secret_info(ks, "disk", &info), KBS_ERR_STORE_INTEGRITY);
+	keystore_close(ks);
+	ks_fixture_done(&f);
+}
+
 TEST_MAIN(TEST(test_put_get_versions), TEST(test_put_get_errors), TEST(test_delete_list),
     TEST(test_import), TEST(test_tamper_flipped_byte), TEST(test_tamper_moved_and_rebound),
-    TEST(test_rotate), TEST(test_rotate_stale_process))
+    TEST(test_rotate), TEST(test_rotate_stale_process), TEST(test_tamper_record_replay),
+    TEST(test_changes_are_audited), TEST(test_tamper_unaudited_delete), TEST(test_info))

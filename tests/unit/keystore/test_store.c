@@ -2,7 +2,7 @@
  * Unit tests for keystore/store.c, masterkey.c, meta.c: opening and every
  * refusal (exact codes), map growth from a tiny map, backup and restore.
  */
-#include "ks_test.h"
+#include "ks_raw.h"
 #include "keystore-int.h"
 
 #include <lmdb.h>
@@ -25,7 +25,7 @@ test_open_close_reopen(void)
 	CHECK(ks != NULL);
 	CHECK(stat(f.dir, &st) == 0 && (st.st_mode & 0777) == 0700);
 	CHECK_UINT_EQ(keystore_map_size(ks), KEYSTORE_DEFAULT_MAP_SIZE);
-	CHECK_OK(keystore_secret_put(ks, "k", (const uint8_t *)"v", 1, NULL, NULL));
+	CHECK_OK(keystore_secret_put(ks, "k", (const uint8_t *)"v", 1, NULL, &ks_actor, NULL));
 	keystore_close(ks);
 	keystore_close(NULL);
 	ks = NULL;
@@ -342,6 +342,9 @@ test_newer_schema(void)
 	CHECK_ERR(keystore_open(f.dir, &f.src, NULL, &ks), KBS_ERR_STORE_SCHEMA);
 	set_schema(f.dir, 0);
 	CHECK_ERR(keystore_open(f.dir, &f.src, NULL, &ks), KBS_ERR_STORE_CORRUPT);
+	/* Schema 1 (unauthenticated policies, no head for an empty log) is not read. */
+	set_schema(f.dir, 1);
+	CHECK_ERR(keystore_open(f.dir, &f.src, NULL, &ks), KBS_ERR_STORE_SCHEMA_OLD);
 	set_schema(f.dir, KS_SCHEMA_VERSION);
 	CHECK_OK(keystore_open(f.dir, &f.src, NULL, &ks));
 	keystore_close(ks);
@@ -382,7 +385,8 @@ test_map_growth(void)
 	for (i = 0; i < 200; i++) {
 		snprintf(name, sizeof(name), "s%03d", i);
 		memset(value, i, sizeof(value));
-		CHECK_OK(keystore_secret_put(ks, name, value, sizeof(value), NULL, NULL));
+		CHECK_OK(
+		    keystore_secret_put(ks, name, value, sizeof(value), NULL, &ks_actor, NULL));
 	}
 	CHECK(keystore_map_size(ks) >= 200 * sizeof(value));
 	for (i = 0; i < 200; i += 37) {
@@ -405,7 +409,7 @@ test_map_growth(void)
 		int r;
 
 		snprintf(name, sizeof(name), "s%03d", i);
-		r = keystore_secret_put(ks, name, value, sizeof(value), NULL, NULL);
+		r = keystore_secret_put(ks, name, value, sizeof(value), NULL, &ks_actor, NULL);
 		if (r != 0) {
 			CHECK_ERR(r, KBS_ERR_STORE_FULL);
 			break;
@@ -449,7 +453,8 @@ test_map_grown_by_other_process(void)
 			_exit(1);
 		for (i = 0; i < 100; i++) {
 			snprintf(name, sizeof(name), "c%d", i);
-			if (keystore_secret_put(child, name, value, sizeof(value), NULL, NULL) != 0)
+			if (keystore_secret_put(
+				child, name, value, sizeof(value), NULL, &ks_actor, NULL) != 0)
 				_exit(2);
 		}
 		keystore_close(child);
@@ -461,7 +466,7 @@ test_map_grown_by_other_process(void)
 	CHECK(s != NULL && s->value_len == sizeof(value) && s->value[17] == 0x3c);
 	keystore_secret_free(s);
 	CHECK(keystore_map_size(ks) > before);
-	CHECK_OK(keystore_secret_put(ks, "parent", value, sizeof(value), NULL, NULL));
+	CHECK_OK(keystore_secret_put(ks, "parent", value, sizeof(value), NULL, &ks_actor, NULL));
 	keystore_close(ks);
 	ks_fixture_done(&f);
 }
@@ -500,7 +505,8 @@ test_open_verify_backup_while_other_process_grows(void)
 			_exit(1);
 		for (n = 0; poll(&p, 1, 0) == 0; n++) {
 			snprintf(name, sizeof(name), "grow-%u", n);
-			if (keystore_secret_put(w, name, value, sizeof(value), NULL, NULL) != 0)
+			if (keystore_secret_put(
+				w, name, value, sizeof(value), NULL, &ks_actor, NULL) != 0)
 				_exit(2);
 			if (n == 10 && write(ready[1], "r", 1) != 1)
 				_exit(3);
@@ -518,7 +524,7 @@ test_open_verify_backup_while_other_process_grows(void)
 		if (r != 0)
 			continue;
 		opened++;
-		if (keystore_audit_verify(ks, &count, NULL) == 0)
+		if (keystore_audit_verify(ks, &count, NULL, NULL) == 0)
 			verified++;
 		snprintf(bdir, sizeof(bdir), "%s/backup-%d", f.root, i);
 		if (keystore_backup(ks, bdir) == 0)
@@ -564,7 +570,7 @@ test_open_twice(void)
 	CHECK_ERR(keystore_open(dot, &f.src, NULL, &again), KBS_ERR_STORE_OPEN_TWICE);
 	CHECK(again == NULL);
 	/* The refused open left the first handle working. */
-	CHECK_OK(keystore_secret_put(ks, "still", (const uint8_t *)"x", 1, NULL, NULL));
+	CHECK_OK(keystore_secret_put(ks, "still", (const uint8_t *)"x", 1, NULL, &ks_actor, NULL));
 	/* Another store opens beside it. */
 	CHECK_OK(keystore_open(g.dir, &g.src, NULL, &other));
 	pid = fork();
@@ -644,7 +650,8 @@ test_truncated_data_file(void)
 	memset(value, 0x71, sizeof(value));
 	for (i = 0; i < 300; i++) {
 		snprintf(name, sizeof(name), "t%d", i);
-		CHECK_OK(keystore_secret_put(ks, name, value, sizeof(value), NULL, NULL));
+		CHECK_OK(
+		    keystore_secret_put(ks, name, value, sizeof(value), NULL, &ks_actor, NULL));
 	}
 	keystore_close(ks);
 	snprintf(path, sizeof(path), "%s/data.mdb", f.dir);
@@ -690,7 +697,7 @@ test_backup_killed_part_way(void)
 			items[i].value_len = sizeof(value);
 			items[i].policy = NULL;
 		}
-		CHECK_OK(keystore_secret_import(ks, items, 500));
+		CHECK_OK(keystore_secret_import(ks, items, 500, &ks_actor));
 	}
 	keystore_close(ks);
 	for (round = 0; round < 12; round++) {
@@ -714,7 +721,7 @@ test_backup_killed_part_way(void)
 		/* Restored as docs/keystore.md says, it is whole. */
 		CHECK_OK(keystore_open(bdir, &f.src, NULL, &ks));
 		if (ks != NULL) {
-			CHECK_OK(keystore_audit_verify(ks, &count, NULL));
+			CHECK_OK(keystore_audit_verify(ks, &count, NULL, NULL));
 			CHECK_OK(keystore_secret_get(ks, "b7-499", &s));
 			keystore_secret_free(s);
 			s = NULL;
@@ -749,10 +756,11 @@ test_backup_restore(void)
 		char name[16];
 
 		snprintf(name, sizeof(name), "b%d", i);
-		CHECK_OK(keystore_secret_put(ks, name, (const uint8_t *)"value", 5, NULL, NULL));
+		CHECK_OK(keystore_secret_put(
+		    ks, name, (const uint8_t *)"value", 5, NULL, &ks_actor, NULL));
 		CHECK_OK(keystore_audit_append(ks, &rec, NULL));
 	}
-	CHECK_OK(keystore_secret_delete(ks, "b3"));
+	CHECK_OK(keystore_secret_delete(ks, "b3", &ks_actor));
 	snprintf(bdir, sizeof(bdir), "%s/backup", f.root);
 	{
 		/*
@@ -771,7 +779,7 @@ test_backup_restore(void)
 		CHECK_UINT_EQ(st.st_mode & 07777, 0700);
 	}
 	/* The store keeps running and taking writes after the copy. */
-	CHECK_OK(keystore_secret_put(ks, "after", (const uint8_t *)"x", 1, NULL, NULL));
+	CHECK_OK(keystore_secret_put(ks, "after", (const uint8_t *)"x", 1, NULL, &ks_actor, NULL));
 	CHECK_ERR(keystore_backup(ks, bdir), KBS_ERR_EXISTS);
 	CHECK_ERR(keystore_backup(ks, "/nonexistent/dir/x"), KBS_ERR_SYSTEM);
 	CHECK_ERR(keystore_backup(NULL, bdir), KBS_ERR_INVALID_ARGUMENT);
@@ -786,8 +794,9 @@ test_backup_restore(void)
 	ks_write_file(path2, data, len, 0600);
 	free(data);
 	CHECK_OK(keystore_open(rdir, &f.src, NULL, &rs));
-	CHECK_OK(keystore_audit_verify(rs, &count, &bad));
-	CHECK_UINT_EQ(count, 20);
+	CHECK_OK(keystore_audit_verify(rs, &count, &bad, NULL));
+	/* The 20 appends, and the 20 puts' and the delete's own records. */
+	CHECK_UINT_EQ(count, 41);
 	CHECK_OK(keystore_secret_get(rs, "b19", &s));
 	CHECK(s != NULL && s->value_len == 5 && memcmp(s->value, "value", 5) == 0);
 	keystore_secret_free(s);
@@ -796,8 +805,8 @@ test_backup_restore(void)
 	CHECK_ERR(keystore_secret_get(rs, "after", &s), KBS_ERR_NOT_FOUND);
 	/* The restored store takes writes and continues the chain. */
 	CHECK_OK(keystore_audit_append(rs, &rec, &count));
-	CHECK_UINT_EQ(count, 21);
-	CHECK_OK(keystore_audit_verify(rs, &count, &bad));
+	CHECK_UINT_EQ(count, 42);
+	CHECK_OK(keystore_audit_verify(rs, &count, &bad, NULL));
 	keystore_close(rs);
 	ks_fixture_done(&f);
 }
@@ -884,8 +893,103 @@ test_kbs_store_tool(void)
 	ks_fixture_done(&f);
 }
 
-TEST_MAIN(TEST(test_kbs_store_tool), TEST(test_open_close_reopen), TEST(test_open_args),
-    TEST(test_key_file_refusals), TEST(test_key_file_owner_and_acl), TEST(test_wrong_master_key),
+/* tool_says runs kbs-store with args, checks its exit status and that its output holds want. */
+static void
+tool_says(const char *args, int status, const char *want, int line)
+{
+	char out[] = "/tmp/kbs-ks-tool-XXXXXX";
+	uint8_t *text = NULL;
+	size_t len = 0;
+	int fd = mkstemp(out), st;
+
+	if (fd >= 0)
+		close(fd);
+	st = run_tool(args, out);
+	if (kbs_file_read(out, 1 << 20, &text, &len) != 0)
+		text = NULL;
+	if (st != status || text == NULL || strstr((char *)text, want) == NULL)
+		fprintf(stderr, "line %d: kbs-store %s: status %d, output: %s\n", line, args, st,
+		    text != NULL ? (char *)text : "(none)");
+	CHECK_INT_EQ(st, status);
+	CHECK(text != NULL && strstr((char *)text, want) != NULL);
+	free(text);
+	unlink(out);
+}
+
+/*
+ * kbs-store verify checks the whole store; verify-audit --expect-head
+ * checks the log against a head recorded earlier, which every export and
+ * verify prints.
+ */
+static void
+test_kbs_store_verify_and_heads(void)
+{
+	struct ks_fixture f;
+	struct keystore *ks;
+	struct keystore_audit_head head;
+	struct ks_raw raw;
+	char args[600], ht[100], hex[65], path[200];
+	uint8_t *snapshot = NULL, *old = NULL;
+	size_t snap_len = 0, old_len = 0;
+
+	ks_fixture_init(&f, 19);
+	ks = ks_open_default(&f, NULL);
+	CHECK_OK(keystore_secret_put(ks, "disk", (const uint8_t *)"v1", 2, NULL, &ks_actor, NULL));
+	CHECK_OK(keystore_audit_verify(ks, NULL, NULL, &head));
+	keystore_close(ks);
+	snprintf(path, sizeof(path), "%s/data.mdb", f.dir);
+	CHECK_OK(kbs_file_read(path, 64u << 20, &snapshot, &snap_len));
+	ks_raw_open(&raw, f.dir, "secrets");
+	old = ks_raw_get(&raw, "disk", 4, &old_len);
+	ks_raw_commit(&raw);
+	CHECK_OK(kbs_hex_encode(head.sha256, 32, hex, sizeof(hex)));
+	snprintf(ht, sizeof(ht), "%llu:%s", (unsigned long long)head.seq, hex);
+
+	snprintf(args, sizeof(args), "-d %s -k %s verify", f.dir, f.key);
+	tool_says(args, 0, "store verified: 1 audit records, head 1:", __LINE__);
+	snprintf(args, sizeof(args), "-d %s -k %s export-audit", f.dir, f.key);
+	tool_says(args, 0, ht, __LINE__);
+	ks = ks_open_default(&f, NULL);
+	CHECK_OK(keystore_secret_put(ks, "disk", (const uint8_t *)"v2", 2, NULL, &ks_actor, NULL));
+	keystore_close(ks);
+	snprintf(args, sizeof(args), "-d %s -k %s verify-audit --expect-head %s", f.dir, f.key, ht);
+	tool_says(args, 0, "audit log extends the expected head", __LINE__);
+	snprintf(args, sizeof(args), "-d %s -k %s verify-audit --expect-head 1:%.63s", f.dir, f.key,
+	    hex);
+	tool_says(args, 2, "bad head", __LINE__);
+	snprintf(
+	    args, sizeof(args), "-d %s -k %s verify-audit --expect-head x:%s", f.dir, f.key, hex);
+	tool_says(args, 2, "bad head", __LINE__);
+
+	/* The replayed record: verify names it. */
+	ks_raw_open(&raw, f.dir, "secrets");
+	ks_raw_put(&raw, "disk", 4, old, old_len);
+	ks_raw_commit(&raw);
+	snprintf(args, sizeof(args), "-d %s -k %s verify", f.dir, f.key);
+	tool_says(args, 1,
+	    "store verify failed: a current record is not the one its last audit "
+	    "record names: secret disk (audit record 2)",
+	    __LINE__);
+
+	/* The whole file rolled back: the chain is intact, the later head is not in it. */
+	snprintf(args, sizeof(args), "-d %s -k %s verify-audit", f.dir, f.key);
+	tool_says(args, 0, "audit chain intact: 2 records", __LINE__);
+	ks = ks_open_default(&f, NULL);
+	CHECK_OK(keystore_audit_verify(ks, NULL, NULL, &head));
+	keystore_close(ks);
+	CHECK_OK(kbs_hex_encode(head.sha256, 32, hex, sizeof(hex)));
+	snprintf(ht, sizeof(ht), "%llu:%s", (unsigned long long)head.seq, hex);
+	ks_write_file(path, snapshot, snap_len, 0600);
+	snprintf(args, sizeof(args), "-d %s -k %s verify-audit --expect-head %s", f.dir, f.key, ht);
+	tool_says(args, 1, "does not extend the expected head", __LINE__);
+	free(snapshot);
+	free(old);
+	ks_fixture_done(&f);
+}
+
+TEST_MAIN(TEST(test_kbs_store_tool), TEST(test_kbs_store_verify_and_heads),
+    TEST(test_open_close_reopen), TEST(test_open_args), TEST(test_key_file_refusals),
+    TEST(test_key_file_owner_and_acl), TEST(test_wrong_master_key),
     TEST(test_credentials_directory), TEST(test_dir_owner), TEST(test_dir_perms),
     TEST(test_data_file_perms), TEST(test_newer_schema), TEST(test_not_lmdb), TEST(test_map_growth),
     TEST(test_map_grown_by_other_process), TEST(test_open_verify_backup_while_other_process_grows),
