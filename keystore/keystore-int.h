@@ -149,6 +149,25 @@ void keystore_test_run_batch(struct keystore *ks, struct ks_op *ops, size_t n);
 /* keystore_test_batches: committed write batches so far (tests, benchmark). */
 uint64_t keystore_test_batches(struct keystore *ks);
 
+/* ---- table.c: going over a table, collecting a list ----------------- */
+
+/*
+ * ks_each calls fn for every key and value of dbi in key order, through a
+ * cursor fn may write the current record through (MDB_CURRENT, in a write
+ * transaction); it stops at fn's first non-zero return and returns it.
+ */
+typedef int (*ks_each_fn)(MDB_cursor *cur, const MDB_val *k, const MDB_val *v, void *ctx);
+KBS_MUST_CHECK int ks_each(MDB_txn *txn, MDB_dbi dbi, ks_each_fn fn, void *ctx);
+
+/* A growing array of size-byte items; items is malloc'd (free()), NULL while empty. */
+struct ks_vec {
+	void *items;
+	size_t n, cap, size;
+};
+
+/* ks_vec_push appends a zeroed item and returns it, or NULL when out of memory. */
+void *ks_vec_push(struct ks_vec *v);
+
 /* ---- masterkey.c ---------------------------------------------------- */
 
 /* ks_keys_load reads the master key and derives *ret_keys (sodium_malloc'd, read-only). */
@@ -447,9 +466,17 @@ KBS_MUST_CHECK int ks_policy_key_split(
 KBS_MUST_CHECK int ks_policy_read(struct keystore *ks, const MDB_val *v, const char *name,
     size_t name_len, uint32_t version, struct ks_policy_rec *ret);
 
+/* ks_policy_read_at is ks_policy_read for a record found by its key k: name and version from k. */
+KBS_MUST_CHECK int ks_policy_read_at(struct keystore *ks, const MDB_val *k, const MDB_val *v,
+    char name[KEYSTORE_NAME_MAX + 1], size_t *ret_name_len, struct ks_policy_rec *ret);
+
 /* ks_policy_current finds name's current version (MAC checked); KBS_ERR_NOT_FOUND. */
 KBS_MUST_CHECK int ks_policy_current(struct keystore *ks, MDB_txn *txn, const char *name,
     size_t name_len, struct ks_policy_rec *ret);
+
+/* ks_token_read decodes the record stored under key k (an id) and checks its MAC. */
+KBS_MUST_CHECK int ks_token_read(
+    struct keystore *ks, const MDB_val *k, const MDB_val *v, struct ks_token_rec *ret);
 
 /* ks_token_get reads id's record (MAC checked); KBS_ERR_NOT_FOUND. */
 KBS_MUST_CHECK int ks_token_get(

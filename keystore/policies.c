@@ -195,6 +195,14 @@ keystore_policy_put(struct keystore *ks, const char *name, const uint8_t *data, 
 	return 0;
 }
 
+static void
+info_from_rec(struct keystore_policy_info *info, const struct ks_policy_rec *rec)
+{
+	info->version = rec->version;
+	info->since = rec->since;
+	memcpy(info->sha256, rec->sha256, 32);
+}
+
 static int
 policy_copy(const struct ks_policy_rec *rec, struct keystore_policy **ret)
 {
@@ -209,9 +217,7 @@ policy_copy(const struct ks_policy_rec *rec, struct keystore_policy **ret)
 	memcpy(p->data, rec->data, rec->len);
 	p->data[rec->len] = 0;
 	p->len = rec->len;
-	p->info.version = rec->version;
-	p->info.since = rec->since;
-	memcpy(p->info.sha256, rec->sha256, 32);
+	info_from_rec(&p->info, rec);
 	*ret = p;
 	return 0;
 }
@@ -280,14 +286,15 @@ int
 keystore_policy_history(
     struct keystore *ks, const char *name, struct keystore_policy_info **ret_items, size_t *ret_n)
 {
-	struct keystore_policy_info *items = NULL, *tmp;
+	struct ks_vec vec = { NULL, 0, 0, sizeof(struct keystore_policy_info) };
+	struct keystore_policy_info *item;
 	struct ks_policy_rec rec;
 	uint8_t kb[KS_PKEY_MAX];
 	MDB_txn *txn = NULL;
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
 	uint32_t version;
-	size_t name_len, n = 0, cap = 0;
+	size_t name_len;
 	int rc, r = KBS_ERR_INTERNAL;
 
 	if (ks == NULL || ret_items == NULL || ret_n == NULL)
@@ -307,42 +314,36 @@ keystore_policy_history(
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if ((r = ks_policy_read(ks, &v, name, name_len, version, &rec)) != 0)
 			goto out;
-		if (n == cap) {
-			cap = cap == 0 ? 8 : cap * 2;
-			if ((tmp = reallocarray(items, cap, sizeof(*items))) == NULL) {
-				r = KBS_ERR_ALLOC;
-				goto out;
-			}
-			items = tmp;
+		if ((item = ks_vec_push(&vec)) == NULL) {
+			r = KBS_ERR_ALLOC;
+			goto out;
 		}
-		items[n].version = rec.version;
-		items[n].since = rec.since;
-		memcpy(items[n].sha256, rec.sha256, 32);
-		n++;
+		info_from_rec(item, &rec);
 	}
 	if (rc != 0 && rc != MDB_NOTFOUND) {
 		r = ks_mdb_err(rc);
 		goto out;
 	}
-	if (n == 0) {
+	if (vec.n == 0) {
 		r = KBS_ERR_NOT_FOUND;
 		goto out;
 	}
-	*ret_items = items;
-	*ret_n = n;
-	items = NULL;
+	*ret_items = vec.items;
+	*ret_n = vec.n;
+	vec.items = NULL;
 	r = 0;
 out:
 	mdb_cursor_close(cur);
 	ks_read_end(ks, txn);
-	free(items);
+	free(vec.items);
 	return r;
 }
 
 int
 keystore_policy_list(struct keystore *ks, struct keystore_policy_summary **ret_items, size_t *ret_n)
 {
-	struct keystore_policy_summary *items = NULL, *tmp;
+	struct ks_vec vec = { NULL, 0, 0, sizeof(struct keystore_policy_summary) };
+	struct keystore_policy_summary *item;
 	char name[KEYSTORE_NAME_MAX + 1];
 	struct ks_policy_rec rec;
 	uint8_t kb[KS_PKEY_MAX];
@@ -350,7 +351,7 @@ keystore_policy_list(struct keystore *ks, struct keystore_policy_summary **ret_i
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
 	uint32_t version;
-	size_t name_len, n = 0, cap = 0;
+	size_t name_len;
 	int rc, r = KBS_ERR_INTERNAL;
 
 	if (ks == NULL || ret_items == NULL || ret_n == NULL)
@@ -366,20 +367,12 @@ keystore_policy_list(struct keystore *ks, struct keystore_policy_summary **ret_i
 		if ((r = ks_policy_key_split(&k, name, &name_len, &version)) != 0 ||
 		    (r = ks_policy_current(ks, txn, name, name_len, &rec)) != 0)
 			goto out;
-		if (n == cap) {
-			cap = cap == 0 ? 8 : cap * 2;
-			if ((tmp = reallocarray(items, cap, sizeof(*items))) == NULL) {
-				r = KBS_ERR_ALLOC;
-				goto out;
-			}
-			items = tmp;
+		if ((item = ks_vec_push(&vec)) == NULL) {
+			r = KBS_ERR_ALLOC;
+			goto out;
 		}
-		memset(&items[n], 0, sizeof(items[n]));
-		memcpy(items[n].name, name, name_len + 1);
-		items[n].info.version = rec.version;
-		items[n].info.since = rec.since;
-		memcpy(items[n].info.sha256, rec.sha256, 32);
-		n++;
+		memcpy(item->name, name, name_len + 1);
+		info_from_rec(&item->info, &rec);
 		memcpy(kb, name, name_len);
 		kb[name_len] = 1; /* past every version of this name */
 		k.mv_size = name_len + 1;
@@ -390,55 +383,64 @@ keystore_policy_list(struct keystore *ks, struct keystore_policy_summary **ret_i
 		r = ks_mdb_err(rc);
 		goto out;
 	}
-	*ret_items = items;
-	*ret_n = n;
-	items = NULL;
+	*ret_items = vec.items;
+	*ret_n = vec.n;
+	vec.items = NULL;
 	r = 0;
 out:
 	mdb_cursor_close(cur);
 	ks_read_end(ks, txn);
-	free(items);
+	free(vec.items);
+	return r;
+}
+
+int
+ks_policy_read_at(struct keystore *ks, const MDB_val *k, const MDB_val *v,
+    char name[KEYSTORE_NAME_MAX + 1], size_t *ret_name_len, struct ks_policy_rec *ret)
+{
+	uint32_t version;
+	int r;
+
+	if ((r = ks_policy_key_split(k, name, ret_name_len, &version)) != 0)
+		return r;
+	return ks_policy_read(ks, v, name, *ret_name_len, version, ret);
+}
+
+struct remac_ctx {
+	struct keystore *ks;
+	const struct ks_keys *new_keys;
+};
+
+static int
+remac(MDB_cursor *cur, const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	struct remac_ctx *c = ctx;
+	char name[KEYSTORE_NAME_MAX + 1];
+	struct ks_policy_rec rec;
+	uint8_t *copy;
+	size_t name_len;
+	int r;
+
+	if ((r = ks_policy_read_at(c->ks, k, v, name, &name_len, &rec)) != 0)
+		return r;
+	/*
+	 * The bytes are copied out first: LMDB may hand back the very bytes
+	 * rec.data points at as the space to re-encode into.
+	 */
+	if ((copy = malloc(rec.len)) == NULL)
+		return KBS_ERR_ALLOC;
+	memcpy(copy, rec.data, rec.len);
+	rec.data = copy;
+	ks_policy_mac(c->new_keys, name, name_len, &rec);
+	r = ks_put_enc(NULL, 0, cur, k, MDB_CURRENT, ks_enc_policy(&rec), NULL);
+	free(copy);
 	return r;
 }
 
 int
 ks_policies_remac(struct keystore *ks, MDB_txn *txn, const struct ks_keys *new_keys)
 {
-	char name[KEYSTORE_NAME_MAX + 1];
-	struct ks_policy_rec rec;
-	MDB_cursor *cur = NULL;
-	MDB_val k, v;
-	uint8_t *copy = NULL;
-	uint32_t version;
-	size_t name_len;
-	int rc, r = KBS_ERR_INTERNAL;
+	struct remac_ctx c = { ks, new_keys };
 
-	if ((rc = mdb_cursor_open(txn, ks->dbi_policies, &cur)) != 0)
-		return ks_mdb_err(rc);
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if ((r = ks_policy_key_split(&k, name, &name_len, &version)) != 0 ||
-		    (r = ks_policy_read(ks, &v, name, name_len, version, &rec)) != 0)
-			goto out;
-		/*
-		 * The bytes are copied out first: LMDB may hand back the very
-		 * bytes rec.data points at as the space to re-encode into.
-		 */
-		if ((copy = malloc(rec.len)) == NULL) {
-			r = KBS_ERR_ALLOC;
-			goto out;
-		}
-		memcpy(copy, rec.data, rec.len);
-		rec.data = copy;
-		ks_policy_mac(new_keys, name, name_len, &rec);
-		r = ks_put_enc(NULL, 0, cur, &k, MDB_CURRENT, ks_enc_policy(&rec), NULL);
-		free(copy);
-		copy = NULL;
-		if (r != 0)
-			goto out;
-	}
-	r = rc == MDB_NOTFOUND ? 0 : ks_mdb_err(rc);
-out:
-	mdb_cursor_close(cur);
-	return r;
+	return ks_each(txn, ks->dbi_policies, remac, &c);
 }

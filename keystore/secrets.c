@@ -327,59 +327,52 @@ keystore_secret_delete(struct keystore *ks, const char *name, const struct keyst
 	return ks_write(ks, op_delete, &a);
 }
 
+static int
+list_one(MDB_cursor *cur, const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	struct keystore_secret_info *info;
+	struct ks_secret_rec rec;
+	int r;
+
+	(void)cur;
+	if (ks_name_check_bytes(k->mv_data, k->mv_size) != 0)
+		return KBS_ERR_STORE_CORRUPT;
+	if ((r = ks_secret_rec_decode(v->mv_data, v->mv_size, &rec)) != 0)
+		return r;
+	if ((info = ks_vec_push(ctx)) == NULL)
+		return KBS_ERR_ALLOC;
+	info_from_rec(info, k->mv_data, k->mv_size, &rec);
+	return 0;
+}
+
 int
 keystore_secret_list(struct keystore *ks, struct keystore_secret_info **ret_items, size_t *ret_n)
 {
-	struct keystore_secret_info *items = NULL, *tmp;
-	struct ks_secret_rec rec;
+	struct ks_vec vec = { NULL, 0, 0, sizeof(struct keystore_secret_info) };
 	MDB_txn *txn = NULL;
-	MDB_cursor *cur = NULL;
-	MDB_val k, v;
-	size_t n = 0, cap = 0;
-	int rc, r = KBS_ERR_INTERNAL;
+	int r;
 
 	if (ks == NULL || ret_items == NULL || ret_n == NULL)
 		return KBS_ERR_INVALID_ARGUMENT;
 	if ((r = ks_read_begin(ks, &txn)) != 0)
 		return r;
-	if ((rc = mdb_cursor_open(txn, ks->dbi_secrets, &cur)) != 0) {
-		r = ks_mdb_err(rc);
-		goto out;
-	}
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (ks_name_check_bytes(k.mv_data, k.mv_size) != 0) {
-			r = KBS_ERR_STORE_CORRUPT;
-			goto out;
-		}
-		if ((r = ks_secret_rec_decode(v.mv_data, v.mv_size, &rec)) != 0)
-			goto out;
-		if (n == cap) {
-			cap = cap == 0 ? 16 : cap * 2;
-			if ((tmp = reallocarray(items, cap, sizeof(*items))) == NULL) {
-				r = KBS_ERR_ALLOC;
-				goto out;
-			}
-			items = tmp;
-		}
-		info_from_rec(&items[n++], k.mv_data, k.mv_size, &rec);
-	}
-	if (rc != MDB_NOTFOUND) {
-		r = ks_mdb_err(rc);
-		goto out;
-	}
-	*ret_items = items;
-	*ret_n = n;
-	items = NULL;
-	r = 0;
-out:
-	mdb_cursor_close(cur);
+	r = ks_each(txn, ks->dbi_secrets, list_one, &vec);
 	ks_read_end(ks, txn);
-	free(items);
-	return r;
+	if (r != 0) {
+		free(vec.items);
+		return r;
+	}
+	*ret_items = vec.items;
+	*ret_n = vec.n;
+	return 0;
 }
 
 /* ---- rotation ------------------------------------------------------------ */
+
+struct reseal_ctx {
+	struct keystore *ks;
+	const struct ks_keys *new_keys;
+};
 
 /*
  * reseal opens one record with the current keys and seals it under the
@@ -387,9 +380,9 @@ out:
  * naming it) stays the same.
  */
 static int
-reseal(struct keystore *ks, const struct ks_keys *nk, MDB_cursor *cur, const MDB_val *k,
-    const MDB_val *v)
+reseal(MDB_cursor *cur, const MDB_val *k, const MDB_val *v, void *ctx)
 {
+	struct reseal_ctx *c = ctx;
 	char name[KEYSTORE_NAME_MAX + 1];
 	struct ks_secret_rec rec;
 	uint8_t *plain = NULL, *ct = NULL;
@@ -407,9 +400,9 @@ reseal(struct keystore *ks, const struct ks_keys *nk, MDB_cursor *cur, const MDB
 		r = KBS_ERR_ALLOC;
 		goto out;
 	}
-	if ((r = ks_open_secret(ks->keys, name, &rec, plain)) != 0)
+	if ((r = ks_open_secret(c->ks->keys, name, &rec, plain)) != 0)
 		goto out;
-	if ((r = ks_seal_secret(nk, name, &rec, plain, plen, ct)) != 0)
+	if ((r = ks_seal_secret(c->new_keys, name, &rec, plain, plen, ct)) != 0)
 		goto out;
 	if ((r = ks_put_enc(NULL, 0, cur, k, MDB_CURRENT, ks_enc_secret(&rec), NULL)) != 0)
 		goto out;
@@ -426,19 +419,7 @@ out:
 int
 ks_secrets_reseal(struct keystore *ks, MDB_txn *txn, const struct ks_keys *new_keys)
 {
-	MDB_cursor *cur = NULL;
-	MDB_val k, v;
-	int rc, r = KBS_ERR_INTERNAL;
+	struct reseal_ctx c = { ks, new_keys };
 
-	if ((rc = mdb_cursor_open(txn, ks->dbi_secrets, &cur)) != 0)
-		return ks_mdb_err(rc);
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if ((r = reseal(ks, new_keys, cur, &k, &v)) != 0)
-			goto out;
-	}
-	r = rc == MDB_NOTFOUND ? 0 : ks_mdb_err(rc);
-out:
-	mdb_cursor_close(cur);
-	return r;
+	return ks_each(txn, ks->dbi_secrets, reseal, &c);
 }

@@ -177,56 +177,59 @@ out:
 }
 
 int
+ks_token_read(struct keystore *ks, const MDB_val *k, const MDB_val *v, struct ks_token_rec *ret)
+{
+	int r;
+
+	if (ks_name_check_bytes(k->mv_data, k->mv_size) != 0)
+		return KBS_ERR_STORE_CORRUPT;
+	if ((r = ks_token_rec_decode(v->mv_data, v->mv_size, ret)) != 0)
+		return r;
+	return ks_token_check(ks->keys, k->mv_data, k->mv_size, ret);
+}
+
+struct list_ctx {
+	struct keystore *ks;
+	struct ks_vec vec;
+};
+
+static int
+list_one(MDB_cursor *cur, const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	struct list_ctx *c = ctx;
+	struct keystore_token_info *info;
+	struct ks_token_rec rec;
+	int r;
+
+	(void)cur;
+	if ((r = ks_token_read(c->ks, k, v, &rec)) != 0)
+		return r;
+	if ((info = ks_vec_push(&c->vec)) == NULL)
+		return KBS_ERR_ALLOC;
+	info_from_rec(info, k->mv_data, k->mv_size, &rec);
+	return 0;
+}
+
+int
 keystore_token_list(struct keystore *ks, struct keystore_token_info **ret_items, size_t *ret_n)
 {
-	struct keystore_token_info *items = NULL, *tmp;
-	struct ks_token_rec rec;
+	struct list_ctx c = { ks, { NULL, 0, 0, sizeof(struct keystore_token_info) } };
 	MDB_txn *txn = NULL;
-	MDB_cursor *cur = NULL;
-	MDB_val k, v;
-	size_t n = 0, cap = 0;
-	int rc, r = KBS_ERR_INTERNAL;
+	int r;
 
 	if (ks == NULL || ret_items == NULL || ret_n == NULL)
 		return KBS_ERR_INVALID_ARGUMENT;
 	if ((r = ks_read_begin(ks, &txn)) != 0)
 		return r;
-	if ((rc = mdb_cursor_open(txn, ks->dbi_tokens, &cur)) != 0) {
-		r = ks_mdb_err(rc);
-		goto out;
-	}
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (ks_name_check_bytes(k.mv_data, k.mv_size) != 0) {
-			r = KBS_ERR_STORE_CORRUPT;
-			goto out;
-		}
-		if ((r = ks_token_rec_decode(v.mv_data, v.mv_size, &rec)) != 0 ||
-		    (r = ks_token_check(ks->keys, k.mv_data, k.mv_size, &rec)) != 0)
-			goto out;
-		if (n == cap) {
-			cap = cap == 0 ? 8 : cap * 2;
-			if ((tmp = reallocarray(items, cap, sizeof(*items))) == NULL) {
-				r = KBS_ERR_ALLOC;
-				goto out;
-			}
-			items = tmp;
-		}
-		info_from_rec(&items[n++], k.mv_data, k.mv_size, &rec);
-	}
-	if (rc != MDB_NOTFOUND) {
-		r = ks_mdb_err(rc);
-		goto out;
-	}
-	*ret_items = items;
-	*ret_n = n;
-	items = NULL;
-	r = 0;
-out:
-	mdb_cursor_close(cur);
+	r = ks_each(txn, ks->dbi_tokens, list_one, &c);
 	ks_read_end(ks, txn);
-	free(items);
-	return r;
+	if (r != 0) {
+		free(c.vec.items);
+		return r;
+	}
+	*ret_items = c.vec.items;
+	*ret_n = c.vec.n;
+	return 0;
 }
 
 struct revoke_arg {
@@ -275,31 +278,28 @@ keystore_token_revoke(struct keystore *ks, const char *id, const struct keystore
 	return ks_write(ks, op_revoke, &a);
 }
 
+struct remac_ctx {
+	struct keystore *ks;
+	const struct ks_keys *new_keys;
+};
+
+static int
+remac(MDB_cursor *cur, const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	struct remac_ctx *c = ctx;
+	struct ks_token_rec rec;
+	int r;
+
+	if ((r = ks_token_read(c->ks, k, v, &rec)) != 0)
+		return r;
+	ks_token_mac(c->new_keys, k->mv_data, k->mv_size, &rec);
+	return ks_put_enc(NULL, 0, cur, k, MDB_CURRENT, ks_enc_token(&rec), NULL);
+}
+
 int
 ks_tokens_remac(struct keystore *ks, MDB_txn *txn, const struct ks_keys *new_keys)
 {
-	struct ks_token_rec rec;
-	MDB_cursor *cur = NULL;
-	MDB_val k, v;
-	int rc, r = KBS_ERR_INTERNAL;
+	struct remac_ctx c = { ks, new_keys };
 
-	if ((rc = mdb_cursor_open(txn, ks->dbi_tokens, &cur)) != 0)
-		return ks_mdb_err(rc);
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (ks_name_check_bytes(k.mv_data, k.mv_size) != 0) {
-			r = KBS_ERR_STORE_CORRUPT;
-			goto out;
-		}
-		if ((r = ks_token_rec_decode(v.mv_data, v.mv_size, &rec)) != 0 ||
-		    (r = ks_token_check(ks->keys, k.mv_data, k.mv_size, &rec)) != 0)
-			goto out;
-		ks_token_mac(new_keys, k.mv_data, k.mv_size, &rec);
-		if ((r = ks_put_enc(NULL, 0, cur, &k, MDB_CURRENT, ks_enc_token(&rec), NULL)) != 0)
-			goto out;
-	}
-	r = rc == MDB_NOTFOUND ? 0 : ks_mdb_err(rc);
-out:
-	mdb_cursor_close(cur);
-	return r;
+	return ks_each(txn, ks->dbi_tokens, remac, &c);
 }

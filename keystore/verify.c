@@ -138,10 +138,22 @@ current_digest(struct keystore *ks, MDB_txn *txn, enum keystore_object_kind kind
 	return KBS_ERR_STORE_CORRUPT;
 }
 
+/* What the passes over the tables share. */
+struct verify_ctx {
+	struct keystore *ks;
+	MDB_txn *txn;
+	struct keystore_verify_report *rep;
+	uint8_t *scratch;                 /* KEYSTORE_SECRET_MAX: a secret opened, wiped */
+	char prev[KEYSTORE_NAME_MAX + 1]; /* the policy name seen last */
+};
+
 static int
-check_index_entry(struct keystore *ks, MDB_txn *txn, const MDB_val *k, const MDB_val *v,
-    struct keystore_verify_report *rep)
+check_index_entry(MDB_cursor *cur, const MDB_val *k, const MDB_val *v, void *ctx)
 {
+	struct verify_ctx *c = ctx;
+	struct keystore *ks = c->ks;
+	MDB_txn *txn = c->txn;
+	struct keystore_verify_report *rep = c->rep;
 	struct keystore_audit_record rec;
 	struct ks_index_rec ix;
 	const char **names = NULL;
@@ -153,6 +165,7 @@ check_index_entry(struct keystore *ks, MDB_txn *txn, const MDB_val *k, const MDB
 	size_t name_len;
 	int r;
 
+	(void)cur;
 	if (k->mv_size < 2 || ks_name_check_bytes(kp + 1, k->mv_size - 1) != 0)
 		return fail(rep, KBS_ERR_STORE_CORRUPT, 0, 0, "", 0);
 	kind = (enum keystore_object_kind)kp[0];
@@ -190,138 +203,96 @@ check_index_entry(struct keystore *ks, MDB_txn *txn, const MDB_val *k, const MDB
 /* ---- pass 3: every record is authentic and audited -------------------- */
 
 static int
-audited(struct keystore *ks, MDB_txn *txn, enum keystore_object_kind kind, const void *name,
-    size_t name_len, struct keystore_verify_report *rep)
+audited(struct verify_ctx *c, enum keystore_object_kind kind, const void *name, size_t name_len)
 {
 	uint64_t seq = 0;
-	int r = index_get(ks, txn, kind, name, name_len, &seq);
+	int r = index_get(c->ks, c->txn, kind, name, name_len, &seq);
 
 	if (r == KBS_ERR_NOT_FOUND)
 		r = KBS_ERR_STORE_RECORD_STALE;
-	return r != 0 ? fail(rep, r, 0, kind, name, name_len) : 0;
+	return r != 0 ? fail(c->rep, r, 0, kind, name, name_len) : 0;
 }
 
 static int
-check_secrets(
-    struct keystore *ks, MDB_txn *txn, uint8_t *scratch, struct keystore_verify_report *rep)
+check_secret(MDB_cursor *cur, const MDB_val *k, const MDB_val *v, void *ctx)
 {
+	struct verify_ctx *c = ctx;
 	char name[KEYSTORE_NAME_MAX + 1];
 	struct ks_secret_rec rec;
-	MDB_cursor *cur = NULL;
-	MDB_val k, v;
-	int rc, r = 0;
+	int r;
 
-	if ((rc = mdb_cursor_open(txn, ks->dbi_secrets, &cur)) != 0)
-		return ks_mdb_err(rc);
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && r == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (ks_name_check_bytes(k.mv_data, k.mv_size) != 0) {
-			r = fail(rep, KBS_ERR_STORE_CORRUPT, 0, KEYSTORE_OBJECT_SECRET, "", 0);
-			break;
-		}
-		memcpy(name, k.mv_data, k.mv_size);
-		name[k.mv_size] = 0;
-		if ((r = ks_secret_rec_decode(v.mv_data, v.mv_size, &rec)) != 0 ||
-		    (r = ks_open_secret(ks->keys, name, &rec, scratch)) != 0) {
-			r = fail(rep, r, 0, KEYSTORE_OBJECT_SECRET, name, k.mv_size);
-			break;
-		}
-		sodium_memzero(scratch, rec.ct_len - KS_SEAL_TAG);
-		if ((r = audited(ks, txn, KEYSTORE_OBJECT_SECRET, name, k.mv_size, rep)) == 0)
-			rep->secrets++;
-	}
-	if (r == 0 && rc != MDB_NOTFOUND)
-		r = ks_mdb_err(rc);
-	mdb_cursor_close(cur);
-	return r;
+	(void)cur;
+	if (ks_name_check_bytes(k->mv_data, k->mv_size) != 0)
+		return fail(c->rep, KBS_ERR_STORE_CORRUPT, 0, KEYSTORE_OBJECT_SECRET, "", 0);
+	memcpy(name, k->mv_data, k->mv_size);
+	name[k->mv_size] = 0;
+	if ((r = ks_secret_rec_decode(v->mv_data, v->mv_size, &rec)) != 0 ||
+	    (r = ks_open_secret(c->ks->keys, name, &rec, c->scratch)) != 0)
+		return fail(c->rep, r, 0, KEYSTORE_OBJECT_SECRET, name, k->mv_size);
+	sodium_memzero(c->scratch, rec.ct_len - KS_SEAL_TAG);
+	if ((r = audited(c, KEYSTORE_OBJECT_SECRET, name, k->mv_size)) != 0)
+		return r;
+	c->rep->secrets++;
+	return 0;
 }
 
 static int
-check_policies(struct keystore *ks, MDB_txn *txn, struct keystore_verify_report *rep)
+check_policy(MDB_cursor *cur, const MDB_val *k, const MDB_val *v, void *ctx)
 {
-	char name[KEYSTORE_NAME_MAX + 1], prev[KEYSTORE_NAME_MAX + 1] = "";
+	struct verify_ctx *c = ctx;
+	char name[KEYSTORE_NAME_MAX + 1];
 	struct ks_policy_rec rec;
-	MDB_cursor *cur = NULL;
-	MDB_val k, v;
-	uint32_t version;
-	size_t name_len;
-	int rc, r = 0;
+	size_t name_len = 0;
+	int r;
 
-	if ((rc = mdb_cursor_open(txn, ks->dbi_policies, &cur)) != 0)
-		return ks_mdb_err(rc);
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && r == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if ((r = ks_policy_key_split(&k, name, &name_len, &version)) != 0) {
-			r = fail(rep, r, 0, KEYSTORE_OBJECT_POLICY, "", 0);
-			break;
-		}
-		if ((r = ks_policy_read(ks, &v, name, name_len, version, &rec)) != 0) {
-			r = fail(rep, r, 0, KEYSTORE_OBJECT_POLICY, name, name_len);
-			break;
-		}
-		/* A name's versions are adjacent: check its index entry once. */
-		if (strcmp(name, prev) == 0)
-			continue;
-		memcpy(prev, name, name_len + 1);
-		if ((r = audited(ks, txn, KEYSTORE_OBJECT_POLICY, name, name_len, rep)) == 0)
-			rep->policies++;
-	}
-	if (r == 0 && rc != MDB_NOTFOUND)
-		r = ks_mdb_err(rc);
-	mdb_cursor_close(cur);
-	return r;
+	(void)cur;
+	if ((r = ks_policy_read_at(c->ks, k, v, name, &name_len, &rec)) != 0)
+		return fail(c->rep, r, 0, KEYSTORE_OBJECT_POLICY, name, name_len);
+	/* A name's versions are adjacent: check its index entry once. */
+	if (strcmp(name, c->prev) == 0)
+		return 0;
+	memcpy(c->prev, name, name_len + 1);
+	if ((r = audited(c, KEYSTORE_OBJECT_POLICY, name, name_len)) != 0)
+		return r;
+	c->rep->policies++;
+	return 0;
 }
 
 static int
-check_tokens(struct keystore *ks, MDB_txn *txn, struct keystore_verify_report *rep)
+check_token(MDB_cursor *cur, const MDB_val *k, const MDB_val *v, void *ctx)
 {
+	struct verify_ctx *c = ctx;
 	struct ks_token_rec rec;
-	MDB_cursor *cur = NULL;
-	MDB_val k, v, hk, hv;
-	int rc, r = 0;
+	MDB_val hk = { 32, NULL }, hv;
+	int rc, r;
 
-	if ((rc = mdb_cursor_open(txn, ks->dbi_tokens, &cur)) != 0)
-		return ks_mdb_err(rc);
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && r == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (ks_name_check_bytes(k.mv_data, k.mv_size) != 0) {
-			r = fail(rep, KBS_ERR_STORE_CORRUPT, 0, KEYSTORE_OBJECT_TOKEN, "", 0);
-			break;
-		}
-		if ((r = ks_token_rec_decode(v.mv_data, v.mv_size, &rec)) != 0 ||
-		    (r = ks_token_check(ks->keys, k.mv_data, k.mv_size, &rec)) != 0) {
-			r = fail(rep, r, 0, KEYSTORE_OBJECT_TOKEN, k.mv_data, k.mv_size);
-			break;
-		}
-		/* Its hash must find it, or the broker could not look it up. */
-		hk.mv_size = 32;
-		hk.mv_data = rec.sha256;
-		rc = mdb_get(txn, ks->dbi_token_hashes, &hk, &hv);
-		if (rc != 0 || hv.mv_size != k.mv_size ||
-		    memcmp(hv.mv_data, k.mv_data, k.mv_size) != 0) {
-			r = fail(rep,
-			    rc != 0 && rc != MDB_NOTFOUND ? ks_mdb_err(rc) : KBS_ERR_STORE_CORRUPT,
-			    0, KEYSTORE_OBJECT_TOKEN, k.mv_data, k.mv_size);
-			break;
-		}
-		if ((r = audited(ks, txn, KEYSTORE_OBJECT_TOKEN, k.mv_data, k.mv_size, rep)) == 0)
-			rep->tokens++;
-	}
-	if (r == 0 && rc != MDB_NOTFOUND)
-		r = ks_mdb_err(rc);
-	mdb_cursor_close(cur);
-	return r;
+	(void)cur;
+	if ((r = ks_token_read(c->ks, k, v, &rec)) != 0)
+		return fail(c->rep, r, 0, KEYSTORE_OBJECT_TOKEN, k->mv_data,
+		    ks_name_check_bytes(k->mv_data, k->mv_size) == 0 ? k->mv_size : 0);
+	/* Its hash must find it, or the broker could not look it up. */
+	hk.mv_data = rec.sha256;
+	rc = mdb_get(c->txn, c->ks->dbi_token_hashes, &hk, &hv);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return fail(
+		    c->rep, ks_mdb_err(rc), 0, KEYSTORE_OBJECT_TOKEN, k->mv_data, k->mv_size);
+	if (rc != 0 || hv.mv_size != k->mv_size || memcmp(hv.mv_data, k->mv_data, k->mv_size) != 0)
+		return fail(c->rep, KBS_ERR_STORE_CORRUPT, 0, KEYSTORE_OBJECT_TOKEN, k->mv_data,
+		    k->mv_size);
+	if ((r = audited(c, KEYSTORE_OBJECT_TOKEN, k->mv_data, k->mv_size)) != 0)
+		return r;
+	c->rep->tokens++;
+	return 0;
 }
 
 int
 keystore_verify_state(struct keystore *ks, struct keystore_verify_report *ret_report)
 {
 	struct keystore_verify_report rep;
+	struct verify_ctx c;
 	MDB_txn *txn = NULL;
-	MDB_cursor *cur = NULL;
-	MDB_val k, v;
 	uint8_t *scratch = NULL;
-	int rc, r = KBS_ERR_INTERNAL;
+	int r = KBS_ERR_INTERNAL;
 
 	memset(&rep, 0, sizeof(rep));
 	if (ks == NULL)
@@ -330,28 +301,20 @@ keystore_verify_state(struct keystore *ks, struct keystore_verify_report *ret_re
 		return KBS_ERR_ALLOC;
 	if ((r = ks_read_begin(ks, &txn)) != 0)
 		goto out;
-	r = ks_audit_walk(ks, txn, walk_change, &rep, &rep.records, &rep.bad_seq, &rep.head);
-	if (r != 0)
-		goto out;
-	if ((rc = mdb_cursor_open(txn, ks->dbi_audit_index, &cur)) != 0) {
-		r = ks_mdb_err(rc);
-		goto out;
-	}
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if ((r = check_index_entry(ks, txn, &k, &v, &rep)) != 0)
-			goto out;
-	}
-	if (rc != MDB_NOTFOUND) {
-		r = ks_mdb_err(rc);
-		goto out;
-	}
-	if ((r = check_secrets(ks, txn, scratch, &rep)) != 0 ||
-	    (r = check_policies(ks, txn, &rep)) != 0 || (r = check_tokens(ks, txn, &rep)) != 0)
+	memset(&c, 0, sizeof(c));
+	c.ks = ks;
+	c.txn = txn;
+	c.rep = &rep;
+	c.scratch = scratch;
+	if ((r = ks_audit_walk(
+		 ks, txn, walk_change, &rep, &rep.records, &rep.bad_seq, &rep.head)) != 0 ||
+	    (r = ks_each(txn, ks->dbi_audit_index, check_index_entry, &c)) != 0 ||
+	    (r = ks_each(txn, ks->dbi_secrets, check_secret, &c)) != 0 ||
+	    (r = ks_each(txn, ks->dbi_policies, check_policy, &c)) != 0 ||
+	    (r = ks_each(txn, ks->dbi_tokens, check_token, &c)) != 0)
 		goto out;
 	r = 0;
 out:
-	mdb_cursor_close(cur);
 	ks_read_end(ks, txn);
 	if (scratch != NULL) {
 		sodium_memzero(scratch, KEYSTORE_SECRET_MAX);
