@@ -1,5 +1,5 @@
 /*
- * Tests of group commit (store.c): many writers share commits, each gets
+ * Tests of group commit (commit.c): many writers share commits, each gets
  * its own result (a reused nonce fails alone), readers run during writes
  * and map growth, and the one-commit-per-write mode behaves the same.
  */

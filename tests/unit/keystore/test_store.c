@@ -1,6 +1,7 @@
 /*
- * Unit tests for keystore/store.c, masterkey.c, meta.c: opening and every
- * refusal (exact codes), map growth from a tiny map, backup and restore.
+ * Unit tests for keystore/env.c, commit.c's map growth, masterkey.c,
+ * meta.c and kbs-store: opening and every refusal (exact codes), map
+ * growth from a tiny map, backup and restore, the tool's commands.
  */
 #include "ks_raw.h"
 #include "keystore-int.h"
