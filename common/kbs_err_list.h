@@ -169,9 +169,12 @@ KBS_ERR_X(STORE_MAP_FULL, store_map_full, -312,
 KBS_ERR_X(STORE_DIR_PERMS, store_dir_perms, -313,
     "data directory is writable, or its files readable, by group or others")
 KBS_ERR_X(STORE_OPEN_TWICE, store_open_twice, -314, "store is already open in this process")
-KBS_ERR_X(STORE_AUDIT_ROLLBACK, store_audit_rollback, -315, "audit log does not extend the expected head (rolled back or replaced)")
-KBS_ERR_X(STORE_RECORD_STALE, store_record_stale, -316, "a current record is not the one its last audit record names")
-KBS_ERR_X(STORE_SCHEMA_OLD, store_schema_old, -317, "store was written by an older schema that this version does not read")
+KBS_ERR_X(STORE_AUDIT_ROLLBACK, store_audit_rollback, -315,
+    "audit log does not extend the expected head (rolled back or replaced)")
+KBS_ERR_X(STORE_RECORD_STALE, store_record_stale, -316,
+    "a current record is not the one its last audit record names")
+KBS_ERR_X(STORE_SCHEMA_OLD, store_schema_old, -317,
+    "store was written by an older schema that this version does not read")
 KBS_ERR_X(STORE_TOKEN_REVOKED, store_token_revoked, -318, "token is revoked")
 
 /* kbs: the broker daemon (-440..-469 are the nonce, token and metrics pieces) */
