@@ -437,7 +437,15 @@ KBS_MUST_CHECK int ks_nonce_consume(
 
 /* ---- rotation (rotate.c): each table re-seals or re-MACs its records -- */
 
-/* Each checks every record under ks->keys first; any failure leaves txn to be aborted. */
+/*
+ * Each checks every record under ks->keys first; any failure leaves txn
+ * to be aborted. They go over their table with ks_each and this context.
+ */
+struct ks_rekey {
+	struct keystore *ks;
+	const struct ks_keys *new_keys;
+};
+
 KBS_MUST_CHECK int ks_secrets_reseal(
     struct keystore *ks, MDB_txn *txn, const struct ks_keys *new_keys);
 KBS_MUST_CHECK int ks_policies_remac(

@@ -406,15 +406,10 @@ ks_policy_read_at(struct keystore *ks, const MDB_val *k, const MDB_val *v,
 	return ks_policy_read(ks, v, name, *ret_name_len, version, ret);
 }
 
-struct remac_ctx {
-	struct keystore *ks;
-	const struct ks_keys *new_keys;
-};
-
 static int
 remac(MDB_cursor *cur, const MDB_val *k, const MDB_val *v, void *ctx)
 {
-	struct remac_ctx *c = ctx;
+	struct ks_rekey *c = ctx;
 	char name[KEYSTORE_NAME_MAX + 1];
 	struct ks_policy_rec rec;
 	uint8_t *copy;
@@ -440,7 +435,7 @@ remac(MDB_cursor *cur, const MDB_val *k, const MDB_val *v, void *ctx)
 int
 ks_policies_remac(struct keystore *ks, MDB_txn *txn, const struct ks_keys *new_keys)
 {
-	struct remac_ctx c = { ks, new_keys };
+	struct ks_rekey c = { ks, new_keys };
 
 	return ks_each(txn, ks->dbi_policies, remac, &c);
 }

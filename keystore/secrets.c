@@ -369,11 +369,6 @@ keystore_secret_list(struct keystore *ks, struct keystore_secret_info **ret_item
 
 /* ---- rotation ------------------------------------------------------------ */
 
-struct reseal_ctx {
-	struct keystore *ks;
-	const struct ks_keys *new_keys;
-};
-
 /*
  * reseal opens one record with the current keys and seals it under the
  * new ones, keeping its write id, so its identity (and the audit record
@@ -382,7 +377,7 @@ struct reseal_ctx {
 static int
 reseal(MDB_cursor *cur, const MDB_val *k, const MDB_val *v, void *ctx)
 {
-	struct reseal_ctx *c = ctx;
+	struct ks_rekey *c = ctx;
 	char name[KEYSTORE_NAME_MAX + 1];
 	struct ks_secret_rec rec;
 	uint8_t *plain = NULL, *ct = NULL;
@@ -419,7 +414,7 @@ out:
 int
 ks_secrets_reseal(struct keystore *ks, MDB_txn *txn, const struct ks_keys *new_keys)
 {
-	struct reseal_ctx c = { ks, new_keys };
+	struct ks_rekey c = { ks, new_keys };
 
 	return ks_each(txn, ks->dbi_secrets, reseal, &c);
 }

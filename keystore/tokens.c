@@ -278,15 +278,10 @@ keystore_token_revoke(struct keystore *ks, const char *id, const struct keystore
 	return ks_write(ks, op_revoke, &a);
 }
 
-struct remac_ctx {
-	struct keystore *ks;
-	const struct ks_keys *new_keys;
-};
-
 static int
 remac(MDB_cursor *cur, const MDB_val *k, const MDB_val *v, void *ctx)
 {
-	struct remac_ctx *c = ctx;
+	struct ks_rekey *c = ctx;
 	struct ks_token_rec rec;
 	int r;
 
@@ -299,7 +294,7 @@ remac(MDB_cursor *cur, const MDB_val *k, const MDB_val *v, void *ctx)
 int
 ks_tokens_remac(struct keystore *ks, MDB_txn *txn, const struct ks_keys *new_keys)
 {
-	struct remac_ctx c = { ks, new_keys };
+	struct ks_rekey c = { ks, new_keys };
 
 	return ks_each(txn, ks->dbi_tokens, remac, &c);
 }
