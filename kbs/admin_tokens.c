@@ -1,0 +1,129 @@
+/*
+ * admin_tokens.c: /v1/admin/tokens. A new token is shown once, in the
+ * answer to its creation; the store keeps its SHA-256 only.
+ */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin.h"
+#include "admin_auth.h"
+#include "request.h"
+
+enum { F_ROLE, F_COUNT };
+
+static const struct kbs_field create_fields[F_COUNT] = {
+	[F_ROLE] = { "role", KBS_FIELD_STRING, 1, 0 },
+};
+
+static const char *
+role_name(enum keystore_token_role role)
+{
+	return role == KEYSTORE_ROLE_ADMIN ? "admin" : "auditor";
+}
+
+void
+kbs_h_admin_token_create(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp *resp)
+{
+	struct kbs_admin_call call;
+	const struct pj_node *nodes[F_COUNT];
+	struct pj_node *root = NULL;
+	enum keystore_token_role role;
+	const char *reason = "";
+	char token[128], id[40];
+	uint8_t hash[32], rnd[8];
+	cJSON *o = NULL;
+	int r;
+
+	if (!kbs_admin_begin(b, req, resp, KEYSTORE_ROLE_ADMIN, &call))
+		return;
+	if ((r = kbs_request_parse(
+		 req->body, req->body_len, create_fields, F_COUNT, &root, nodes, &reason)) != 0)
+		goto fail;
+	if (strcmp(nodes[F_ROLE]->str, "admin") == 0) {
+		role = KEYSTORE_ROLE_ADMIN;
+	} else if (strcmp(nodes[F_ROLE]->str, "auditor") == 0) {
+		role = KEYSTORE_ROLE_AUDITOR;
+	} else {
+		r = KBS_ERR_BAD_REQUEST;
+		goto fail;
+	}
+	randombytes_buf(rnd, sizeof(rnd));
+	memcpy(id, "tok-", 4);
+	if ((r = kbs_hex_encode(rnd, sizeof(rnd), id + 4, sizeof(id) - 4)) != 0 ||
+	    (r = kbs_admin_token_new(token, sizeof(token), hash)) != 0 ||
+	    (r = keystore_token_create(b->ks, id, role, hash, &call.actor)) != 0)
+		goto fail;
+	r = KBS_ERR_ALLOC;
+	if ((o = cJSON_CreateObject()) == NULL || cJSON_AddStringToObject(o, "id", id) == NULL ||
+	    cJSON_AddStringToObject(o, "role", role_name(role)) == NULL ||
+	    cJSON_AddStringToObject(o, "token", token) == NULL)
+		goto fail;
+	kbs_admin_json(resp, 201, o);
+	o = NULL;
+	goto out;
+fail:
+	kbs_admin_fail(req, resp, r);
+out:
+	sodium_memzero(token, sizeof(token));
+	cJSON_Delete(o);
+	pj_free(root);
+}
+
+void
+kbs_h_admin_token_list(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp *resp)
+{
+	struct kbs_admin_call call;
+	struct keystore_token_info *items = NULL;
+	cJSON *o = NULL, *arr, *it;
+	size_t n = 0, i;
+	int r;
+
+	if (!kbs_admin_begin(b, req, resp, KEYSTORE_ROLE_AUDITOR, &call))
+		return;
+	if ((r = keystore_token_list(b->ks, &items, &n)) != 0)
+		goto fail;
+	r = KBS_ERR_ALLOC;
+	if ((o = cJSON_CreateObject()) == NULL ||
+	    (arr = cJSON_AddArrayToObject(o, "tokens")) == NULL)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if ((it = cJSON_CreateObject()) == NULL || !cJSON_AddItemToArray(arr, it) ||
+		    cJSON_AddStringToObject(it, "id", items[i].id) == NULL ||
+		    cJSON_AddStringToObject(it, "role", role_name(items[i].role)) == NULL ||
+		    cJSON_AddNumberToObject(it, "created", (double)items[i].created) == NULL ||
+		    cJSON_AddBoolToObject(it, "revoked", items[i].revoked) == NULL)
+			goto fail;
+	}
+	kbs_admin_json(resp, 200, o);
+	o = NULL;
+	goto out;
+fail:
+	kbs_admin_fail(req, resp, r);
+out:
+	cJSON_Delete(o);
+	free(items);
+}
+
+void
+kbs_h_admin_token_revoke(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp *resp)
+{
+	struct kbs_admin_call call;
+	cJSON *o;
+	int r;
+
+	if (!kbs_admin_begin(b, req, resp, KEYSTORE_ROLE_ADMIN, &call))
+		return;
+	if ((r = keystore_token_revoke(b->ks, req->param, &call.actor)) != 0) {
+		kbs_admin_fail(req, resp, r);
+		return;
+	}
+	if ((o = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(o, "id", req->param) == NULL ||
+	    cJSON_AddBoolToObject(o, "revoked", 1) == NULL) {
+		cJSON_Delete(o);
+		kbs_admin_fail(req, resp, KBS_ERR_ALLOC);
+		return;
+	}
+	kbs_admin_json(resp, 200, o);
+}

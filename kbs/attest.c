@@ -1,0 +1,350 @@
+/*
+ * attest.c: POST /v1/attest, the one path that releases secrets.
+ *
+ * The steps run in this order and each fails closed (docs/protocol.md):
+ *   1. strict body: known members only, canonical base64, sizes bounded;
+ *   2. report parse (shape only: nothing in it is trusted yet);
+ *   3. nonce: MAC, replica, age; REPORT_DATA[32..64) == nonce;
+ *   4. verification through the one pipeline (policy/), which parses the
+ *      signed bytes again and returns the only evidence policy_eval takes;
+ *   5. per requested secret: the current version of its bound policy,
+ *      parsed once per version (policy cache), evaluated on that evidence;
+ *   6. one durable commit: the nonce consumed and the decision's audit
+ *      record (a replay loses here; a store that cannot record answers 503
+ *      and nothing is released) — attest_record.c;
+ *   7. only when every secret is allowed: wrap, token, signature, reply —
+ *      attest_reply.c.
+ * Evidence that fails verification is refused, counted and logged, and
+ * audited only within a per-address budget (attest_record.c).
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attest-int.h"
+#include <cjson/cJSON.h>
+
+#include "keystore.h"
+#include "metrics.h"
+#include "kbs_proto.h"
+#include "nonce.h"
+#include "policy_cache.h"
+#include "request.h"
+#include "routes.h"
+#include "status.h"
+
+#define MAX_CERT_SIZE (16u << 10)
+#define MAX_CERT_TABLE_SIZE (64u << 10)
+
+enum { F_NONCE, F_REPORT, F_CERTS, F_CERT_TABLE, F_SECRETS, F_COUNT };
+
+static const struct kbs_field attest_fields[F_COUNT] = {
+	[F_NONCE] = { "nonce", KBS_FIELD_STRING, 1, 0 },
+	[F_REPORT] = { "report", KBS_FIELD_STRING, 1, 0 },
+	[F_CERTS] = { "certs", KBS_FIELD_STRING_ARRAY, 0, KBS_ATTEST_MAX_CERTS },
+	[F_CERT_TABLE] = { "cert_table", KBS_FIELD_STRING, 0, 0 },
+	[F_SECRETS] = { "secrets", KBS_FIELD_STRING_ARRAY, 1, KBS_ATTEST_MAX_SECRETS },
+};
+
+static void
+attest_free(struct kbs_attest *a)
+{
+	size_t i;
+
+	if (a == NULL)
+		return;
+	for (i = 0; i < a->n_certs; i++)
+		free(a->certs[i].data);
+	free(a->cert_table);
+	for (i = 0; i < a->n_secrets; i++) {
+		struct kbs_attest_secret *s = &a->secrets[i];
+
+		keystore_secret_free(s->secret);
+		keystore_policy_free(s->stored_policy);
+		if (s->policy != NULL)
+			kbs_policy_cache_put(a->broker->policies, s->sha256, s->policy);
+		if (s->ciphertext != NULL)
+			free(s->ciphertext);
+	}
+	policy_verified_free(a->evidence);
+	pj_free(a->root);
+	sodium_memzero(a, sizeof(*a));
+	free(a);
+}
+
+static int
+decode_blob(const struct pj_node *n, size_t max, struct kbs_blob *b)
+{
+	if ((b->data = malloc(max)) == NULL)
+		return KBS_ERR_ALLOC;
+	return kbs_request_b64(n, b->data, max, &b->len);
+}
+
+/* decode_request: step 1. */
+static int
+decode_request(struct kbs_attest *a, const char **ret_reason)
+{
+	const struct pj_node *nodes[F_COUNT], *e;
+	struct kbs_blob table = { NULL, 0 };
+	size_t len = 0, j;
+	int r;
+
+	if ((r = kbs_request_parse(a->req->body, a->req->body_len, attest_fields, F_COUNT, &a->root,
+		 nodes, ret_reason)) != 0)
+		return r;
+	if ((r = kbs_request_b64(nodes[F_NONCE], a->nonce, sizeof(a->nonce), &len)) != 0)
+		return r;
+	if (len != sizeof(a->nonce))
+		return KBS_ERR_NONCE_MALFORMED;
+	/* report_raw has one spare byte, so a longer report is told apart. */
+	if (nodes[F_REPORT]->str_len > 4 * ((sizeof(a->report_raw) + 2) / 3))
+		return KBS_ERR_REPORT_LENGTH;
+	if ((r = kbs_request_b64(
+		 nodes[F_REPORT], a->report_raw, sizeof(a->report_raw), &a->report_len)) != 0)
+		return r;
+	if (nodes[F_CERTS] != NULL)
+		for (e = nodes[F_CERTS]->child; e != NULL; e = e->next)
+			if ((r = decode_blob(e, MAX_CERT_SIZE, &a->certs[a->n_certs++])) != 0)
+				return r;
+	if (nodes[F_CERT_TABLE] != NULL) {
+		r = decode_blob(nodes[F_CERT_TABLE], MAX_CERT_TABLE_SIZE, &table);
+		a->cert_table = table.data;
+		a->cert_table_len = table.len;
+		if (r != 0)
+			return r;
+	}
+	for (e = nodes[F_SECRETS]->child; e != NULL; e = e->next) {
+		if (e->str_len == 0 || e->str_len > KBS_PROTO_NAME_MAX ||
+		    strlen(e->str) != e->str_len) {
+			*ret_reason = "secret names are 1 to 255 bytes";
+			return KBS_ERR_BAD_REQUEST;
+		}
+		for (j = 0; j < a->n_secrets; j++)
+			if (strcmp(a->secrets[j].name, e->str) == 0) {
+				*ret_reason = "a secret is named twice";
+				return KBS_ERR_BAD_REQUEST;
+			}
+		a->secrets[a->n_secrets++].name = e->str;
+	}
+	return 0;
+}
+
+/* check_nonce: step 3, on the shape-checked report. */
+static int
+check_nonce(struct kbs_attest *a)
+{
+	int r;
+
+	if ((r = kbs_nonce_check(a->broker->nonces, a->nonce, sizeof(a->nonce), a->req->now,
+		 &a->nonce_issued, &a->nonce_expires)) != 0)
+		return r;
+	if (sodium_memcmp(a->report.report_data + 32, a->nonce, 32) != 0)
+		return KBS_ERR_REPORT_DATA_NONCE;
+	memcpy(a->guest_key, a->report.report_data, 32);
+	return 0;
+}
+
+/* crl_for picks the configured list of this chain and product, if any. */
+static const struct snp_crl *
+crl_for(const struct kbs_broker *b, enum snp_signing_key signer, enum snp_product product)
+{
+	size_t i;
+
+	for (i = 0; i < b->n_crls; i++)
+		if (snp_crl_signer(b->crls[i]) == signer && b->crl_products[i] == (int)product)
+			return b->crls[i];
+	return NULL;
+}
+
+/*
+ * verify_evidence: step 4, the one pipeline. Certificates from the request
+ * come first, then the configured files; the CRL is the configured list
+ * for the report's product (from CPUID; v2 reports name none).
+ */
+static int
+verify_evidence(struct kbs_attest *a)
+{
+	struct kbs_broker *b = a->broker;
+	struct policy_blob blobs[POLICY_INPUT_CERT_BLOBS_MAX];
+	struct policy_input_error where;
+	struct policy_input in;
+	enum snp_product product = SNP_PRODUCT_UNKNOWN;
+	size_t i, n = 0;
+	int r;
+
+	for (i = 0; i < a->n_certs && n < KBS_ARRAY_SIZE(blobs); i++)
+		blobs[n++] = (struct policy_blob){ a->certs[i].data, a->certs[i].len };
+	for (i = 0; i < b->n_cert_files && n < KBS_ARRAY_SIZE(blobs); i++)
+		blobs[n++] = (struct policy_blob){ b->cert_files[i].data, b->cert_files[i].len };
+	if (snp_report_cpuid_claim(&a->report, &product) != 0)
+		product = SNP_PRODUCT_UNKNOWN; /* v2: no CRL is chosen, the rule says so */
+	memset(&in, 0, sizeof(in));
+	in.report = a->report_raw;
+	in.report_len = a->report_len;
+	in.certs = blobs;
+	in.cert_count = n;
+	in.certtable = a->cert_table;
+	in.certtable_len = a->cert_table_len;
+	in.vcek_crl.parsed = crl_for(b, SNP_SIGNING_KEY_VCEK, product);
+	in.vlek_crl.parsed = crl_for(b, SNP_SIGNING_KEY_VLEK, product);
+	in.at = a->req->now;
+	in.allow_stale_crl = b->cfg.allow_stale_crl;
+	r = policy_verify(b->verifier, &in, &a->evidence, &where);
+	if (a->evidence != NULL)
+		a->verify = *policy_verified_result(a->evidence);
+	else
+		a->input_refused = 1; /* an input did not parse: no check ran */
+	return r;
+}
+
+/* evaluate_secret: step 5 for one secret; s->denied says why it may not go. */
+static int
+evaluate_secret(struct kbs_attest *a, struct kbs_attest_secret *s)
+{
+	struct kbs_broker *b = a->broker;
+	int r;
+
+	r = keystore_secret_get(b->ks, s->name, &s->secret);
+	if (r == KBS_ERR_NOT_FOUND) {
+		s->denied = KBS_ERR_NOT_FOUND;
+		return 0;
+	}
+	if (r != 0)
+		return r;
+	if (s->secret->info.policy[0] == '\0') {
+		s->denied = KBS_ERR_NO_POLICY;
+		return 0;
+	}
+	r = keystore_policy_get(b->ks, s->secret->info.policy, &s->stored_policy);
+	if (r == KBS_ERR_NOT_FOUND) {
+		s->denied = KBS_ERR_NO_POLICY;
+		return 0;
+	}
+	if (r != 0)
+		return r;
+	memcpy(s->sha256, s->stored_policy->info.sha256, 32);
+	if ((r = kbs_policy_cache_get(b->policies, s->sha256, s->stored_policy->data,
+		 s->stored_policy->len, &s->policy)) != 0)
+		return r;
+	if ((r = policy_eval(a->evidence, s->policy, &s->result)) != 0)
+		return r;
+	if (s->result.decision != POLICY_ALLOW)
+		s->denied = KBS_ERR_POLICY_DENIED;
+	return 0;
+}
+
+/*
+ * denial_answer is the 403/404 body: per refused secret the ids of the
+ * rules that failed, never their expected values (the audit record has
+ * those, found by request id).
+ */
+static void
+denial_answer(const struct kbs_attest *a, struct kbs_resp *resp)
+{
+	cJSON *arr = cJSON_CreateArray(), *o, *rules;
+	char *json = NULL, *extra = NULL;
+	int code = KBS_ERR_POLICY_DENIED;
+	size_t i, k;
+
+	for (i = 0; arr != NULL && i < a->n_secrets; i++) {
+		const struct kbs_attest_secret *s = &a->secrets[i];
+
+		if (s->denied == 0)
+			continue;
+		if (s->denied == KBS_ERR_NOT_FOUND)
+			code = KBS_ERR_NOT_FOUND; /* an unknown name is not a policy decision */
+		if ((o = cJSON_CreateObject()) == NULL || !cJSON_AddItemToArray(arr, o) ||
+		    cJSON_AddStringToObject(o, "secret", s->name) == NULL ||
+		    cJSON_AddStringToObject(
+			o, "policy", s->secret != NULL ? s->secret->info.policy : "") == NULL ||
+		    (rules = cJSON_AddArrayToObject(o, "rules")) == NULL)
+			break;
+		if (s->denied != KBS_ERR_POLICY_DENIED)
+			cJSON_AddItemToArray(rules, cJSON_CreateString(kbs_err_name(s->denied)));
+		for (k = 0; k < s->result.count && s->denied == KBS_ERR_POLICY_DENIED; k++)
+			if (s->result.rules[k].outcome == POLICY_OUTCOME_FAIL)
+				cJSON_AddItemToArray(
+				    rules, cJSON_CreateString(s->result.rules[k].rule));
+	}
+	if (arr != NULL && (json = cJSON_PrintUnformatted(arr)) != NULL &&
+	    (extra = malloc(strlen(json) + 16)) != NULL)
+		snprintf(extra, strlen(json) + 16, ",\"denied\":%s", json);
+	kbs_resp_error(resp, a->req, kbs_http_status_of(code), code, extra);
+	free(extra);
+	cJSON_free(json);
+	cJSON_Delete(arr);
+}
+
+static void
+refuse(const struct kbs_attest *a, struct kbs_resp *resp, int err, const char *reason)
+{
+	kbs_log(KBS_LOG_INFO,
+	    "{\"event\":\"attest_refused\",\"request_id\":\"%s\",\"client\":\"%.64s\","
+	    "\"error\":\"%s\",\"reason\":\"%s\"}",
+	    a->req->request_id, a->req->client_addr, kbs_err_name(err), reason);
+	if (kbs_http_status_of(err) >= 500) {
+		kbs_metrics_decision(a->broker->metrics, KBS_METRICS_ERROR);
+	} else {
+		kbs_metrics_decision(a->broker->metrics, KBS_METRICS_REFUSED_EVIDENCE);
+		kbs_metrics_refused_evidence(a->broker->metrics, err);
+	}
+	kbs_resp_error(resp, a->req, kbs_http_status_of(err), err, NULL);
+}
+
+void
+kbs_h_attest(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp *resp)
+{
+	struct kbs_attest *a;
+	const char *reason = "";
+	size_t i;
+	int r, denied = 0;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		kbs_resp_error(resp, req, 500, KBS_ERR_ALLOC, NULL);
+		return;
+	}
+	a->broker = b;
+	a->req = req;
+	if ((r = decode_request(a, &reason)) != 0 ||
+	    (r = snp_report_parse(a->report_raw, a->report_len, &a->report)) != 0 ||
+	    (r = check_nonce(a)) != 0) {
+		refuse(a, resp, r, reason);
+		goto out;
+	}
+	r = verify_evidence(a);
+	if (r != 0 && a->input_refused) { /* a certificate or table that does not parse */
+		refuse(a, resp, r, "evidence input refused");
+		goto out;
+	}
+	kbs_metrics_verification(b->metrics, a->verify.chain_cached != 0);
+	if (r != 0) {
+		char *extra = kbs_evidence_detail(&a->verify);
+
+		kbs_attest_refused(a, r);
+		kbs_resp_error(resp, req, 401, KBS_ERR_EVIDENCE, extra);
+		free(extra);
+		goto out;
+	}
+	for (i = 0; i < a->n_secrets; i++) {
+		if ((r = evaluate_secret(a, &a->secrets[i])) != 0) {
+			refuse(a, resp, r, "store or policy cache failure");
+			goto out;
+		}
+		if (a->secrets[i].denied != 0)
+			denied = 1;
+	}
+	a->decision = !denied;
+	if ((r = kbs_attest_commit(a)) != 0) {
+		refuse(a, resp, r, "the decision could not be recorded");
+		goto out;
+	}
+	if (denied) {
+		denial_answer(a, resp);
+		goto out;
+	}
+	if ((r = kbs_attest_reply(a, resp)) != 0)
+		refuse(a, resp, r, "the reply could not be built");
+out:
+	attest_free(a);
+}

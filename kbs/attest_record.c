@@ -1,0 +1,219 @@
+/*
+ * attest_record.c: what the audit log keeps of an attestation.
+ *
+ * Every decision on verified evidence gets a record in the same durable
+ * commit that consumes the nonce: the decision, every rule's result for
+ * every requested secret (expected and actual values: the log is for
+ * auditors, who may see them; guests only get the rule ids), the policy
+ * names, versions and SHA-256s, the measurement, chip id, reported TCB,
+ * the secret names (never values), whether the chain ended at an extra
+ * root (--trust-root), the request id and the client address.
+ *
+ * Refused evidence is counted and logged always, but audited only while
+ * the client address has budget left (refused_audit_per_minute): the
+ * caller is unauthenticated at that point, and the store must not grow
+ * at an attacker's pace.
+ */
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attest-int.h"
+#include "keystore.h"
+#include "metrics.h"
+#include "ratelimit.h"
+
+/* rules_json: {"trust":..., "secrets":[{name, policy, version, sha256, decision, rules:[...]}]} */
+static char *
+rules_json(const struct kbs_attest *a)
+{
+	cJSON *root = cJSON_CreateObject(), *arr, *o, *rows, *row;
+	char hex[65], *out = NULL;
+	size_t i, k;
+
+	if (root == NULL)
+		return NULL;
+	if (cJSON_AddStringToObject(root, "trust", a->verify.extra_root ? "extra_root" : "amd") ==
+		NULL ||
+	    (arr = cJSON_AddArrayToObject(root, "secrets")) == NULL)
+		goto out;
+	for (i = 0; i < a->n_secrets; i++) {
+		const struct kbs_attest_secret *s = &a->secrets[i];
+
+		if ((o = cJSON_CreateObject()) == NULL || !cJSON_AddItemToArray(arr, o) ||
+		    cJSON_AddStringToObject(o, "name", s->name) == NULL ||
+		    cJSON_AddStringToObject(
+			o, "decision", s->denied == 0 ? "allow" : kbs_err_name(s->denied)) == NULL)
+			goto out;
+		if (s->stored_policy == NULL)
+			continue;
+		if (kbs_hex_encode(s->sha256, 32, hex, sizeof(hex)) != 0 ||
+		    cJSON_AddStringToObject(o, "policy", s->secret->info.policy) == NULL ||
+		    cJSON_AddNumberToObject(o, "version", s->stored_policy->info.version) == NULL ||
+		    cJSON_AddStringToObject(o, "sha256", hex) == NULL ||
+		    (rows = cJSON_AddArrayToObject(o, "rules")) == NULL)
+			goto out;
+		for (k = 0; k < s->result.count; k++) {
+			const struct policy_rule_result *rr = &s->result.rules[k];
+
+			if ((row = cJSON_CreateObject()) == NULL ||
+			    !cJSON_AddItemToArray(rows, row) ||
+			    cJSON_AddStringToObject(row, "rule", rr->rule) == NULL ||
+			    cJSON_AddStringToObject(
+				row, "result", policy_outcome_name(rr->outcome)) == NULL ||
+			    cJSON_AddStringToObject(row, "expected", rr->expected) == NULL ||
+			    cJSON_AddStringToObject(row, "actual", rr->actual) == NULL)
+				goto out;
+		}
+	}
+	out = cJSON_PrintUnformatted(root);
+out:
+	cJSON_Delete(root);
+	return out;
+}
+
+/* fill_evidence copies what the verified report shows into rec. */
+static void
+fill_evidence(const struct kbs_attest *a, struct keystore_audit_record *rec)
+{
+	const struct snp_report *rep = policy_verified_report(a->evidence);
+
+	memcpy(rec->measurement, rep->measurement, sizeof(rec->measurement));
+	memcpy(rec->chip_id, rep->chip_id, sizeof(rec->chip_id));
+	rec->tcb = rep->reported_tcb;
+	rec->flags |=
+	    KEYSTORE_AUDIT_HAS_MEASUREMENT | KEYSTORE_AUDIT_HAS_CHIP_ID | KEYSTORE_AUDIT_HAS_TCB;
+}
+
+int
+kbs_attest_commit(struct kbs_attest *a)
+{
+	struct kbs_broker *b = a->broker;
+	struct keystore_audit_record rec;
+	const char *names[KBS_ATTEST_MAX_SECRETS];
+	char *rules = NULL;
+	size_t i;
+	int r;
+
+	memset(&rec, 0, sizeof(rec));
+	for (i = 0; i < a->n_secrets; i++)
+		names[i] = a->secrets[i].name;
+	if ((rules = rules_json(a)) == NULL)
+		return KBS_ERR_UNAVAILABLE;
+	rec.time = a->req->now;
+	rec.event = "attest";
+	rec.request_id = a->req->request_id;
+	rec.decision = a->decision ? "release" : "deny";
+	rec.rules = rules;
+	rec.client_addr = a->req->client_addr;
+	rec.secret_names = names;
+	rec.n_secret_names = a->n_secrets;
+	for (i = 0; i < a->n_secrets; i++)
+		if (a->secrets[i].stored_policy !=
+		    NULL) { /* the first bound policy names the record */
+			rec.policy_name = a->secrets[i].secret->info.policy;
+			memcpy(rec.policy_sha256, a->secrets[i].sha256, 32);
+			rec.flags |= KEYSTORE_AUDIT_HAS_POLICY_HASH;
+			break;
+		}
+	fill_evidence(a, &rec);
+	r = keystore_attest_commit(b->ks, a->nonce, a->nonce_expires, &rec, NULL);
+	free(rules);
+	if (r == KBS_ERR_STORE_NONCE_REUSED) {
+		kbs_metrics_decision(b->metrics, KBS_METRICS_REFUSED_EVIDENCE);
+		kbs_metrics_refused_evidence(b->metrics, KBS_ERR_NONCE_REPLAYED);
+		return KBS_ERR_NONCE_REPLAYED;
+	}
+	if (r != 0) {
+		kbs_log(KBS_LOG_ERROR,
+		    "{\"event\":\"audit_failed\",\"request_id\":\"%s\",\"error\":\"%s\"}",
+		    a->req->request_id, kbs_err_name(r));
+		kbs_metrics_decision(b->metrics, KBS_METRICS_ERROR);
+		return KBS_ERR_UNAVAILABLE;
+	}
+	kbs_metrics_nonce_consumed(b->metrics);
+	kbs_metrics_audit_appended(b->metrics, 1);
+	kbs_metrics_decision(b->metrics, a->decision ? KBS_METRICS_RELEASED : KBS_METRICS_DENIED);
+	for (i = 0; !a->decision && i < a->n_secrets; i++) {
+		size_t k;
+
+		for (k = 0; k < a->secrets[i].result.count; k++)
+			if (a->secrets[i].result.rules[k].outcome == POLICY_OUTCOME_FAIL)
+				kbs_metrics_denied_rule(
+				    b->metrics, a->secrets[i].result.rules[k].rule);
+	}
+	return 0;
+}
+
+void
+kbs_attest_refused(struct kbs_attest *a, int err)
+{
+	struct kbs_broker *b = a->broker;
+	const struct snp_check_result *c = &a->verify.checks[a->verify.failed_check];
+	struct keystore_audit_record rec;
+	const char *names[KBS_ATTEST_MAX_SECRETS];
+	cJSON *o = NULL;
+	char *rules = NULL;
+	size_t i;
+	int r;
+
+	kbs_metrics_decision(b->metrics, KBS_METRICS_REFUSED_EVIDENCE);
+	kbs_metrics_refused_evidence(b->metrics, err);
+	kbs_log(KBS_LOG_INFO,
+	    "{\"event\":\"evidence_refused\",\"request_id\":\"%s\",\"client\":\"%.64s\","
+	    "\"check\":\"%s\",\"error\":\"%s\"}",
+	    a->req->request_id, a->req->client_addr, snp_check_name(a->verify.failed_check),
+	    kbs_err_name(err));
+	if (!kbs_ratelimit_take(b->audit_quota, a->req->client_addr, a->req->now * 1000))
+		return;
+	if ((o = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(o, "check", snp_check_name(a->verify.failed_check)) == NULL ||
+	    cJSON_AddStringToObject(o, "error", kbs_err_name(err)) == NULL ||
+	    cJSON_AddStringToObject(o, "detail", c->detail) == NULL ||
+	    (rules = cJSON_PrintUnformatted(o)) == NULL)
+		goto out;
+	for (i = 0; i < a->n_secrets; i++)
+		names[i] = a->secrets[i].name;
+	memset(&rec, 0, sizeof(rec));
+	rec.time = a->req->now;
+	rec.event = "attest";
+	rec.request_id = a->req->request_id;
+	rec.decision = "refused";
+	rec.rules = rules;
+	rec.client_addr = a->req->client_addr;
+	rec.secret_names = names;
+	rec.n_secret_names = a->n_secrets;
+	if ((r = keystore_audit_append(b->ks, &rec, NULL)) != 0)
+		kbs_log(KBS_LOG_WARNING,
+		    "{\"event\":\"audit_failed\",\"request_id\":\"%s\",\"error\":\"%s\"}",
+		    a->req->request_id, kbs_err_name(r));
+out:
+	cJSON_free(rules);
+	cJSON_Delete(o);
+}
+
+char *
+kbs_evidence_detail(const struct snp_verify_result *vr)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *json = NULL, *frag = NULL;
+	size_t n;
+
+	if (o == NULL)
+		return NULL;
+	if (cJSON_AddStringToObject(o, "check", snp_check_name(vr->failed_check)) != NULL &&
+	    cJSON_AddStringToObject(o, "cause", kbs_err_name(vr->err)) != NULL &&
+	    cJSON_AddStringToObject(o, "detail", vr->checks[vr->failed_check].detail) != NULL &&
+	    (json = cJSON_PrintUnformatted(o)) != NULL) {
+		/* drop the braces: the fragment continues the error object */
+		n = strlen(json);
+		if (n >= 2 && (frag = malloc(n)) != NULL) {
+			frag[0] = ',';
+			memcpy(frag + 1, json + 1, n - 2);
+			frag[n - 1] = '\0';
+		}
+	}
+	cJSON_free(json);
+	cJSON_Delete(o);
+	return frag;
+}

@@ -1,0 +1,299 @@
+/*
+ * broker.c: building and tearing down the broker's shared state, and the
+ * small services the HTTP layer calls for every request (rate limit,
+ * metrics, the request log line).
+ */
+#include "broker.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin_auth.h"
+#include "keystore.h"
+#include "metrics.h"
+#include "nonce.h"
+#include "policy.h"
+#include "policy_cache.h"
+#include "ratelimit.h"
+#include "snp.h"
+#include "state.h"
+#include "token.h"
+
+#define POLICY_CACHE_ENTRIES 256
+
+const struct kbs_config *
+kbs_broker_config(const struct kbs_broker *b)
+{
+	return &b->cfg;
+}
+
+static int
+fail(char *msg, size_t size, int r, const char *what, const char *file)
+{
+	snprintf(msg, size, "%s%s%s: %s (%s)", what, file != NULL ? " " : "",
+	    file != NULL ? file : "", kbs_err_str(r), kbs_err_name(r));
+	return r;
+}
+
+/* identity_load reads or creates the Ed25519 seed and derives the public forms. */
+static int
+identity_load(struct kbs_broker *b, int *created)
+{
+	uint8_t seed[32];
+	size_t jwks_len = 0;
+	int r;
+
+	if ((r = kbs_state_key(b->data_dir, "identity.key", seed, created)) != 0)
+		return r;
+	r = KBS_ERR_ALLOC;
+	if ((b->identity_sk = sodium_malloc(crypto_sign_SECRETKEYBYTES)) == NULL)
+		goto out;
+	r = KBS_ERR_INTERNAL;
+	if (crypto_sign_seed_keypair(b->identity_pk, b->identity_sk, seed) != 0)
+		goto out;
+	(void)sodium_mprotect_readonly(b->identity_sk);
+	if ((r = kbs_token_key_init(b->identity_pk, &b->token_key)) != 0 ||
+	    (r = kbs_token_jwks(&b->token_key, &b->jwks, &jwks_len)) != 0)
+		goto out;
+	r = 0;
+out:
+	sodium_memzero(seed, sizeof(seed));
+	return r;
+}
+
+/*
+ * load_crl loads "PRODUCT:vcek|vlek:FILE": AMD's two lists per product
+ * cannot be told apart by their contents, so the configuration says which
+ * chain each one is for (the KDS path it was fetched from).
+ */
+static int
+load_crl(struct kbs_broker *b, const char *spec)
+{
+	char product_name[16];
+	const char *c1 = strchr(spec, ':'), *c2 = c1 != NULL ? strchr(c1 + 1, ':') : NULL;
+	enum snp_product product;
+	enum snp_signing_key signer;
+	struct kbs_blob f = { NULL, 0 };
+	int r;
+
+	if (c1 == NULL || c2 == NULL || (size_t)(c1 - spec) >= sizeof(product_name))
+		return KBS_ERR_CONFIG;
+	memcpy(product_name, spec, (size_t)(c1 - spec));
+	product_name[c1 - spec] = '\0';
+	if (snp_product_from_name(product_name, &product) != 0)
+		return KBS_ERR_CONFIG;
+	if (c2 - c1 == 5 && strncmp(c1 + 1, "vcek", 4) == 0)
+		signer = SNP_SIGNING_KEY_VCEK;
+	else if (c2 - c1 == 5 && strncmp(c1 + 1, "vlek", 4) == 0)
+		signer = SNP_SIGNING_KEY_VLEK;
+	else
+		return KBS_ERR_CONFIG;
+	if ((r = kbs_file_read(c2 + 1, POLICY_INPUT_CRL_MAX, &f.data, &f.len)) != 0)
+		return r;
+	r = snp_crl_load_for(f.data, f.len, signer, &b->crls[b->n_crls]);
+	free(f.data);
+	if (r != 0)
+		return r;
+	b->crl_products[b->n_crls++] = (int)product;
+	return 0;
+}
+
+static int
+load_files(struct kbs_broker *b, char *msg, size_t msg_size)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < b->cfg.trust_roots.n; i++) {
+		struct kbs_blob f = { NULL, 0 };
+
+		if ((r = kbs_file_read(b->cfg.trust_roots.item[i], 1u << 20, &f.data, &f.len)) != 0)
+			return fail(msg, msg_size, r, "trust root", b->cfg.trust_roots.item[i]);
+		r = snp_verifier_add_root(b->verifier, f.data, f.len);
+		free(f.data);
+		if (r != 0)
+			return fail(msg, msg_size, r, "trust root", b->cfg.trust_roots.item[i]);
+	}
+	for (i = 0; i < b->cfg.cert_files.n; i++) {
+		struct kbs_blob *f = &b->cert_files[i];
+
+		if ((r = kbs_file_read(b->cfg.cert_files.item[i], 1u << 20, &f->data, &f->len)) !=
+		    0)
+			return fail(
+			    msg, msg_size, r, "certificate file", b->cfg.cert_files.item[i]);
+		b->n_cert_files++;
+	}
+	for (i = 0; i < b->cfg.crls.n; i++)
+		if ((r = load_crl(b, b->cfg.crls.item[i])) != 0)
+			return fail(msg, msg_size, r, "CRL", b->cfg.crls.item[i]);
+	return 0;
+}
+
+/* map_size feeds the LMDB gauge at scrape time. */
+static int
+map_size(void *ctx, uint64_t *ret)
+{
+	*ret = keystore_map_size(ctx);
+	return 0;
+}
+
+/* metrics_open labels denied rules with the policy language's fixed rule ids. */
+static int
+metrics_open(struct kbs_broker *b)
+{
+	static const char *ids[POLICY_MAX_RESULTS + 8];
+	struct kbs_metrics_gauge g = { "kbs_store_map_size_bytes",
+		"Size of the LMDB map (it grows on demand)", map_size, NULL };
+	size_t n = 0;
+	int r;
+
+	while (n < KBS_ARRAY_SIZE(ids) && (ids[n] = policy_rule_id(n)) != NULL)
+		n++;
+	if ((r = kbs_metrics_new(ids, n, &b->metrics)) != 0)
+		return r;
+	g.ctx = b->ks;
+	return kbs_metrics_add_gauge(b->metrics, &g);
+}
+
+int
+kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_broker **ret,
+    int *ret_first_start, char *msg, size_t msg_size)
+{
+	struct kbs_broker *b = NULL;
+	struct keystore_key_source ksrc;
+	char store_dir[KBS_CONFIG_PATH_MAX + 16], key_path[KBS_CONFIG_PATH_MAX + 16];
+	uint8_t nonce_key[32], master[32];
+	int created = 0, first = 0, r = KBS_ERR_ALLOC;
+
+	msg[0] = '\0';
+	if (strlen(data_dir) >= KBS_CONFIG_PATH_MAX)
+		return fail(msg, msg_size, KBS_ERR_INVALID_ARGUMENT, "data directory", NULL);
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		goto out;
+	b->cfg = *cfg;
+	memcpy(b->data_dir, data_dir, strlen(data_dir) + 1);
+	if ((r = kbs_state_dir(data_dir)) != 0) {
+		fail(msg, msg_size, r, "data directory", data_dir);
+		goto out;
+	}
+	first = !kbs_state_exists(data_dir, "store");
+
+	/* The master key file: keystore/ reads it itself and checks its mode. */
+	if ((r = kbs_state_key(data_dir, "master.key", master, &created)) != 0) {
+		fail(msg, msg_size, r, "master key", "master.key");
+		goto out;
+	}
+	sodium_memzero(master, sizeof(master));
+	snprintf(store_dir, sizeof(store_dir), "%s/store", data_dir);
+	snprintf(key_path, sizeof(key_path), "%s/master.key", data_dir);
+	ksrc.kind = KEYSTORE_KEY_FILE;
+	ksrc.name = key_path;
+	if ((r = keystore_open(store_dir, &ksrc, NULL, &b->ks)) != 0) {
+		fail(msg, msg_size, r, "keystore", store_dir);
+		goto out;
+	}
+	if ((r = keystore_verify_state(b->ks, NULL)) != 0) {
+		fail(msg, msg_size, r, "keystore state check", store_dir);
+		goto out;
+	}
+	if ((r = identity_load(b, &created)) != 0) {
+		fail(msg, msg_size, r, "identity key", "identity.key");
+		goto out;
+	}
+	if ((r = kbs_state_key(data_dir, "nonce.key", nonce_key, &created)) != 0 ||
+	    (r = kbs_nonce_issuer_new(nonce_key, cfg->replica_id, strlen(cfg->replica_id),
+		 cfg->nonce_lifetime, &b->nonces)) != 0) {
+		fail(msg, msg_size, r, "nonce key", "nonce.key");
+		goto out;
+	}
+	if ((r = kbs_admin_bootstrap(b, first)) != 0) {
+		fail(msg, msg_size, r, "bootstrap admin token", "admin.token");
+		goto out;
+	}
+	if ((r = snp_verifier_new(&b->verifier)) != 0 || (r = load_files(b, msg, msg_size)) != 0) {
+		if (msg[0] == '\0')
+			fail(msg, msg_size, r, "verifier", NULL);
+		goto out;
+	}
+	if ((r = kbs_policy_cache_new(POLICY_CACHE_ENTRIES, &b->policies)) != 0 ||
+	    (r = kbs_ratelimit_new(cfg->rate_per_ip, 1, cfg->rate_burst, &b->rate)) != 0 ||
+	    (r = kbs_ratelimit_new(cfg->refused_audit_per_minute, 60,
+		 cfg->refused_audit_per_minute > 0 ? cfg->refused_audit_per_minute : 1,
+		 &b->audit_quota)) != 0 ||
+	    (r = metrics_open(b)) != 0) {
+		fail(msg, msg_size, r, "start-up", NULL);
+		goto out;
+	}
+	*ret_first_start = first;
+	*ret = b;
+	b = NULL;
+	r = 0;
+out:
+	sodium_memzero(nonce_key, sizeof(nonce_key));
+	kbs_broker_close(b);
+	return r;
+}
+
+void
+kbs_broker_close(struct kbs_broker *b)
+{
+	size_t i;
+
+	if (b == NULL)
+		return;
+	keystore_close(b->ks);
+	snp_verifier_free(b->verifier);
+	if (b->identity_sk != NULL)
+		sodium_free(b->identity_sk);
+	free(b->jwks);
+	kbs_nonce_issuer_free(b->nonces);
+	kbs_metrics_free(b->metrics);
+	kbs_policy_cache_free(b->policies);
+	kbs_ratelimit_free(b->rate);
+	kbs_ratelimit_free(b->audit_quota);
+	for (i = 0; i < b->n_cert_files; i++)
+		free(b->cert_files[i].data);
+	for (i = 0; i < b->n_crls; i++)
+		snp_crl_free(b->crls[i]);
+	free(b);
+}
+
+int
+kbs_broker_rate_ok(struct kbs_broker *b, const char *addr, int64_t now)
+{
+	struct timespec ts;
+
+	(void)now;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return kbs_ratelimit_take(b->rate, addr, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+void
+kbs_broker_observe(struct kbs_broker *b, enum kbs_metrics_route route, unsigned status,
+    const struct timespec *start)
+{
+	struct timespec now;
+	int64_t ns;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ns = (int64_t)(now.tv_sec - start->tv_sec) * 1000000000 + (now.tv_nsec - start->tv_nsec);
+	kbs_metrics_request(b->metrics, route, status, ns > 0 ? (uint64_t)ns : 0);
+}
+
+void
+kbs_broker_log_request(struct kbs_broker *b, const struct kbs_req *req, const struct kbs_resp *resp)
+{
+	static const char *const methods[] = { "?", "GET", "POST", "PUT", "DELETE" };
+
+	(void)b;
+	/* The path may hold a secret's name (not a value); it is bounded and was URL-decoded. */
+	kbs_log(resp->status >= 500 ? KBS_LOG_WARNING : KBS_LOG_INFO,
+	    "{\"event\":\"request\",\"request_id\":\"%s\",\"client\":\"%.64s\",\"method\":\"%s\","
+	    "\"route\":\"%s\",\"status\":%u,\"error\":\"%s\"}",
+	    req->request_id, req->client_addr,
+	    methods[(unsigned)req->method < 5 ? (unsigned)req->method : 0],
+	    req->listener == KBS_LISTENER_ADMIN ? "admin" : "public", resp->status,
+	    resp->error != NULL ? resp->error : "");
+}

@@ -1,0 +1,90 @@
+/*
+ * broker.h: the broker's shared state and the services routes use.
+ *
+ * One struct kbs_broker lives for the process. Everything in it is either
+ * immutable after kbs_broker_open (configuration, keys, verifier roots,
+ * configured certificates and CRLs) or safe for concurrent use by its own
+ * design (the keystore's group commit, the verifier's chain cache, the
+ * policy cache's lock, the rate limiter's striped locks, atomic metrics),
+ * so request threads share it without a global lock.
+ */
+#ifndef KBS_BROKER_H
+#define KBS_BROKER_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "config.h"
+#include "http.h"
+#include "kbs_common.h"
+#include "token.h"
+
+struct keystore;
+struct snp_verifier;
+struct snp_crl;
+struct policy;
+struct kbs_policy_cache;
+struct kbs_ratelimit;
+
+#define KBS_VERSION "0.1.0"
+
+struct kbs_blob {
+	uint8_t *data;
+	size_t len;
+};
+
+struct kbs_broker {
+	struct kbs_config cfg;
+	char data_dir[KBS_CONFIG_PATH_MAX];
+	struct keystore *ks;
+	struct snp_verifier *verifier;
+
+	/* Identity (Ed25519): sk in sodium_malloc'd read-only memory. */
+	uint8_t *identity_sk; /* 64 bytes */
+	uint8_t identity_pk[32];
+	struct kbs_token_key token_key; /* pk, its JWK x (what a guest pins), kid */
+	char *jwks;                     /* the /v1/keys body, built once */
+
+	struct kbs_nonce_issuer *nonces;
+	struct kbs_metrics *metrics;
+	struct kbs_policy_cache *policies;
+	struct kbs_ratelimit *rate;        /* requests per address */
+	struct kbs_ratelimit *audit_quota; /* audit records of refused evidence per address */
+
+	size_t n_cert_files;
+	struct kbs_blob cert_files[KBS_CONFIG_MAX_LIST];
+	size_t n_crls;
+	struct snp_crl *crls[KBS_CONFIG_MAX_LIST];
+	int crl_products[KBS_CONFIG_MAX_LIST]; /* enum snp_product of each list */
+
+	atomic_int ready;
+};
+
+/*
+ * kbs_broker_open prepares everything but the listeners: creates the data
+ * directory and, on first start, the master key, identity key, nonce key
+ * and bootstrap admin token (all 0600; *ret_first_start set), opens the
+ * keystore, checks its state, loads the verifier with the compiled-in AMD
+ * roots and the configured extra roots, certificates and CRLs. On failure
+ * msg says which file or step.
+ */
+KBS_MUST_CHECK int kbs_broker_open(const struct kbs_config *cfg, const char *data_dir,
+    struct kbs_broker **ret, int *ret_first_start, char *msg, size_t msg_size);
+
+void kbs_broker_close(struct kbs_broker *b);
+
+const struct kbs_config *kbs_broker_config(const struct kbs_broker *b);
+
+/* kbs_broker_rate_ok takes one request from addr's bucket; 0 when empty. */
+int kbs_broker_rate_ok(struct kbs_broker *b, const char *addr, int64_t now);
+
+/* kbs_broker_observe counts a finished request in the metrics. */
+void kbs_broker_observe(struct kbs_broker *b, enum kbs_metrics_route route, unsigned status,
+    const struct timespec *start);
+
+/* kbs_broker_log_request writes the request's JSON log line (no secrets, no bodies). */
+void kbs_broker_log_request(
+    struct kbs_broker *b, const struct kbs_req *req, const struct kbs_resp *resp);
+
+#endif

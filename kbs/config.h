@@ -1,0 +1,66 @@
+/*
+ * config.h: the broker's settings. Every setting has a default, so the
+ * daemon runs with no file at all; --config FILE (strict JSON, see
+ * docs/operations.md) overrides defaults, and command-line flags override
+ * the file.
+ */
+#ifndef KBS_CONFIG_H
+#define KBS_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kbs_common.h"
+
+#define KBS_CONFIG_MAX_FILE (64u << 10)
+#define KBS_CONFIG_PATH_MAX 1024
+#define KBS_CONFIG_MAX_LIST 16 /* trust roots, certificate and CRL files */
+
+struct kbs_config_list {
+	size_t n;
+	char item[KBS_CONFIG_MAX_LIST][KBS_CONFIG_PATH_MAX];
+};
+
+struct kbs_config {
+	char listen[KBS_CONFIG_PATH_MAX];       /* HOST:PORT */
+	char admin_listen[KBS_CONFIG_PATH_MAX]; /* HOST:PORT or unix:PATH */
+	char tls_cert[KBS_CONFIG_PATH_MAX];     /* PEM; "" for plain HTTP */
+	char tls_key[KBS_CONFIG_PATH_MAX];
+	char replica_id[64];
+	struct kbs_config_list trust_roots; /* extra ARKs (tests, simulators) */
+	struct kbs_config_list cert_files;  /* VCEK/VLEK/ASK files the broker offers */
+	struct kbs_config_list crls;        /* AMD CRLs: "PRODUCT:vcek|vlek:FILE" */
+	uint32_t threads;                   /* 0: 8 per core, at most 64 */
+	uint32_t max_body;                  /* public API request bodies */
+	uint32_t admin_max_body;            /* admin API request bodies */
+	uint32_t max_connections;
+	uint32_t per_ip_connections;
+	uint32_t connection_timeout; /* seconds of inactivity */
+	uint32_t rate_per_ip;        /* requests per second per address, 0: off */
+	uint32_t rate_burst;
+	uint32_t nonce_lifetime;           /* seconds */
+	uint32_t token_lifetime;           /* seconds */
+	uint32_t refused_audit_per_minute; /* audit records for refused evidence, per address */
+	int allow_stale_crl;
+	enum kbs_log_level log_level;
+};
+
+/* kbs_config_defaults fills every field with its documented default. */
+void kbs_config_defaults(struct kbs_config *cfg);
+
+/*
+ * kbs_config_load reads path (at most KBS_CONFIG_MAX_FILE bytes) over the
+ * values already in cfg. Unknown or duplicate keys, wrong types and
+ * out-of-range numbers are errors: *msg (msg_size bytes) says
+ * "FILE:LINE:COL: KEY: problem". Returns 0, KBS_ERR_CONFIG, or an I/O code.
+ */
+KBS_MUST_CHECK int kbs_config_load(
+    struct kbs_config *cfg, const char *path, char *msg, size_t msg_size);
+
+/*
+ * kbs_config_list_add appends value to list. KBS_ERR_TOO_LARGE when full
+ * or the value is longer than KBS_CONFIG_PATH_MAX - 1.
+ */
+KBS_MUST_CHECK int kbs_config_list_add(struct kbs_config_list *list, const char *value);
+
+#endif

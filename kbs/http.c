@@ -1,0 +1,555 @@
+/*
+ * http.c: libmicrohttpd behind the small request/response model of http.h.
+ *
+ * Limits, all from the configuration: a connection limit and a per-address
+ * connection limit, an inactivity timeout (slow clients are cut off), a
+ * per-connection memory limit, a per-address request rate (429), and a
+ * body cap enforced as the body grows (413; a declared Content-Length over
+ * the cap is refused before any byte is read). The body is collected in
+ * per-request state, wiped and freed in the completion callback (admin
+ * bodies carry secret values). upload_data lives only for one callback, so
+ * it is always copied.
+ *
+ * A thread pool serves each listener; handlers may block on the keystore's
+ * group commit, so the pool has several threads per core (config.threads).
+ */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "routes.h"
+
+struct kbs_http {
+	struct kbs_broker *broker;
+	enum kbs_listener listener;
+	struct MHD_Daemon *daemon;
+	size_t max_body;
+	char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *tls_cert;
+	char *tls_key;
+};
+
+/* Per-request state, from the first callback to the completion callback. */
+struct conn_state {
+	struct kbs_req req;
+	const struct kbs_route *route;
+	int early_status; /* answer decided before the body (404, 405, 413, 429) */
+	int early_code;
+	char path[512];
+	char query[512];
+	uint8_t *body;
+	size_t len, cap;
+	int too_large;
+	struct timespec start;
+};
+
+/* ---- Responses ------------------------------------------------------ */
+
+void
+kbs_resp_json(struct kbs_resp *resp, unsigned status, char *body)
+{
+	resp->status = status;
+	resp->content_type = "application/json";
+	resp->body = body;
+	resp->len = body != NULL ? strlen(body) : 0;
+}
+
+void
+kbs_resp_text(struct kbs_resp *resp, unsigned status, const char *content_type, const char *text)
+{
+	resp->status = status;
+	resp->content_type = content_type;
+	resp->body = strdup(text);
+	resp->len = resp->body != NULL ? strlen(resp->body) : 0;
+}
+
+void
+kbs_resp_error(
+    struct kbs_resp *resp, const struct kbs_req *req, unsigned status, int code, const char *extra)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *json = NULL, *body = NULL;
+	size_t n, m;
+
+	free(resp->body);
+	resp->body = NULL;
+	resp->len = 0;
+	resp->status = 500;
+	resp->error = kbs_err_name(code);
+	if (o == NULL || cJSON_AddStringToObject(o, "error", kbs_err_name(code)) == NULL ||
+	    cJSON_AddStringToObject(o, "message", kbs_err_str(code)) == NULL ||
+	    cJSON_AddStringToObject(o, "request_id", req->request_id) == NULL ||
+	    (json = cJSON_PrintUnformatted(o)) == NULL)
+		goto out;
+	/* extra is a fragment of further members (",\"denied\":[...]") spliced before the '}'. */
+	n = strlen(json);
+	m = extra != NULL ? strlen(extra) : 0;
+	if ((body = malloc(n + m + 1)) == NULL)
+		goto out;
+	memcpy(body, json, n - 1);
+	memcpy(body + n - 1, extra != NULL ? extra : "", m);
+	body[n - 1 + m] = '}';
+	body[n + m] = '\0';
+	kbs_resp_json(resp, status, body);
+out:
+	cJSON_free(json);
+	cJSON_Delete(o);
+}
+
+/* ---- Request state -------------------------------------------------- */
+
+static void
+client_addr(struct MHD_Connection *c, char *out, size_t size)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+
+	snprintf(out, size, "local");
+	if (sa == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+		    (socklen_t)size);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+		    out, (socklen_t)size);
+}
+
+static enum kbs_method
+method_of(const char *m)
+{
+	if (strcmp(m, MHD_HTTP_METHOD_GET) == 0)
+		return KBS_GET;
+	if (strcmp(m, MHD_HTTP_METHOD_POST) == 0)
+		return KBS_POST;
+	if (strcmp(m, MHD_HTTP_METHOD_PUT) == 0)
+		return KBS_PUT;
+	if (strcmp(m, MHD_HTTP_METHOD_DELETE) == 0)
+		return KBS_DELETE;
+	return 0;
+}
+
+static void
+conn_state_free(struct conn_state *st)
+{
+	if (st == NULL)
+		return;
+	if (st->body != NULL) {
+		sodium_memzero(st->body, st->cap);
+		free(st->body);
+	}
+	free(st);
+}
+
+/*
+ * query_collect rebuilds "k=v&k=v" from MHD's decoded arguments (MHD hands
+ * the path without its query); a query too long for the buffer is cut at
+ * an argument boundary, so a route sees whole arguments or none.
+ */
+static enum MHD_Result
+query_collect(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct conn_state *st = cls;
+	size_t have = strlen(st->query);
+	int n;
+
+	(void)kind;
+	n = snprintf(st->query + have, sizeof(st->query) - have, "%s%s=%s", have > 0 ? "&" : "",
+	    key, value != NULL ? value : "");
+	if (n < 0 || (size_t)n >= sizeof(st->query) - have) {
+		st->query[have] = '\0';
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+/* first_call sets up the request and decides what can be decided from the head alone. */
+static struct conn_state *
+first_call(struct kbs_http *h, struct MHD_Connection *c, const char *url, const char *method)
+{
+	struct conn_state *st;
+	const char *len_hdr, *auth;
+	uint8_t id[16];
+	int method_mismatch = 0;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return NULL;
+	clock_gettime(CLOCK_MONOTONIC, &st->start);
+	st->req.listener = h->listener;
+	st->req.now = (int64_t)time(NULL);
+	randombytes_buf(id, sizeof(id));
+	if (kbs_hex_encode(id, sizeof(id), st->req.request_id, sizeof(st->req.request_id)) != 0)
+		st->req.request_id[0] = '\0';
+	client_addr(c, st->req.client_addr, sizeof(st->req.client_addr));
+	st->req.method = method_of(method);
+
+	/* MHD gives the path without the query; the query is read back as arguments. */
+	if (strlen(url) >= sizeof(st->path)) {
+		st->early_status = 404;
+		st->early_code = KBS_ERR_NOT_FOUND;
+		return st;
+	}
+	memcpy(st->path, url, strlen(url) + 1);
+	st->req.path = st->path;
+	st->req.query = st->query;
+	(void)MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, query_collect, st);
+
+	auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	if (auth != NULL && strncmp(auth, "Bearer ", 7) == 0 && strlen(auth + 7) <= KBS_BEARER_MAX)
+		st->req.bearer = auth + 7; /* MHD keeps headers for the connection's request */
+
+	st->route =
+	    kbs_route_find(h->listener, st->req.method, st->path, &st->req.param, &method_mismatch);
+	if (st->route == NULL) {
+		st->early_status = method_mismatch ? 405 : 404;
+		st->early_code = method_mismatch ? KBS_ERR_METHOD : KBS_ERR_NOT_FOUND;
+		return st;
+	}
+	len_hdr = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (len_hdr != NULL) {
+		char *end = NULL;
+		unsigned long long n;
+
+		errno = 0;
+		n = strtoull(len_hdr, &end, 10);
+		if (errno != 0 || end == len_hdr || *end != '\0' || n > h->max_body) {
+			st->early_status = 413;
+			st->early_code = KBS_ERR_TOO_LARGE;
+			return st;
+		}
+	}
+	if (!kbs_broker_rate_ok(h->broker, st->req.client_addr, st->req.now)) {
+		st->early_status = 429;
+		st->early_code = KBS_ERR_RATE_LIMITED;
+	}
+	return st;
+}
+
+static int
+body_append(struct kbs_http *h, struct conn_state *st, const char *data, size_t n)
+{
+	uint8_t *nb;
+	size_t ncap;
+
+	if (st->too_large || n > h->max_body - st->len) {
+		st->too_large = 1;
+		return 0;
+	}
+	if (st->len + n + 1 > st->cap) {
+		ncap = st->cap == 0 ? 4096 : st->cap;
+		while (ncap < st->len + n + 1)
+			ncap *= 2;
+		if ((nb = malloc(ncap)) == NULL)
+			return -1;
+		if (st->body != NULL) {
+			memcpy(nb, st->body, st->len);
+			sodium_memzero(st->body, st->cap);
+			free(st->body);
+		}
+		st->body = nb;
+		st->cap = ncap;
+	}
+	memcpy(st->body + st->len, data, n);
+	st->len += n;
+	st->body[st->len] = 0;
+	return 0;
+}
+
+static enum MHD_Result
+send_resp(
+    struct kbs_http *h, struct MHD_Connection *c, struct conn_state *st, struct kbs_resp *resp)
+{
+	struct MHD_Response *mr;
+	enum MHD_Result ret;
+
+	if (resp->body == NULL) /* allocation failed while answering */
+		kbs_resp_text(resp, 500, "text/plain", "");
+	mr = MHD_create_response_from_buffer(resp->len, resp->body, MHD_RESPMEM_MUST_COPY);
+	if (mr == NULL)
+		return MHD_NO;
+	MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    resp->content_type != NULL ? resp->content_type : "application/json");
+	MHD_add_response_header(mr, "X-Request-Id", st->req.request_id);
+	MHD_add_response_header(mr, "Cache-Control", "no-store");
+	if (resp->status == 429 || resp->status == 503)
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	ret = MHD_queue_response(c, resp->status, mr);
+	MHD_destroy_response(mr);
+	kbs_broker_observe(h->broker,
+	    st->route != NULL ? kbs_route_id(st->route) : KBS_METRICS_ROUTE_OTHER, resp->status,
+	    &st->start);
+	kbs_broker_log_request(h->broker, &st->req, resp);
+	if (resp->body != NULL) {
+		sodium_memzero(resp->body, resp->len);
+		free(resp->body);
+		resp->body = NULL;
+	}
+	return ret;
+}
+
+static enum MHD_Result
+access_handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct kbs_http *h = cls;
+	struct conn_state *st = *con_cls;
+	struct kbs_resp resp;
+
+	(void)version;
+	if (st == NULL) {
+		if ((st = first_call(h, c, url, method)) == NULL)
+			return MHD_NO;
+		*con_cls = st;
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		if (st->early_status == 0 &&
+		    body_append(h, st, upload_data, *upload_data_size) != 0)
+			return MHD_NO;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	memset(&resp, 0, sizeof(resp));
+	if (st->early_status == 0 && st->too_large) {
+		st->early_status = 413;
+		st->early_code = KBS_ERR_TOO_LARGE;
+	}
+	if (st->early_status != 0) {
+		kbs_resp_error(&resp, &st->req, (unsigned)st->early_status, st->early_code, NULL);
+		return send_resp(h, c, st, &resp);
+	}
+	st->req.body = st->body != NULL ? st->body : (const uint8_t *)"";
+	st->req.body_len = st->len;
+	kbs_route_call(st->route, h->broker, &st->req, &resp);
+	return send_resp(h, c, st, &resp);
+}
+
+static void
+completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)c;
+	(void)toe;
+	conn_state_free(*con_cls);
+	*con_cls = NULL;
+}
+
+/* ---- Listening ------------------------------------------------------ */
+
+/* parse_inet parses "HOST:PORT" or "[V6]:PORT" into sa. */
+static int
+parse_inet(const char *addr, struct sockaddr_storage *sa, socklen_t *ret_len)
+{
+	char host[256];
+	const char *colon, *hs = addr, *he;
+	char *end = NULL;
+	unsigned long port;
+
+	if (addr[0] == '[') {
+		hs = addr + 1;
+		if ((he = strchr(hs, ']')) == NULL || he[1] != ':')
+			return KBS_ERR_CONFIG;
+		colon = he + 1;
+	} else {
+		if ((colon = strrchr(addr, ':')) == NULL)
+			return KBS_ERR_CONFIG;
+		he = colon;
+	}
+	if ((size_t)(he - hs) >= sizeof(host) || he == hs)
+		return KBS_ERR_CONFIG;
+	memcpy(host, hs, (size_t)(he - hs));
+	host[he - hs] = '\0';
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno != 0 || end == colon + 1 || *end != '\0' || port > 65535)
+		return KBS_ERR_CONFIG;
+	memset(sa, 0, sizeof(*sa));
+	if (strcmp(host, "localhost") == 0)
+		snprintf(host, sizeof(host), "127.0.0.1");
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)sa)->sin_addr) == 1) {
+		((struct sockaddr_in *)sa)->sin_family = AF_INET;
+		((struct sockaddr_in *)sa)->sin_port = htons((uint16_t)port);
+		*ret_len = sizeof(struct sockaddr_in);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)sa)->sin6_addr) == 1) {
+		((struct sockaddr_in6 *)sa)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)sa)->sin6_port = htons((uint16_t)port);
+		*ret_len = sizeof(struct sockaddr_in6);
+		return 0;
+	}
+	return KBS_ERR_CONFIG; /* host names are not resolved: say an address */
+}
+
+/* listen_unix binds a unix socket readable and writable by our user only. */
+static int
+listen_unix(struct kbs_http *h, const char *path, int *ret_fd)
+{
+	struct sockaddr_un sun;
+	mode_t old;
+	int fd, rc;
+
+	if (strlen(path) == 0 || strlen(path) >= sizeof(sun.sun_path))
+		return KBS_ERR_CONFIG;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return KBS_ERR_LISTEN;
+	(void)unlink(path); /* a stale socket from an earlier run */
+	old = umask(0177);
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (rc != 0 || listen(fd, 64) != 0) {
+		close(fd);
+		return KBS_ERR_LISTEN;
+	}
+	memcpy(h->unix_path, path, strlen(path) + 1);
+	*ret_fd = fd;
+	return 0;
+}
+
+int
+kbs_http_start(struct kbs_broker *b, enum kbs_listener listener, const char *addr,
+    unsigned *ret_port, struct kbs_http **ret)
+{
+	const struct kbs_config *cfg = kbs_broker_config(b);
+	struct kbs_http *h = NULL;
+	struct sockaddr_storage sa;
+	socklen_t sa_len = 0;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC;
+	unsigned threads = cfg->threads;
+	int fd = -1, r = KBS_ERR_ALLOC;
+	struct MHD_OptionItem ops[16];
+	size_t n = 0;
+	const union MHD_DaemonInfo *di;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		goto out;
+	h->broker = b;
+	h->listener = listener;
+	h->max_body = listener == KBS_LISTENER_ADMIN ? cfg->admin_max_body : cfg->max_body;
+	if (strncmp(addr, "unix:", 5) == 0) {
+		if (listener != KBS_LISTENER_ADMIN) {
+			r = KBS_ERR_CONFIG;
+			goto out;
+		}
+		if ((r = listen_unix(h, addr + 5, &fd)) != 0)
+			goto out;
+		ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, fd, NULL };
+	} else {
+		if ((r = parse_inet(addr, &sa, &sa_len)) != 0)
+			goto out;
+		if (sa.ss_family == AF_INET6)
+			flags |= MHD_USE_IPv6;
+		ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &sa };
+	}
+	if (threads == 0) {
+		long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+		threads = (unsigned)(cores > 0 ? cores : 1) * 8;
+		if (threads > 64)
+			threads = 64;
+	}
+	if (listener == KBS_LISTENER_ADMIN)
+		threads = 2; /* operators, not guests */
+	ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, threads, NULL };
+	ops[n++] =
+	    (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL };
+	ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		fd >= 0 ? 0 : cfg->per_ip_connections, NULL };
+	ops[n++] =
+	    (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout, NULL };
+	ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL };
+	ops[n++] =
+	    (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed, NULL };
+	if (listener == KBS_LISTENER_PUBLIC && cfg->tls_cert[0] != '\0') {
+		size_t l1 = 0, l2 = 0;
+
+		if (kbs_file_read(cfg->tls_cert, 1u << 20, (uint8_t **)&h->tls_cert, &l1) != 0 ||
+		    kbs_file_read(cfg->tls_key, 1u << 20, (uint8_t **)&h->tls_key, &l2) != 0) {
+			r = KBS_ERR_TLS;
+			goto out;
+		}
+		flags |= MHD_USE_TLS;
+		ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls_cert };
+		ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key };
+	}
+	ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+
+	h->daemon = MHD_start_daemon(
+	    flags, 0, NULL, NULL, access_handler, h, MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
+	if (h->daemon == NULL) {
+		r = (flags & MHD_USE_TLS) != 0 ? KBS_ERR_TLS : KBS_ERR_LISTEN;
+		goto out;
+	}
+	fd = -1; /* the daemon owns it now */
+	*ret_port = 0;
+	if (h->unix_path[0] == '\0') {
+		di = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
+		*ret_port = di != NULL ? di->port : 0;
+	}
+	*ret = h;
+	h = NULL;
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	kbs_http_stop(h);
+	return r;
+}
+
+void
+kbs_http_quiesce(struct kbs_http *h)
+{
+	MHD_socket s;
+
+	if (h == NULL || h->daemon == NULL)
+		return;
+	s = MHD_quiesce_daemon(h->daemon);
+	if (s != MHD_INVALID_SOCKET)
+		close(s);
+}
+
+unsigned
+kbs_http_active(struct kbs_http *h)
+{
+	const union MHD_DaemonInfo *di;
+
+	if (h == NULL || h->daemon == NULL)
+		return 0;
+	di = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	return di != NULL ? di->num_connections : 0;
+}
+
+void
+kbs_http_stop(struct kbs_http *h)
+{
+	if (h == NULL)
+		return;
+	if (h->daemon != NULL)
+		MHD_stop_daemon(h->daemon);
+	if (h->unix_path[0] != '\0')
+		(void)unlink(h->unix_path);
+	if (h->tls_key != NULL) {
+		sodium_memzero(h->tls_key, strlen(h->tls_key));
+		free(h->tls_key);
+	}
+	free(h->tls_cert);
+	free(h);
+}

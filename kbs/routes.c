@@ -1,0 +1,112 @@
+/*
+ * routes.c: every route the broker serves, in one table (see routes.h).
+ * A pattern ending in '*' matches any non-empty remainder: a secret or
+ * policy name, which may itself contain '/' (clients may percent-encode
+ * it; MHD decodes the path before matching). The handler validates the
+ * name with the keystore's rules.
+ */
+#include "routes.h"
+
+#include <string.h>
+
+struct kbs_route {
+	unsigned listeners; /* KBS_LISTENER_* bits */
+	enum kbs_method method;
+	const char *pattern;
+	enum kbs_metrics_route id;
+	kbs_handler_fn *fn;
+};
+
+#define PUB KBS_LISTENER_PUBLIC
+#define ADM KBS_LISTENER_ADMIN
+
+static const struct kbs_route routes[] = {
+	{ PUB, KBS_POST, "/v1/challenge", KBS_METRICS_ROUTE_CHALLENGE, kbs_h_challenge },
+	{ PUB, KBS_POST, "/v1/attest", KBS_METRICS_ROUTE_ATTEST, kbs_h_attest },
+	{ PUB, KBS_GET, "/v1/secrets/*", KBS_METRICS_ROUTE_SECRET, kbs_h_secret_get },
+	{ PUB | ADM, KBS_GET, "/v1/keys", KBS_METRICS_ROUTE_KEYS, kbs_h_keys },
+	{ PUB | ADM, KBS_GET, "/healthz", KBS_METRICS_ROUTE_HEALTHZ, kbs_h_healthz },
+	{ PUB | ADM, KBS_GET, "/readyz", KBS_METRICS_ROUTE_READYZ, kbs_h_readyz },
+	{ PUB | ADM, KBS_GET, "/metrics", KBS_METRICS_ROUTE_METRICS, kbs_h_metrics },
+
+	{ ADM, KBS_GET, "/v1/admin/secrets", KBS_METRICS_ROUTE_ADMIN_SECRETS,
+	    kbs_h_admin_secret_list },
+	{ ADM, KBS_PUT, "/v1/admin/secrets/*", KBS_METRICS_ROUTE_ADMIN_SECRETS,
+	    kbs_h_admin_secret_put },
+	{ ADM, KBS_GET, "/v1/admin/secrets/*", KBS_METRICS_ROUTE_ADMIN_SECRETS,
+	    kbs_h_admin_secret_show },
+	{ ADM, KBS_DELETE, "/v1/admin/secrets/*", KBS_METRICS_ROUTE_ADMIN_SECRETS,
+	    kbs_h_admin_secret_delete },
+	{ ADM, KBS_POST, "/v1/admin/policies", KBS_METRICS_ROUTE_ADMIN_POLICIES,
+	    kbs_h_admin_policy_put },
+	{ ADM, KBS_GET, "/v1/admin/policies", KBS_METRICS_ROUTE_ADMIN_POLICIES,
+	    kbs_h_admin_policy_list },
+	{ ADM, KBS_GET, "/v1/admin/policies/*", KBS_METRICS_ROUTE_ADMIN_POLICIES,
+	    kbs_h_admin_policy_show },
+	{ ADM, KBS_POST, "/v1/admin/tokens", KBS_METRICS_ROUTE_ADMIN_TOKENS,
+	    kbs_h_admin_token_create },
+	{ ADM, KBS_GET, "/v1/admin/tokens", KBS_METRICS_ROUTE_ADMIN_TOKENS,
+	    kbs_h_admin_token_list },
+	{ ADM, KBS_DELETE, "/v1/admin/tokens/*", KBS_METRICS_ROUTE_ADMIN_TOKENS,
+	    kbs_h_admin_token_revoke },
+	{ ADM, KBS_GET, "/v1/admin/audit", KBS_METRICS_ROUTE_ADMIN_AUDIT,
+	    kbs_h_admin_audit_export },
+	{ ADM, KBS_GET, "/v1/admin/audit/verify", KBS_METRICS_ROUTE_ADMIN_AUDIT,
+	    kbs_h_admin_audit_verify },
+	{ ADM, KBS_POST, "/v1/admin/backup", KBS_METRICS_ROUTE_ADMIN_BACKUP, kbs_h_admin_backup },
+};
+
+/* match returns 1 when path fits pattern; *ret_param is what '*' matched. */
+static int
+match(const char *pattern, const char *path, const char **ret_param)
+{
+	size_t plen = strlen(pattern);
+
+	if (plen > 0 && pattern[plen - 1] == '*') {
+		const char *rest = path + plen - 1;
+
+		if (strncmp(pattern, path, plen - 1) != 0 || *rest == '\0')
+			return 0;
+		*ret_param = rest;
+		return 1;
+	}
+	if (strcmp(pattern, path) != 0)
+		return 0;
+	*ret_param = "";
+	return 1;
+}
+
+const struct kbs_route *
+kbs_route_find(enum kbs_listener listener, enum kbs_method method, const char *path,
+    const char **ret_param, int *ret_method_mismatch)
+{
+	const char *param = "";
+	size_t i;
+
+	*ret_method_mismatch = 0;
+	for (i = 0; i < KBS_ARRAY_SIZE(routes); i++) {
+		if ((routes[i].listeners & (unsigned)listener) == 0 ||
+		    !match(routes[i].pattern, path, &param))
+			continue;
+		if (routes[i].method != method) {
+			*ret_method_mismatch = 1;
+			continue;
+		}
+		*ret_param = param;
+		return &routes[i];
+	}
+	return NULL;
+}
+
+enum kbs_metrics_route
+kbs_route_id(const struct kbs_route *route)
+{
+	return route->id;
+}
+
+void
+kbs_route_call(const struct kbs_route *route, struct kbs_broker *b, const struct kbs_req *req,
+    struct kbs_resp *resp)
+{
+	route->fn(b, req, resp);
+}

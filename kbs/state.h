@@ -1,0 +1,28 @@
+/*
+ * state.h: the broker's key files in its data directory (see state.c).
+ */
+#ifndef KBS_STATE_H
+#define KBS_STATE_H
+
+#include <stdint.h>
+
+#include "kbs_common.h"
+
+/* kbs_state_dir creates dir 0700 if needed; it must be ours and closed to others. */
+KBS_MUST_CHECK int kbs_state_dir(const char *dir);
+
+/*
+ * kbs_state_key reads the 32-byte key dir/name (64 hex digits), creating a
+ * random one if the file does not exist (*ret_created = 1).
+ * KBS_ERR_STATE_FILE for a malformed file or unsafe ownership or mode.
+ */
+KBS_MUST_CHECK int kbs_state_key(
+    const char *dir, const char *name, uint8_t key[32], int *ret_created);
+
+/* kbs_state_write_new creates dir/name (0600, must not exist) holding text, durably. */
+KBS_MUST_CHECK int kbs_state_write_new(const char *dir, const char *name, const char *text);
+
+/* kbs_state_exists is 1 when dir/name exists (of any type). */
+int kbs_state_exists(const char *dir, const char *name);
+
+#endif
