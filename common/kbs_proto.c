@@ -119,8 +119,8 @@ kbs_wrap_seal(const uint8_t key[KBS_PROTO_KEY_SIZE],
 int
 kbs_wrap_open(const uint8_t key[KBS_PROTO_KEY_SIZE],
     const uint8_t aead_nonce[KBS_PROTO_AEAD_NONCE_SIZE], const char *name, size_t name_len,
-    const uint8_t binding[KBS_PROTO_BINDING_SIZE], const uint8_t *ct, size_t ct_len,
-    uint8_t *out, size_t out_size, size_t *ret_len)
+    const uint8_t binding[KBS_PROTO_BINDING_SIZE], const uint8_t *ct, size_t ct_len, uint8_t *out,
+    size_t out_size, size_t *ret_len)
 {
 	uint8_t ad[AD_MAX];
 	unsigned long long pt_len;

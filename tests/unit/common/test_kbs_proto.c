@@ -145,8 +145,8 @@ test_seal_matches_vectors(void)
 		CHECK(kbs_wrap_ad_len(strlen(name)) == alen);
 		CHECK_ERR(kbs_wrap_ad(name, strlen(name), f.nonce, ad, sizeof(ad)), 0);
 		CHECK(memcmp(ad, want_ad, alen) == 0);
-		CHECK_ERR(kbs_wrap_seal(f.key, f.s[i].aead_nonce, name, strlen(name), f.nonce, value,
-			      vlen, out, sizeof(out)),
+		CHECK_ERR(kbs_wrap_seal(f.key, f.s[i].aead_nonce, name, strlen(name), f.nonce,
+			      value, vlen, out, sizeof(out)),
 		    0);
 		CHECK(f.s[i].ciphertext_len == vlen + KBS_PROTO_TAG_SIZE);
 		CHECK(memcmp(out, f.s[i].ciphertext, vlen + KBS_PROTO_TAG_SIZE) == 0);
