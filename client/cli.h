@@ -30,6 +30,7 @@ struct cli_command {
 
 int cmd_verify(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_get_secret(int argc, char **argv);
 
 /*
  * cli_read_file reads a file named on the command line (at most max
