@@ -415,11 +415,11 @@ print_failure(int r, const struct kbs_client_failure *f)
 		break;
 	case KBS_CLIENT_CLASS_UNREACHABLE:
 		if (f->http_status != 0)
-			fprintf(stderr, PROG ": %s: HTTP %ld %s (%u attempts)\n", kbs_err_str(r),
-			    f->http_status, f->error, f->attempts);
+			fprintf(stderr, PROG ": %s: HTTP %ld %s (%u attempt%s)\n", kbs_err_str(r),
+			    f->http_status, f->error, f->attempts, f->attempts == 1 ? "" : "s");
 		else
-			fprintf(stderr, PROG ": %s: %s (%u attempts)\n", kbs_err_str(r),
-			    f->transport, f->attempts);
+			fprintf(stderr, PROG ": %s: %s (%u attempt%s)\n", kbs_err_str(r),
+			    f->transport, f->attempts, f->attempts == 1 ? "" : "s");
 		break;
 	case KBS_CLIENT_CLASS_EVIDENCE:
 		if (r == KBS_ERR_CLIENT_EVIDENCE_REJECTED)

@@ -222,6 +222,31 @@ expect "redirect not followed" 5 \
 	"$client" get-secret --url "$url" --name disk-key --out "$tmp/b" --server-key "$key" \
 	--attester test:unsigned
 
+# ---- HTTPS: verification always on; --ca pins the CA ----------------------
+if command -v openssl >/dev/null; then
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$tmp/tls.key" \
+		-out "$tmp/tls.crt" -days 2 -subj /CN=localhost \
+		-addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1
+	openssl s_server -accept 127.0.0.1:0 -cert "$tmp/tls.crt" -key "$tmp/tls.key" -www \
+		>"$tmp/tls.log" 2>&1 &
+	tls_pid=$!
+	for _ in $(seq 100); do grep -q ACCEPT "$tmp/tls.log" && break; sleep 0.05; done
+	tls_port=$(sed -n 's/^ACCEPT 127.0.0.1:\([0-9]*\)$/\1/p' "$tmp/tls.log")
+	expect "https, unknown CA" 5 "" "$client" get-secret --url "https://127.0.0.1:$tls_port" \
+		--name a --out "$tmp/t" --attester test:unsigned --retries 3
+	check "https, unknown CA: client_tls, not retried" grep -q "(client_tls): SSL certificate problem" "$tmp/err"
+	# With the CA pinned the handshake passes; s_server -www never answers a POST, so the
+	# request times out (exit 3) instead of failing verification (exit 5).
+	expect "https, pinned CA" 3 "" "$client" get-secret --url "https://127.0.0.1:$tls_port" \
+		--name a --out "$tmp/t" --attester test:unsigned --retries 0 --timeout 1 \
+		--ca "$tmp/tls.crt"
+	check "https, pinned CA: timed out after the handshake" grep -q "timed out.*(1 attempt)$" "$tmp/err"
+	kill $tls_pid 2>/dev/null
+	wait $tls_pid 2>/dev/null
+else
+	echo "SKIP: openssl not installed, HTTPS not tested"
+fi
+
 # ---- A unix socket ---------------------------------------------------------
 stop_fake
 "$fake" --unix "$tmp/kbs.sock" --mode release &
