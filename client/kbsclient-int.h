@@ -20,7 +20,7 @@
 struct kbs_http;
 
 struct kbs_http_options {
-	const char *url; /* http://, https:// or unix:/PATH */
+	const char *url; /* http://, https:// or unix:PATH */
 	unsigned connect_ms;
 	unsigned total_ms;
 	const char *ca_file; /* NULL: the system bundle */
@@ -38,7 +38,7 @@ struct kbs_http_response {
 
 /*
  * kbs_http_url_check validates a broker URL; KBS_ERR_CLIENT_URL when it is
- * neither http://, https:// nor unix:/PATH, or holds control characters,
+ * neither http://, https:// nor unix:PATH, or holds control characters,
  * spaces, a query or a fragment.
  */
 KBS_MUST_CHECK int kbs_http_url_check(const char *url);
@@ -118,6 +118,10 @@ int kbsc_is_hex_lower(int ch);   /* [0-9a-f] */
 int kbsc_is_code_char(int ch);   /* error and rule ids: [a-z0-9._-] */
 int kbsc_is_printable(int ch);   /* ASCII 0x20..0x7e */
 int kbsc_is_b64url_char(int ch); /* [A-Za-z0-9_-] */
+
+/* kbsc_trim_space finds data[*ret_start..*ret_end) without surrounding spaces, tabs and newlines.
+ */
+void kbsc_trim_space(const uint8_t *data, size_t len, size_t *ret_start, size_t *ret_end);
 
 /* ---- Answers (kbsclient_parse.c) ------------------------------------ */
 

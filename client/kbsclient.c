@@ -199,7 +199,7 @@ int
 kbs_client_set_server_key(struct kbs_client *c, const char *key_or_path)
 {
 	uint8_t pk[32], *data = NULL;
-	size_t len = 0, start = 0, end;
+	size_t len = 0, start = 0, end = 0;
 	int r;
 
 	if (key_or_path == NULL)
@@ -211,15 +211,7 @@ kbs_client_set_server_key(struct kbs_client *c, const char *key_or_path)
 	}
 	if ((r = kbs_file_read(key_or_path, SERVER_KEY_FILE_MAX, &data, &len)) != 0)
 		return r;
-	end = len;
-	while (start < end &&
-	    (data[start] == ' ' || data[start] == '\t' || data[start] == '\n' ||
-		data[start] == '\r'))
-		start++;
-	while (end > start &&
-	    (data[end - 1] == ' ' || data[end - 1] == '\t' || data[end - 1] == '\n' ||
-		data[end - 1] == '\r'))
-		end--;
+	kbsc_trim_space(data, len, &start, &end);
 	r = KBS_ERR_CLIENT_SERVER_KEY;
 	if (end > start && data[start] == '{')
 		r = key_from_json((const char *)data + start, end - start, pk);

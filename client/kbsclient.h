@@ -94,7 +94,7 @@ void kbs_evidence_clear(struct kbs_evidence *ev);
 /*
  * kbs_client_new makes a context for the broker at url: http://HOST[:PORT],
  * https://HOST[:PORT] (an optional path prefix is kept; a trailing '/' is
- * dropped) or unix:/PATH (plain HTTP over a unix socket). Defaults:
+ * dropped) or unix:PATH (plain HTTP over a unix socket). Defaults:
  * connect timeout 5 s, total timeout per request 30 s, 3 retries starting
  * at 250 ms backoff, the system CA bundle, no pinned server key.
  * KBS_ERR_CLIENT_URL, KBS_ERR_ALLOC, KBS_ERR_INTERNAL (libcurl).

@@ -68,6 +68,23 @@ is_jwt_char(int ch)
 	return kbsc_is_b64url_char(ch) || ch == '.';
 }
 
+void
+kbsc_trim_space(const uint8_t *data, size_t len, size_t *ret_start, size_t *ret_end)
+{
+	size_t start = 0, end = len;
+
+	while (start < end &&
+	    (data[start] == ' ' || data[start] == '\t' || data[start] == '\n' ||
+		data[start] == '\r'))
+		start++;
+	while (end > start &&
+	    (data[end - 1] == ' ' || data[end - 1] == '\t' || data[end - 1] == '\n' ||
+		data[end - 1] == '\r'))
+		end--;
+	*ret_start = start;
+	*ret_end = end;
+}
+
 /* all_chars: s[0..n) passes ok. */
 static int
 all_chars(const char *s, size_t n, int (*ok)(int ch))

@@ -169,4 +169,4 @@ KBS_ERR_X(CLIENT_TOKEN_CLAIMS, client_token_claims, -548,
 KBS_ERR_X(CLIENT_JWKS, client_jwks, -549, "the key set is malformed or holds no Ed25519 key")
 KBS_ERR_X(
     CLIENT_OUT_TERMINAL, client_out_terminal, -550, "refusing to write a secret to a terminal")
-KBS_ERR_X(CLIENT_URL, client_url, -551, "the broker URL is not http://, https:// or unix:/PATH")
+KBS_ERR_X(CLIENT_URL, client_url, -551, "the broker URL is not http://, https:// or unix:PATH")

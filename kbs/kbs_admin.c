@@ -94,7 +94,7 @@ static int
 load_token(struct admin *adm, const char *path)
 {
 	uint8_t *data = NULL;
-	size_t len = 0, start = 0, end, i;
+	size_t len = 0, start = 0, end = 0, i;
 	struct stat st;
 	int r, rc = EXIT_USAGE;
 
@@ -108,15 +108,7 @@ load_token(struct admin *adm, const char *path)
 	if (stat(path, &st) == 0 && (st.st_mode & 077) != 0)
 		fprintf(stderr,
 		    "kbs-admin: warning: token file %.200s is readable by group or others\n", path);
-	end = len;
-	while (start < end &&
-	    (data[start] == ' ' || data[start] == '\n' || data[start] == '\r' ||
-		data[start] == '\t'))
-		start++;
-	while (end > start &&
-	    (data[end - 1] == ' ' || data[end - 1] == '\n' || data[end - 1] == '\r' ||
-		data[end - 1] == '\t'))
-		end--;
+	kbsc_trim_space(data, len, &start, &end);
 	for (i = start; i < end; i++) {
 		if (!is_token_char(data[i]))
 			break;

@@ -7,45 +7,9 @@
 set -u
 client=$1
 fake=$2
-tmp=$(mktemp -d)
-fake_pid=
-cleanup() {
-	[ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-pass=0
-fail=0
+# shellcheck source=shell_lib.sh
+. "$(dirname "$0")/shell_lib.sh"
 P="kbs-client get-secret"
-
-ok() { pass=$((pass + 1)); }
-bad() {
-	fail=$((fail + 1))
-	echo "FAIL $1"
-	[ -f "$tmp/err" ] && sed 's/^/  stderr: /' "$tmp/err" | head -5
-}
-
-# expect NAME RC STDERR_LINE CMD...: exit code, and a stderr line equal to STDERR_LINE ("" = any).
-expect() {
-	local name=$1 want_rc=$2 want=$3 rc
-	shift 3
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	if [ "$rc" != "$want_rc" ]; then
-		bad "$name: rc=$rc, want $want_rc"
-	elif [ -n "$want" ] && ! grep -qxF -- "$want" "$tmp/err"; then
-		bad "$name: no stderr line '$want'"
-	else
-		ok
-	fi
-}
-
-# check NAME CONDITION...: a plain assertion.
-check() {
-	local name=$1
-	shift
-	if "$@"; then ok; else bad "$name"; fi
-}
 
 start_fake() {
 	stop_fake
@@ -95,7 +59,7 @@ expect "dot name in a dir" 2 "$P: secret name '..' cannot be a file name in --ou
 	"$client" get-secret --url $U --name .. --out "$tmp"
 expect "extra argument" 2 "$P: unexpected argument" \
 	"$client" get-secret --url $U --name a --out - extra
-expect "bad url" 2 "$P: --url: the broker URL is not http://, https:// or unix:/PATH" \
+expect "bad url" 2 "$P: --url: the broker URL is not http://, https:// or unix:PATH" \
 	"$client" get-secret --url ftp://x --name a --out -
 expect "missing key file" 2 "$P: --server-key: system call failed: No such file or directory" \
 	"$client" get-secret --url $U --name a --out - --server-key "$tmp/nokey"
@@ -257,5 +221,4 @@ expect "unix socket" 0 "" "$client" get-secret --url "unix:$tmp/kbs.sock" --name
 check "unix socket content" test "$(cat "$tmp/us")" = value-of-disk-key
 stop_fake
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

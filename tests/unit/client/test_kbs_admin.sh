@@ -7,43 +7,8 @@
 set -u
 admin=$1
 fake=$2
-tmp=$(mktemp -d)
-fake_pid=
-cleanup() {
-	[ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() {
-	fail=$((fail + 1))
-	echo "FAIL $1"
-	[ -f "$tmp/err" ] && sed 's/^/  stderr: /' "$tmp/err" | head -5
-}
-
-# expect NAME RC STDERR_LINE CMD...: exit code and one exact stderr line ("" = any).
-expect() {
-	local name=$1 want_rc=$2 want=$3 rc
-	shift 3
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	if [ "$rc" != "$want_rc" ]; then
-		bad "$name: rc=$rc, want $want_rc"
-	elif [ -n "$want" ] && ! grep -qxF -- "$want" "$tmp/err"; then
-		bad "$name: no stderr line '$want'"
-	else
-		ok
-	fi
-}
-
-check() {
-	local name=$1
-	shift
-	if "$@"; then ok; else bad "$name"; fi
-}
+# shellcheck source=shell_lib.sh
+. "$(dirname "$0")/shell_lib.sh"
 
 # last_request: the fake's log line for the most recent request.
 last_request() { tail -n 1 "$tmp/log"; }
@@ -81,7 +46,7 @@ expect "two-word token" 2 "kbs-admin: token file $tmp/token2 does not hold one t
 : >"$tmp/token3"
 expect "empty token" 2 "kbs-admin: token file $tmp/token3 does not hold one token" \
 	"$admin" --url "unix:$tmp/kbs.sock" --token-file "$tmp/token3" secret list
-expect "bad url" 2 "kbs-admin: --url: the broker URL is not http://, https:// or unix:/PATH" \
+expect "bad url" 2 "kbs-admin: --url: the broker URL is not http://, https:// or unix:PATH" \
 	"$admin" --url "ftp://x" --token-file "$tmp/token" secret list
 expect "bad timeout" 2 "kbs-admin: --timeout needs whole seconds from 1 to 3600" \
 	"${A[@]}" --timeout 0 secret list
@@ -193,5 +158,4 @@ expect "env defaults" 0 "" env KBS_ADMIN_URL="unix:$tmp/kbs.sock" KBS_ADMIN_TOKE
 	"$admin" secret list
 sent "env defaults" "GET /v1/admin/secrets $AUTH body="
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish
