@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -496,6 +497,8 @@ cmd_get_secret(int argc, char **argv)
 
 	if ((rc = parse_args(argc, argv, &a)) != 0)
 		return rc < 0 ? KBS_CLIENT_RELEASED : rc;
+	/* A reader that goes away (cryptsetup failing) is an I/O error, exit 2, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fprintf(stderr, PROG ": %s\n", kbs_err_str(KBS_ERR_INTERNAL));
 		return KBS_CLIENT_CLASS_USAGE;

@@ -27,6 +27,7 @@
 #define UNIX_PREFIX "unix:"
 #define UNIX_PATH_MAX 107 /* sun_path holds 108 bytes with the NUL */
 #define URL_MAX 2048
+#define KBS_HTTP_BEARER_MAX 16384 /* the longest token sent (protocol tokens are far shorter) */
 
 struct kbs_http {
 	CURL *curl;
@@ -377,7 +378,7 @@ add_header(struct curl_slist **list, const char *line)
 static int
 bearer_header(struct curl_slist **list, const char *bearer)
 {
-	char line[16384];
+	char line[KBS_HTTP_BEARER_MAX + 64];
 	int r, n;
 
 	n = snprintf(line, sizeof(line), "Authorization: Bearer %s", bearer);

@@ -84,6 +84,8 @@ kbs_client_new(const char *url, struct kbs_client **ret)
 	struct kbs_client *c;
 	int r;
 
+	if ((r = kbs_crypto_init()) != 0)
+		return r;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return KBS_ERR_ALLOC;
 	if ((r = kbs_http_new(&o, &c->http)) != 0) {

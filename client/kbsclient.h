@@ -32,8 +32,10 @@
  * kbs_client_exit_class() sorts every code into these classes.
  *
  * Threads: a struct kbs_client is used by one thread at a time; separate
- * contexts are independent. Call kbs_crypto_init() (or sodium_init()) and
- * curl_global_init() once before the first context, as libcurl requires.
+ * contexts are independent. Call curl_global_init() once before the first
+ * context, as libcurl requires; kbs_client_new initialises libsodium.
+ * The caps below keep an attest request under the broker's 256 KiB body
+ * limit: 8 certificates and a table, base64-encoded, stay under 140 KiB.
  */
 #ifndef KBS_CLIENT_H
 #define KBS_CLIENT_H
@@ -48,8 +50,8 @@
 #define KBS_CLIENT_MAX_SECRETS 32       /* names per request (protocol.md) */
 #define KBS_CLIENT_NAME_MAX 255         /* bytes of a secret name */
 #define KBS_CLIENT_MAX_CERTS 8          /* DER certificates per report */
-#define KBS_CLIENT_MAX_CERT_SIZE 16384  /* bytes per certificate */
-#define KBS_CLIENT_MAX_CERT_TABLE 65536 /* bytes of a certificate table */
+#define KBS_CLIENT_MAX_CERT_SIZE 8192   /* bytes per certificate (a VCEK is ~1.3 KiB) */
+#define KBS_CLIENT_MAX_CERT_TABLE 32768 /* bytes of a certificate table */
 #define KBS_CLIENT_MAX_BODY (1u << 20)  /* response body cap, 1 MiB */
 #define KBS_CLIENT_MAX_RULES 64         /* rule ids per denied secret */
 #define KBS_CLIENT_RULE_MAX 63          /* bytes of a rule id */
@@ -97,7 +99,7 @@ void kbs_evidence_clear(struct kbs_evidence *ev);
  * dropped) or unix:PATH (plain HTTP over a unix socket). Defaults:
  * connect timeout 5 s, total timeout per request 30 s, 3 retries starting
  * at 250 ms backoff, the system CA bundle, no pinned server key.
- * KBS_ERR_CLIENT_URL, KBS_ERR_ALLOC, KBS_ERR_INTERNAL (libcurl).
+ * KBS_ERR_CLIENT_URL, KBS_ERR_ALLOC, KBS_ERR_CRYPTO_INIT, KBS_ERR_INTERNAL (libcurl).
  */
 KBS_MUST_CHECK int kbs_client_new(const char *url, struct kbs_client **ret);
 
