@@ -32,6 +32,27 @@ int cmd_verify(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_get_secret(int argc, char **argv);
 
+struct kbs_evidence_source;
+
+/*
+ * get_secret_attester_open fills *ret_src with the evidence source that
+ * --attester SPEC names, and *ret_handle with what
+ * get_secret_attester_close releases. Today only the built-in
+ * "test:unsigned" exists; every other spec ("sim:DIR", the default
+ * "auto": configfs-tsm, then /dev/sev-guest) is
+ * KBS_ERR_CLIENT_ATTESTER_UNAVAILABLE until the attesters of
+ * client/attester.h are wired here.
+ */
+KBS_MUST_CHECK int get_secret_attester_open(
+    const char *spec, struct kbs_evidence_source *ret_src, void **ret_handle);
+void get_secret_attester_close(void *handle);
+
+/*
+ * get_secret_check_fd refuses a terminal as the destination of a secret:
+ * 0, or KBS_ERR_CLIENT_OUT_TERMINAL when fd is a terminal.
+ */
+KBS_MUST_CHECK int get_secret_check_fd(int fd);
+
 /*
  * cli_read_file reads a file named on the command line (at most max
  * bytes); on failure it prints "cannot read WHAT PATH: reason" and returns

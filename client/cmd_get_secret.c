@@ -63,18 +63,7 @@ test_unsigned_get(
 	return 0;
 }
 
-/*
- * get_secret_attester_open fills *ret_src with the evidence source named
- * by spec and *ret_handle with what get_secret_attester_close releases.
- * Today only "test:unsigned" exists; every other spec ("sim:DIR", the
- * default "auto": configfs-tsm, then /dev/sev-guest) is
- * KBS_ERR_CLIENT_ATTESTER_UNAVAILABLE until the attesters of
- * client/attester.h are wired here.
- */
-int get_secret_attester_open(
-    const char *spec, struct kbs_evidence_source *ret_src, void **ret_handle);
-void get_secret_attester_close(void *handle);
-
+/* The hook that maps --attester to a source: see cli.h. */
 int
 get_secret_attester_open(const char *spec, struct kbs_evidence_source *ret_src, void **ret_handle)
 {
@@ -147,13 +136,7 @@ file_name_ok(const char *name)
 	return strchr(name, '/') == NULL && name[0] != '.';
 }
 
-/*
- * get_secret_check_fd refuses a terminal as the destination of a secret
- * (an operator's screen, its scrollback, a terminal logger).
- * 0 or KBS_ERR_CLIENT_OUT_TERMINAL.
- */
-int get_secret_check_fd(int fd);
-
+/* A terminal is an operator's screen, its scrollback, a terminal logger: never a secret's home. */
 int
 get_secret_check_fd(int fd)
 {

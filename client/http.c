@@ -9,8 +9,9 @@
  *     bundle or one pinned CA file;
  *   - the body is capped (max_body) while it arrives, and wiped when freed,
  *     since admin answers carry new tokens;
- *   - the Authorization header is wiped in libcurl's copy as well before
- *     it is freed, and neither it nor any body is ever logged.
+ *   - the Authorization header is wiped in our copy and in the header
+ *     list handed to libcurl before they are freed (libcurl's own send
+ *     buffer is out of reach), and neither it nor any body is ever logged.
  * One easy handle per context, reset before each request, keeps the
  * connection alive between the challenge and the attest (the broker's
  * nonces are bound to the replica that issued them).
