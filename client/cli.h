@@ -32,7 +32,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_get_secret(int argc, char **argv);
 
-struct kbs_evidence_source;
+struct kbs_client_evidence_source;
 
 /*
  * get_secret_attester_open fills *ret_src with the evidence source that
@@ -44,7 +44,7 @@ struct kbs_evidence_source;
  * client/attester.h are wired here.
  */
 KBS_MUST_CHECK int get_secret_attester_open(
-    const char *spec, struct kbs_evidence_source *ret_src, void **ret_handle);
+    const char *spec, struct kbs_client_evidence_source *ret_src, void **ret_handle);
 void get_secret_attester_close(void *handle);
 
 /*

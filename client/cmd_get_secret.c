@@ -52,8 +52,8 @@
 #define REPORT_DATA_OFFSET 0x50
 
 static int
-test_unsigned_get(
-    void *ctx, const uint8_t report_data[KBS_CLIENT_REPORT_DATA_SIZE], struct kbs_evidence *ret)
+test_unsigned_get(void *ctx, const uint8_t report_data[KBS_CLIENT_REPORT_DATA_SIZE],
+    struct kbs_client_evidence *ret)
 {
 	(void)ctx;
 	memset(ret->report, 0, sizeof(ret->report));
@@ -65,7 +65,8 @@ test_unsigned_get(
 
 /* The hook that maps --attester to a source: see cli.h. */
 int
-get_secret_attester_open(const char *spec, struct kbs_evidence_source *ret_src, void **ret_handle)
+get_secret_attester_open(
+    const char *spec, struct kbs_client_evidence_source *ret_src, void **ret_handle)
 {
 	if (strcmp(spec, TEST_UNSIGNED_SPEC) == 0) {
 		ret_src->ctx = NULL;
@@ -306,7 +307,7 @@ write_in_place(int fd, const char *what, const uint8_t *value, size_t len)
 
 /* write_secrets puts every released value where --out says; 0 or -1 (printed). */
 static int
-write_secrets(const struct gs_args *a, const struct kbs_release *rel)
+write_secrets(const struct gs_args *a, const struct kbs_client_release *rel)
 {
 	struct kbsc_staged *st = NULL;
 	struct stat sb;
@@ -381,7 +382,7 @@ print_denied(const struct kbs_client_failure *f)
 	fprintf(stderr, PROG ": denied by policy (request %s)\n",
 	    f->request_id[0] != '\0' ? f->request_id : "unknown");
 	for (i = 0; i < f->denied_count; i++) {
-		const struct kbs_denied *d = &f->denied[i];
+		const struct kbs_client_denied *d = &f->denied[i];
 
 		fprintf(stderr, "  %s: policy %s failed", d->secret, d->policy);
 		for (j = 0; j < d->rule_count; j++)
@@ -471,9 +472,9 @@ setup(const struct gs_args *a, struct kbs_client **ret)
 int
 cmd_get_secret(int argc, char **argv)
 {
-	struct kbs_evidence_source src;
+	struct kbs_client_evidence_source src;
 	struct kbs_client *c = NULL;
-	struct kbs_release *rel = NULL;
+	struct kbs_client_release *rel = NULL;
 	struct gs_args a;
 	void *att = NULL;
 	int rc, r, att_open = 0;
@@ -508,7 +509,7 @@ cmd_get_secret(int argc, char **argv)
 	    rel->count == 1 ? "" : "s", rel->request_id);
 	rc = KBS_CLIENT_RELEASED;
 out:
-	kbs_release_free(rel);
+	kbs_client_release_free(rel);
 	if (att_open)
 		get_secret_attester_close(att);
 	kbs_client_free(c);

@@ -28,9 +28,9 @@
 #define UNIX_PREFIX "unix:"
 #define UNIX_PATH_MAX 107 /* sun_path holds 108 bytes with the NUL */
 #define URL_MAX 2048
-#define KBS_HTTP_BEARER_MAX 16384 /* the longest token sent (protocol tokens are far shorter) */
+#define KBSC_HTTP_BEARER_MAX 16384 /* the longest token sent (protocol tokens are far shorter) */
 
-struct kbs_http {
+struct kbsc_http {
 	CURL *curl;
 	char *base;      /* scheme://authority[/prefix], no trailing '/' */
 	char *unix_path; /* NULL unless unix:PATH */
@@ -91,7 +91,7 @@ static size_t
 on_header(char *buf, size_t size, size_t nitems, void *userdata)
 {
 	static const char name[] = "x-request-id:";
-	struct kbs_http_response *r = userdata;
+	struct kbsc_http_response *r = userdata;
 	size_t n = size * nitems, i, o = 0;
 
 	if (n < sizeof(name) - 1 || strncasecmp(buf, name, sizeof(name) - 1) != 0)
@@ -111,13 +111,13 @@ on_header(char *buf, size_t size, size_t nitems, void *userdata)
 }
 
 int
-kbs_http_transient(long status)
+kbsc_http_transient(long status)
 {
 	return status == 429 || (status >= 500 && status <= 599 && status != 501 && status != 505);
 }
 
 int
-kbs_http_path(
+kbsc_http_path(
     const char *prefix, const char *segment, const char *query, char *out, size_t out_size)
 {
 	static const char hex[] = "0123456789ABCDEF";
@@ -148,7 +148,7 @@ kbs_http_path(
 }
 
 int
-kbs_http_url_check(const char *url)
+kbsc_http_url_check(const char *url)
 {
 	size_t i, n;
 	const char *rest;
@@ -180,7 +180,7 @@ kbs_http_url_check(const char *url)
 }
 
 void
-kbs_http_free(struct kbs_http *h)
+kbsc_http_free(struct kbsc_http *h)
 {
 	if (h == NULL)
 		return;
@@ -193,13 +193,13 @@ kbs_http_free(struct kbs_http *h)
 }
 
 int
-kbs_http_new(const struct kbs_http_options *opts, struct kbs_http **ret)
+kbsc_http_new(const struct kbsc_http_options *opts, struct kbsc_http **ret)
 {
-	struct kbs_http *h = NULL;
+	struct kbsc_http *h = NULL;
 	size_t n;
 	int r;
 
-	if ((r = kbs_http_url_check(opts->url)) != 0)
+	if ((r = kbsc_http_url_check(opts->url)) != 0)
 		return r;
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return KBS_ERR_ALLOC;
@@ -227,12 +227,12 @@ kbs_http_new(const struct kbs_http_options *opts, struct kbs_http **ret)
 	h = NULL;
 	r = 0;
 out:
-	kbs_http_free(h);
+	kbsc_http_free(h);
 	return r;
 }
 
 int
-kbs_http_set_timeouts(struct kbs_http *h, unsigned connect_ms, unsigned total_ms)
+kbsc_http_set_timeouts(struct kbsc_http *h, unsigned connect_ms, unsigned total_ms)
 {
 	if (connect_ms != 0)
 		h->connect_ms = connect_ms;
@@ -242,13 +242,13 @@ kbs_http_set_timeouts(struct kbs_http *h, unsigned connect_ms, unsigned total_ms
 }
 
 void
-kbs_http_set_max_body(struct kbs_http *h, size_t max_body)
+kbsc_http_set_max_body(struct kbsc_http *h, size_t max_body)
 {
 	h->max_body = max_body;
 }
 
 int
-kbs_http_set_ca_file(struct kbs_http *h, const char *path)
+kbsc_http_set_ca_file(struct kbsc_http *h, const char *path)
 {
 	char *copy;
 
@@ -262,7 +262,7 @@ kbs_http_set_ca_file(struct kbs_http *h, const char *path)
 }
 
 void
-kbs_http_response_clear(struct kbs_http_response *r)
+kbsc_http_response_clear(struct kbsc_http_response *r)
 {
 	if (r == NULL)
 		return;
@@ -312,8 +312,8 @@ translate(CURLcode cc, const struct body_sink *sink)
 
 /* set_options configures the reset handle for one request; 0 or KBS_ERR_INTERNAL. */
 static int
-set_options(struct kbs_http *h, const char *url, struct curl_slist *headers, struct body_sink *sink,
-    struct kbs_http_response *resp, char *errbuf)
+set_options(struct kbsc_http *h, const char *url, struct curl_slist *headers,
+    struct body_sink *sink, struct kbsc_http_response *resp, char *errbuf)
 {
 	CURL *c = h->curl;
 	int bad = 0;
@@ -379,7 +379,7 @@ add_header(struct curl_slist **list, const char *line)
 static int
 bearer_header(struct curl_slist **list, const char *bearer)
 {
-	char line[KBS_HTTP_BEARER_MAX + 64];
+	char line[KBSC_HTTP_BEARER_MAX + 64];
 	int r, n;
 
 	n = snprintf(line, sizeof(line), "Authorization: Bearer %s", bearer);
@@ -394,11 +394,11 @@ out:
 }
 
 int
-kbs_http_request(struct kbs_http *h, const char *method, const char *path, const char *bearer,
-    const uint8_t *body, size_t body_len, struct kbs_http_response *ret)
+kbsc_http_request(struct kbsc_http *h, const char *method, const char *path, const char *bearer,
+    const uint8_t *body, size_t body_len, struct kbsc_http_response *ret)
 {
 	struct body_sink sink = { NULL, 0, 0, h->max_body, 0 };
-	struct kbs_http_response resp;
+	struct kbsc_http_response resp;
 	struct curl_slist *headers = NULL;
 	char url[URL_MAX + 1024], errbuf[CURL_ERROR_SIZE];
 	CURLcode cc;

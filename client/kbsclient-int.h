@@ -17,9 +17,9 @@
 
 /* ---- HTTP (http.c) ---------------------------------------------------- */
 
-struct kbs_http;
+struct kbsc_http;
 
-struct kbs_http_options {
+struct kbsc_http_options {
 	const char *url; /* http://, https:// or unix:PATH */
 	unsigned connect_ms;
 	unsigned total_ms;
@@ -28,7 +28,7 @@ struct kbs_http_options {
 };
 
 /* One answer; body is NUL-terminated one past len, and wiped when freed. */
-struct kbs_http_response {
+struct kbsc_http_response {
 	long status;
 	uint8_t *body;
 	size_t len;
@@ -37,52 +37,52 @@ struct kbs_http_response {
 };
 
 /*
- * kbs_http_url_check validates a broker URL; KBS_ERR_CLIENT_URL when it is
+ * kbsc_http_url_check validates a broker URL; KBS_ERR_CLIENT_URL when it is
  * neither http://, https:// nor unix:PATH, or holds control characters,
  * spaces, a query or a fragment.
  */
-KBS_MUST_CHECK int kbs_http_url_check(const char *url);
+KBS_MUST_CHECK int kbsc_http_url_check(const char *url);
 
 /*
- * kbs_http_path writes prefix, then segment percent-encoded (every byte
+ * kbsc_http_path writes prefix, then segment percent-encoded (every byte
  * but A-Z a-z 0-9 - . _, so a '/' in a secret name stays inside one path
  * segment as %2F), then query (NULL: none, else copied as is) into out.
  * KBS_ERR_BUFFER_TOO_SMALL.
  */
-KBS_MUST_CHECK int kbs_http_path(
+KBS_MUST_CHECK int kbsc_http_path(
     const char *prefix, const char *segment, const char *query, char *out, size_t out_size);
 
-/* kbs_http_new copies the options. KBS_ERR_CLIENT_URL, KBS_ERR_ALLOC, KBS_ERR_INTERNAL. */
-KBS_MUST_CHECK int kbs_http_new(const struct kbs_http_options *opts, struct kbs_http **ret);
-void kbs_http_free(struct kbs_http *h);
-KBS_MUST_CHECK int kbs_http_set_timeouts(
-    struct kbs_http *h, unsigned connect_ms, unsigned total_ms);
-KBS_MUST_CHECK int kbs_http_set_ca_file(struct kbs_http *h, const char *path);
-/* kbs_http_set_max_body changes the answer cap for the next requests. */
-void kbs_http_set_max_body(struct kbs_http *h, size_t max_body);
+/* kbsc_http_new copies the options. KBS_ERR_CLIENT_URL, KBS_ERR_ALLOC, KBS_ERR_INTERNAL. */
+KBS_MUST_CHECK int kbsc_http_new(const struct kbsc_http_options *opts, struct kbsc_http **ret);
+void kbsc_http_free(struct kbsc_http *h);
+KBS_MUST_CHECK int kbsc_http_set_timeouts(
+    struct kbsc_http *h, unsigned connect_ms, unsigned total_ms);
+KBS_MUST_CHECK int kbsc_http_set_ca_file(struct kbsc_http *h, const char *path);
+/* kbsc_http_set_max_body changes the answer cap for the next requests. */
+void kbsc_http_set_max_body(struct kbsc_http *h, size_t max_body);
 
 /*
- * kbs_http_request sends METHOD base-url+path (path starts with '/'),
+ * kbsc_http_request sends METHOD base-url+path (path starts with '/'),
  * with body[0..body_len) as application/json when body is not NULL and
  * with "Authorization: Bearer <bearer>" when bearer is not NULL. It
  * returns 0 whenever an HTTP answer arrived, whatever its status, with
- * *ret filled (free with kbs_http_response_clear); otherwise
+ * *ret filled (free with kbsc_http_response_clear); otherwise
  * KBS_ERR_CLIENT_UNREACHABLE (connect, DNS, timeout, reset),
  * KBS_ERR_CLIENT_TLS (certificate verification), KBS_ERR_TOO_LARGE (the
  * answer passed max_body) or KBS_ERR_ALLOC, with ret->transport set.
  * Redirects are never followed (a 3xx is just an answer).
  */
-KBS_MUST_CHECK int kbs_http_request(struct kbs_http *h, const char *method, const char *path,
-    const char *bearer, const uint8_t *body, size_t body_len, struct kbs_http_response *ret);
+KBS_MUST_CHECK int kbsc_http_request(struct kbsc_http *h, const char *method, const char *path,
+    const char *bearer, const uint8_t *body, size_t body_len, struct kbsc_http_response *ret);
 
-/* kbs_http_response_clear wipes and frees the body (NULL ok). */
-void kbs_http_response_clear(struct kbs_http_response *r);
+/* kbsc_http_response_clear wipes and frees the body (NULL ok). */
+void kbsc_http_response_clear(struct kbsc_http_response *r);
 
 /*
- * kbs_http_transient says whether an answer status is worth a retry:
+ * kbsc_http_transient says whether an answer status is worth a retry:
  * 429 and every 5xx but 501 and 505.
  */
-int kbs_http_transient(long status);
+int kbsc_http_transient(long status);
 
 /* ---- Strict readers for answer members (kbsclient_parse.c) ----------- */
 
@@ -159,8 +159,8 @@ struct kbsc_expect {
  * KBS_ERR_CLIENT_SECRET_MISSING, KBS_ERR_CLIENT_SECRET_UNEXPECTED,
  * KBS_ERR_WRAP_WEAK_KEY, KBS_ERR_WRAP_OPEN, KBS_ERR_ALLOC.
  */
-KBS_MUST_CHECK int kbsc_open_response(
-    const uint8_t *body, size_t len, const struct kbsc_expect *exp, struct kbs_release **ret);
+KBS_MUST_CHECK int kbsc_open_response(const uint8_t *body, size_t len,
+    const struct kbsc_expect *exp, struct kbs_client_release **ret);
 
 /*
  * kbsc_parse_failure reads a non-200 answer into f (code left alone;
@@ -225,10 +225,10 @@ KBS_MUST_CHECK int kbsc_write_fd(int fd, const uint8_t *data, size_t len);
 /*
  * A transport: the unit tests replace HTTP with a function that answers
  * from memory, so the whole exchange (retries, re-challenge, checks) runs
- * without a network. Same contract as kbs_http_request.
+ * without a network. Same contract as kbsc_http_request.
  */
 typedef int (*kbsc_transport_fn)(void *ctx, const char *method, const char *path,
-    const char *bearer, const uint8_t *body, size_t body_len, struct kbs_http_response *ret);
+    const char *bearer, const uint8_t *body, size_t body_len, struct kbsc_http_response *ret);
 
 void kbsc_set_transport(struct kbs_client *c, kbsc_transport_fn fn, void *ctx);
 

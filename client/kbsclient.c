@@ -29,13 +29,13 @@
 #define SERVER_KEY_FILE_MAX 65536
 #define REPORT_DATA_OFFSET 0x50 /* in the SNP report (SEV-SNP ABI, Table 23) */
 
-struct kbs_guest_key {
+struct kbs_client_guest_key {
 	uint8_t pk[KBS_PROTO_X25519_SIZE];
 	uint8_t sk[KBS_PROTO_X25519_SIZE];
 };
 
 struct kbs_client {
-	struct kbs_http *http;
+	struct kbsc_http *http;
 	kbsc_transport_fn transport;
 	void *transport_ctx;
 	void (*sleep_fn)(void *ctx, unsigned ms);
@@ -48,9 +48,9 @@ struct kbs_client {
 
 static int
 http_transport(void *ctx, const char *method, const char *path, const char *bearer,
-    const uint8_t *body, size_t body_len, struct kbs_http_response *ret)
+    const uint8_t *body, size_t body_len, struct kbsc_http_response *ret)
 {
-	return kbs_http_request(ctx, method, path, bearer, body, body_len, ret);
+	return kbsc_http_request(ctx, method, path, bearer, body, body_len, ret);
 }
 
 static void
@@ -64,7 +64,7 @@ real_sleep(void *ctx, unsigned ms)
 }
 
 void
-kbs_evidence_clear(struct kbs_evidence *ev)
+kbs_client_evidence_clear(struct kbs_client_evidence *ev)
 {
 	size_t i;
 
@@ -79,7 +79,7 @@ kbs_evidence_clear(struct kbs_evidence *ev)
 int
 kbs_client_new(const char *url, struct kbs_client **ret)
 {
-	struct kbs_http_options o = { url, DEFAULT_CONNECT_MS, DEFAULT_TOTAL_MS, NULL,
+	struct kbsc_http_options o = { url, DEFAULT_CONNECT_MS, DEFAULT_TOTAL_MS, NULL,
 		KBS_CLIENT_MAX_BODY };
 	struct kbs_client *c;
 	int r;
@@ -88,7 +88,7 @@ kbs_client_new(const char *url, struct kbs_client **ret)
 		return r;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return KBS_ERR_ALLOC;
-	if ((r = kbs_http_new(&o, &c->http)) != 0) {
+	if ((r = kbsc_http_new(&o, &c->http)) != 0) {
 		free(c);
 		return r;
 	}
@@ -106,7 +106,7 @@ kbs_client_free(struct kbs_client *c)
 {
 	if (c == NULL)
 		return;
-	kbs_http_free(c->http);
+	kbsc_http_free(c->http);
 	sodium_memzero(c, sizeof(*c));
 	free(c);
 }
@@ -114,12 +114,12 @@ kbs_client_free(struct kbs_client *c)
 int
 kbs_client_set_timeouts(struct kbs_client *c, unsigned connect_ms, unsigned total_ms)
 {
-	struct kbs_http *h = c->http;
+	struct kbsc_http *h = c->http;
 	int r;
 
 	if (connect_ms > MAX_TIMEOUT_MS || total_ms > MAX_TIMEOUT_MS)
 		return KBS_ERR_INVALID_ARGUMENT;
-	r = kbs_http_set_timeouts(h, connect_ms, total_ms);
+	r = kbsc_http_set_timeouts(h, connect_ms, total_ms);
 	return r;
 }
 
@@ -136,7 +136,7 @@ kbs_client_set_retries(struct kbs_client *c, unsigned retries, unsigned backoff_
 int
 kbs_client_set_ca_file(struct kbs_client *c, const char *path)
 {
-	return kbs_http_set_ca_file(c->http, path);
+	return kbsc_http_set_ca_file(c->http, path);
 }
 
 int
@@ -273,22 +273,22 @@ backoff(struct kbs_client *c, unsigned attempt)
 }
 
 void
-kbs_guest_key_public(const struct kbs_guest_key *key, uint8_t ret_pk[32])
+kbs_client_guest_key_public(const struct kbs_client_guest_key *key, uint8_t ret_pk[32])
 {
 	memcpy(ret_pk, key->pk, sizeof(key->pk));
 }
 
 void
-kbs_guest_key_free(struct kbs_guest_key *key)
+kbs_client_guest_key_free(struct kbs_client_guest_key *key)
 {
 	if (key != NULL)
 		sodium_free(key); /* wipes */
 }
 
 static int
-guest_key_new(struct kbs_guest_key **ret)
+guest_key_new(struct kbs_client_guest_key **ret)
 {
-	struct kbs_guest_key *k = sodium_malloc(sizeof(*k));
+	struct kbs_client_guest_key *k = sodium_malloc(sizeof(*k));
 
 	if (k == NULL)
 		return KBS_ERR_ALLOC;
@@ -307,9 +307,9 @@ guest_key_new(struct kbs_guest_key **ret)
  */
 static int
 call(struct kbs_client *c, const char *method, const char *path, const char *bearer,
-    const uint8_t *body, size_t body_len, struct kbs_http_response *ret)
+    const uint8_t *body, size_t body_len, struct kbsc_http_response *ret)
 {
-	struct kbs_http_response resp;
+	struct kbsc_http_response resp;
 	int r;
 
 	memset(&resp, 0, sizeof(resp));
@@ -318,7 +318,7 @@ call(struct kbs_client *c, const char *method, const char *path, const char *bea
 	snprintf(c->failure.request_id, sizeof(c->failure.request_id), "%s", resp.request_id);
 	if (r != 0) {
 		c->failure.http_status = 0;
-		kbs_http_response_clear(&resp);
+		kbsc_http_response_clear(&resp);
 		return r;
 	}
 	if (resp.status == 200) {
@@ -326,7 +326,7 @@ call(struct kbs_client *c, const char *method, const char *path, const char *bea
 		return 0;
 	}
 	r = kbsc_parse_failure(resp.status, resp.body, resp.len, &c->failure);
-	kbs_http_response_clear(&resp);
+	kbsc_http_response_clear(&resp);
 	return r;
 }
 
@@ -351,7 +351,7 @@ names_valid(const char *const *names, size_t count)
 
 /* evidence_valid: the source kept its side of the contract. */
 static int
-evidence_valid(const struct kbs_evidence *ev, const uint8_t report_data[64])
+evidence_valid(const struct kbs_client_evidence *ev, const uint8_t report_data[64])
 {
 	size_t i;
 
@@ -388,7 +388,7 @@ add_b64(cJSON *obj, const char *key, const uint8_t *data, size_t len)
 
 /* attest_body builds the JSON of POST /v1/attest (nothing secret in it). */
 static int
-attest_body(const uint8_t nonce[32], const struct kbs_evidence *ev, const char *const *names,
+attest_body(const uint8_t nonce[32], const struct kbs_client_evidence *ev, const char *const *names,
     size_t count, char **ret)
 {
 	cJSON *root = cJSON_CreateObject(), *certs = NULL, *arr = NULL, *s;
@@ -439,21 +439,21 @@ static int
 challenge(struct kbs_client *c, uint8_t ret_nonce[32])
 {
 	static const uint8_t empty[] = "{}";
-	struct kbs_http_response resp;
+	struct kbsc_http_response resp;
 	int64_t expires = 0;
 	int r;
 
 	if ((r = call(c, "POST", "/v1/challenge", NULL, empty, 2, &resp)) != 0)
 		return r;
 	r = kbsc_parse_challenge(resp.body, resp.len, ret_nonce, &expires);
-	kbs_http_response_clear(&resp);
+	kbsc_http_response_clear(&resp);
 	return r;
 }
 
 /* get_evidence asks the source for a report over report_data and checks what it gave. */
 static int
-get_evidence(struct kbs_client *c, const struct kbs_evidence_source *src,
-    const uint8_t report_data[64], struct kbs_evidence *ev)
+get_evidence(struct kbs_client *c, const struct kbs_client_evidence_source *src,
+    const uint8_t report_data[64], struct kbs_client_evidence *ev)
 {
 	int r;
 
@@ -472,12 +472,13 @@ get_evidence(struct kbs_client *c, const struct kbs_evidence_source *src,
 
 /* exchange runs challenge -> report -> attest -> checks once. */
 static int
-exchange(struct kbs_client *c, const struct kbs_evidence_source *src, const char *const *names,
-    size_t count, struct kbs_release **ret, struct kbs_guest_key **ret_key)
+exchange(struct kbs_client *c, const struct kbs_client_evidence_source *src,
+    const char *const *names, size_t count, struct kbs_client_release **ret,
+    struct kbs_client_guest_key **ret_key)
 {
-	struct kbs_guest_key *key = NULL;
-	struct kbs_http_response resp;
-	struct kbs_evidence ev;
+	struct kbs_client_guest_key *key = NULL;
+	struct kbsc_http_response resp;
+	struct kbs_client_evidence ev;
 	struct kbsc_expect exp;
 	uint8_t nonce[32], report_data[64];
 	char *body = NULL;
@@ -511,10 +512,10 @@ exchange(struct kbs_client *c, const struct kbs_evidence_source *src, const char
 	}
 	r = 0;
 out:
-	kbs_http_response_clear(&resp);
-	kbs_evidence_clear(&ev);
+	kbsc_http_response_clear(&resp);
+	kbs_client_evidence_clear(&ev);
 	free(body);
-	kbs_guest_key_free(key);
+	kbs_client_guest_key_free(key);
 	return r;
 }
 
@@ -535,9 +536,9 @@ failure_next_attempt(struct kbs_client *c)
 }
 
 int
-kbs_client_attest(struct kbs_client *c, const struct kbs_evidence_source *src,
-    const char *const *names, size_t count, struct kbs_release **ret,
-    struct kbs_guest_key **ret_key)
+kbs_client_attest(struct kbs_client *c, const struct kbs_client_evidence_source *src,
+    const char *const *names, size_t count, struct kbs_client_release **ret,
+    struct kbs_client_guest_key **ret_key)
 {
 	unsigned retry = 0;
 	int r, rechallenged = 0;
@@ -564,17 +565,17 @@ kbs_client_attest(struct kbs_client *c, const struct kbs_evidence_source *src,
 }
 
 static int
-fetch_once(struct kbs_client *c, const struct kbs_guest_key *key, const char *token,
-    const char *name, struct kbs_release **ret)
+fetch_once(struct kbs_client *c, const struct kbs_client_guest_key *key, const char *token,
+    const char *name, struct kbs_client_release **ret)
 {
-	struct kbs_http_response resp;
+	struct kbsc_http_response resp;
 	struct kbsc_expect exp;
 	char path[16 + 3 * KBS_CLIENT_NAME_MAX + 1];
 	const char *names[1] = { name };
 	int r;
 
 	memset(&resp, 0, sizeof(resp));
-	if ((r = kbs_http_path("/v1/secrets/", name, NULL, path, sizeof(path))) != 0 ||
+	if ((r = kbsc_http_path("/v1/secrets/", name, NULL, path, sizeof(path))) != 0 ||
 	    (r = call(c, "GET", path, token, NULL, 0, &resp)) != 0)
 		return r;
 	memset(&exp, 0, sizeof(exp));
@@ -585,13 +586,13 @@ fetch_once(struct kbs_client *c, const struct kbs_guest_key *key, const char *to
 	exp.names = names;
 	exp.count = 1;
 	r = kbsc_open_response(resp.body, resp.len, &exp, ret);
-	kbs_http_response_clear(&resp);
+	kbsc_http_response_clear(&resp);
 	return r;
 }
 
 int
-kbs_client_fetch(struct kbs_client *c, const struct kbs_guest_key *key, const char *token,
-    const char *name, struct kbs_release **ret)
+kbs_client_fetch(struct kbs_client *c, const struct kbs_client_guest_key *key, const char *token,
+    const char *name, struct kbs_client_release **ret)
 {
 	unsigned retry = 0;
 	size_t i, n;
@@ -621,7 +622,7 @@ out:
 int
 kbs_client_get_keys(struct kbs_client *c, char **ret_jwks)
 {
-	struct kbs_http_response resp;
+	struct kbsc_http_response resp;
 	unsigned retry = 0;
 	char *copy = NULL;
 	int r;
@@ -646,7 +647,7 @@ kbs_client_get_keys(struct kbs_client *c, char **ret_jwks)
 	*ret_jwks = copy;
 	r = 0;
 out:
-	kbs_http_response_clear(&resp);
+	kbsc_http_response_clear(&resp);
 	c->failure.code = r;
 	return r;
 }

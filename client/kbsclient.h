@@ -13,7 +13,7 @@
  *     asked);
  *   - kbs_client_fetch: GET /v1/secrets/{name} with a token from an
  *     earlier attest, checked and unwrapped the same way;
- *   - kbs_token_verify*: offline verification of an attestation token (an
+ *   - kbs_client_token_verify*: offline verification of an attestation token (an
  *     EAR JWT) against a JWK set or a pinned key, returning its claims.
  *
  * Every function returns 0 or a negative KBS_ERR_* (kbs_err.h): the ones
@@ -57,7 +57,7 @@
 #define KBS_CLIENT_RULE_MAX 63          /* bytes of a rule id */
 
 struct kbs_client;
-struct kbs_guest_key;
+struct kbs_client_guest_key;
 
 /* ---- Evidence sources ------------------------------------------------ */
 
@@ -65,9 +65,9 @@ struct kbs_guest_key;
  * What an evidence source returns for one REPORT_DATA: the report and,
  * optionally, certificates (VCEK/VLEK and chain, DER) or the extended
  * report's certificate table. The source malloc()s certs[i] and
- * cert_table; the library frees them with kbs_evidence_clear().
+ * cert_table; the library frees them with kbs_client_evidence_clear().
  */
-struct kbs_evidence {
+struct kbs_client_evidence {
 	uint8_t report[KBS_CLIENT_REPORT_SIZE];
 	size_t cert_count;
 	uint8_t *certs[KBS_CLIENT_MAX_CERTS];
@@ -82,14 +82,14 @@ struct kbs_evidence {
  * negative KBS_ERR_* (KBS_ERR_CLIENT_ATTESTER when the device failed).
  * The attesters of client/attester.h are glued to this type.
  */
-struct kbs_evidence_source {
+struct kbs_client_evidence_source {
 	void *ctx;
 	int (*get)(void *ctx, const uint8_t report_data[KBS_CLIENT_REPORT_DATA_SIZE],
-	    struct kbs_evidence *ret);
+	    struct kbs_client_evidence *ret);
 };
 
-/* kbs_evidence_clear frees what a source allocated and zeroes ev (NULL ok). */
-void kbs_evidence_clear(struct kbs_evidence *ev);
+/* kbs_client_evidence_clear frees what a source allocated and zeroes ev (NULL ok). */
+void kbs_client_evidence_clear(struct kbs_client_evidence *ev);
 
 /* ---- The context ----------------------------------------------------- */
 
@@ -151,7 +151,7 @@ int kbs_client_has_server_key(const struct kbs_client *c);
 /* ---- Results ---------------------------------------------------------- */
 
 /* One released secret. value lives in sodium_malloc memory. */
-struct kbs_secret {
+struct kbs_client_secret {
 	char name[KBS_CLIENT_NAME_MAX + 1];
 	char policy_name[KBS_CLIENT_NAME_MAX + 1];
 	uint32_t policy_version;
@@ -161,18 +161,18 @@ struct kbs_secret {
 };
 
 /* What a successful attest or fetch released, secrets in request order. */
-struct kbs_release {
+struct kbs_client_release {
 	char request_id[65];
 	char *token; /* the attestation token (NUL-terminated); "" after a fetch */
 	size_t count;
-	struct kbs_secret *secrets;
+	struct kbs_client_secret *secrets;
 };
 
-/* kbs_release_free wipes every value and frees the release (NULL ok). */
-void kbs_release_free(struct kbs_release *rel);
+/* kbs_client_release_free wipes every value and frees the release (NULL ok). */
+void kbs_client_release_free(struct kbs_client_release *rel);
 
 /* One denied secret of a 403 answer, and the rules that failed. */
-struct kbs_denied {
+struct kbs_client_denied {
 	char secret[KBS_CLIENT_NAME_MAX + 1];
 	char policy[KBS_CLIENT_NAME_MAX + 1];
 	size_t rule_count;
@@ -196,7 +196,7 @@ struct kbs_client_failure {
 	char transport[256]; /* libcurl's description of a transport error */
 	unsigned attempts;   /* exchanges tried, retries included */
 	size_t denied_count;
-	struct kbs_denied denied[KBS_CLIENT_MAX_SECRETS];
+	struct kbs_client_denied denied[KBS_CLIENT_MAX_SECRETS];
 };
 
 /* kbs_client_last_failure: details of the last failed call (valid until the next call). */
@@ -220,26 +220,26 @@ int kbs_client_name_valid(const char *name);
  * checked (the caller must say so loudly).
  * On success *ret holds every secret; with ret_key non-NULL the guest key
  * pair is handed over for kbs_client_fetch (free it with
- * kbs_guest_key_free), otherwise it is wiped. Codes: see the top of this
+ * kbs_client_guest_key_free), otherwise it is wiped. Codes: see the top of this
  * file; KBS_ERR_INVALID_ARGUMENT for bad names.
  */
-KBS_MUST_CHECK int kbs_client_attest(struct kbs_client *c, const struct kbs_evidence_source *src,
-    const char *const *names, size_t count, struct kbs_release **ret,
-    struct kbs_guest_key **ret_key);
+KBS_MUST_CHECK int kbs_client_attest(struct kbs_client *c,
+    const struct kbs_client_evidence_source *src, const char *const *names, size_t count,
+    struct kbs_client_release **ret, struct kbs_client_guest_key **ret_key);
 
 /*
  * kbs_client_fetch fetches one secret with a token from an earlier attest
  * (GET /v1/secrets/{name}), wrapped to key (the token's cnf key), and
  * checks and unwraps it like an attest; the binding is SHA-256 of token.
  */
-KBS_MUST_CHECK int kbs_client_fetch(struct kbs_client *c, const struct kbs_guest_key *key,
-    const char *token, const char *name, struct kbs_release **ret);
+KBS_MUST_CHECK int kbs_client_fetch(struct kbs_client *c, const struct kbs_client_guest_key *key,
+    const char *token, const char *name, struct kbs_client_release **ret);
 
-/* kbs_guest_key_public copies the guest's X25519 public key (the token's cnf). */
-void kbs_guest_key_public(const struct kbs_guest_key *key, uint8_t ret_pk[32]);
+/* kbs_client_guest_key_public copies the guest's X25519 public key (the token's cnf). */
+void kbs_client_guest_key_public(const struct kbs_client_guest_key *key, uint8_t ret_pk[32]);
 
-/* kbs_guest_key_free wipes and frees a key pair (NULL ok). */
-void kbs_guest_key_free(struct kbs_guest_key *key);
+/* kbs_client_guest_key_free wipes and frees a key pair (NULL ok). */
+void kbs_client_guest_key_free(struct kbs_client_guest_key *key);
 
 /*
  * kbs_client_get_keys fetches GET /v1/keys into a malloc'd NUL-terminated
@@ -252,7 +252,7 @@ KBS_MUST_CHECK int kbs_client_get_keys(struct kbs_client *c, char **ret_jwks);
 /* ---- Tokens ----------------------------------------------------------- */
 
 /* A released secret as the token lists it. */
-struct kbs_token_secret {
+struct kbs_client_token_secret {
 	char name[KBS_CLIENT_NAME_MAX + 1];
 	char policy[KBS_CLIENT_NAME_MAX + 1];
 	uint32_t version;
@@ -260,7 +260,7 @@ struct kbs_token_secret {
 };
 
 /* The claims of a verified token (docs/protocol.md, "The attestation token"). */
-struct kbs_token_claims {
+struct kbs_client_token_claims {
 	char kid[128];
 	int64_t iat, exp;
 	char jti[65];
@@ -269,7 +269,7 @@ struct kbs_token_claims {
 	char appraisal_policy_id[65];
 	uint8_t cnf_x25519[32]; /* the guest key the token is bound to */
 	size_t secret_count;
-	struct kbs_token_secret secrets[KBS_CLIENT_MAX_SECRETS];
+	struct kbs_client_token_secret secrets[KBS_CLIENT_MAX_SECRETS];
 	/* kbs.evidence: what the verified report showed */
 	char product[16];  /* "milan", "genoa", "turin" */
 	char signer[8];    /* "vcek" or "vlek" */
@@ -285,7 +285,7 @@ struct kbs_token_claims {
 };
 
 /*
- * kbs_token_verify checks token (a JWT, len bytes) against a JWK set
+ * kbs_client_token_verify checks token (a JWT, len bytes) against a JWK set
  * (jwks, jwks_len bytes, e.g. from kbs_client_get_keys) at time now (Unix
  * seconds): header alg EdDSA with a kid found in the set, the Ed25519
  * signature, then exp > now, iat <= now + 60, the EAR profile, status
@@ -294,15 +294,15 @@ struct kbs_token_claims {
  * KBS_ERR_CLIENT_TOKEN_MALFORMED, _KID, _SIGNATURE, _EXPIRED, _CLAIMS,
  * KBS_ERR_CLIENT_JWKS, KBS_ERR_ALLOC.
  */
-KBS_MUST_CHECK int kbs_token_verify(const char *token, size_t len, const char *jwks,
-    size_t jwks_len, int64_t now, struct kbs_token_claims *ret);
+KBS_MUST_CHECK int kbs_client_token_verify(const char *token, size_t len, const char *jwks,
+    size_t jwks_len, int64_t now, struct kbs_client_token_claims *ret);
 
 /*
- * kbs_token_verify_key is kbs_token_verify with one pinned Ed25519 key
+ * kbs_client_token_verify_key is kbs_client_token_verify with one pinned Ed25519 key
  * instead of a set; the header's kid is required but not compared.
  */
-KBS_MUST_CHECK int kbs_token_verify_key(
-    const char *token, size_t len, const uint8_t pk[32], int64_t now, struct kbs_token_claims *ret);
+KBS_MUST_CHECK int kbs_client_token_verify_key(const char *token, size_t len, const uint8_t pk[32],
+    int64_t now, struct kbs_client_token_claims *ret);
 
 /* ---- Outcome classes -------------------------------------------------- */
 

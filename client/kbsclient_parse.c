@@ -447,7 +447,7 @@ match_names(const struct wire_answer *w, const struct kbsc_expect *exp, size_t *
 }
 
 void
-kbs_release_free(struct kbs_release *rel)
+kbs_client_release_free(struct kbs_client_release *rel)
 {
 	size_t i;
 
@@ -468,10 +468,10 @@ kbs_release_free(struct kbs_release *rel)
 /* unwrap opens every entry in request order into a fresh release. */
 static int
 unwrap(const struct wire_answer *w, const struct kbsc_expect *exp, const size_t *order,
-    struct kbs_release **ret)
+    struct kbs_client_release **ret)
 {
 	uint8_t key[KBS_PROTO_KEY_SIZE];
-	struct kbs_release *rel = NULL;
+	struct kbs_client_release *rel = NULL;
 	size_t i;
 	int r = KBS_ERR_ALLOC;
 
@@ -485,7 +485,7 @@ unwrap(const struct wire_answer *w, const struct kbsc_expect *exp, const size_t 
 		goto out;
 	for (i = 0; i < exp->count; i++) {
 		const struct wire_secret *ws = &w->s[order[i]];
-		struct kbs_secret *s = &rel->secrets[i];
+		struct kbs_client_secret *s = &rel->secrets[i];
 		size_t cap = ws->ct_len - KBS_PROTO_TAG_SIZE;
 
 		memcpy(s->name, ws->name, sizeof(s->name));
@@ -506,13 +506,13 @@ unwrap(const struct wire_answer *w, const struct kbsc_expect *exp, const size_t 
 	r = 0;
 out:
 	sodium_memzero(key, sizeof(key));
-	kbs_release_free(rel);
+	kbs_client_release_free(rel);
 	return r;
 }
 
 int
 kbsc_open_response(
-    const uint8_t *body, size_t len, const struct kbsc_expect *exp, struct kbs_release **ret)
+    const uint8_t *body, size_t len, const struct kbsc_expect *exp, struct kbs_client_release **ret)
 {
 	struct wire_answer *w = NULL;
 	size_t order[KBS_CLIENT_MAX_SECRETS];
@@ -550,7 +550,7 @@ out:
 /* ---- Error answers --------------------------------------------------- */
 
 static int
-parse_denied_entry(const cJSON *it, struct kbs_denied *d)
+parse_denied_entry(const cJSON *it, struct kbs_client_denied *d)
 {
 	const cJSON *rules = kbsc_member(it, "rules"), *rule;
 	size_t n;
@@ -632,7 +632,7 @@ kbsc_parse_failure(long status, const uint8_t *body, size_t len, struct kbs_clie
 		if (cJSON_IsString(it = kbsc_member(root, "detail")))
 			copy_printable(it->valuestring, f->detail, sizeof(f->detail));
 	}
-	if (kbs_http_transient(status)) {
+	if (kbsc_http_transient(status)) {
 		r = KBS_ERR_CLIENT_UNREACHABLE;
 	} else if (status == 403 && strcmp(f->error, "policy_denied") == 0) {
 		r = parse_denied(root, f) == 0 ? KBS_ERR_CLIENT_DENIED

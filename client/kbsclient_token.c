@@ -204,7 +204,7 @@ is_lower_alpha(int ch)
 }
 
 static int
-parse_token_secrets(const cJSON *arr, struct kbs_token_claims *c)
+parse_token_secrets(const cJSON *arr, struct kbs_client_token_claims *c)
 {
 	const cJSON *it;
 	uint64_t v = 0;
@@ -214,7 +214,7 @@ parse_token_secrets(const cJSON *arr, struct kbs_token_claims *c)
 		return KBS_ERR_CLIENT_TOKEN_CLAIMS;
 	cJSON_ArrayForEach(it, arr)
 	{
-		struct kbs_token_secret *s = &c->secrets[c->secret_count];
+		struct kbs_client_token_secret *s = &c->secrets[c->secret_count];
 
 		if (c->secret_count == KBS_CLIENT_MAX_SECRETS || !cJSON_IsObject(it) ||
 		    claim_str(it, "name", 1, KBS_CLIENT_NAME_MAX, kbsc_is_name_char, s->name) !=
@@ -232,7 +232,7 @@ parse_token_secrets(const cJSON *arr, struct kbs_token_claims *c)
 }
 
 static int
-parse_evidence(const cJSON *ev, struct kbs_token_claims *c)
+parse_evidence(const cJSON *ev, struct kbs_client_token_claims *c)
 {
 	const cJSON *extra = kbsc_member(ev, "extra_root");
 	uint64_t v = 0;
@@ -272,7 +272,7 @@ parse_evidence(const cJSON *ev, struct kbs_token_claims *c)
 }
 
 static int
-parse_cnf(const cJSON *cnf, struct kbs_token_claims *c)
+parse_cnf(const cJSON *cnf, struct kbs_client_token_claims *c)
 {
 	const cJSON *jwk = kbsc_member(cnf, "jwk"), *x = kbsc_member(jwk, "x");
 
@@ -285,7 +285,7 @@ parse_cnf(const cJSON *cnf, struct kbs_token_claims *c)
 }
 
 static int
-parse_claims(const cJSON *p, int64_t now, struct kbs_token_claims *c)
+parse_claims(const cJSON *p, int64_t now, struct kbs_client_token_claims *c)
 {
 	const cJSON *vid = kbsc_member(p, "ear.verifier-id"), *sub = kbsc_member(p, "submods"),
 		    *snp = kbsc_member(sub, "snp");
@@ -324,9 +324,10 @@ parse_claims(const cJSON *p, int64_t now, struct kbs_token_claims *c)
 
 /* verify_with checks the signature with pk, then the claims. */
 static int
-verify_with(const struct jwt *j, const uint8_t pk[32], int64_t now, struct kbs_token_claims *ret)
+verify_with(
+    const struct jwt *j, const uint8_t pk[32], int64_t now, struct kbs_client_token_claims *ret)
 {
-	struct kbs_token_claims *c = NULL;
+	struct kbs_client_token_claims *c = NULL;
 	char *payload = NULL;
 	size_t plen = 0;
 	cJSON *p = NULL;
@@ -356,8 +357,8 @@ out:
 }
 
 int
-kbs_token_verify(const char *token, size_t len, const char *jwks, size_t jwks_len, int64_t now,
-    struct kbs_token_claims *ret)
+kbs_client_token_verify(const char *token, size_t len, const char *jwks, size_t jwks_len,
+    int64_t now, struct kbs_client_token_claims *ret)
 {
 	struct jwt j;
 	uint8_t pk[32];
@@ -372,8 +373,8 @@ kbs_token_verify(const char *token, size_t len, const char *jwks, size_t jwks_le
 }
 
 int
-kbs_token_verify_key(
-    const char *token, size_t len, const uint8_t pk[32], int64_t now, struct kbs_token_claims *ret)
+kbs_client_token_verify_key(const char *token, size_t len, const uint8_t pk[32], int64_t now,
+    struct kbs_client_token_claims *ret)
 {
 	struct jwt j;
 	int r;

@@ -42,7 +42,7 @@
 #define PATH_MAX_LEN (64 + 3 * 255 + 64)
 
 struct admin {
-	struct kbs_http *http;
+	struct kbsc_http *http;
 	char *token; /* sodium_malloc'd, NUL-terminated */
 	size_t token_cap;
 };
@@ -200,7 +200,7 @@ read_value(const char *path, uint8_t **ret, size_t *ret_len)
 
 /* print_refusal says why the broker refused, from its error object when there is one. */
 static void
-print_refusal(const struct kbs_http_response *resp)
+print_refusal(const struct kbsc_http_response *resp)
 {
 	struct kbs_client_failure *f = calloc(1, sizeof(*f));
 
@@ -222,24 +222,24 @@ print_refusal(const struct kbs_http_response *resp)
  */
 static int
 call(struct admin *adm, const char *method, const char *path, const uint8_t *body, size_t len,
-    size_t max, struct kbs_http_response *ret)
+    size_t max, struct kbsc_http_response *ret)
 {
-	struct kbs_http_response resp;
+	struct kbsc_http_response resp;
 	int r;
 
-	kbs_http_set_max_body(adm->http, max);
-	if ((r = kbs_http_request(adm->http, method, path, adm->token, body, len, &resp)) != 0) {
+	kbsc_http_set_max_body(adm->http, max);
+	if ((r = kbsc_http_request(adm->http, method, path, adm->token, body, len, &resp)) != 0) {
 		fprintf(stderr, "kbs-admin: %s%s%s\n",
 		    r == KBS_ERR_CLIENT_UNREACHABLE ? "the broker could not be reached"
 						    : kbs_err_str(r),
 		    resp.transport[0] != '\0' ? ": " : "", resp.transport);
-		kbs_http_response_clear(&resp);
+		kbsc_http_response_clear(&resp);
 		return r == KBS_ERR_CLIENT_UNREACHABLE || r == KBS_ERR_CLIENT_TLS ? EXIT_UNREACHABLE
 										  : EXIT_REFUSED;
 	}
 	if (resp.status < 200 || resp.status > 299) {
 		print_refusal(&resp);
-		kbs_http_response_clear(&resp);
+		kbsc_http_response_clear(&resp);
 		return EXIT_REFUSED;
 	}
 	*ret = resp;
@@ -263,7 +263,7 @@ print_json(const cJSON *root)
 
 /* parse_answer parses a 2xx answer as one JSON object. */
 static int
-parse_answer(const struct kbs_http_response *resp, cJSON **ret)
+parse_answer(const struct kbsc_http_response *resp, cJSON **ret)
 {
 	if (kbsc_json_parse(resp->body, resp->len, ret) != 0) {
 		fprintf(stderr, "kbs-admin: %s\n", kbs_err_str(KBS_ERR_CLIENT_RESPONSE_MALFORMED));
@@ -276,7 +276,7 @@ parse_answer(const struct kbs_http_response *resp, cJSON **ret)
 static int
 simple(struct admin *adm, const char *method, const char *path, const uint8_t *body, size_t len)
 {
-	struct kbs_http_response resp;
+	struct kbsc_http_response resp;
 	cJSON *root = NULL;
 	int rc;
 
@@ -285,7 +285,7 @@ simple(struct admin *adm, const char *method, const char *path, const uint8_t *b
 	if ((rc = parse_answer(&resp, &root)) == EXIT_OK)
 		rc = print_json(root);
 	cJSON_Delete(root);
-	kbs_http_response_clear(&resp);
+	kbsc_http_response_clear(&resp);
 	return rc;
 }
 
@@ -300,7 +300,7 @@ name_path(const char *prefix, const char *name, const char *query, char *out, si
 		    name);
 		return EXIT_USAGE;
 	}
-	if (kbs_http_path(prefix, name, query, out, size) != 0)
+	if (kbsc_http_path(prefix, name, query, out, size) != 0)
 		return fail_usage("name too long");
 	return EXIT_OK;
 }
@@ -571,7 +571,7 @@ wipe_json_string(cJSON *obj, const char *key)
 static int
 token_create(struct admin *adm, int argc, char **argv)
 {
-	struct kbs_http_response resp;
+	struct kbsc_http_response resp;
 	struct cmd_args a;
 	cJSON *root = NULL, *tok;
 	char body[64];
@@ -611,7 +611,7 @@ out:
 	if (root != NULL)
 		wipe_json_string(root, "token");
 	cJSON_Delete(root);
-	kbs_http_response_clear(&resp);
+	kbsc_http_response_clear(&resp);
 	return rc;
 }
 
@@ -643,7 +643,7 @@ token_revoke(struct admin *adm, int argc, char **argv)
 static int
 audit_export(struct admin *adm, int argc, char **argv)
 {
-	struct kbs_http_response resp;
+	struct kbsc_http_response resp;
 	struct cmd_args a;
 	char path[64];
 	size_t off = 0, end;
@@ -677,7 +677,7 @@ audit_export(struct admin *adm, int argc, char **argv)
 		}
 		off = end + 1;
 	}
-	kbs_http_response_clear(&resp);
+	kbsc_http_response_clear(&resp);
 	if (rc == EXIT_OK && fflush(stdout) != 0)
 		rc = EXIT_USAGE;
 	return rc;
@@ -686,7 +686,7 @@ audit_export(struct admin *adm, int argc, char **argv)
 static int
 audit_verify(struct admin *adm, int argc, char **argv)
 {
-	struct kbs_http_response resp;
+	struct kbsc_http_response resp;
 	struct cmd_args a;
 	const cJSON *intact;
 	cJSON *root = NULL;
@@ -709,7 +709,7 @@ audit_verify(struct admin *adm, int argc, char **argv)
 	}
 out:
 	cJSON_Delete(root);
-	kbs_http_response_clear(&resp);
+	kbsc_http_response_clear(&resp);
 	return rc;
 }
 
@@ -795,7 +795,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct kbs_http_options ho = { NULL, 5000, 30000, NULL, ANSWER_MAX };
+	struct kbsc_http_options ho = { NULL, 5000, 30000, NULL, ANSWER_MAX };
 	struct admin adm;
 	const struct command *cmd;
 	const char *token_file = getenv("KBS_ADMIN_TOKEN_FILE");
@@ -844,7 +844,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "kbs-admin: %s\n", kbs_err_str(KBS_ERR_CRYPTO_INIT));
 		return EXIT_USAGE;
 	}
-	if ((r = kbs_http_new(&ho, &adm.http)) != 0) {
+	if ((r = kbsc_http_new(&ho, &adm.http)) != 0) {
 		fprintf(stderr, "kbs-admin: --url: %s\n", kbs_err_str(r));
 		goto out;
 	}
@@ -854,7 +854,7 @@ main(int argc, char **argv)
 out:
 	if (adm.token != NULL)
 		sodium_free(adm.token);
-	kbs_http_free(adm.http);
+	kbsc_http_free(adm.http);
 	curl_global_cleanup();
 	return rc;
 }

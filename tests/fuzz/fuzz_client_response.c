@@ -72,7 +72,7 @@ check_printable(const char *s, size_t cap)
 static void
 fuzz_open(const uint8_t *body, size_t len, int attest, int pinned)
 {
-	struct kbs_release *rel = NULL;
+	struct kbs_client_release *rel = NULL;
 	struct kbsc_expect e;
 	size_t i;
 
@@ -95,7 +95,7 @@ fuzz_open(const uint8_t *body, size_t len, int attest, int pinned)
 		if (strcmp(rel->secrets[i].name, e.names[i]) != 0 || rel->secrets[i].value == NULL)
 			abort();
 	}
-	kbs_release_free(rel);
+	kbs_client_release_free(rel);
 }
 
 static void
@@ -132,9 +132,9 @@ fuzz_failure(long status, const uint8_t *body, size_t len)
 static void
 fuzz_token(const uint8_t *body, size_t len)
 {
-	static struct kbs_token_claims c;
+	static struct kbs_client_token_claims c;
 
-	if (kbs_token_verify((const char *)body, len, jwks, strlen(jwks), NOW, &c) != 0)
+	if (kbs_client_token_verify((const char *)body, len, jwks, strlen(jwks), NOW, &c) != 0)
 		return;
 	if (strcmp(c.status, "affirming") != 0 || c.exp <= NOW || c.secret_count == 0 ||
 	    c.secret_count > KBS_CLIENT_MAX_SECRETS)

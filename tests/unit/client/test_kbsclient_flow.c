@@ -57,7 +57,7 @@ fake_init(struct fake *f)
 }
 
 static int
-reply(struct kbs_http_response *ret, long status, char *body)
+reply(struct kbsc_http_response *ret, long status, char *body)
 {
 	memset(ret, 0, sizeof(*ret));
 	ret->status = status;
@@ -68,7 +68,7 @@ reply(struct kbs_http_response *ret, long status, char *body)
 }
 
 static int
-reply_act(struct kbs_http_response *ret, enum act a)
+reply_act(struct kbsc_http_response *ret, enum act a)
 {
 	cJSON *d, *e, *rules;
 
@@ -104,7 +104,7 @@ reply_act(struct kbs_http_response *ret, enum act a)
 
 /* The broker's side of /v1/attest: reads the request as the daemon would. */
 static int
-do_attest(struct fake *f, const uint8_t *body, size_t len, struct kbs_http_response *ret)
+do_attest(struct fake *f, const uint8_t *body, size_t len, struct kbsc_http_response *ret)
 {
 	struct mock_secret s[32];
 	cJSON *req = cJSON_ParseWithLength((const char *)body, len), *names, *it, *certs;
@@ -144,7 +144,7 @@ do_attest(struct fake *f, const uint8_t *body, size_t len, struct kbs_http_respo
 
 static int
 fake_transport(void *ctx, const char *method, const char *path, const char *bearer,
-    const uint8_t *body, size_t body_len, struct kbs_http_response *ret)
+    const uint8_t *body, size_t body_len, struct kbsc_http_response *ret)
 {
 	struct fake *f = ctx;
 	struct mock_secret s;
@@ -206,7 +206,7 @@ struct source {
 };
 
 static int
-source_get(void *ctx, const uint8_t report_data[64], struct kbs_evidence *ret)
+source_get(void *ctx, const uint8_t report_data[64], struct kbs_client_evidence *ret)
 {
 	struct source *s = ctx;
 	size_t i;
@@ -251,9 +251,9 @@ test_released_and_fetch(void)
 {
 	struct fake f;
 	struct source src = { 0 };
-	struct kbs_evidence_source es = { &src, source_get };
-	struct kbs_release *rel = NULL, *one = NULL;
-	struct kbs_guest_key *key = NULL;
+	struct kbs_client_evidence_source es = { &src, source_get };
+	struct kbs_client_release *rel = NULL, *one = NULL;
+	struct kbs_client_guest_key *key = NULL;
 	struct kbs_client *c;
 	uint8_t pk[32];
 
@@ -278,7 +278,7 @@ test_released_and_fetch(void)
 	CHECK_STR_EQ(rel->token, TOKEN);
 	CHECK_UINT_EQ(kbs_client_last_failure(c)->attempts, 1);
 	/* The kept key is the REPORT_DATA key: the token's cnf. */
-	kbs_guest_key_public(key, pk);
+	kbs_client_guest_key_public(key, pk);
 	CHECK_MEM_EQ(pk, f.g_pk, 32);
 	/* Fetch by token: the name is escaped into one path segment. */
 	CHECK_OK(kbs_client_fetch(c, key, rel->token, "tls/key", &one));
@@ -288,7 +288,7 @@ test_released_and_fetch(void)
 		CHECK_MEM_EQ(one->secrets[0].value, f.values[2], 16);
 		CHECK_STR_EQ(one->token, "");
 	}
-	kbs_release_free(one);
+	kbs_client_release_free(one);
 	one = NULL;
 	/* A refused token is not retried. */
 	f.fetch_acts[1] = ACT_TOKEN_INVALID;
@@ -300,14 +300,14 @@ test_released_and_fetch(void)
 	CHECK_OK(kbs_client_fetch(c, key, rel->token, "tls/key", &one));
 	CHECK_UINT_EQ(f.fetches, 4);
 	CHECK_UINT_EQ(f.nsleeps, 1);
-	kbs_release_free(one);
+	kbs_client_release_free(one);
 	/* Bad arguments are refused before anything is sent. */
 	CHECK_ERR(kbs_client_fetch(c, key, "a b", "tls/key", &one), KBS_ERR_INVALID_ARGUMENT);
 	CHECK_ERR(kbs_client_fetch(c, key, rel->token, "bad name", &one), KBS_ERR_INVALID_ARGUMENT);
 	CHECK_ERR(kbs_client_fetch(c, NULL, rel->token, "tls/key", &one), KBS_ERR_INVALID_ARGUMENT);
 	CHECK_UINT_EQ(f.fetches, 4);
-	kbs_guest_key_free(key);
-	kbs_release_free(rel);
+	kbs_client_guest_key_free(key);
+	kbs_client_release_free(rel);
 	kbs_client_free(c);
 }
 
@@ -316,8 +316,8 @@ test_certificates_sent(void)
 {
 	struct fake f;
 	struct source src = { 0, 0, 0, 2, 1 };
-	struct kbs_evidence_source es = { &src, source_get };
-	struct kbs_release *rel = NULL;
+	struct kbs_client_evidence_source es = { &src, source_get };
+	struct kbs_client_release *rel = NULL;
 	struct kbs_client *c;
 
 	fake_init(&f);
@@ -325,7 +325,7 @@ test_certificates_sent(void)
 	CHECK_OK(kbs_client_attest(c, &es, names2, 1, &rel, NULL));
 	CHECK_UINT_EQ(f.last_certs, 2);
 	CHECK_INT_EQ(f.last_has_table, 1);
-	kbs_release_free(rel);
+	kbs_client_release_free(rel);
 	kbs_client_free(c);
 }
 
@@ -334,8 +334,8 @@ test_other_replica(void)
 {
 	struct fake f;
 	struct source src = { 0 };
-	struct kbs_evidence_source es = { &src, source_get };
-	struct kbs_release *rel = NULL;
+	struct kbs_client_evidence_source es = { &src, source_get };
+	struct kbs_client_release *rel = NULL;
 	struct kbs_client *c;
 
 	fake_init(&f);
@@ -347,7 +347,7 @@ test_other_replica(void)
 	CHECK_UINT_EQ(f.attests, 2);
 	CHECK_INT_EQ(src.calls, 2);
 	CHECK_UINT_EQ(f.nsleeps, 0);
-	kbs_release_free(rel);
+	kbs_client_release_free(rel);
 	rel = NULL;
 	/* Twice in a row: the second is the answer. */
 	f.attests = f.challenges = 0;
@@ -365,8 +365,8 @@ test_retries(void)
 {
 	struct fake f;
 	struct source src = { 0 };
-	struct kbs_evidence_source es = { &src, source_get };
-	struct kbs_release *rel = NULL;
+	struct kbs_client_evidence_source es = { &src, source_get };
+	struct kbs_client_release *rel = NULL;
 	struct kbs_client *c;
 
 	fake_init(&f);
@@ -380,7 +380,7 @@ test_retries(void)
 	CHECK_UINT_EQ(f.nsleeps, 2);
 	CHECK(f.sleeps[0] >= 250 && f.sleeps[0] <= 250 + 62);
 	CHECK(f.sleeps[1] >= 500 && f.sleeps[1] <= 500 + 125);
-	kbs_release_free(rel);
+	kbs_client_release_free(rel);
 	rel = NULL;
 	/* A broker that stays down: unreachable after 1 + 2 attempts. */
 	fake_init(&f);
@@ -430,8 +430,8 @@ test_no_retry(void)
 		{ ACT_BADSIG, KBS_ERR_RESPONSE_SIGNATURE },
 	};
 	struct source src = { 0 };
-	struct kbs_evidence_source es = { &src, source_get };
-	struct kbs_release *rel = NULL;
+	struct kbs_client_evidence_source es = { &src, source_get };
+	struct kbs_client_release *rel = NULL;
 	struct kbs_client *c;
 	struct fake f;
 	size_t i;
@@ -461,7 +461,7 @@ test_no_retry(void)
 	CHECK_INT_EQ(kbs_client_has_server_key(c), 0);
 	f.attest_acts[0] = ACT_BADSIG;
 	CHECK_OK(kbs_client_attest(c, &es, names2, 2, &rel, NULL));
-	kbs_release_free(rel);
+	kbs_client_release_free(rel);
 	kbs_client_free(c);
 }
 
@@ -470,8 +470,8 @@ test_attester_failures(void)
 {
 	struct fake f;
 	struct source src = { 0 };
-	struct kbs_evidence_source es = { &src, source_get };
-	struct kbs_release *rel = NULL;
+	struct kbs_client_evidence_source es = { &src, source_get };
+	struct kbs_client_release *rel = NULL;
 	struct kbs_client *c;
 
 	fake_init(&f);
@@ -508,8 +508,8 @@ test_bad_names(void)
 	const char *many[KBS_CLIENT_MAX_SECRETS + 1];
 	struct fake f;
 	struct source src = { 0 };
-	struct kbs_evidence_source es = { &src, source_get }, none = { NULL, NULL };
-	struct kbs_release *rel = NULL;
+	struct kbs_client_evidence_source es = { &src, source_get }, none = { NULL, NULL };
+	struct kbs_client_release *rel = NULL;
 	struct kbs_client *c;
 	size_t i;
 

@@ -65,7 +65,7 @@ fx_expect(const struct fx *f, const uint8_t *server_pk)
 
 /* open_text runs the parser on a text answer. */
 static int
-open_text(const char *text, const struct kbsc_expect *e, struct kbs_release **rel)
+open_text(const char *text, const struct kbsc_expect *e, struct kbs_client_release **rel)
 {
 	return kbsc_open_response((const uint8_t *)text, strlen(text), e, rel);
 }
@@ -74,13 +74,13 @@ open_text(const char *text, const struct kbsc_expect *e, struct kbs_release **re
 static int
 open_tree(cJSON *root, const struct kbsc_expect *e)
 {
-	struct kbs_release *rel = NULL;
+	struct kbs_client_release *rel = NULL;
 	char *text = mock_print(root);
 	int r = open_text(text, e, &rel);
 
 	if (r != 0)
 		CHECK(rel == NULL);
-	kbs_release_free(rel);
+	kbs_client_release_free(rel);
 	free(text);
 	return r;
 }
@@ -96,7 +96,7 @@ test_open_ok(void)
 {
 	struct fx f;
 	struct kbsc_expect e;
-	struct kbs_release *rel = NULL;
+	struct kbs_client_release *rel = NULL;
 	char *text;
 
 	fx_init(&f);
@@ -119,12 +119,12 @@ test_open_ok(void)
 		CHECK_UINT_EQ(rel->secrets[1].len, 32);
 		CHECK_MEM_EQ(rel->secrets[1].value, f.v1, 32);
 	}
-	kbs_release_free(rel);
+	kbs_client_release_free(rel);
 	/* Without a pinned key the same answer opens (the caller warns). */
 	rel = NULL;
 	e = fx_expect(&f, NULL);
 	CHECK_OK(open_text(text, &e, &rel));
-	kbs_release_free(rel);
+	kbs_client_release_free(rel);
 	free(text);
 }
 
@@ -449,7 +449,7 @@ test_json_shape(void)
 {
 	struct fx f;
 	struct kbsc_expect e;
-	struct kbs_release *rel = NULL;
+	struct kbs_client_release *rel = NULL;
 	char *good, buf[16384];
 	const char *wk;
 	cJSON *t;
@@ -467,7 +467,7 @@ test_json_shape(void)
 	CHECK_ERR(open_text(buf, &e, &rel), KBS_ERR_CLIENT_RESPONSE_MALFORMED);
 	snprintf(buf, sizeof(buf), "%s \r\n\t", good);
 	CHECK_OK(open_text(buf, &e, &rel));
-	kbs_release_free(rel);
+	kbs_client_release_free(rel);
 	rel = NULL;
 	snprintf(buf, sizeof(buf), "[%s]", good);
 	CHECK_ERR(open_text(buf, &e, &rel), KBS_ERR_CLIENT_RESPONSE_MALFORMED);
@@ -553,7 +553,7 @@ test_fetch_answer(void)
 {
 	struct fx f;
 	struct kbsc_expect e;
-	struct kbs_release *rel = NULL;
+	struct kbs_client_release *rel = NULL;
 	const char *one[1] = { "disk-key" };
 	uint8_t binding[32];
 	cJSON *a;
@@ -572,7 +572,7 @@ test_fetch_answer(void)
 		CHECK_STR_EQ(rel->token, "");
 		CHECK_MEM_EQ(rel->secrets[0].value, f.v1, 32);
 	}
-	kbs_release_free(rel);
+	kbs_client_release_free(rel);
 	free(text);
 	/* The binding must be this token's hash. */
 	a = mock_answer(&f.b, binding, f.g_pk, f.s, 1, RID, NULL);

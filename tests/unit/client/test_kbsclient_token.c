@@ -50,16 +50,16 @@ claims(const struct fx *f)
 
 /* verify checks a token against the fixture's key set. */
 static int
-verify(const struct fx *f, const char *token, struct kbs_token_claims *c)
+verify(const struct fx *f, const char *token, struct kbs_client_token_claims *c)
 {
-	return kbs_token_verify(token, strlen(token), f->jwks, strlen(f->jwks), NOW, c);
+	return kbs_client_token_verify(token, strlen(token), f->jwks, strlen(f->jwks), NOW, c);
 }
 
 /* verify_tree mints a token from claims (deleted) with our key and kid, and verifies it. */
 static int
 verify_tree(const struct fx *f, cJSON *cl)
 {
-	struct kbs_token_claims c;
+	struct kbs_client_token_claims c;
 	char *t = mock_jwt(mock_jwt_header(f->b.kid), cl, f->b.id_sk);
 	int r = verify(f, t, &c);
 
@@ -93,7 +93,7 @@ static void
 test_valid_token(void)
 {
 	struct fx f;
-	struct kbs_token_claims c;
+	struct kbs_client_token_claims c;
 	char *t;
 
 	fx_init(&f);
@@ -122,13 +122,13 @@ test_valid_token(void)
 	CHECK_INT_EQ(c.extra_root, 1);
 	CHECK_UINT_EQ(strlen(c.chip_id), 128);
 	/* The same token against the pinned key. */
-	CHECK_OK(kbs_token_verify_key(t, strlen(t), f.b.id_pk, NOW, &c));
-	CHECK_ERR(kbs_token_verify_key(t, strlen(t), f.other.id_pk, NOW, &c),
+	CHECK_OK(kbs_client_token_verify_key(t, strlen(t), f.b.id_pk, NOW, &c));
+	CHECK_ERR(kbs_client_token_verify_key(t, strlen(t), f.other.id_pk, NOW, &c),
 	    KBS_ERR_CLIENT_TOKEN_SIGNATURE);
 	/* Expiry is exclusive: at exp the token is dead. */
-	CHECK_ERR(kbs_token_verify(t, strlen(t), f.jwks, strlen(f.jwks), NOW + 290, &c),
+	CHECK_ERR(kbs_client_token_verify(t, strlen(t), f.jwks, strlen(f.jwks), NOW + 290, &c),
 	    KBS_ERR_CLIENT_TOKEN_EXPIRED);
-	CHECK_OK(kbs_token_verify(t, strlen(t), f.jwks, strlen(f.jwks), NOW + 289, &c));
+	CHECK_OK(kbs_client_token_verify(t, strlen(t), f.jwks, strlen(f.jwks), NOW + 289, &c));
 	free(t);
 	fx_free(&f);
 }
@@ -137,7 +137,7 @@ static void
 test_signature_and_kid(void)
 {
 	struct fx f;
-	struct kbs_token_claims c;
+	struct kbs_client_token_claims c;
 	char *t, *dot, *forged, *other;
 	size_t n;
 
@@ -207,7 +207,7 @@ test_header_and_shape(void)
 		"eyJ+.e30.c2ln",
 	};
 	struct fx f;
-	struct kbs_token_claims c;
+	struct kbs_client_token_claims c;
 	char hdr[256], *t, *p;
 	size_t i;
 
@@ -321,12 +321,12 @@ static void
 test_jwks(void)
 {
 	struct fx f;
-	struct kbs_token_claims c;
+	struct kbs_client_token_claims c;
 	char *t, set[1024];
 
 	fx_init(&f);
 	t = mock_jwt(mock_jwt_header(f.b.kid), claims(&f), f.b.id_sk);
-#define WITH(jwks_text) kbs_token_verify(t, strlen(t), jwks_text, strlen(jwks_text), NOW, &c)
+#define WITH(jwks_text) kbs_client_token_verify(t, strlen(t), jwks_text, strlen(jwks_text), NOW, &c)
 	CHECK_ERR(WITH("not json"), KBS_ERR_CLIENT_JWKS);
 	CHECK_ERR(WITH("{\"keys\":{}}"), KBS_ERR_CLIENT_JWKS);
 	CHECK_ERR(WITH("{\"keys\":[{\"kty\":\"RSA\",\"n\":\"AQAB\",\"e\":\"AQAB\"}]}"),
@@ -345,7 +345,7 @@ test_jwks(void)
 	    f.b.kid, f.b.id_x, f.b.kid);
 	CHECK_OK(WITH(set));
 #undef WITH
-	CHECK_ERR(kbs_token_verify(t, strlen(t), NULL, 0, NOW, &c), KBS_ERR_CLIENT_JWKS);
+	CHECK_ERR(kbs_client_token_verify(t, strlen(t), NULL, 0, NOW, &c), KBS_ERR_CLIENT_JWKS);
 	CHECK_OK(kbsc_jwks_find(f.jwks, strlen(f.jwks), NULL, NULL));
 	free(t);
 	fx_free(&f);
