@@ -30,6 +30,29 @@ int cmd_show(int argc, char **argv);
 int cmd_sim_init(int argc, char **argv);
 int cmd_sim_report(int argc, char **argv);
 
+int cmd_get_secret(int argc, char **argv);
+
+struct kbs_client_evidence_source;
+
+/*
+ * get_secret_attester_open fills *ret_src with the evidence source that
+ * --attester SPEC names, and *ret_handle with what
+ * get_secret_attester_close releases. Today only the built-in
+ * "test:unsigned" exists; every other spec ("sim:DIR", the default
+ * "auto": configfs-tsm, then /dev/sev-guest) is
+ * KBS_ERR_CLIENT_ATTESTER_UNAVAILABLE until the attesters of
+ * client/attester.h are wired here.
+ */
+KBS_MUST_CHECK int get_secret_attester_open(
+    const char *spec, struct kbs_client_evidence_source *ret_src, void **ret_handle);
+void get_secret_attester_close(void *handle);
+
+/*
+ * get_secret_check_fd refuses a terminal as the destination of a secret:
+ * 0, or KBS_ERR_CLIENT_OUT_TERMINAL when fd is a terminal.
+ */
+KBS_MUST_CHECK int get_secret_check_fd(int fd);
+
 /*
  * cli_read_file reads an evidence file named on the command line with the
  * cap of its part (policy.h, POLICY_INPUT_*_MAX); on failure it prints

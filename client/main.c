@@ -22,6 +22,11 @@ static const struct cli_command commands[] = {
 	{ "sim-report", cmd_sim_report,
 	    "sim-report --attester sim:DIR --report-data HEX --out R.bin [--certs-out C.pem]",
 	    "write a report signed by a simulated chip (verify with --trust-root)" },
+	{ "get-secret", cmd_get_secret,
+	    "get-secret --url URL --name NAME [--name NAME...] --out FILE|DIR|-\n"
+	    "       [--server-key KEY] [--attester SPEC] [--ca FILE] [--timeout S] [--retries N]\n"
+	    "       [--token-out FILE]",
+	    "attest to the broker and fetch secrets (docs/guest.md)" },
 };
 
 static void
@@ -35,7 +40,11 @@ usage(FILE *out)
 	fprintf(out, "\n");
 	for (i = 0; i < KBS_ARRAY_SIZE(commands); i++)
 		fprintf(out, "kbs-client %s\n", commands[i].usage);
-	fprintf(out, "\nexit status: 0 genuine, 1 rejected, 2 usage or I/O error\n");
+	fprintf(out,
+	    "\nexit status of verify and show: 0 genuine, 1 rejected, 2 usage or I/O error\n"
+	    "exit status of get-secret: 0 released, 1 denied by policy, 2 usage or I/O error,\n"
+	    "  3 broker unreachable, 4 bad evidence or attester, 5 broker not authenticated\n"
+	    "  or protocol violation, 6 refused for another reason\n");
 }
 
 int

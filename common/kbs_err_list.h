@@ -217,3 +217,41 @@ KBS_ERR_X(
     SIM_KEY, sim_key, -502, "simulated chip key or certificate is missing, malformed or mismatched")
 KBS_ERR_X(SIM_KEY_PERMS, sim_key_perms, -503,
     "simulated VCEK private key file is readable by group or others")
+
+/* client: libkbsclient, kbs-client get-secret and kbs-admin (-530..-569) */
+KBS_ERR_X(CLIENT_UNREACHABLE, client_unreachable, -530,
+    "the broker could not be reached (connection, timeout or server error, after retries)")
+KBS_ERR_X(CLIENT_DENIED, client_denied, -531, "the broker's policy denied the request")
+KBS_ERR_X(CLIENT_EVIDENCE_REJECTED, client_evidence_rejected, -532,
+    "the broker rejected the attestation evidence")
+KBS_ERR_X(CLIENT_ATTESTER, client_attester, -533, "the attester could not produce a report")
+KBS_ERR_X(CLIENT_ATTESTER_UNAVAILABLE, client_attester_unavailable, -534,
+    "the requested attester is not available in this build")
+KBS_ERR_X(CLIENT_REFUSED, client_refused, -535, "the broker refused the request")
+KBS_ERR_X(CLIENT_HTTP_STATUS, client_http_status, -536,
+    "the broker answered with an unexpected HTTP status")
+KBS_ERR_X(CLIENT_TLS, client_tls, -537, "the broker's TLS certificate could not be verified")
+KBS_ERR_X(
+    CLIENT_RESPONSE_MALFORMED, client_response_malformed, -538, "the broker response is malformed")
+KBS_ERR_X(CLIENT_RESPONSE_VERSION, client_response_version, -539,
+    "the broker response has an unsupported protocol version")
+KBS_ERR_X(CLIENT_RESPONSE_BINDING, client_response_binding, -540,
+    "the broker response does not echo this exchange's nonce or token")
+KBS_ERR_X(CLIENT_SECRET_MISSING, client_secret_missing, -541,
+    "the broker response lacks a requested secret")
+KBS_ERR_X(CLIENT_SECRET_UNEXPECTED, client_secret_unexpected, -542,
+    "the broker response carries a secret that was not requested, or one twice")
+KBS_ERR_X(CLIENT_SERVER_KEY, client_server_key, -543,
+    "the broker identity key is not a 32-byte Ed25519 key (base64url, a JWK or a JWK set)")
+KBS_ERR_X(CLIENT_TOKEN_MALFORMED, client_token_malformed, -544,
+    "the token is not a well-formed EdDSA JWT")
+KBS_ERR_X(CLIENT_TOKEN_KID, client_token_kid, -545, "the token's key id is not in the key set")
+KBS_ERR_X(
+    CLIENT_TOKEN_SIGNATURE, client_token_signature, -546, "the token signature does not verify")
+KBS_ERR_X(CLIENT_TOKEN_EXPIRED, client_token_expired, -547, "the token has expired")
+KBS_ERR_X(CLIENT_TOKEN_CLAIMS, client_token_claims, -548,
+    "the token lacks a required claim, or a claim has the wrong type or value")
+KBS_ERR_X(CLIENT_JWKS, client_jwks, -549, "the key set is malformed or holds no Ed25519 key")
+KBS_ERR_X(
+    CLIENT_OUT_TERMINAL, client_out_terminal, -550, "refusing to write a secret to a terminal")
+KBS_ERR_X(CLIENT_URL, client_url, -551, "the broker URL is not http://, https:// or unix:PATH")
