@@ -6,10 +6,11 @@ set -eu
 cd "$(dirname "$0")/.."
 
 # curl drives the broker in the integration tests; python3-jwt checks its
-# tokens with an independent JWT library.
+# tokens with an independent JWT library; python3-nacl runs tests/integration/guest.py,
+# a second implementation of the guest protocol.
 PACKAGES="meson ninja-build pkg-config gcc libc6-dev python3 openssl
 libssl-dev libsodium-dev libmicrohttpd-dev liblmdb-dev libcjson-dev
-libcurl4-openssl-dev nettle-dev libgmp-dev curl python3-jwt python3-cryptography"
+libcurl4-openssl-dev nettle-dev libgmp-dev curl python3-jwt python3-cryptography python3-nacl"
 
 missing=""
 for p in $PACKAGES; do
