@@ -276,6 +276,32 @@ expect "nothing lost after SIGTERM" 0 "" adm audit verify
 stop "$main_pid" TERM
 expect "SIGTERM again" 0 "0" echo "$stopped"
 
+# ---- HTTPS on the public listener, the admin API on a unix socket ------------------
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+	-keyout "$tmp/tls.key" -out "$tmp/tls.pem" 2>/dev/null
+chmod 600 "$tmp/tls.key"
+printf '{"tls_cert": "%s", "tls_key": "%s"}\n' "$tmp/tls.pem" "$tmp/tls.key" >"$tmp/tls.json"
+"$kbs" --data-dir "$data" --listen 127.0.0.1:0 --admin-listen "unix:$tmp/admin.sock" \
+	--trust-root "$tmp/chip/ark.pem" --config "$tmp/tls.json" >"$tmp/tls.out" 2>"$tmp/tls.log" &
+tls_pid=$!
+for _ in $(seq 100); do
+	grep -q "listening admin" "$tmp/tls.out" 2>/dev/null && break
+	sleep 0.1
+done
+tls_port=$(awk '/listening public/ {print $NF}' "$tmp/tls.out")
+expect "the admin socket is 0600" 0 "600" stat -c %a "$tmp/admin.sock"
+expect "kbs-admin over the unix socket" 0 "" "$admin" --url "unix:$tmp/admin.sock" --token-file "$data/admin.token" secret list
+expect "released over HTTPS with the CA pinned" 0 "" "$client" get-secret --url "https://127.0.0.1:$tls_port" --ca "$tmp/tls.pem" \
+	--server-key "$key" --name disk-key --out "$tmp/tls.got" --attester "sim:$tmp/chip"
+expect "the same value over HTTPS" 0 "" cmp "$tmp/tls.got" "$tmp/disk.key"
+expect "HTTPS with an unknown CA is refused" 5 "" "$client" get-secret --url "https://127.0.0.1:$tls_port" \
+	--server-key "$key" --name disk-key --out "$tmp/tls.no" --attester "sim:$tmp/chip" --retries 0
+stop "$tls_pid" TERM
+expect "the TLS broker stops cleanly" 0 "0" echo "$stopped"
+expect "the socket is removed at exit" 1 "" test -e "$tmp/admin.sock"
+
 # ---- start-up errors ------------------------------------------------------------------
 
 printf '{\n  "listen": "127.0.0.1:0",\n  "nonce_lifetme": 60\n}\n' >"$tmp/typo.json"
