@@ -27,6 +27,7 @@ start() {
 	local name=$1 dir=$2 i out
 	shift 2
 	out=$tmp/$name.out
+	rm -f "$out" # the child truncates it only once it runs: never read an old one
 	"$kbs" --data-dir "$dir" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 "$@" \
 		>"$out" 2>"$tmp/$name.log" &
 	eval "${name}_pid=$!"
@@ -283,6 +284,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 	-keyout "$tmp/tls.key" -out "$tmp/tls.pem" 2>/dev/null
 chmod 600 "$tmp/tls.key"
 printf '{"tls_cert": "%s", "tls_key": "%s"}\n' "$tmp/tls.pem" "$tmp/tls.key" >"$tmp/tls.json"
+rm -f "$tmp/tls.out"
 "$kbs" --data-dir "$data" --listen 127.0.0.1:0 --admin-listen "unix:$tmp/admin.sock" \
 	--trust-root "$tmp/chip/ark.pem" --config "$tmp/tls.json" >"$tmp/tls.out" 2>"$tmp/tls.log" &
 tls_pid=$!
