@@ -1,0 +1,67 @@
+#!/bin/sh
+# kbs-direct-unlock: the path without clevis, for a per-VM LUKS key held as
+# the broker's secret itself. Reads /etc/kbs/disk-unlock.conf (KEY=VALUE
+# lines, read as data, never sourced):
+#   url=https://kbs.internal:8443   the broker (required)
+#   name=vm/ID/root                 the secret: the LUKS passphrase (required)
+#   device=/dev/vda2                the LUKS device, or UUID=... (required)
+#   mapper=root                     the /dev/mapper name (required)
+#   attester=auto                   as kbs-client --attester (default auto)
+# The broker's key is /etc/kbs/server.jwk, its CA /etc/kbs/ca.pem if present.
+# The key goes from kbs-client to cryptsetup on a pipe, never to a file.
+# KBS_ETC (default /etc/kbs) moves all three, for tests.
+etc=${KBS_ETC:-/etc/kbs}
+conf=$etc/disk-unlock.conf
+url="" name="" device="" mapper="" attester=auto
+
+die() {
+	echo "kbs-direct-unlock: $*" >&2
+	exit 1
+}
+
+[ -r "$conf" ] || die "cannot read $conf"
+while IFS= read -r line || [ -n "$line" ]; do
+	case $line in
+	'' | '#'*) continue ;;
+	url=*) url=${line#url=} ;;
+	name=*) name=${line#name=} ;;
+	device=*) device=${line#device=} ;;
+	mapper=*) mapper=${line#mapper=} ;;
+	attester=*) attester=${line#attester=} ;;
+	*) die "$conf: unknown line: ${line%%=*}" ;;
+	esac
+done <"$conf"
+for k in url name device mapper; do
+	eval "v=\$$k"
+	[ -n "$v" ] || die "$conf: \"$k\" is required"
+done
+
+# Already open (an earlier run of the initqueue): nothing to do.
+[ -e "/dev/mapper/$mapper" ] && exit 0
+
+case $device in
+UUID=*) device=/dev/disk/by-uuid/${device#UUID=} ;;
+esac
+[ -e "$device" ] || die "$device not present (yet)"
+
+set -- --url "$url" --name "$name" --attester "$attester" --out -
+[ -f "$etc/server.jwk" ] || die "no $etc/server.jwk: refusing an unauthenticated broker"
+set -- "$@" --server-key "$etc/server.jwk"
+[ -f "$etc/ca.pem" ] && set -- "$@" --ca "$etc/ca.pem"
+
+# A failed fetch leaves cryptsetup an empty key, which it refuses; the
+# status of kbs-client is what gets reported.
+status=$({
+	{
+		kbs-client get-secret "$@" 3>&-
+		echo "kbs-client:$?" >&3
+	} | cryptsetup open "$device" "$mapper" --key-file=- 3>&-
+	echo "cryptsetup:$?" >&3
+} 3>&1 >&2)
+case $status in
+*kbs-client:0*cryptsetup:0* | *cryptsetup:0*kbs-client:0*) exit 0 ;;
+esac
+kc=${status#*kbs-client:}
+kc=${kc%%[!0-9]*}
+[ "$kc" = 0 ] || die "the broker did not release \"$name\" (kbs-client exit $kc); see its message above"
+die "cryptsetup could not open $device with the released key"

@@ -1,0 +1,280 @@
+#!/bin/bash
+# test_disk_unlock.sh KBS KBS-CLIENT KBS-ADMIN: disk unlock at boot, end to
+# end with the real broker and a simulated chip. The kbs clevis pin on its
+# own (round trip, header, every refusal with its exact message), then
+# through clevis luks on a LUKS2 image in a file (bind, pass, open
+# --test-passphrase, a guest with another measurement refused), the direct
+# path without clevis (kbs-direct-unlock into cryptsetup), and the dracut
+# module (an initramfs built with it, listed). No device-mapper or loop
+# device is used: cryptsetup and clevis luks work on the file itself, and
+# opening is proven with --test-passphrase.
+kbs=$1
+client=$2
+admin=$3
+src=${KBS_SOURCE_ROOT:-$(dirname "$0")/../..}
+pin_dir=$src/deploy/clevis
+module_dir=$src/deploy/dracut/60clevis-pin-kbs
+
+. "$(dirname "$0")/lib.sh"
+
+for c in clevis jose cryptsetup dracut lsinitrd; do
+	command -v "$c" >/dev/null || { echo "FAIL: $c not installed (deploy/setup.sh installs it)"; exit 1; }
+done
+
+# The pin and kbs-client as an installed system has them: on PATH.
+mkdir -p "$tmp/bin"
+cp "$pin_dir/clevis-encrypt-kbs" "$pin_dir/clevis-decrypt-kbs" "$pin_dir/clevis-kbs-common" "$tmp/bin/"
+ln -s "$(realpath "$client")" "$tmp/bin/kbs-client"
+export PATH="$tmp/bin:$PATH"
+
+# ---- the broker -------------------------------------------------------------
+
+"$client" sim-init "$tmp/chip" --product milan >/dev/null || exit 1
+data=$tmp/data
+out=$tmp/kbs.out
+"$kbs" --data-dir "$data" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
+	--trust-root "$tmp/chip/ark.pem" >"$out" 2>"$tmp/kbs.log" &
+kbs_pid=$!
+trap 'kill "$kbs_pid" 2>/dev/null; wait "$kbs_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+for i in $(seq 100); do
+	grep -q "listening admin" "$out" 2>/dev/null && break
+	sleep 0.1
+done
+grep -q "listening admin" "$out" || { echo "FAIL: kbs did not start"; cat "$tmp/kbs.log"; exit 1; }
+port=$(awk '/listening public/ {print $NF}' "$out")
+aport=$(awk '/listening admin/ {print $NF}' "$out")
+key=$(awk '/identity key/ {print $NF}' "$out")
+url=http://127.0.0.1:$port
+adm() { "$admin" --url "http://127.0.0.1:$aport" --token-file "$data/admin.token" "$@"; }
+
+# The guest, and the same chip running another image.
+cp -a "$tmp/chip" "$tmp/wrongimage"
+sed -i 's/^measurement = .*/measurement = '"$(printf '11%.0s' $(seq 48))"'/' "$tmp/wrongimage/chip.conf"
+measurement=$(awk '/^measurement =/ {print $3}' "$tmp/chip/chip.conf")
+cat >"$tmp/fleet.json" <<JSON
+{"kbs_policy": 1, "name": "fleet", "rules": {"product": ["milan"], "measurement": ["$measurement"]}}
+JSON
+head -c 32 /dev/urandom >"$tmp/kek"
+head -c 16 /dev/urandom >"$tmp/kek16"
+head -c 64 /dev/urandom >"$tmp/kek64"
+printf 'vm-7-root-passphrase' >"$tmp/vmkey"
+expect "policy put" 0 "" adm policy put "$tmp/fleet.json"
+expect "secret put fleet/disk-kek" 0 "" adm secret put fleet/disk-kek --policy fleet --from-file "$tmp/kek"
+expect "secret put fleet/kek16" 0 "" adm secret put fleet/kek16 --policy fleet --from-file "$tmp/kek16"
+expect "secret put fleet/kek64" 0 "" adm secret put fleet/kek64 --policy fleet --from-file "$tmp/kek64"
+expect "secret put vm/7/root" 0 "" adm secret put vm/7/root --policy fleet --from-file "$tmp/vmkey"
+
+# cfg NAME [ATTESTER [EXTRA]]: a pin configuration.
+cfg() {
+	printf '{"url":"%s","name":"%s","server_key":"%s","attester":"sim:%s"%s}' \
+		"$url" "$1" "$key" "${2:-$tmp/chip}" "${3:-}"
+}
+enc() { printf '%s' "$2" | clevis encrypt kbs "$1"; }
+
+# ---- the pin on its own -------------------------------------------------------
+
+printf 'the plaintext\n\001\377' >"$tmp/plain"
+clevis encrypt kbs "$(cfg fleet/disk-kek)" <"$tmp/plain" >"$tmp/jwe" 2>"$tmp/err"
+expect "encrypt: compact JWE, five parts" 0 "5" bash -c "tr -cd . <'$tmp/jwe' | wc -c | awk '{print \$1 + 1}'"
+hdr=$(cut -d. -f1 "$tmp/jwe" | jose b64 dec -i-)
+expect "header: alg dir" 0 "dir" jose fmt -j "$hdr" -g alg -u-
+expect "header: enc A256GCM" 0 "A256GCM" jose fmt -j "$hdr" -g enc -u-
+expect "header: clevis.pin kbs" 0 "kbs" jose fmt -j "$hdr" -g clevis -g pin -u-
+expect "header: clevis.kbs.url" 0 "$url" jose fmt -j "$hdr" -g clevis -g kbs -g url -u-
+expect "header: clevis.kbs.name" 0 "fleet/disk-kek" jose fmt -j "$hdr" -g clevis -g kbs -g name -u-
+expect "header: clevis.kbs.server_key" 0 "$key" jose fmt -j "$hdr" -g clevis -g kbs -g server_key -u-
+expect "header: no key material" 1 "" grep -q '"k"' <<<"$hdr"
+expect "encrypted key part empty (dir)" 0 "" test -z "$(cut -d. -f2 "$tmp/jwe")"
+expect "decrypt round trip" 0 "" cmp -s "$tmp/plain" <(clevis decrypt <"$tmp/jwe")
+expect "decrypt-kbs directly" 0 "" cmp -s "$tmp/plain" <(clevis-decrypt-kbs <"$tmp/jwe")
+# The released KEK really is the key: jose opens the JWE with it.
+kjwk=$(printf '{"kty":"oct","k":"%s"}' "$(jose b64 enc -I "$tmp/kek")")
+expect "sealed with the broker's secret" 0 "" cmp -s "$tmp/plain" <(jose jwe dec -i "$tmp/jwe" -k- <<<"$kjwk")
+expect "a list of URLs, the first unreachable" 0 "" cmp -s "$tmp/plain" <(clevis decrypt < <(
+	clevis encrypt kbs '{"url":["http://127.0.0.1:1","'"$url"'"],"name":"fleet/disk-kek","server_key":"'"$key"'","attester":"sim:'"$tmp/chip"'"}' <"$tmp/plain"))
+expect "-y accepted (clevis luks bind -y)" 0 "" bash -c "printf x | clevis-encrypt-kbs '$(cfg fleet/disk-kek)' -y >/dev/null"
+expect "--summary" 0 "Encrypts using a key released by a kbs broker" clevis-encrypt-kbs --summary
+
+# ---- refusals: exact messages ------------------------------------------------
+
+p="clevis-decrypt-kbs: "
+expect "wrong measurement cannot decrypt" 1 "" clevis-decrypt-kbs < <(
+	jose fmt -j "$hdr" -g clevis -g kbs -q "sim:$tmp/wrongimage" -s attester -UUUo- | jose b64 enc -I- -o-
+	printf '.'
+	cut -d. -f2- "$tmp/jwe")
+expect_err "wrong measurement: the step and the rule" "${p}attestation to the broker failed for \"fleet/disk-kek\" (kbs-client exit 1): kbs-client get-secret: denied by policy (request "
+expect_err "wrong measurement: the failed rule" "fleet/disk-kek: policy fleet failed measurement"
+cp "$tmp/err" "$tmp/err.denial"
+expect "wrong measurement: one line" 0 "1" bash -c "wc -l <'$tmp/err.denial'"
+
+e="clevis-encrypt-kbs: "
+expect "KEK of 16 bytes refused" 1 "" enc "$(cfg fleet/kek16)" x
+expect_err "16 bytes named" "${e}the secret \"fleet/kek16\" is not a 32-byte key-encryption key; refusing"
+expect "KEK of 64 bytes refused" 1 "" enc "$(cfg fleet/kek64)" x
+expect_err "64 bytes named" "${e}the secret \"fleet/kek64\" is not a 32-byte key-encryption key; refusing"
+expect "no such secret" 1 "" enc "$(cfg fleet/nosuch)" x
+expect_err "not_found" "${e}attestation to the broker failed for \"fleet/nosuch\" (kbs-client exit 6)"
+expect "wrong measurement cannot encrypt" 1 "" enc "$(cfg fleet/disk-kek "$tmp/wrongimage")" x
+expect_err "encrypt denial" "${e}attestation to the broker failed for \"fleet/disk-kek\" (kbs-client exit 1)"
+other_key=$(openssl genpkey -algorithm ed25519 | openssl pkey -pubout -outform DER | tail -c 32 | jose b64 enc -I-)
+expect "wrong server_key" 1 "" enc '{"url":"'"$url"'","name":"fleet/disk-kek","server_key":"'"$other_key"'","attester":"sim:'"$tmp/chip"'"}' x
+expect_err "wrong server_key: exit 5" "${e}attestation to the broker failed for \"fleet/disk-kek\" (kbs-client exit 5)"
+expect "broker unreachable" 1 "" enc '{"url":"http://127.0.0.1:1","name":"fleet/disk-kek","server_key":"'"$key"'","attester":"sim:'"$tmp/chip"'"}' x
+expect_err "unreachable: exit 3" "${e}attestation to the broker failed for \"fleet/disk-kek\" (kbs-client exit 3)"
+expect "config not JSON" 1 "" enc 'nope' x
+expect_err "not JSON" "${e}configuration: not a JSON object"
+expect "config without server_key" 1 "" enc '{"url":"'"$url"'","name":"fleet/disk-kek"}' x
+expect_err "server_key required" "${e}configuration: \"server_key\" (a string) is required: without it the broker is not authenticated"
+expect "config without url" 1 "" enc '{"name":"fleet/disk-kek","server_key":"'"$key"'"}' x
+expect_err "url required" "${e}configuration: \"url\" (a string or a list of strings) is required"
+expect "config without name" 1 "" enc '{"url":"'"$url"'","server_key":"'"$key"'"}' x
+expect_err "name required" "${e}configuration: \"name\" (a string) is required"
+expect "config with a misspelt member" 1 "" enc "$(cfg fleet/disk-kek "$tmp/chip" ',"server-key":"x"')" x
+expect_err "unknown member" "${e}configuration: unknown member (allowed: url, name, server_key, attester, ca)"
+expect "url list with a number" 1 "" enc '{"url":["'"$url"'",5],"name":"n","server_key":"'"$key"'"}' x
+expect_err "url item" "${e}configuration: \"url\" item 1 is not a string"
+expect "attester not a string" 1 "" enc "$(printf '{"url":"%s","name":"fleet/disk-kek","server_key":"%s","attester":7}' "$url" "$key")" x
+expect_err "attester type" "${e}configuration: \"attester\" must be a string"
+expect "usage without CONFIG" 2 "" clevis-encrypt-kbs </dev/null
+
+# JWEs the pin did not make, or made and then changed.
+mkjwe() { jose fmt -j "$1" -o- | jose b64 enc -I- -o-; printf '.'; cut -d. -f2- "$tmp/jwe"; }
+expect "header for another pin" 1 "" clevis-decrypt-kbs < <(mkjwe "$(jose fmt -j "$hdr" -g clevis -q tang -s pin -UUo-)")
+expect_err "pin mismatch" "${p}the JWE is not for the kbs pin"
+expect "alg other than dir" 1 "" clevis-decrypt-kbs < <(mkjwe "$(jose fmt -j "$hdr" -q A256KW -s alg -Uo-)")
+expect_err "alg named" "${p}the JWE header's \"alg\" is not \"dir\""
+expect "enc other than A256GCM" 1 "" clevis-decrypt-kbs < <(mkjwe "$(jose fmt -j "$hdr" -q A128GCM -s enc -Uo-)")
+expect_err "enc named" "${p}the JWE header's \"enc\" is not \"A256GCM\""
+expect "header without clevis.kbs" 1 "" clevis-decrypt-kbs < <(mkjwe "$(jose fmt -j "$hdr" -g clevis -d kbs -Uo-)")
+expect_err "no config" "${p}the JWE header has no clevis.kbs configuration"
+expect "header not base64" 1 "" clevis-decrypt-kbs <<<'!!!!.x.y.z.w'
+expect_err "bad header" "${p}decoding the JWE protected header failed"
+# A flipped ciphertext character fails the GCM tag.
+tampered=$(awk -F. '{c=$4; f=substr(c,1,1); r=(f=="A")?"B":"A"; printf "%s.%s.%s.%s%s.%s", $1,$2,$3,r,substr(c,2),$5}' "$tmp/jwe")
+expect "tampered ciphertext" 1 "" clevis-decrypt-kbs <<<"$tampered"
+expect_err "tamper named" "${p}the JWE did not open with the released key-encryption key (another key, or a tampered JWE)"
+# The broker's secret rotated: the old JWE no longer opens.
+clevis encrypt kbs "$(cfg fleet/kek-rot)" <"$tmp/plain" >"$tmp/jwe-rot" 2>/dev/null # not there yet
+expect "rot: no secret yet" 1 "" test -s "$tmp/jwe-rot"
+head -c 32 /dev/urandom >"$tmp/kek-a"
+head -c 32 /dev/urandom >"$tmp/kek-b"
+expect "rot: secret put" 0 "" adm secret put fleet/kek-rot --policy fleet --from-file "$tmp/kek-a"
+clevis encrypt kbs "$(cfg fleet/kek-rot)" <"$tmp/plain" >"$tmp/jwe-rot" 2>"$tmp/err"
+expect "rot: secret replaced" 0 "" adm secret put fleet/kek-rot --policy fleet --from-file "$tmp/kek-b"
+expect "a JWE under a replaced KEK" 1 "" clevis decrypt <"$tmp/jwe-rot"
+expect_err "replaced KEK" "${p}the JWE did not open with the released key-encryption key"
+
+# ---- clevis luks on a LUKS2 image in a file ----------------------------------
+
+img=$tmp/disk.img
+truncate -s 32M "$img"
+printf 'correct horse battery staple' >"$tmp/pass"
+expect "luksFormat" 0 "" cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
+	--key-file "$tmp/pass" "$img"
+# The guest's chip directory: the binding names it, as a real binding names "auto".
+cp -a "$tmp/chip" "$tmp/guest"
+expect "clevis luks bind" 0 "" clevis luks bind -y -d "$img" -k "$tmp/pass" kbs "$(cfg fleet/disk-kek "$tmp/guest")"
+slot=$(cryptsetup luksDump "$img" | awk '/clevis/ {t=1} t && /Keyslot:/ {print $2; exit}')
+expect "a clevis token names a slot" 0 "1" echo "$slot"
+expect "clevis luks pass recovers it" 0 "" bash -c "clevis luks pass -d '$img' -s '$slot' >'$tmp/recovered'"
+expect "the recovered passphrase is a new one" 1 "" cmp -s "$tmp/recovered" "$tmp/pass"
+expect "it opens the volume" 0 "" cryptsetup open --test-passphrase --key-file "$tmp/recovered" "$img"
+expect "the original passphrase still opens it" 0 "" cryptsetup open --test-passphrase --key-file "$tmp/pass" "$img"
+printf 'wrong' >"$tmp/wrongpass"
+expect "a wrong passphrase does not (the check means something)" 2 "" cryptsetup open --test-passphrase --key-file "$tmp/wrongpass" "$img"
+# The same binding on a VM running another image.
+rm -rf "$tmp/guest"
+cp -a "$tmp/wrongimage" "$tmp/guest"
+expect "wrong measurement: clevis luks pass fails" 1 "" clevis luks pass -d "$img" -s "$slot"
+expect_err "wrong measurement: the pin's reason" "${p}attestation to the broker failed for \"fleet/disk-kek\" (kbs-client exit 1): kbs-client get-secret: denied by policy"
+expect_err "wrong measurement: clevis's line" "It was not possible to decrypt the passphrase associated to slot $slot in $img!"
+rm -rf "$tmp/guest"
+cp -a "$tmp/chip" "$tmp/guest"
+expect "the right guest again" 0 "" bash -c "clevis luks pass -d '$img' -s '$slot' | cryptsetup open --test-passphrase --key-file - '$img'"
+expect "clevis luks unbind" 0 "" clevis luks unbind -f -d "$img" -s "$slot"
+expect "unbound slot is gone" 1 "" clevis luks pass -d "$img" -s "$slot"
+
+# ---- the direct path: kbs-direct-unlock into cryptsetup -----------------------
+
+# The per-VM key is the LUKS passphrase itself.
+expect "add the per-VM key" 0 "" cryptsetup luksAddKey -q --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
+	--key-file "$tmp/pass" "$img" "$tmp/vmkey"
+mkdir -p "$tmp/etc" "$tmp/stub"
+echo "$key" >"$tmp/etc/server.jwk"
+cat >"$tmp/etc/disk-unlock.conf" <<CONF
+# the root volume
+url=$url
+name=vm/7/root
+device=$img
+mapper=kbs-test-root-$$
+attester=sim:$tmp/chip
+CONF
+# No device mapper here: a cryptsetup that checks the key on its standard
+# input with --test-passphrase instead of activating.
+cat >"$tmp/stub/cryptsetup" <<'STUB'
+#!/bin/sh
+[ "$1" = open ] && [ "$4" = --key-file=- ] || exit 99
+exec /usr/sbin/cryptsetup open --test-passphrase "$2" --key-file=-
+STUB
+chmod +x "$tmp/stub/cryptsetup"
+direct=$src/deploy/dracut/60clevis-pin-kbs/kbs-direct-unlock.sh
+du() { PATH="$tmp/stub:$PATH" KBS_ETC="$tmp/etc" sh "$direct"; }
+expect "direct: the released key opens the volume" 0 "" du
+sed -i "s|^attester=.*|attester=sim:$tmp/wrongimage|" "$tmp/etc/disk-unlock.conf"
+expect "direct: wrong measurement" 1 "" du
+expect_err "direct: denial named" "kbs-direct-unlock: the broker did not release \"vm/7/root\" (kbs-client exit 1); see its message above"
+sed -i "s|^attester=.*|attester=sim:$tmp/chip|; s|^name=.*|name=fleet/disk-kek|" "$tmp/etc/disk-unlock.conf"
+expect "direct: a key that is not this volume's" 1 "" du
+expect_err "direct: cryptsetup named" "kbs-direct-unlock: cryptsetup could not open $img with the released key"
+mv "$tmp/etc/server.jwk" "$tmp/etc/server.jwk.off"
+expect "direct: no broker key" 1 "" du
+expect_err "direct: unauthenticated refused" "kbs-direct-unlock: no $tmp/etc/server.jwk: refusing an unauthenticated broker"
+mv "$tmp/etc/server.jwk.off" "$tmp/etc/server.jwk"
+echo "colour=blue" >>"$tmp/etc/disk-unlock.conf"
+expect "direct: unknown line" 1 "" du
+expect_err "direct: unknown line named" "kbs-direct-unlock: $tmp/etc/disk-unlock.conf: unknown line: colour"
+
+# ---- the dracut module -------------------------------------------------------
+
+# dracut reads its modules from $dracutbasedir/modules.d: a copy of the
+# system's (links) plus this one, so nothing outside $tmp is touched.
+base=$tmp/dracut
+mkdir -p "$base/modules.d" "$tmp/dracut.conf.d"
+for f in /usr/lib/dracut/*; do
+	[ "${f##*/}" = modules.d ] || ln -s "$f" "$base/"
+done
+ln -s /usr/lib/dracut/modules.d/* "$base/modules.d/"
+ln -s "$(realpath "$module_dir")" "$base/modules.d/60clevis-pin-kbs"
+echo "kbs_confdir=$tmp/etc" >"$tmp/dracut.conf.d/kbs.conf"
+mkinitrd() {
+	dracutbasedir=$base DRACUT_PATH="/usr/sbin /usr/bin /sbin /bin $tmp/bin" \
+		dracut --no-kernel --force --no-compress --no-hostonly --conf /dev/null \
+		--confdir "$tmp/dracut.conf.d" --modules "bash clevis-pin-kbs" "$@" >"$tmp/dracut.log" 2>&1
+}
+expect "dracut builds an initramfs with the module" 0 "" mkinitrd "$tmp/initrd.img"
+[ -s "$tmp/initrd.img" ] || tail -20 "$tmp/dracut.log"
+lsinitrd "$tmp/initrd.img" >"$tmp/initrd.list" 2>/dev/null
+has() { expect "initramfs has $1" 0 "" grep -qE " $1( |\$)" "$tmp/initrd.list"; }
+has usr/bin/clevis-decrypt-kbs
+has usr/bin/clevis-kbs-common
+has usr/bin/kbs-client
+has usr/bin/jose
+has usr/bin/clevis-decrypt
+has usr/bin/kbs-direct-unlock
+has etc/kbs/server.jwk
+has etc/kbs/disk-unlock.conf
+has etc/cmdline.d/99clevis-pin-kbs.conf
+expect "the direct hook is in the initqueue" 0 "" grep -q "hooks/initqueue/online/60-kbs-direct-unlock-hook.sh" "$tmp/initrd.list"
+expect "modules: clevis-pin-kbs, clevis, network, crypt" 0 "" bash -c "grep -qx clevis-pin-kbs '$tmp/initrd.list' && grep -qx clevis '$tmp/initrd.list' && grep -qx network '$tmp/initrd.list' && grep -qx crypt '$tmp/initrd.list'"
+expect "the broker key inside is ours" 0 "$key" lsinitrd -f etc/kbs/server.jwk "$tmp/initrd.img"
+expect "the network is asked for" 0 "rd.neednet=1" lsinitrd -f etc/cmdline.d/99clevis-pin-kbs.conf "$tmp/initrd.img"
+expect "the pin inside is this one" 0 "" cmp -s "$pin_dir/clevis-decrypt-kbs" <(lsinitrd -f usr/bin/clevis-decrypt-kbs "$tmp/initrd.img")
+# Without disk-unlock.conf the direct path stays out.
+mv "$tmp/etc/disk-unlock.conf" "$tmp/disk-unlock.conf.off"
+expect "dracut without disk-unlock.conf" 0 "" mkinitrd "$tmp/initrd2.img"
+lsinitrd "$tmp/initrd2.img" >"$tmp/initrd2.list" 2>/dev/null
+expect "no direct hook then" 1 "" grep -q "kbs-direct-unlock" "$tmp/initrd2.list"
+expect "the pin still is" 0 "" grep -q " usr/bin/clevis-decrypt-kbs$" "$tmp/initrd2.list"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
