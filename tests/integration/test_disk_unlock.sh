@@ -86,6 +86,8 @@ expect "header: clevis.kbs.server_key" 0 "$key" jose fmt -j "$hdr" -g clevis -g 
 expect "header: no key material" 1 "" grep -q '"k"' <<<"$hdr"
 expect "encrypted key part empty (dir)" 0 "" test -z "$(cut -d. -f2 "$tmp/jwe")"
 expect "decrypt round trip" 0 "" cmp -s "$tmp/plain" <(clevis decrypt <"$tmp/jwe")
+expect "empty plaintext round trip" 0 "0" bash -c "set -o pipefail; printf '' | clevis encrypt kbs '$(cfg fleet/disk-kek)' | clevis decrypt | wc -c"
+expect "1 MiB binary round trip" 0 "" bash -c "head -c 1048576 /dev/urandom >'$tmp/big' && clevis encrypt kbs '$(cfg fleet/disk-kek)' <'$tmp/big' | clevis decrypt | cmp -s - '$tmp/big'"
 expect "decrypt-kbs directly" 0 "" cmp -s "$tmp/plain" <(clevis-decrypt-kbs <"$tmp/jwe")
 # The released KEK really is the key: jose opens the JWE with it.
 kjwk=$(printf '{"kty":"oct","k":"%s"}' "$(jose b64 enc -I "$tmp/kek")")
@@ -153,6 +155,8 @@ expect_err "bad header" "${p}decoding the JWE protected header failed"
 tampered=$(awk -F. '{c=$4; f=substr(c,1,1); r=(f=="A")?"B":"A"; printf "%s.%s.%s.%s%s.%s", $1,$2,$3,r,substr(c,2),$5}' "$tmp/jwe")
 expect "tampered ciphertext" 1 "" clevis-decrypt-kbs <<<"$tampered"
 expect_err "tamper named" "${p}the JWE did not open with the released key-encryption key (another key, or a tampered JWE)"
+# jose writes the plaintext before checking the tag; the pin must not.
+expect "tampered: nothing on stdout" 0 "0" bash -c "clevis-decrypt-kbs 2>/dev/null <<<'$tampered' | wc -c"
 # The broker's secret rotated: the old JWE no longer opens.
 clevis encrypt kbs "$(cfg fleet/kek-rot)" <"$tmp/plain" >"$tmp/jwe-rot" 2>/dev/null # not there yet
 expect "rot: no secret yet" 1 "" test -s "$tmp/jwe-rot"
