@@ -103,8 +103,8 @@ fail(struct sg_state *s, int code, const char *step)
 
 /* one_request issues the ioctl once; 1 asks the caller to retry with *certs_len. */
 static int
-one_request(struct sg_state *s, const uint8_t report_data[64], uint8_t *certs,
-    uint32_t *certs_len, struct sg_report_resp *resp)
+one_request(struct sg_state *s, const uint8_t report_data[64], uint8_t *certs, uint32_t *certs_len,
+    struct sg_report_resp *resp)
 {
 	struct sg_ext_report_req req;
 	struct sg_guest_request_ioctl io;

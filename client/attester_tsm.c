@@ -215,8 +215,8 @@ tsm_request(struct tsm_state *s, const char *entry, const uint8_t report_data[64
 	if (strcmp(text, TSM_PROVIDER) != 0) {
 		errno = EBADMSG;
 		fail(s, KBS_ERR_TSM_PROVIDER, "provider");
-		snprintf(s->detail, sizeof(s->detail), "provider is '%.40s', not " TSM_PROVIDER,
-		    text);
+		snprintf(
+		    s->detail, sizeof(s->detail), "provider is '%.40s', not " TSM_PROVIDER, text);
 		return KBS_ERR_TSM_PROVIDER;
 	}
 	/* An older kernel has no floor: the guest then asks for VMPL 0. */

@@ -125,16 +125,17 @@ cmd_report(int argc, char **argv)
 		return r > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 	if (a.report_data == NULL)
 		randombytes_buf(report_data, sizeof(report_data));
-	else if (kbs_hex_decode_exact(a.report_data, strlen(a.report_data), report_data,
-		     sizeof(report_data)) != 0) {
+	else if (kbs_hex_decode_exact(
+		     a.report_data, strlen(a.report_data), report_data, sizeof(report_data)) != 0) {
 		fprintf(stderr, PROG ": --report-data needs 128 hex digits\n");
 		return CLI_EXIT_USAGE;
 	}
 	if ((r = attester_open(a.attester, &att)) != 0)
 		return attester_failed(a.attester, NULL, r);
 	if (attester_is_simulated(att))
-		fprintf(stderr, PROG ": attester %s is SIMULATED: its report verifies only with "
-				"--trust-root for it\n",
+		fprintf(stderr,
+		    PROG ": attester %s is SIMULATED: its report verifies only with "
+			 "--trust-root for it\n",
 		    attester_kind(att));
 	if ((r = attester_get_report(att, report_data, &e)) != 0) {
 		rc = attester_failed(a.attester, att, r);
