@@ -126,8 +126,10 @@ attester_evidence_take_certtable(struct attester_evidence *e, uint8_t *table, si
 	static const enum snp_certtable_kind order[] = { SNP_CERTTABLE_VCEK, SNP_CERTTABLE_VLEK,
 		SNP_CERTTABLE_ASK };
 	size_t n = 0, i, k;
-	int r;
+	int r = KBS_ERR_INVALID_ARGUMENT;
 
+	if (e->ncerts != 0 || e->certtable != NULL)
+		goto fail; /* only into empty evidence: ATTESTER_CERTS_MAX holds all three kinds */
 	if ((r = snp_certtable_entries(table, len, ent, KBS_ARRAY_SIZE(ent), &n)) != 0)
 		goto fail;
 	for (k = 0; k < KBS_ARRAY_SIZE(order); k++) {
@@ -148,6 +150,12 @@ attester_evidence_take_certtable(struct attester_evidence *e, uint8_t *table, si
 	e->certtable_len = len;
 	return 0;
 fail:
+	for (i = 0; i < e->ncerts && r != KBS_ERR_INVALID_ARGUMENT; i++) {
+		free(e->certs[i].der);
+		memset(&e->certs[i], 0, sizeof(e->certs[i]));
+	}
+	if (r != KBS_ERR_INVALID_ARGUMENT)
+		e->ncerts = 0;
 	free(table);
 	return r;
 }

@@ -310,7 +310,8 @@ tsm_helper(void *unused)
 		if (strcmp(tsm.mode, "generation") == 0)
 			(void)file_put(tsm.dir, "generation", "3\n", 2);
 		/* A reader that went away is nothing to report: the attester saw the failure. */
-		ssize_t w = write(fd, report, strcmp(tsm.mode, "short-outblob") == 0 ? 100 : sizeof(report));
+		ssize_t w = write(
+		    fd, report, strcmp(tsm.mode, "short-outblob") == 0 ? 100 : sizeof(report));
 		(void)w;
 	}
 	free(table);
