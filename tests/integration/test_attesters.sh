@@ -96,5 +96,22 @@ expect_err "report names the step" "kbs-client report: attester sev-guest: sev-g
 expect "no tsm entry is left behind" 0 "" test -z "$(ls -A "$tmp/tsm")"
 expect "nothing written on failure" 1 "" test -e "$tmp/x"
 
+# ---- kbs-client report: usage, no attester, no table ------------------------
+R="kbs-client report"
+expect "report needs --out" 2 "" "$client" report
+expect_err "says so" "$R: --out is required"
+expect "report-data must be 64 bytes" 2 "" "$client" report --out "$tmp/y" --report-data abcd
+expect_err "says how" "$R: --report-data needs 128 hex digits"
+expect "no attester here" 4 "" env KBS_TSM_ROOT="$tmp/none" KBS_SEV_GUEST_DEVICE="$tmp/none" \
+	"$client" report --out "$tmp/y"
+expect_err "auto names both" "$R: attester auto: no attester on this machine: neither configfs-tsm nor /dev/sev-guest is present"
+expect "no report file on failure" 1 "" test -e "$tmp/y"
+rm -f "$tmp/r.bin" "$tmp/t.bin"
+expect "no auxblob: the report alone" 0 "report written to $tmp/r.bin (attester tsm, 0 certificates" \
+	with chip env KBS_STANDIN_TSM_MODE=no-auxblob "$client" report --attester tsm --out "$tmp/r.bin" \
+	--certs-out "$tmp/t.bin"
+expect_err "the table is not written, and why" "$R: the platform returned no certificate table: $tmp/t.bin not written (verify fetches the VCEK from AMD's KDS)"
+expect "no table file" 1 "" test -e "$tmp/t.bin"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
