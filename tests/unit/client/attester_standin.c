@@ -27,7 +27,10 @@
  * the report into outblob. rmdir() of the entry stops the thread and
  * removes the files. $KBS_STANDIN_TSM_MODE:
  *   ok (default), no-auxblob, generation (bumped while the blobs are
- *   read), provider (reads "tdx_guest"), short-outblob (100 bytes).
+ *   read), provider (reads "tdx_guest"), short-outblob (100 bytes),
+ *   no-privlevel and no-inblob (that attribute is missing), auxblob-dir
+ *   (auxblob is a directory: its read fails with EISDIR), rmdir-busy
+ *   (the entry is removed, but rmdir says EBUSY).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -348,10 +351,13 @@ mkdir(const char *path, mode_t mode)
 	provider = strcmp(tsm.mode, "provider") == 0 ? "tdx_guest\n" : "sev_guest\n";
 	snprintf(fifo, sizeof(fifo), "%s/outblob", path);
 	if (file_put(path, "provider", provider, strlen(provider)) != 0 ||
-	    file_put(path, "privlevel", "", 0) != 0 ||
+	    (strcmp(tsm.mode, "no-privlevel") != 0 && file_put(path, "privlevel", "", 0) != 0) ||
 	    file_put(path, "privlevel_floor", "0\n", 2) != 0 ||
-	    file_put(path, "inblob", "", 0) != 0 || file_put(path, "generation", "2\n", 2) != 0 ||
-	    mkfifo(fifo, 0600) != 0)
+	    (strcmp(tsm.mode, "no-inblob") != 0 && file_put(path, "inblob", "", 0) != 0) ||
+	    file_put(path, "generation", "2\n", 2) != 0 || mkfifo(fifo, 0600) != 0)
+		return -1;
+	snprintf(fifo, sizeof(fifo), "%s/auxblob", path);
+	if (strcmp(tsm.mode, "auxblob-dir") == 0 && next(fifo, 0700) != 0)
 		return -1;
 	tsm.stop = 0;
 	tsm.running = pthread_create(&tsm.thread, NULL, tsm_helper, NULL) == 0;
@@ -374,7 +380,13 @@ rmdir(const char *path)
 		tsm.running = 0;
 		for (i = 0; i < sizeof(tsm_files) / sizeof(tsm_files[0]); i++) {
 			snprintf(p, sizeof(p), "%s/%s", path, tsm_files[i]);
-			unlink(p);
+			if (unlink(p) != 0 && errno == EISDIR)
+				next(p);
+		}
+		if (strcmp(tsm.mode, "rmdir-busy") == 0) {
+			(void)next(path);
+			errno = EBUSY;
+			return -1;
 		}
 	}
 	return next(path);

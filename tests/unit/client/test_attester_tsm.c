@@ -5,7 +5,8 @@
  * a report signed by the simulated chip). The report verifies under the
  * chip's ARK, the entry is removed, auto picks tsm; a missing auxblob is
  * no certificates; a changed generation, a provider that is not sev_guest,
- * a short outblob and a missing root fail with their exact code, errno and
+ * a short outblob, a missing privlevel or inblob, an unreadable auxblob, a
+ * failed rmdir and a missing root fail with their exact code, errno and
  * line, and leave no entry behind.
  */
 #include <dirent.h>
@@ -118,6 +119,28 @@ test_failures(void)
 
 	a = open_mode("tsm", "short-outblob");
 	at_expect_fail(a, KBS_ERR_TSM_OUTBLOB, EBADMSG, "outblob is 100 bytes, not 1184");
+	attester_close(a);
+	CHECK_INT_EQ(entries(), 0);
+
+	a = open_mode("tsm", "no-privlevel");
+	at_expect_fail(
+	    a, KBS_ERR_TSM_PRIVLEVEL, ENOENT, "write privlevel: No such file or directory");
+	attester_close(a);
+	CHECK_INT_EQ(entries(), 0);
+
+	a = open_mode("tsm", "no-inblob");
+	at_expect_fail(a, KBS_ERR_TSM_INBLOB, ENOENT, "write inblob: No such file or directory");
+	attester_close(a);
+	CHECK_INT_EQ(entries(), 0);
+
+	a = open_mode("tsm", "auxblob-dir");
+	at_expect_fail(a, KBS_ERR_TSM_AUXBLOB, EISDIR, "read auxblob: Is a directory");
+	attester_close(a);
+	CHECK_INT_EQ(entries(), 0);
+
+	/* The report was good, but the entry could not be removed: fail closed. */
+	a = open_mode("tsm", "rmdir-busy");
+	at_expect_fail(a, KBS_ERR_TSM_RMDIR, EBUSY, "rmdir: Device or resource busy");
 	attester_close(a);
 	CHECK_INT_EQ(entries(), 0);
 
