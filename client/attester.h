@@ -3,11 +3,19 @@
  *
  * An attester is opened from a spec string "KIND" or "KIND:ARG" and
  * dispatched through a table keyed by KIND (attester.c):
+ *   tsm       Linux configfs-tsm (attester_tsm.c); its root
+ *             /sys/kernel/config/tsm/report is replaced by $KBS_TSM_ROOT
+ *             (for tests only)
+ *   sev-guest the SNP_GET_EXT_REPORT ioctl of /dev/sev-guest
+ *             (attester_sevguest.c); the device is replaced by
+ *             $KBS_SEV_GUEST_DEVICE (for tests only)
+ *   auto      tsm if its report directory exists, else sev-guest if the
+ *             device exists, else KBS_ERR_ATTESTER_NONE; never the
+ *             simulator. attester_kind says which was picked.
  *   sim:DIR   the simulated chip made by `kbs-client sim-init DIR`
  *             (tests and demos only: its reports verify only against
  *             DIR/ark.pem given as an extra trust root)
- * The real attesters (configfs-tsm, /dev/sev-guest) plug into the same
- * table. A handle is used by one thread at a time.
+ * A handle is used by one thread at a time.
  *
  * Errors are KBS_ERR_* codes; functions that can fail are KBS_MUST_CHECK;
  * destructors accept NULL.
@@ -39,6 +47,10 @@ struct attester_evidence {
 	uint8_t report[SNP_REPORT_SIZE];
 	struct attester_cert certs[ATTESTER_CERTS_MAX];
 	size_t ncerts;
+	/* The raw certificate table as the platform returned it (tsm, sev-guest), malloc'd; else
+	 * NULL. */
+	uint8_t *certtable;
+	size_t certtable_len;
 };
 
 struct attester;
@@ -48,7 +60,9 @@ struct attester;
  * an unknown KIND, a missing or empty ARG where the kind needs one, or a
  * spec longer than ATTESTER_SPEC_MAX; otherwise the kind's own errors
  * (sim: KBS_ERR_SYSTEM with errno for an unreadable file, KBS_ERR_SIM_CONFIG,
- * KBS_ERR_SIM_KEY, KBS_ERR_SIM_KEY_PERMS).
+ * KBS_ERR_SIM_KEY, KBS_ERR_SIM_KEY_PERMS; tsm: KBS_ERR_TSM_MKDIR with errno
+ * when the report directory is missing; sev-guest: KBS_ERR_SEV_GUEST_OPEN
+ * with errno; auto: KBS_ERR_ATTESTER_NONE).
  */
 KBS_MUST_CHECK int attester_open(const char *spec, struct attester **ret);
 
@@ -56,7 +70,9 @@ KBS_MUST_CHECK int attester_open(const char *spec, struct attester **ret);
  * attester_get_report asks for a fresh report carrying report_data (64
  * bytes; the broker protocol puts a public key and the nonce there) and
  * fills *ret (written only on success; clear it with
- * attester_evidence_clear).
+ * attester_evidence_clear). A failing step of tsm or sev-guest returns its
+ * own code (KBS_ERR_TSM_*, KBS_ERR_SEV_GUEST_*) with errno kept for the
+ * system call that failed; attester_detail then says more.
  */
 KBS_MUST_CHECK int attester_get_report(
     struct attester *a, const uint8_t report_data[64], struct attester_evidence *ret);
@@ -64,7 +80,28 @@ KBS_MUST_CHECK int attester_get_report(
 /* attester_evidence_clear frees the certificates and zeroes *e (NULL accepted). */
 void attester_evidence_clear(struct attester_evidence *e);
 
-/* attester_kind returns the KIND the attester was opened as ("sim"). */
+/*
+ * attester_detail: one printable line on the last failure of a, or "" (the
+ * step and strerror, a firmware error code). Valid until the next call on a.
+ */
+const char *attester_detail(const struct attester *a);
+
+/*
+ * attester_certtable_build lays out e's certificates as an extended report
+ * certificate table (certs[0] as the VCEK, certs[1] as the ASK, then the
+ * all-zero entry), for evidence that came without one (sim). *ret is
+ * malloc'd. KBS_ERR_INVALID_ARGUMENT for more than two certificates.
+ */
+KBS_MUST_CHECK int attester_certtable_build(
+    const struct attester_evidence *e, uint8_t **ret, size_t *ret_len);
+
+/*
+ * attester_err_has_errno: 1 when errno explains code (KBS_ERR_SYSTEM, the
+ * KBS_ERR_TSM_* and KBS_ERR_SEV_GUEST_* steps that failed a system call).
+ */
+int attester_err_has_errno(int code);
+
+/* attester_kind returns the KIND the attester runs as ("sim", "tsm", "sev-guest"). */
 const char *attester_kind(const struct attester *a);
 
 /*

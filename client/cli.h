@@ -29,6 +29,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_sim_init(int argc, char **argv);
 int cmd_sim_report(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 int cmd_get_secret(int argc, char **argv);
 
@@ -37,11 +38,10 @@ struct kbs_client_evidence_source;
 /*
  * get_secret_attester_open fills *ret_src with the evidence source that
  * --attester SPEC names, and *ret_handle with what
- * get_secret_attester_close releases. Today only the built-in
- * "test:unsigned" exists; every other spec ("sim:DIR", the default
- * "auto": configfs-tsm, then /dev/sev-guest) is
- * KBS_ERR_CLIENT_ATTESTER_UNAVAILABLE until the attesters of
- * client/attester.h are wired here.
+ * get_secret_attester_close releases: the built-in "test:unsigned", or
+ * any spec of client/attester.h (tsm, sev-guest, the default auto,
+ * sim:DIR) through attester_open. An attester that cannot be opened is
+ * printed with its cause and returned as KBS_ERR_CLIENT_ATTESTER (exit 4).
  */
 KBS_MUST_CHECK int get_secret_attester_open(
     const char *spec, struct kbs_client_evidence_source *ret_src, void **ret_handle);

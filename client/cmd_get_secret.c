@@ -78,8 +78,13 @@ attester_source_get(void *ctx, const uint8_t report_data[KBS_CLIENT_REPORT_DATA_
 	int r;
 
 	memset(&ev, 0, sizeof(ev));
-	if ((r = attester_get_report(ctx, report_data, &ev)) != 0)
+	if ((r = attester_get_report(ctx, report_data, &ev)) != 0) {
+		const char *d = attester_detail(ctx);
+
+		fprintf(stderr, PROG ": attester %s: %s%s%s\n", attester_kind(ctx), kbs_err_str(r),
+		    *d != '\0' ? ": " : "", d);
 		return r;
+	}
 	memcpy(ret->report, ev.report, sizeof(ret->report));
 	r = KBS_ERR_ALLOC;
 	for (i = 0; i < ev.ncerts && i < KBS_CLIENT_MAX_CERTS; i++) {
@@ -106,27 +111,31 @@ get_secret_attester_open(
 		*ret_handle = NULL;
 		return 0;
 	}
-	if (strncmp(spec, "sim:", 4) == 0) {
+	{
 		struct attester *att = NULL;
 		int r;
 
+		/* Any attester.h spec: tsm, sev-guest, auto, sim:DIR. */
 		if ((r = attester_open(spec, &att)) != 0) {
-			/* The cause (a missing directory, a bad chip.conf), then exit 4. */
+			/* The cause (a missing directory or device, a bad chip.conf), then exit 4.
+			 */
 			fprintf(stderr, PROG ": %.100s: %s%s%s\n", spec, kbs_err_str(r),
-			    r == KBS_ERR_SYSTEM ? ": " : "",
-			    r == KBS_ERR_SYSTEM ? strerror(errno) : "");
+			    attester_err_has_errno(r) ? ": " : "",
+			    attester_err_has_errno(r) ? strerror(errno) : "");
 			return KBS_ERR_CLIENT_ATTESTER;
 		}
-		fprintf(stderr,
-		    PROG ": attester %s is SIMULATED: only a broker run with "
-			 "--trust-root for it accepts its reports\n",
-		    attester_kind(att));
+		if (attester_is_simulated(att))
+			fprintf(stderr,
+			    PROG ": attester %s is SIMULATED: only a broker run with "
+				 "--trust-root for it accepts its reports\n",
+			    attester_kind(att));
+		else
+			fprintf(stderr, PROG ": attester %s\n", attester_kind(att));
 		ret_src->ctx = att;
 		ret_src->get = attester_source_get;
 		*ret_handle = att;
 		return 0;
 	}
-	return KBS_ERR_CLIENT_ATTESTER_UNAVAILABLE;
 }
 
 void

@@ -22,6 +22,10 @@ static const struct cli_command commands[] = {
 	{ "sim-report", cmd_sim_report,
 	    "sim-report --attester sim:DIR --report-data HEX --out R.bin [--certs-out C.pem]",
 	    "write a report signed by a simulated chip (verify with --trust-root)" },
+	{ "report", cmd_report,
+	    "report --out R.bin [--certs-out TABLE.bin] [--report-data HEX]\n"
+	    "       [--attester auto|tsm|sev-guest|sim:DIR]",
+	    "get an attestation report and its certificate table from this machine" },
 	{ "get-secret", cmd_get_secret,
 	    "get-secret --url URL --name NAME [--name NAME...] --out FILE|DIR|-\n"
 	    "       [--server-key KEY] [--attester SPEC] [--ca FILE] [--timeout S] [--retries N]\n"
@@ -44,7 +48,8 @@ usage(FILE *out)
 	    "\nexit status of verify and show: 0 genuine, 1 rejected, 2 usage or I/O error\n"
 	    "exit status of get-secret: 0 released, 1 denied by policy, 2 usage or I/O error,\n"
 	    "  3 broker unreachable, 4 bad evidence or attester, 5 broker not authenticated\n"
-	    "  or protocol violation, 6 refused for another reason\n");
+	    "  or protocol violation, 6 refused for another reason\n"
+	    "exit status of report: 0 written, 2 usage or I/O error, 4 the attester failed\n");
 }
 
 int

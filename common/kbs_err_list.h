@@ -255,3 +255,27 @@ KBS_ERR_X(CLIENT_JWKS, client_jwks, -549, "the key set is malformed or holds no 
 KBS_ERR_X(
     CLIENT_OUT_TERMINAL, client_out_terminal, -550, "refusing to write a secret to a terminal")
 KBS_ERR_X(CLIENT_URL, client_url, -551, "the broker URL is not http://, https:// or unix:PATH")
+
+/* client: the real attesters, configfs-tsm and /dev/sev-guest (-570..-589) */
+KBS_ERR_X(ATTESTER_NONE, attester_none, -570,
+    "no attester on this machine: neither configfs-tsm nor /dev/sev-guest is present")
+KBS_ERR_X(TSM_MKDIR, tsm_mkdir, -571, "configfs-tsm: cannot create a report entry")
+KBS_ERR_X(TSM_PRIVLEVEL, tsm_privlevel, -572,
+    "configfs-tsm: cannot read privlevel_floor or write privlevel")
+KBS_ERR_X(TSM_INBLOB, tsm_inblob, -573, "configfs-tsm: cannot write inblob")
+KBS_ERR_X(TSM_OUTBLOB, tsm_outblob, -574,
+    "configfs-tsm: cannot read outblob, or it is not one attestation report")
+KBS_ERR_X(TSM_AUXBLOB, tsm_auxblob, -575, "configfs-tsm: cannot read auxblob")
+KBS_ERR_X(TSM_PROVIDER, tsm_provider, -576,
+    "configfs-tsm: the provider is unreadable or is not sev_guest")
+KBS_ERR_X(TSM_GENERATION, tsm_generation, -577,
+    "configfs-tsm: the entry's generation is unreadable or changed: another writer used it")
+KBS_ERR_X(TSM_RMDIR, tsm_rmdir, -578, "configfs-tsm: cannot remove the report entry")
+KBS_ERR_X(SEV_GUEST_OPEN, sev_guest_open, -579, "sev-guest: cannot open the device")
+KBS_ERR_X(SEV_GUEST_IOCTL, sev_guest_ioctl, -580, "sev-guest: the SNP_GET_EXT_REPORT ioctl failed")
+KBS_ERR_X(SEV_GUEST_FIRMWARE, sev_guest_firmware, -581,
+    "sev-guest: the firmware or the hypervisor returned an error")
+KBS_ERR_X(SEV_GUEST_CERTS_LEN, sev_guest_certs_len, -582,
+    "sev-guest: the certificate table does not fit the bounded buffer after retries")
+KBS_ERR_X(SEV_GUEST_RESPONSE, sev_guest_response, -583,
+    "sev-guest: the report response has a non-zero status or a wrong report size")

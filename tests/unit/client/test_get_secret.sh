@@ -68,11 +68,26 @@ expect "bad key file" 2 \
 	"$P: --server-key: the broker identity key is not a 32-byte Ed25519 key (base64url, a JWK or a JWK set)" \
 	"$client" get-secret --url $U --name a --out - --server-key "$tmp/badkey"
 
-# ---- Attesters: only the built-in test source exists today -----------------
+# ---- Attesters: every spec of attester.h opens through attester_open -------
 expect "sim attester, no such chip" 4 "$P: --attester sim:/x: the attester could not produce a report" \
 	"$client" get-secret --url $U --name a --out - --attester sim:/x
-expect "default attester" 4 "$P: --attester auto: the requested attester is not available in this build" \
+expect "default attester, none here" 4 \
+	"$P: auto: no attester on this machine: neither configfs-tsm nor /dev/sev-guest is present" \
+	env KBS_TSM_ROOT="$tmp/none" KBS_SEV_GUEST_DEVICE="$tmp/none" \
 	"$client" get-secret --url $U --name a --out -
+expect "default attester, exit line" 4 "$P: --attester auto: the attester could not produce a report" \
+	env KBS_TSM_ROOT="$tmp/none" KBS_SEV_GUEST_DEVICE="$tmp/none" \
+	"$client" get-secret --url $U --name a --out -
+expect "tsm, no configfs" 4 \
+	"$P: tsm: configfs-tsm: cannot create a report entry: No such file or directory" \
+	env KBS_TSM_ROOT="$tmp/none" "$client" get-secret --url $U --name a --out - --attester tsm
+expect "sev-guest, no device" 4 \
+	"$P: sev-guest: sev-guest: cannot open the device: No such file or directory" \
+	env KBS_SEV_GUEST_DEVICE="$tmp/none" \
+	"$client" get-secret --url $U --name a --out - --attester sev-guest
+expect "tsm takes no argument" 4 \
+	"$P: tsm:x: attester is unknown or malformed (expected KIND:ARG, e.g. sim:DIR)" \
+	"$client" get-secret --url $U --name a --out - --attester tsm:x
 
 # ---- Unreachable ----------------------------------------------------------
 expect "unreachable" 3 "" "$client" get-secret --url $U --name a --out "$tmp/u" \
