@@ -177,12 +177,16 @@ def routes_table(root):
     return out
 
 
+def kbs_sources(root):
+    """(file name, text) of every kbs/*.c, in name order."""
+    for fn in sorted(os.listdir(os.path.join(root, "kbs"))):
+        if fn.endswith(".c"):
+            yield fn, read(root, "kbs/" + fn)
+
+
 def handler_roles(root):
     roles = {}
-    for fn in sorted(os.listdir(os.path.join(root, "kbs"))):
-        if not fn.endswith(".c"):
-            continue
-        text = read(root, "kbs/" + fn)
+    for fn, text in kbs_sources(root):
         for name, body in re.findall(r"\n(kbs_h_\w+)\(struct kbs_broker[^{;]*\{(.*?)\n\}", text,
                                      re.S):
             m = re.search(r"kbs_admin_begin\([^;]*KEYSTORE_ROLE_(ADMIN|AUDITOR)", body, re.S)
@@ -192,10 +196,7 @@ def handler_roles(root):
 
 def field_tables(root):
     out = {}
-    for fn in sorted(os.listdir(os.path.join(root, "kbs"))):
-        if not fn.endswith(".c"):
-            continue
-        text = read(root, "kbs/" + fn)
+    for fn, text in kbs_sources(root):
         for name, body in re.findall(r"static const struct kbs_field (\w+)\[[^\]]*\]\s*=\s*\{(.*?)\};",
                                      text, re.S):
             fields = re.findall(r"\{\s*\"(\w+)\"\s*,\s*KBS_FIELD_(\w+)\s*,\s*(\d)", body)
