@@ -5,7 +5,11 @@
  * connection limit, an inactivity timeout (slow clients are cut off), a
  * per-connection memory limit, a per-address request rate (429), and a
  * body cap enforced as the body grows (413; a declared Content-Length over
- * the cap is refused before any byte is read). The body is collected in
+ * the cap is answered before any byte of the body is read, and the
+ * connection closed; a chunked body over the cap is read and dropped up to
+ * twice the cap for its 413, past that its connection is closed). Every
+ * answer decided from the head alone (404, 405, 413, 429) is sent at once,
+ * without reading the body. The body is collected in
  * per-request state, wiped and freed in the completion callback (admin
  * bodies carry secret values). upload_data lives only for one callback, so
  * it is always copied.
@@ -54,6 +58,8 @@ struct conn_state {
 	uint8_t *body;
 	size_t len, cap;
 	int too_large;
+	size_t discarded; /* once too large: the body's bytes so far (at most twice the cap) */
+	int answered;     /* a response was queued */
 	struct timespec start;
 };
 
@@ -246,8 +252,14 @@ body_append(struct kbs_http *h, struct conn_state *st, const char *data, size_t 
 	uint8_t *nb;
 	size_t ncap;
 
-	if (st->too_large || n > h->max_body - st->len) {
-		st->too_large = 1;
+	if (n > h->max_body - st->len) {
+		st->too_large = 1; /* what came so far is not needed any more */
+		st->discarded = st->len + n;
+		if (st->body != NULL)
+			sodium_memzero(st->body, st->cap);
+		free(st->body);
+		st->body = NULL;
+		st->len = st->cap = 0;
 		return 0;
 	}
 	if (st->len + n + 1 > st->cap) {
@@ -302,6 +314,24 @@ send_resp(
 	return ret;
 }
 
+/*
+ * answer_early sends the answer decided before (or instead of) reading the
+ * body. MHD allows a response queued before the body is read: it then
+ * reads no more of it and closes the connection after the answer, so a
+ * client that declares or streams a body over the cap cannot make the
+ * broker read it (and a rate-limited one is not served its upload).
+ */
+static enum MHD_Result
+answer_early(struct kbs_http *h, struct MHD_Connection *c, struct conn_state *st)
+{
+	struct kbs_resp resp;
+
+	memset(&resp, 0, sizeof(resp));
+	st->answered = 1;
+	kbs_resp_error(&resp, &st->req, (unsigned)st->early_status, st->early_code, NULL);
+	return send_resp(h, c, st, &resp);
+}
+
 static enum MHD_Result
 access_handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -315,24 +345,36 @@ access_handler(void *cls, struct MHD_Connection *c, const char *url, const char 
 		if ((st = first_call(h, c, url, method)) == NULL)
 			return MHD_NO;
 		*con_cls = st;
-		return MHD_YES;
+		return st->early_status != 0 ? answer_early(h, c, st) : MHD_YES;
 	}
+	if (st->answered) /* MHD does not call again after an answer; never answer twice */
+		return MHD_NO;
 	if (*upload_data_size > 0) {
-		if (st->early_status == 0 &&
-		    body_append(h, st, upload_data, *upload_data_size) != 0)
+		/*
+		 * A body that outgrows the cap without declaring its length
+		 * (chunked) cannot be answered mid-upload (MHD queues answers
+		 * only before or after the body): the rest is discarded so it
+		 * gets its 413, but only up to twice the cap in all, then
+		 * the connection is closed, so no stream is read without end.
+		 */
+		if (st->too_large) {
+			if (st->discarded > 2 * (size_t)h->max_body ||
+			    *upload_data_size > 2 * (size_t)h->max_body - st->discarded)
+				return MHD_NO;
+			st->discarded += *upload_data_size;
+		} else if (body_append(h, st, upload_data, *upload_data_size) != 0) {
 			return MHD_NO;
+		}
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	memset(&resp, 0, sizeof(resp));
-	if (st->early_status == 0 && st->too_large) {
+	if (st->too_large) {
 		st->early_status = 413;
 		st->early_code = KBS_ERR_TOO_LARGE;
+		return answer_early(h, c, st);
 	}
-	if (st->early_status != 0) {
-		kbs_resp_error(&resp, &st->req, (unsigned)st->early_status, st->early_code, NULL);
-		return send_resp(h, c, st, &resp);
-	}
+	memset(&resp, 0, sizeof(resp));
+	st->answered = 1;
 	st->req.body = st->body != NULL ? st->body : (const uint8_t *)"";
 	st->req.body_len = st->len;
 	kbs_route_call(st->route, h->broker, &st->req, &resp);

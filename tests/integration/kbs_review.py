@@ -1,0 +1,236 @@
+#!/usr/bin/python3
+"""kbs_review.py: the review's end-to-end checks against a running kbs.
+
+    kbs_review.py CLIENT SIMDIR PUBLIC_PORT ADMIN_PORT ADMIN_TOKEN CASE...
+
+test_kbs_review.sh starts the broker (with the simulated chip's ARK as a
+--trust-root), stores the policies and secrets named below, and runs the
+cases. Each case drives the real daemon over HTTP (the guest side written
+here from docs/protocol.md with PyNaCl) and checks exact statuses and
+error codes. Prints "ok CASE" or "FAIL CASE: why"; exits 1 if any failed,
+77 (skipped) when PyNaCl is missing. Every loop is bounded in count and
+time; everything listens and connects on 127.0.0.1 only.
+"""
+import base64
+import hashlib
+import http.client
+import json
+import os
+import re
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+try:
+    from nacl.bindings import (crypto_aead_xchacha20poly1305_ietf_decrypt,
+                               crypto_scalarmult, crypto_scalarmult_base)
+    from nacl.signing import VerifyKey
+except ImportError:
+    print("PyNaCl is not installed: skipped")
+    sys.exit(77)
+
+CLIENT, SIM, PUB, ADM, TOKEN = (sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+                                sys.argv[5])
+ADMIN = {"Authorization": "Bearer " + TOKEN}
+SECRET = b"review-disk-key-value"  # the value of "disk-key" (policy "prod")
+
+
+class Fail(Exception):
+    pass
+
+
+def want(cond, what):
+    if not cond:
+        raise Fail(what)
+
+
+def req(port, method, path, body=None, headers=None, timeout=20):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    h = {"Content-Type": "application/json"}
+    h.update(headers or {})
+    if isinstance(body, (dict, list)):
+        body = json.dumps(body).encode()
+    c.request(method, path, body=body, headers=h)
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    try:
+        return r.status, json.loads(data)
+    except ValueError:
+        return r.status, data
+
+
+def want_error(got, status, error, what):
+    st, body = got
+    want(st == status and isinstance(body, dict) and body.get("error") == error,
+         "%s: want %d %s, got %d %s" % (what, status, error, st, str(body)[:300]))
+    return body
+
+
+def b64(b):
+    return base64.b64encode(b).decode()
+
+
+def challenge():
+    st, ch = req(PUB, "POST", "/v1/challenge", {})
+    want(st == 200, "challenge: %d" % st)
+    return base64.b64decode(ch["nonce"])
+
+
+def sim_report(report_data):
+    d = tempfile.mkdtemp()
+    try:
+        subprocess.run([CLIENT, "sim-report", "--attester", "sim:" + SIM, "--report-data",
+                        report_data.hex(), "--out", d + "/r.bin", "--certs-out", d + "/c.pem"],
+                       check=True, capture_output=True, timeout=60)
+        rep = open(d + "/r.bin", "rb").read()
+        pem = open(d + "/c.pem").read()
+    finally:
+        subprocess.run(["rm", "-rf", d], check=False)
+    ders = [base64.b64decode("".join(b.split())) for b in
+            re.findall(r"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", pem, re.S)]
+    return rep, ders
+
+
+def keypair():
+    g = os.urandom(32)
+    return g, crypto_scalarmult_base(g)
+
+
+def attest_body(nonce, rep, ders, names):
+    return {"nonce": b64(nonce), "report": b64(rep), "certs": [b64(d) for d in ders],
+            "secrets": names}
+
+
+def fresh(names, key=None):
+    """A challenge and a report binding key (a fresh one by default): (body, g, G, nonce)."""
+    nonce = challenge()
+    g, G = keypair() if key is None else (None, key)
+    rep, ders = sim_report(G + nonce)
+    return attest_body(nonce, rep, ders, names), g, G, nonce
+
+
+def s16(b):
+    return struct.pack(">H", len(b)) + b
+
+
+def check_signature(resp, binding, G):
+    st, jwks = req(PUB, "GET", "/v1/keys")
+    pk = base64.urlsafe_b64decode(jwks["keys"][0]["x"] + "=")
+    E = base64.b64decode(resp["wrap_key"])
+    msg = (b"kbs-response-v1\0" + binding + G + E + s16(resp["request_id"].encode()) +
+           struct.pack(">I", len(resp["secrets"])))
+    for s in resp["secrets"]:
+        ct = base64.b64decode(s["ciphertext"])
+        msg += (s16(s["name"].encode()) + s16(s["policy"]["name"].encode()) +
+                struct.pack(">I", s["policy"]["version"]) + bytes.fromhex(s["policy"]["sha256"]) +
+                base64.b64decode(s["aead_nonce"]) + struct.pack(">I", len(ct)) + ct)
+    msg += s16((resp.get("token") or "").encode())
+    VerifyKey(pk).verify(msg, base64.b64decode(resp["signature"]))
+
+
+def open_secrets(resp, g, G, binding):
+    E = base64.b64decode(resp["wrap_key"])
+    key = hashlib.blake2b(b"kbs-wrap-v1" + crypto_scalarmult(g, E) + E + G, digest_size=32).digest()
+    out = {}
+    for s in resp["secrets"]:
+        n = s["name"].encode()
+        out[s["name"]] = crypto_aead_xchacha20poly1305_ietf_decrypt(
+            base64.b64decode(s["ciphertext"]), b"kbs-wrap-v1" + bytes([len(n)]) + n + binding,
+            base64.b64decode(s["aead_nonce"]), key)
+    return out
+
+
+def release(names):
+    """A whole good exchange: the 200 answer and the opened values."""
+    body, g, G, nonce = fresh(names)
+    st, resp = req(PUB, "POST", "/v1/attest", body)
+    want(st == 200, "attest: %d %s" % (st, str(resp)[:300]))
+    check_signature(resp, nonce, G)
+    return resp, open_secrets(resp, g, G, nonce)
+
+
+def raw(data, timeout=5):
+    """Sends data on a fresh connection; returns everything read until close or timeout."""
+    s = socket.create_connection(("127.0.0.1", PUB), timeout=timeout)
+    out = b""
+    try:
+        s.sendall(data)
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            out += d
+    except socket.timeout:
+        out += b"<timeout>"
+    finally:
+        s.close()
+    return out
+
+
+def healthy():
+    want(req(PUB, "GET", "/healthz")[0] == 200, "the daemon stopped answering")
+
+
+# ---- cases -------------------------------------------------------------
+
+def case_body_declared_too_large():
+    """A Content-Length over the cap is answered 413 at once, without its body."""
+    t0 = time.time()
+    out = raw(b"POST /v1/attest HTTP/1.1\r\nHost: k\r\nContent-Length: 100000000000\r\n\r\n")
+    want(out.startswith(b"HTTP/1.1 413 "), "no 413 before the body: %r" % out[:80])
+    want(b'"error":"too_large"' in out and b"<timeout>" not in out,
+         "413 body or close missing: %r" % out[-120:])
+    want(time.time() - t0 < 4, "the answer waited for the body")
+    healthy()
+
+
+def case_body_chunked_too_large():
+    """A chunked body just over the cap still gets its 413."""
+    chunk = b"10000\r\n" + b"a" * 65536 + b"\r\n"
+    out = raw(b"POST /v1/attest HTTP/1.1\r\nHost: k\r\nTransfer-Encoding: chunked\r\n"
+              b"Connection: close\r\n\r\n" + chunk * 5 + b"0\r\n\r\n")
+    want(out.startswith(b"HTTP/1.1 413 ") and b'"error":"too_large"' in out,
+         "chunked 320 KiB: %r" % out[:80])
+    healthy()
+
+
+def case_body_chunked_endless():
+    """A chunked body streamed without end has its connection closed by the broker."""
+    s = socket.create_connection(("127.0.0.1", PUB), timeout=5)
+    s.sendall(b"POST /v1/attest HTTP/1.1\r\nHost: k\r\nTransfer-Encoding: chunked\r\n\r\n")
+    chunk = b"10000\r\n" + b"a" * 65536 + b"\r\n"
+    sent, closed, t0 = 0, False, time.time()
+    try:
+        while sent < (64 << 20) and time.time() - t0 < 10:
+            s.sendall(chunk)
+            sent += len(chunk)
+    except OSError:
+        closed = True
+    s.close()
+    want(closed, "the broker read %d bytes of an endless body without closing" % sent)
+    healthy()
+
+
+CASES = {k[5:]: v for k, v in globals().items() if k.startswith("case_")}
+
+
+def main():
+    failed = 0
+    for name in sys.argv[6:]:
+        try:
+            CASES[name]()
+            print("ok " + name)
+        except Fail as e:
+            failed += 1
+            print("FAIL %s: %s" % (name, e))
+        except Exception as e:  # an exception is a failure of the case, not of the run
+            failed += 1
+            print("FAIL %s: %r" % (name, e))
+    sys.exit(1 if failed else 0)
+
+
+main()

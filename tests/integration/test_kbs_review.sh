@@ -1,0 +1,83 @@
+#!/bin/bash
+# test_kbs_review.sh KBS CLIENT: the review's findings, each checked against
+# the real daemon. Starts kbs on 127.0.0.1 port 0 with a temporary data
+# directory and a simulated Milan chip's ARK as --trust-root, stores a
+# policy that admits the chip ("prod") and one that refuses it ("deny")
+# with a secret under each through the admin API (curl), then runs the
+# cases of kbs_review.py (each asserts exact statuses and error codes) and
+# stops the daemon with SIGTERM (exit status 0). Skipped (77) without
+# curl or PyNaCl.
+set -u
+kbs=$1
+client=$2
+here=$(dirname "$0")
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+py=/usr/bin/python3
+command -v curl >/dev/null || { echo "curl missing: skipped"; exit 77; }
+"$py" -c 'import nacl' 2>/dev/null || { echo "PyNaCl missing: skipped"; exit 77; }
+
+sim=$tmp/sim
+"$client" sim-init "$sim" --product milan >/dev/null || exit 1
+measurement=$(sed -n 's/^measurement = //p' "$sim/chip.conf")
+
+# start_kbs CONFIG_JSON: starts the broker on $tmp/data; sets pid, pub, adm, token.
+start_kbs() {
+	printf '%s\n' "$1" >"$tmp/config.json"
+	"$kbs" --data-dir "$tmp/data" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
+		--trust-root "$sim/ark.pem" --config "$tmp/config.json" >"$tmp/out" 2>"$tmp/log" &
+	pid=$!
+	for _ in $(seq 100); do
+		grep -q "listening admin" "$tmp/out" && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	pub=$(sed -n 's/.*listening public .* port \([0-9]*\)$/\1/p' "$tmp/out")
+	adm=$(sed -n 's/.*listening admin .* port \([0-9]*\)$/\1/p' "$tmp/out")
+	token=$(cat "$tmp/data/admin.token")
+	[ -n "$pub" ] && [ -n "$adm" ]
+}
+
+# stop_kbs: SIGTERM, and the exit status must be 0.
+stop_kbs() {
+	kill -TERM "$pid"
+	wait "$pid"
+	expect "SIGTERM exits 0" 0 "" test "$?" = 0
+}
+
+admin() { # admin METHOD PATH [curl args...]
+	local m=$1 p=$2
+	shift 2
+	curl -s -X "$m" -H "Authorization: Bearer $token" "$@" "http://127.0.0.1:$adm$p"
+}
+
+# cases NAME...: runs kbs_review.py cases, one pass or fail each.
+cases() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		ok\ *) pass=$((pass + 1)) ;;
+		*) fail=$((fail + 1)) && echo "$line" ;;
+		esac
+	done < <("$py" "$here/kbs_review.py" "$client" "$sim" "$pub" "$adm" "$token" "$@" 2>&1)
+}
+
+start_kbs '{"rate_per_ip": 0, "per_ip_connections": 256}' || {
+	echo "kbs did not start"
+	cat "$tmp/log"
+	exit 1
+}
+printf '{"kbs_policy":1,"name":"prod","rules":{"measurement":["%s"]}}' "$measurement" >"$tmp/prod.json"
+printf '{"kbs_policy":1,"name":"deny","rules":{"measurement":["%s"]}}' "$(printf '00%.0s' $(seq 48))" >"$tmp/deny.json"
+expect "policy prod" 0 '{"warnings"' admin POST /v1/admin/policies --data-binary "@$tmp/prod.json"
+expect "policy deny" 0 '{"warnings"' admin POST /v1/admin/policies --data-binary "@$tmp/deny.json"
+expect "secret disk-key" 0 '{"name":"disk-key"' admin PUT /v1/admin/secrets/disk-key \
+	-d "{\"policy\":\"prod\",\"value\":\"$(printf 'review-disk-key-value' | base64)\"}"
+expect "secret other" 0 '{"name":"other"' admin PUT /v1/admin/secrets/other \
+	-d "{\"policy\":\"deny\",\"value\":\"$(printf 'review-other-value' | base64)\"}"
+
+cases body_declared_too_large body_chunked_too_large body_chunked_endless
+stop_kbs
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
