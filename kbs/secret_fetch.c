@@ -43,6 +43,20 @@ audit_fetch(struct kbs_broker *b, const struct kbs_req *req, const char *name,
 	return keystore_audit_append(b->ks, &rec, NULL) == 0 ? 0 : KBS_ERR_UNAVAILABLE;
 }
 
+/*
+ * token_refused logs which check a bearer token failed. The caller gets
+ * only token_invalid: which step failed would tell a forger how far a
+ * token got (docs/protocol.md).
+ */
+static void
+token_refused(const struct kbs_req *req, int err)
+{
+	kbs_log(KBS_LOG_INFO,
+	    "{\"event\":\"token_refused\",\"request_id\":\"%s\",\"client\":\"%.64s\","
+	    "\"step\":\"%s\"}",
+	    req->request_id, req->client_addr, kbs_err_name(err));
+}
+
 void
 kbs_h_secret_get(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp *resp)
 {
@@ -54,15 +68,15 @@ kbs_h_secret_get(struct kbs_broker *b, const struct kbs_req *req, struct kbs_res
 	struct kbs_reply reply;
 	int r;
 
-	if (req->bearer == NULL) {
+	if (req->bearer == NULL)
 		r = KBS_ERR_TOKEN_MALFORMED;
-		goto fail;
-	}
-	if ((r = kbs_token_verify(
-		 &b->token_key, req->bearer, strlen(req->bearer), req->now, &tv)) != 0)
-		goto fail;
-	if ((grant = kbs_token_find_secret(&tv, req->param)) == NULL) {
-		r = KBS_ERR_TOKEN_CLAIMS;
+	else if ((r = kbs_token_verify(
+		      &b->token_key, req->bearer, strlen(req->bearer), req->now, &tv)) == 0 &&
+	    (grant = kbs_token_find_secret(&tv, req->param)) == NULL)
+		r = KBS_ERR_TOKEN_CLAIMS; /* a good token, for other secrets */
+	if (r != 0) {
+		token_refused(req, r);
+		r = r == KBS_ERR_ALLOC ? r : KBS_ERR_TOKEN_INVALID;
 		goto fail;
 	}
 	if ((r = keystore_secret_get(b->ks, req->param, &s)) != 0)

@@ -215,6 +215,80 @@ def case_body_chunked_endless():
     healthy()
 
 
+def fetch(token, name):
+    return req(PUB, "GET", "/v1/secrets/" + name, None,
+               None if token is None else {"Authorization": "Bearer " + token})
+
+
+def b64url(b):
+    return base64.urlsafe_b64encode(b).decode().rstrip("=")
+
+
+def case_token_refusals():
+    """Every bad bearer token is 401 token_invalid, whatever step refused it."""
+    resp, vals = release(["disk-key"])
+    want(vals == {"disk-key": SECRET}, "released values: %r" % vals)
+    tok = resp["token"]
+    head, payload, sig = tok.split(".")
+    forged_sig = bytearray(base64.urlsafe_b64decode(sig + "=="))
+    forged_sig[0] ^= 1
+    none_head = b64url(b'{"alg":"none","typ":"JWT"}')
+    bad = {
+        "missing": None,
+        "empty": "",
+        "not a JWT": "a.b.c",
+        "alg none": none_head + "." + payload + ".",
+        "alg none, signature kept": none_head + "." + payload + "." + sig,
+        "forged signature": head + "." + payload + "." + b64url(bytes(forged_sig)),
+        "payload swapped": head + "." + b64url(b'{"exp":9999999999}') + "." + sig,
+        "padded": tok + "=",
+    }
+    for what, t in bad.items():
+        want_error(fetch(t, "disk-key"), 401, "token_invalid", "token " + what)
+    # A good token for disk-key does not open another secret.
+    want_error(fetch(tok, "other"), 401, "token_invalid", "token for another secret")
+    want_error(fetch(tok, "no-such-secret"), 401, "token_invalid", "token for an unknown secret")
+    # And it does fetch its own: wrapped to the token's cnf key, bound to the token.
+    st, got = fetch(tok, "disk-key")
+    want(st == 200, "good token: %d %s" % (st, str(got)[:200]))
+
+
+def case_token_fetch_opens():
+    """GET /v1/secrets answers as docs/protocol.md says: binding, signature, value."""
+    body, g, G, nonce = fresh(["disk-key"])
+    st, resp = req(PUB, "POST", "/v1/attest", body)
+    want(st == 200, "attest: %d" % st)
+    tok = resp["token"]
+    st, got = fetch(tok, "disk-key")
+    want(st == 200, "fetch: %d %s" % (st, str(got)[:200]))
+    binding = hashlib.sha256(tok.encode()).digest()
+    want(base64.b64decode(got["binding"]) == binding, "binding is not SHA-256 of the token")
+    check_signature(got, binding, G)
+    want(open_secrets(got, g, G, binding) == {"disk-key": SECRET}, "fetched value")
+
+
+def case_token_expired():
+    """A token is refused (token_invalid) from the second now >= exp."""
+    resp, _ = release(["disk-key"])
+    tok = resp["token"]
+    claims = json.loads(base64.urlsafe_b64decode(tok.split(".")[1] + "=="))
+    wait = claims["exp"] - time.time() + 1.2
+    want(0 < wait < 15, "the test runs with token_lifetime 10, exp is %r" % claims["exp"])
+    time.sleep(wait)
+    want_error(fetch(tok, "disk-key"), 401, "token_invalid", "expired token")
+
+
+def case_token_policy_changed():
+    """A policy changed since the token ends its reach: 403 policy_denied."""
+    resp, _ = release(["disk-key"])
+    tok = resp["token"]
+    st, cur = req(ADM, "GET", "/v1/admin/policies/prod", None, ADMIN)
+    want(st == 200, "policy show: %d" % st)
+    st, put = req(ADM, "POST", "/v1/admin/policies", cur["policy"].encode() + b"\n", ADMIN)
+    want(st == 201 and put["version"] == cur["version"] + 1, "policy put: %d %s" % (st, put))
+    want_error(fetch(tok, "disk-key"), 403, "policy_denied", "token after a policy change")
+
+
 CASES = {k[5:]: v for k, v in globals().items() if k.startswith("case_")}
 
 

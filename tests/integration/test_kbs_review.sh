@@ -62,7 +62,7 @@ cases() {
 	done < <("$py" "$here/kbs_review.py" "$client" "$sim" "$pub" "$adm" "$token" "$@" 2>&1)
 }
 
-start_kbs '{"rate_per_ip": 0, "per_ip_connections": 256}' || {
+start_kbs '{"rate_per_ip": 0, "per_ip_connections": 256, "token_lifetime": 10}' || {
 	echo "kbs did not start"
 	cat "$tmp/log"
 	exit 1
@@ -77,6 +77,10 @@ expect "secret other" 0 '{"name":"other"' admin PUT /v1/admin/secrets/other \
 	-d "{\"policy\":\"deny\",\"value\":\"$(printf 'review-other-value' | base64)\"}"
 
 cases body_declared_too_large body_chunked_too_large body_chunked_endless
+cases token_refusals token_fetch_opens token_expired token_policy_changed
+# The wire says token_invalid; the log names the step that refused it.
+expect "token refusal logged with its step" 0 "" \
+	grep -q '"event":"token_refused".*"step":"token_signature"' "$tmp/log"
 stop_kbs
 
 echo "$pass passed, $fail failed"
