@@ -4,7 +4,8 @@
  * The steps run in this order and each fails closed (docs/protocol.md):
  *   1. strict body: known members only, canonical base64, sizes bounded;
  *   2. report parse (shape only: nothing in it is trusted yet);
- *   3. nonce: MAC, replica, age; REPORT_DATA[32..64) == nonce;
+ *   3. nonce: MAC, replica, age; REPORT_DATA[32..64) == nonce; a key in
+ *      REPORT_DATA[0..32) that secrets can be wrapped to;
  *   4. verification through the one pipeline (policy/), which parses the
  *      signed bytes again and returns the only evidence policy_eval takes;
  *   5. per requested secret: the current version of its bound policy,
@@ -130,7 +131,27 @@ decode_request(struct kbs_attest *a, const char **ret_reason)
 	return 0;
 }
 
-/* check_nonce: step 3, on the shape-checked report. */
+/*
+ * check_guest_key refuses a REPORT_DATA key that no secret can be wrapped
+ * to (a small-order point: the X25519 result is all zero). Found only when
+ * wrapping, it would come after the commit: a nonce consumed and a
+ * "release" audited for an answer that releases nothing. One throwaway
+ * agreement runs the very check the wrap runs.
+ */
+static int
+check_guest_key(const uint8_t g[32])
+{
+	uint8_t e_pk[32], e_sk[32], key[32];
+	int r;
+
+	crypto_box_keypair(e_pk, e_sk);
+	r = kbs_wrap_key_broker(e_sk, e_pk, g, key);
+	sodium_memzero(e_sk, sizeof(e_sk));
+	sodium_memzero(key, sizeof(key));
+	return r;
+}
+
+/* check_nonce: step 3, on the shape-checked report; then the REPORT_DATA key. */
 static int
 check_nonce(struct kbs_attest *a)
 {
@@ -142,7 +163,7 @@ check_nonce(struct kbs_attest *a)
 	if (sodium_memcmp(a->report.report_data + 32, a->nonce, 32) != 0)
 		return KBS_ERR_REPORT_DATA_NONCE;
 	memcpy(a->guest_key, a->report.report_data, 32);
-	return 0;
+	return check_guest_key(a->guest_key);
 }
 
 /* crl_for picks the configured list of this chain and product, if any. */

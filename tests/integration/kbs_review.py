@@ -289,6 +289,28 @@ def case_token_policy_changed():
     want_error(fetch(tok, "disk-key"), 403, "policy_denied", "token after a policy change")
 
 
+def audit_text():
+    st, text = req(ADM, "GET", "/v1/admin/audit", None, ADMIN)
+    want(st == 200 and isinstance(text, bytes), "audit export: %d" % st)
+    return text.decode()
+
+
+def case_weak_guest_key():
+    """A small-order REPORT_DATA key is refused before the commit: nothing audited as released."""
+    # 0 and 1 are points of small order on Curve25519 (orders 4 and 1 after clamping: all-zero result)
+    for key in (bytes(32), (1).to_bytes(32, "little")):
+        body, _, _, nonce = fresh(["disk-key"], key=key)
+        err = want_error(req(PUB, "POST", "/v1/attest", body), 400, "wrap_weak_key",
+                         "small-order key %s" % key.hex()[:4])
+        want(err["request_id"] not in audit_text(), "a refused weak key was audited")
+    # The nonce was not consumed by the refusal: a good key in a new report still works with it.
+    g, G = keypair()
+    rep, ders = sim_report(G + nonce)
+    st, resp = req(PUB, "POST", "/v1/attest", attest_body(nonce, rep, ders, ["disk-key"]))
+    want(st == 200, "the nonce after a refused weak key: %d %s" % (st, str(resp)[:200]))
+    want(open_secrets(resp, g, G, nonce) == {"disk-key": SECRET}, "value after a weak key")
+
+
 CASES = {k[5:]: v for k, v in globals().items() if k.startswith("case_")}
 
 
