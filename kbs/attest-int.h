@@ -61,7 +61,8 @@ struct kbs_attest {
  * kbs_attest_commit consumes the nonce and appends the decision's audit
  * record in one durable commit. KBS_ERR_NONCE_REPLAYED when the nonce was
  * used before (nothing appended), KBS_ERR_UNAVAILABLE when the store cannot
- * record it.
+ * record it. It counts the decision in the metrics only on success; a
+ * refusal is counted where it is answered.
  */
 KBS_MUST_CHECK int kbs_attest_commit(struct kbs_attest *a);
 

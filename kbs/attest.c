@@ -357,7 +357,9 @@ kbs_h_attest(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp *r
 	}
 	a->decision = !denied;
 	if ((r = kbs_attest_commit(a)) != 0) {
-		refuse(a, resp, r, "the decision could not be recorded");
+		refuse(a, resp, r,
+		    r == KBS_ERR_NONCE_REPLAYED ? "an earlier request consumed the nonce"
+						: "the decision could not be recorded");
 		goto out;
 	}
 	if (denied) {

@@ -119,16 +119,13 @@ kbs_attest_commit(struct kbs_attest *a)
 	fill_evidence(a, &rec);
 	r = keystore_attest_commit(b->ks, a->nonce, a->nonce_expires, &rec, NULL);
 	free(rules);
-	if (r == KBS_ERR_STORE_NONCE_REUSED) {
-		kbs_metrics_decision(b->metrics, KBS_METRICS_REFUSED_EVIDENCE);
-		kbs_metrics_refused_evidence(b->metrics, KBS_ERR_NONCE_REPLAYED);
+	/* A refusal here is counted once, by the caller's answer (attest.c, refuse). */
+	if (r == KBS_ERR_STORE_NONCE_REUSED)
 		return KBS_ERR_NONCE_REPLAYED;
-	}
 	if (r != 0) {
 		kbs_log(KBS_LOG_ERROR,
 		    "{\"event\":\"audit_failed\",\"request_id\":\"%s\",\"error\":\"%s\"}",
 		    a->req->request_id, kbs_err_name(r));
-		kbs_metrics_decision(b->metrics, KBS_METRICS_ERROR);
 		return KBS_ERR_UNAVAILABLE;
 	}
 	kbs_metrics_nonce_consumed(b->metrics);

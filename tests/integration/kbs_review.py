@@ -311,6 +311,34 @@ def case_weak_guest_key():
     want(open_secrets(resp, g, G, nonce) == {"disk-key": SECRET}, "value after a weak key")
 
 
+def metrics():
+    st, text = req(PUB, "GET", "/metrics")
+    want(st == 200, "metrics: %d" % st)
+    out = {}
+    for line in text.decode().splitlines():
+        if line and not line.startswith("#"):
+            k, v = line.rsplit(" ", 1)
+            out[k] = float(v)
+    return out
+
+
+def delta(before, after, key):
+    return after.get(key, 0) - before.get(key, 0)
+
+
+def case_metrics_replay_once():
+    """A replayed nonce is counted once in the decision and refusal metrics."""
+    body, _, _, _ = fresh(["disk-key"])
+    want(req(PUB, "POST", "/v1/attest", body)[0] == 200, "first use")
+    m0 = metrics()
+    want_error(req(PUB, "POST", "/v1/attest", body), 401, "nonce_replayed", "replay")
+    m1 = metrics()
+    for key in ('kbs_attest_decisions_total{result="refused_evidence"}',
+                'kbs_attest_refused_evidence_total{reason="nonce_replayed"}'):
+        want(delta(m0, m1, key) == 1, "%s went up by %g" % (key, delta(m0, m1, key)))
+    want(delta(m0, m1, 'kbs_attest_decisions_total{result="released"}') == 0, "released moved")
+
+
 CASES = {k[5:]: v for k, v in globals().items() if k.startswith("case_")}
 
 
