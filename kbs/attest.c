@@ -227,7 +227,8 @@ evaluate_secret(struct kbs_attest *a, struct kbs_attest_secret *s)
 	int r;
 
 	r = keystore_secret_get(b->ks, s->name, &s->secret);
-	if (r == KBS_ERR_NOT_FOUND) {
+	/* A name the store cannot hold (INVALID_ARGUMENT) is as unknown as a missing one. */
+	if (r == KBS_ERR_NOT_FOUND || r == KBS_ERR_INVALID_ARGUMENT) {
 		s->denied = KBS_ERR_NOT_FOUND;
 		return 0;
 	}

@@ -339,6 +339,21 @@ def case_metrics_replay_once():
     want(delta(m0, m1, 'kbs_attest_decisions_total{result="released"}') == 0, "released moved")
 
 
+def case_unknown_names():
+    """A name no secret can have is an unknown secret (404), all or none, like a missing one."""
+    for bad in ("no such", "a\u00e9", "..", "x" * 255, "q\"uote"):
+        body, _, _, _ = fresh(["disk-key", bad])
+        err = want_error(req(PUB, "POST", "/v1/attest", body), 404, "not_found", "name %r" % bad[:8])
+        want(err.get("denied") == [{"secret": bad, "policy": "", "rules": ["not_found"]}],
+             "denied for %r: %r" % (bad[:8], err.get("denied")))
+        want("secrets" not in err and "token" not in err, "something released with a bad name")
+    # One denied by its policy, one fine: 403 and nothing released.
+    body, _, _, _ = fresh(["disk-key", "other"])
+    err = want_error(req(PUB, "POST", "/v1/attest", body), 403, "policy_denied", "one of two denied")
+    want(err.get("denied") == [{"secret": "other", "policy": "deny", "rules": ["measurement"]}],
+         "denied: %r" % err.get("denied"))
+
+
 CASES = {k[5:]: v for k, v in globals().items() if k.startswith("case_")}
 
 

@@ -77,7 +77,7 @@ expect "secret other" 0 '{"name":"other"' admin PUT /v1/admin/secrets/other \
 	-d "{\"policy\":\"deny\",\"value\":\"$(printf 'review-other-value' | base64)\"}"
 
 cases body_declared_too_large body_chunked_too_large body_chunked_endless
-cases weak_guest_key metrics_replay_once
+cases weak_guest_key metrics_replay_once unknown_names
 cases token_refusals token_fetch_opens token_expired token_policy_changed
 # The wire says token_invalid; the log names the step that refused it.
 expect "token refusal logged with its step" 0 "" \
