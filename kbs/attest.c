@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "attest-int.h"
 #include <cjson/cJSON.h>
@@ -357,6 +358,11 @@ kbs_h_attest(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp *r
 			denied = 1;
 	}
 	a->decision = !denied;
+	/* The nonce was checked on arrival; its consumption must not outlive the purge margin. */
+	if ((int64_t)time(NULL) > a->nonce_expires + KBS_NONCE_COMMIT_GRACE) {
+		refuse(a, resp, KBS_ERR_NONCE_EXPIRED, "the nonce expired while the request ran");
+		goto out;
+	}
 	if ((r = kbs_attest_commit(a)) != 0) {
 		refuse(a, resp, r,
 		    r == KBS_ERR_NONCE_REPLAYED ? "an earlier request consumed the nonce"

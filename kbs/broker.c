@@ -261,6 +261,19 @@ kbs_broker_close(struct kbs_broker *b)
 }
 
 int
+kbs_broker_housekeeping(struct kbs_broker *b, int64_t now, size_t *ret_purged)
+{
+	size_t n = 0;
+	int r;
+
+	if ((r = keystore_nonce_purge(b->ks, now - KBS_NONCE_PURGE_MARGIN, &n)) != 0)
+		return r;
+	if (ret_purged != NULL)
+		*ret_purged = n;
+	return 0;
+}
+
+int
 kbs_broker_rate_ok(struct kbs_broker *b, const char *addr, int64_t now)
 {
 	struct timespec ts;

@@ -76,6 +76,27 @@ void kbs_broker_close(struct kbs_broker *b);
 
 const struct kbs_config *kbs_broker_config(const struct kbs_broker *b);
 
+/*
+ * Consumed nonces are kept until KBS_NONCE_PURGE_MARGIN seconds after
+ * they expire, then purged by kbs_broker_housekeeping, which main runs
+ * every KBS_HOUSEKEEPING_SECONDS. A nonce is checked when its request
+ * arrives and consumed at the commit, later; the margin keeps the record
+ * a replay must run into for any request whose commit comes at most
+ * KBS_NONCE_COMMIT_GRACE seconds after its nonce expired, and the attest
+ * path refuses a later commit (nonce_expired), so no purge can let a
+ * nonce be used twice.
+ */
+#define KBS_NONCE_PURGE_MARGIN 300
+#define KBS_NONCE_COMMIT_GRACE 60
+#define KBS_HOUSEKEEPING_SECONDS 60
+
+/*
+ * kbs_broker_housekeeping purges the nonces that expired more than
+ * KBS_NONCE_PURGE_MARGIN seconds before now (Unix seconds); *ret_purged
+ * (may be NULL) gets how many. The keystore's errors.
+ */
+KBS_MUST_CHECK int kbs_broker_housekeeping(struct kbs_broker *b, int64_t now, size_t *ret_purged);
+
 /* kbs_broker_rate_ok takes one request from addr's bucket; 0 when empty. */
 int kbs_broker_rate_ok(struct kbs_broker *b, const char *addr, int64_t now);
 
