@@ -354,6 +354,38 @@ def case_unknown_names():
          "denied: %r" % err.get("denied"))
 
 
+def audit_record(request_id):
+    for line in audit_text().splitlines():
+        rec = json.loads(line)
+        if rec.get("request_id") == request_id:
+            return rec
+    raise Fail("no audit record for " + request_id)
+
+
+def case_many_secrets():
+    """32 secrets with long names under rich policies are released and audited, never 503."""
+    long = "x" * 242
+    names = ["long-%02d-%s" % (i, long) for i in range(1, 33)]
+    resp, vals = release(names)
+    want(vals == {n: n[:7].encode() for n in names}, "32 values under one policy")
+    rec = audit_record(resp["request_id"])
+    rules = json.loads(rec["rules"])
+    want(rec["decision"] == "release" and "detail" not in rules, "record: %s" % rec["decision"])
+    first, rest = rules["secrets"][0], rules["secrets"][1:]
+    want(len(first["rules"]) > 10 and all("expected" in r for r in first["rules"]),
+         "the first secret keeps every row with its values")
+    want(all(s.get("rules_as") == names[0] and "rules" not in s for s in rest),
+         "the other 31 point at the first one's rows")
+    # 32 distinct policies: the rows are kept, the values of passing rows dropped.
+    names = ["dist-%02d-%s" % (i, long) for i in range(1, 33)]
+    resp, vals = release(names)
+    want(vals == {n: n[:7].encode() for n in names}, "32 values under 32 policies")
+    rules = json.loads(audit_record(resp["request_id"])["rules"])
+    want(rules.get("detail") == "failed_values", "detail: %r" % rules.get("detail"))
+    want(all(len(s["rules"]) > 10 and all("expected" not in r for r in s["rules"])
+             for s in rules["secrets"]), "every policy's rows, without the values of passes")
+
+
 CASES = {k[5:]: v for k, v in globals().items() if k.startswith("case_")}
 
 

@@ -76,8 +76,30 @@ expect "secret disk-key" 0 '{"name":"disk-key"' admin PUT /v1/admin/secrets/disk
 expect "secret other" 0 '{"name":"other"' admin PUT /v1/admin/secrets/other \
 	-d "{\"policy\":\"deny\",\"value\":\"$(printf 'review-other-value' | base64)\"}"
 
+# 32 secrets under one rich policy, and 32 under 32 rich policies, all with
+# 250-byte names: their audit record is over 64 KiB when written out in full.
+rich() { # rich NAME: a policy with most rules, admitting the simulated chip
+	printf '{"kbs_policy":1,"name":"%s","rules":{"product":["milan","genoa"],"signing_key":["vcek"],' "$1"
+	printf '"measurement":["%s","%s"],' "$measurement" "$(printf 'be%.0s' $(seq 48))"
+	printf '"guest_policy":{"debug_allowed":false,"migration_agent_allowed":false,"smt_allowed":true},'
+	printf '"vmpl":{"max":0},"min_tcb":{"milan":{"bootloader":3,"tee":0,"snp":8,"microcode":115},'
+	printf '"genoa":{"bootloader":10,"tee":0,"snp":27,"microcode":88}},'
+	printf '"min_firmware":{"milan":"1.52.4","genoa":"1.55.49"},'
+	printf '"tcb_deny":[{"product":"milan","bootloader":2,"tee":0,"snp":5,"microcode":68}]}}'
+}
+long=$(printf 'x%.0s' $(seq 242))
+rich rich >"$tmp/rich.json"
+admin POST /v1/admin/policies --data-binary "@$tmp/rich.json" >/dev/null
+for i in $(seq -w 1 32); do
+	rich "rich-$i" >"$tmp/rich-$i.json"
+	admin POST /v1/admin/policies --data-binary "@$tmp/rich-$i.json" >/dev/null
+	admin PUT "/v1/admin/secrets/long-$i-$long" -d "{\"policy\":\"rich\",\"value\":\"$(printf "long-$i" | base64)\"}" >/dev/null
+	admin PUT "/v1/admin/secrets/dist-$i-$long" -d "{\"policy\":\"rich-$i\",\"value\":\"$(printf "dist-$i" | base64)\"}" >/dev/null
+done
+expect "64 secrets stored" 0 "64" bash -c 'admin() { curl -s -H "Authorization: Bearer $1" "http://127.0.0.1:$2/v1/admin/secrets"; }; admin "$@" | grep -o "\"name\":\"[a-z]*-[0-9]*-x*\"" | wc -l' _ "$token" "$adm"
+
 cases body_declared_too_large body_chunked_too_large body_chunked_endless
-cases weak_guest_key metrics_replay_once unknown_names
+cases weak_guest_key metrics_replay_once unknown_names many_secrets
 cases token_refusals token_fetch_opens token_expired token_policy_changed
 # The wire says token_invalid; the log names the step that refused it.
 expect "token refusal logged with its step" 0 "" \

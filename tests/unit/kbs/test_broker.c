@@ -50,15 +50,18 @@ test_housekeeping_purges_past_margin(void)
 	memset(old_nonce, 1, sizeof(old_nonce));
 	memset(recent, 2, sizeof(recent));
 	memset(fresh, 3, sizeof(fresh));
-	CHECK_OK(keystore_attest_commit(b->ks, old_nonce, now - KBS_NONCE_PURGE_MARGIN - 1, &rec, NULL));
+	CHECK_OK(
+	    keystore_attest_commit(b->ks, old_nonce, now - KBS_NONCE_PURGE_MARGIN - 1, &rec, NULL));
 	CHECK_OK(keystore_attest_commit(b->ks, recent, now - KBS_NONCE_PURGE_MARGIN, &rec, NULL));
 	CHECK_OK(keystore_attest_commit(b->ks, fresh, now + 60, &rec, NULL));
 
 	CHECK_OK(kbs_broker_housekeeping(b, now, &purged));
 	CHECK_UINT_EQ(purged, 1);
 	/* Inside the margin and unexpired: still consumed. */
-	CHECK_ERR(keystore_attest_commit(b->ks, recent, now, &rec, NULL), KBS_ERR_STORE_NONCE_REUSED);
-	CHECK_ERR(keystore_attest_commit(b->ks, fresh, now, &rec, NULL), KBS_ERR_STORE_NONCE_REUSED);
+	CHECK_ERR(
+	    keystore_attest_commit(b->ks, recent, now, &rec, NULL), KBS_ERR_STORE_NONCE_REUSED);
+	CHECK_ERR(
+	    keystore_attest_commit(b->ks, fresh, now, &rec, NULL), KBS_ERR_STORE_NONCE_REUSED);
 	/* Past the margin: gone (the nonce itself is long expired, so nonce_check refuses it). */
 	CHECK_OK(keystore_attest_commit(b->ks, old_nonce, now, &rec, NULL));
 	CHECK_OK(kbs_broker_housekeeping(b, now, NULL));
