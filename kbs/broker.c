@@ -219,6 +219,7 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 	}
 	if ((r = kbs_policy_cache_new(POLICY_CACHE_ENTRIES, &b->policies)) != 0 ||
 	    (r = kbs_ratelimit_new(cfg->rate_per_ip, 1, cfg->rate_burst, &b->rate)) != 0 ||
+	    (r = kbs_ratelimit_new(cfg->rate_per_ip, 1, cfg->rate_burst, &b->admin_rate)) != 0 ||
 	    (r = kbs_ratelimit_new(cfg->refused_audit_per_minute, 60,
 		 cfg->refused_audit_per_minute > 0 ? cfg->refused_audit_per_minute : 1,
 		 &b->audit_quota)) != 0 ||
@@ -252,6 +253,7 @@ kbs_broker_close(struct kbs_broker *b)
 	kbs_metrics_free(b->metrics);
 	kbs_policy_cache_free(b->policies);
 	kbs_ratelimit_free(b->rate);
+	kbs_ratelimit_free(b->admin_rate);
 	kbs_ratelimit_free(b->audit_quota);
 	for (i = 0; i < b->n_cert_files; i++)
 		free(b->cert_files[i].data);
@@ -274,13 +276,13 @@ kbs_broker_housekeeping(struct kbs_broker *b, int64_t now, size_t *ret_purged)
 }
 
 int
-kbs_broker_rate_ok(struct kbs_broker *b, const char *addr, int64_t now)
+kbs_broker_rate_ok(struct kbs_broker *b, enum kbs_listener listener, const char *addr)
 {
 	struct timespec ts;
 
-	(void)now;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return kbs_ratelimit_take(b->rate, addr, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	return kbs_ratelimit_take(listener == KBS_LISTENER_ADMIN ? b->admin_rate : b->rate, addr,
+	    (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
 void

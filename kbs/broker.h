@@ -49,7 +49,8 @@ struct kbs_broker {
 	struct kbs_nonce_issuer *nonces;
 	struct kbs_metrics *metrics;
 	struct kbs_policy_cache *policies;
-	struct kbs_ratelimit *rate;        /* requests per address */
+	struct kbs_ratelimit *rate;        /* public requests per address */
+	struct kbs_ratelimit *admin_rate;  /* admin requests per address: guests cannot use it up */
 	struct kbs_ratelimit *audit_quota; /* audit records of refused evidence per address */
 
 	size_t n_cert_files;
@@ -97,8 +98,12 @@ const struct kbs_config *kbs_broker_config(const struct kbs_broker *b);
  */
 KBS_MUST_CHECK int kbs_broker_housekeeping(struct kbs_broker *b, int64_t now, size_t *ret_purged);
 
-/* kbs_broker_rate_ok takes one request from addr's bucket; 0 when empty. */
-int kbs_broker_rate_ok(struct kbs_broker *b, const char *addr, int64_t now);
+/*
+ * kbs_broker_rate_ok takes one request from addr's bucket of listener's
+ * limiter (each listener has its own, so guests behind one address, such
+ * as a local TLS proxy, cannot lock the operators out); 0 when empty.
+ */
+int kbs_broker_rate_ok(struct kbs_broker *b, enum kbs_listener listener, const char *addr);
 
 /* kbs_broker_observe counts a finished request in the metrics. */
 void kbs_broker_observe(struct kbs_broker *b, enum kbs_metrics_route route, unsigned status,

@@ -239,7 +239,7 @@ first_call(struct kbs_http *h, struct MHD_Connection *c, const char *url, const 
 			return st;
 		}
 	}
-	if (!kbs_broker_rate_ok(h->broker, st->req.client_addr, st->req.now)) {
+	if (!kbs_broker_rate_ok(h->broker, h->listener, st->req.client_addr)) {
 		st->early_status = 429;
 		st->early_code = KBS_ERR_RATE_LIMITED;
 	}

@@ -76,6 +76,11 @@ def b64(b):
 
 def challenge():
     st, ch = req(PUB, "POST", "/v1/challenge", {})
+    for _ in range(20):  # under a rate limit: wait for the bucket (at most 5 s)
+        if st != 429:
+            break
+        time.sleep(0.25)
+        st, ch = req(PUB, "POST", "/v1/challenge", {})
     want(st == 200, "challenge: %d" % st)
     return base64.b64decode(ch["nonce"])
 
@@ -384,6 +389,53 @@ def case_many_secrets():
     want(rules.get("detail") == "failed_values", "detail: %r" % rules.get("detail"))
     want(all(len(s["rules"]) > 10 and all("expected" not in r for r in s["rules"])
              for s in rules["secrets"]), "every policy's rows, without the values of passes")
+
+
+def refused_requests(n):
+    """n requests whose report signature is broken: 401 evidence; their request ids."""
+    body, _, _, _ = fresh(["disk-key"])
+    rep = bytearray(base64.b64decode(body["report"]))
+    rep[0x2a0] ^= 1  # inside the signature
+    body["report"] = b64(bytes(rep))
+    ids = []
+    for _ in range(n):
+        got = req(PUB, "POST", "/v1/attest", body)
+        for _ in range(20):  # under a rate limit: wait for the bucket (at most 5 s)
+            if got[0] != 429:
+                break
+            time.sleep(0.25)
+            got = req(PUB, "POST", "/v1/attest", body)
+        err = want_error(got, 401, "evidence", "broken signature")
+        want(err.get("check") == "report_signature", "check: %r" % err.get("check"))
+        ids.append(err["request_id"])
+    return ids
+
+
+def case_refused_audit_budget():
+    """Refused evidence is audited only within the budget: 6 a minute per address by default."""
+    t0 = time.time()
+    ids = refused_requests(10)
+    text = audit_text()
+    audited = [i for i in ids if i in text]
+    # 6 at once, and one more for every 10 s the loop took.
+    want(6 <= len(audited) <= 6 + int((time.time() - t0) / 10),
+         "%d of 10 refusals audited" % len(audited))
+    want(audited == ids[:len(audited)], "the first ones are the audited ones")
+
+
+def case_refused_audit_off():
+    """refused_audit_per_minute 0 audits no refused evidence at all (it was unlimited)."""
+    ids = refused_requests(10)
+    text = audit_text()
+    want(not any(i in text for i in ids), "refused evidence audited with a budget of 0")
+
+
+def case_rate_admin_apart():
+    """Guests that use up an address's public budget do not lock the admin API out."""
+    codes = [req(PUB, "GET", "/healthz")[0] for _ in range(12)]
+    want(codes.count(429) >= 6, "public 429s: %r" % codes)
+    st, body = req(ADM, "GET", "/v1/admin/secrets", None, ADMIN)
+    want(st == 200, "admin after the public budget is spent: %d %s" % (st, str(body)[:100]))
 
 
 CASES = {k[5:]: v for k, v in globals().items() if k.startswith("case_")}

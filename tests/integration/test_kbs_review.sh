@@ -99,11 +99,19 @@ done
 expect "64 secrets stored" 0 "64" bash -c 'admin() { curl -s -H "Authorization: Bearer $1" "http://127.0.0.1:$2/v1/admin/secrets"; }; admin "$@" | grep -o "\"name\":\"[a-z]*-[0-9]*-x*\"" | wc -l' _ "$token" "$adm"
 
 cases body_declared_too_large body_chunked_too_large body_chunked_endless
-cases weak_guest_key metrics_replay_once unknown_names many_secrets
+cases weak_guest_key metrics_replay_once unknown_names many_secrets refused_audit_budget
 cases token_refusals token_fetch_opens token_expired token_policy_changed
 # The wire says token_invalid; the log names the step that refused it.
 expect "token refusal logged with its step" 0 "" \
 	grep -q '"event":"token_refused".*"step":"token_signature"' "$tmp/log"
+stop_kbs
+
+# Again on the same data, with a request rate of 5 a second and no audit
+# budget for refused evidence.
+start_kbs '{"rate_per_ip": 5, "rate_burst": 5, "refused_audit_per_minute": 0}' || exit 1
+cases rate_admin_apart
+sleep 1.2 # the public bucket refills
+cases refused_audit_off
 stop_kbs
 
 echo "$pass passed, $fail failed"
