@@ -21,7 +21,6 @@
 #include "attest-int.h"
 #include "keystore.h"
 #include "metrics.h"
-#include "ratelimit.h"
 
 /*
  * How much of each rule row a record keeps. The keystore takes at most
@@ -236,9 +235,7 @@ kbs_attest_refused(struct kbs_attest *a, int err)
 	    "\"check\":\"%s\",\"error\":\"%s\"}",
 	    a->req->request_id, a->req->client_addr, snp_check_name(a->verify.failed_check),
 	    kbs_err_name(err));
-	/* 0 is no budget at all (the limiter would read it as no limit). */
-	if (b->cfg.refused_audit_per_minute == 0 ||
-	    !kbs_ratelimit_take(b->audit_quota, a->req->client_addr, a->req->now * 1000))
+	if (!kbs_broker_refused_audit_ok(b, a->req->client_addr, a->req->now))
 		return;
 	if ((o = cJSON_CreateObject()) == NULL ||
 	    cJSON_AddStringToObject(o, "check", snp_check_name(a->verify.failed_check)) == NULL ||

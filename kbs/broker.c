@@ -5,6 +5,8 @@
  */
 #include "broker.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,6 +225,11 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 	    (r = kbs_ratelimit_new(cfg->refused_audit_per_minute, 60,
 		 cfg->refused_audit_per_minute > 0 ? cfg->refused_audit_per_minute : 1,
 		 &b->audit_quota)) != 0 ||
+	    (r = kbs_ratelimit_new(cfg->refused_audit_per_minute * KBS_REFUSED_AUDIT_ALL_FACTOR, 60,
+		 cfg->refused_audit_per_minute > 0
+		     ? cfg->refused_audit_per_minute * KBS_REFUSED_AUDIT_ALL_FACTOR
+		     : 1,
+		 &b->audit_quota_all)) != 0 ||
 	    (r = metrics_open(b)) != 0) {
 		fail(msg, msg_size, r, "start-up", NULL);
 		goto out;
@@ -255,6 +262,7 @@ kbs_broker_close(struct kbs_broker *b)
 	kbs_ratelimit_free(b->rate);
 	kbs_ratelimit_free(b->admin_rate);
 	kbs_ratelimit_free(b->audit_quota);
+	kbs_ratelimit_free(b->audit_quota_all);
 	for (i = 0; i < b->n_cert_files; i++)
 		free(b->cert_files[i].data);
 	for (i = 0; i < b->n_crls; i++)
@@ -275,13 +283,43 @@ kbs_broker_housekeeping(struct kbs_broker *b, int64_t now, size_t *ret_purged)
 	return 0;
 }
 
+void
+kbs_broker_rate_key(const char *addr, char out[KBS_ADDR_SIZE])
+{
+	struct in6_addr a6;
+
+	snprintf(out, KBS_ADDR_SIZE, "%s", addr);
+	if (strchr(addr, ':') == NULL || inet_pton(AF_INET6, addr, &a6) != 1 ||
+	    IN6_IS_ADDR_V4MAPPED(&a6)) /* an IPv4 client of a dual-stack socket: itself */
+		return;
+	memset(a6.s6_addr + 8, 0, 8);
+	if (inet_ntop(AF_INET6, &a6, out, KBS_ADDR_SIZE - 3) != NULL)
+		memcpy(out + strlen(out), "/64", 4);
+}
+
+int
+kbs_broker_refused_audit_ok(struct kbs_broker *b, const char *addr, int64_t now)
+{
+	char key[KBS_ADDR_SIZE];
+
+	/* 0 is no budget at all (the limiter would read it as no limit). */
+	if (b->cfg.refused_audit_per_minute == 0)
+		return 0;
+	kbs_broker_rate_key(addr, key);
+	/* The address's own budget first: one address alone cannot spend the global one. */
+	return kbs_ratelimit_take(b->audit_quota, key, now * 1000) &&
+	    kbs_ratelimit_take(b->audit_quota_all, "*", now * 1000);
+}
+
 int
 kbs_broker_rate_ok(struct kbs_broker *b, enum kbs_listener listener, const char *addr)
 {
 	struct timespec ts;
+	char key[KBS_ADDR_SIZE];
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return kbs_ratelimit_take(listener == KBS_LISTENER_ADMIN ? b->admin_rate : b->rate, addr,
+	kbs_broker_rate_key(addr, key);
+	return kbs_ratelimit_take(listener == KBS_LISTENER_ADMIN ? b->admin_rate : b->rate, key,
 	    (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 

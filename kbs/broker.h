@@ -52,6 +52,7 @@ struct kbs_broker {
 	struct kbs_ratelimit *rate;        /* public requests per address */
 	struct kbs_ratelimit *admin_rate;  /* admin requests per address: guests cannot use it up */
 	struct kbs_ratelimit *audit_quota; /* audit records of refused evidence per address */
+	struct kbs_ratelimit *audit_quota_all; /* ... and from all addresses together */
 
 	size_t n_cert_files;
 	struct kbs_blob cert_files[KBS_CONFIG_MAX_LIST];
@@ -97,6 +98,26 @@ const struct kbs_config *kbs_broker_config(const struct kbs_broker *b);
  * (may be NULL) gets how many. The keystore's errors.
  */
 KBS_MUST_CHECK int kbs_broker_housekeeping(struct kbs_broker *b, int64_t now, size_t *ret_purged);
+
+/*
+ * Refused evidence is audited within refused_audit_per_minute per address
+ * and KBS_REFUSED_AUDIT_ALL_FACTOR times that from all addresses together,
+ * so callers with many addresses cannot grow the store at their pace.
+ */
+#define KBS_REFUSED_AUDIT_ALL_FACTOR 10
+
+/*
+ * kbs_broker_rate_key gives the key addr is limited under: an IPv4
+ * address as it is, an IPv6 address by its /64 (one host usually has a
+ * whole /64 to pick addresses from), anything else as it is.
+ */
+void kbs_broker_rate_key(const char *addr, char out[KBS_ADDR_SIZE]);
+
+/*
+ * kbs_broker_refused_audit_ok takes one audit record of refused evidence
+ * from addr's and the global budget; 0 when either is spent (or is 0).
+ */
+int kbs_broker_refused_audit_ok(struct kbs_broker *b, const char *addr, int64_t now);
 
 /*
  * kbs_broker_rate_ok takes one request from addr's bucket of listener's

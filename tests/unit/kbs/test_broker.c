@@ -3,6 +3,9 @@
  * (no listeners) and its housekeeping. Consumed nonces are purged only
  * KBS_NONCE_PURGE_MARGIN seconds after they expire: one just inside the
  * margin is still refused as reused after a purge, one past it is gone.
+ * Rate keys group an IPv6 address by its /64 (not IPv4 on a dual-stack
+ * socket); the refused-evidence audit budget holds per address, per /64
+ * and for all addresses together, and 0 means none.
  */
 #define _GNU_SOURCE /* nftw */
 #include <ftw.h>
@@ -72,4 +75,75 @@ test_housekeeping_purges_past_margin(void)
 	(void)nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-TEST_MAIN(TEST(test_housekeeping_purges_past_margin))
+static void
+test_rate_key(void)
+{
+	static const struct {
+		const char *addr, *key;
+	} cases[] = {
+		{ "192.0.2.1", "192.0.2.1" }, { "2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64" },
+		{ "2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64" }, { "::1", "::/64" },
+		{ "::ffff:192.0.2.7", "::ffff:192.0.2.7" }, /* IPv4 on a dual-stack socket */
+		{ "local", "local" },
+		{ "fe80::1%eth0", "fe80::1%eth0" }, /* not an address inet_pton reads: as it is */
+	};
+	char key[KBS_ADDR_SIZE];
+	size_t i;
+
+	for (i = 0; i < KBS_ARRAY_SIZE(cases); i++) {
+		kbs_broker_rate_key(cases[i].addr, key);
+		CHECK_STR_EQ(key, cases[i].key);
+	}
+}
+
+static void
+test_refused_audit_budget(void)
+{
+	char root[64] = "/tmp/kbs-broker-XXXXXX", dir[96], msg[512], addr[64];
+	struct kbs_broker *b = NULL;
+	struct kbs_config cfg;
+	const int64_t now = 1800000000;
+	int first = 0, i, ok = 0;
+
+	if (mkdtemp(root) == NULL)
+		exit(2);
+	snprintf(dir, sizeof(dir), "%s/data", root);
+	kbs_config_defaults(&cfg);
+	cfg.refused_audit_per_minute = 2;
+	CHECK_OK(kbs_broker_open(&cfg, dir, &b, &first, msg, sizeof(msg)));
+	if (b == NULL)
+		return;
+	CHECK_INT_EQ(kbs_broker_refused_audit_ok(b, "192.0.2.1", now), 1);
+	CHECK_INT_EQ(kbs_broker_refused_audit_ok(b, "192.0.2.1", now), 1);
+	CHECK_INT_EQ(kbs_broker_refused_audit_ok(b, "192.0.2.1", now), 0);
+	/* Another address of the same /64 shares the budget. */
+	CHECK_INT_EQ(kbs_broker_refused_audit_ok(b, "2001:db8::1", now), 1);
+	CHECK_INT_EQ(kbs_broker_refused_audit_ok(b, "2001:db8::2", now), 1);
+	CHECK_INT_EQ(kbs_broker_refused_audit_ok(b, "2001:db8::3", now), 0);
+	/* 4 taken; many addresses together get at most 10 times 2 in all. */
+	for (i = 0; i < 50; i++) {
+		snprintf(addr, sizeof(addr), "198.51.100.%d", i);
+		ok += kbs_broker_refused_audit_ok(b, addr, now);
+	}
+	CHECK_INT_EQ(ok, 2 * KBS_REFUSED_AUDIT_ALL_FACTOR - 4);
+	/* A minute later the budgets have refilled. */
+	CHECK_INT_EQ(kbs_broker_refused_audit_ok(b, "192.0.2.1", now + 60), 1);
+	kbs_broker_close(b);
+	(void)nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+
+	/* 0 is none, not unlimited. */
+	snprintf(root, sizeof(root), "/tmp/kbs-broker-XXXXXX");
+	if (mkdtemp(root) == NULL)
+		exit(2);
+	snprintf(dir, sizeof(dir), "%s/data", root);
+	cfg.refused_audit_per_minute = 0;
+	CHECK_OK(kbs_broker_open(&cfg, dir, &b, &first, msg, sizeof(msg)));
+	if (b == NULL)
+		return;
+	CHECK_INT_EQ(kbs_broker_refused_audit_ok(b, "192.0.2.1", now), 0);
+	kbs_broker_close(b);
+	(void)nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+TEST_MAIN(TEST(test_housekeeping_purges_past_margin), TEST(test_rate_key),
+    TEST(test_refused_audit_budget))

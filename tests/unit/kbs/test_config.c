@@ -95,8 +95,8 @@ test_refusals(void)
 	size_t off = 0;
 	int i;
 
-	refused("{\n  \"listn\": \"x\"\n}",
-	    "2:3: listn: unknown setting (did you mean \"listen\"?)");
+	refused(
+	    "{\n  \"listn\": \"x\"\n}", "2:3: listn: unknown setting (did you mean \"listen\"?)");
 	refused("{\"frobnicate\": 1}", "1:2: frobnicate: unknown setting");
 	refused("{\"threads\": 1,\n \"threads\": 2}",
 	    "2:2: duplicate key \"threads\" (first at line 1, column 2)");
@@ -111,7 +111,8 @@ test_refusals(void)
 	refused("{\"allow_stale_crl\": 1}", "1:21: allow_stale_crl: must be true or false");
 	refused("{\"log_level\": \"loud\"}",
 	    "1:15: log_level: must be \"error\", \"warning\", \"info\" or \"debug\"");
-	refused("{\"trust_roots\": \"/a.pem\"}", "1:17: trust_roots: must be an array of file names");
+	refused(
+	    "{\"trust_roots\": \"/a.pem\"}", "1:17: trust_roots: must be an array of file names");
 	refused("{\"crls\": [\"\"]}", "1:11: crls: must hold non-empty strings");
 	refused("{\"tls_cert\": \"/c.pem\"}", "1:1: tls_cert and tls_key go together");
 	refused("[1]", "1:1: the configuration must be a JSON object");
@@ -119,7 +120,8 @@ test_refusals(void)
 	/* Seventeen trust roots: one more than the list holds. */
 	off += (size_t)snprintf(many + off, sizeof(many) - off, "{\"trust_roots\": [");
 	for (i = 0; i < KBS_CONFIG_MAX_LIST + 1; i++)
-		off += (size_t)snprintf(many + off, sizeof(many) - off, "%s\"/r%d\"", i ? "," : "", i);
+		off +=
+		    (size_t)snprintf(many + off, sizeof(many) - off, "%s\"/r%d\"", i ? "," : "", i);
 	snprintf(many + off, sizeof(many) - off, "]}");
 	refused(many, "1:120: trust_roots: has too many or too long entries");
 }

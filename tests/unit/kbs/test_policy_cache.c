@@ -29,7 +29,8 @@ make_policies(void)
 
 	for (i = 0; i < N_POLICIES; i++) {
 		snprintf(texts[i], sizeof(texts[i]),
-		    "{\"kbs_policy\":1,\"name\":\"p%d\",\"rules\":{\"vmpl\":{\"max\":%d}}}", i, i % 4);
+		    "{\"kbs_policy\":1,\"name\":\"p%d\",\"rules\":{\"vmpl\":{\"max\":%d}}}", i,
+		    i % 4);
 		crypto_hash_sha256(hashes[i], (const uint8_t *)texts[i], strlen(texts[i]));
 		if (kbs_hex_encode(hashes[i], 32, hexes[i], sizeof(hexes[i])) != 0)
 			exit(2);
@@ -39,8 +40,7 @@ make_policies(void)
 static int
 get(struct kbs_policy_cache *c, int i, const struct policy **p)
 {
-	return kbs_policy_cache_get(
-	    c, hashes[i], (const uint8_t *)texts[i], strlen(texts[i]), p);
+	return kbs_policy_cache_get(c, hashes[i], (const uint8_t *)texts[i], strlen(texts[i]), p);
 }
 
 static void
@@ -58,7 +58,8 @@ test_hit_and_refusals(void)
 	CHECK(a == b && a != NULL);
 	CHECK_STR_EQ(policy_hash(a), hexes[0]);
 	/* Bytes that are not the key's: refused, nothing handed out. */
-	CHECK_ERR(kbs_policy_cache_get(c, hashes[1], (const uint8_t *)texts[2], strlen(texts[2]), &x),
+	CHECK_ERR(
+	    kbs_policy_cache_get(c, hashes[1], (const uint8_t *)texts[2], strlen(texts[2]), &x),
 	    KBS_ERR_STORE_INTEGRITY);
 	CHECK(x == (const struct policy *)1);
 	/* A policy that does not parse any more fails with its own code. */

@@ -78,8 +78,10 @@ test_many_addresses(void)
 	}
 	CHECK(ok > 1000);
 	/* The longest address text (an IPv6 address with an IPv4 tail) is handled whole. */
-	CHECK_INT_EQ(kbs_ratelimit_take(rl, "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", 999999), 1);
-	CHECK_INT_EQ(kbs_ratelimit_take(rl, "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", 999999), 0);
+	CHECK_INT_EQ(
+	    kbs_ratelimit_take(rl, "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", 999999), 1);
+	CHECK_INT_EQ(
+	    kbs_ratelimit_take(rl, "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", 999999), 0);
 	kbs_ratelimit_free(rl);
 }
 

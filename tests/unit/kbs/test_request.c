@@ -37,8 +37,8 @@ refused(const char *body, const char *want_reason)
 
 	CHECK_ERR(parse(body, nodes, &reason), KBS_ERR_BAD_REQUEST);
 	if (reason == NULL || strcmp(reason, want_reason) != 0)
-		fprintf(stderr, "%s: reason \"%s\", want \"%s\"\n", body, reason ? reason : "(null)",
-		    want_reason);
+		fprintf(stderr, "%s: reason \"%s\", want \"%s\"\n", body,
+		    reason ? reason : "(null)", want_reason);
 	CHECK(reason != NULL && strcmp(reason, want_reason) == 0);
 }
 
@@ -61,7 +61,8 @@ test_accepts(void)
 static void
 test_refusals(void)
 {
-	static const char *const reason_json = "not strict JSON (syntax, duplicate member, or limits)";
+	static const char *const reason_json =
+	    "not strict JSON (syntax, duplicate member, or limits)";
 
 	refused("{\"nonce\":\"A\",\"secrets\":[\"a\"],\"extra\":1}", "unknown member");
 	refused("{\"nonce\":\"A\",\"secrets\":[\"a\"],\"Nonce\":\"A\"}", "unknown member");
@@ -71,8 +72,10 @@ test_refusals(void)
 	refused("", "required member missing"); /* empty is {} */
 	refused("{\"nonce\":1,\"secrets\":[\"a\"]}", "member must be a string");
 	refused("{\"nonce\":null,\"secrets\":[\"a\"]}", "member must be a string");
-	refused("{\"nonce\":\"A\",\"secrets\":\"a\"}", "member must be a non-empty array within its limit");
-	refused("{\"nonce\":\"A\",\"secrets\":[]}", "member must be a non-empty array within its limit");
+	refused("{\"nonce\":\"A\",\"secrets\":\"a\"}",
+	    "member must be a non-empty array within its limit");
+	refused("{\"nonce\":\"A\",\"secrets\":[]}",
+	    "member must be a non-empty array within its limit");
 	refused("{\"nonce\":\"A\",\"secrets\":[\"a\",\"b\",\"c\",\"d\"]}",
 	    "member must be a non-empty array within its limit");
 	refused("{\"nonce\":\"A\",\"secrets\":[\"a\",1]}", "array entries must be strings");
@@ -103,7 +106,8 @@ test_deep_and_wide(void)
 	/* More members than an object may have. */
 	off = (size_t)snprintf(wide, sizeof(wide), "{");
 	for (i = 0; i < PJ_MAX_MEMBERS + 1; i++)
-		off += (size_t)snprintf(wide + off, sizeof(wide) - off, "%s\"m%d\":1", i ? "," : "", i);
+		off += (size_t)snprintf(
+		    wide + off, sizeof(wide) - off, "%s\"m%d\":1", i ? "," : "", i);
 	snprintf(wide + off, sizeof(wide) - off, "}");
 	refused(wide, "not strict JSON (syntax, duplicate member, or limits)");
 }
@@ -123,26 +127,28 @@ test_b64(void)
 		size_t want_len;
 	} cases[] = {
 		{ "AAECAw==", 4, 0, 4 },
-		{ "AAECAw==", 3, KBS_ERR_BAD_BASE64, 0 },   /* does not fit */
-		{ "AAECAwQ=", 4, KBS_ERR_BAD_BASE64, 0 },   /* one byte too many */
-		{ "AAECAx==", 4, KBS_ERR_BAD_BASE64, 0 },   /* pad bits set */
-		{ "AAECAw", 4, KBS_ERR_BAD_BASE64, 0 },     /* no padding */
-		{ "AAEC Aw==", 4, KBS_ERR_BAD_BASE64, 0 },  /* whitespace */
+		{ "AAECAw==", 3, KBS_ERR_BAD_BASE64, 0 },    /* does not fit */
+		{ "AAECAwQ=", 4, KBS_ERR_BAD_BASE64, 0 },    /* one byte too many */
+		{ "AAECAx==", 4, KBS_ERR_BAD_BASE64, 0 },    /* pad bits set */
+		{ "AAECAw", 4, KBS_ERR_BAD_BASE64, 0 },      /* no padding */
+		{ "AAEC Aw==", 4, KBS_ERR_BAD_BASE64, 0 },   /* whitespace */
 		{ "AAEC\\nAw==", 4, KBS_ERR_BAD_BASE64, 0 }, /* a line break */
-		{ "AAE-Aw==", 4, KBS_ERR_BAD_BASE64, 0 },   /* base64url */
+		{ "AAE-Aw==", 4, KBS_ERR_BAD_BASE64, 0 },    /* base64url */
 		{ "", 4, 0, 0 },
 	};
 	char body[128];
 	size_t i;
 
 	for (i = 0; i < KBS_ARRAY_SIZE(cases); i++) {
-		snprintf(body, sizeof(body), "{\"nonce\":\"%s\",\"secrets\":[\"a\"]}", cases[i].b64);
-		CHECK_OK(kbs_request_parse((const uint8_t *)body, strlen(body), fields, F_COUNT,
-		    &root, nodes, &reason));
+		snprintf(
+		    body, sizeof(body), "{\"nonce\":\"%s\",\"secrets\":[\"a\"]}", cases[i].b64);
+		CHECK_OK(kbs_request_parse(
+		    (const uint8_t *)body, strlen(body), fields, F_COUNT, &root, nodes, &reason));
 		if (root == NULL)
 			continue;
 		len = 99;
-		CHECK_ERR(kbs_request_b64(nodes[F_NONCE], out, cases[i].out_size, &len), cases[i].want);
+		CHECK_ERR(
+		    kbs_request_b64(nodes[F_NONCE], out, cases[i].out_size, &len), cases[i].want);
 		if (cases[i].want == 0)
 			CHECK_UINT_EQ(len, cases[i].want_len);
 		pj_free(root);

@@ -89,8 +89,8 @@ test_admin(void)
 	const enum kbs_listener A = KBS_LISTENER_ADMIN;
 
 	want_route(A, KBS_GET, "/v1/admin/secrets", KBS_METRICS_ROUTE_ADMIN_SECRETS, "");
-	want_route(A, KBS_PUT, "/v1/admin/secrets/db/key", KBS_METRICS_ROUTE_ADMIN_SECRETS,
-	    "db/key");
+	want_route(
+	    A, KBS_PUT, "/v1/admin/secrets/db/key", KBS_METRICS_ROUTE_ADMIN_SECRETS, "db/key");
 	want_route(A, KBS_GET, "/v1/admin/secrets/x", KBS_METRICS_ROUTE_ADMIN_SECRETS, "x");
 	want_route(A, KBS_DELETE, "/v1/admin/secrets/x", KBS_METRICS_ROUTE_ADMIN_SECRETS, "x");
 	want_route(A, KBS_POST, "/v1/admin/policies", KBS_METRICS_ROUTE_ADMIN_POLICIES, "");
