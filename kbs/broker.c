@@ -39,15 +39,19 @@ fail(char *msg, size_t size, int r, const char *what, const char *file)
 	return r;
 }
 
-/* identity_load reads or creates the Ed25519 seed and derives the public forms. */
+/*
+ * identity_load reads the Ed25519 seed, or creates it on the first start
+ * (a new identity for an existing store would lock out every guest that
+ * pinned the old one), and derives the public forms.
+ */
 static int
-identity_load(struct kbs_broker *b, int *created)
+identity_load(struct kbs_broker *b, int first, int *created)
 {
 	uint8_t seed[32];
 	size_t jwks_len = 0;
 	int r;
 
-	if ((r = kbs_state_key(b->data_dir, "identity.key", seed, created)) != 0)
+	if ((r = kbs_state_key(b->data_dir, "identity.key", first, seed, created)) != 0)
 		return r;
 	r = KBS_ERR_ALLOC;
 	if ((b->identity_sk = sodium_malloc(crypto_sign_SECRETKEYBYTES)) == NULL)
@@ -182,8 +186,11 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 	}
 	first = !kbs_state_exists(data_dir, "store");
 
-	/* The master key file: keystore/ reads it itself and checks its mode. */
-	if ((r = kbs_state_key(data_dir, "master.key", master, &created)) != 0) {
+	/*
+	 * The master key file: keystore/ reads it itself and checks its mode.
+	 * Only a first start (no store yet) may create it.
+	 */
+	if ((r = kbs_state_key(data_dir, "master.key", first, master, &created)) != 0) {
 		fail(msg, msg_size, r, "master key", "master.key");
 		goto out;
 	}
@@ -200,11 +207,12 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 		fail(msg, msg_size, r, "keystore state check", store_dir);
 		goto out;
 	}
-	if ((r = identity_load(b, &created)) != 0) {
+	if ((r = identity_load(b, first, &created)) != 0) {
 		fail(msg, msg_size, r, "identity key", "identity.key");
 		goto out;
 	}
-	if ((r = kbs_state_key(data_dir, "nonce.key", nonce_key, &created)) != 0 ||
+	/* A lost nonce key only voids outstanding nonces: it may be made again. */
+	if ((r = kbs_state_key(data_dir, "nonce.key", 1, nonce_key, &created)) != 0 ||
 	    (r = kbs_nonce_issuer_new(nonce_key, cfg->replica_id, strlen(cfg->replica_id),
 		 cfg->nonce_lifetime, &b->nonces)) != 0) {
 		fail(msg, msg_size, r, "nonce key", "nonce.key");

@@ -5,10 +5,12 @@
  * margin is still refused as reused after a purge, one past it is gone.
  * Rate keys group an IPv6 address by its /64 (not IPv4 on a dual-stack
  * socket); the refused-evidence audit budget holds per address, per /64
- * and for all addresses together, and 0 means none.
+ * and for all addresses together, and 0 means none. A store whose master
+ * or identity key went missing does not get a new one.
  */
 #define _GNU_SOURCE /* nftw */
 #include <ftw.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "broker.h"
@@ -145,5 +147,50 @@ test_refused_audit_budget(void)
 	(void)nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-TEST_MAIN(TEST(test_housekeeping_purges_past_margin), TEST(test_rate_key),
-    TEST(test_refused_audit_budget))
+/*
+ * Only a first start makes the master and identity keys: with a store in
+ * place a missing one stops the broker (KBS_ERR_NOT_FOUND) and no new file
+ * appears; a missing nonce key is made again.
+ */
+static void
+test_lost_keys_not_replaced(void)
+{
+	char root[64] = "/tmp/kbs-broker-XXXXXX", dir[96], msg[512], path[160];
+	static const char *const names[] = { "master.key", "identity.key" };
+	struct kbs_broker *b = NULL;
+	struct kbs_config cfg;
+	struct stat st;
+	int first = 0;
+	size_t i;
+
+	if (mkdtemp(root) == NULL)
+		exit(2);
+	snprintf(dir, sizeof(dir), "%s/data", root);
+	kbs_config_defaults(&cfg);
+	CHECK_OK(kbs_broker_open(&cfg, dir, &b, &first, msg, sizeof(msg)));
+	kbs_broker_close(b);
+	for (i = 0; i < KBS_ARRAY_SIZE(names); i++) {
+		char saved[160];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		snprintf(saved, sizeof(saved), "%s/%s.saved", root, names[i]);
+		CHECK(rename(path, saved) == 0);
+		b = NULL;
+		CHECK_ERR(
+		    kbs_broker_open(&cfg, dir, &b, &first, msg, sizeof(msg)), KBS_ERR_NOT_FOUND);
+		CHECK(b == NULL);
+		CHECK(strstr(msg, names[i]) != NULL);
+		CHECK(stat(path, &st) != 0); /* nothing made in its place */
+		CHECK(rename(saved, path) == 0);
+	}
+	snprintf(path, sizeof(path), "%s/nonce.key", dir);
+	CHECK(unlink(path) == 0);
+	CHECK_OK(kbs_broker_open(&cfg, dir, &b, &first, msg, sizeof(msg)));
+	CHECK_INT_EQ(first, 0);
+	CHECK(stat(path, &st) == 0);
+	kbs_broker_close(b);
+	(void)nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+TEST_MAIN(TEST(test_housekeeping_purges_past_margin), TEST(test_lost_keys_not_replaced),
+    TEST(test_rate_key), TEST(test_refused_audit_budget))
