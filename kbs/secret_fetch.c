@@ -2,9 +2,11 @@
  * secret_fetch.c: GET /v1/secrets/{name} with an attestation token.
  *
  * The token (untrusted until kbs_token_verify says otherwise) must be
- * ours, unexpired, and name this secret; the secret must still be bound
- * to the policy the token was granted, at the same SHA-256: a policy
- * tightened since the attestation ends the token's reach. The value is
+ * ours, unexpired, and name this secret, and a token made under an extra
+ * root (--trust-root) is refused once the broker runs without one; the
+ * secret must still be bound to the policy the token was granted, at the
+ * same SHA-256: a policy tightened since the attestation ends the token's
+ * reach. The value is
  * wrapped to the token's cnf key with binding = SHA-256(token), and the
  * release is audited before the answer, as on the attest path.
  */
@@ -68,12 +70,14 @@ kbs_h_secret_get(struct kbs_broker *b, const struct kbs_req *req, struct kbs_res
 	struct kbs_reply reply;
 	int r;
 
-	if (req->bearer == NULL)
-		r = KBS_ERR_TOKEN_MALFORMED;
-	else if ((r = kbs_token_verify(
-		      &b->token_key, req->bearer, strlen(req->bearer), req->now, &tv)) == 0 &&
-	    (grant = kbs_token_find_secret(&tv, req->param)) == NULL)
+	r = KBS_ERR_TOKEN_MALFORMED;
+	if (req->bearer != NULL)
+		r = kbs_token_verify(
+		    &b->token_key, req->bearer, strlen(req->bearer), req->now, &tv);
+	if (r == 0 && (grant = kbs_token_find_secret(&tv, req->param)) == NULL)
 		r = KBS_ERR_TOKEN_CLAIMS; /* a good token, for other secrets */
+	if (r == 0 && tv.extra_root && b->cfg.trust_roots.n == 0)
+		r = KBS_ERR_TOKEN_CLAIMS; /* made under a --trust-root this broker no longer has */
 	if (r != 0) {
 		token_refused(req, r);
 		r = r == KBS_ERR_ALLOC ? r : KBS_ERR_TOKEN_INVALID;

@@ -21,11 +21,15 @@ sim=$tmp/sim
 "$client" sim-init "$sim" --product milan >/dev/null || exit 1
 measurement=$(sed -n 's/^measurement = //p' "$sim/chip.conf")
 
-# start_kbs CONFIG_JSON: starts the broker on $tmp/data; sets pid, pub, adm, token.
+# start_kbs CONFIG_JSON [ARGS...]: starts the broker on $tmp/data with the
+# simulated chip's root (ARGS replace it); sets pid, pub, adm, token.
 start_kbs() {
+	local roots=(--trust-root "$sim/ark.pem")
 	printf '%s\n' "$1" >"$tmp/config.json"
+	shift
+	[ $# -gt 0 ] && roots=("$@")
 	"$kbs" --data-dir "$tmp/data" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
-		--trust-root "$sim/ark.pem" --config "$tmp/config.json" >"$tmp/out" 2>"$tmp/log" &
+		"${roots[@]}" --config "$tmp/config.json" >"$tmp/out" 2>>"$tmp/log" &
 	pid=$!
 	for _ in $(seq 100); do
 		grep -q "listening admin" "$tmp/out" && break
@@ -112,6 +116,13 @@ start_kbs '{"rate_per_ip": 5, "rate_burst": 5, "refused_audit_per_minute": 0}' |
 cases rate_admin_apart
 sleep 1.2 # the public bucket refills
 cases refused_audit_off
+"$py" "$here/kbs_review.py" "$client" "$sim" "$pub" "$adm" "$token" save_token >"$tmp/token.txt"
+stop_kbs
+
+# Without the simulated root, a token made under it opens nothing.
+start_kbs '{}' --log-level info || exit 1
+expect "token of a dropped trust root" 0 '401 token_invalid' "$py" "$here/kbs_review.py" \
+	"$client" "$sim" "$pub" "$adm" "$token" fetch_saved "$(cat "$tmp/token.txt")"
 stop_kbs
 
 echo "$pass passed, $fail failed"
