@@ -49,8 +49,8 @@ static const struct kbs_field attest_fields[F_COUNT] = {
 	[F_SECRETS] = { "secrets", KBS_FIELD_STRING_ARRAY, 1, KBS_ATTEST_MAX_SECRETS },
 };
 
-static void
-attest_free(struct kbs_attest *a)
+void
+kbs_attest_free(struct kbs_attest *a)
 {
 	size_t i;
 
@@ -64,7 +64,7 @@ attest_free(struct kbs_attest *a)
 
 		keystore_secret_free(s->secret);
 		keystore_policy_free(s->stored_policy);
-		if (s->policy != NULL)
+		if (s->policy != NULL) /* only once evaluated, so a->broker is set */
 			kbs_policy_cache_put(a->broker->policies, s->sha256, s->policy);
 		if (s->ciphertext != NULL)
 			free(s->ciphertext);
@@ -83,9 +83,9 @@ decode_blob(const struct pj_node *n, size_t max, struct kbs_blob *b)
 	return kbs_request_b64(n, b->data, max, &b->len);
 }
 
-/* decode_request: step 1. */
-static int
-decode_request(struct kbs_attest *a, const char **ret_reason)
+/* kbs_attest_decode: step 1 (attest-int.h). */
+int
+kbs_attest_decode(struct kbs_attest *a, const char **ret_reason)
 {
 	const struct pj_node *nodes[F_COUNT], *e;
 	struct kbs_blob table = { NULL, 0 };
@@ -329,7 +329,7 @@ kbs_h_attest(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp *r
 	}
 	a->broker = b;
 	a->req = req;
-	if ((r = decode_request(a, &reason)) != 0 ||
+	if ((r = kbs_attest_decode(a, &reason)) != 0 ||
 	    (r = snp_report_parse(a->report_raw, a->report_len, &a->report)) != 0 ||
 	    (r = check_nonce(a)) != 0) {
 		refuse(a, resp, r, reason);
@@ -376,5 +376,5 @@ kbs_h_attest(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp *r
 	if ((r = kbs_attest_reply(a, resp)) != 0)
 		refuse(a, resp, r, "the reply could not be built");
 out:
-	attest_free(a);
+	kbs_attest_free(a);
 }
