@@ -40,7 +40,7 @@ void
 kbs_h_admin_secret_put(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp *resp)
 {
 	struct kbs_admin_call call;
-	const struct pj_node *nodes[F_COUNT];
+	const struct pj_node *nodes[F_COUNT] = { NULL };
 	struct pj_node *root = NULL;
 	struct keystore_policy *pol = NULL;
 	const char *reason = "";
@@ -87,6 +87,9 @@ out:
 	if (value != NULL)
 		sodium_free(value); /* sodium_free wipes */
 	keystore_policy_free(pol);
+	/* pj_free does not wipe: the base64 of the value goes first. */
+	if (root != NULL && nodes[F_VALUE] != NULL)
+		sodium_memzero(nodes[F_VALUE]->str, nodes[F_VALUE]->str_len);
 	pj_free(root);
 }
 

@@ -282,6 +282,20 @@ body_append(struct kbs_http *h, struct conn_state *st, const char *data, size_t 
 	return 0;
 }
 
+/*
+ * wipe_free frees a response body once MHD has sent it. Bodies are text
+ * (JSON, Prometheus, JSON lines), so strlen covers them; some hold what
+ * must not linger in freed memory (a new admin token).
+ */
+static void
+wipe_free(void *p)
+{
+	if (p != NULL) {
+		sodium_memzero(p, strlen(p));
+		free(p);
+	}
+}
+
 static enum MHD_Result
 send_resp(
     struct kbs_http *h, struct MHD_Connection *c, struct conn_state *st, struct kbs_resp *resp)
@@ -291,9 +305,16 @@ send_resp(
 
 	if (resp->body == NULL) /* allocation failed while answering */
 		kbs_resp_text(resp, 500, "text/plain", "");
-	mr = MHD_create_response_from_buffer(resp->len, resp->body, MHD_RESPMEM_MUST_COPY);
-	if (mr == NULL)
+	if (resp->body == NULL)
 		return MHD_NO;
+	/* MHD sends our buffer and gives it back to wipe_free: no unwiped copy. */
+	mr = MHD_create_response_from_buffer_with_free_callback(resp->len, resp->body, wipe_free);
+	if (mr == NULL) {
+		wipe_free(resp->body);
+		resp->body = NULL;
+		return MHD_NO;
+	}
+	resp->body = NULL; /* MHD's now */
 	MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE,
 	    resp->content_type != NULL ? resp->content_type : "application/json");
 	MHD_add_response_header(mr, "X-Request-Id", st->req.request_id);
@@ -306,11 +327,6 @@ send_resp(
 	    st->route != NULL ? kbs_route_id(st->route) : KBS_METRICS_ROUTE_OTHER, resp->status,
 	    &st->start);
 	kbs_broker_log_request(h->broker, &st->req, resp);
-	if (resp->body != NULL) {
-		sodium_memzero(resp->body, resp->len);
-		free(resp->body);
-		resp->body = NULL;
-	}
 	return ret;
 }
 

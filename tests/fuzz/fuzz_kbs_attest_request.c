@@ -46,7 +46,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r = kbs_attest_decode(a, &reason);
 	if (r != 0) {
 		if (r != KBS_ERR_BAD_REQUEST && r != KBS_ERR_BAD_BASE64 &&
-		    r != KBS_ERR_NONCE_MALFORMED && r != KBS_ERR_REPORT_LENGTH && r != KBS_ERR_ALLOC)
+		    r != KBS_ERR_NONCE_MALFORMED && r != KBS_ERR_REPORT_LENGTH &&
+		    r != KBS_ERR_ALLOC)
 			fail("unexpected code");
 		if (r == KBS_ERR_BAD_REQUEST && (reason == NULL || reason[0] == '\0'))
 			fail("a bad request without a reason");
