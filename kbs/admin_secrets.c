@@ -70,6 +70,7 @@ kbs_h_admin_secret_put(struct kbs_broker *b, const struct kbs_req *req, struct k
 	if ((r = keystore_secret_put(
 		 b->ks, req->param, value, len, nodes[F_POLICY]->str, &call.actor, &version)) != 0)
 		goto fail;
+	kbs_admin_audited(b);
 	if ((o = cJSON_CreateObject()) == NULL ||
 	    cJSON_AddStringToObject(o, "name", req->param) == NULL ||
 	    cJSON_AddNumberToObject(o, "version", version) == NULL ||
@@ -157,6 +158,7 @@ kbs_h_admin_secret_delete(struct kbs_broker *b, const struct kbs_req *req, struc
 		kbs_admin_fail(req, resp, r);
 		return;
 	}
+	kbs_admin_audited(b);
 	if ((o = cJSON_CreateObject()) == NULL ||
 	    cJSON_AddStringToObject(o, "name", req->param) == NULL ||
 	    cJSON_AddBoolToObject(o, "deleted", 1) == NULL) {

@@ -258,6 +258,8 @@ kbs_attest_refused(struct kbs_attest *a, int err)
 		kbs_log(KBS_LOG_WARNING,
 		    "{\"event\":\"audit_failed\",\"request_id\":\"%s\",\"error\":\"%s\"}",
 		    a->req->request_id, kbs_err_name(r));
+	else
+		kbs_metrics_audit_appended(b->metrics, 1);
 out:
 	cJSON_free(rules);
 	cJSON_Delete(o);

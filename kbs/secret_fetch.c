@@ -15,6 +15,7 @@
 
 #include "broker.h"
 #include "keystore.h"
+#include "metrics.h"
 #include "reply.h"
 #include "routes.h"
 #include "status.h"
@@ -42,7 +43,10 @@ audit_fetch(struct kbs_broker *b, const struct kbs_req *req, const char *name,
 	rec.client_addr = req->client_addr;
 	rec.secret_names = names;
 	rec.n_secret_names = 1;
-	return keystore_audit_append(b->ks, &rec, NULL) == 0 ? 0 : KBS_ERR_UNAVAILABLE;
+	if (keystore_audit_append(b->ks, &rec, NULL) != 0)
+		return KBS_ERR_UNAVAILABLE;
+	kbs_metrics_audit_appended(b->metrics, 1);
+	return 0;
 }
 
 /*

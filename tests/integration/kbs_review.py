@@ -439,6 +439,33 @@ def case_rate_admin_apart():
     want(st == 200, "admin after the public budget is spent: %d %s" % (st, str(body)[:100]))
 
 
+def case_metrics_audit_records():
+    """kbs_audit_records_total counts every record: fetches and admin changes too."""
+    key = "kbs_audit_records_total"
+    resp, _ = release(["disk-key"])
+    steps = [
+        ("a token fetch", 1, lambda: fetch(resp["token"], "disk-key")),
+        ("a secret put", 1, lambda: req(ADM, "PUT", "/v1/admin/secrets/metric-probe",
+                                        {"policy": "prod", "value": b64(b"probe")}, ADMIN)),
+        ("a secret delete", 1, lambda: req(ADM, "DELETE", "/v1/admin/secrets/metric-probe",
+                                           None, ADMIN)),
+    ]
+    st, cur = req(ADM, "GET", "/v1/admin/policies/deny", None, ADMIN)
+    want(st == 200, "policy show")
+    text = cur["policy"].encode()
+    steps += [
+        ("the same policy bytes again", 0, lambda: req(ADM, "POST", "/v1/admin/policies", text, ADMIN)),
+        ("a new policy version", 1,
+         lambda: req(ADM, "POST", "/v1/admin/policies", text + b" ", ADMIN)),
+    ]
+    for what, n, step in steps:
+        m0 = metrics()
+        st, body = step()
+        want(st in (200, 201), "%s: %d %s" % (what, st, str(body)[:100]))
+        m1 = metrics()
+        want(delta(m0, m1, key) == n, "%s: %s went up by %g, not %d" % (what, key, delta(m0, m1, key), n))
+
+
 CASES = {k[5:]: v for k, v in globals().items() if k.startswith("case_")}
 
 
