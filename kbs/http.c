@@ -25,6 +25,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@
 
 struct kbs_http {
 	struct kbs_broker *broker;
+	atomic_uint inflight; /* requests from their head to their completion */
 	enum kbs_listener listener;
 	struct MHD_Daemon *daemon;
 	size_t max_body;
@@ -195,6 +197,7 @@ first_call(struct kbs_http *h, struct MHD_Connection *c, const char *url, const 
 
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return NULL;
+	atomic_fetch_add(&h->inflight, 1); /* until completed() */
 	clock_gettime(CLOCK_MONOTONIC, &st->start);
 	st->req.listener = h->listener;
 	st->req.now = (int64_t)time(NULL);
@@ -400,11 +403,15 @@ access_handler(void *cls, struct MHD_Connection *c, const char *url, const char 
 static void
 completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
-	(void)cls;
+	struct kbs_http *h = cls;
+
 	(void)c;
 	(void)toe;
+	if (*con_cls == NULL)
+		return;
 	conn_state_free(*con_cls);
 	*con_cls = NULL;
+	atomic_fetch_sub(&h->inflight, 1);
 }
 
 /* ---- Listening ------------------------------------------------------ */
@@ -534,8 +541,7 @@ kbs_http_start(struct kbs_broker *b, enum kbs_listener listener, const char *add
 	ops[n++] =
 	    (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout, NULL };
 	ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL };
-	ops[n++] =
-	    (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed, NULL };
+	ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed, h };
 	if (listener == KBS_LISTENER_PUBLIC && cfg->tls_cert[0] != '\0') {
 		size_t l1 = 0, l2 = 0;
 
@@ -587,12 +593,7 @@ kbs_http_quiesce(struct kbs_http *h)
 unsigned
 kbs_http_active(struct kbs_http *h)
 {
-	const union MHD_DaemonInfo *di;
-
-	if (h == NULL || h->daemon == NULL)
-		return 0;
-	di = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-	return di != NULL ? di->num_connections : 0;
+	return h != NULL ? atomic_load(&h->inflight) : 0;
 }
 
 void

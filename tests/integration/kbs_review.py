@@ -469,7 +469,47 @@ def case_metrics_audit_records():
 CASES = {k[5:]: v for k, v in globals().items() if k.startswith("case_")}
 
 
+def exited(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"  # a zombie until its parent waits
+    except FileNotFoundError:
+        return True
+
+
+def shutdown_probe(pid):
+    """SIGTERM with an idle keep-alive connection and a request in flight (its body half
+    sent): the request is answered, then the broker exits at once, not after the idle
+    connection's timeout."""
+    idle = socket.create_connection(("127.0.0.1", PUB), timeout=5)
+    idle.sendall(b"GET /healthz HTTP/1.1\r\nHost: k\r\n\r\n")
+    want(idle.recv(4096).startswith(b"HTTP/1.1 200 "), "keep-alive request")
+    busy = socket.create_connection(("127.0.0.1", PUB), timeout=5)
+    busy.sendall(b"POST /v1/challenge HTTP/1.1\r\nHost: k\r\nContent-Length: 2\r\n\r\n{")
+    time.sleep(0.3)
+    t0 = time.time()
+    os.kill(pid, 15)
+    time.sleep(1)
+    want(not exited(pid), "the broker left before its request in flight was answered")
+    busy.sendall(b"}")
+    out = busy.recv(4096)
+    want(out.startswith(b"HTTP/1.1 200 ") and b'"nonce"' in out, "in flight: %r" % out[:60])
+    while not exited(pid) and time.time() - t0 < 15:
+        time.sleep(0.05)
+    took = time.time() - t0
+    want(took < 4, "exit took %.1f s with an idle keep-alive connection open" % took)
+    idle.close()
+    busy.close()
+
+
 def main():
+    if sys.argv[6] == "shutdown_probe":
+        try:
+            shutdown_probe(int(sys.argv[7]))
+            print("ok shutdown_probe")
+        except Fail as e:
+            print("FAIL shutdown_probe: %s" % e)
+        return
     if sys.argv[6] == "save_token":  # a fresh token for disk-key, printed
         print(release(["disk-key"])[0]["token"])
         return

@@ -123,7 +123,10 @@ stop_kbs
 start_kbs '{}' --log-level info || exit 1
 expect "token of a dropped trust root" 0 '401 token_invalid' "$py" "$here/kbs_review.py" \
 	"$client" "$sim" "$pub" "$adm" "$token" fetch_saved "$(cat "$tmp/token.txt")"
-stop_kbs
+# SIGTERM answers the request in flight and does not wait for idle connections.
+cases shutdown_probe "$pid"
+wait "$pid"
+expect "SIGTERM with a request in flight exits 0" 0 "" test "$?" = 0
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
