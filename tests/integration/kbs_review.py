@@ -22,6 +22,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 try:
@@ -464,6 +465,49 @@ def case_metrics_audit_records():
         want(st in (200, 201), "%s: %d %s" % (what, st, str(body)[:100]))
         m1 = metrics()
         want(delta(m0, m1, key) == n, "%s: %s went up by %g, not %d" % (what, key, delta(m0, m1, key), n))
+
+
+def parallel(fn, args):
+    """Runs fn(*a) for every a in args, each in its own thread; the results in order."""
+    out = [None] * len(args)
+
+    def run(i):
+        try:
+            out[i] = fn(*args[i])
+        except Exception as e:  # a failure of that call, reported by the caller
+            out[i] = e
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(args))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return out
+
+
+def case_replay_race():
+    """32 copies of one attestation sent at once: exactly one is released."""
+    body, g, G, nonce = fresh(["disk-key"])
+    got = parallel(lambda: req(PUB, "POST", "/v1/attest", body), [()] * 32)
+    ok = [r for r in got if isinstance(r, tuple) and r[0] == 200]
+    replayed = [r for r in got if isinstance(r, tuple) and r[0] == 401 and
+                r[1].get("error") == "nonce_replayed"]
+    want(len(ok) == 1 and len(replayed) == 31, "released %d, replayed %d of 32: %r" %
+         (len(ok), len(replayed), [r if not isinstance(r, tuple) else r[0] for r in got][:5]))
+    want(open_secrets(ok[0][1], g, G, nonce) == {"disk-key": SECRET}, "the one released value")
+
+
+def case_parallel_guests():
+    """40 guests at once, each with its own nonce and key: all released, all audited."""
+    prepared = [fresh(["disk-key"]) for _ in range(40)]
+    got = parallel(lambda b: req(PUB, "POST", "/v1/attest", b), [(p[0],) for p in prepared])
+    for (body, g, G, nonce), r in zip(prepared, got):
+        want(isinstance(r, tuple) and r[0] == 200, "a parallel guest: %r" % (r,))
+        check_signature(r[1], nonce, G)
+        want(open_secrets(r[1], g, G, nonce) == {"disk-key": SECRET}, "a parallel guest's value")
+    text = audit_text()
+    want(all(r[1]["request_id"] in text for r in got), "a parallel release is not audited")
+    st, v = req(ADM, "GET", "/v1/admin/audit/verify", None, ADMIN)
+    want(st == 200 and v.get("intact") is True, "audit chain after parallel guests: %r" % v)
 
 
 CASES = {k[5:]: v for k, v in globals().items() if k.startswith("case_")}
