@@ -337,7 +337,10 @@ kbs_h_attest(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp *r
 	}
 	r = verify_evidence(a);
 	if (r != 0 && a->input_refused) { /* a certificate or table that does not parse */
-		refuse(a, resp, r, "evidence input refused");
+		/* Too many certificates in all is a malformed request, not a body over the cap. */
+		refuse(a, resp, r == KBS_ERR_TOO_LARGE ? KBS_ERR_BAD_REQUEST : r,
+		    r == KBS_ERR_TOO_LARGE ? "more than 16 certificates in all"
+					   : "evidence input refused");
 		goto out;
 	}
 	kbs_metrics_verification(b->metrics, a->verify.chain_cached != 0);

@@ -510,6 +510,22 @@ def case_parallel_guests():
     want(st == 200 and v.get("intact") is True, "audit chain after parallel guests: %r" % v)
 
 
+def case_certificate_inputs():
+    """Certificates that do not parse are 400 with their code; too many are 400 bad_request."""
+    body, _, _, _ = fresh(["disk-key"])
+    pem = b"".join(open(SIM + "/" + f, "rb").read() for f in ("vcek.pem", "ask.pem", "ark.pem"))
+    cases = [
+        ([b64(pem)] * 8, 400, "bad_request"),  # 24 certificates
+        ([b64(b"not a certificate")], 400, "cert_parse"),
+        ([b64(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")], 400, "cert_parse"),
+    ]
+    for certs, status, error in cases:
+        want_error(req(PUB, "POST", "/v1/attest", dict(body, certs=certs)), status, error,
+                   "certs %r" % certs[0][:12])
+    st, resp = req(PUB, "POST", "/v1/attest", dict(body, certs=[b64(pem)]))
+    want(st == 200, "one PEM bundle with the chain: %d %s" % (st, str(resp)[:200]))
+
+
 CASES = {k[5:]: v for k, v in globals().items() if k.startswith("case_")}
 
 
