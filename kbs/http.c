@@ -4,12 +4,13 @@
  * Limits, all from the configuration: a connection limit and a per-address
  * connection limit, an inactivity timeout (slow clients are cut off), a
  * per-connection memory limit, a per-address request rate (429), and a
- * body cap enforced as the body grows (413; a declared Content-Length over
- * the cap is answered before any byte of the body is read, and the
- * connection closed; a chunked body over the cap is read and dropped up to
- * twice the cap for its 413, past that its connection is closed). Every
- * answer decided from the head alone (404, 405, 413, 429) is sent at once,
- * without reading the body. The body is collected in
+ * body cap enforced as the body grows (413: a body over the cap is read
+ * and dropped up to twice the cap, so that clients that write their whole
+ * body before reading get the answer; a declared Content-Length over twice
+ * the cap is answered before any byte of the body is read, and a chunked
+ * body that runs past twice the cap has its connection closed). Every
+ * other answer decided from the head alone (404, 405, 429) is sent at
+ * once, without reading the body. The body is collected in
  * per-request state, wiped and freed in the completion callback (admin
  * bodies carry secret values). upload_data lives only for one callback, so
  * it is always copied.
@@ -236,11 +237,18 @@ first_call(struct kbs_http *h, struct MHD_Connection *c, const char *url, const 
 
 		errno = 0;
 		n = strtoull(len_hdr, &end, 10);
-		if (errno != 0 || end == len_hdr || *end != '\0' || n > h->max_body) {
+		if (errno != 0 || end == len_hdr || *end != '\0' || n > 2 * (size_t)h->max_body) {
 			st->early_status = 413;
 			st->early_code = KBS_ERR_TOO_LARGE;
 			return st;
 		}
+		/*
+		 * Up to twice the cap is read and dropped before the 413, so a
+		 * client that sends its whole body before reading (most do)
+		 * sees the answer instead of a reset.
+		 */
+		if (n > h->max_body)
+			st->too_large = 1;
 	}
 	if (!kbs_broker_rate_ok(h->broker, h->listener, st->req.client_addr)) {
 		st->early_status = 429;

@@ -105,7 +105,7 @@ for i in $(seq -w 1 32); do
 done
 expect "64 secrets stored" 0 "64" bash -c 'admin() { curl -s -H "Authorization: Bearer $1" "http://127.0.0.1:$2/v1/admin/secrets"; }; admin "$@" | grep -o "\"name\":\"[a-z]*-[0-9]*-x*\"" | wc -l' _ "$token" "$adm"
 
-cases body_declared_too_large body_chunked_too_large body_chunked_endless
+cases body_declared_too_large body_just_too_large body_chunked_too_large body_chunked_endless
 cases replay_race parallel_guests certificate_inputs
 cases weak_guest_key metrics_replay_once metrics_audit_records unknown_names many_secrets refused_audit_budget
 cases token_refusals token_fetch_opens token_expired token_policy_changed
