@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "admin_auth.h"
+#include "metrics.h"
 #include "status.h"
 
 int
@@ -24,6 +25,12 @@ kbs_admin_begin(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp
 	call->actor.request_id = req->request_id;
 	call->actor.client_addr = req->client_addr;
 	return 1;
+}
+
+void
+kbs_admin_audited(struct kbs_broker *b)
+{
+	kbs_metrics_audit_appended(b->metrics, 1);
 }
 
 void

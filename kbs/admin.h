@@ -24,6 +24,9 @@ struct kbs_admin_call {
 int kbs_admin_begin(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp *resp,
     enum keystore_token_role need, struct kbs_admin_call *call);
 
+/* kbs_admin_audited counts the audit record a successful change wrote with it. */
+void kbs_admin_audited(struct kbs_broker *b);
+
 /* kbs_admin_json answers status with o (taken). */
 void kbs_admin_json(struct kbs_resp *resp, unsigned status, cJSON *o);
 

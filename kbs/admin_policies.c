@@ -49,7 +49,8 @@ kbs_h_admin_policy_put(struct kbs_broker *b, const struct kbs_req *req, struct k
 	struct policy_error pe;
 	struct policy_lint_result lint;
 	struct policy *p = NULL;
-	uint32_t version = 0;
+	struct keystore_policy *cur = NULL;
+	uint32_t version = 0, old_version = 0;
 	cJSON *o = NULL, *warn, *errs;
 	char hex[65];
 	size_t i;
@@ -92,9 +93,15 @@ kbs_h_admin_policy_put(struct kbs_broker *b, const struct kbs_req *req, struct k
 		cJSON_free(json);
 		goto out;
 	}
+	/* The bytes of the current version again write nothing, and no record. */
+	if (keystore_policy_get(b->ks, policy_name(p), &cur) == 0)
+		old_version = cur->info.version;
+	keystore_policy_free(cur);
 	if ((r = keystore_policy_put(
 		 b->ks, policy_name(p), req->body, req->body_len, &call.actor, &version)) != 0)
 		goto fail;
+	if (version != old_version)
+		kbs_admin_audited(b);
 	r = KBS_ERR_ALLOC;
 	if (cJSON_AddStringToObject(o, "name", policy_name(p)) == NULL ||
 	    cJSON_AddNumberToObject(o, "version", version) == NULL ||

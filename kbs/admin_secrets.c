@@ -40,7 +40,7 @@ void
 kbs_h_admin_secret_put(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp *resp)
 {
 	struct kbs_admin_call call;
-	const struct pj_node *nodes[F_COUNT];
+	const struct pj_node *nodes[F_COUNT] = { NULL };
 	struct pj_node *root = NULL;
 	struct keystore_policy *pol = NULL;
 	const char *reason = "";
@@ -70,6 +70,7 @@ kbs_h_admin_secret_put(struct kbs_broker *b, const struct kbs_req *req, struct k
 	if ((r = keystore_secret_put(
 		 b->ks, req->param, value, len, nodes[F_POLICY]->str, &call.actor, &version)) != 0)
 		goto fail;
+	kbs_admin_audited(b);
 	if ((o = cJSON_CreateObject()) == NULL ||
 	    cJSON_AddStringToObject(o, "name", req->param) == NULL ||
 	    cJSON_AddNumberToObject(o, "version", version) == NULL ||
@@ -87,6 +88,9 @@ out:
 	if (value != NULL)
 		sodium_free(value); /* sodium_free wipes */
 	keystore_policy_free(pol);
+	/* pj_free does not wipe: the base64 of the value goes first. */
+	if (root != NULL && nodes[F_VALUE] != NULL)
+		sodium_memzero(nodes[F_VALUE]->str, nodes[F_VALUE]->str_len);
 	pj_free(root);
 }
 
@@ -154,6 +158,7 @@ kbs_h_admin_secret_delete(struct kbs_broker *b, const struct kbs_req *req, struc
 		kbs_admin_fail(req, resp, r);
 		return;
 	}
+	kbs_admin_audited(b);
 	if ((o = cJSON_CreateObject()) == NULL ||
 	    cJSON_AddStringToObject(o, "name", req->param) == NULL ||
 	    cJSON_AddBoolToObject(o, "deleted", 1) == NULL) {

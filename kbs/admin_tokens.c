@@ -54,6 +54,7 @@ kbs_h_admin_token_create(struct kbs_broker *b, const struct kbs_req *req, struct
 	    (r = kbs_admin_token_new(token, sizeof(token), hash)) != 0 ||
 	    (r = keystore_token_create(b->ks, id, role, hash, &call.actor)) != 0)
 		goto fail;
+	kbs_admin_audited(b);
 	r = KBS_ERR_ALLOC;
 	if ((o = cJSON_CreateObject()) == NULL || cJSON_AddStringToObject(o, "id", id) == NULL ||
 	    cJSON_AddStringToObject(o, "role", role_name(role)) == NULL ||
@@ -118,6 +119,7 @@ kbs_h_admin_token_revoke(struct kbs_broker *b, const struct kbs_req *req, struct
 		kbs_admin_fail(req, resp, r);
 		return;
 	}
+	kbs_admin_audited(b);
 	if ((o = cJSON_CreateObject()) == NULL ||
 	    cJSON_AddStringToObject(o, "id", req->param) == NULL ||
 	    cJSON_AddBoolToObject(o, "revoked", 1) == NULL) {

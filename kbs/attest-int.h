@@ -58,10 +58,26 @@ struct kbs_attest {
 };
 
 /*
+ * kbs_attest_decode is step 1, the parser of the untrusted request body
+ * (a->req->body): strict JSON with the attest members, canonical base64,
+ * the nonce (32 bytes), the report (at most SNP_REPORT_SIZE + 1 bytes kept,
+ * so a longer one is told apart), up to 8 certificates of 16 KiB, a
+ * certificate table of 64 KiB, 1..32 distinct secret names of 1..255
+ * bytes. KBS_ERR_BAD_REQUEST (*ret_reason says why, for the log),
+ * KBS_ERR_BAD_BASE64, KBS_ERR_NONCE_MALFORMED, KBS_ERR_REPORT_LENGTH,
+ * KBS_ERR_ALLOC. What it decoded so far stays in a either way:
+ * kbs_attest_free frees it (a calloc'd struct; a->broker may be NULL
+ * until evaluation). tests/fuzz/fuzz_kbs_attest_request.c runs it.
+ */
+KBS_MUST_CHECK int kbs_attest_decode(struct kbs_attest *a, const char **ret_reason);
+void kbs_attest_free(struct kbs_attest *a);
+
+/*
  * kbs_attest_commit consumes the nonce and appends the decision's audit
  * record in one durable commit. KBS_ERR_NONCE_REPLAYED when the nonce was
  * used before (nothing appended), KBS_ERR_UNAVAILABLE when the store cannot
- * record it.
+ * record it. It counts the decision in the metrics only on success; a
+ * refusal is counted where it is answered.
  */
 KBS_MUST_CHECK int kbs_attest_commit(struct kbs_attest *a);
 

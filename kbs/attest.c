@@ -4,7 +4,8 @@
  * The steps run in this order and each fails closed (docs/protocol.md):
  *   1. strict body: known members only, canonical base64, sizes bounded;
  *   2. report parse (shape only: nothing in it is trusted yet);
- *   3. nonce: MAC, replica, age; REPORT_DATA[32..64) == nonce;
+ *   3. nonce: MAC, replica, age; REPORT_DATA[32..64) == nonce; a key in
+ *      REPORT_DATA[0..32) that secrets can be wrapped to;
  *   4. verification through the one pipeline (policy/), which parses the
  *      signed bytes again and returns the only evidence policy_eval takes;
  *   5. per requested secret: the current version of its bound policy,
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "attest-int.h"
 #include <cjson/cJSON.h>
@@ -47,8 +49,8 @@ static const struct kbs_field attest_fields[F_COUNT] = {
 	[F_SECRETS] = { "secrets", KBS_FIELD_STRING_ARRAY, 1, KBS_ATTEST_MAX_SECRETS },
 };
 
-static void
-attest_free(struct kbs_attest *a)
+void
+kbs_attest_free(struct kbs_attest *a)
 {
 	size_t i;
 
@@ -62,7 +64,7 @@ attest_free(struct kbs_attest *a)
 
 		keystore_secret_free(s->secret);
 		keystore_policy_free(s->stored_policy);
-		if (s->policy != NULL)
+		if (s->policy != NULL) /* only once evaluated, so a->broker is set */
 			kbs_policy_cache_put(a->broker->policies, s->sha256, s->policy);
 		if (s->ciphertext != NULL)
 			free(s->ciphertext);
@@ -81,9 +83,9 @@ decode_blob(const struct pj_node *n, size_t max, struct kbs_blob *b)
 	return kbs_request_b64(n, b->data, max, &b->len);
 }
 
-/* decode_request: step 1. */
-static int
-decode_request(struct kbs_attest *a, const char **ret_reason)
+/* kbs_attest_decode: step 1 (attest-int.h). */
+int
+kbs_attest_decode(struct kbs_attest *a, const char **ret_reason)
 {
 	const struct pj_node *nodes[F_COUNT], *e;
 	struct kbs_blob table = { NULL, 0 };
@@ -130,7 +132,27 @@ decode_request(struct kbs_attest *a, const char **ret_reason)
 	return 0;
 }
 
-/* check_nonce: step 3, on the shape-checked report. */
+/*
+ * check_guest_key refuses a REPORT_DATA key that no secret can be wrapped
+ * to (a small-order point: the X25519 result is all zero). Found only when
+ * wrapping, it would come after the commit: a nonce consumed and a
+ * "release" audited for an answer that releases nothing. One throwaway
+ * agreement runs the very check the wrap runs.
+ */
+static int
+check_guest_key(const uint8_t g[32])
+{
+	uint8_t e_pk[32], e_sk[32], key[32];
+	int r;
+
+	crypto_box_keypair(e_pk, e_sk);
+	r = kbs_wrap_key_broker(e_sk, e_pk, g, key);
+	sodium_memzero(e_sk, sizeof(e_sk));
+	sodium_memzero(key, sizeof(key));
+	return r;
+}
+
+/* check_nonce: step 3, on the shape-checked report; then the REPORT_DATA key. */
 static int
 check_nonce(struct kbs_attest *a)
 {
@@ -142,7 +164,7 @@ check_nonce(struct kbs_attest *a)
 	if (sodium_memcmp(a->report.report_data + 32, a->nonce, 32) != 0)
 		return KBS_ERR_REPORT_DATA_NONCE;
 	memcpy(a->guest_key, a->report.report_data, 32);
-	return 0;
+	return check_guest_key(a->guest_key);
 }
 
 /* crl_for picks the configured list of this chain and product, if any. */
@@ -206,7 +228,8 @@ evaluate_secret(struct kbs_attest *a, struct kbs_attest_secret *s)
 	int r;
 
 	r = keystore_secret_get(b->ks, s->name, &s->secret);
-	if (r == KBS_ERR_NOT_FOUND) {
+	/* A name the store cannot hold (INVALID_ARGUMENT) is as unknown as a missing one. */
+	if (r == KBS_ERR_NOT_FOUND || r == KBS_ERR_INVALID_ARGUMENT) {
 		s->denied = KBS_ERR_NOT_FOUND;
 		return 0;
 	}
@@ -306,7 +329,7 @@ kbs_h_attest(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp *r
 	}
 	a->broker = b;
 	a->req = req;
-	if ((r = decode_request(a, &reason)) != 0 ||
+	if ((r = kbs_attest_decode(a, &reason)) != 0 ||
 	    (r = snp_report_parse(a->report_raw, a->report_len, &a->report)) != 0 ||
 	    (r = check_nonce(a)) != 0) {
 		refuse(a, resp, r, reason);
@@ -314,7 +337,10 @@ kbs_h_attest(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp *r
 	}
 	r = verify_evidence(a);
 	if (r != 0 && a->input_refused) { /* a certificate or table that does not parse */
-		refuse(a, resp, r, "evidence input refused");
+		/* Too many certificates in all is a malformed request, not a body over the cap. */
+		refuse(a, resp, r == KBS_ERR_TOO_LARGE ? KBS_ERR_BAD_REQUEST : r,
+		    r == KBS_ERR_TOO_LARGE ? "more than 16 certificates in all"
+					   : "evidence input refused");
 		goto out;
 	}
 	kbs_metrics_verification(b->metrics, a->verify.chain_cached != 0);
@@ -335,8 +361,15 @@ kbs_h_attest(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp *r
 			denied = 1;
 	}
 	a->decision = !denied;
+	/* The nonce was checked on arrival; its consumption must not outlive the purge margin. */
+	if ((int64_t)time(NULL) > a->nonce_expires + KBS_NONCE_COMMIT_GRACE) {
+		refuse(a, resp, KBS_ERR_NONCE_EXPIRED, "the nonce expired while the request ran");
+		goto out;
+	}
 	if ((r = kbs_attest_commit(a)) != 0) {
-		refuse(a, resp, r, "the decision could not be recorded");
+		refuse(a, resp, r,
+		    r == KBS_ERR_NONCE_REPLAYED ? "an earlier request consumed the nonce"
+						: "the decision could not be recorded");
 		goto out;
 	}
 	if (denied) {
@@ -346,5 +379,5 @@ kbs_h_attest(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp *r
 	if ((r = kbs_attest_reply(a, resp)) != 0)
 		refuse(a, resp, r, "the reply could not be built");
 out:
-	attest_free(a);
+	kbs_attest_free(a);
 }

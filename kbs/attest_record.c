@@ -21,24 +21,88 @@
 #include "attest-int.h"
 #include "keystore.h"
 #include "metrics.h"
-#include "ratelimit.h"
 
-/* rules_json: {"trust":..., "secrets":[{name, policy, version, sha256, decision, rules:[...]}]} */
-static char *
-rules_json(const struct kbs_attest *a)
+/*
+ * How much of each rule row a record keeps. The keystore takes at most
+ * KEYSTORE_AUDIT_TEXT_MAX bytes of rules text, and 32 secrets under rich
+ * policies with long names need more; a decision that cannot be recorded
+ * is a 503 for a guest that did nothing wrong. So the record first says
+ * each policy's rows once (secrets under the same policy bytes share one
+ * evaluation: "rules_as" names the secret whose rows they are; policy_eval
+ * is a pure function of evidence and policy), and if that is still too
+ * long it drops, in this order, the values of rows that did not fail, the
+ * rows that did not fail, and then every row, saying so in "detail".
+ */
+enum rules_detail {
+	RULES_ALL,           /* every row with its expected and actual values */
+	RULES_FAILED_VALUES, /* every row; values only for failed ones */
+	RULES_FAILED_ROWS,   /* only failed rows, with their values */
+	RULES_NONE,          /* decisions, policies and hashes only */
+};
+
+static const char *const detail_names[] = { "all", "failed_values", "failed_rows", "none" };
+
+static int
+add_rows(cJSON *o, const struct policy_result *res, enum rules_detail detail)
 {
-	cJSON *root = cJSON_CreateObject(), *arr, *o, *rows, *row;
+	cJSON *rows = cJSON_AddArrayToObject(o, "rules"), *row;
+	size_t k;
+
+	if (rows == NULL)
+		return KBS_ERR_ALLOC;
+	for (k = 0; k < res->count && detail != RULES_NONE; k++) {
+		const struct policy_rule_result *rr = &res->rules[k];
+		int failed = rr->outcome == POLICY_OUTCOME_FAIL;
+
+		if (!failed && detail == RULES_FAILED_ROWS)
+			continue;
+		if ((row = cJSON_CreateObject()) == NULL || !cJSON_AddItemToArray(rows, row) ||
+		    cJSON_AddStringToObject(row, "rule", rr->rule) == NULL ||
+		    cJSON_AddStringToObject(row, "result", policy_outcome_name(rr->outcome)) ==
+			NULL)
+			return KBS_ERR_ALLOC;
+		if ((failed || detail == RULES_ALL) &&
+		    (cJSON_AddStringToObject(row, "expected", rr->expected) == NULL ||
+			cJSON_AddStringToObject(row, "actual", rr->actual) == NULL))
+			return KBS_ERR_ALLOC;
+	}
+	return 0;
+}
+
+/* same_policy_before: the earlier secret evaluated under the same policy bytes, or NULL. */
+static const struct kbs_attest_secret *
+same_policy_before(const struct kbs_attest *a, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (a->secrets[j].stored_policy != NULL &&
+		    memcmp(a->secrets[j].sha256, a->secrets[i].sha256, 32) == 0)
+			return &a->secrets[j];
+	return NULL;
+}
+
+/*
+ * rules_json: {"trust":..., ["detail":...,] "secrets":[{name, decision,
+ * policy, version, sha256, rules:[...] or rules_as}]}; NULL when out of memory.
+ */
+static char *
+rules_json(const struct kbs_attest *a, enum rules_detail detail)
+{
+	cJSON *root = cJSON_CreateObject(), *arr, *o;
 	char hex[65], *out = NULL;
-	size_t i, k;
+	size_t i;
 
 	if (root == NULL)
 		return NULL;
 	if (cJSON_AddStringToObject(root, "trust", a->verify.extra_root ? "extra_root" : "amd") ==
 		NULL ||
+	    (detail != RULES_ALL &&
+		cJSON_AddStringToObject(root, "detail", detail_names[detail]) == NULL) ||
 	    (arr = cJSON_AddArrayToObject(root, "secrets")) == NULL)
 		goto out;
 	for (i = 0; i < a->n_secrets; i++) {
-		const struct kbs_attest_secret *s = &a->secrets[i];
+		const struct kbs_attest_secret *s = &a->secrets[i], *same;
 
 		if ((o = cJSON_CreateObject()) == NULL || !cJSON_AddItemToArray(arr, o) ||
 		    cJSON_AddStringToObject(o, "name", s->name) == NULL ||
@@ -50,26 +114,36 @@ rules_json(const struct kbs_attest *a)
 		if (kbs_hex_encode(s->sha256, 32, hex, sizeof(hex)) != 0 ||
 		    cJSON_AddStringToObject(o, "policy", s->secret->info.policy) == NULL ||
 		    cJSON_AddNumberToObject(o, "version", s->stored_policy->info.version) == NULL ||
-		    cJSON_AddStringToObject(o, "sha256", hex) == NULL ||
-		    (rows = cJSON_AddArrayToObject(o, "rules")) == NULL)
+		    cJSON_AddStringToObject(o, "sha256", hex) == NULL)
 			goto out;
-		for (k = 0; k < s->result.count; k++) {
-			const struct policy_rule_result *rr = &s->result.rules[k];
-
-			if ((row = cJSON_CreateObject()) == NULL ||
-			    !cJSON_AddItemToArray(rows, row) ||
-			    cJSON_AddStringToObject(row, "rule", rr->rule) == NULL ||
-			    cJSON_AddStringToObject(
-				row, "result", policy_outcome_name(rr->outcome)) == NULL ||
-			    cJSON_AddStringToObject(row, "expected", rr->expected) == NULL ||
-			    cJSON_AddStringToObject(row, "actual", rr->actual) == NULL)
+		if ((same = same_policy_before(a, i)) != NULL) {
+			if (cJSON_AddStringToObject(o, "rules_as", same->name) == NULL)
 				goto out;
+		} else if (add_rows(o, &s->result, detail) != 0) {
+			goto out;
 		}
 	}
 	out = cJSON_PrintUnformatted(root);
 out:
 	cJSON_Delete(root);
 	return out;
+}
+
+/* rules_fitting: the most detailed rules text the keystore takes, or NULL. */
+static char *
+rules_fitting(const struct kbs_attest *a)
+{
+	enum rules_detail d;
+	char *text;
+
+	for (d = RULES_ALL; d <= RULES_NONE; d++) {
+		if ((text = rules_json(a, d)) == NULL)
+			return NULL;
+		if (strlen(text) < KEYSTORE_AUDIT_TEXT_MAX)
+			return text;
+		cJSON_free(text);
+	}
+	return NULL; /* 32 names and policies always fit without rows */
 }
 
 /* fill_evidence copies what the verified report shows into rec. */
@@ -98,7 +172,7 @@ kbs_attest_commit(struct kbs_attest *a)
 	memset(&rec, 0, sizeof(rec));
 	for (i = 0; i < a->n_secrets; i++)
 		names[i] = a->secrets[i].name;
-	if ((rules = rules_json(a)) == NULL)
+	if ((rules = rules_fitting(a)) == NULL)
 		return KBS_ERR_UNAVAILABLE;
 	rec.time = a->req->now;
 	rec.event = "attest";
@@ -118,17 +192,14 @@ kbs_attest_commit(struct kbs_attest *a)
 		}
 	fill_evidence(a, &rec);
 	r = keystore_attest_commit(b->ks, a->nonce, a->nonce_expires, &rec, NULL);
-	free(rules);
-	if (r == KBS_ERR_STORE_NONCE_REUSED) {
-		kbs_metrics_decision(b->metrics, KBS_METRICS_REFUSED_EVIDENCE);
-		kbs_metrics_refused_evidence(b->metrics, KBS_ERR_NONCE_REPLAYED);
+	cJSON_free(rules);
+	/* A refusal here is counted once, by the caller's answer (attest.c, refuse). */
+	if (r == KBS_ERR_STORE_NONCE_REUSED)
 		return KBS_ERR_NONCE_REPLAYED;
-	}
 	if (r != 0) {
 		kbs_log(KBS_LOG_ERROR,
 		    "{\"event\":\"audit_failed\",\"request_id\":\"%s\",\"error\":\"%s\"}",
 		    a->req->request_id, kbs_err_name(r));
-		kbs_metrics_decision(b->metrics, KBS_METRICS_ERROR);
 		return KBS_ERR_UNAVAILABLE;
 	}
 	kbs_metrics_nonce_consumed(b->metrics);
@@ -164,7 +235,7 @@ kbs_attest_refused(struct kbs_attest *a, int err)
 	    "\"check\":\"%s\",\"error\":\"%s\"}",
 	    a->req->request_id, a->req->client_addr, snp_check_name(a->verify.failed_check),
 	    kbs_err_name(err));
-	if (!kbs_ratelimit_take(b->audit_quota, a->req->client_addr, a->req->now * 1000))
+	if (!kbs_broker_refused_audit_ok(b, a->req->client_addr, a->req->now))
 		return;
 	if ((o = cJSON_CreateObject()) == NULL ||
 	    cJSON_AddStringToObject(o, "check", snp_check_name(a->verify.failed_check)) == NULL ||
@@ -187,6 +258,8 @@ kbs_attest_refused(struct kbs_attest *a, int err)
 		kbs_log(KBS_LOG_WARNING,
 		    "{\"event\":\"audit_failed\",\"request_id\":\"%s\",\"error\":\"%s\"}",
 		    a->req->request_id, kbs_err_name(r));
+	else
+		kbs_metrics_audit_appended(b->metrics, 1);
 out:
 	cJSON_free(rules);
 	cJSON_Delete(o);

@@ -5,6 +5,8 @@
  */
 #include "broker.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,15 +39,19 @@ fail(char *msg, size_t size, int r, const char *what, const char *file)
 	return r;
 }
 
-/* identity_load reads or creates the Ed25519 seed and derives the public forms. */
+/*
+ * identity_load reads the Ed25519 seed, or creates it on the first start
+ * (a new identity for an existing store would lock out every guest that
+ * pinned the old one), and derives the public forms.
+ */
 static int
-identity_load(struct kbs_broker *b, int *created)
+identity_load(struct kbs_broker *b, int first, int *created)
 {
 	uint8_t seed[32];
 	size_t jwks_len = 0;
 	int r;
 
-	if ((r = kbs_state_key(b->data_dir, "identity.key", seed, created)) != 0)
+	if ((r = kbs_state_key(b->data_dir, "identity.key", first, seed, created)) != 0)
 		return r;
 	r = KBS_ERR_ALLOC;
 	if ((b->identity_sk = sodium_malloc(crypto_sign_SECRETKEYBYTES)) == NULL)
@@ -180,8 +186,11 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 	}
 	first = !kbs_state_exists(data_dir, "store");
 
-	/* The master key file: keystore/ reads it itself and checks its mode. */
-	if ((r = kbs_state_key(data_dir, "master.key", master, &created)) != 0) {
+	/*
+	 * The master key file: keystore/ reads it itself and checks its mode.
+	 * Only a first start (no store yet) may create it.
+	 */
+	if ((r = kbs_state_key(data_dir, "master.key", first, master, &created)) != 0) {
 		fail(msg, msg_size, r, "master key", "master.key");
 		goto out;
 	}
@@ -198,11 +207,12 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 		fail(msg, msg_size, r, "keystore state check", store_dir);
 		goto out;
 	}
-	if ((r = identity_load(b, &created)) != 0) {
+	if ((r = identity_load(b, first, &created)) != 0) {
 		fail(msg, msg_size, r, "identity key", "identity.key");
 		goto out;
 	}
-	if ((r = kbs_state_key(data_dir, "nonce.key", nonce_key, &created)) != 0 ||
+	/* A lost nonce key only voids outstanding nonces: it may be made again. */
+	if ((r = kbs_state_key(data_dir, "nonce.key", 1, nonce_key, &created)) != 0 ||
 	    (r = kbs_nonce_issuer_new(nonce_key, cfg->replica_id, strlen(cfg->replica_id),
 		 cfg->nonce_lifetime, &b->nonces)) != 0) {
 		fail(msg, msg_size, r, "nonce key", "nonce.key");
@@ -219,9 +229,15 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 	}
 	if ((r = kbs_policy_cache_new(POLICY_CACHE_ENTRIES, &b->policies)) != 0 ||
 	    (r = kbs_ratelimit_new(cfg->rate_per_ip, 1, cfg->rate_burst, &b->rate)) != 0 ||
+	    (r = kbs_ratelimit_new(cfg->rate_per_ip, 1, cfg->rate_burst, &b->admin_rate)) != 0 ||
 	    (r = kbs_ratelimit_new(cfg->refused_audit_per_minute, 60,
 		 cfg->refused_audit_per_minute > 0 ? cfg->refused_audit_per_minute : 1,
 		 &b->audit_quota)) != 0 ||
+	    (r = kbs_ratelimit_new(cfg->refused_audit_per_minute * KBS_REFUSED_AUDIT_ALL_FACTOR, 60,
+		 cfg->refused_audit_per_minute > 0
+		     ? cfg->refused_audit_per_minute * KBS_REFUSED_AUDIT_ALL_FACTOR
+		     : 1,
+		 &b->audit_quota_all)) != 0 ||
 	    (r = metrics_open(b)) != 0) {
 		fail(msg, msg_size, r, "start-up", NULL);
 		goto out;
@@ -252,7 +268,9 @@ kbs_broker_close(struct kbs_broker *b)
 	kbs_metrics_free(b->metrics);
 	kbs_policy_cache_free(b->policies);
 	kbs_ratelimit_free(b->rate);
+	kbs_ratelimit_free(b->admin_rate);
 	kbs_ratelimit_free(b->audit_quota);
+	kbs_ratelimit_free(b->audit_quota_all);
 	for (i = 0; i < b->n_cert_files; i++)
 		free(b->cert_files[i].data);
 	for (i = 0; i < b->n_crls; i++)
@@ -261,13 +279,56 @@ kbs_broker_close(struct kbs_broker *b)
 }
 
 int
-kbs_broker_rate_ok(struct kbs_broker *b, const char *addr, int64_t now)
+kbs_broker_housekeeping(struct kbs_broker *b, int64_t now, size_t *ret_purged)
+{
+	size_t n = 0;
+	int r;
+
+	if ((r = keystore_nonce_purge(b->ks, now - KBS_NONCE_PURGE_MARGIN, &n)) != 0)
+		return r;
+	if (ret_purged != NULL)
+		*ret_purged = n;
+	return 0;
+}
+
+void
+kbs_broker_rate_key(const char *addr, char out[KBS_ADDR_SIZE])
+{
+	struct in6_addr a6;
+
+	snprintf(out, KBS_ADDR_SIZE, "%s", addr);
+	if (strchr(addr, ':') == NULL || inet_pton(AF_INET6, addr, &a6) != 1 ||
+	    IN6_IS_ADDR_V4MAPPED(&a6)) /* an IPv4 client of a dual-stack socket: itself */
+		return;
+	memset(a6.s6_addr + 8, 0, 8);
+	if (inet_ntop(AF_INET6, &a6, out, KBS_ADDR_SIZE - 3) != NULL)
+		memcpy(out + strlen(out), "/64", 4);
+}
+
+int
+kbs_broker_refused_audit_ok(struct kbs_broker *b, const char *addr, int64_t now)
+{
+	char key[KBS_ADDR_SIZE];
+
+	/* 0 is no budget at all (the limiter would read it as no limit). */
+	if (b->cfg.refused_audit_per_minute == 0)
+		return 0;
+	kbs_broker_rate_key(addr, key);
+	/* The address's own budget first: one address alone cannot spend the global one. */
+	return kbs_ratelimit_take(b->audit_quota, key, now * 1000) &&
+	    kbs_ratelimit_take(b->audit_quota_all, "*", now * 1000);
+}
+
+int
+kbs_broker_rate_ok(struct kbs_broker *b, enum kbs_listener listener, const char *addr)
 {
 	struct timespec ts;
+	char key[KBS_ADDR_SIZE];
 
-	(void)now;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return kbs_ratelimit_take(b->rate, addr, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	kbs_broker_rate_key(addr, key);
+	return kbs_ratelimit_take(listener == KBS_LISTENER_ADMIN ? b->admin_rate : b->rate, key,
+	    (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
 void

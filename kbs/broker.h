@@ -49,8 +49,10 @@ struct kbs_broker {
 	struct kbs_nonce_issuer *nonces;
 	struct kbs_metrics *metrics;
 	struct kbs_policy_cache *policies;
-	struct kbs_ratelimit *rate;        /* requests per address */
+	struct kbs_ratelimit *rate;        /* public requests per address */
+	struct kbs_ratelimit *admin_rate;  /* admin requests per address: guests cannot use it up */
 	struct kbs_ratelimit *audit_quota; /* audit records of refused evidence per address */
+	struct kbs_ratelimit *audit_quota_all; /* ... and from all addresses together */
 
 	size_t n_cert_files;
 	struct kbs_blob cert_files[KBS_CONFIG_MAX_LIST];
@@ -76,8 +78,53 @@ void kbs_broker_close(struct kbs_broker *b);
 
 const struct kbs_config *kbs_broker_config(const struct kbs_broker *b);
 
-/* kbs_broker_rate_ok takes one request from addr's bucket; 0 when empty. */
-int kbs_broker_rate_ok(struct kbs_broker *b, const char *addr, int64_t now);
+/*
+ * Consumed nonces are kept until KBS_NONCE_PURGE_MARGIN seconds after
+ * they expire, then purged by kbs_broker_housekeeping, which main runs
+ * every KBS_HOUSEKEEPING_SECONDS. A nonce is checked when its request
+ * arrives and consumed at the commit, later; the margin keeps the record
+ * a replay must run into for any request whose commit comes at most
+ * KBS_NONCE_COMMIT_GRACE seconds after its nonce expired, and the attest
+ * path refuses a later commit (nonce_expired), so no purge can let a
+ * nonce be used twice.
+ */
+#define KBS_NONCE_PURGE_MARGIN 300
+#define KBS_NONCE_COMMIT_GRACE 60
+#define KBS_HOUSEKEEPING_SECONDS 60
+
+/*
+ * kbs_broker_housekeeping purges the nonces that expired more than
+ * KBS_NONCE_PURGE_MARGIN seconds before now (Unix seconds); *ret_purged
+ * (may be NULL) gets how many. The keystore's errors.
+ */
+KBS_MUST_CHECK int kbs_broker_housekeeping(struct kbs_broker *b, int64_t now, size_t *ret_purged);
+
+/*
+ * Refused evidence is audited within refused_audit_per_minute per address
+ * and KBS_REFUSED_AUDIT_ALL_FACTOR times that from all addresses together,
+ * so callers with many addresses cannot grow the store at their pace.
+ */
+#define KBS_REFUSED_AUDIT_ALL_FACTOR 10
+
+/*
+ * kbs_broker_rate_key gives the key addr is limited under: an IPv4
+ * address as it is, an IPv6 address by its /64 (one host usually has a
+ * whole /64 to pick addresses from), anything else as it is.
+ */
+void kbs_broker_rate_key(const char *addr, char out[KBS_ADDR_SIZE]);
+
+/*
+ * kbs_broker_refused_audit_ok takes one audit record of refused evidence
+ * from addr's and the global budget; 0 when either is spent (or is 0).
+ */
+int kbs_broker_refused_audit_ok(struct kbs_broker *b, const char *addr, int64_t now);
+
+/*
+ * kbs_broker_rate_ok takes one request from addr's bucket of listener's
+ * limiter (each listener has its own, so guests behind one address, such
+ * as a local TLS proxy, cannot lock the operators out); 0 when empty.
+ */
+int kbs_broker_rate_ok(struct kbs_broker *b, enum kbs_listener listener, const char *addr);
 
 /* kbs_broker_observe counts a finished request in the metrics. */
 void kbs_broker_observe(struct kbs_broker *b, enum kbs_metrics_route route, unsigned status,

@@ -4,8 +4,13 @@
  * Limits, all from the configuration: a connection limit and a per-address
  * connection limit, an inactivity timeout (slow clients are cut off), a
  * per-connection memory limit, a per-address request rate (429), and a
- * body cap enforced as the body grows (413; a declared Content-Length over
- * the cap is refused before any byte is read). The body is collected in
+ * body cap enforced as the body grows (413: a body over the cap is read
+ * and dropped up to twice the cap, so that clients that write their whole
+ * body before reading get the answer; a declared Content-Length over twice
+ * the cap is answered before any byte of the body is read, and a chunked
+ * body that runs past twice the cap has its connection closed). Every
+ * other answer decided from the head alone (404, 405, 429) is sent at
+ * once, without reading the body. The body is collected in
  * per-request state, wiped and freed in the completion callback (admin
  * bodies carry secret values). upload_data lives only for one callback, so
  * it is always copied.
@@ -21,6 +26,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +41,7 @@
 
 struct kbs_http {
 	struct kbs_broker *broker;
+	atomic_uint inflight; /* requests from their head to their completion */
 	enum kbs_listener listener;
 	struct MHD_Daemon *daemon;
 	size_t max_body;
@@ -54,6 +61,8 @@ struct conn_state {
 	uint8_t *body;
 	size_t len, cap;
 	int too_large;
+	size_t discarded; /* once too large: the body's bytes so far (at most twice the cap) */
+	int answered;     /* a response was queued */
 	struct timespec start;
 };
 
@@ -189,6 +198,7 @@ first_call(struct kbs_http *h, struct MHD_Connection *c, const char *url, const 
 
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return NULL;
+	atomic_fetch_add(&h->inflight, 1); /* until completed() */
 	clock_gettime(CLOCK_MONOTONIC, &st->start);
 	st->req.listener = h->listener;
 	st->req.now = (int64_t)time(NULL);
@@ -227,13 +237,20 @@ first_call(struct kbs_http *h, struct MHD_Connection *c, const char *url, const 
 
 		errno = 0;
 		n = strtoull(len_hdr, &end, 10);
-		if (errno != 0 || end == len_hdr || *end != '\0' || n > h->max_body) {
+		if (errno != 0 || end == len_hdr || *end != '\0' || n > 2 * (size_t)h->max_body) {
 			st->early_status = 413;
 			st->early_code = KBS_ERR_TOO_LARGE;
 			return st;
 		}
+		/*
+		 * Up to twice the cap is read and dropped before the 413, so a
+		 * client that sends its whole body before reading (most do)
+		 * sees the answer instead of a reset.
+		 */
+		if (n > h->max_body)
+			st->too_large = 1;
 	}
-	if (!kbs_broker_rate_ok(h->broker, st->req.client_addr, st->req.now)) {
+	if (!kbs_broker_rate_ok(h->broker, h->listener, st->req.client_addr)) {
 		st->early_status = 429;
 		st->early_code = KBS_ERR_RATE_LIMITED;
 	}
@@ -246,8 +263,14 @@ body_append(struct kbs_http *h, struct conn_state *st, const char *data, size_t 
 	uint8_t *nb;
 	size_t ncap;
 
-	if (st->too_large || n > h->max_body - st->len) {
-		st->too_large = 1;
+	if (n > h->max_body - st->len) {
+		st->too_large = 1; /* what came so far is not needed any more */
+		st->discarded = st->len + n;
+		if (st->body != NULL)
+			sodium_memzero(st->body, st->cap);
+		free(st->body);
+		st->body = NULL;
+		st->len = st->cap = 0;
 		return 0;
 	}
 	if (st->len + n + 1 > st->cap) {
@@ -270,6 +293,20 @@ body_append(struct kbs_http *h, struct conn_state *st, const char *data, size_t 
 	return 0;
 }
 
+/*
+ * wipe_free frees a response body once MHD has sent it. Bodies are text
+ * (JSON, Prometheus, JSON lines), so strlen covers them; some hold what
+ * must not linger in freed memory (a new admin token).
+ */
+static void
+wipe_free(void *p)
+{
+	if (p != NULL) {
+		sodium_memzero(p, strlen(p));
+		free(p);
+	}
+}
+
 static enum MHD_Result
 send_resp(
     struct kbs_http *h, struct MHD_Connection *c, struct conn_state *st, struct kbs_resp *resp)
@@ -279,9 +316,16 @@ send_resp(
 
 	if (resp->body == NULL) /* allocation failed while answering */
 		kbs_resp_text(resp, 500, "text/plain", "");
-	mr = MHD_create_response_from_buffer(resp->len, resp->body, MHD_RESPMEM_MUST_COPY);
-	if (mr == NULL)
+	if (resp->body == NULL)
 		return MHD_NO;
+	/* MHD sends our buffer and gives it back to wipe_free: no unwiped copy. */
+	mr = MHD_create_response_from_buffer_with_free_callback(resp->len, resp->body, wipe_free);
+	if (mr == NULL) {
+		wipe_free(resp->body);
+		resp->body = NULL;
+		return MHD_NO;
+	}
+	resp->body = NULL; /* MHD's now */
 	MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE,
 	    resp->content_type != NULL ? resp->content_type : "application/json");
 	MHD_add_response_header(mr, "X-Request-Id", st->req.request_id);
@@ -294,12 +338,25 @@ send_resp(
 	    st->route != NULL ? kbs_route_id(st->route) : KBS_METRICS_ROUTE_OTHER, resp->status,
 	    &st->start);
 	kbs_broker_log_request(h->broker, &st->req, resp);
-	if (resp->body != NULL) {
-		sodium_memzero(resp->body, resp->len);
-		free(resp->body);
-		resp->body = NULL;
-	}
 	return ret;
+}
+
+/*
+ * answer_early sends the answer decided before (or instead of) reading the
+ * body. MHD allows a response queued before the body is read: it then
+ * reads no more of it and closes the connection after the answer, so a
+ * client that declares or streams a body over the cap cannot make the
+ * broker read it (and a rate-limited one is not served its upload).
+ */
+static enum MHD_Result
+answer_early(struct kbs_http *h, struct MHD_Connection *c, struct conn_state *st)
+{
+	struct kbs_resp resp;
+
+	memset(&resp, 0, sizeof(resp));
+	st->answered = 1;
+	kbs_resp_error(&resp, &st->req, (unsigned)st->early_status, st->early_code, NULL);
+	return send_resp(h, c, st, &resp);
 }
 
 static enum MHD_Result
@@ -315,24 +372,36 @@ access_handler(void *cls, struct MHD_Connection *c, const char *url, const char 
 		if ((st = first_call(h, c, url, method)) == NULL)
 			return MHD_NO;
 		*con_cls = st;
-		return MHD_YES;
+		return st->early_status != 0 ? answer_early(h, c, st) : MHD_YES;
 	}
+	if (st->answered) /* MHD does not call again after an answer; never answer twice */
+		return MHD_NO;
 	if (*upload_data_size > 0) {
-		if (st->early_status == 0 &&
-		    body_append(h, st, upload_data, *upload_data_size) != 0)
+		/*
+		 * A body that outgrows the cap without declaring its length
+		 * (chunked) cannot be answered mid-upload (MHD queues answers
+		 * only before or after the body): the rest is discarded so it
+		 * gets its 413, but only up to twice the cap in all, then
+		 * the connection is closed, so no stream is read without end.
+		 */
+		if (st->too_large) {
+			if (st->discarded > 2 * (size_t)h->max_body ||
+			    *upload_data_size > 2 * (size_t)h->max_body - st->discarded)
+				return MHD_NO;
+			st->discarded += *upload_data_size;
+		} else if (body_append(h, st, upload_data, *upload_data_size) != 0) {
 			return MHD_NO;
+		}
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	memset(&resp, 0, sizeof(resp));
-	if (st->early_status == 0 && st->too_large) {
+	if (st->too_large) {
 		st->early_status = 413;
 		st->early_code = KBS_ERR_TOO_LARGE;
+		return answer_early(h, c, st);
 	}
-	if (st->early_status != 0) {
-		kbs_resp_error(&resp, &st->req, (unsigned)st->early_status, st->early_code, NULL);
-		return send_resp(h, c, st, &resp);
-	}
+	memset(&resp, 0, sizeof(resp));
+	st->answered = 1;
 	st->req.body = st->body != NULL ? st->body : (const uint8_t *)"";
 	st->req.body_len = st->len;
 	kbs_route_call(st->route, h->broker, &st->req, &resp);
@@ -342,11 +411,15 @@ access_handler(void *cls, struct MHD_Connection *c, const char *url, const char 
 static void
 completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
-	(void)cls;
+	struct kbs_http *h = cls;
+
 	(void)c;
 	(void)toe;
+	if (*con_cls == NULL)
+		return;
 	conn_state_free(*con_cls);
 	*con_cls = NULL;
+	atomic_fetch_sub(&h->inflight, 1);
 }
 
 /* ---- Listening ------------------------------------------------------ */
@@ -476,8 +549,7 @@ kbs_http_start(struct kbs_broker *b, enum kbs_listener listener, const char *add
 	ops[n++] =
 	    (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout, NULL };
 	ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL };
-	ops[n++] =
-	    (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed, NULL };
+	ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed, h };
 	if (listener == KBS_LISTENER_PUBLIC && cfg->tls_cert[0] != '\0') {
 		size_t l1 = 0, l2 = 0;
 
@@ -529,12 +601,7 @@ kbs_http_quiesce(struct kbs_http *h)
 unsigned
 kbs_http_active(struct kbs_http *h)
 {
-	const union MHD_DaemonInfo *di;
-
-	if (h == NULL || h->daemon == NULL)
-		return 0;
-	di = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-	return di != NULL ? di->num_connections : 0;
+	return h != NULL ? atomic_load(&h->inflight) : 0;
 }
 
 void

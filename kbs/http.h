@@ -79,7 +79,12 @@ KBS_MUST_CHECK int kbs_http_start(struct kbs_broker *b, enum kbs_listener listen
 /* kbs_http_quiesce stops accepting connections; in-flight requests go on. */
 void kbs_http_quiesce(struct kbs_http *h);
 
-/* kbs_http_active returns the number of open connections. */
+/*
+ * kbs_http_active returns the number of requests in progress, from their
+ * head to their answer's completion. Idle keep-alive connections are not
+ * counted: waiting for them would hold a shutdown for the whole
+ * connection timeout; kbs_http_stop closes them.
+ */
 unsigned kbs_http_active(struct kbs_http *h);
 
 /* kbs_http_stop closes everything and frees h (NULL is fine). */

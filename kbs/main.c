@@ -7,7 +7,8 @@
  * Start-up order: settings (defaults, then the file, then flags), the
  * state (keys, keystore, verifier), the listeners; then "listening" lines
  * with the real ports on standard output (port 0 picks one), READY=1 to
- * systemd, and the wait for SIGTERM or SIGINT. Shutdown: stop accepting,
+ * systemd, and the wait for SIGTERM or SIGINT, running the housekeeping
+ * (the purge of expired nonces) once a minute. Shutdown: stop accepting,
  * let in-flight requests finish (at most 10 s), then close the keystore,
  * which answers every queued write before it returns, and exit 0.
  */
@@ -174,15 +175,31 @@ build_config(const struct args *a, struct kbs_config *cfg)
 	return 0;
 }
 
-/* wait_signal blocks until SIGTERM or SIGINT (masked in every thread by main). */
+/*
+ * wait_signal waits for SIGTERM or SIGINT (masked in every thread by
+ * main) and meanwhile runs the housekeeping every KBS_HOUSEKEEPING_SECONDS
+ * (consumed nonces past their margin are purged, so the nonce table stays
+ * the size of the traffic of the last few minutes).
+ */
 static int
-wait_signal(const sigset_t *set)
+wait_signal(struct kbs_broker *b, const sigset_t *set)
 {
-	int sig = 0;
+	const struct timespec period = { KBS_HOUSEKEEPING_SECONDS, 0 };
+	size_t purged = 0;
+	int sig, r;
 
-	while (sigwait(set, &sig) != 0)
-		;
-	return sig;
+	for (;;) {
+		if ((sig = sigtimedwait(set, NULL, &period)) > 0)
+			return sig;
+		if (errno != EAGAIN)
+			continue; /* EINTR */
+		if ((r = kbs_broker_housekeeping(b, (int64_t)time(NULL), &purged)) != 0)
+			kbs_log(KBS_LOG_WARNING, "{\"event\":\"housekeeping\",\"error\":\"%s\"}",
+			    kbs_err_name(r));
+		else if (purged > 0)
+			kbs_log(KBS_LOG_DEBUG, "{\"event\":\"housekeeping\",\"nonces_purged\":%zu}",
+			    purged);
+	}
 }
 
 static void
@@ -262,7 +279,7 @@ main(int argc, char **argv)
 	atomic_store(&b->ready, 1);
 	notify("READY=1");
 
-	sig = wait_signal(&set);
+	sig = wait_signal(b, &set);
 	kbs_log(KBS_LOG_INFO, "{\"event\":\"shutdown\",\"signal\":%d}", sig);
 	notify("STOPPING=1");
 	atomic_store(&b->ready, 0);

@@ -2,9 +2,11 @@
  * secret_fetch.c: GET /v1/secrets/{name} with an attestation token.
  *
  * The token (untrusted until kbs_token_verify says otherwise) must be
- * ours, unexpired, and name this secret; the secret must still be bound
- * to the policy the token was granted, at the same SHA-256: a policy
- * tightened since the attestation ends the token's reach. The value is
+ * ours, unexpired, and name this secret, and a token made under an extra
+ * root (--trust-root) is refused once the broker runs without one; the
+ * secret must still be bound to the policy the token was granted, at the
+ * same SHA-256: a policy tightened since the attestation ends the token's
+ * reach. The value is
  * wrapped to the token's cnf key with binding = SHA-256(token), and the
  * release is audited before the answer, as on the attest path.
  */
@@ -13,6 +15,7 @@
 
 #include "broker.h"
 #include "keystore.h"
+#include "metrics.h"
 #include "reply.h"
 #include "routes.h"
 #include "status.h"
@@ -40,7 +43,24 @@ audit_fetch(struct kbs_broker *b, const struct kbs_req *req, const char *name,
 	rec.client_addr = req->client_addr;
 	rec.secret_names = names;
 	rec.n_secret_names = 1;
-	return keystore_audit_append(b->ks, &rec, NULL) == 0 ? 0 : KBS_ERR_UNAVAILABLE;
+	if (keystore_audit_append(b->ks, &rec, NULL) != 0)
+		return KBS_ERR_UNAVAILABLE;
+	kbs_metrics_audit_appended(b->metrics, 1);
+	return 0;
+}
+
+/*
+ * token_refused logs which check a bearer token failed. The caller gets
+ * only token_invalid: which step failed would tell a forger how far a
+ * token got (docs/protocol.md).
+ */
+static void
+token_refused(const struct kbs_req *req, int err)
+{
+	kbs_log(KBS_LOG_INFO,
+	    "{\"event\":\"token_refused\",\"request_id\":\"%s\",\"client\":\"%.64s\","
+	    "\"step\":\"%s\"}",
+	    req->request_id, req->client_addr, kbs_err_name(err));
 }
 
 void
@@ -54,15 +74,17 @@ kbs_h_secret_get(struct kbs_broker *b, const struct kbs_req *req, struct kbs_res
 	struct kbs_reply reply;
 	int r;
 
-	if (req->bearer == NULL) {
-		r = KBS_ERR_TOKEN_MALFORMED;
-		goto fail;
-	}
-	if ((r = kbs_token_verify(
-		 &b->token_key, req->bearer, strlen(req->bearer), req->now, &tv)) != 0)
-		goto fail;
-	if ((grant = kbs_token_find_secret(&tv, req->param)) == NULL) {
-		r = KBS_ERR_TOKEN_CLAIMS;
+	r = KBS_ERR_TOKEN_MALFORMED;
+	if (req->bearer != NULL)
+		r = kbs_token_verify(
+		    &b->token_key, req->bearer, strlen(req->bearer), req->now, &tv);
+	if (r == 0 && (grant = kbs_token_find_secret(&tv, req->param)) == NULL)
+		r = KBS_ERR_TOKEN_CLAIMS; /* a good token, for other secrets */
+	if (r == 0 && tv.extra_root && b->cfg.trust_roots.n == 0)
+		r = KBS_ERR_TOKEN_CLAIMS; /* made under a --trust-root this broker no longer has */
+	if (r != 0) {
+		token_refused(req, r);
+		r = r == KBS_ERR_ALLOC ? r : KBS_ERR_TOKEN_INVALID;
 		goto fail;
 	}
 	if ((r = keystore_secret_get(b->ks, req->param, &s)) != 0)

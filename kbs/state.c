@@ -113,7 +113,7 @@ out:
 }
 
 int
-kbs_state_key(const char *dir, const char *name, uint8_t key[32], int *ret_created)
+kbs_state_key(const char *dir, const char *name, int may_create, uint8_t key[32], int *ret_created)
 {
 	char hex[80];
 	uint8_t fresh[32];
@@ -122,6 +122,8 @@ kbs_state_key(const char *dir, const char *name, uint8_t key[32], int *ret_creat
 
 	*ret_created = 0;
 	r = read_small(dir, name, hex, sizeof(hex), &len);
+	if (r == KBS_ERR_NOT_FOUND && !may_create)
+		goto out;
 	if (r == KBS_ERR_NOT_FOUND) {
 		randombytes_buf(fresh, sizeof(fresh));
 		if ((r = kbs_hex_encode(fresh, sizeof(fresh), hex, sizeof(hex))) != 0)

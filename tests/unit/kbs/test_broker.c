@@ -1,0 +1,196 @@
+/*
+ * Unit tests for kbs/broker.c: the broker opened on a fresh data directory
+ * (no listeners) and its housekeeping. Consumed nonces are purged only
+ * KBS_NONCE_PURGE_MARGIN seconds after they expire: one just inside the
+ * margin is still refused as reused after a purge, one past it is gone.
+ * Rate keys group an IPv6 address by its /64 (not IPv4 on a dual-stack
+ * socket); the refused-evidence audit budget holds per address, per /64
+ * and for all addresses together, and 0 means none. A store whose master
+ * or identity key went missing does not get a new one.
+ */
+#define _GNU_SOURCE /* nftw */
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "config.h"
+#include "keystore.h"
+#include "test.h"
+
+static const struct keystore_audit_record rec = { .event = "attest", .decision = "release" };
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void
+test_housekeeping_purges_past_margin(void)
+{
+	char root[64] = "/tmp/kbs-broker-XXXXXX", dir[96], msg[512];
+	struct kbs_broker *b = NULL;
+	struct kbs_config cfg;
+	uint8_t old_nonce[32], recent[32], fresh[32];
+	const int64_t now = 1800000000;
+	size_t purged = 99;
+	int first = 0;
+
+	if (mkdtemp(root) == NULL) {
+		perror("mkdtemp");
+		exit(2);
+	}
+	snprintf(dir, sizeof(dir), "%s/data", root);
+	kbs_config_defaults(&cfg);
+	CHECK_OK(kbs_broker_open(&cfg, dir, &b, &first, msg, sizeof(msg)));
+	if (b == NULL) {
+		fprintf(stderr, "kbs_broker_open: %s\n", msg);
+		return;
+	}
+	CHECK_INT_EQ(first, 1);
+	memset(old_nonce, 1, sizeof(old_nonce));
+	memset(recent, 2, sizeof(recent));
+	memset(fresh, 3, sizeof(fresh));
+	CHECK_OK(
+	    keystore_attest_commit(b->ks, old_nonce, now - KBS_NONCE_PURGE_MARGIN - 1, &rec, NULL));
+	CHECK_OK(keystore_attest_commit(b->ks, recent, now - KBS_NONCE_PURGE_MARGIN, &rec, NULL));
+	CHECK_OK(keystore_attest_commit(b->ks, fresh, now + 60, &rec, NULL));
+
+	CHECK_OK(kbs_broker_housekeeping(b, now, &purged));
+	CHECK_UINT_EQ(purged, 1);
+	/* Inside the margin and unexpired: still consumed. */
+	CHECK_ERR(
+	    keystore_attest_commit(b->ks, recent, now, &rec, NULL), KBS_ERR_STORE_NONCE_REUSED);
+	CHECK_ERR(
+	    keystore_attest_commit(b->ks, fresh, now, &rec, NULL), KBS_ERR_STORE_NONCE_REUSED);
+	/* Past the margin: gone (the nonce itself is long expired, so nonce_check refuses it). */
+	CHECK_OK(keystore_attest_commit(b->ks, old_nonce, now, &rec, NULL));
+	CHECK_OK(kbs_broker_housekeeping(b, now, NULL));
+	CHECK_OK(kbs_broker_housekeeping(b, now, &purged));
+	CHECK_UINT_EQ(purged, 0);
+
+	kbs_broker_close(b);
+	(void)nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void
+test_rate_key(void)
+{
+	static const struct {
+		const char *addr, *key;
+	} cases[] = {
+		{ "192.0.2.1", "192.0.2.1" }, { "2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64" },
+		{ "2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64" }, { "::1", "::/64" },
+		{ "::ffff:192.0.2.7", "::ffff:192.0.2.7" }, /* IPv4 on a dual-stack socket */
+		{ "local", "local" },
+		{ "fe80::1%eth0", "fe80::1%eth0" }, /* not an address inet_pton reads: as it is */
+	};
+	char key[KBS_ADDR_SIZE];
+	size_t i;
+
+	for (i = 0; i < KBS_ARRAY_SIZE(cases); i++) {
+		kbs_broker_rate_key(cases[i].addr, key);
+		CHECK_STR_EQ(key, cases[i].key);
+	}
+}
+
+static void
+test_refused_audit_budget(void)
+{
+	char root[64] = "/tmp/kbs-broker-XXXXXX", dir[96], msg[512], addr[64];
+	struct kbs_broker *b = NULL;
+	struct kbs_config cfg;
+	const int64_t now = 1800000000;
+	int first = 0, i, ok = 0;
+
+	if (mkdtemp(root) == NULL)
+		exit(2);
+	snprintf(dir, sizeof(dir), "%s/data", root);
+	kbs_config_defaults(&cfg);
+	cfg.refused_audit_per_minute = 2;
+	CHECK_OK(kbs_broker_open(&cfg, dir, &b, &first, msg, sizeof(msg)));
+	if (b == NULL)
+		return;
+	CHECK_INT_EQ(kbs_broker_refused_audit_ok(b, "192.0.2.1", now), 1);
+	CHECK_INT_EQ(kbs_broker_refused_audit_ok(b, "192.0.2.1", now), 1);
+	CHECK_INT_EQ(kbs_broker_refused_audit_ok(b, "192.0.2.1", now), 0);
+	/* Another address of the same /64 shares the budget. */
+	CHECK_INT_EQ(kbs_broker_refused_audit_ok(b, "2001:db8::1", now), 1);
+	CHECK_INT_EQ(kbs_broker_refused_audit_ok(b, "2001:db8::2", now), 1);
+	CHECK_INT_EQ(kbs_broker_refused_audit_ok(b, "2001:db8::3", now), 0);
+	/* 4 taken; many addresses together get at most 10 times 2 in all. */
+	for (i = 0; i < 50; i++) {
+		snprintf(addr, sizeof(addr), "198.51.100.%d", i);
+		ok += kbs_broker_refused_audit_ok(b, addr, now);
+	}
+	CHECK_INT_EQ(ok, 2 * KBS_REFUSED_AUDIT_ALL_FACTOR - 4);
+	/* A minute later the budgets have refilled. */
+	CHECK_INT_EQ(kbs_broker_refused_audit_ok(b, "192.0.2.1", now + 60), 1);
+	kbs_broker_close(b);
+	(void)nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+
+	/* 0 is none, not unlimited. */
+	snprintf(root, sizeof(root), "/tmp/kbs-broker-XXXXXX");
+	if (mkdtemp(root) == NULL)
+		exit(2);
+	snprintf(dir, sizeof(dir), "%s/data", root);
+	cfg.refused_audit_per_minute = 0;
+	CHECK_OK(kbs_broker_open(&cfg, dir, &b, &first, msg, sizeof(msg)));
+	if (b == NULL)
+		return;
+	CHECK_INT_EQ(kbs_broker_refused_audit_ok(b, "192.0.2.1", now), 0);
+	kbs_broker_close(b);
+	(void)nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/*
+ * Only a first start makes the master and identity keys: with a store in
+ * place a missing one stops the broker (KBS_ERR_NOT_FOUND) and no new file
+ * appears; a missing nonce key is made again.
+ */
+static void
+test_lost_keys_not_replaced(void)
+{
+	char root[64] = "/tmp/kbs-broker-XXXXXX", dir[96], msg[512], path[160];
+	static const char *const names[] = { "master.key", "identity.key" };
+	struct kbs_broker *b = NULL;
+	struct kbs_config cfg;
+	struct stat st;
+	int first = 0;
+	size_t i;
+
+	if (mkdtemp(root) == NULL)
+		exit(2);
+	snprintf(dir, sizeof(dir), "%s/data", root);
+	kbs_config_defaults(&cfg);
+	CHECK_OK(kbs_broker_open(&cfg, dir, &b, &first, msg, sizeof(msg)));
+	kbs_broker_close(b);
+	for (i = 0; i < KBS_ARRAY_SIZE(names); i++) {
+		char saved[160];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		snprintf(saved, sizeof(saved), "%s/%s.saved", root, names[i]);
+		CHECK(rename(path, saved) == 0);
+		b = NULL;
+		CHECK_ERR(
+		    kbs_broker_open(&cfg, dir, &b, &first, msg, sizeof(msg)), KBS_ERR_NOT_FOUND);
+		CHECK(b == NULL);
+		CHECK(strstr(msg, names[i]) != NULL);
+		CHECK(stat(path, &st) != 0); /* nothing made in its place */
+		CHECK(rename(saved, path) == 0);
+	}
+	snprintf(path, sizeof(path), "%s/nonce.key", dir);
+	CHECK(unlink(path) == 0);
+	CHECK_OK(kbs_broker_open(&cfg, dir, &b, &first, msg, sizeof(msg)));
+	CHECK_INT_EQ(first, 0);
+	CHECK(stat(path, &st) == 0);
+	kbs_broker_close(b);
+	(void)nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+TEST_MAIN(TEST(test_housekeeping_purges_past_margin), TEST(test_lost_keys_not_replaced),
+    TEST(test_rate_key), TEST(test_refused_audit_budget))

@@ -1,0 +1,197 @@
+/*
+ * Unit tests for kbs/config.c: the defaults, a file that sets every kind
+ * of setting, and each refusal with its exact message, which names the
+ * file, the line and column of the fault and the setting: unknown keys
+ * (with "did you mean"), duplicates, wrong types, numbers out of range,
+ * bad log levels, list limits, TLS halves, JSON syntax, a file that is
+ * not an object, missing or too large. A refused file leaves what it set
+ * before the fault only in the caller's copy: main exits on any error.
+ */
+#include <unistd.h>
+
+#include "config.h"
+#include "test.h"
+
+static char dir[64];
+
+static const char *
+write_cfg(const char *name, const char *text)
+{
+	static char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((f = fopen(path, "w")) == NULL || fputs(text, f) < 0 || fclose(f) != 0) {
+		perror(path);
+		exit(2);
+	}
+	return path;
+}
+
+/* refused checks that text is refused with KBS_ERR_CONFIG and exactly want after "PATH:". */
+static void
+refused(const char *text, const char *want)
+{
+	struct kbs_config cfg;
+	char msg[512], full[700];
+	const char *path = write_cfg("bad.json", text);
+
+	kbs_config_defaults(&cfg);
+	CHECK_ERR(kbs_config_load(&cfg, path, msg, sizeof(msg)), KBS_ERR_CONFIG);
+	snprintf(full, sizeof(full), "%s:%s", path, want);
+	if (strcmp(msg, full) != 0)
+		fprintf(stderr, "for %s\n  got  %s\n  want %s\n", text, msg, full);
+	CHECK_STR_EQ(msg, full);
+}
+
+static void
+test_defaults(void)
+{
+	struct kbs_config cfg;
+
+	kbs_config_defaults(&cfg);
+	CHECK_STR_EQ(cfg.listen, "127.0.0.1:8080");
+	CHECK_STR_EQ(cfg.admin_listen, "127.0.0.1:8081");
+	CHECK_STR_EQ(cfg.replica_id, "kbs-0");
+	CHECK_UINT_EQ(cfg.max_body, 256u << 10);
+	CHECK_UINT_EQ(cfg.nonce_lifetime, 120);
+	CHECK_UINT_EQ(cfg.token_lifetime, 300);
+	CHECK_UINT_EQ(cfg.refused_audit_per_minute, 6);
+	CHECK_UINT_EQ(cfg.trust_roots.n, 0);
+	CHECK_INT_EQ(cfg.allow_stale_crl, 0);
+	CHECK_INT_EQ(cfg.log_level, KBS_LOG_INFO);
+}
+
+static void
+test_every_kind(void)
+{
+	struct kbs_config cfg;
+	char msg[512];
+	const char *path = write_cfg("good.json",
+	    "{\n  \"listen\": \"0.0.0.0:9000\",\n  \"replica_id\": \"kbs-7\",\n"
+	    "  \"trust_roots\": [\"/a.pem\", \"/b.pem\"],\n  \"max_body\": 4096,\n"
+	    "  \"rate_per_ip\": 0,\n  \"allow_stale_crl\": true,\n  \"log_level\": \"debug\",\n"
+	    "  \"tls_cert\": \"/c.pem\", \"tls_key\": \"/k.pem\"\n}\n");
+
+	kbs_config_defaults(&cfg);
+	CHECK_OK(kbs_config_load(&cfg, path, msg, sizeof(msg)));
+	CHECK_STR_EQ(msg, "");
+	CHECK_STR_EQ(cfg.listen, "0.0.0.0:9000");
+	CHECK_STR_EQ(cfg.admin_listen, "127.0.0.1:8081"); /* untouched */
+	CHECK_STR_EQ(cfg.replica_id, "kbs-7");
+	CHECK_UINT_EQ(cfg.trust_roots.n, 2);
+	CHECK_STR_EQ(cfg.trust_roots.item[1], "/b.pem");
+	CHECK_UINT_EQ(cfg.max_body, 4096);
+	CHECK_UINT_EQ(cfg.rate_per_ip, 0);
+	CHECK_INT_EQ(cfg.allow_stale_crl, 1);
+	CHECK_INT_EQ(cfg.log_level, KBS_LOG_DEBUG);
+	CHECK_STR_EQ(cfg.tls_key, "/k.pem");
+}
+
+static void
+test_refusals(void)
+{
+	char many[4096];
+	size_t off = 0;
+	int i;
+
+	refused(
+	    "{\n  \"listn\": \"x\"\n}", "2:3: listn: unknown setting (did you mean \"listen\"?)");
+	refused("{\"frobnicate\": 1}", "1:2: frobnicate: unknown setting");
+	refused("{\"threads\": 1,\n \"threads\": 2}",
+	    "2:2: duplicate key \"threads\" (first at line 1, column 2)");
+	refused("{\"threads\": \"4\"}", "1:13: threads: must be an integer from 0 to 256");
+	refused("{\"threads\": 257}", "1:13: threads: must be an integer from 0 to 256");
+	refused("{\"threads\": -1}", "1:13: threads: must be an integer from 0 to 256");
+	refused("{\"threads\": 2.0}", "1:13: threads: must be an integer from 0 to 256");
+	refused("{\"max_body\": 4095}", "1:14: max_body: must be an integer from 4096 to 16777216");
+	refused("{\"nonce_lifetime\": 99999999999999999999}",
+	    "1:20: nonce_lifetime: must be an integer from 5 to 3600");
+	refused("{\"listen\": 8080}", "1:12: listen: must be a string");
+	refused("{\"allow_stale_crl\": 1}", "1:21: allow_stale_crl: must be true or false");
+	refused("{\"log_level\": \"loud\"}",
+	    "1:15: log_level: must be \"error\", \"warning\", \"info\" or \"debug\"");
+	refused(
+	    "{\"trust_roots\": \"/a.pem\"}", "1:17: trust_roots: must be an array of file names");
+	refused("{\"crls\": [\"\"]}", "1:11: crls: must hold non-empty strings");
+	refused("{\"tls_cert\": \"/c.pem\"}", "1:1: tls_cert and tls_key go together");
+	refused("[1]", "1:1: the configuration must be a JSON object");
+	refused("{\"threads\": 1,}", "1:15: expected a member name in quotes");
+	/* Seventeen trust roots: one more than the list holds. */
+	off += (size_t)snprintf(many + off, sizeof(many) - off, "{\"trust_roots\": [");
+	for (i = 0; i < KBS_CONFIG_MAX_LIST + 1; i++)
+		off +=
+		    (size_t)snprintf(many + off, sizeof(many) - off, "%s\"/r%d\"", i ? "," : "", i);
+	snprintf(many + off, sizeof(many) - off, "]}");
+	refused(many, "1:120: trust_roots: has too many or too long entries");
+}
+
+static void
+test_file_errors(void)
+{
+	struct kbs_config cfg;
+	char msg[512], path[128], *big;
+	FILE *f;
+
+	kbs_config_defaults(&cfg);
+	snprintf(path, sizeof(path), "%s/missing.json", dir);
+	CHECK(kbs_config_load(&cfg, path, msg, sizeof(msg)) != 0);
+	CHECK(strncmp(msg, path, strlen(path)) == 0);
+	/* One byte over the limit. */
+	snprintf(path, sizeof(path), "%s/big.json", dir);
+	if ((big = malloc(KBS_CONFIG_MAX_FILE + 1)) == NULL || (f = fopen(path, "w")) == NULL)
+		exit(2);
+	memset(big, ' ', KBS_CONFIG_MAX_FILE + 1);
+	big[0] = '{';
+	big[KBS_CONFIG_MAX_FILE] = '}';
+	if (fwrite(big, 1, KBS_CONFIG_MAX_FILE + 1, f) != KBS_CONFIG_MAX_FILE + 1 || fclose(f) != 0)
+		exit(2);
+	free(big);
+	CHECK_ERR(kbs_config_load(&cfg, path, msg, sizeof(msg)), KBS_ERR_TOO_LARGE);
+}
+
+static void
+test_list_add(void)
+{
+	struct kbs_config_list l;
+	char longest[KBS_CONFIG_PATH_MAX + 1];
+	int i;
+
+	memset(&l, 0, sizeof(l));
+	memset(longest, 'a', sizeof(longest));
+	longest[KBS_CONFIG_PATH_MAX] = '\0';
+	CHECK_ERR(kbs_config_list_add(&l, longest), KBS_ERR_TOO_LARGE);
+	longest[KBS_CONFIG_PATH_MAX - 1] = '\0';
+	CHECK_OK(kbs_config_list_add(&l, longest));
+	for (i = 1; i < KBS_CONFIG_MAX_LIST; i++)
+		CHECK_OK(kbs_config_list_add(&l, "/x"));
+	CHECK_ERR(kbs_config_list_add(&l, "/x"), KBS_ERR_TOO_LARGE);
+	CHECK_UINT_EQ(l.n, KBS_CONFIG_MAX_LIST);
+}
+
+static void
+setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/kbs-config-XXXXXX");
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		exit(2);
+	}
+}
+
+static void
+teardown(void)
+{
+	char path[128];
+	const char *names[] = { "bad.json", "good.json", "big.json" };
+	size_t i;
+
+	for (i = 0; i < KBS_ARRAY_SIZE(names); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		(void)unlink(path);
+	}
+	(void)rmdir(dir);
+}
+
+TEST_MAIN(TEST(setup), TEST(test_defaults), TEST(test_every_kind), TEST(test_refusals),
+    TEST(test_file_errors), TEST(test_list_add), TEST(teardown))
