@@ -36,7 +36,7 @@ parse_error(const struct kbs_req *req, struct kbs_resp *resp, const struct polic
 		memcpy(frag + 1, json + 1, n - 2);
 		frag[n - 1] = '\0';
 	}
-	kbs_resp_error(resp, req, 400, pe->code, frag);
+	kbs_resp_error(resp, req, kbs_http_status_of(pe->code), pe->code, frag);
 	free(frag);
 	cJSON_free(json);
 	cJSON_Delete(o);

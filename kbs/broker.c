@@ -106,6 +106,20 @@ load_crl(struct kbs_broker *b, const char *spec)
 	return 0;
 }
 
+/* check_cert_file parses a configured certificate file once, as every attestation would. */
+static int
+check_cert_file(const struct kbs_blob *f)
+{
+	struct snp_certs *certs = NULL;
+	int r;
+
+	if ((r = snp_certs_new(&certs)) != 0)
+		return r;
+	r = snp_certs_add(certs, f->data, f->len);
+	snp_certs_free(certs);
+	return r;
+}
+
 static int
 load_files(struct kbs_broker *b, char *msg, size_t msg_size)
 {
@@ -130,6 +144,9 @@ load_files(struct kbs_broker *b, char *msg, size_t msg_size)
 			return fail(
 			    msg, msg_size, r, "certificate file", b->cfg.cert_files.item[i]);
 		b->n_cert_files++;
+		if ((r = check_cert_file(f)) != 0)
+			return fail(
+			    msg, msg_size, r, "certificate file", b->cfg.cert_files.item[i]);
 	}
 	for (i = 0; i < b->cfg.crls.n; i++)
 		if ((r = load_crl(b, b->cfg.crls.item[i])) != 0)

@@ -189,7 +189,15 @@ wait_signal(struct kbs_broker *b, const sigset_t *set)
 	int sig, r;
 
 	for (;;) {
-		if ((sig = sigtimedwait(set, NULL, &period)) > 0)
+		if ((sig = sigtimedwait(set, NULL, &period)) == SIGHUP) {
+			/* Re-reading the configuration is not supported yet: say so, keep serving.
+			 */
+			kbs_log(KBS_LOG_WARNING,
+			    "{\"event\":\"sighup\",\"note\":\"reload is not "
+			    "supported; restart to apply a new configuration\"}");
+			continue;
+		}
+		if (sig > 0)
 			return sig;
 		if (errno != EAGAIN)
 			continue; /* EINTR */
@@ -249,6 +257,7 @@ main(int argc, char **argv)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 

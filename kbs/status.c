@@ -50,6 +50,7 @@ static const struct {
 	{ KBS_ERR_NOT_FOUND, 404 },
 	{ KBS_ERR_METHOD, 405 },
 	{ KBS_ERR_EXISTS, 409 },
+	{ KBS_ERR_STORE_TOKEN_REVOKED, 409 }, /* revoking a token twice */
 	{ KBS_ERR_TOO_LARGE, 413 },
 	{ KBS_ERR_RATE_LIMITED, 429 },
 	{ KBS_ERR_UNAVAILABLE, 503 },

@@ -197,7 +197,7 @@ def case_body_declared_too_large():
     want(out.startswith(b"HTTP/1.1 413 "), "no 413 before the body: %r" % out[:80])
     want(b'"error":"too_large"' in out and b"<timeout>" not in out,
          "413 body or close missing: %r" % out[-120:])
-    want(time.time() - t0 < 4, "the answer waited for the body")
+    want(time.time() - t0 < 8, "the answer waited for the body")  # the old code: 10 s, the timeout
     healthy()
 
 
@@ -564,7 +564,7 @@ def shutdown_probe(pid):
     while not exited(pid) and time.time() - t0 < 15:
         time.sleep(0.05)
     took = time.time() - t0
-    want(took < 4, "exit took %.1f s with an idle keep-alive connection open" % took)
+    want(took < 8, "exit took %.1f s with an idle keep-alive connection open" % took)  # old: the 10 s grace
     idle.close()
     busy.close()
 
