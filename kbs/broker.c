@@ -162,20 +162,36 @@ map_size(void *ctx, uint64_t *ret)
 	return 0;
 }
 
-/* metrics_open labels denied rules with the policy language's fixed rule ids. */
+/*
+ * metrics_new labels denied rules with the policy language's fixed rule
+ * ids. It runs before the keystore opens, so the store's commits (its
+ * group-commit batch sizes) are counted from the first.
+ */
 static int
-metrics_open(struct kbs_broker *b)
+metrics_new(struct kbs_broker *b)
 {
 	static const char *ids[POLICY_MAX_RESULTS + 8];
-	struct kbs_metrics_gauge g = { "kbs_store_map_size_bytes",
-		"Size of the LMDB map (it grows on demand)", map_size, NULL };
 	size_t n = 0;
-	int r;
 
 	while (n < KBS_ARRAY_SIZE(ids) && (ids[n] = policy_rule_id(n)) != NULL)
 		n++;
-	if ((r = kbs_metrics_new(ids, n, &b->metrics)) != 0)
-		return r;
+	return kbs_metrics_new(ids, n, &b->metrics);
+}
+
+/* commit_observed is the keystore's on_commit hook: one batch of writes made durable. */
+static void
+commit_observed(void *ctx, size_t writes)
+{
+	kbs_metrics_commit_batch(ctx, writes);
+}
+
+/* metrics_gauges adds the gauges read from the open store at scrape time. */
+static int
+metrics_gauges(struct kbs_broker *b)
+{
+	struct kbs_metrics_gauge g = { "kbs_store_map_size_bytes",
+		"Size of the LMDB map (it grows on demand)", map_size, NULL };
+
 	g.ctx = b->ks;
 	return kbs_metrics_add_gauge(b->metrics, &g);
 }
@@ -186,6 +202,7 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 {
 	struct kbs_broker *b = NULL;
 	struct keystore_key_source ksrc;
+	struct keystore_options kopts;
 	char store_dir[KBS_CONFIG_PATH_MAX + 16], key_path[KBS_CONFIG_PATH_MAX + 16];
 	uint8_t nonce_key[32], master[32];
 	int created = 0, first = 0, r = KBS_ERR_ALLOC;
@@ -216,7 +233,14 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 	snprintf(key_path, sizeof(key_path), "%s/master.key", data_dir);
 	ksrc.kind = KEYSTORE_KEY_FILE;
 	ksrc.name = key_path;
-	if ((r = keystore_open(store_dir, &ksrc, NULL, &b->ks)) != 0) {
+	if ((r = metrics_new(b)) != 0) {
+		fail(msg, msg_size, r, "metrics", NULL);
+		goto out;
+	}
+	memset(&kopts, 0, sizeof(kopts));
+	kopts.on_commit = commit_observed;
+	kopts.on_commit_ctx = b->metrics;
+	if ((r = keystore_open(store_dir, &ksrc, &kopts, &b->ks)) != 0) {
 		fail(msg, msg_size, r, "keystore", store_dir);
 		goto out;
 	}
@@ -255,7 +279,7 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 		     ? cfg->refused_audit_per_minute * KBS_REFUSED_AUDIT_ALL_FACTOR
 		     : 1,
 		 &b->audit_quota_all)) != 0 ||
-	    (r = metrics_open(b)) != 0) {
+	    (r = metrics_gauges(b)) != 0) {
 		fail(msg, msg_size, r, "start-up", NULL);
 		goto out;
 	}

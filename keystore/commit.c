@@ -311,6 +311,7 @@ committer_main(void *arg)
 {
 	struct keystore *ks = arg;
 	struct ks_op *batch, *op, *next;
+	size_t writes;
 
 	pthread_mutex_lock(&ks->q_mu);
 	for (;;) {
@@ -324,10 +325,17 @@ committer_main(void *arg)
 		run_batch(ks, batch, false, NULL, NULL);
 		pthread_mutex_lock(&ks->q_mu);
 		ks->batches++;
+		writes = 0;
 		for (op = batch; op != NULL; op = next) {
 			next = op->next; /* op lives on its writer's stack: read before waking it */
 			op->done = true;
 			pthread_cond_signal(&op->cv);
+			writes++;
+		}
+		if (ks->on_commit != NULL) {
+			pthread_mutex_unlock(&ks->q_mu);
+			ks->on_commit(ks->on_commit_ctx, writes);
+			pthread_mutex_lock(&ks->q_mu);
 		}
 	}
 	pthread_mutex_unlock(&ks->q_mu);
@@ -400,6 +408,8 @@ ks_write(struct keystore *ks, ks_op_fn fn, void *arg)
 		pthread_mutex_lock(&ks->q_mu);
 		ks->batches++;
 		pthread_mutex_unlock(&ks->q_mu);
+		if (ks->on_commit != NULL)
+			ks->on_commit(ks->on_commit_ctx, 1);
 		return op.result;
 	}
 	if (pthread_cond_init(&op.cv, NULL) != 0)

@@ -327,6 +327,10 @@ keystore_open(const char *dir, const struct keystore_key_source *src,
 	ks->max_map_size =
 	    opts != NULL && opts->max_map_size != 0 ? opts->max_map_size : KEYSTORE_MAX_MAP_SIZE;
 	ks->flags = opts != NULL ? opts->flags : 0;
+	if (opts != NULL) {
+		ks->on_commit = opts->on_commit;
+		ks->on_commit_ctx = opts->on_commit_ctx;
+	}
 	if (ks->map_size > ks->max_map_size)
 		ks->map_size = ks->max_map_size;
 	if ((r = ks_committer_init(ks)) != 0) {

@@ -82,7 +82,9 @@ struct keystore {
 	bool stopping;
 	bool committer_started;
 	pthread_t committer;
-	uint64_t batches;           /* under q_mu: committed batches, for tests and the benchmark */
+	uint64_t batches; /* under q_mu: committed batches, for tests and the benchmark */
+	void (*on_commit)(void *ctx, size_t writes); /* keystore_options.on_commit */
+	void *on_commit_ctx;
 	uint64_t reader_check_ns;   /* how often batches clear dead readers (tests change it) */
 	uint64_t reader_checked_ns; /* __atomic: monotonic time of the last check */
 

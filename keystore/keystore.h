@@ -71,6 +71,15 @@ struct keystore_options {
 	size_t initial_map_size; /* 0: KEYSTORE_DEFAULT_MAP_SIZE; grows on demand */
 	size_t max_map_size;     /* 0: KEYSTORE_MAX_MAP_SIZE; past it writes get STORE_FULL */
 	unsigned flags;
+	/*
+	 * on_commit, if not NULL, is called after each write transaction has
+	 * been committed and its writers answered, with the number of writes
+	 * it carried (the group-commit batch size, for metrics). It runs on
+	 * the committing thread: it must be quick and must not call into the
+	 * keystore.
+	 */
+	void (*on_commit)(void *ctx, size_t writes);
+	void *on_commit_ctx;
 };
 
 /*

@@ -84,7 +84,7 @@ store_drop(struct store *s)
 static struct keystore *
 store_open(struct store *s, unsigned flags)
 {
-	struct keystore_options opts = { 256u << 20, 0, flags };
+	struct keystore_options opts = { 256u << 20, 0, flags, NULL, NULL };
 	struct keystore *ks = NULL;
 	int r = keystore_open(s->dir, &s->src, &opts, &ks);
 

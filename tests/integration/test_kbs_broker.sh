@@ -253,6 +253,9 @@ done
 expect "every one got the value" 0 "32" echo "$same"
 expect "the audit chain verifies" 0 "" adm audit verify
 expect "metrics count the releases" 0 "" grep -q 'kbs_attest_decisions_total{result="released"}' <(curl -s "$P/metrics")
+curl -s "$P/metrics" >"$tmp/metrics"
+expect "metrics see the store's commit batches" 0 "" awk '$1 == "kbs_store_commit_batch_size_count" && $2 > 0 {ok = 1} END {exit !ok}' "$tmp/metrics"
+expect "metrics show the map size" 0 "" grep -q '^kbs_store_map_size_bytes [1-9]' "$tmp/metrics"
 
 # ---- crashes and restarts ----------------------------------------------------------
 

@@ -887,7 +887,7 @@ static void
 test_slow_export_does_not_block_writers(void)
 {
 	struct ks_fixture f;
-	struct keystore_options opts = { 64 << 10, 0, 0 };
+	struct keystore_options opts = { 64 << 10, 0, 0, NULL, NULL };
 	struct keystore *ks;
 	struct keystore_audit_record r;
 	struct export_job ej;

@@ -82,11 +82,31 @@ reader_main(void *arg)
 	return NULL;
 }
 
+/* The on_commit hook's view: every committed transaction and the writes it carried. */
+struct commit_counts {
+	uint64_t calls;
+	uint64_t writes;
+	uint64_t zero; /* calls with no write: must stay 0 */
+};
+
+static void
+count_commit(void *ctx, size_t writes)
+{
+	struct commit_counts *c = ctx;
+
+	__atomic_add_fetch(&c->calls, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&c->writes, writes, __ATOMIC_RELAXED);
+	if (writes == 0)
+		__atomic_add_fetch(&c->zero, 1, __ATOMIC_RELAXED);
+}
+
 static void
 run_writers(unsigned flags, size_t initial_map)
 {
 	struct ks_fixture f;
-	struct keystore_options opts = { initial_map, 0, flags };
+	struct commit_counts cc = { 0, 0, 0 };
+	struct keystore_options opts = { initial_map, 0, flags, count_commit, &cc };
+	uint64_t calls0, writes0, batches0;
 	struct keystore *ks;
 	pthread_t th[WRITERS], rth[2];
 	struct writer w[WRITERS];
@@ -98,6 +118,9 @@ run_writers(unsigned flags, size_t initial_map)
 
 	ks_fixture_init(&f, 1);
 	ks = ks_open_default(&f, &opts);
+	calls0 = __atomic_load_n(&cc.calls, __ATOMIC_RELAXED);
+	writes0 = __atomic_load_n(&cc.writes, __ATOMIC_RELAXED);
+	batches0 = keystore_test_batches(ks);
 	for (i = 0; i < 2; i++) {
 		rd[i].ks = ks;
 		rd[i].stop = &stop;
@@ -133,6 +156,11 @@ run_writers(unsigned flags, size_t initial_map)
 		CHECK_UINT_EQ(batches, WRITERS * PER_WRITER * 3);
 	else
 		CHECK(batches < WRITERS * PER_WRITER * 3);
+	/* The hook saw every batch, and every write of the writers exactly once. */
+	CHECK_UINT_EQ(__atomic_load_n(&cc.calls, __ATOMIC_RELAXED) - calls0, batches - batches0);
+	CHECK_UINT_EQ(
+	    __atomic_load_n(&cc.writes, __ATOMIC_RELAXED) - writes0, WRITERS * PER_WRITER * 3);
+	CHECK_UINT_EQ(cc.zero, 0);
 	CHECK_OK(keystore_audit_verify(ks, &count, NULL, NULL));
 	/* Each writer's appends, its puts' records, and the decisions of the nonces it won. */
 	CHECK_UINT_EQ(count, WRITERS * PER_WRITER * 2 + PER_WRITER);
@@ -295,7 +323,7 @@ static void
 test_full_map_fails_only_the_big_write(void)
 {
 	struct ks_fixture f;
-	struct keystore_options opts = { 256 << 10, 256 << 10, 0 };
+	struct keystore_options opts = { 256 << 10, 256 << 10, 0, NULL, NULL };
 	struct keystore *ks;
 	struct big_op a[3] = { { "small-1", 100 }, { "too-big", 1 << 20 }, { "small-2", 100 } };
 	struct ks_op ops[3];
@@ -392,7 +420,7 @@ static void
 test_stale_reader_cleared(void)
 {
 	struct ks_fixture f;
-	struct keystore_options opts = { 1 << 20, 4 << 20, 0 };
+	struct keystore_options opts = { 1 << 20, 4 << 20, 0, NULL, NULL };
 	struct keystore *ks;
 	uint8_t value[8192];
 	char name[16];

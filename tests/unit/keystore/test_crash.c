@@ -84,7 +84,7 @@ child_writer(void *arg)
 static void
 child_main(struct ks_fixture *f, int fd, int round)
 {
-	struct keystore_options opts = { 128 << 10, 0, 0 };
+	struct keystore_options opts = { 128 << 10, 0, 0, NULL, NULL };
 	struct keystore *ks = NULL;
 	struct child_thread ct[THREADS];
 	pthread_t th[THREADS];

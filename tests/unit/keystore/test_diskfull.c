@@ -23,7 +23,7 @@ int
 main(void)
 {
 	struct ks_fixture f;
-	struct keystore_options opts = { 256 << 10, 0, 0 };
+	struct keystore_options opts = { 256 << 10, 0, 0, NULL, NULL };
 	struct keystore *ks = NULL;
 	struct keystore_secret *s = NULL;
 	struct keystore_audit_record r;

@@ -54,7 +54,7 @@ test_open_args(void)
 	CHECK_ERR(keystore_open(f.dir, &bad, NULL, &ks), KBS_ERR_INVALID_ARGUMENT);
 	CHECK_ERR(keystore_open(f.dir, &kind, NULL, &ks), KBS_ERR_INVALID_ARGUMENT);
 	{
-		struct keystore_options o = { 0, 0, 1u << 7 };
+		struct keystore_options o = { 0, 0, 1u << 7, NULL, NULL };
 
 		CHECK_ERR(keystore_open(f.dir, &f.src, &o, &ks), KBS_ERR_INVALID_ARGUMENT);
 	}
@@ -373,7 +373,7 @@ static void
 test_map_growth(void)
 {
 	struct ks_fixture f;
-	struct keystore_options opts = { 64 << 10, 0, 0 };
+	struct keystore_options opts = { 64 << 10, 0, 0, NULL, NULL };
 	struct keystore *ks = NULL;
 	struct keystore_secret *s = NULL;
 	uint8_t value[4096];
@@ -432,7 +432,7 @@ static void
 test_map_grown_by_other_process(void)
 {
 	struct ks_fixture f;
-	struct keystore_options opts = { 64 << 10, 0, 0 };
+	struct keystore_options opts = { 64 << 10, 0, 0, NULL, NULL };
 	struct keystore *ks;
 	struct keystore_secret *s = NULL;
 	uint8_t value[4096];
@@ -482,7 +482,7 @@ static void
 test_open_verify_backup_while_other_process_grows(void)
 {
 	struct ks_fixture f;
-	struct keystore_options small = { 64 << 10, 0, 0 };
+	struct keystore_options small = { 64 << 10, 0, 0, NULL, NULL };
 	struct keystore *ks;
 	char bdir[200], c = 0;
 	int ready[2], stop[2], status = 0, i, opened = 0, verified = 0, backed_up = 0;
