@@ -51,3 +51,18 @@ kbs_admin_fail(const struct kbs_req *req, struct kbs_resp *resp, int code)
 {
 	kbs_resp_error(resp, req, kbs_http_status_of(code), code, NULL);
 }
+
+void
+kbs_admin_ack(const struct kbs_req *req, struct kbs_resp *resp, const char *key, const char *value,
+    const char *flag)
+{
+	cJSON *o;
+
+	if ((o = cJSON_CreateObject()) == NULL || cJSON_AddStringToObject(o, key, value) == NULL ||
+	    cJSON_AddBoolToObject(o, flag, 1) == NULL) {
+		cJSON_Delete(o);
+		kbs_admin_fail(req, resp, KBS_ERR_ALLOC);
+		return;
+	}
+	kbs_admin_json(resp, 200, o);
+}

@@ -30,6 +30,13 @@ void kbs_admin_audited(struct kbs_broker *b);
 /* kbs_admin_json answers status with o (taken). */
 void kbs_admin_json(struct kbs_resp *resp, unsigned status, cJSON *o);
 
+/*
+ * kbs_admin_ack answers 200 {"KEY": "VALUE", "FLAG": true}, the answer of
+ * a removal (a secret deleted, a token revoked).
+ */
+void kbs_admin_ack(const struct kbs_req *req, struct kbs_resp *resp, const char *key,
+    const char *value, const char *flag);
+
 /* kbs_admin_fail answers the error code with its status. */
 void kbs_admin_fail(const struct kbs_req *req, struct kbs_resp *resp, int code);
 

@@ -149,7 +149,6 @@ void
 kbs_h_admin_secret_delete(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp *resp)
 {
 	struct kbs_admin_call call;
-	cJSON *o;
 	int r;
 
 	if (!kbs_admin_begin(b, req, resp, KEYSTORE_ROLE_ADMIN, &call))
@@ -159,12 +158,5 @@ kbs_h_admin_secret_delete(struct kbs_broker *b, const struct kbs_req *req, struc
 		return;
 	}
 	kbs_admin_audited(b);
-	if ((o = cJSON_CreateObject()) == NULL ||
-	    cJSON_AddStringToObject(o, "name", req->param) == NULL ||
-	    cJSON_AddBoolToObject(o, "deleted", 1) == NULL) {
-		cJSON_Delete(o);
-		kbs_admin_fail(req, resp, KBS_ERR_ALLOC);
-		return;
-	}
-	kbs_admin_json(resp, 200, o);
+	kbs_admin_ack(req, resp, "name", req->param, "deleted");
 }

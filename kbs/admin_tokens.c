@@ -110,7 +110,6 @@ void
 kbs_h_admin_token_revoke(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp *resp)
 {
 	struct kbs_admin_call call;
-	cJSON *o;
 	int r;
 
 	if (!kbs_admin_begin(b, req, resp, KEYSTORE_ROLE_ADMIN, &call))
@@ -120,12 +119,5 @@ kbs_h_admin_token_revoke(struct kbs_broker *b, const struct kbs_req *req, struct
 		return;
 	}
 	kbs_admin_audited(b);
-	if ((o = cJSON_CreateObject()) == NULL ||
-	    cJSON_AddStringToObject(o, "id", req->param) == NULL ||
-	    cJSON_AddBoolToObject(o, "revoked", 1) == NULL) {
-		cJSON_Delete(o);
-		kbs_admin_fail(req, resp, KBS_ERR_ALLOC);
-		return;
-	}
-	kbs_admin_json(resp, 200, o);
+	kbs_admin_ack(req, resp, "id", req->param, "revoked");
 }
