@@ -23,23 +23,16 @@ static void
 parse_error(const struct kbs_req *req, struct kbs_resp *resp, const struct policy_error *pe)
 {
 	cJSON *o = cJSON_CreateObject();
-	char *json = NULL, *frag = NULL;
-	size_t n;
 
-	if (o != NULL && cJSON_AddStringToObject(o, "path", pe->path) != NULL &&
-	    cJSON_AddNumberToObject(o, "line", pe->line) != NULL &&
-	    cJSON_AddNumberToObject(o, "column", pe->column) != NULL &&
-	    cJSON_AddStringToObject(o, "detail", pe->message) != NULL &&
-	    (json = cJSON_PrintUnformatted(o)) != NULL && (n = strlen(json)) >= 2 &&
-	    (frag = malloc(n)) != NULL) {
-		frag[0] = ',';
-		memcpy(frag + 1, json + 1, n - 2);
-		frag[n - 1] = '\0';
+	if (o != NULL &&
+	    (cJSON_AddStringToObject(o, "path", pe->path) == NULL ||
+		cJSON_AddNumberToObject(o, "line", pe->line) == NULL ||
+		cJSON_AddNumberToObject(o, "column", pe->column) == NULL ||
+		cJSON_AddStringToObject(o, "detail", pe->message) == NULL)) {
+		cJSON_Delete(o);
+		o = NULL; /* the error itself still goes out, without where */
 	}
-	kbs_resp_error(resp, req, kbs_http_status_of(pe->code), pe->code, frag);
-	free(frag);
-	cJSON_free(json);
-	cJSON_Delete(o);
+	kbs_resp_error(resp, req, kbs_http_status_of(pe->code), pe->code, o);
 }
 
 void
@@ -73,24 +66,14 @@ kbs_h_admin_policy_put(struct kbs_broker *b, const struct kbs_req *req, struct k
 		if (lint.findings[i].severity == POLICY_WARNING)
 			cJSON_AddItemToArray(warn, cJSON_CreateString(lint.findings[i].message));
 	if (lint.errors > 0) {
-		char *json, *frag;
-
 		if ((errs = cJSON_AddArrayToObject(o, "lint_errors")) == NULL)
 			goto fail;
 		for (i = 0; i < lint.count; i++)
 			if (lint.findings[i].severity == POLICY_ERROR)
 				cJSON_AddItemToArray(
 				    errs, cJSON_CreateString(lint.findings[i].message));
-		json = cJSON_PrintUnformatted(o);
-		frag = json != NULL ? malloc(strlen(json)) : NULL;
-		if (frag != NULL) {
-			frag[0] = ',';
-			memcpy(frag + 1, json + 1, strlen(json) - 2);
-			frag[strlen(json) - 1] = '\0';
-		}
-		kbs_resp_error(resp, req, 400, KBS_ERR_POLICY_LINT, frag);
-		free(frag);
-		cJSON_free(json);
+		kbs_resp_error(resp, req, 400, KBS_ERR_POLICY_LINT, o); /* takes o */
+		o = NULL;
 		goto out;
 	}
 	/* The bytes of the current version again write nothing, and no record. */

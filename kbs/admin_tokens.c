@@ -16,12 +16,6 @@ static const struct kbs_field create_fields[F_COUNT] = {
 	[F_ROLE] = { "role", KBS_FIELD_STRING, 1, 0 },
 };
 
-static const char *
-role_name(enum keystore_token_role role)
-{
-	return role == KEYSTORE_ROLE_ADMIN ? "admin" : "auditor";
-}
-
 void
 kbs_h_admin_token_create(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp *resp)
 {
@@ -57,7 +51,7 @@ kbs_h_admin_token_create(struct kbs_broker *b, const struct kbs_req *req, struct
 	kbs_admin_audited(b);
 	r = KBS_ERR_ALLOC;
 	if ((o = cJSON_CreateObject()) == NULL || cJSON_AddStringToObject(o, "id", id) == NULL ||
-	    cJSON_AddStringToObject(o, "role", role_name(role)) == NULL ||
+	    cJSON_AddStringToObject(o, "role", keystore_token_role_name(role)) == NULL ||
 	    cJSON_AddStringToObject(o, "token", token) == NULL)
 		goto fail;
 	kbs_admin_json(resp, 201, o);
@@ -91,9 +85,10 @@ kbs_h_admin_token_list(struct kbs_broker *b, const struct kbs_req *req, struct k
 	for (i = 0; i < n; i++) {
 		if ((it = cJSON_CreateObject()) == NULL || !cJSON_AddItemToArray(arr, it) ||
 		    cJSON_AddStringToObject(it, "id", items[i].id) == NULL ||
-		    cJSON_AddStringToObject(it, "role", role_name(items[i].role)) == NULL ||
+		    cJSON_AddStringToObject(it, "role", keystore_token_role_name(items[i].role)) ==
+			NULL ||
 		    cJSON_AddNumberToObject(it, "created", (double)items[i].created) == NULL ||
-		    cJSON_AddBoolToObject(it, "revoked", items[i].revoked) == NULL)
+		    cJSON_AddBoolToObject(it, "revoked", items[i].revoked != 0) == NULL)
 			goto fail;
 	}
 	kbs_admin_json(resp, 200, o);

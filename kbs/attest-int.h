@@ -90,7 +90,10 @@ void kbs_attest_refused(struct kbs_attest *a, int err);
 /* kbs_attest_reply wraps every secret, makes the token, signs and fills resp. */
 KBS_MUST_CHECK int kbs_attest_reply(struct kbs_attest *a, struct kbs_resp *resp);
 
-/* kbs_evidence_detail builds the ,"check":...,"detail":... fragment of an evidence refusal. */
-char *kbs_evidence_detail(const struct snp_verify_result *vr);
+/*
+ * kbs_evidence_detail builds the members "check", "cause" and "detail" of
+ * an evidence refusal (an object for kbs_resp_error; NULL when out of memory).
+ */
+cJSON *kbs_evidence_detail(const struct snp_verify_result *vr);
 
 #endif

@@ -265,11 +265,11 @@ evaluate_secret(struct kbs_attest *a, struct kbs_attest_secret *s)
 static void
 denial_answer(const struct kbs_attest *a, struct kbs_resp *resp)
 {
-	cJSON *arr = cJSON_CreateArray(), *o, *rules;
-	char *json = NULL, *extra = NULL;
+	cJSON *extra = cJSON_CreateObject(), *arr, *o, *rules;
 	int code = KBS_ERR_POLICY_DENIED;
 	size_t i, k;
 
+	arr = extra != NULL ? cJSON_AddArrayToObject(extra, "denied") : NULL;
 	for (i = 0; arr != NULL && i < a->n_secrets; i++) {
 		const struct kbs_attest_secret *s = &a->secrets[i];
 
@@ -290,13 +290,7 @@ denial_answer(const struct kbs_attest *a, struct kbs_resp *resp)
 				cJSON_AddItemToArray(
 				    rules, cJSON_CreateString(s->result.rules[k].rule));
 	}
-	if (arr != NULL && (json = cJSON_PrintUnformatted(arr)) != NULL &&
-	    (extra = malloc(strlen(json) + 16)) != NULL)
-		snprintf(extra, strlen(json) + 16, ",\"denied\":%s", json);
 	kbs_resp_error(resp, a->req, kbs_http_status_of(code), code, extra);
-	free(extra);
-	cJSON_free(json);
-	cJSON_Delete(arr);
 }
 
 static void
@@ -345,11 +339,8 @@ kbs_h_attest(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp *r
 	}
 	kbs_metrics_verification(b->metrics, a->verify.chain_cached != 0);
 	if (r != 0) {
-		char *extra = kbs_evidence_detail(&a->verify);
-
 		kbs_attest_refused(a, r);
-		kbs_resp_error(resp, req, 401, KBS_ERR_EVIDENCE, extra);
-		free(extra);
+		kbs_resp_error(resp, req, 401, KBS_ERR_EVIDENCE, kbs_evidence_detail(&a->verify));
 		goto out;
 	}
 	for (i = 0; i < a->n_secrets; i++) {

@@ -265,28 +265,18 @@ out:
 	cJSON_Delete(o);
 }
 
-char *
+cJSON *
 kbs_evidence_detail(const struct snp_verify_result *vr)
 {
 	cJSON *o = cJSON_CreateObject();
-	char *json = NULL, *frag = NULL;
-	size_t n;
 
-	if (o == NULL)
-		return NULL;
-	if (cJSON_AddStringToObject(o, "check", snp_check_name(vr->failed_check)) != NULL &&
-	    cJSON_AddStringToObject(o, "cause", kbs_err_name(vr->err)) != NULL &&
-	    cJSON_AddStringToObject(o, "detail", vr->checks[vr->failed_check].detail) != NULL &&
-	    (json = cJSON_PrintUnformatted(o)) != NULL) {
-		/* drop the braces: the fragment continues the error object */
-		n = strlen(json);
-		if (n >= 2 && (frag = malloc(n)) != NULL) {
-			frag[0] = ',';
-			memcpy(frag + 1, json + 1, n - 2);
-			frag[n - 1] = '\0';
-		}
+	if (o != NULL &&
+	    (cJSON_AddStringToObject(o, "check", snp_check_name(vr->failed_check)) == NULL ||
+		cJSON_AddStringToObject(o, "cause", kbs_err_name(vr->err)) == NULL ||
+		cJSON_AddStringToObject(o, "detail", vr->checks[vr->failed_check].detail) ==
+		    NULL)) {
+		cJSON_Delete(o);
+		o = NULL;
 	}
-	cJSON_free(json);
-	cJSON_Delete(o);
-	return frag;
+	return o;
 }

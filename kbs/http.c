@@ -88,11 +88,10 @@ kbs_resp_text(struct kbs_resp *resp, unsigned status, const char *content_type, 
 
 void
 kbs_resp_error(
-    struct kbs_resp *resp, const struct kbs_req *req, unsigned status, int code, const char *extra)
+    struct kbs_resp *resp, const struct kbs_req *req, unsigned status, int code, cJSON *extra)
 {
-	cJSON *o = cJSON_CreateObject();
-	char *json = NULL, *body = NULL;
-	size_t n, m;
+	cJSON *o = cJSON_CreateObject(), *m;
+	char *json = NULL;
 
 	free(resp->body);
 	resp->body = NULL;
@@ -101,21 +100,23 @@ kbs_resp_error(
 	resp->error = kbs_err_name(code);
 	if (o == NULL || cJSON_AddStringToObject(o, "error", kbs_err_name(code)) == NULL ||
 	    cJSON_AddStringToObject(o, "message", kbs_err_str(code)) == NULL ||
-	    cJSON_AddStringToObject(o, "request_id", req->request_id) == NULL ||
-	    (json = cJSON_PrintUnformatted(o)) == NULL)
+	    cJSON_AddStringToObject(o, "request_id", req->request_id) == NULL)
 		goto out;
-	/* extra is a fragment of further members (",\"denied\":[...]") spliced before the '}'. */
-	n = strlen(json);
-	m = extra != NULL ? strlen(extra) : 0;
-	if ((body = malloc(n + m + 1)) == NULL)
+	/* Move extra's members over, in order. */
+	while (extra != NULL && (m = extra->child) != NULL) {
+		cJSON_DetachItemViaPointer(extra, m);
+		if (!cJSON_AddItemToObject(o, m->string, m)) {
+			cJSON_Delete(m);
+			goto out;
+		}
+	}
+	if ((json = cJSON_PrintUnformatted(o)) == NULL)
 		goto out;
-	memcpy(body, json, n - 1);
-	memcpy(body + n - 1, extra != NULL ? extra : "", m);
-	body[n - 1 + m] = '}';
-	body[n + m] = '\0';
-	kbs_resp_json(resp, status, body);
+	kbs_resp_json(resp, status, json);
+	json = NULL;
 out:
-	cJSON_free(json);
+	free(json);
+	cJSON_Delete(extra);
 	cJSON_Delete(o);
 }
 

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "kbs_common.h"
 #include "metrics.h"
 
@@ -56,12 +58,12 @@ struct kbs_resp {
 /*
  * kbs_resp_json sets a 2xx/4xx answer with body (taken: malloc'd, NUL-
  * terminated). kbs_resp_error sets {"error","message","request_id"} for
- * code with status; extra (may be NULL) is a JSON fragment of further
- * members (",\"denied\":[...]"), copied.
+ * code with status; extra (may be NULL; taken and freed) is an object
+ * whose members follow request_id ("denied", "check", ...).
  */
 void kbs_resp_json(struct kbs_resp *resp, unsigned status, char *body);
 void kbs_resp_error(
-    struct kbs_resp *resp, const struct kbs_req *req, unsigned status, int code, const char *extra);
+    struct kbs_resp *resp, const struct kbs_req *req, unsigned status, int code, cJSON *extra);
 void kbs_resp_text(
     struct kbs_resp *resp, unsigned status, const char *content_type, const char *text);
 
