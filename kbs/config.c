@@ -116,6 +116,19 @@ static const struct {
 	{ "debug", KBS_LOG_DEBUG },
 };
 
+int
+kbs_config_log_level(const char *name, enum kbs_log_level *ret)
+{
+	size_t i;
+
+	for (i = 0; i < KBS_ARRAY_SIZE(log_levels); i++)
+		if (strcmp(name, log_levels[i].name) == 0) {
+			*ret = log_levels[i].level;
+			return 0;
+		}
+	return KBS_ERR_CONFIG;
+}
+
 struct cfg_ctx {
 	const char *path;
 	char *msg;
@@ -196,7 +209,6 @@ apply(struct cfg_ctx *c, struct kbs_config *cfg, const struct setting *s, const 
 {
 	char *field = (char *)cfg + s->offset;
 	const struct pj_node *e;
-	size_t i;
 
 	switch (s->kind) {
 	case SET_STRING:
@@ -231,12 +243,9 @@ apply(struct cfg_ctx *c, struct kbs_config *cfg, const struct setting *s, const 
 		return 0;
 	}
 	case SET_LOG_LEVEL:
-		if (n->type == PJ_STRING)
-			for (i = 0; i < KBS_ARRAY_SIZE(log_levels); i++)
-				if (strcmp(n->str, log_levels[i].name) == 0) {
-					*(enum kbs_log_level *)(void *)field = log_levels[i].level;
-					return 0;
-				}
+		if (n->type == PJ_STRING &&
+		    kbs_config_log_level(n->str, (enum kbs_log_level *)(void *)field) == 0)
+			return 0;
 		return cfg_err(
 		    c, n, s->name, "must be \"error\", \"warning\", \"info\" or \"debug\"");
 	}

@@ -57,6 +57,9 @@ void kbs_config_defaults(struct kbs_config *cfg);
 KBS_MUST_CHECK int kbs_config_load(
     struct kbs_config *cfg, const char *path, char *msg, size_t msg_size);
 
+/* kbs_config_log_level reads "error", "warning", "info" or "debug"; KBS_ERR_CONFIG otherwise. */
+KBS_MUST_CHECK int kbs_config_log_level(const char *name, enum kbs_log_level *ret);
+
 /*
  * kbs_config_list_add appends value to list. KBS_ERR_TOO_LARGE when full
  * or the value is longer than KBS_CONFIG_PATH_MAX - 1.

@@ -64,24 +64,6 @@ notify(const char *state)
 	close(fd);
 }
 
-static int
-set_log_level(struct kbs_config *cfg, const char *name)
-{
-	static const struct {
-		const char *name;
-		enum kbs_log_level level;
-	} levels[] = { { "error", KBS_LOG_ERROR }, { "warning", KBS_LOG_WARNING },
-		{ "info", KBS_LOG_INFO }, { "debug", KBS_LOG_DEBUG } };
-	size_t i;
-
-	for (i = 0; i < KBS_ARRAY_SIZE(levels); i++)
-		if (strcmp(name, levels[i].name) == 0) {
-			cfg->log_level = levels[i].level;
-			return 0;
-		}
-	return KBS_ERR_CONFIG;
-}
-
 struct args {
 	const char *data_dir;
 	const char *config;
@@ -163,7 +145,7 @@ build_config(const struct args *a, struct kbs_config *cfg)
 		snprintf(cfg->listen, sizeof(cfg->listen), "%s", a->listen);
 	if (a->admin_listen != NULL)
 		snprintf(cfg->admin_listen, sizeof(cfg->admin_listen), "%s", a->admin_listen);
-	if (a->log_level != NULL && set_log_level(cfg, a->log_level) != 0) {
+	if (a->log_level != NULL && kbs_config_log_level(a->log_level, &cfg->log_level) != 0) {
 		fprintf(stderr, "kbs: --log-level: error, warning, info or debug\n");
 		return 2;
 	}
