@@ -22,14 +22,13 @@ struct entry {
 	uint8_t sha256[32];
 	struct policy *policy; /* NULL: free slot */
 	atomic_long refs;
-	int evicted; /* freed at the last put */
 };
 
 struct kbs_policy_cache {
 	pthread_rwlock_t lock;
 	size_t max;
 	struct entry *entries;
-	pthread_mutex_t orphans_lock; /* entries evicted or never cached, still in use */
+	pthread_mutex_t orphans_lock; /* policies handed out uncached (the table was busy) */
 	struct entry **orphans;
 	size_t n_orphans, cap_orphans;
 };
@@ -118,7 +117,6 @@ orphan_add(struct kbs_policy_cache *c, struct policy *p, const uint8_t sha256[32
 	memcpy(e->sha256, sha256, 32);
 	e->policy = p;
 	atomic_store(&e->refs, refs);
-	e->evicted = 1;
 	c->orphans[c->n_orphans++] = e;
 	e = NULL;
 	r = 0;
