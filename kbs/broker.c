@@ -22,6 +22,7 @@
 #include "snp.h"
 #include "state.h"
 #include "token.h"
+#include "webhook.h"
 
 #define POLICY_CACHE_ENTRIES 256
 
@@ -192,8 +193,15 @@ metrics_gauges(struct kbs_broker *b)
 	struct kbs_metrics_gauge g = { "kbs_store_map_size_bytes",
 		"Size of the LMDB map (it grows on demand)", map_size, NULL };
 
+	struct kbs_metrics_gauge q = { "kbs_webhook_queue_depth",
+		"Webhook deliveries queued or in flight", kbs_webhooks_depth, NULL };
+	int r;
+
 	g.ctx = b->ks;
-	return kbs_metrics_add_gauge(b->metrics, &g);
+	q.ctx = b->webhooks;
+	if ((r = kbs_metrics_add_gauge(b->metrics, &g)) != 0)
+		return r;
+	return kbs_metrics_add_gauge(b->metrics, &q);
 }
 
 int
@@ -278,8 +286,13 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 		 cfg->refused_audit_per_minute > 0
 		     ? cfg->refused_audit_per_minute * KBS_REFUSED_AUDIT_ALL_FACTOR
 		     : 1,
-		 &b->audit_quota_all)) != 0 ||
-	    (r = metrics_gauges(b)) != 0) {
+		 &b->audit_quota_all)) != 0) {
+		fail(msg, msg_size, r, "start-up", NULL);
+		goto out;
+	}
+	if ((r = kbs_webhooks_new(cfg, b->metrics, &b->webhooks, msg, msg_size)) != 0)
+		goto out;
+	if ((r = metrics_gauges(b)) != 0) {
 		fail(msg, msg_size, r, "start-up", NULL);
 		goto out;
 	}
@@ -300,6 +313,7 @@ kbs_broker_close(struct kbs_broker *b)
 
 	if (b == NULL)
 		return;
+	kbs_webhooks_free(b->webhooks); /* its events come from request threads: stopped first */
 	keystore_close(b->ks);
 	snp_verifier_free(b->verifier);
 	if (b->identity_sk != NULL)
