@@ -32,6 +32,7 @@ int cmd_sim_report(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 
 int cmd_get_secret(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 struct kbs_client_evidence_source;
 

@@ -289,3 +289,7 @@ KBS_ERR_X(SEV_GUEST_CERTS_LEN, sev_guest_certs_len, -582,
     "sev-guest: the certificate table does not fit the bounded buffer after retries")
 KBS_ERR_X(SEV_GUEST_RESPONSE, sev_guest_response, -583,
     "sev-guest: the report response has a non-zero status or a wrong report size")
+
+/* client: kbs-client watch (-584..-589) */
+KBS_ERR_X(CLIENT_WATCH_INTERVAL, client_watch_interval, -584,
+    "the interval is not a whole number followed by s, m or h (from 1s to 24h)")

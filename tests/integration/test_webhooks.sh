@@ -264,6 +264,100 @@ expect "shutdown with a stuck queue exits 0" 0 "0" echo "$stopped"
 expect "... within the bounded drain" 0 "yes" bash -c "[ $(((t1 - t0) / 1000000)) -lt 6000 ] && echo yes"
 expect "what was left is logged as dropped at shutdown" 0 "" grep -q '"reason":"shutdown"' "$tmp/slow.log"
 
+# ---- kbs-client watch ------------------------------------------------------------------------
+
+start w "$tmp/data" --trust-root "$tmp/chip/ark.pem"
+W=http://127.0.0.1:$w_port
+adm() { "$admin" --url "http://127.0.0.1:$w_admin" --token-file "$tmp/data/admin.token" "$@"; }
+watch() { "$client" watch --url "$W" --server-key "$w_key" "$@"; }
+field() { # field FILE LINE PYEXPR: PYEXPR over `o`, the JSON of line LINE of FILE
+	/usr/bin/python3 -c 'import json,sys
+o = json.loads(open(sys.argv[1]).read().splitlines()[int(sys.argv[2]) - 1])
+print(eval(sys.argv[3]))' "$1" "$2" "$3"
+}
+watch --once --name disk-key --attester "sim:$tmp/chip" >"$tmp/once.out" 2>"$tmp/once.err"
+expect "watch --once: released, exit 0" 0 "0" echo "$?"
+expect "one line" 0 "1" bash -c "wc -l <'$tmp/once.out'"
+expect "the line says released, under which policy and version" 0 "released disk-key prod 3 0" \
+	field "$tmp/once.out" 1 '" ".join(str(o[k]) for k in ("outcome", "name", "policy", "version", "exit"))'
+expect "the line has the url, time, request id and latency" 0 "True" field "$tmp/once.out" 1 \
+	'o["url"] == "'"$W"'" and o["time"] > 0 and len(o["request_id"]) > 0 and o["latency_ms"] >= 0'
+expect "the value never leaves the process (hex)" 1 "" grep -qiF "$disk_hex" "$tmp/once.out" "$tmp/once.err"
+expect "the value never leaves the process (base64)" 1 "" grep -qF "$disk_b64" "$tmp/once.out" "$tmp/once.err"
+watch --once --name disk-key --attester "sim:$tmp/wrongimage" >"$tmp/den.out" 2>/dev/null
+expect "watch --once: denied, exit 1" 0 "1" echo "$?"
+expect "denied names the failed rule" 0 "denied ['measurement'] policy_denied" \
+	field "$tmp/den.out" 1 '" ".join(str(o[k]) for k in ("outcome", "failed_rules", "broker_error"))'
+"$client" watch --once --url "http://127.0.0.1:$(free_port)" --server-key "$w_key" --name disk-key \
+	--attester "sim:$tmp/chip" --timeout 3 >"$tmp/unr.out" 2>/dev/null
+expect "broker unreachable: exit 3" 0 "3" echo "$?"
+expect "... an error line with the code" 0 "error client_unreachable 3" \
+	field "$tmp/unr.out" 1 '" ".join(str(o[k]) for k in ("outcome", "error", "exit"))'
+
+# A policy change flips the next round.
+watch --interval 2s --count 3 --name disk-key --attester "sim:$tmp/chip" >"$tmp/flip.out" 2>/dev/null &
+wpid=$!
+pids="$pids $wpid"
+for i in $(seq 100); do
+	[ -s "$tmp/flip.out" ] && break
+	sleep 0.1
+done
+expect "a new measurement in the policy" 0 "" adm policy put "$tmp/prod-next.json"
+wait "$wpid"
+expect "--count 3 ends with the last round's code (denied)" 0 "1" echo "$?"
+expect "three rounds" 0 "3" bash -c "wc -l <'$tmp/flip.out'"
+expect "released, then denied" 0 "released denied denied" bash -c \
+	"for n in 1 2 3; do /usr/bin/python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().splitlines()[int(sys.argv[2]) - 1])[\"outcome\"])' '$tmp/flip.out' \$n; done | xargs"
+expect "the denied round names version 4's failed rule" 0 "['measurement']" field "$tmp/flip.out" 2 'o["failed_rules"]'
+expect "rounds start 2 s apart" 0 "True" /usr/bin/python3 -c 'import json,sys
+t = [json.loads(l)["time"] for l in open(sys.argv[1])]
+print(all(1 <= b - a <= 3 for a, b in zip(t, t[1:])))' "$tmp/flip.out"
+expect "the first policy back" 0 "" adm policy put "$tmp/prod.json"
+
+# The posted line is the printed one, signed.
+receiver r5
+watch --once --name disk-key --attester "sim:$tmp/chip" --webhook "http://127.0.0.1:$r5_rport/watch" \
+	--webhook-secret-file "$tmp/hook.key" >"$tmp/post.out" 2>"$tmp/post.err"
+expect "watch with a webhook: exit 0" 0 "0" echo "$?"
+expect "the post arrived, signed" 0 "yes" wait_for "$tmp/r5.jsonl" 'len(recs) == 1 and recs[0]["valid"] and recs[0]["status"] == 204'
+expect "the post is the printed line" 0 "True" /usr/bin/python3 -c 'import json,sys
+print(json.loads(open(sys.argv[1]).readline())["body"] == json.loads(open(sys.argv[2]).readline()))' "$tmp/r5.jsonl" "$tmp/post.out"
+expect "the post names the id it is signed under" 0 "True" q "$tmp/r5.jsonl" 'recs[0]["id"] == recs[0]["body"]["id"]'
+port=$(free_port)
+watch --once --name disk-key --attester "sim:$tmp/chip" --webhook "http://127.0.0.1:$port/x" \
+	--webhook-secret-file "$tmp/hook.key" >/dev/null 2>"$tmp/post.err"
+rc=$?
+cp "$tmp/post.err" "$tmp/err"
+expect_err "a webhook down is said" "kbs-client watch: webhook: not delivered (Couldn't connect to server, HTTP 0)"
+expect "... and does not change the round's code" 0 "0" echo "$rc"
+expect "--interval 24h is the largest" 0 "" watch --interval 24h --count 1 --name disk-key --attester "sim:$tmp/chip"
+stop "$w_pid" TERM
+
+# Arguments, refused before anything is sent.
+iv="the interval is not a whole number followed by s, m or h (from 1s to 24h)"
+for bad in 0s -5m 5 5d 1.5h 25h 05m 86401s s 1hh; do
+	expect "--interval $bad" 2 "" watch --interval "$bad" --name disk-key --attester "sim:$tmp/chip"
+	expect_err "--interval $bad: exact" "kbs-client watch: --interval $bad: $iv"
+done
+expect "--once with --count" 2 "" watch --interval 1s --once --count 1 --name disk-key
+expect_err "... exact" "kbs-client watch: --once and --count exclude each other"
+expect "--webhook without its key" 2 "" watch --once --name disk-key --webhook http://127.0.0.1:1/x
+expect_err "... exact" "kbs-client watch: --webhook and --webhook-secret-file go together (posts are always signed)"
+expect "--webhook not http" 2 "" watch --once --name disk-key --webhook file:///tmp/x --webhook-secret-file "$tmp/hook.key"
+expect_err "... exact" "kbs-client watch: --webhook must be an http:// or https:// URL"
+expect "--name required" 2 "" watch --once
+expect_err "... exact" "kbs-client watch: --name is required: the broker decides per secret"
+expect "--interval required without --once" 2 "" watch --name disk-key
+expect_err "... exact" "kbs-client watch: --interval is required (or --once)"
+expect "--count 0" 2 "" watch --once --count 0 --name disk-key
+expect_err "... exact" "kbs-client watch: --count needs a number from 1 to 1000000"
+chmod 644 "$tmp/hook.key"
+expect "a webhook key open to others" 2 "" watch --once --name disk-key --webhook http://127.0.0.1:1/x --webhook-secret-file "$tmp/hook.key"
+expect_err "... exact" "kbs-client watch: --webhook-secret-file $tmp/hook.key: the webhook secret file is not ours, is open to others, or is not 32 to 64 bytes (raw or hex)"
+chmod 600 "$tmp/hook.key"
+expect "watch --help" 0 "usage: kbs-client watch --url URL --interval DURATION" watch --help
+expect "kbs-client --help lists watch" 0 "" bash -c "'$client' --help | grep -q '^kbs-client watch --url URL --interval 30s|5m|1h'"
+
 # ---- configuration errors ----------------------------------------------------------------
 
 cfgerr() { # cfgerr FILE: kbs's exit status and first stderr line
