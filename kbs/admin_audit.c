@@ -106,7 +106,8 @@ kbs_h_admin_audit_verify(struct kbs_broker *b, const struct kbs_req *req, struct
 	    kbs_webhooks_wanted(b->webhooks, KBS_METRICS_WEBHOOK_AUDIT_CHAIN_FAILURE)) {
 		o = cJSON_CreateObject();
 		if (o != NULL &&
-		    (cJSON_AddStringToObject(o, "request_id", req->request_id) == NULL ||
+		    (cJSON_AddStringToObject(o, "found_by", "audit_verify") == NULL ||
+			cJSON_AddStringToObject(o, "request_id", req->request_id) == NULL ||
 			cJSON_AddStringToObject(o, "actor", call.token_id) == NULL ||
 			cJSON_AddNumberToObject(o, "first_bad_seq", (double)bad) == NULL)) {
 			cJSON_Delete(o);

@@ -6,6 +6,7 @@
 #include "broker.h"
 
 #include <arpa/inet.h>
+#include <cjson/cJSON.h>
 #include <netinet/in.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -204,6 +205,29 @@ metrics_gauges(struct kbs_broker *b)
 	return kbs_metrics_add_gauge(b->metrics, &q);
 }
 
+/*
+ * startup_chain_event tells the webhooks, before the broker gives up, that
+ * the start-up check found the audit chain broken: the one notice a
+ * tampered store can give before nothing serves. It waits for the
+ * delivery at most KBS_WEBHOOK_DRAIN_MS.
+ */
+static void
+startup_chain_event(struct kbs_broker *b, uint64_t bad_seq)
+{
+	cJSON *o;
+
+	if (!kbs_webhooks_wanted(b->webhooks, KBS_METRICS_WEBHOOK_AUDIT_CHAIN_FAILURE))
+		return;
+	if ((o = cJSON_CreateObject()) != NULL &&
+	    (cJSON_AddStringToObject(o, "found_by", "startup") == NULL ||
+		cJSON_AddNumberToObject(o, "first_bad_seq", (double)bad_seq) == NULL)) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	kbs_webhooks_emit(b->webhooks, KBS_METRICS_WEBHOOK_AUDIT_CHAIN_FAILURE, kbs_time_now(), o);
+	kbs_webhooks_drain(b->webhooks, KBS_WEBHOOK_DRAIN_MS);
+}
+
 int
 kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_broker **ret,
     int *ret_first_start, char *msg, size_t msg_size)
@@ -211,6 +235,7 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 	struct kbs_broker *b = NULL;
 	struct keystore_key_source ksrc;
 	struct keystore_options kopts;
+	struct keystore_verify_report vrep;
 	char store_dir[KBS_CONFIG_PATH_MAX + 16], key_path[KBS_CONFIG_PATH_MAX + 16];
 	uint8_t nonce_key[32], master[32];
 	int created = 0, first = 0, r = KBS_ERR_ALLOC;
@@ -252,8 +277,12 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 		fail(msg, msg_size, r, "keystore", store_dir);
 		goto out;
 	}
-	if ((r = keystore_verify_state(b->ks, NULL)) != 0) {
+	if ((r = kbs_webhooks_new(cfg, b->metrics, &b->webhooks, msg, msg_size)) != 0)
+		goto out;
+	if ((r = keystore_verify_state(b->ks, &vrep)) != 0) {
 		fail(msg, msg_size, r, "keystore state check", store_dir);
+		if (r == KBS_ERR_STORE_AUDIT_CHAIN)
+			startup_chain_event(b, vrep.bad_seq);
 		goto out;
 	}
 	if ((r = identity_load(b, first, &created)) != 0) {
@@ -290,8 +319,6 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 		fail(msg, msg_size, r, "start-up", NULL);
 		goto out;
 	}
-	if ((r = kbs_webhooks_new(cfg, b->metrics, &b->webhooks, msg, msg_size)) != 0)
-		goto out;
 	if ((r = metrics_gauges(b)) != 0) {
 		fail(msg, msg_size, r, "start-up", NULL);
 		goto out;

@@ -333,6 +333,46 @@ expect "... and does not change the round's code" 0 "0" echo "$rc"
 expect "--interval 24h is the largest" 0 "" watch --interval 24h --count 1 --name disk-key --attester "sim:$tmp/chip"
 stop "$w_pid" TERM
 
+# ---- an audit chain failure --------------------------------------------------------------
+
+# One byte of the release's audit record is changed in the store under the
+# running broker (a hex digit of its request id, at every place the id is
+# in the file: LMDB leaves old copies of pages behind; the broker maps the
+# file shared, so it reads the edit). The next verify finds the chain
+# broken at that record and the webhook hears of it; a restart refuses to
+# serve and says so to the webhook before it exits.
+rid=$(q "$tmp/r1.jsonl" "$rel['request_id']")
+seq=$(q "$tmp/r1.jsonl" "$rel['audit_seq']")
+start tamper "$tmp/data" --trust-root "$tmp/chip/ark.pem" --config "$tmp/main.json"
+tadm() { "$admin" --url "http://127.0.0.1:$tamper_admin" --token-file "$tmp/data/admin.token" "$@"; }
+expect "audit verify: intact before" 0 "" tadm audit verify
+expect "the release's record is edited in the file" 0 "edited" /usr/bin/python3 -c 'import sys
+path, rid = sys.argv[1], sys.argv[2].encode()
+with open(path, "r+b") as f:
+    data = bytearray(f.read())
+    at = data.find(rid)
+    if at < 0:
+        sys.exit("request id not found")
+    while at >= 0:
+        f.seek(at)
+        f.write(b"0" if data[at] != ord("0") else b"1")
+        at = data.find(rid, at + 1)
+print("edited")' "$tmp/data/store/data.mdb" "$rid"
+: >"$tmp/r1.jsonl"
+expect "audit verify finds the chain broken" 1 "" tadm audit verify
+expect_err "... and says so" "kbs-admin: the audit chain is NOT intact"
+chain='[r["body"] for r in recs if r["valid"] and r["body"]["kind"] == "audit_chain_failure"]'
+expect "the webhook hears of it" 0 "yes" wait_for "$tmp/r1.jsonl" "len($chain) == 1"
+expect "... found by the verify, with the first bad record" 0 "audit_verify $seq" q "$tmp/r1.jsonl" \
+	"$chain[0]['found_by'] + ' ' + str($chain[0]['first_bad_seq'])"
+expect "metrics: one audit chain event" 0 "1" metric "$tamper_port" 'kbs_webhook_events_total{kind="audit_chain_failure"}'
+stop "$tamper_pid" TERM
+: >"$tmp/r1.jsonl"
+expect "a restart refuses the broken chain" 0 "1 kbs: keystore state check $tmp/data/store: audit chain is broken (store_audit_chain)" \
+	bash -c "'$kbs' --data-dir '$tmp/data' --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 --config '$tmp/main.json' >/dev/null 2>'$tmp/t.err'; echo \$? \$(head -1 '$tmp/t.err')"
+expect "... after telling the webhook" 0 "startup $seq" q "$tmp/r1.jsonl" \
+	"$chain[0]['found_by'] + ' ' + str($chain[0]['first_bad_seq'])"
+
 # Arguments, refused before anything is sent.
 iv="the interval is not a whole number followed by s, m or h (from 1s to 24h)"
 for bad in 0s -5m 5 5d 1.5h 25h 05m 86401s s 1hh; do
