@@ -106,23 +106,6 @@ watch_parse_interval(const char *s, unsigned *ret_s)
 	return KBS_ERR_CLIENT_WATCH_INTERVAL;
 }
 
-/* parse_uint reads a decimal number min..max; 0 or -1. */
-static int
-parse_uint(const char *s, unsigned min, unsigned max, unsigned *ret)
-{
-	unsigned long v;
-	char *end = NULL;
-
-	if (s[0] < '0' || s[0] > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
-		return -1;
-	*ret = (unsigned)v;
-	return 0;
-}
-
 static int
 parse_args(int argc, char **argv, struct watch_args *a)
 {
@@ -177,7 +160,7 @@ parse_args(int argc, char **argv, struct watch_args *a)
 			once = 1;
 			break;
 		case 'c':
-			if (parse_uint(optarg, 1, MAX_COUNT, &a->count) != 0)
+			if (cli_parse_uint(optarg, 1, MAX_COUNT, &a->count) != 0)
 				return fail_usage("--count needs a number from 1 to 1000000");
 			counted = 1;
 			break;
@@ -191,7 +174,7 @@ parse_args(int argc, char **argv, struct watch_args *a)
 			a->ca_file = optarg;
 			break;
 		case 't':
-			if (parse_uint(optarg, 1, MAX_TIMEOUT_S, &a->timeout_s) != 0)
+			if (cli_parse_uint(optarg, 1, MAX_TIMEOUT_S, &a->timeout_s) != 0)
 				return fail_usage("--timeout needs whole seconds from 1 to 3600");
 			break;
 		case 'h':
@@ -255,7 +238,8 @@ add_failure(cJSON *o, int r, const struct kbs_client_failure *f)
 		return KBS_ERR_ALLOC;
 	if (f->check[0] != '\0' && cJSON_AddStringToObject(o, "check", f->check) == NULL)
 		return KBS_ERR_ALLOC;
-	if (f->transport[0] != '\0' && cJSON_AddStringToObject(o, "transport", f->transport) == NULL)
+	if (f->transport[0] != '\0' &&
+	    cJSON_AddStringToObject(o, "transport", f->transport) == NULL)
 		return KBS_ERR_ALLOC;
 	if (f->denied_count == 0)
 		return 0;
@@ -291,7 +275,7 @@ run_round(const struct watch_args *a, struct kbs_client *c,
 	    cJSON_AddStringToObject(o, "url", a->url) != NULL &&
 	    cJSON_AddStringToObject(o, "name", a->name) != NULL &&
 	    cJSON_AddStringToObject(o, "outcome",
-		r == 0				       ? "released"
+		r == 0                                   ? "released"
 		    : ret->rc == KBS_CLIENT_CLASS_DENIED ? "denied"
 							 : "error") != NULL &&
 	    cJSON_AddNumberToObject(o, "exit", ret->rc) != NULL;
@@ -365,8 +349,8 @@ post_line(const struct watch_args *a, const uint8_t *key, size_t key_len, const 
 	    (a->ca_file != NULL && curl_easy_setopt(curl, CURLOPT_CAINFO, a->ca_file) != CURLE_OK))
 		goto out;
 	if ((cc = curl_easy_perform(curl)) == CURLE_OK &&
-	    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
-	    status >= 200 && status <= 299)
+	    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status >= 200 &&
+	    status <= 299)
 		r = 0;
 out:
 	if (r != 0)
@@ -380,40 +364,15 @@ out:
 
 /* ---- the loop --------------------------------------------------------------- */
 
-/* setup builds the context; prints and returns an exit code on failure. */
+/* setup builds the context: no retries, a third of the round for each request. */
 static int
 setup(const struct watch_args *a, struct kbs_client **ret)
 {
-	struct kbs_client *c = NULL;
 	unsigned per_request_ms = a->timeout_s * 1000u / 3u;
-	int r;
+	const struct cli_client_opts o = { a->url, a->ca_file, a->server_key,
+		per_request_ms < 1000 ? 1000 : per_request_ms, 0, 1 };
 
-	if (per_request_ms < 1000)
-		per_request_ms = 1000;
-	if ((r = kbs_client_new(a->url, &c)) != 0) {
-		fprintf(stderr, PROG ": --url: %s\n", kbs_err_str(r));
-		return KBS_CLIENT_CLASS_USAGE;
-	}
-	if ((r = kbs_client_set_timeouts(c, per_request_ms < 5000 ? per_request_ms : 5000,
-		 per_request_ms)) != 0 ||
-	    (r = kbs_client_set_retries(c, 0, 250)) != 0 ||
-	    (a->ca_file != NULL && (r = kbs_client_set_ca_file(c, a->ca_file)) != 0)) {
-		fprintf(stderr, PROG ": %s\n", kbs_err_str(r));
-		kbs_client_free(c);
-		return KBS_CLIENT_CLASS_USAGE;
-	}
-	if (a->server_key != NULL && (r = kbs_client_set_server_key(c, a->server_key)) != 0) {
-		fprintf(stderr, PROG ": --server-key: %s%s%s\n", kbs_err_str(r),
-		    r == KBS_ERR_SYSTEM ? ": " : "", r == KBS_ERR_SYSTEM ? strerror(errno) : "");
-		kbs_client_free(c);
-		return KBS_CLIENT_CLASS_USAGE;
-	}
-	if (a->server_key == NULL)
-		fprintf(stderr,
-		    PROG ": WARNING: no --server-key: the broker is NOT authenticated; its "
-			 "answers prove nothing\n");
-	*ret = c;
-	return 0;
+	return cli_client_setup(PROG, &o, ret);
 }
 
 /* pause_until sleeps until the monotonic time deadline_ns, or a signal. */
