@@ -394,6 +394,13 @@ kbs_metrics_webhook_kind_parse(const char *name, enum kbs_metrics_webhook_kind *
 	return KBS_ERR_INVALID_ARGUMENT;
 }
 
+const char *
+kbs_metrics_webhook_drop_name(enum kbs_metrics_webhook_drop reason)
+{
+	return (unsigned)reason < KBS_METRICS_WEBHOOK_DROP_COUNT ? webhook_drop_names[reason]
+								 : "other";
+}
+
 void
 kbs_metrics_webhook_event(struct kbs_metrics *m, enum kbs_metrics_webhook_kind kind)
 {

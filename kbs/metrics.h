@@ -170,6 +170,9 @@ const char *kbs_metrics_webhook_kind_name(enum kbs_metrics_webhook_kind kind);
 KBS_MUST_CHECK int kbs_metrics_webhook_kind_parse(
     const char *name, enum kbs_metrics_webhook_kind *ret);
 
+/* kbs_metrics_webhook_drop_name is the label of reason (for the log line); "other" out of range. */
+const char *kbs_metrics_webhook_drop_name(enum kbs_metrics_webhook_drop reason);
+
 /* kbs_metrics_webhook_event counts one event that at least one webhook subscribes to. */
 void kbs_metrics_webhook_event(struct kbs_metrics *m, enum kbs_metrics_webhook_kind kind);
 

@@ -93,7 +93,6 @@ slot_release(struct kbs_webhooks *w, size_t i)
 static void
 slot_drop(struct kbs_webhooks *w, size_t i, enum kbs_metrics_webhook_drop why)
 {
-	static const char *const why_names[] = { "queue_full", "retries", "rejected", "shutdown" };
 	const struct slot *s = &w->slots[i];
 
 	kbs_metrics_webhook_dropped(w->metrics, why);
@@ -102,7 +101,7 @@ slot_drop(struct kbs_webhooks *w, size_t i, enum kbs_metrics_webhook_drop why)
 	    "{\"event\":\"webhook_dropped\",\"webhook\":%u,\"kind\":\"%s\",\"id\":\"%s\","
 	    "\"attempts\":%u,\"reason\":\"%s\"}",
 	    s->hook, kbs_metrics_webhook_kind_name(s->kind), s->id, s->attempts,
-	    (unsigned)why < KBS_ARRAY_SIZE(why_names) ? why_names[why] : "other");
+	    kbs_metrics_webhook_drop_name(why));
 	slot_release(w, i);
 }
 

@@ -131,6 +131,8 @@ test_webhook_kinds(void)
 	CHECK_ERR(kbs_metrics_webhook_kind_parse("", &k), KBS_ERR_INVALID_ARGUMENT);
 	CHECK_ERR(kbs_metrics_webhook_kind_parse(NULL, &k), KBS_ERR_INVALID_ARGUMENT);
 	CHECK_INT_EQ(k, KBS_METRICS_WEBHOOK_DENIAL);
+	CHECK_STR_EQ(kbs_metrics_webhook_drop_name(KBS_METRICS_WEBHOOK_SHUTDOWN), "shutdown");
+	CHECK_STR_EQ(kbs_metrics_webhook_drop_name(KBS_METRICS_WEBHOOK_DROP_COUNT), "other");
 }
 
 /* A fresh object: the small fixed sets at zero, no labelled series of the large ones. */

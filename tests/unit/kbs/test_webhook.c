@@ -97,8 +97,8 @@ test_bad_key_file(void)
 	struct kbs_config cfg;
 	struct kbs_webhooks *w = NULL;
 	char msg[512], want[512];
-	const char *path = key_file("open.key",
-	    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n", 0644);
+	const char *path = key_file(
+	    "open.key", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n", 0644);
 
 	kbs_config_defaults(&cfg);
 	cfg.n_webhooks = 1;
@@ -124,8 +124,8 @@ test_queue_full_and_drain(void)
 	uint64_t depth = 0;
 	long long ms;
 	int i;
-	const char *path = key_file("good.key",
-	    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n", 0600);
+	const char *path = key_file(
+	    "good.key", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n", 0600);
 
 	CHECK_OK(kbs_metrics_new(NULL, 0, &m));
 	kbs_config_defaults(&cfg);
