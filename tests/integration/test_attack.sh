@@ -30,44 +30,13 @@ sim=$tmp/sim
 "$client" sim-init "$sim" --product milan >/dev/null || exit 1
 measurement=$(sed -n 's/^measurement = //p' "$sim/chip.conf")
 
-# start_kbs DATA CONFIG_JSON: starts the broker on DATA with the simulated
-# chip's root; sets pid, pub, adm, token (and KBS_PID, ATTACK_DATA).
+# start_kbs DATA CONFIG_JSON: kbs_start (lib.sh), and the broker's pid and
+# store for attack.py.
 start_kbs() {
-	printf '%s\n' "$2" >"$tmp/config.json"
-	rm -f "$tmp/out"
-	"$kbs" --data-dir "$1" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
-		--trust-root "$sim/ark.pem" --config "$tmp/config.json" >"$tmp/out" 2>>"$tmp/log" &
-	pid=$!
-	for _ in $(seq 300); do # 30 s: the machine may be busy
-		grep -q "listening admin" "$tmp/out" 2>/dev/null && break
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	pub=$(sed -n 's/.*listening public .* port \([0-9]*\)$/\1/p' "$tmp/out")
-	adm=$(sed -n 's/.*listening admin .* port \([0-9]*\)$/\1/p' "$tmp/out")
-	token=$(cat "$1/admin.token")
+	kbs_start "$@" || return 1
 	export KBS_PID=$pid ATTACK_DATA=$1/store
-	if [ -z "$pub" ] || [ -z "$adm" ]; then
-		echo "kbs did not start with $2:"
-		cat "$tmp/out"
-		tail -5 "$tmp/log"
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-		return 1
-	fi
 }
-
-stop_kbs() {
-	kill -TERM "$pid"
-	wait "$pid"
-	expect "SIGTERM exits 0" 0 "" test "$?" = 0
-}
-
-admin() { # admin METHOD PATH [curl args...]
-	local m=$1 p=$2
-	shift 2
-	curl -s -X "$m" -H "Authorization: Bearer $token" "$@" "http://127.0.0.1:$adm$p"
-}
+stop_kbs() { kbs_stop; }
 
 # setup: the policy admitting the simulated chip and the secret under it.
 setup() {
@@ -77,17 +46,8 @@ setup() {
 		-d "{\"policy\":\"prod\",\"value\":\"$(printf 'attack-disk-key-value' | base64)\"}"
 }
 
-# cases NAME...: runs attack.py cases, one pass or fail each; "#" lines are measurements.
-cases() {
-	local line
-	while IFS= read -r line; do
-		case $line in
-		ok\ *) pass=$((pass + 1)) ;;
-		\#*) echo "$line" ;;
-		*) fail=$((fail + 1)) && echo "$line" ;;
-		esac
-	done < <(timeout 300 "$py" "$here/attack.py" "$client" "$sim" "$pub" "$adm" "$token" "$@" 2>&1)
-}
+# cases NAME...: runs attack.py cases, one pass or fail each.
+cases() { kbs_cases "$here/attack.py" "$@"; }
 
 # ---- no rate limit: mutations, oversize, SIGKILL ------------------------------------
 data=$tmp/data
