@@ -155,7 +155,7 @@ case $pattern in
 	;;
 *)
 	if [ "$limit" = 0 ]; then
-		echo "core dump: skipped (the core limit cannot be raised here)"
+		echo "core dump: skipped (the broker's core limit is 0: a sanitizer build sets it so, or the hard limit here is 0)"
 		kill -TERM "$pid"
 		wait "$pid"
 	else
