@@ -54,6 +54,7 @@
 #include "routes.h"
 
 #define SWEEP_INTERVAL_MS 250
+#define SWEEP_LOG_MAX 16
 
 /* One per connection, from MHD's start notification to its close notification. */
 struct conn_clock {
@@ -264,35 +265,55 @@ clock_set(struct kbs_http *h, struct MHD_Connection *c, int arm)
 	pthread_mutex_unlock(&h->lock);
 }
 
-/* sweeper closes, every SWEEP_INTERVAL_MS, the connections past their deadline. */
+/*
+ * sweeper closes, every SWEEP_INTERVAL_MS, the connections past their
+ * deadline. It logs after letting go of the lock (a slow log must not
+ * stall MHD's threads), naming at most SWEEP_LOG_MAX addresses a round;
+ * the metric counts every one.
+ */
 static void *
 sweeper(void *arg)
 {
 	struct kbs_http *h = arg;
 	struct conn_clock *k;
 	struct timespec until;
+	char addrs[SWEEP_LOG_MAX][sizeof(k->addr)];
+	size_t i, n, more;
 	int64_t now;
 
 	pthread_mutex_lock(&h->lock);
 	while (!h->stopping) {
 		now = now_ms();
+		n = more = 0;
 		for (k = h->clocks; k != NULL; k = k->next) {
 			if (k->deadline_ms == 0 || now < k->deadline_ms)
 				continue;
 			k->deadline_ms = 0; /* once */
 			(void)shutdown(k->fd, SHUT_RDWR);
 			kbs_metrics_deadline_closed(h->broker->metrics);
+			if (n < SWEEP_LOG_MAX)
+				memcpy(addrs[n++], k->addr, sizeof(k->addr));
+			else
+				more++;
+		}
+		pthread_mutex_unlock(&h->lock);
+		for (i = 0; i < n; i++)
 			kbs_log(KBS_LOG_INFO,
 			    "{\"event\":\"request_deadline\",\"client\":\"%.64s\",\"error\":\"%s\"}",
-			    k->addr, kbs_err_name(KBS_ERR_REQUEST_DEADLINE));
-		}
+			    addrs[i], kbs_err_name(KBS_ERR_REQUEST_DEADLINE));
+		if (more > 0)
+			kbs_log(KBS_LOG_INFO,
+			    "{\"event\":\"request_deadline\",\"more_clients\":%zu,\"error\":\"%s\"}",
+			    more, kbs_err_name(KBS_ERR_REQUEST_DEADLINE));
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += SWEEP_INTERVAL_MS * 1000000L;
 		if (until.tv_nsec >= 1000000000L) {
 			until.tv_sec++;
 			until.tv_nsec -= 1000000000L;
 		}
-		(void)pthread_cond_timedwait(&h->wake, &h->lock, &until);
+		pthread_mutex_lock(&h->lock);
+		if (!h->stopping)
+			(void)pthread_cond_timedwait(&h->wake, &h->lock, &until);
 	}
 	pthread_mutex_unlock(&h->lock);
 	return NULL;
