@@ -64,7 +64,7 @@ expect "kbs-store verify-audit after SIGKILL" 0 "" "$store" -d "$data/store" -k 
 
 # ---- small limits: connections, slow clients ------------------------------------------
 start_kbs "$data" '{"rate_per_ip": 0, "max_connections": 12, "per_ip_connections": 4,
-	"threads": 2, "connection_timeout": 3, "request_deadline": 4}' || exit 1
+	"threads": 2, "connection_timeout": 3, "request_deadline": 5}' || exit 1
 cases connlimit slowloris
 expect "a slow client's close is logged with its code" 0 "" grep -q '"event":"request_deadline".*"error":"request_deadline"' "$tmp/log"
 stop_kbs
