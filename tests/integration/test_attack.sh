@@ -24,7 +24,7 @@ command -v curl >/dev/null || { echo "curl missing: skipped"; exit 77; }
 "$py" -c 'import nacl' 2>/dev/null || { echo "PyNaCl missing: skipped"; exit 77; }
 export ATTACK_DIR=$tmp
 mounted=""
-trap '[ -n "$mounted" ] && umount "$mounted"; rm -rf "$tmp"' EXIT
+trap '[ -n "$mounted" ] && umount -l "$mounted"; rm -rf "$tmp"' EXIT
 
 sim=$tmp/sim
 "$client" sim-init "$sim" --product milan >/dev/null || exit 1
