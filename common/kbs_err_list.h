@@ -215,6 +215,10 @@ KBS_ERR_X(TOKEN_SIGNATURE, token_signature, -452, "token signature does not veri
 KBS_ERR_X(TOKEN_EXPIRED, token_expired, -453, "token has expired or is not yet valid")
 KBS_ERR_X(TOKEN_CLAIMS, token_claims, -454, "token claims are missing or malformed")
 
+/* kbs: attack and fault hardening (-455..-469) */
+KBS_ERR_X(REQUEST_DEADLINE, request_deadline, -455,
+    "the request was not received whole within request_deadline; its connection was closed")
+
 /* kbs: the broker daemon, review fixes (-470..-489) */
 KBS_ERR_X(TOKEN_INVALID, token_invalid, -470,
     "the bearer token is missing, malformed, expired, not ours, or not for this secret")

@@ -31,6 +31,7 @@ kbs_config_defaults(struct kbs_config *cfg)
 	cfg->max_connections = 256;
 	cfg->per_ip_connections = 32;
 	cfg->connection_timeout = 10;
+	cfg->request_deadline = 30;
 	cfg->rate_per_ip = 50;
 	cfg->rate_burst = 100;
 	cfg->nonce_lifetime = 120;
@@ -100,6 +101,7 @@ static const struct setting settings[] = {
 	S_UINT("max_connections", max_connections, 1, 65536),
 	S_UINT("per_ip_connections", per_ip_connections, 1, 65536),
 	S_UINT("connection_timeout", connection_timeout, 1, 3600),
+	S_UINT("request_deadline", request_deadline, 1, 3600),
 	S_UINT("rate_per_ip", rate_per_ip, 0, 1000000),
 	S_UINT("rate_burst", rate_burst, 1, 1000000),
 	S_UINT("nonce_lifetime", nonce_lifetime, 5, 3600),

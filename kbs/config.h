@@ -45,6 +45,7 @@ struct kbs_config {
 	uint32_t max_connections;
 	uint32_t per_ip_connections;
 	uint32_t connection_timeout; /* seconds of inactivity */
+	uint32_t request_deadline;   /* seconds to receive one whole request (head and body) */
 	uint32_t rate_per_ip;        /* requests per second per address, 0: off */
 	uint32_t rate_burst;
 	uint32_t nonce_lifetime;           /* seconds */

@@ -121,6 +121,7 @@ struct kbs_metrics {
 	counter_t verifications[2];   /* cold, cached */
 	counter_t nonces_issued, nonces_consumed, audit_records;
 	struct batch_hist batch;
+	counter_t deadline_closed;
 	struct gauge gauges[KBS_METRICS_MAX_GAUGES];
 	size_t n_gauges;
 	counter_t webhook_events[KBS_METRICS_WEBHOOK_KIND_COUNT];
@@ -360,6 +361,13 @@ kbs_metrics_audit_appended(struct kbs_metrics *m, uint64_t n)
 {
 	if (m != NULL)
 		inc(&m->audit_records, n);
+}
+
+void
+kbs_metrics_deadline_closed(struct kbs_metrics *m)
+{
+	if (m != NULL)
+		inc(&m->deadline_closed, 1);
 }
 
 void
@@ -659,6 +667,9 @@ kbs_metrics_render(const struct kbs_metrics *m, char **ret, size_t *ret_len)
 	render_counter(&o, "kbs_audit_records_total", "Audit records appended.", &m->audit_records);
 	render_batch(&o, m);
 	render_webhooks(&o, m);
+	render_counter(&o, "kbs_http_request_deadline_closed_total",
+	    "Connections closed for not sending a whole request within request_deadline.",
+	    &m->deadline_closed);
 	render_gauges(&o, m);
 	if (o.err != 0) {
 		free(o.p);

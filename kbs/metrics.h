@@ -129,6 +129,9 @@ void kbs_metrics_nonce_issued(struct kbs_metrics *m);
 void kbs_metrics_nonce_consumed(struct kbs_metrics *m);
 void kbs_metrics_audit_appended(struct kbs_metrics *m, uint64_t n);
 
+/* kbs_metrics_deadline_closed counts one connection closed at request_deadline. */
+void kbs_metrics_deadline_closed(struct kbs_metrics *m);
+
 /* kbs_metrics_commit_batch records the number of requests one durable commit carried. */
 void kbs_metrics_commit_batch(struct kbs_metrics *m, uint64_t size);
 

@@ -59,6 +59,7 @@ test_defaults(void)
 	CHECK_UINT_EQ(cfg.nonce_lifetime, 120);
 	CHECK_UINT_EQ(cfg.token_lifetime, 300);
 	CHECK_UINT_EQ(cfg.refused_audit_per_minute, 6);
+	CHECK_UINT_EQ(cfg.request_deadline, 30);
 	CHECK_UINT_EQ(cfg.trust_roots.n, 0);
 	CHECK_INT_EQ(cfg.allow_stale_crl, 0);
 	CHECK_INT_EQ(cfg.log_level, KBS_LOG_INFO);
@@ -110,6 +111,10 @@ test_refusals(void)
 	refused("{\"nonce_lifetime\": 99999999999999999999}",
 	    "1:20: nonce_lifetime: must be an integer from 5 to 3600");
 	refused("{\"listen\": 8080}", "1:12: listen: must be a string");
+	refused("{\"request_deadline\": 0}",
+	    "1:22: request_deadline: must be an integer from 1 to 3600");
+	refused("{\"request_deadline\": 3601}",
+	    "1:22: request_deadline: must be an integer from 1 to 3600");
 	refused("{\"allow_stale_crl\": 1}", "1:21: allow_stale_crl: must be true or false");
 	refused("{\"log_level\": \"loud\"}",
 	    "1:15: log_level: must be \"error\", \"warning\", \"info\" or \"debug\"");
