@@ -43,6 +43,11 @@ struct kbs_config {
 	uint32_t refused_audit_per_minute; /* audit records for refused evidence, per address */
 	int allow_stale_crl;
 	enum kbs_log_level log_level;
+	char kds_url[KBS_CONFIG_PATH_MAX];       /* AMD KDS base URL (kbs/kds.h) */
+	uint32_t kds_timeout;                    /* seconds, hard, per fetch */
+	char kds_cache_dir[KBS_CONFIG_PATH_MAX]; /* read-only pre-loaded certificates; "" none */
+	uint32_t crl_grace;                      /* seconds a CRL is used past its nextUpdate */
+	int kds_fetch;                           /* 0: offline, only caches */
 };
 
 /* kbs_config_defaults fills every field with its documented default. */
