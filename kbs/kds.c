@@ -43,10 +43,10 @@
 #include "metrics.h"
 
 #define FLIGHTS 64
-#define WAIT_MARGIN 2        /* seconds a waiter waits past the fetch's own timeout */
-#define REFRESH_IDLE 60      /* seconds between refresher passes when nothing is due */
-#define REFRESH_RETRY 30     /* seconds before a failed CRL refresh is tried again */
-#define CHAINS 2             /* VCEK, VLEK */
+#define WAIT_MARGIN 2    /* seconds a waiter waits past the fetch's own timeout */
+#define REFRESH_IDLE 60  /* seconds between refresher passes when nothing is due */
+#define REFRESH_RETRY 30 /* seconds before a failed CRL refresh is tried again */
+#define CHAINS 2         /* VCEK, VLEK */
 #define URL_MAX (KBS_CONFIG_PATH_MAX + KBS_KDS_PATH_MAX)
 
 struct kbs_kds_crl {
@@ -305,7 +305,9 @@ http_get(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *ret_len
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)k->timeout);
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "kbs/" "0.1");
+	curl_easy_setopt(h, CURLOPT_USERAGENT,
+	    "kbs/"
+	    "0.1");
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
 	cr = curl_easy_perform(h);
@@ -379,7 +381,8 @@ fetch_checked(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *re
 	}
 	/* A store that cannot cache it costs a later fetch, not this answer. */
 	if (keystore_cert_put(k->ks, w->key, d, n, (int64_t)time(NULL)) != 0)
-		kbs_log(KBS_LOG_WARNING, "{\"event\":\"kds_cache_put\",\"key\":\"%.200s\"}", w->key);
+		kbs_log(
+		    KBS_LOG_WARNING, "{\"event\":\"kds_cache_put\",\"key\":\"%.200s\"}", w->key);
 	kbs_metrics_kds_fetch(k->m, w->item, KBS_METRICS_KDS_OK);
 	*ret = d;
 	*ret_len = n;
@@ -550,9 +553,9 @@ want_item(struct want *w, enum kbs_kds_item item, enum snp_product p, enum snp_s
 	w->product = p;
 	w->chain = chain;
 	if ((r = kbs_kds_item_key(item, p, chain, w->key, sizeof(w->key))) != 0 ||
-	    (r = item == KBS_KDS_CRL ? kbs_kds_crl_path(p, chain, w->kds_path, sizeof(w->kds_path))
-				     : kbs_kds_chain_path(p, chain, w->kds_path, sizeof(w->kds_path))) !=
-		0)
+	    (r = item == KBS_KDS_CRL
+		    ? kbs_kds_crl_path(p, chain, w->kds_path, sizeof(w->kds_path))
+		    : kbs_kds_chain_path(p, chain, w->kds_path, sizeof(w->kds_path))) != 0)
 		return r;
 	snprintf(w->dir_paths[0], sizeof(w->dir_paths[0]), "%s/v1/%s/%s", c, seg,
 	    item == KBS_KDS_CRL ? "crl" : "cert_chain");
@@ -567,8 +570,8 @@ want_item(struct want *w, enum kbs_kds_item item, enum snp_product p, enum snp_s
  * one is newer. KBS_ERR_KDS_CONTENT when it is older (a rollback).
  */
 static int
-crl_install(struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain,
-    struct kbs_kds_crl *c)
+crl_install(
+    struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain, struct kbs_kds_crl *c)
 {
 	struct crl_slot *s = &k->crls[p][chain_index(chain)];
 	int r = 0;
@@ -582,7 +585,8 @@ crl_install(struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain,
 		s->cur = c;
 		s->tracked = 1;
 		s->next_try = 0;
-		kbs_metrics_crl_held(k->m, (unsigned)p, (unsigned)chain_index(chain), c->this_update);
+		kbs_metrics_crl_held(
+		    k->m, (unsigned)p, (unsigned)chain_index(chain), c->this_update);
 	}
 	pthread_mutex_unlock(&k->mu);
 	return r;
@@ -590,8 +594,8 @@ crl_install(struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain,
 
 /* crl_from: a CRL body from any source, installed. */
 static int
-crl_from(struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain, const uint8_t *d,
-    size_t n)
+crl_from(
+    struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain, const uint8_t *d, size_t n)
 {
 	struct kbs_kds_crl *c = NULL;
 	int r;
@@ -632,7 +636,8 @@ crl_load_cached(struct kbs_kds *k, enum snp_product p, enum snp_signing_key chai
 	if (keystore_cert_get(k->ks, w.key, &d, &n, NULL) == 0 || from_dir(k, &w, &d, &n) == 0) {
 		if (crl_from(k, p, chain, d, n) != 0)
 			kbs_log(KBS_LOG_WARNING,
-			    "{\"event\":\"crl_cached\",\"key\":\"%s\",\"error\":\"unusable\"}", w.key);
+			    "{\"event\":\"crl_cached\",\"key\":\"%s\",\"error\":\"unusable\"}",
+			    w.key);
 	}
 	free(d);
 }
@@ -850,8 +855,8 @@ out:
 /* ---- import ---------------------------------------------------------------- */
 
 int
-kbs_kds_import(struct kbs_kds *k, const char *rel, const uint8_t *data, size_t len, char *ret_key,
-    size_t size)
+kbs_kds_import(
+    struct kbs_kds *k, const char *rel, const uint8_t *data, size_t len, char *ret_key, size_t size)
 {
 	struct kbs_kds_file f;
 	struct snp_signer_facts facts;
@@ -869,7 +874,8 @@ kbs_kds_import(struct kbs_kds *k, const char *rel, const uint8_t *data, size_t l
 			return r;
 		if (check(&w, data, len) != 0)
 			return KBS_ERR_KDS_LAYOUT;
-		if (f.item == KBS_KDS_CRL && (r = crl_from(k, f.product, f.chain, data, len)) != 0 &&
+		if (f.item == KBS_KDS_CRL &&
+		    (r = crl_from(k, f.product, f.chain, data, len)) != 0 &&
 		    r != KBS_ERR_KDS_CONTENT) /* older than the held one: stored, not held */
 			return r;
 		if ((r = keystore_cert_put(k->ks, w.key, data, len, (int64_t)time(NULL))) != 0)
@@ -879,7 +885,8 @@ kbs_kds_import(struct kbs_kds *k, const char *rel, const uint8_t *data, size_t l
 		snprintf(ret_key, size, "%s", w.key);
 		return 0;
 	}
-	/* A VCEK: the path names its hwID (and, but for the flat file, TCB); the certificate must agree. */
+	/* A VCEK: the path names its hwID (and, but for the flat file, TCB); the certificate must
+	 * agree. */
 	memset(&w, 0, sizeof(w));
 	w.item = KBS_KDS_VCEK;
 	w.product = f.product;
@@ -924,8 +931,8 @@ curl_init_once(void)
 }
 
 int
-kbs_kds_new(const struct kbs_config *cfg, struct keystore *ks, struct kbs_metrics *m,
-    struct kbs_kds **ret)
+kbs_kds_new(
+    const struct kbs_config *cfg, struct keystore *ks, struct kbs_metrics *m, struct kbs_kds **ret)
 {
 	static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 	struct kbs_kds *k;

@@ -135,8 +135,8 @@ struct kbs_kds;
  * and m are borrowed and must outlive the object. KBS_ERR_ALLOC,
  * KBS_ERR_CONFIG (a URL that is not http:// or https://), KBS_ERR_SYSTEM.
  */
-KBS_MUST_CHECK int kbs_kds_new(const struct kbs_config *cfg, struct keystore *ks,
-    struct kbs_metrics *m, struct kbs_kds **ret);
+KBS_MUST_CHECK int kbs_kds_new(
+    const struct kbs_config *cfg, struct keystore *ks, struct kbs_metrics *m, struct kbs_kds **ret);
 
 /* kbs_kds_free stops the refresher and frees k (NULL is fine). */
 void kbs_kds_free(struct kbs_kds *k);

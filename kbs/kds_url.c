@@ -112,8 +112,8 @@ chain_segment(enum snp_signing_key signer)
 }
 
 static int
-product_path(enum snp_product product, enum snp_signing_key signer, const char *leaf, char *out,
-    size_t size)
+product_path(
+    enum snp_product product, enum snp_signing_key signer, const char *leaf, char *out, size_t size)
 {
 	const char *p = kbs_kds_product_segment(product), *c = chain_segment(signer);
 

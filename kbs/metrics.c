@@ -568,8 +568,7 @@ render_batch(struct out *o, const struct kbs_metrics *m)
 static void
 render_kds(struct out *o, const struct kbs_metrics *m)
 {
-	int64_t now = (int64_t)time(NULL), t;
-	size_t k, r, p, c;
+	size_t k, r;
 
 	family(o, "kbs_kds_fetches_total", "counter",
 	    "AMD KDS certificate and CRL look-ups by kind and result.");
@@ -578,9 +577,14 @@ render_kds(struct out *o, const struct kbs_metrics *m)
 			out_printf(o,
 			    "kbs_kds_fetches_total{kind=\"%s\",result=\"%s\"} %" PRIu64 "\n",
 			    kds_kind_names[k], kds_result_names[r], get(&m->kds[k][r]));
-	render_counter(o, "kbs_crl_stale_total",
-	    "Verifications refused because the CRL was past its nextUpdate plus crl_grace.",
-	    &m->crl_stale);
+}
+
+static void
+render_crl_age(struct out *o, const struct kbs_metrics *m)
+{
+	int64_t now = (int64_t)time(NULL), t;
+	size_t p, c;
+
 	family(o, "kbs_crl_age_seconds", "gauge",
 	    "Seconds since the thisUpdate of the CRL held per product and chain.");
 	for (p = 1; p < CRL_PRODUCTS; p++)
@@ -630,6 +634,10 @@ kbs_metrics_render(const struct kbs_metrics *m, char **ret, size_t *ret_len)
 	render_counter(&o, "kbs_audit_records_total", "Audit records appended.", &m->audit_records);
 	render_batch(&o, m);
 	render_kds(&o, m);
+	render_counter(&o, "kbs_crl_stale_total",
+	    "Verifications refused because the CRL was past its nextUpdate plus crl_grace.",
+	    &m->crl_stale);
+	render_crl_age(&o, m);
 	render_gauges(&o, m);
 	if (o.err != 0) {
 		free(o.p);

@@ -89,8 +89,8 @@ out:
 }
 
 int
-snp_chain_facts(const uint8_t *data, size_t len, enum snp_product *ret_product,
-    enum snp_signing_key *ret_kind)
+snp_chain_facts(
+    const uint8_t *data, size_t len, enum snp_product *ret_product, enum snp_signing_key *ret_kind)
 {
 	enum snp_product ark = SNP_PRODUCT_UNKNOWN, inter = SNP_PRODUCT_UNKNOWN, p;
 	enum snp_signing_key kind = SNP_SIGNING_KEY_NONE;
@@ -128,6 +128,7 @@ snp_chain_facts(const uint8_t *data, size_t len, enum snp_product *ret_product,
 	r = 0;
 out:
 	snp_certs_free(c);
+	ERR_clear_error();
 	return r;
 }
 
