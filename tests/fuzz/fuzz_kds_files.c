@@ -49,8 +49,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 		break;
 	case 3:
-		if (snp_crl_load(data + 1, size - 1, &crl) == 0 && snp_crl_times(crl, &t, &n) == 0 &&
-		    t == INT64_MIN)
+		if (snp_crl_load(data + 1, size - 1, &crl) == 0 &&
+		    snp_crl_times(crl, &t, &n) == 0 && t == INT64_MIN)
 			__builtin_trap(); /* only the absence of crashes matters */
 		snp_crl_free(crl);
 		break;

@@ -45,7 +45,8 @@ test_vcek_path_milan(void)
 	CHECK(strncmp(hwid, "3ac3fe21e13fb099", 16) == 0);
 	CHECK_OK(url_of(&rep, SNP_PRODUCT_MILAN, url, sizeof(url)));
 	/* reported_tcb 0x4405000000000002: bl=2, tee=0, snp=5, ucode=68 */
-	snprintf(want, sizeof(want), "/vcek/v1/Milan/%s?blSPL=2&teeSPL=0&snpSPL=5&ucodeSPL=68", hwid);
+	snprintf(
+	    want, sizeof(want), "/vcek/v1/Milan/%s?blSPL=2&teeSPL=0&snpSPL=5&ucodeSPL=68", hwid);
 	CHECK_STR_EQ(url, want);
 	/* Too small a buffer is refused, not truncated. */
 	CHECK_ERR(url_of(&rep, SNP_PRODUCT_MILAN, url, 100), KBS_ERR_INVALID_ARGUMENT);
@@ -80,8 +81,8 @@ test_vcek_path_turin(void)
 	CHECK_STR_EQ(hwid, "3b42092f69c656d3");
 	CHECK_OK(url_of(&rep, SNP_PRODUCT_TURIN, url, sizeof(url)));
 	/* 0x4700000002000100: fmc=0, bl=1, tee=0, snp=2, ucode=71 */
-	CHECK_STR_EQ(url,
-	    "/vcek/v1/Turin/3b42092f69c656d3?fmcSPL=0&blSPL=1&teeSPL=0&snpSPL=2&ucodeSPL=71");
+	CHECK_STR_EQ(
+	    url, "/vcek/v1/Turin/3b42092f69c656d3?fmcSPL=0&blSPL=1&teeSPL=0&snpSPL=2&ucodeSPL=71");
 	CHECK_OK(snp_tcb_decode(rep.reported_tcb, SNP_PRODUCT_TURIN, &tcb));
 	CHECK_OK(kbs_kds_tcb_name(SNP_PRODUCT_TURIN, &tcb, name, sizeof(name)));
 	CHECK_STR_EQ(name, "bl01_tee00_snp02_ucode71_fmc00");
@@ -138,12 +139,14 @@ test_names_and_keys(void)
 	CHECK_ERR(kbs_kds_tcb_name(SNP_PRODUCT_MILAN, &t, s, 10), KBS_ERR_INVALID_ARGUMENT);
 	CHECK_OK(kbs_kds_vcek_key(SNP_PRODUCT_GENOA, "00ff", "bl01", s, sizeof(s)));
 	CHECK_STR_EQ(s, "vcek/Genoa/00ff/bl01");
-	CHECK_OK(kbs_kds_item_key(KBS_KDS_CRL, SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VLEK, s, sizeof(s)));
+	CHECK_OK(
+	    kbs_kds_item_key(KBS_KDS_CRL, SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VLEK, s, sizeof(s)));
 	CHECK_STR_EQ(s, "crl/vlek/Milan");
 	CHECK_OK(
 	    kbs_kds_item_key(KBS_KDS_CHAIN, SNP_PRODUCT_TURIN, SNP_SIGNING_KEY_VCEK, s, sizeof(s)));
 	CHECK_STR_EQ(s, "chain/vcek/Turin");
-	CHECK_ERR(kbs_kds_item_key(KBS_KDS_VCEK, SNP_PRODUCT_TURIN, SNP_SIGNING_KEY_VCEK, s, sizeof(s)),
+	CHECK_ERR(
+	    kbs_kds_item_key(KBS_KDS_VCEK, SNP_PRODUCT_TURIN, SNP_SIGNING_KEY_VCEK, s, sizeof(s)),
 	    KBS_ERR_INVALID_ARGUMENT);
 	CHECK_STR_EQ(kbs_kds_product_segment(SNP_PRODUCT_TURIN), "Turin");
 	CHECK(kbs_kds_product_segment(SNP_PRODUCT_UNKNOWN) == NULL);
@@ -158,24 +161,23 @@ test_layouts(void)
 {
 	struct kbs_kds_file f;
 	static const char *const bad[] = {
-		"",
-		"/vcek/v1/Milan/crl",                          /* absolute */
-		"vcek/v1/Milan/crl/",                          /* trailing slash */
-		"vcek//v1/Milan/crl",                          /* empty part */
-		"vcek/v2/Milan/crl",                           /* version */
-		"vcek/v1/milan/crl",                           /* KDS spells Milan */
-		"vcek/v1/Siena/cert_chain",                    /* no such product here */
-		"vcek/v1/Milan/ark",                           /* no such resource */
-		"vlek/v1/Milan/" H128 "/bl03_vcek.der",        /* VLEKs are not served by KDS */
-		"vcek/v1/Milan/" H128 "/x_vcek.der",           /* a TCB name starts with bl */
-		"vcek/v1/Milan/" H128 "/bl03-tee_vcek.der",    /* only [a-z0-9_] */
-		"vcek/v1/Milan/" H128 "/bl03.der",             /* the suffix */
-		"vcek/" H16 "a/vcek.der",                      /* 17 digits */
-		"vcek/3B42092F69C656D3/vcek.der",              /* Trustee: lower case */
-		"vcek/" H16 "/cert.der",                       /* Trustee: vcek.der or {tcb}_vcek.der */
-		"vcek/" H16 "/../../etc/passwd",               /* too deep, and no layout */
-		"vcek/../vcek/" H16 "/vcek.der",               /* .. is no hwID */
-		"a/b/c/d/e/f/g",                               /* too deep */
+		"", "/vcek/v1/Milan/crl",                   /* absolute */
+		"vcek/v1/Milan/crl/",                       /* trailing slash */
+		"vcek//v1/Milan/crl",                       /* empty part */
+		"vcek/v2/Milan/crl",                        /* version */
+		"vcek/v1/milan/crl",                        /* KDS spells Milan */
+		"vcek/v1/Siena/cert_chain",                 /* no such product here */
+		"vcek/v1/Milan/ark",                        /* no such resource */
+		"vlek/v1/Milan/" H128 "/bl03_vcek.der",     /* VLEKs are not served by KDS */
+		"vcek/v1/Milan/" H128 "/x_vcek.der",        /* a TCB name starts with bl */
+		"vcek/v1/Milan/" H128 "/bl03-tee_vcek.der", /* only [a-z0-9_] */
+		"vcek/v1/Milan/" H128 "/bl03.der",          /* the suffix */
+		"vcek/" H16 "a/vcek.der",                   /* 17 digits */
+		"vcek/3B42092F69C656D3/vcek.der",           /* Trustee: lower case */
+		"vcek/" H16 "/cert.der",         /* Trustee: vcek.der or {tcb}_vcek.der */
+		"vcek/" H16 "/../../etc/passwd", /* too deep, and no layout */
+		"vcek/../vcek/" H16 "/vcek.der", /* .. is no hwID */
+		"a/b/c/d/e/f/g",                 /* too deep */
 	};
 	size_t i;
 
@@ -185,8 +187,8 @@ test_layouts(void)
 	CHECK_OK(kbs_kds_file_parse("vlek/v1/Genoa/cert_chain", &f));
 	CHECK(f.item == KBS_KDS_CHAIN && f.product == SNP_PRODUCT_GENOA &&
 	    f.chain == SNP_SIGNING_KEY_VLEK);
-	CHECK_OK(
-	    kbs_kds_file_parse("vcek/v1/Turin/" H16 "/bl01_tee00_snp02_ucode71_fmc00_vcek.der", &f));
+	CHECK_OK(kbs_kds_file_parse(
+	    "vcek/v1/Turin/" H16 "/bl01_tee00_snp02_ucode71_fmc00_vcek.der", &f));
 	CHECK(f.item == KBS_KDS_VCEK && f.product == SNP_PRODUCT_TURIN);
 	CHECK_STR_EQ(f.hwid, H16);
 	CHECK_STR_EQ(f.tcb, "bl01_tee00_snp02_ucode71_fmc00");
