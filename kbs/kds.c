@@ -423,9 +423,12 @@ copy_out(const uint8_t *d, size_t n, uint8_t **ret, size_t *ret_len)
 /*
  * fly fetches w from KDS once however many callers ask for w->key at the
  * same time: the first runs the fetch, the others wait for its result.
+ * With recheck, a caller that starts a flight looks in the store once
+ * more first: a flight for the key may have ended (and stored it) between
+ * its own look-up and now.
  */
 static int
-fly(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *ret_len,
+fly(struct kbs_kds *k, const struct want *w, int recheck, uint8_t **ret, size_t *ret_len,
     unsigned *ret_retry_after)
 {
 	struct flight *f = NULL, *free_slot = NULL;
@@ -475,7 +478,12 @@ fly(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *ret_len,
 	memcpy(f->key, w->key, strlen(w->key) + 1);
 	pthread_mutex_unlock(&k->mu);
 
-	r = fetch_checked(k, w, ret, ret_len, ret_retry_after);
+	if (recheck && keystore_cert_get(k->ks, w->key, ret, ret_len, NULL) == 0) {
+		kbs_metrics_kds_fetch(k->m, w->item, KBS_METRICS_KDS_CACHED);
+		r = 0;
+	} else {
+		r = fetch_checked(k, w, ret, ret_len, ret_retry_after);
+	}
 
 	pthread_mutex_lock(&k->mu);
 	f->r = r;
@@ -538,7 +546,7 @@ obtain(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *ret_len,
 	}
 	if (!k->fetch)
 		return KBS_ERR_KDS_OFFLINE;
-	return fly(k, w, ret, ret_len, ret_retry_after);
+	return fly(k, w, 1, ret, ret_len, ret_retry_after);
 }
 
 static int
@@ -617,7 +625,7 @@ crl_refresh(struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain)
 
 	if ((r = want_item(&w, KBS_KDS_CRL, p, chain)) != 0)
 		return r;
-	if ((r = fly(k, &w, &d, &n, &ra)) == 0)
+	if ((r = fly(k, &w, 0, &d, &n, &ra)) == 0)
 		r = crl_from(k, p, chain, d, n);
 	free(d);
 	return r;
@@ -754,15 +762,34 @@ track(struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain)
 	pthread_mutex_unlock(&k->mu);
 }
 
-static int
-crl_held(struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain)
+/*
+ * crl_first gets a product's first CRL when none is held: from the store
+ * or the directory, else from KDS. Tried at most every REFRESH_RETRY
+ * seconds, so guests of a product whose list KDS does not serve do not
+ * each cause a fetch.
+ */
+static void
+crl_first(struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain)
 {
-	int held;
+	struct crl_slot *s = &k->crls[p][chain_index(chain)];
+	int64_t now = (int64_t)time(NULL);
+	int go;
 
 	pthread_mutex_lock(&k->mu);
-	held = k->crls[p][chain_index(chain)].cur != NULL;
+	go = s->cur == NULL && s->next_try <= now;
+	if (go)
+		s->next_try = now + REFRESH_RETRY;
 	pthread_mutex_unlock(&k->mu);
-	return held;
+	if (!go)
+		return;
+	crl_load_cached(k, p, chain);
+	pthread_mutex_lock(&k->mu);
+	go = s->cur == NULL && k->fetch;
+	pthread_mutex_unlock(&k->mu);
+	if (go && crl_refresh(k, p, chain) != 0)
+		kbs_log(KBS_LOG_WARNING,
+		    "{\"event\":\"crl_first_fetch\",\"product\":\"%s\",\"error\":\"failed\"}",
+		    kbs_kds_product_segment(p));
 }
 
 /* ---- the signer ------------------------------------------------------------ */
@@ -831,14 +858,7 @@ kbs_kds_signer(struct kbs_kds *k, const struct snp_report *report, uint8_t **ret
 	 * A product whose VCEKs come from KDS gets its CRL kept fresh; the
 	 * first one is fetched now, so this guest is checked against it.
 	 */
-	if (!crl_held(k, p, SNP_SIGNING_KEY_VCEK)) {
-		crl_load_cached(k, p, SNP_SIGNING_KEY_VCEK);
-		if (!crl_held(k, p, SNP_SIGNING_KEY_VCEK) && k->fetch &&
-		    crl_refresh(k, p, SNP_SIGNING_KEY_VCEK) != 0)
-			kbs_log(KBS_LOG_WARNING,
-			    "{\"event\":\"crl_first_fetch\",\"product\":\"%s\",\"error\":\"failed\"}",
-			    seg);
-	}
+	crl_first(k, p, SNP_SIGNING_KEY_VCEK);
 	track(k, p, SNP_SIGNING_KEY_VCEK);
 	*ret_vcek = vcek;
 	*ret_vcek_len = vlen;

@@ -309,5 +309,8 @@ config "$tmp/badfetch.json" kds_fetch='"no"'
 expect "kds_fetch is a boolean" 2 "" "$kbs" --data-dir "$tmp/bad" --config "$tmp/badfetch.json"
 expect_err "... named" "kds_fetch: must be true or false"
 
+# Under -Db_sanitize every broker's log would hold the report (they all exited).
+expect "no sanitizer report in any broker's log" 1 "" grep -l Sanitizer "$tmp"/*.log
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -177,16 +177,18 @@ test_import_and_crl(void)
 
 	if ((b = open_broker()) == NULL)
 		return;
-	CHECK_OK(import(b, "vcek/v1/Genoa/cert_chain", "amd/cert_chain_genoa.pem", key, sizeof(key)));
+	CHECK_OK(
+	    import(b, "vcek/v1/Genoa/cert_chain", "amd/cert_chain_genoa.pem", key, sizeof(key)));
 	CHECK_STR_EQ(key, "chain/vcek/Genoa");
 	CHECK_OK(import(
 	    b, "vlek/v1/Genoa/cert_chain", "amd/vlek_cert_chain_genoa.pem", key, sizeof(key)));
 	CHECK_STR_EQ(key, "chain/vlek/Genoa");
 	/* Another product's chain, the VLEK chain as the VCEK one, a VCEK as a chain. */
-	CHECK_ERR(import(b, "vcek/v1/Milan/cert_chain", "amd/cert_chain_genoa.pem", key, sizeof(key)),
-	    KBS_ERR_KDS_LAYOUT);
 	CHECK_ERR(
-	    import(b, "vcek/v1/Genoa/cert_chain", "amd/vlek_cert_chain_genoa.pem", key, sizeof(key)),
+	    import(b, "vcek/v1/Milan/cert_chain", "amd/cert_chain_genoa.pem", key, sizeof(key)),
+	    KBS_ERR_KDS_LAYOUT);
+	CHECK_ERR(import(b, "vcek/v1/Genoa/cert_chain", "amd/vlek_cert_chain_genoa.pem", key,
+		      sizeof(key)),
 	    KBS_ERR_KDS_LAYOUT);
 	CHECK_ERR(import(b, "vcek/v1/Turin/cert_chain", "oak/turin_oc_vcek.der", key, sizeof(key)),
 	    KBS_ERR_KDS_LAYOUT);
@@ -200,22 +202,25 @@ test_import_and_crl(void)
 	CHECK_ERR(import(b, "vcek/3b42092f69c656d3/bl01_tee00_snp03_ucode71_fmc00_vcek.der",
 		      "oak/turin_oc_vcek.der", key, sizeof(key)),
 	    KBS_ERR_KDS_LAYOUT);
-	CHECK_ERR(import(b, "vcek/0b42092f69c656d3/vcek.der", "oak/turin_oc_vcek.der", key,
-		      sizeof(key)),
+	CHECK_ERR(
+	    import(b, "vcek/0b42092f69c656d3/vcek.der", "oak/turin_oc_vcek.der", key, sizeof(key)),
 	    KBS_ERR_KDS_LAYOUT);
-	CHECK_ERR(import(b, "vcek/v1/Milan/3b42092f69c656d3/bl01_tee00_snp02_ucode71_fmc00_vcek.der",
-		      "oak/turin_oc_vcek.der", key, sizeof(key)),
+	CHECK_ERR(
+	    import(b, "vcek/v1/Milan/3b42092f69c656d3/bl01_tee00_snp02_ucode71_fmc00_vcek.der",
+		"oak/turin_oc_vcek.der", key, sizeof(key)),
 	    KBS_ERR_KDS_LAYOUT);
 	CHECK_ERR(import(b, "turin/vcek.der", "oak/turin_oc_vcek.der", key, sizeof(key)),
 	    KBS_ERR_KDS_LAYOUT);
 	/* The real Milan CRL: held at once, fresh, then stale, then past the grace. */
 	CHECK_ERR(import(b, "vcek/v1/Milan/crl", "amd/cert_chain_milan.pem", key, sizeof(key)),
 	    KBS_ERR_KDS_LAYOUT);
-	CHECK_OK(kbs_kds_crl_get(b->kds, SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK, next, &c, &stale));
+	CHECK_OK(
+	    kbs_kds_crl_get(b->kds, SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK, next, &c, &stale));
 	CHECK(c == NULL); /* none held yet */
 	CHECK_OK(import(b, "vcek/v1/Milan/crl", "amd/crl_milan.der", key, sizeof(key)));
 	CHECK_STR_EQ(key, "crl/vcek/Milan");
-	CHECK_OK(kbs_kds_crl_get(b->kds, SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK, next, &c, &stale));
+	CHECK_OK(
+	    kbs_kds_crl_get(b->kds, SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK, next, &c, &stale));
 	CHECK(c != NULL && kbs_kds_crl_list(c) != NULL);
 	CHECK_INT_EQ(stale, 0);
 	kbs_kds_crl_put(b->kds, c);
@@ -233,16 +238,19 @@ test_import_and_crl(void)
 	    KBS_ERR_CRL_EXPIRED);
 	CHECK(c == NULL);
 	/* The other chain and another product hold none. */
-	CHECK_OK(kbs_kds_crl_get(b->kds, SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VLEK, next, &c, &stale));
+	CHECK_OK(
+	    kbs_kds_crl_get(b->kds, SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VLEK, next, &c, &stale));
 	CHECK(c == NULL);
-	CHECK_OK(kbs_kds_crl_get(b->kds, SNP_PRODUCT_GENOA, SNP_SIGNING_KEY_VCEK, next, &c, &stale));
+	CHECK_OK(
+	    kbs_kds_crl_get(b->kds, SNP_PRODUCT_GENOA, SNP_SIGNING_KEY_VCEK, next, &c, &stale));
 	CHECK(c == NULL);
 	kbs_broker_close(b);
 
 	/* A restart loads the CRL from the store. */
 	if ((b = open_broker()) == NULL)
 		return;
-	CHECK_OK(kbs_kds_crl_get(b->kds, SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK, next, &c, &stale));
+	CHECK_OK(
+	    kbs_kds_crl_get(b->kds, SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK, next, &c, &stale));
 	CHECK(c != NULL);
 	kbs_kds_crl_put(b->kds, c);
 	CHECK_OK(signer(b, "oak/turin_oc_report.bin", &vl, &cl)); /* the store, not the directory */
