@@ -23,38 +23,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start NAME DATA_DIR [ARGS...]: kbs in the background; ${NAME}_pid, _port, _admin.
-start() {
-	local name=$1 dir=$2 i out
-	shift 2
-	out=$tmp/$name.out
-	rm -f "$out"
-	"$kbs" --data-dir "$dir" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 "$@" \
-		>"$out" 2>"$tmp/$name.log" &
-	eval "${name}_pid=$!"
-	for i in $(seq 100); do
-		if grep -q "listening admin" "$out" 2>/dev/null; then
-			eval "${name}_port=$(awk '/listening public/ {print $NF}' "$out")"
-			eval "${name}_admin=$(awk '/listening admin/ {print $NF}' "$out")"
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo "FAIL: kbs $name did not start"
-	cat "$tmp/$name.log"
-	exit 1
-}
-
-stop() {
-	local pid=$1 i
-	kill -TERM "$pid" 2>/dev/null
-	for i in $(seq 150); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-}
+# stop_kbs PID: SIGTERM and wait (lib.sh's stop).
+stop_kbs() { stop "$1" TERM; }
 
 start_fake() {
 	rm -f "$tmp/fake.port"
@@ -193,7 +163,7 @@ expect "a chip KDS does not know: 502 kds_http" 0 "refused 502 kds_http" g "$mai
 
 # ---- restart: the store's cache serves without KDS -------------------------------------------
 
-stop "$main_pid"
+stop_kbs "$main_pid"
 kill "$fake_pid"
 wait "$fake_pid" 2>/dev/null
 fake_pid=""
@@ -201,7 +171,7 @@ start main "$data" --config "$tmp/kbs.json" --trust-root "$tmp/ca/ark.pem"
 expect "after a restart, without KDS, the cached VCEK serves" 0 "$want" g "$main_port" a
 eq "... counted cached" "1" metric "$main_port" 'kbs_kds_fetches_total{kind="vcek",result="cached"}'
 expect "an uncached chip without KDS: 503 kds_unavailable" 0 "refused 503 kds_unavailable" g "$main_port" e
-stop "$main_pid"
+stop_kbs "$main_pid"
 
 # ---- single flight: 20 guests of one chip, one KDS request ------------------------------------
 
@@ -223,7 +193,7 @@ eq "20 parallel guests all got the secret" "20" bash -c "cat '$tmp'/par.* | grep
 eq "exactly one KDS VCEK request for 20 guests" "1" count "/vcek/v1/Milan/$(hwid a)"
 eq "exactly one chain request" "1" count /vcek/v1/Milan/cert_chain
 mode '{"vcek": "ok"}'
-stop "$sf_pid"
+stop_kbs "$sf_pid"
 
 # ---- CRLs: revocation, stale within the grace, past it fail closed ------------------------------
 
@@ -231,7 +201,7 @@ $py "$here/kds_chip.py" crl "$tmp/ca" "$k/crl" 86400 ask || exit 1
 start rv "$tmp/rv" --config "$tmp/kbs.json" --trust-root "$tmp/ca/ark.pem"
 setup "$tmp/rv" rv || exit 1
 expect "a CRL from KDS that revokes the ASK denies" 0 "refused 401 evidence crl" g "$rv_port" a
-stop "$rv_pid"
+stop_kbs "$rv_pid"
 
 $py "$here/kds_chip.py" crl "$tmp/ca" "$k/crl" 3 || exit 1
 config "$tmp/stale.json" kds_url="\"$F\"" kds_timeout=2 crl_grace=4
@@ -247,7 +217,7 @@ eq "counted in kbs_crl_stale_total" "1" metric "$st_port" kbs_crl_stale_total
 expect "the refresher tried KDS again" 0 "" test "$(count /vcek/v1/Milan/crl)" -ge 2
 mode '{"crl": "ok"}'
 $py "$here/kds_chip.py" crl "$tmp/ca" "$k/crl" 86400 || exit 1
-stop "$st_pid"
+stop_kbs "$st_pid"
 
 # ---- air-gapped: kbs-admin certs import (both layouts), kds_fetch false -------------------------
 
@@ -280,7 +250,7 @@ expect "a path in no layout: kds_layout" 0 "refused bad/x/file kds_layout" grep 
 expect "a VCEK filed under another chip: kds_layout" 0 "refused vcek/$(hwid c)/${tcbname}_vcek.der kds_layout" grep "$(hwid c)" "$tmp/imp.out"
 expect "a chain filed as a CRL: kds_layout" 0 "refused vcek/v1/Milan/crl kds_layout" grep /crl "$tmp/imp.out"
 expect "the misfiled VCEK was not stored" 0 "refused 503 kds_offline" g "$off_port" c
-stop "$off_pid"
+stop_kbs "$off_pid"
 
 # ---- air-gapped: the read-only kds_cache_dir (Trustee's layout) ----------------------------------
 
@@ -294,7 +264,7 @@ start dir "$tmp/dir" --config "$tmp/dir.json" --trust-root "$tmp/ca/ark.pem"
 setup "$tmp/dir" dir || exit 1
 expect "kds_cache_dir (Trustee's flat vcek.der) serves offline" 0 "$want" g "$dir_port" c
 eq "... counted cached" "1" metric "$dir_port" 'kbs_kds_fetches_total{kind="vcek",result="cached"}'
-stop "$dir_pid"
+stop_kbs "$dir_pid"
 chmod -R u+w "$cd_dir"
 
 # ---- configuration ---------------------------------------------------------------------------------
