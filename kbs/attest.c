@@ -398,6 +398,9 @@ kbs_h_attest(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp *r
 		goto out;
 	}
 	kbs_metrics_verification(b->metrics, a->verify.chain_cached != 0);
+	/* AMD's lists speak for AMD's chains only: a test root's product is not tracked. */
+	if (r == 0 && a->verify.extra_root == 0)
+		kbs_kds_seen(b->kds, a->verify.product, a->verify.signer);
 	if (r != 0) {
 		kbs_attest_refused(a, r);
 		kbs_resp_error(resp, req, 401, KBS_ERR_EVIDENCE, kbs_evidence_detail(&a->verify));

@@ -754,6 +754,9 @@ track(struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain)
 {
 	struct crl_slot *s = &k->crls[p][chain_index(chain)];
 
+	if (kbs_kds_product_segment(p) == NULL ||
+	    (chain != SNP_SIGNING_KEY_VCEK && chain != SNP_SIGNING_KEY_VLEK))
+		return;
 	pthread_mutex_lock(&k->mu);
 	if (!s->tracked) {
 		s->tracked = 1;
@@ -790,6 +793,13 @@ crl_first(struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain)
 		kbs_log(KBS_LOG_WARNING,
 		    "{\"event\":\"crl_first_fetch\",\"product\":\"%s\",\"error\":\"failed\"}",
 		    kbs_kds_product_segment(p));
+}
+
+void
+kbs_kds_seen(struct kbs_kds *k, enum snp_product product, enum snp_signing_key signer)
+{
+	if (k != NULL)
+		track(k, product, signer);
 }
 
 /* ---- the signer ------------------------------------------------------------ */

@@ -17,7 +17,8 @@
  *
  * CRLs: per product and chain (VCEK, VLEK) a list is held once a source
  * has one (the store, the cache directory, an import, or KDS after the
- * broker fetched a VCEK of that product), refreshed by a background
+ * broker fetched a VCEK of that product or verified a report of that
+ * product and chain under a pinned AMD root), refreshed by a background
  * thread at 80% of its validity, and used past its nextUpdate for
  * crl_grace seconds at most, after which verification of that product
  * fails closed with KBS_ERR_CRL_EXPIRED. A configured `crls` file takes
@@ -155,6 +156,14 @@ void kbs_kds_free(struct kbs_kds *k);
 KBS_MUST_CHECK int kbs_kds_signer(struct kbs_kds *k, const struct snp_report *report,
     uint8_t **ret_vcek, size_t *ret_vcek_len, uint8_t **ret_chain, size_t *ret_chain_len,
     unsigned *ret_retry_after);
+
+/*
+ * kbs_kds_seen says a report of product and signer verified under a
+ * pinned AMD root: from then on the refresher keeps that product's list
+ * of that chain (fetched in the background; the caller never waits).
+ * Unknown products and signers are ignored.
+ */
+void kbs_kds_seen(struct kbs_kds *k, enum snp_product product, enum snp_signing_key signer);
 
 /*
  * A held CRL, shared: kbs_kds_crl_get takes a reference (NULL when none

@@ -4,10 +4,16 @@
  * Trustee's layouts (a misfiled one skipped), reports KDS cannot serve
  * (a v2 report, a VLEK), `certs import` of real chains, CRLs and VCEKs
  * with every refusal exact, the CRL's freshness and grace, and the
- * store's cache across a restart.
+ * store's cache across a restart; then the fetcher against a tiny KDS on
+ * loopback serving the real products' VCEKs, chains and the Milan CRL by
+ * the KDS URL scheme (exact queries, Turin's fmcSPL and 8-byte hwID).
  */
 #define _GNU_SOURCE /* nftw */
+#include <arpa/inet.h>
 #include <ftw.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -76,7 +82,7 @@ vcek_name(const struct snp_report *r, enum snp_product p, char *out, size_t size
 }
 
 static struct kbs_broker *
-open_broker(void)
+open_broker_at(const char *dir, const char *url)
 {
 	struct kbs_broker *b = NULL;
 	struct kbs_config cfg;
@@ -84,12 +90,22 @@ open_broker(void)
 	int first = 0;
 
 	kbs_config_defaults(&cfg);
-	cfg.kds_fetch = 0;
-	snprintf(cfg.kds_cache_dir, sizeof(cfg.kds_cache_dir), "%s", cache);
-	CHECK_OK(kbs_broker_open(&cfg, data, &b, &first, msg, sizeof(msg)));
+	cfg.kds_fetch = url != NULL;
+	if (url != NULL)
+		snprintf(cfg.kds_url, sizeof(cfg.kds_url), "%s", url);
+	else
+		snprintf(cfg.kds_cache_dir, sizeof(cfg.kds_cache_dir), "%s", cache);
+	cfg.kds_timeout = 2;
+	CHECK_OK(kbs_broker_open(&cfg, dir, &b, &first, msg, sizeof(msg)));
 	if (b == NULL)
 		fprintf(stderr, "kbs_broker_open: %s\n", msg);
 	return b;
+}
+
+static struct kbs_broker *
+open_broker(void)
+{
+	return open_broker_at(data, NULL);
 }
 
 static int
@@ -257,10 +273,155 @@ test_import_and_crl(void)
 	kbs_broker_close(b);
 }
 
+/* ---- a tiny KDS on loopback ------------------------------------------------ */
+
+struct route {
+	const char *path; /* with the query */
+	const char *vector;
+	const char *type;
+};
+
+static const struct route kds_routes[] = {
+	{ "/vcek/v1/Turin/3b42092f69c656d3?fmcSPL=0&blSPL=1&teeSPL=0&snpSPL=2&ucodeSPL=71",
+	    "oak/turin_oc_vcek.der", "application/x-x509-ca-cert" },
+	{ "/vcek/v1/Turin/cert_chain", "amd/cert_chain_turin.pem", "application/x-pem-file" },
+	{ "/vcek/v1/Genoa/cert_chain", "amd/cert_chain_genoa.pem", "application/x-pem-file" },
+	{ "/vcek/v1/Milan/crl", "amd/crl_milan.der", "application/pkix-crl" },
+	/* A Genoa VCEK served as an HTML page. */
+	{ "/vcek/v1/Genoa/", "oak/genoa_oc_vcek.der", "text/html" },
+};
+
+static int kds_fd = -1;
+static unsigned kds_port;
+static unsigned kds_hits[KBS_ARRAY_SIZE(kds_routes)];
+static unsigned kds_misses;
+
+static void
+kds_answer(int c)
+{
+	char req[2048], head[256], path[1024];
+	const struct route *r = NULL;
+	uint8_t *body = NULL;
+	size_t len = 0, i;
+	ssize_t n;
+
+	n = read(c, req, sizeof(req) - 1);
+	if (n <= 0)
+		return;
+	req[n] = '\0';
+	if (sscanf(req, "GET %1023s ", path) != 1)
+		return;
+	for (i = 0; i < KBS_ARRAY_SIZE(kds_routes) && r == NULL; i++)
+		if (strcmp(path, kds_routes[i].path) == 0 ||
+		    (kds_routes[i].path[strlen(kds_routes[i].path) - 1] == '/' &&
+			strncmp(path, kds_routes[i].path, strlen(kds_routes[i].path)) == 0 &&
+			strchr(path + strlen(kds_routes[i].path), '/') == NULL)) {
+			r = &kds_routes[i];
+			__atomic_fetch_add(&kds_hits[i], 1, __ATOMIC_SEQ_CST);
+		}
+	if (r != NULL)
+		body = test_read_vector(r->vector, &len);
+	if (r == NULL)
+		__atomic_fetch_add(&kds_misses, 1, __ATOMIC_SEQ_CST);
+	snprintf(head, sizeof(head),
+	    "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+	    r != NULL ? "200 OK" : "404 Not Found", r != NULL ? r->type : "text/plain", len);
+	if (write(c, head, strlen(head)) < 0 || (len > 0 && write(c, body, len) < 0))
+		fprintf(stderr, "kds: write failed\n");
+	free(body);
+}
+
+static void *
+kds_serve(void *arg)
+{
+	int c;
+
+	(void)arg;
+	while ((c = accept(kds_fd, NULL, NULL)) >= 0) {
+		kds_answer(c);
+		close(c);
+	}
+	return NULL;
+}
+
+static int
+kds_start(void)
+{
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+	pthread_t t;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((kds_fd = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
+	    bind(kds_fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(kds_fd, 16) != 0 ||
+	    getsockname(kds_fd, (struct sockaddr *)&a, &alen) != 0 ||
+	    pthread_create(&t, NULL, kds_serve, NULL) != 0)
+		return -1;
+	pthread_detach(t);
+	kds_port = ntohs(a.sin_port);
+	return 0;
+}
+
+static void
+test_fetch_real_products(void)
+{
+	struct kbs_broker *b;
+	struct kbs_kds_crl *c = NULL;
+	char dir[160], url[64];
+	size_t vl = 0, cl = 0, want = 0, i;
+	int stale = 0;
+	uint8_t *d;
+
+	CHECK_OK(kds_start());
+	snprintf(dir, sizeof(dir), "%s/fetch", root);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/", kds_port); /* a trailing '/' is fine */
+	if ((b = open_broker_at(dir, url)) == NULL)
+		return;
+	/* Turin: the VCEK by its 8-byte hwID and all five SPLs, and the real Turin chain. */
+	CHECK_OK(signer(b, "oak/turin_oc_report.bin", &vl, &cl));
+	d = test_read_vector("oak/turin_oc_vcek.der", &want);
+	free(d);
+	CHECK_UINT_EQ(vl, want);
+	d = test_read_vector("amd/cert_chain_turin.pem", &want);
+	free(d);
+	CHECK_UINT_EQ(cl, want);
+	CHECK_UINT_EQ(kds_hits[0], 1);
+	CHECK_UINT_EQ(kds_hits[1], 1);
+	/* Again: the store answers, KDS is not asked. */
+	CHECK_OK(signer(b, "oak/turin_oc_report.bin", &vl, &cl));
+	CHECK_UINT_EQ(kds_hits[0], 1);
+	/* A VCEK served as text/html: kds_content, not cached, asked again next time. */
+	CHECK_ERR(signer(b, "oak/genoa_oc_report.bin", &vl, &cl), KBS_ERR_KDS_CONTENT);
+	CHECK_ERR(signer(b, "oak/genoa_oc_report.bin", &vl, &cl), KBS_ERR_KDS_CONTENT);
+	CHECK_UINT_EQ(kds_hits[4], 2);
+	/* A chip KDS does not know (404): kds_http. */
+	CHECK_ERR(signer(b, "oak/milan_cb_report.bin", &vl, &cl), KBS_ERR_KDS_HTTP);
+	/* A verified Milan report: the refresher fetches the real Milan CRL in the background. */
+	CHECK_OK(kbs_kds_crl_get(
+	    b->kds, SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK, 1785000000, &c, &stale));
+	CHECK(c == NULL);
+	kbs_kds_seen(b->kds, SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK);
+	for (i = 0; i < 50 && c == NULL; i++) {
+		usleep(100000);
+		CHECK_OK(kbs_kds_crl_get(
+		    b->kds, SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK, 1785000000, &c, &stale));
+	}
+	CHECK(c != NULL);
+	CHECK_INT_EQ(stale, 0);
+	kbs_kds_crl_put(b->kds, c);
+	CHECK_UINT_EQ(kds_hits[3], 1);
+	kbs_kds_seen(b->kds, SNP_PRODUCT_UNKNOWN, SNP_SIGNING_KEY_VCEK); /* ignored */
+	kbs_kds_seen(b->kds, SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_NONE);   /* ignored */
+	kbs_broker_close(b);
+}
+
 int
 main(void)
 {
-	static const struct test_case cases[] = { TEST(test_cache_dir), TEST(test_import_and_crl) };
+	static const struct test_case cases[] = { TEST(test_cache_dir), TEST(test_import_and_crl),
+		TEST(test_fetch_real_products) };
 	int r;
 
 	if (kbs_crypto_init() != 0)
