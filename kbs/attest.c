@@ -360,6 +360,19 @@ refuse(const struct kbs_attest *a, struct kbs_resp *resp, int err, const char *r
 		kbs_metrics_decision(a->broker->metrics, KBS_METRICS_REFUSED_EVIDENCE);
 		kbs_metrics_refused_evidence(a->broker->metrics, err);
 	}
+	/* A VCEK or CRL that could not be had: when to try again, in the header and the body. */
+	if (a->kds_failed && kbs_http_status_of(err) == 503) {
+		unsigned wait = a->retry_after > 0 ? a->retry_after : 1;
+		cJSON *extra = cJSON_CreateObject();
+
+		if (extra != NULL && cJSON_AddNumberToObject(extra, "retry_after", wait) == NULL) {
+			cJSON_Delete(extra);
+			extra = NULL;
+		}
+		kbs_resp_error(resp, a->req, 503, err, extra);
+		resp->retry_after = wait;
+		return;
+	}
 	kbs_resp_error(resp, a->req, kbs_http_status_of(err), err, NULL);
 }
 
@@ -386,8 +399,6 @@ kbs_h_attest(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp *r
 	r = verify_evidence(a);
 	if (r != 0 && a->kds_failed) {
 		refuse(a, resp, r, "the VCEK or CRL could not be obtained");
-		if (resp->status == 503)
-			resp->retry_after = a->retry_after > 0 ? a->retry_after : 1;
 		goto out;
 	}
 	if (r != 0 && a->input_refused) { /* a certificate or table that does not parse */

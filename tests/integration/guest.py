@@ -168,6 +168,8 @@ def main():
     if st != 200:
         check = resp.get("check", "")
         if a.show_retry:
+            # The header and the body's member say the same.
+            assert resp.get("retry_after") is None or str(resp["retry_after"]) == last_retry_after
             check = ("%s retry_after=%s" % (check, last_retry_after)).strip()
         print("refused", st, resp.get("error"), check)
         return
