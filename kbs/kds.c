@@ -360,7 +360,15 @@ out:
 	return r;
 }
 
-/* fetch_checked: one KDS fetch whose body passes check(), stored in the cache. */
+/* cache_put stores in the store's cache; one that fails costs a later fetch, not this answer. */
+static void
+cache_put(struct kbs_kds *k, const char *key, const uint8_t *d, size_t n)
+{
+	if (keystore_cert_put(k->ks, key, d, n, (int64_t)time(NULL)) != 0)
+		kbs_log(KBS_LOG_WARNING, "{\"event\":\"kds_cache_put\",\"key\":\"%.200s\"}", key);
+}
+
+/* fetch_checked: one KDS fetch whose body passes check(), stored in the cache (not a CRL). */
 static int
 fetch_checked(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *ret_len,
     unsigned *ret_retry_after)
@@ -379,10 +387,9 @@ fetch_checked(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *re
 		free(d);
 		return r;
 	}
-	/* A store that cannot cache it costs a later fetch, not this answer. */
-	if (keystore_cert_put(k->ks, w->key, d, n, (int64_t)time(NULL)) != 0)
-		kbs_log(
-		    KBS_LOG_WARNING, "{\"event\":\"kds_cache_put\",\"key\":\"%.200s\"}", w->key);
+	/* A CRL is stored once held (crl_accept), so an older one never replaces a newer. */
+	if (w->item != KBS_KDS_CRL)
+		cache_put(k, w->key, d, n);
 	kbs_metrics_kds_fetch(k->m, w->item, KBS_METRICS_KDS_OK);
 	*ret = d;
 	*ret_len = n;
@@ -522,9 +529,8 @@ from_dir(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *ret_len
 			free(d);
 			continue;
 		}
-		if (keystore_cert_put(k->ks, w->key, d, n, (int64_t)time(NULL)) != 0)
-			kbs_log(KBS_LOG_WARNING, "{\"event\":\"kds_cache_put\",\"key\":\"%.200s\"}",
-			    w->key);
+		if (w->item != KBS_KDS_CRL)
+			cache_put(k, w->key, d, n);
 		*ret = d;
 		*ret_len = n;
 		return 0;
@@ -613,6 +619,24 @@ crl_from(
 	return crl_install(k, p, chain, c);
 }
 
+/*
+ * crl_accept holds a CRL from KDS, the directory or an import and, once
+ * held (it is not older than the held one), stores it.
+ */
+static int
+crl_accept(
+    struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain, const uint8_t *d, size_t n)
+{
+	char key[KBS_KDS_PATH_MAX];
+	int r;
+
+	if ((r = kbs_kds_item_key(KBS_KDS_CRL, p, chain, key, sizeof(key))) != 0 ||
+	    (r = crl_from(k, p, chain, d, n)) != 0)
+		return r;
+	cache_put(k, key, d, n);
+	return 0;
+}
+
 /* crl_refresh fetches the list of p and chain from KDS (never a cache: it is refreshing). */
 static int
 crl_refresh(struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain)
@@ -626,12 +650,16 @@ crl_refresh(struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain)
 	if ((r = want_item(&w, KBS_KDS_CRL, p, chain)) != 0)
 		return r;
 	if ((r = fly(k, &w, 0, &d, &n, &ra)) == 0)
-		r = crl_from(k, p, chain, d, n);
+		r = crl_accept(k, p, chain, d, n);
 	free(d);
 	return r;
 }
 
-/* crl_load_cached installs the list the store or the directory holds, if any. */
+/*
+ * crl_load_cached holds the newest of the lists the store and the
+ * directory have, if any (a directory list newer than the store's is
+ * stored).
+ */
 static void
 crl_load_cached(struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain)
 {
@@ -641,12 +669,14 @@ crl_load_cached(struct kbs_kds *k, enum snp_product p, enum snp_signing_key chai
 
 	if (want_item(&w, KBS_KDS_CRL, p, chain) != 0)
 		return;
-	if (keystore_cert_get(k->ks, w.key, &d, &n, NULL) == 0 || from_dir(k, &w, &d, &n) == 0) {
-		if (crl_from(k, p, chain, d, n) != 0)
-			kbs_log(KBS_LOG_WARNING,
-			    "{\"event\":\"crl_cached\",\"key\":\"%s\",\"error\":\"unusable\"}",
-			    w.key);
-	}
+	if (keystore_cert_get(k->ks, w.key, &d, &n, NULL) == 0 && crl_from(k, p, chain, d, n) != 0)
+		kbs_log(KBS_LOG_WARNING,
+		    "{\"event\":\"crl_cached\",\"key\":\"%s\",\"error\":\"unusable\"}", w.key);
+	free(d);
+	d = NULL;
+	if (from_dir(k, &w, &d, &n) == 0)
+		(void)crl_accept(
+		    k, p, chain, d, n); /* older than the store's: not held, kept out */
 	free(d);
 }
 
@@ -904,14 +934,14 @@ kbs_kds_import(
 			return r;
 		if (check(&w, data, len) != 0)
 			return KBS_ERR_KDS_LAYOUT;
-		if (f.item == KBS_KDS_CRL &&
-		    (r = crl_from(k, f.product, f.chain, data, len)) != 0 &&
-		    r != KBS_ERR_KDS_CONTENT) /* older than the held one: stored, not held */
-			return r;
+		if (f.item == KBS_KDS_CRL) {
+			/* Only a list at least as new as the held one: no rollback by import. */
+			if ((r = crl_from(k, f.product, f.chain, data, len)) != 0)
+				return r == KBS_ERR_KDS_CONTENT ? KBS_ERR_EXISTS : r;
+			track(k, f.product, f.chain);
+		}
 		if ((r = keystore_cert_put(k->ks, w.key, data, len, (int64_t)time(NULL))) != 0)
 			return r;
-		if (f.item == KBS_KDS_CRL)
-			track(k, f.product, f.chain);
 		snprintf(ret_key, size, "%s", w.key);
 		return 0;
 	}

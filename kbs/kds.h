@@ -188,10 +188,11 @@ void kbs_kds_crl_put(struct kbs_kds *k, struct kbs_kds_crl *c);
  * path there, sorted by kbs_kds_file_parse; data, its bytes) and stores
  * it in the cache: a VCEK must be a VCEK of the path's hwID and TCB (and
  * product), a chain the ARK and ASK/ASVK of the path's product, a CRL a
- * CRL (a newer one is also held at once). *ret_key (size bytes) names the
+ * CRL (held at once). *ret_key (size bytes) names the
  * cache key. KBS_ERR_KDS_LAYOUT for a path in no layout or contents that
  * are not what the path says (unparsable, another product, chip or
- * TCB), KBS_ERR_INVALID_ARGUMENT, the store's errors.
+ * TCB), KBS_ERR_EXISTS for a CRL older than the one held (nothing is
+ * stored: no rollback), KBS_ERR_INVALID_ARGUMENT, the store's errors.
  */
 KBS_MUST_CHECK int kbs_kds_import(struct kbs_kds *k, const char *rel, const uint8_t *data,
     size_t len, char *ret_key, size_t size);

@@ -216,6 +216,8 @@ expect "past nextUpdate + crl_grace: 503 crl_expired" 0 "refused 503 crl_expired
 eq "counted in kbs_crl_stale_total" "1" metric "$st_port" kbs_crl_stale_total
 expect "the refresher tried KDS again" 0 "" test "$(count /vcek/v1/Milan/crl)" -ge 2
 mode '{"crl": "ok"}'
+cp "$k/crl" "$tmp/old.crl"
+sleep 1.1 # the next list's thisUpdate is a later second
 $py "$here/kds_chip.py" crl "$tmp/ca" "$k/crl" 86400 || exit 1
 stop_kbs "$st_pid"
 
@@ -250,6 +252,10 @@ expect "a path in no layout: kds_layout" 0 "refused bad/x/file kds_layout" grep 
 expect "a VCEK filed under another chip: kds_layout" 0 "refused vcek/$(hwid c)/${tcbname}_vcek.der kds_layout" grep "$(hwid c)" "$tmp/imp.out"
 expect "a chain filed as a CRL: kds_layout" 0 "refused vcek/v1/Milan/crl kds_layout" grep /crl "$tmp/imp.out"
 expect "the misfiled VCEK was not stored" 0 "refused 503 kds_offline" g "$off_port" c
+mkdir -p "$tmp/imp2/vcek/v1/Milan"
+cp "$tmp/old.crl" "$tmp/imp2/vcek/v1/Milan/crl"
+offadm certs import "$tmp/imp2" >"$tmp/imp.out" 2>/dev/null
+eq "a CRL older than the held one is refused" "refused vcek/v1/Milan/crl exists" cat "$tmp/imp.out"
 stop_kbs "$off_pid"
 
 # ---- air-gapped: the read-only kds_cache_dir (Trustee's layout) ----------------------------------
