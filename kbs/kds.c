@@ -736,6 +736,22 @@ refresh_due(const struct crl_slot *s)
 	return due > s->next_try ? due : s->next_try;
 }
 
+/*
+ * recheck_after: KDS may still serve the same list after 80% of its
+ * validity (it publishes a new one when it does): ask again after a
+ * quarter of the time left, between REFRESH_RETRY and an hour, so a list
+ * nearing nextUpdate is asked for often and AMD is not polled in a loop.
+ */
+static int64_t
+recheck_after(const struct kbs_kds_crl *c, int64_t now)
+{
+	int64_t left = c != NULL ? (c->next_update - now) / 4 : REFRESH_RETRY;
+
+	if (left < REFRESH_RETRY)
+		return REFRESH_RETRY;
+	return left > 3600 ? 3600 : left;
+}
+
 static void *
 refresher(void *arg)
 {
@@ -763,10 +779,12 @@ refresher(void *arg)
 				r = crl_refresh(k, (enum snp_product)p,
 				    c == 1 ? SNP_SIGNING_KEY_VLEK : SNP_SIGNING_KEY_VCEK);
 				pthread_mutex_lock(&k->mu);
-				if (r != 0) {
-					s->next_try = (int64_t)time(NULL) + REFRESH_RETRY;
-					next = s->next_try < next ? s->next_try : next;
-				}
+				now = (int64_t)time(NULL);
+				if (r != 0)
+					s->next_try = now + REFRESH_RETRY;
+				else if (refresh_due(s) <= now)
+					s->next_try = now + recheck_after(s->cur, now);
+				next = s->next_try > 0 && s->next_try < next ? s->next_try : next;
 			}
 		if (k->stop)
 			break;
