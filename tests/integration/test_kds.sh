@@ -136,14 +136,14 @@ expect "a guest that sends its VCEK does not use KDS" 0 "$want" $guest --url "ht
 
 # ---- 429: a retry hint, never a denial ---------------------------------------------------
 
-mode '{"vcek": "429", "retry_after": 3}'
-expect "429 from KDS: the guest gets 503, Retry-After and kds_unavailable" 0 "refused 503 kds_unavailable retry_after=3" g "$main_port" b --show-retry
+mode '{"vcek": "429", "retry_after": 5}'
+expect "429 from KDS: the guest gets 503, Retry-After and kds_unavailable" 0 "refused 503 kds_unavailable retry_after=5" g "$main_port" b --show-retry
 expect "during the back-off no fetch starts" 0 "refused 503 kds_unavailable" g "$main_port" b --show-retry
 eq "one request reached KDS" "1" count "/vcek/v1/Milan/$(hwid b)"
 eq "fetch counted http_429" "1" metric "$main_port" 'kbs_kds_fetches_total{kind="vcek",result="http_429"}'
 eq "no denial was counted" "0" metric "$main_port" 'kbs_attest_decisions_total{result="denied"}'
 mode '{"vcek": "ok"}'
-sleep 3.2
+sleep 5.2
 expect "after the back-off the guest gets its secret" 0 "$want" g "$main_port" b
 
 # ---- timeout, wrong content type, another chip's certificate -------------------------------
@@ -203,16 +203,20 @@ setup "$tmp/rv" rv || exit 1
 expect "a CRL from KDS that revokes the ASK denies" 0 "refused 401 evidence crl" g "$rv_port" a
 stop_kbs "$rv_pid"
 
-$py "$here/kds_chip.py" crl "$tmp/ca" "$k/crl" 3 || exit 1
-config "$tmp/stale.json" kds_url="\"$F\"" kds_timeout=2 crl_grace=4
+# A list valid for 6 s from C, and a grace of 6 s: stale from C+6, expired from C+12.
+C=$(date +%s)
+$py "$here/kds_chip.py" crl "$tmp/ca" "$k/crl" 6 || exit 1
+config "$tmp/stale.json" kds_url="\"$F\"" kds_timeout=2 crl_grace=6
+# sleep_until T: sleep until the wall clock reads T (Unix seconds).
+sleep_until() { while [ "$(date +%s)" -lt "$1" ]; do sleep 0.2; done; }
 start st "$tmp/st" --config "$tmp/stale.json" --trust-root "$tmp/ca/ark.pem"
 setup "$tmp/st" st || exit 1
 expect "a fresh short-lived CRL" 0 "$want" g "$st_port" a
 mode '{"crl": "500"}'
-sleep 4
+sleep_until $((C + 8))
 expect "past nextUpdate, within crl_grace: still served" 0 "$want" g "$st_port" a
-sleep 4
-expect "past nextUpdate + crl_grace: 503 crl_expired" 0 "refused 503 crl_expired" g "$st_port" a
+sleep_until $((C + 14))
+expect "past nextUpdate + crl_grace: 503 crl_expired" 0 "refused 503 crl_expired retry_after=60" g "$st_port" a --show-retry
 eq "counted in kbs_crl_stale_total" "1" metric "$st_port" kbs_crl_stale_total
 expect "the refresher tried KDS again" 0 "" test "$(count /vcek/v1/Milan/crl)" -ge 2
 mode '{"crl": "ok"}'
