@@ -9,10 +9,11 @@ Serves the files under ROOT by the KDS URL scheme:
                                        when QUERY equals ROOT/.../{hwid}.query
 and counts every request by path (GET /_counts, JSON). Behaviour is
 switched per kind (vcek, chain, crl) by POST /_mode with a JSON object:
-    {"vcek": "ok" | "429" | "503" | "slow" | "html" | "500",
+    {"vcek": "ok" | "429" | "503" | "slow" | "html" | "junk" | "500",
      "retry_after": seconds, "slow": seconds}
 "429"/"503" answer with Retry-After, "slow" sleeps before answering,
-"html" serves the file as text/html. Writes its port to PORTFILE.
+"html" serves the file as text/html, "junk" serves bytes that are no
+certificate with the right content type. Writes its port to PORTFILE.
 """
 import json
 import os
@@ -82,6 +83,8 @@ class H(BaseHTTPRequestHandler):
         if not os.path.exists(f):
             return self.answer(404, b"not found")
         data = open(f, "rb").read()
+        if what == "junk":
+            data = b"\x30\x82" + bytes(range(256)) * 4
         self.answer(200, data, "text/html" if what == "html" else TYPES[kind])
 
 

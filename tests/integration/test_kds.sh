@@ -153,9 +153,11 @@ expect "KDS slower than kds_timeout: 503 kds_timeout" 0 "refused 503 kds_timeout
 eq "fetch counted timeout" "1" metric "$main_port" 'kbs_kds_fetches_total{kind="vcek",result="timeout"}'
 mode '{"vcek": "html"}'
 expect "a VCEK served as text/html: 502 kds_content" 0 "refused 502 kds_content" g "$main_port" c
+mode '{"vcek": "junk"}'
+expect "a VCEK that does not parse: 502 kds_content" 0 "refused 502 kds_content" g "$main_port" c
 mode '{"vcek": "ok"}'
 expect "another chip's certificate: 502 kds_wrong_cert" 0 "refused 502 kds_wrong_cert" g "$main_port" d
-eq "fetch counted bad_content" "2" metric "$main_port" 'kbs_kds_fetches_total{kind="vcek",result="bad_content"}'
+eq "fetch counted bad_content" "3" metric "$main_port" 'kbs_kds_fetches_total{kind="vcek",result="bad_content"}'
 expect "the wrong certificate was not cached: asked again" 0 "refused 502 kds_wrong_cert" g "$main_port" d
 eq "... and KDS was asked twice" "2" count "/vcek/v1/Milan/$(hwid d)"
 expect "chip c once KDS answers" 0 "$want" g "$main_port" c
