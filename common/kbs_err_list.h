@@ -223,6 +223,25 @@ KBS_ERR_X(REQUEST_DEADLINE, request_deadline, -455,
 KBS_ERR_X(TOKEN_INVALID, token_invalid, -470,
     "the bearer token is missing, malformed, expired, not ours, or not for this secret")
 
+/* kbs: certificates from AMD KDS and CRL refresh (kbs/kds.h, -480..-498) */
+KBS_ERR_X(KDS_UNAVAILABLE, kds_unavailable, -480,
+    "AMD KDS is rate limiting or unavailable; retry after the time the answer gives")
+KBS_ERR_X(KDS_TIMEOUT, kds_timeout, -481, "AMD KDS did not answer within kds_timeout")
+KBS_ERR_X(KDS_HTTP, kds_http, -482, "AMD KDS answered with an error status")
+KBS_ERR_X(KDS_CONTENT, kds_content, -483,
+    "AMD KDS answered with the wrong content type or a body that does not parse")
+KBS_ERR_X(KDS_WRONG_CERT, kds_wrong_cert, -484,
+    "the fetched or cached certificate is for another chip, TCB or product than the report")
+KBS_ERR_X(KDS_OFFLINE, kds_offline, -485,
+    "no certificate for this chip and TCB is cached and fetching from AMD KDS is off")
+KBS_ERR_X(KDS_NO_KEY, kds_no_key, -486,
+    "the report names no VCEK KDS can serve (no CPUID product, a masked chip id, or a VLEK)")
+KBS_ERR_X(CRL_EXPIRED, crl_expired, -487,
+    "the CRL is past its nextUpdate plus crl_grace and could not be refreshed")
+KBS_ERR_X(KDS_LAYOUT, kds_layout, -488,
+    "the file's path is not in a known certificate cache layout, or its contents disagree with it")
+KBS_ERR_X(KDS_BUSY, kds_busy, -489, "too many AMD KDS fetches are in flight")
+
 /* client: attesters and the simulated chip */
 KBS_ERR_X(ATTESTER_SPEC, attester_spec, -500,
     "attester is unknown or malformed (expected KIND:ARG, e.g. sim:DIR)")

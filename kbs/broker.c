@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "admin_auth.h"
+#include "kds.h"
 #include "keystore.h"
 #include "metrics.h"
 #include "nonce.h"
@@ -300,6 +301,10 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 		fail(msg, msg_size, r, "bootstrap admin token", "admin.token");
 		goto out;
 	}
+	if ((r = kbs_kds_new(cfg, b->ks, b->metrics, &b->kds)) != 0) {
+		fail(msg, msg_size, r, "AMD KDS fetcher", NULL);
+		goto out;
+	}
 	if ((r = snp_verifier_new(&b->verifier)) != 0 || (r = load_files(b, msg, msg_size)) != 0) {
 		if (msg[0] == '\0')
 			fail(msg, msg_size, r, "verifier", NULL);
@@ -341,6 +346,7 @@ kbs_broker_close(struct kbs_broker *b)
 	if (b == NULL)
 		return;
 	kbs_webhooks_free(b->webhooks); /* its events come from request threads: stopped first */
+	kbs_kds_free(b->kds); /* its refresher uses the store and the metrics */
 	keystore_close(b->ks);
 	snp_verifier_free(b->verifier);
 	if (b->identity_sk != NULL)

@@ -27,6 +27,7 @@ struct policy;
 struct kbs_policy_cache;
 struct kbs_ratelimit;
 struct kbs_webhooks;
+struct kbs_kds;
 
 #define KBS_VERSION "0.1.0"
 
@@ -61,6 +62,7 @@ struct kbs_broker {
 	size_t n_crls;
 	struct snp_crl *crls[KBS_CONFIG_MAX_LIST];
 	int crl_products[KBS_CONFIG_MAX_LIST]; /* enum snp_product of each list */
+	struct kbs_kds *kds;                   /* VCEKs, chains and CRLs from AMD KDS (kds.h) */
 
 	atomic_int ready;
 };

@@ -40,6 +40,10 @@ kbs_config_defaults(struct kbs_config *cfg)
 	cfg->allow_stale_crl = 0;
 	cfg->log_level = KBS_LOG_INFO;
 	cfg->webhook_queue = 1024;
+	snprintf(cfg->kds_url, sizeof(cfg->kds_url), "https://kdsintf.amd.com");
+	cfg->kds_timeout = 5;
+	cfg->crl_grace = 86400;
+	cfg->kds_fetch = 1;
 }
 
 int
@@ -111,6 +115,11 @@ static const struct setting settings[] = {
 	{ "log_level", SET_LOG_LEVEL, offsetof(struct kbs_config, log_level), 0, 0, 0 },
 	{ "webhooks", SET_WEBHOOKS, offsetof(struct kbs_config, webhooks), 0, 0, 0 },
 	S_UINT("webhook_queue", webhook_queue, 1, 65536),
+	S_STR("kds_url", kds_url),
+	S_UINT("kds_timeout", kds_timeout, 1, 60),
+	S_STR("kds_cache_dir", kds_cache_dir),
+	S_UINT("crl_grace", crl_grace, 0, 30u * 86400),
+	{ "kds_fetch", SET_BOOL, offsetof(struct kbs_config, kds_fetch), 0, 0, 0 },
 };
 
 static const struct {
@@ -406,6 +415,10 @@ kbs_config_load(struct kbs_config *cfg, const char *path, char *msg, size_t msg_
 		}
 		if ((r = apply(&c, cfg, &settings[i], n)) != 0)
 			goto out;
+	}
+	if (strncmp(cfg->kds_url, "https://", 8) != 0 && strncmp(cfg->kds_url, "http://", 7) != 0) {
+		r = cfg_err(&c, root, "kds_url", "must start with https:// or http://");
+		goto out;
 	}
 	if ((cfg->tls_cert[0] == '\0') != (cfg->tls_key[0] == '\0')) {
 		r = cfg_err(&c, root, NULL, "tls_cert and tls_key go together");

@@ -484,8 +484,12 @@ send_resp(
 	    resp->content_type != NULL ? resp->content_type : "application/json");
 	MHD_add_response_header(mr, "X-Request-Id", st->req.request_id);
 	MHD_add_response_header(mr, "Cache-Control", "no-store");
-	if (resp->status == 429 || resp->status == 503)
-		MHD_add_response_header(mr, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	if (resp->status == 429 || resp->status == 503) {
+		char ra[16];
+
+		snprintf(ra, sizeof(ra), "%u", resp->retry_after > 0 ? resp->retry_after : 1);
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	}
 	ret = MHD_queue_response(c, resp->status, mr);
 	MHD_destroy_response(mr);
 	kbs_broker_observe(h->broker,

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kbs_common.h"
 
@@ -45,6 +46,7 @@ static const char *const route_names[KBS_METRICS_ROUTE_COUNT] = {
 	[KBS_METRICS_ROUTE_ADMIN_TOKENS] = "admin_tokens",
 	[KBS_METRICS_ROUTE_ADMIN_AUDIT] = "admin_audit",
 	[KBS_METRICS_ROUTE_ADMIN_BACKUP] = "admin_backup",
+	[KBS_METRICS_ROUTE_ADMIN_CERTS] = "admin_certs",
 	[KBS_METRICS_ROUTE_OTHER] = "other",
 };
 
@@ -93,6 +95,21 @@ static const char *const latency_le[] = { "0.0001", "0.00025", "0.0005", "0.001"
 static const uint64_t batch_le[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256 };
 #define BATCH_BUCKETS KBS_ARRAY_SIZE(batch_le)
 
+/* kbs_kds_fetches_total{kind,result}; kbs_crl_age_seconds{product,chain}. */
+#define KDS_KINDS 3
+#define CRL_PRODUCTS 4 /* enum snp_product; 0 (unknown) is never rendered */
+static const char *const kds_kind_names[KDS_KINDS] = { "vcek", "chain", "crl" };
+static const char *const kds_result_names[KBS_METRICS_KDS_RESULT_COUNT] = {
+	[KBS_METRICS_KDS_OK] = "ok",
+	[KBS_METRICS_KDS_CACHED] = "cached",
+	[KBS_METRICS_KDS_HTTP_429] = "http_429",
+	[KBS_METRICS_KDS_HTTP_ERROR] = "http_error",
+	[KBS_METRICS_KDS_TIMEOUT] = "timeout",
+	[KBS_METRICS_KDS_BAD_CONTENT] = "bad_content",
+};
+static const char *const crl_product_names[CRL_PRODUCTS] = { "unknown", "milan", "genoa", "turin" };
+static const char *const crl_chain_names[2] = { "vcek", "vlek" };
+
 struct latency_hist {
 	counter_t bucket[LATENCY_BUCKETS + 1]; /* the last is above 10 s */
 	counter_t sum_ns;
@@ -127,6 +144,9 @@ struct kbs_metrics {
 	counter_t webhook_events[KBS_METRICS_WEBHOOK_KIND_COUNT];
 	counter_t webhook_deliveries[KBS_METRICS_WEBHOOK_RESULT_COUNT];
 	counter_t webhook_dropped[KBS_METRICS_WEBHOOK_DROP_COUNT];
+	counter_t kds[KDS_KINDS][KBS_METRICS_KDS_RESULT_COUNT];
+	counter_t crl_stale;
+	_Atomic int64_t crl_this_update[CRL_PRODUCTS][2];
 };
 
 static void
@@ -433,6 +453,28 @@ kbs_metrics_webhook_dropped(struct kbs_metrics *m, enum kbs_metrics_webhook_drop
 		inc(&m->webhook_dropped[reason], 1);
 }
 
+void
+kbs_metrics_kds_fetch(struct kbs_metrics *m, unsigned kind, enum kbs_metrics_kds_result res)
+{
+	if (m != NULL && kind < KDS_KINDS && (unsigned)res < KBS_METRICS_KDS_RESULT_COUNT)
+		inc(&m->kds[kind][res], 1);
+}
+
+void
+kbs_metrics_crl_stale(struct kbs_metrics *m)
+{
+	if (m != NULL)
+		inc(&m->crl_stale, 1);
+}
+
+void
+kbs_metrics_crl_held(struct kbs_metrics *m, unsigned product, unsigned chain, int64_t this_update)
+{
+	if (m != NULL && product > 0 && product < CRL_PRODUCTS && chain < 2)
+		atomic_store_explicit(
+		    &m->crl_this_update[product][chain], this_update, memory_order_relaxed);
+}
+
 /* ---- rendering ----------------------------------------------------------- */
 
 /* A growable text buffer; the first failure sticks in err. */
@@ -632,6 +674,39 @@ render_webhooks(struct out *o, const struct kbs_metrics *m)
 }
 
 static void
+render_kds(struct out *o, const struct kbs_metrics *m)
+{
+	size_t k, r;
+
+	family(o, "kbs_kds_fetches_total", "counter",
+	    "AMD KDS certificate and CRL look-ups by kind and result.");
+	for (k = 0; k < KDS_KINDS; k++)
+		for (r = 0; r < KBS_METRICS_KDS_RESULT_COUNT; r++)
+			out_printf(o,
+			    "kbs_kds_fetches_total{kind=\"%s\",result=\"%s\"} %" PRIu64 "\n",
+			    kds_kind_names[k], kds_result_names[r], get(&m->kds[k][r]));
+}
+
+static void
+render_crl_age(struct out *o, const struct kbs_metrics *m)
+{
+	int64_t now = (int64_t)time(NULL), t;
+	size_t p, c;
+
+	family(o, "kbs_crl_age_seconds", "gauge",
+	    "Seconds since the thisUpdate of the CRL held per product and chain.");
+	for (p = 1; p < CRL_PRODUCTS; p++)
+		for (c = 0; c < 2; c++) {
+			t = atomic_load_explicit(&m->crl_this_update[p][c], memory_order_relaxed);
+			if (t != 0)
+				out_printf(o,
+				    "kbs_crl_age_seconds{product=\"%s\",chain=\"%s\"} %" PRId64
+				    "\n",
+				    crl_product_names[p], crl_chain_names[c], now - t);
+		}
+}
+
+static void
 render_gauges(struct out *o, const struct kbs_metrics *m)
 {
 	size_t i;
@@ -670,6 +745,11 @@ kbs_metrics_render(const struct kbs_metrics *m, char **ret, size_t *ret_len)
 	render_counter(&o, "kbs_http_request_deadline_closed_total",
 	    "Connections closed for not sending a whole request within request_deadline.",
 	    &m->deadline_closed);
+	render_kds(&o, m);
+	render_counter(&o, "kbs_crl_stale_total",
+	    "Verifications refused because the CRL was past its nextUpdate plus crl_grace.",
+	    &m->crl_stale);
+	render_crl_age(&o, m);
 	render_gauges(&o, m);
 	if (o.err != 0) {
 		free(o.p);

@@ -48,6 +48,7 @@ enum kbs_metrics_route {
 	KBS_METRICS_ROUTE_ADMIN_TOKENS,   /* "admin_tokens" */
 	KBS_METRICS_ROUTE_ADMIN_AUDIT,    /* "admin_audit" */
 	KBS_METRICS_ROUTE_ADMIN_BACKUP,   /* "admin_backup" */
+	KBS_METRICS_ROUTE_ADMIN_CERTS,    /* "admin_certs" PUT /v1/admin/certs/{path} */
 	KBS_METRICS_ROUTE_OTHER,          /* "other": no route matched (404, 405) */
 	KBS_METRICS_ROUTE_COUNT
 };
@@ -184,6 +185,33 @@ void kbs_metrics_webhook_delivery(struct kbs_metrics *m, enum kbs_metrics_webhoo
 
 /* kbs_metrics_webhook_dropped counts one delivery given up, by reason. */
 void kbs_metrics_webhook_dropped(struct kbs_metrics *m, enum kbs_metrics_webhook_drop reason);
+/* The AMD KDS fetch results (label "result" of kbs_kds_fetches_total). */
+enum kbs_metrics_kds_result {
+	KBS_METRICS_KDS_OK,          /* "ok": fetched from KDS and stored */
+	KBS_METRICS_KDS_CACHED,      /* "cached": found in the store or the cache directory */
+	KBS_METRICS_KDS_HTTP_429,    /* "http_429": 429 or 503, backing off */
+	KBS_METRICS_KDS_HTTP_ERROR,  /* "http_error": another status, or no connection */
+	KBS_METRICS_KDS_TIMEOUT,     /* "timeout": kds_timeout passed */
+	KBS_METRICS_KDS_BAD_CONTENT, /* "bad_content": content type, parse, or another chip's */
+	KBS_METRICS_KDS_RESULT_COUNT
+};
+
+/*
+ * kbs_metrics_kds_fetch counts one look-up of kind (0 vcek, 1 chain, 2 crl:
+ * enum kbs_kds_item) by result. Out-of-range values are ignored.
+ */
+void kbs_metrics_kds_fetch(struct kbs_metrics *m, unsigned kind, enum kbs_metrics_kds_result res);
+
+/* kbs_metrics_crl_stale counts one verification refused for a CRL past its grace. */
+void kbs_metrics_crl_stale(struct kbs_metrics *m);
+
+/*
+ * kbs_metrics_crl_held records the thisUpdate (Unix seconds; 0: none) of
+ * the CRL held for product (1..3, enum snp_product) and chain (0 VCEK, 1
+ * VLEK); kbs_crl_age_seconds{product,chain} renders now minus it.
+ */
+void kbs_metrics_crl_held(
+    struct kbs_metrics *m, unsigned product, unsigned chain, int64_t this_update);
 
 /*
  * kbs_metrics_render writes the whole exposition into a malloc'd
