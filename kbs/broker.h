@@ -26,6 +26,7 @@ struct snp_crl;
 struct policy;
 struct kbs_policy_cache;
 struct kbs_ratelimit;
+struct kbs_replica;
 
 #define KBS_VERSION "0.1.0"
 
@@ -59,6 +60,9 @@ struct kbs_broker {
 	size_t n_crls;
 	struct snp_crl *crls[KBS_CONFIG_MAX_LIST];
 	int crl_products[KBS_CONFIG_MAX_LIST]; /* enum snp_product of each list */
+
+	/* Replication through etcd (replica.h); NULL for a broker on its own. */
+	struct kbs_replica *replica;
 
 	atomic_int ready;
 };

@@ -37,6 +37,7 @@ kbs_config_defaults(struct kbs_config *cfg)
 	cfg->refused_audit_per_minute = 6;
 	cfg->allow_stale_crl = 0;
 	cfg->log_level = KBS_LOG_INFO;
+	kbs_config_etcd_defaults(&cfg->etcd);
 }
 
 int
@@ -57,6 +58,7 @@ enum setting_kind {
 	SET_BOOL,
 	SET_LIST,
 	SET_LOG_LEVEL,
+	SET_ETCD,
 };
 
 struct setting {
@@ -104,6 +106,7 @@ static const struct setting settings[] = {
 	S_UINT("refused_audit_per_minute", refused_audit_per_minute, 0, 10000),
 	{ "allow_stale_crl", SET_BOOL, offsetof(struct kbs_config, allow_stale_crl), 0, 0, 0 },
 	{ "log_level", SET_LOG_LEVEL, offsetof(struct kbs_config, log_level), 0, 0, 0 },
+	{ "etcd", SET_ETCD, offsetof(struct kbs_config, etcd), 0, 0, 0 },
 };
 
 static const struct {
@@ -248,6 +251,9 @@ apply(struct cfg_ctx *c, struct kbs_config *cfg, const struct setting *s, const 
 			return 0;
 		return cfg_err(
 		    c, n, s->name, "must be \"error\", \"warning\", \"info\" or \"debug\"");
+	case SET_ETCD:
+		return kbs_config_etcd_parse(
+		    (struct kbs_config_etcd *)(void *)field, n, c->path, c->msg, c->msg_size);
 	}
 	return KBS_ERR_INTERNAL;
 }
