@@ -96,8 +96,8 @@ kbs_h_admin_policy_put(struct kbs_broker *b, const struct kbs_req *req, struct k
 	if (b->replica != NULL && old_version != 0 && sodium_memcmp(sha, old_sha, 32) == 0) {
 		version = old_version; /* the current bytes again: nothing goes to etcd either */
 	} else if (b->replica != NULL) {
-		if ((r = kbs_replica_policy_put(b->replica, policy_name(p), req->body, req->body_len,
-			 expect, &call.actor, &revision)) != 0)
+		if ((r = kbs_replica_policy_put(b->replica, policy_name(p), req->body,
+			 req->body_len, expect, &call.actor, &revision)) != 0)
 			goto fail;
 		if (keystore_policy_get(b->ks, policy_name(p), &cur) == 0)
 			version = cur->info.version;
@@ -110,8 +110,8 @@ kbs_h_admin_policy_put(struct kbs_broker *b, const struct kbs_req *req, struct k
 			kbs_admin_audited(b);
 	}
 	if (b->replica != NULL &&
-	    kbs_replica_object_revision(b->replica, KBS_REPLICA_POLICY, policy_name(p), &revision) ==
-		0 &&
+	    kbs_replica_object_revision(
+		b->replica, KBS_REPLICA_POLICY, policy_name(p), &revision) == 0 &&
 	    cJSON_AddNumberToObject(o, "revision", (double)revision) == NULL) {
 		r = KBS_ERR_ALLOC;
 		goto fail;
@@ -264,7 +264,8 @@ kbs_h_admin_policy_show(struct kbs_broker *b, const struct kbs_req *req, struct 
 	    cJSON_AddStringToObject(o, "policy", (const char *)p->data) == NULL)
 		goto fail;
 	if (b->replica != NULL &&
-	    kbs_replica_object_revision(b->replica, KBS_REPLICA_POLICY, req->param, &revision) == 0 &&
+	    kbs_replica_object_revision(b->replica, KBS_REPLICA_POLICY, req->param, &revision) ==
+		0 &&
 	    cJSON_AddNumberToObject(o, "revision", (double)revision) == NULL)
 		goto fail;
 	kbs_admin_json(resp, 200, o);

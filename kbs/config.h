@@ -32,8 +32,8 @@ struct kbs_config_list {
 struct kbs_config_etcd {
 	size_t n_endpoints;
 	char endpoints[KBS_ETCD_MAX_ENDPOINTS][KBS_ETCD_URL_MAX]; /* http://HOST:PORT */
-	char prefix[KBS_ETCD_URL_MAX];                           /* "/kbs/": /.../ */
-	uint32_t timeout_ms;                                     /* each etcd request */
+	char prefix[KBS_ETCD_URL_MAX];                            /* "/kbs/": /.../ */
+	uint32_t timeout_ms;                                      /* each etcd request */
 	uint32_t max_lag; /* revisions behind etcd past which /readyz says not ready */
 };
 

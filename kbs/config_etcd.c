@@ -70,7 +70,8 @@ endpoint_ok(const char *s)
 		if ((colon = strrchr(p, ':')) == NULL || colon == p)
 			return 0;
 		for (; p < colon; p++)
-			if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-",
+			if (strchr(
+				"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-",
 				*p) == NULL)
 				return 0;
 	}
@@ -89,8 +90,8 @@ prefix_ok(const char *s, size_t len)
 	if (len < 2 || len > PREFIX_MAX || s[0] != '/' || s[len - 1] != '/')
 		return 0;
 	for (i = 0; i < len; i++)
-		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-", s[i]) ==
-		    NULL)
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-",
+			s[i]) == NULL)
 			return 0;
 	return 1;
 }
@@ -151,8 +152,8 @@ kbs_config_etcd_parse(struct kbs_config_etcd *e, const struct pj_node *n, const 
 				return err(&c, m, m->key,
 				    "must be a duration from \"100ms\" to \"60s\" (\"Ns\" or \"Nms\")");
 		} else if (strcmp(m->key, "max_lag") == 0) {
-			if (m->type != PJ_NUMBER || !m->is_integer || !m->in_range || m->integer < 1 ||
-			    m->integer > 100000000)
+			if (m->type != PJ_NUMBER || !m->is_integer || !m->in_range ||
+			    m->integer < 1 || m->integer > 100000000)
 				return err(&c, m, m->key, "must be an integer from 1 to 100000000");
 			v.max_lag = (uint32_t)m->integer;
 		} else {

@@ -153,8 +153,8 @@ call(struct kbs_etcd *e, const char *path, const char *body, char **ret, size_t 
 
 		snprintf(url, sizeof(url), "%s%s", e->cfg.endpoints[at], path);
 		curl_easy_reset(c);
-		if (setup(c, url, body, hdr, &s, (long)e->cfg.timeout_ms, (long)e->cfg.timeout_ms) !=
-		    0) {
+		if (setup(c, url, body, hdr, &s, (long)e->cfg.timeout_ms,
+			(long)e->cfg.timeout_ms) != 0) {
 			r = KBS_ERR_INTERNAL;
 			goto out;
 		}
@@ -234,7 +234,8 @@ out:
 	return r;
 }
 
-/* txn runs {compare mod_revision(key) == expect} then op (a request_put or request_delete_range). */
+/* txn runs {compare mod_revision(key) == expect} then op (a request_put or request_delete_range).
+ */
 static int
 txn(struct kbs_etcd *e, const char *key, int64_t expect, const char *op_fmt, const char *value_b64,
     int64_t *ret_revision)

@@ -34,9 +34,9 @@ struct kbs_etcd_kv {
 
 /* A decoded answer: of a range, a txn, or one watch message. */
 struct kbs_etcd_msg {
-	int64_t revision; /* header.revision: the store's revision when answered */
-	int created;      /* watch: the watch was made */
-	int canceled;     /* watch: etcd ended it */
+	int64_t revision;         /* header.revision: the store's revision when answered */
+	int created;              /* watch: the watch was made */
+	int canceled;             /* watch: etcd ended it */
 	int64_t compact_revision; /* watch: > 0 when the start revision was compacted */
 	int succeeded;            /* txn: the compare held */
 	size_t n;

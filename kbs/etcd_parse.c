@@ -211,8 +211,7 @@ parse(const char *json, size_t len, enum answer kind, struct kbs_etcd_msg *ret)
 	memset(ret, 0, sizeof(*ret));
 	if (json == NULL || len == 0 || len > KBS_ETCD_ANSWER_MAX)
 		return KBS_ERR_ETCD_PROTOCOL;
-	if ((root = cJSON_ParseWithLengthOpts(json, len, NULL, 0)) == NULL ||
-	    !cJSON_IsObject(root))
+	if ((root = cJSON_ParseWithLengthOpts(json, len, NULL, 0)) == NULL || !cJSON_IsObject(root))
 		goto out;
 	o = root;
 	switch (kind) {
@@ -221,7 +220,8 @@ parse(const char *json, size_t len, enum answer kind, struct kbs_etcd_msg *ret)
 			goto out;
 		break;
 	case A_TXN:
-		if ((r = get_header(o, &m, 1)) != 0 || (r = get_bool(o, "succeeded", &m.succeeded)) != 0)
+		if ((r = get_header(o, &m, 1)) != 0 ||
+		    (r = get_bool(o, "succeeded", &m.succeeded)) != 0)
 			goto out;
 		break;
 	case A_WATCH:
@@ -230,7 +230,8 @@ parse(const char *json, size_t len, enum answer kind, struct kbs_etcd_msg *ret)
 		    !cJSON_IsObject(o))
 			goto out;
 		/* A canceled watch's answer may lack the revision; the others carry it. */
-		if ((r = get_header(o, &m, 0)) != 0 || (r = get_bool(o, "created", &m.created)) != 0 ||
+		if ((r = get_header(o, &m, 0)) != 0 ||
+		    (r = get_bool(o, "created", &m.created)) != 0 ||
 		    (r = get_bool(o, "canceled", &m.canceled)) != 0 ||
 		    (r = get_int(o, "compact_revision", &m.compact_revision)) != 0 ||
 		    (r = parse_list(o, "events", 1, &m)) != 0)

@@ -33,9 +33,9 @@
 #include "keystore.h"
 #include "metrics.h"
 
-#define POLL_MS 1000u        /* etcd's revision is asked this often */
-#define WATCH_WAIT_MS 200u   /* the longest wait for a watch message (stop latency) */
-#define BACKOFF_MIN_MS 100u  /* after a failed read or a broken watch */
+#define POLL_MS 1000u       /* etcd's revision is asked this often */
+#define WATCH_WAIT_MS 200u  /* the longest wait for a watch message (stop latency) */
+#define BACKOFF_MIN_MS 100u /* after a failed read or a broken watch */
 #define BACKOFF_MAX_MS 2000u
 #define SYNC_ACTOR "etcd-sync" /* the actor of removals a full read finds */
 
@@ -351,8 +351,8 @@ full_sync(struct kbs_replica *rp)
 	}
 	for (i = 0; i < n_local; i++)
 		if (!name_in(&m, rp, local[i].name) &&
-		    (r = apply_delete(rp, KBS_REPLICA_SECRET, local[i].name, m.revision, SYNC_ACTOR)) !=
-			0)
+		    (r = apply_delete(
+			 rp, KBS_REPLICA_SECRET, local[i].name, m.revision, SYNC_ACTOR)) != 0)
 			goto out;
 	pthread_mutex_lock(&rp->mu);
 	free(rp->map.e);
@@ -467,7 +467,8 @@ watch_once(struct kbs_replica *rp)
 		if ((r = kbs_etcd_watch_next(w, WATCH_WAIT_MS, &m)) != 0)
 			break;
 		if (m.canceled) {
-			r = m.compact_revision > 0 ? KBS_ERR_ETCD_COMPACTED : KBS_ERR_ETCD_UNAVAILABLE;
+			r = m.compact_revision > 0 ? KBS_ERR_ETCD_COMPACTED
+						   : KBS_ERR_ETCD_UNAVAILABLE;
 			kbs_etcd_msg_clear(&m);
 			break;
 		}
@@ -517,7 +518,8 @@ run(void *arg)
 					    "{\"event\":\"etcd_sync\",\"error\":\"%s\"}",
 					    kbs_err_name(r));
 				nap(rp, backoff);
-				backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
+				backoff =
+				    backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
 				continue;
 			}
 			if (!first)
@@ -584,18 +586,16 @@ g_up(void *ctx, uint64_t *ret)
 static int
 add_gauges(struct kbs_replica *rp)
 {
-	const struct kbs_metrics_gauge applied = { "kbs_etcd_applied_revision",
-		"The etcd revision this replica's store holds", g_applied, rp },
-				       reconnects = { "kbs_etcd_watch_reconnects_total",
-					   "Watch streams that broke and were opened again (catch-up)",
-					   g_reconnects, rp },
-				       resyncs = { "kbs_etcd_resyncs_total",
-					   "Full reads of etcd after the first (the watch was compacted "
-					   "away)",
-					   g_resyncs, rp },
-				       up = { "kbs_etcd_up",
-					   "1 when etcd answered this replica's last request", g_up,
-					   rp };
+	const struct kbs_metrics_gauge
+	    applied = { "kbs_etcd_applied_revision", "The etcd revision this replica's store holds",
+		    g_applied, rp },
+	    reconnects = { "kbs_etcd_watch_reconnects_total",
+		    "Watch streams that broke and were opened again (catch-up)", g_reconnects, rp },
+	    resyncs = { "kbs_etcd_resyncs_total",
+		    "Full reads of etcd after the first (the watch was compacted "
+		    "away)",
+		    g_resyncs, rp },
+	    up = { "kbs_etcd_up", "1 when etcd answered this replica's last request", g_up, rp };
 	int r;
 
 	if (rp->metrics == NULL)

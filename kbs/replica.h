@@ -40,9 +40,9 @@ enum kbs_replica_kind {
 struct kbs_replica_value {
 	enum kbs_replica_kind kind;
 	char name[256];
-	char actor[256];                            /* the admin token id */
+	char actor[256];                              /* the admin token id */
 	char request_id[KBS_REPLICA_REQUEST_MAX + 1]; /* "" when none */
-	char origin[KBS_REPLICA_ORIGIN_MAX + 1];    /* the replica that wrote it */
+	char origin[KBS_REPLICA_ORIGIN_MAX + 1];      /* the replica that wrote it */
 	const uint8_t *payload;
 	size_t payload_len;
 };
@@ -52,8 +52,8 @@ struct kbs_replica_value {
  * with keystore_replica_mac. KBS_ERR_INVALID_ARGUMENT for a bad name,
  * actor or kind, KBS_ERR_TOO_LARGE, KBS_ERR_ALLOC.
  */
-KBS_MUST_CHECK int kbs_replica_value_encode(struct keystore *ks,
-    const struct kbs_replica_value *v, uint8_t **ret, size_t *ret_len);
+KBS_MUST_CHECK int kbs_replica_value_encode(
+    struct keystore *ks, const struct kbs_replica_value *v, uint8_t **ret, size_t *ret_len);
 
 /*
  * kbs_replica_value_decode reads p[0..len) into *ret without checking its
@@ -85,13 +85,13 @@ void kbs_replica_free(struct kbs_replica *rp);
 
 /* What /readyz reports. */
 struct kbs_replica_status {
-	uint64_t applied;  /* the revision this replica's store holds */
-	uint64_t seen;     /* the newest revision etcd was seen at */
-	uint64_t behind;   /* seen - applied (0 if seen is older) */
-	bool synced;       /* a full read has been applied, now or before a restart */
-	bool up;           /* etcd answered the last request */
-	bool watching;     /* the watch stream is open */
-	bool ready;        /* synced and at most max_lag behind */
+	uint64_t applied; /* the revision this replica's store holds */
+	uint64_t seen;    /* the newest revision etcd was seen at */
+	uint64_t behind;  /* seen - applied (0 if seen is older) */
+	bool synced;      /* a full read has been applied, now or before a restart */
+	bool up;          /* etcd answered the last request */
+	bool watching;    /* the watch stream is open */
+	bool ready;       /* synced and at most max_lag behind */
 	uint64_t max_lag;
 };
 

@@ -132,8 +132,8 @@ kbs_replica_value_decode(
 	if (p == NULL || len < 32)
 		return KBS_ERR_ETCD_RECORD;
 	kbs_buf_init(&b, p, len - 32);
-	if (kbs_buf_get_direct(&b, sizeof(magic), &m) != 0 || memcmp(m, magic, sizeof(magic)) != 0 ||
-	    kbs_buf_get_u8(&b, &kind) != 0 ||
+	if (kbs_buf_get_direct(&b, sizeof(magic), &m) != 0 ||
+	    memcmp(m, magic, sizeof(magic)) != 0 || kbs_buf_get_u8(&b, &kind) != 0 ||
 	    (kind != KBS_REPLICA_SECRET && kind != KBS_REPLICA_POLICY))
 		return KBS_ERR_ETCD_RECORD;
 	v.kind = (enum kbs_replica_kind)kind;

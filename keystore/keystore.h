@@ -263,9 +263,8 @@ KBS_MUST_CHECK int keystore_rotate(struct keystore *ks, const struct keystore_ke
  * (malloc'd; ciphertext only, free()) and *ret_len. KBS_ERR_INVALID_ARGUMENT
  * (version 0, a bad name), KBS_ERR_TOO_LARGE, KBS_ERR_ALLOC.
  */
-KBS_MUST_CHECK int keystore_secret_seal(struct keystore *ks, const char *name,
-    const uint8_t *value, size_t value_len, const char *policy, uint32_t version,
-    uint8_t **ret_rec, size_t *ret_len);
+KBS_MUST_CHECK int keystore_secret_seal(struct keystore *ks, const char *name, const uint8_t *value,
+    size_t value_len, const char *policy, uint32_t version, uint8_t **ret_rec, size_t *ret_len);
 
 /*
  * keystore_secret_put_sealed stores rec, a record keystore_secret_seal made
