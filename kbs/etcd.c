@@ -87,7 +87,10 @@ kbs_etcd_new(const struct kbs_config_etcd *cfg, struct kbs_etcd **ret)
 void
 kbs_etcd_free(struct kbs_etcd *e)
 {
+	if (e == NULL)
+		return;
 	free(e);
+	curl_global_cleanup(); /* counted: balances the init of kbs_etcd_new */
 }
 
 /* b64 returns a malloc'd base64 of p[0..n). */

@@ -68,8 +68,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (r != KBS_ERR_ETCD_RECORD)
 			abort();
 	} else if ((v.kind != KBS_REPLICA_SECRET && v.kind != KBS_REPLICA_POLICY) ||
-	    v.name[0] == '\0' || v.actor[0] == '\0' || v.origin[0] == '\0' || mac_len + 32 != size ||
-	    v.payload < data || v.payload + v.payload_len > data + mac_len || v.payload_len == 0) {
+	    v.name[0] == '\0' || v.actor[0] == '\0' || v.origin[0] == '\0' ||
+	    mac_len + 32 != size || v.payload < data ||
+	    v.payload + v.payload_len > data + mac_len || v.payload_len == 0) {
 		abort();
 	}
 	return 0;

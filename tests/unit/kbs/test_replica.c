@@ -115,9 +115,11 @@ test_value(void)
 		}
 		memcpy(copy, enc, len);
 		copy[len] = 0;
-		CHECK_ERR(kbs_replica_value_decode(copy, len + 1, &got, &mac_len), KBS_ERR_ETCD_RECORD);
+		CHECK_ERR(
+		    kbs_replica_value_decode(copy, len + 1, &got, &mac_len), KBS_ERR_ETCD_RECORD);
 		for (i = 0; i < len; i++)
-			CHECK_ERR(kbs_replica_value_decode(enc, i, &got, &mac_len), KBS_ERR_ETCD_RECORD);
+			CHECK_ERR(
+			    kbs_replica_value_decode(enc, i, &got, &mac_len), KBS_ERR_ETCD_RECORD);
 		free(copy);
 	}
 	CHECK_OK(kbs_replica_value_decode(enc, len, &got, &mac_len));
@@ -172,11 +174,12 @@ test_parse(void)
 	struct kbs_etcd_msg m;
 
 	/* A range as etcd 3.4 prints it: "/kbs/a" = "hi", the key's numbers as strings. */
-	CHECK_OK(kbs_etcd_parse_range(P("{\"header\":{\"cluster_id\":\"1\",\"revision\":\"12\"},"
-					"\"kvs\":[{\"key\":\"L2ticy9h\",\"create_revision\":\"2\","
-					"\"mod_revision\":\"9\",\"version\":\"3\",\"value\":\"aGk=\"}],"
-					"\"count\":\"1\"}"),
-	    &m));
+	CHECK_OK(
+	    kbs_etcd_parse_range(P("{\"header\":{\"cluster_id\":\"1\",\"revision\":\"12\"},"
+				   "\"kvs\":[{\"key\":\"L2ticy9h\",\"create_revision\":\"2\","
+				   "\"mod_revision\":\"9\",\"version\":\"3\",\"value\":\"aGk=\"}],"
+				   "\"count\":\"1\"}"),
+		&m));
 	CHECK_INT_EQ(m.revision, 12);
 	CHECK_UINT_EQ(m.n, 1);
 	if (m.n == 1) {
@@ -235,8 +238,8 @@ test_parse(void)
 		"{\"header\":[]}",
 		"{\"header\":{},\"kvs\":{}}",
 		"{\"header\":{},\"kvs\":[1]}",
-		"{\"header\":{},\"kvs\":[{\"value\":\"aGk=\"}]}",             /* no key */
-		"{\"header\":{},\"kvs\":[{\"key\":\"AA==\"}]}",                /* a NUL key */
+		"{\"header\":{},\"kvs\":[{\"value\":\"aGk=\"}]}",                   /* no key */
+		"{\"header\":{},\"kvs\":[{\"key\":\"AA==\"}]}",                     /* a NUL key */
 		"{\"header\":{},\"kvs\":[{\"key\":\"L2ticy9h\",\"value\":\"a\"}]}", /* base64 */
 		"{\"header\":{},\"kvs\":[{\"key\":\"L2ticy9h\",\"value\":7}]}",
 	};

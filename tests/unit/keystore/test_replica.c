@@ -139,7 +139,8 @@ test_mac_and_revision(void)
 	CHECK_OK(keystore_replica_mac(ka, msg, sizeof(msg), mac));
 	CHECK_OK(keystore_replica_mac_check(kb, msg, sizeof(msg), mac));
 	CHECK_ERR(keystore_replica_mac_check(kc, msg, sizeof(msg), mac), KBS_ERR_STORE_INTEGRITY);
-	CHECK_ERR(keystore_replica_mac_check(kb, msg, sizeof(msg) - 1, mac), KBS_ERR_STORE_INTEGRITY);
+	CHECK_ERR(
+	    keystore_replica_mac_check(kb, msg, sizeof(msg) - 1, mac), KBS_ERR_STORE_INTEGRITY);
 	mac[0] ^= 1;
 	CHECK_ERR(keystore_replica_mac_check(kb, msg, sizeof(msg), mac), KBS_ERR_STORE_INTEGRITY);
 
