@@ -184,8 +184,9 @@ out:
 	return r;
 }
 
-int
-kbs_etcd_range(struct kbs_etcd *e, struct kbs_etcd_msg *ret)
+/* range_prefix reads the prefix's range; extra is "" or more members (",\"count_only\":true"). */
+static int
+range_prefix(struct kbs_etcd *e, const char *extra, struct kbs_etcd_msg *ret)
 {
 	char *k = NULL, *end = NULL, *body = NULL, *ans = NULL;
 	size_t len = 0, blen;
@@ -194,10 +195,10 @@ kbs_etcd_range(struct kbs_etcd *e, struct kbs_etcd_msg *ret)
 	if ((k = b64(e->cfg.prefix, strlen(e->cfg.prefix))) == NULL ||
 	    (end = b64(e->range_end, strlen(e->range_end))) == NULL)
 		goto out;
-	blen = strlen(k) + strlen(end) + 64;
+	blen = strlen(k) + strlen(end) + strlen(extra) + 64;
 	if ((body = malloc(blen)) == NULL)
 		goto out;
-	snprintf(body, blen, "{\"key\":\"%s\",\"range_end\":\"%s\"}", k, end);
+	snprintf(body, blen, "{\"key\":\"%s\",\"range_end\":\"%s\"%s}", k, end, extra);
 	if ((r = call(e, "/v3/kv/range", body, &ans, &len)) != 0)
 		goto out;
 	r = kbs_etcd_parse_range(ans, len, ret);
@@ -210,41 +211,32 @@ out:
 }
 
 int
+kbs_etcd_range(struct kbs_etcd *e, struct kbs_etcd_msg *ret)
+{
+	return range_prefix(e, "", ret);
+}
+
+int
 kbs_etcd_revision(struct kbs_etcd *e, int64_t *ret_revision)
 {
 	struct kbs_etcd_msg m;
-	char *k = NULL, *end = NULL, *body = NULL, *ans = NULL;
-	size_t len = 0, blen;
-	int r = KBS_ERR_ALLOC;
+	int r;
 
-	if ((k = b64(e->cfg.prefix, strlen(e->cfg.prefix))) == NULL ||
-	    (end = b64(e->range_end, strlen(e->range_end))) == NULL)
-		goto out;
-	blen = strlen(k) + strlen(end) + 64;
-	if ((body = malloc(blen)) == NULL)
-		goto out;
-	snprintf(body, blen, "{\"key\":\"%s\",\"range_end\":\"%s\",\"count_only\":true}", k, end);
-	if ((r = call(e, "/v3/kv/range", body, &ans, &len)) != 0 ||
-	    (r = kbs_etcd_parse_range(ans, len, &m)) != 0)
-		goto out;
+	if ((r = range_prefix(e, ",\"count_only\":true", &m)) != 0)
+		return r;
 	*ret_revision = m.revision;
 	kbs_etcd_msg_clear(&m);
-out:
-	free(k);
-	free(end);
-	free(body);
-	free(ans);
-	return r;
+	return 0;
 }
 
 /* txn runs {compare mod_revision(key) == expect} then op (a request_put or request_delete_range).
  */
 static int
-txn(struct kbs_etcd *e, const char *key, int64_t expect, const char *op_fmt, const char *value_b64,
+txn(struct kbs_etcd *e, const char *key, int64_t expect, const char *op, const char *value_b64,
     int64_t *ret_revision)
 {
 	struct kbs_etcd_msg m;
-	char *k = NULL, *body = NULL, *ans = NULL, op[64];
+	char *k = NULL, *body = NULL, *ans = NULL;
 	size_t len = 0, blen;
 	int r = KBS_ERR_ALLOC;
 
@@ -252,7 +244,6 @@ txn(struct kbs_etcd *e, const char *key, int64_t expect, const char *op_fmt, con
 		return KBS_ERR_INVALID_ARGUMENT;
 	if ((k = b64(key, strlen(key))) == NULL)
 		goto out;
-	snprintf(op, sizeof(op), "%s", op_fmt);
 	blen = 3 * strlen(k) + (value_b64 != NULL ? strlen(value_b64) : 0) + 256;
 	if ((body = malloc(blen)) == NULL)
 		goto out;
@@ -355,8 +346,16 @@ kbs_etcd_watch_open(struct kbs_etcd *e, int64_t start_revision, struct kbs_etcd_
 	    "{\"create_request\":{\"key\":\"%s\",\"range_end\":\"%s\",\"start_revision\":\"%lld\","
 	    "\"progress_notify\":true}}",
 	    k, end, (long long)start_revision);
+	/*
+	 * hasleader (what etcd's own client sends as WithRequireLeader, here as
+	 * gateway metadata): a member that loses its leader ends the watch
+	 * instead of keeping a silent stream open, so the replica moves on.
+	 */
 	if ((w->hdr = curl_slist_append(NULL, "Content-Type: application/json")) == NULL ||
 	    (h2 = curl_slist_append(w->hdr, "Expect:")) == NULL)
+		goto out;
+	w->hdr = h2;
+	if ((h2 = curl_slist_append(w->hdr, "Grpc-Metadata-hasleader: true")) == NULL)
 		goto out;
 	w->hdr = h2;
 	if ((w->multi = curl_multi_init()) == NULL || (w->easy = curl_easy_init()) == NULL)
