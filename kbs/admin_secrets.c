@@ -64,8 +64,17 @@ kbs_h_admin_secret_put(struct kbs_broker *b, const struct kbs_req *req, struct k
 	if ((r = kbs_request_parse(
 		 req->body, req->body_len, put_fields, F_COUNT, &root, nodes, &reason)) != 0)
 		goto fail;
-	/* The bound policy must exist: a secret no policy covers could never be released. */
-	if ((r = keystore_policy_get(b->ks, nodes[F_POLICY]->str, &pol)) != 0)
+	/*
+	 * The bound policy must exist: a secret no policy covers could never be
+	 * released. With etcd, in etcd (as this replica has applied it), so the
+	 * other replicas have it too.
+	 */
+	if (b->replica != NULL)
+		r = kbs_replica_object_revision(
+		    b->replica, KBS_REPLICA_POLICY, nodes[F_POLICY]->str, &revision);
+	else
+		r = keystore_policy_get(b->ks, nodes[F_POLICY]->str, &pol);
+	if (r != 0)
 		goto fail;
 	r = KBS_ERR_ALLOC;
 	if ((value = sodium_malloc(cap)) == NULL)

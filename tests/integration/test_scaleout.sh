@@ -5,6 +5,11 @@
 #   - guests through HAProxy all get their secret, and no attestation ever
 #     met a nonce of another replica (challenge and attest share a connection);
 #   - a secret put through replica 1 is released by replicas 2 and 3 directly;
+#   - replicas that must not apply: one with another master key (every
+#     value refused as etcd_record, nothing released), one that never
+#     reached etcd (not ready, admin writes 503 etcd_not_synced), one whose
+#     store holds a secret etcd lacks (first sync refused, etcd_local_only,
+#     the secret kept);
 #   - two admins: a write with a stale If-Match is 409 etcd_conflict;
 #   - replica 3 watches member 3 only: member 3 stopped, writes and a
 #     compaction meanwhile, member 3 back: replica 3 resyncs (a full read)
@@ -223,6 +228,63 @@ expect "secret put through replica 1" 0 "" A 1 secret put disk --policy prod --f
 check "replica 1 releases at once" released_by 1 disk
 check "replica 2 releases within 5 s" wait_until 5 released_by 2 disk
 check "replica 3 releases within 5 s" wait_until 5 released_by 3 disk
+
+# ---- replicas that must not apply ---------------------------------------------
+
+not_released_by() { ! released_by "$@"; }
+not_ready() { ! ready "$1"; }
+# extra I KEYFILE CONFIG_JSON: replica I (4 to 6) with its own data directory.
+extra() {
+	if [ ! -d "$tmp/data$1" ]; then
+		mkdir -m 700 "$tmp/data$1"
+		(umask 077 && cp "$2" "$tmp/data$1/master.key" &&
+			cp "$tmp/identity.hex" "$tmp/data$1/identity.key")
+	fi
+	printf '%s\n' "$3" >"$tmp/kbs$1.json"
+	pub[$1]=""
+	adm[$1]=""
+	kbs_start "$1"
+}
+stop_extra() {
+	kill "${kpid[$1]}" 2>/dev/null
+	wait "${kpid[$1]}" 2>/dev/null
+}
+etcd_cfg() { # etcd_cfg I ENDPOINT
+	printf '{"replica_id": "kbs-%s", "rate_per_ip": 0, "etcd": {"endpoints": ["%s"], "prefix": "/kbs-test/", "timeout": "1s"}}' "$1" "$2"
+}
+# 4: another master key. It reads etcd, but no value opens under its key:
+# nothing is stored, each refusal is logged, nothing is released.
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$tmp/other.hex"
+extra 4 "$tmp/other.hex" "$(etcd_cfg 4 "http://127.0.0.1:$c1")"
+check "another master key: it syncs" wait_until 10 ready 4
+check "another master key: each value refused (etcd_record)" grep -q '"key":"/kbs-test/secrets/disk".*"error":"etcd_record"' "$tmp/kbs4.log"
+check "another master key: the secret is not released" not_released_by 4 disk
+stop_extra 4
+# 5: etcd unreachable from the start: not ready, admin writes 503 etcd_not_synced.
+read -r dead <<<"$(free_ports 1)"
+extra 5 "$tmp/master.hex" "$(etcd_cfg 5 "http://127.0.0.1:$dead")"
+sleep 1
+check "never synced: not ready" not_ready 5
+check "never synced: readyz says so" test "$(json "$tmp/ready5.json" 'd["synced"], d["etcd_up"]')" = "(False, False)"
+put5() {
+	curl -s -o "$tmp/put5.json" -w '%{http_code}' -X PUT -H "Authorization: Bearer $(cat "$tmp/data5/admin.token")" \
+		"http://127.0.0.1:${adm[5]}/v1/admin/secrets/x" -d '{"policy":"prod","value":"eA=="}'
+	printf ' %s\n' "$(json "$tmp/put5.json" 'd.get("error", "")')"
+}
+expect "never synced: admin writes are 503 etcd_not_synced" 0 "503 etcd_not_synced" put5
+stop_extra 5
+# 6: a store holding a secret etcd lacks, made before replication was on:
+# its first sync refuses (etcd_local_only) instead of deleting it.
+extra 6 "$tmp/master.hex" '{"replica_id": "kbs-6"}'
+A 6 policy put "$tmp/prod.json" >/dev/null
+A 6 secret put local-only --policy prod --from-file "$tmp/quiet.key" >/dev/null
+stop_extra 6
+extra 6 "$tmp/master.hex" "$(etcd_cfg 6 "http://127.0.0.1:$c1")"
+check "local-only secret: the first sync refuses" wait_until 10 grep -q '"secret":"local-only","error":"etcd_local_only"' "$tmp/kbs6.log"
+check "local-only secret: not ready" not_ready 6
+shows_local_only() { A 6 secret show local-only | grep -q '"policy":.*"prod"'; }
+check "local-only secret: still in the store" shows_local_only
+stop_extra 6
 
 # ---- two admins ------------------------------------------------------------------
 
