@@ -421,6 +421,9 @@ converged() {
 	done
 }
 check "every replica converges to etcd's revision" wait_until 20 converged
+# Replica 1 caught up through a new watch from its revision, not a full read.
+check "replica 1 caught up after the outage without a resync" test "$(metric 1 kbs_etcd_resyncs_total)" = 0
+check "replica 1 counted the broken watch" test "$(metric 1 kbs_etcd_watch_reconnects_total)" -ge 1
 check "restarted replica 2 releases what it missed" released_by 2 late
 check "replica 2 releases the secret rewritten while it was down" released_by 2 disk
 
