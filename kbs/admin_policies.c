@@ -93,8 +93,10 @@ kbs_h_admin_policy_put(struct kbs_broker *b, const struct kbs_req *req, struct k
 	keystore_policy_free(cur);
 	cur = NULL;
 	crypto_hash_sha256(sha, req->body, req->body_len);
-	if (b->replica != NULL && old_version != 0 && sodium_memcmp(sha, old_sha, 32) == 0) {
-		version = old_version; /* the current bytes again: nothing goes to etcd either */
+	if (b->replica != NULL && old_version != 0 && sodium_memcmp(sha, old_sha, 32) == 0 &&
+	    kbs_replica_object_revision(
+		b->replica, KBS_REPLICA_POLICY, policy_name(p), &revision) == 0) {
+		version = old_version; /* etcd's current bytes again: nothing is written */
 	} else if (b->replica != NULL) {
 		if ((r = kbs_replica_policy_put(b->replica, policy_name(p), req->body,
 			 req->body_len, expect, &call.actor, &revision)) != 0)
