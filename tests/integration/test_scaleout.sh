@@ -305,6 +305,13 @@ wait_until 5 bash -c "curl -s -H 'Authorization: Bearer $T2' http://127.0.0.1:${
 expect "admin 2 writes with the revision it saw" 0 "201 " put 2 "$rev" disk "$tmp/disk.key"
 expect "admin 1, same revision, is refused" 0 "409 etcd_conflict" put 1 "$rev" disk "$tmp/disk.key"
 expect "If-Match must be a number" 0 "400 etcd_if_match" put 1 "-3" disk "$tmp/disk.key"
+expect "kbs-admin --if-match, stale" 1 "" A 1 secret put disk --policy prod --from-file "$tmp/disk.key" --if-match "$rev"
+expect_err "kbs-admin names the conflict" "etcd_conflict"
+rev2=$(A 1 secret show disk | json - 'd["revision"]')
+expect "kbs-admin --if-match, current" 0 "" A 1 secret put disk --policy prod --from-file "$tmp/disk.key" --if-match "$rev2"
+expect "kbs-admin --if-match needs a number" 2 "" A 1 secret delete disk --if-match x
+expect_err "kbs-admin says why" "--if-match needs a revision number"
+expect "kbs-admin --if-match is not taken by secret show" 2 "" A 1 secret show disk --if-match 1
 expect "a new name with If-Match 0 (must not exist)" 0 "201 " put 1 0 quiet "$tmp/quiet.key"
 expect "If-Match 0 on an existing name" 0 "409 etcd_conflict" put 1 0 quiet "$tmp/quiet.key"
 expect "delete with a stale revision" 0 "409 etcd_conflict" bash -c "curl -s -o '$tmp/del.json' -w '%{http_code}' -X DELETE -H 'Authorization: Bearer $T1' -H 'If-Match: 1' http://127.0.0.1:${adm[1]}/v1/admin/secrets/quiet; printf ' %s\n' \"\$(/usr/bin/python3 -c 'import json;print(json.load(open(\"$tmp/del.json\"))[\"error\"])')\""
