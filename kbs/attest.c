@@ -211,7 +211,7 @@ verify_evidence(struct kbs_attest *a)
 	in.vcek_crl.parsed = crl_for(b, SNP_SIGNING_KEY_VCEK, product);
 	in.vlek_crl.parsed = crl_for(b, SNP_SIGNING_KEY_VLEK, product);
 	in.at = a->req->now;
-	in.allow_stale_crl = b->cfg.allow_stale_crl;
+	in.allow_stale_crl = atomic_load(&b->live.allow_stale_crl);
 	r = policy_verify(b->verifier, &in, &a->evidence, &where);
 	if (a->evidence != NULL)
 		a->verify = *policy_verified_result(a->evidence);

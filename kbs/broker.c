@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "admin_auth.h"
 #include "keystore.h"
@@ -196,6 +197,15 @@ metrics_gauges(struct kbs_broker *b)
 	return kbs_metrics_add_gauge(b->metrics, &g);
 }
 
+/* live_set copies the reloadable settings request threads read (struct kbs_live). */
+static void
+live_set(struct kbs_broker *b, const struct kbs_config *cfg)
+{
+	atomic_store(&b->live.token_lifetime, cfg->token_lifetime);
+	atomic_store(&b->live.allow_stale_crl, cfg->allow_stale_crl);
+	atomic_store(&b->live.refused_audit_per_minute, cfg->refused_audit_per_minute);
+}
+
 int
 kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_broker **ret,
     int *ret_first_start, char *msg, size_t msg_size)
@@ -220,19 +230,35 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 	}
 	first = !kbs_state_exists(data_dir, "store");
 
-	/*
-	 * The master key file: keystore/ reads it itself and checks its mode.
-	 * Only a first start (no store yet) may create it.
-	 */
-	if ((r = kbs_state_key(data_dir, "master.key", first, master, &created)) != 0) {
-		fail(msg, msg_size, r, "master key", "master.key");
-		goto out;
-	}
-	sodium_memzero(master, sizeof(master));
 	snprintf(store_dir, sizeof(store_dir), "%s/store", data_dir);
 	snprintf(key_path, sizeof(key_path), "%s/master.key", data_dir);
 	ksrc.kind = KEYSTORE_KEY_FILE;
 	ksrc.name = key_path;
+	if (cfg->master_key_credential[0] != '\0') {
+		/*
+		 * A systemd credential: the key never lies in the data directory
+		 * (nor in its backups) and is made by the operator, never here.
+		 */
+		if (strchr(cfg->master_key_credential, '/') != NULL ||
+		    strcmp(cfg->master_key_credential, "..") == 0 ||
+		    strcmp(cfg->master_key_credential, ".") == 0) {
+			r = KBS_ERR_CONFIG;
+			fail(msg, msg_size, r, "master_key_credential", cfg->master_key_credential);
+			goto out;
+		}
+		ksrc.kind = KEYSTORE_KEY_CREDENTIAL;
+		ksrc.name = b->cfg.master_key_credential;
+	} else {
+		/*
+		 * The master key file: keystore/ reads it itself and checks its
+		 * mode. Only a first start (no store yet) may create it.
+		 */
+		if ((r = kbs_state_key(data_dir, "master.key", first, master, &created)) != 0) {
+			fail(msg, msg_size, r, "master key", "master.key");
+			goto out;
+		}
+		sodium_memzero(master, sizeof(master));
+	}
 	if ((r = metrics_new(b)) != 0) {
 		fail(msg, msg_size, r, "metrics", NULL);
 		goto out;
@@ -241,6 +267,14 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 	kopts.on_commit = commit_observed;
 	kopts.on_commit_ctx = b->metrics;
 	if ((r = keystore_open(store_dir, &ksrc, &kopts, &b->ks)) != 0) {
+		/*
+		 * A first start that failed (a missing or unusable credential)
+		 * must not leave the empty store directory that would make the
+		 * next start take it for an existing store. rmdir removes
+		 * nothing else.
+		 */
+		if (first)
+			(void)rmdir(store_dir);
 		fail(msg, msg_size, r, "keystore", store_dir);
 		goto out;
 	}
@@ -283,6 +317,7 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 		fail(msg, msg_size, r, "start-up", NULL);
 		goto out;
 	}
+	live_set(b, cfg);
 	*ret_first_start = first;
 	*ret = b;
 	b = NULL;
@@ -319,6 +354,70 @@ kbs_broker_close(struct kbs_broker *b)
 	free(b);
 }
 
+/* list_equal: the same entries in the same order (the order of roots and lists is kept). */
+static int
+list_equal(const struct kbs_config_list *x, const struct kbs_config_list *y)
+{
+	size_t i;
+
+	if (x->n != y->n)
+		return 0;
+	for (i = 0; i < x->n; i++)
+		if (strcmp(x->item[i], y->item[i]) != 0)
+			return 0;
+	return 1;
+}
+
+int
+kbs_broker_reload_check(
+    const struct kbs_broker *b, const struct kbs_config *cfg, char *msg, size_t msg_size)
+{
+	const struct kbs_config *o = &b->cfg;
+	const char *what = NULL;
+
+	/*
+	 * Listening addresses and the replica id are who the broker is; the
+	 * nonce lifetime bounds how long a consumed nonce must stay recorded
+	 * (a longer one could let a purged nonce be replayed); the verifier's
+	 * roots, certificates and CRLs are shared without locks by every
+	 * attestation, so they are built once.
+	 */
+	if (strcmp(o->listen, cfg->listen) != 0)
+		what = "listen";
+	else if (strcmp(o->admin_listen, cfg->admin_listen) != 0)
+		what = "admin_listen";
+	else if (strcmp(o->replica_id, cfg->replica_id) != 0)
+		what = "replica_id";
+	else if (o->nonce_lifetime != cfg->nonce_lifetime)
+		what = "nonce_lifetime";
+	else if (!list_equal(&o->trust_roots, &cfg->trust_roots))
+		what = "trust_roots";
+	else if (!list_equal(&o->cert_files, &cfg->cert_files))
+		what = "cert_files";
+	else if (!list_equal(&o->crls, &cfg->crls))
+		what = "crls";
+	else if (strcmp(o->master_key_credential, cfg->master_key_credential) != 0)
+		what = "master_key_credential";
+	if (what == NULL)
+		return 0;
+	snprintf(msg, msg_size, "%s: changed; it takes effect only on a restart", what);
+	return KBS_ERR_RELOAD_RESTART;
+}
+
+void
+kbs_broker_reload(struct kbs_broker *b, const struct kbs_config *cfg)
+{
+	uint32_t audit = cfg->refused_audit_per_minute;
+
+	kbs_log_set_level(cfg->log_level);
+	live_set(b, cfg);
+	kbs_ratelimit_set(b->rate, cfg->rate_per_ip, 1, cfg->rate_burst);
+	kbs_ratelimit_set(b->admin_rate, cfg->rate_per_ip, 1, cfg->rate_burst);
+	kbs_ratelimit_set(b->audit_quota, audit, 60, audit > 0 ? audit : 1);
+	kbs_ratelimit_set(b->audit_quota_all, audit * KBS_REFUSED_AUDIT_ALL_FACTOR, 60,
+	    audit > 0 ? audit * KBS_REFUSED_AUDIT_ALL_FACTOR : 1);
+}
+
 int
 kbs_broker_housekeeping(struct kbs_broker *b, int64_t now, size_t *ret_purged)
 {
@@ -352,7 +451,7 @@ kbs_broker_refused_audit_ok(struct kbs_broker *b, const char *addr, int64_t now)
 	char key[KBS_ADDR_SIZE];
 
 	/* 0 is no budget at all (the limiter would read it as no limit). */
-	if (b->cfg.refused_audit_per_minute == 0)
+	if (atomic_load(&b->live.refused_audit_per_minute) == 0)
 		return 0;
 	kbs_broker_rate_key(addr, key);
 	/* The address's own budget first: one address alone cannot spend the global one. */

@@ -104,6 +104,7 @@ static const struct setting settings[] = {
 	S_UINT("refused_audit_per_minute", refused_audit_per_minute, 0, 10000),
 	{ "allow_stale_crl", SET_BOOL, offsetof(struct kbs_config, allow_stale_crl), 0, 0, 0 },
 	{ "log_level", SET_LOG_LEVEL, offsetof(struct kbs_config, log_level), 0, 0, 0 },
+	S_STR("master_key_credential", master_key_credential),
 };
 
 static const struct {

@@ -43,6 +43,11 @@ struct kbs_config {
 	uint32_t refused_audit_per_minute; /* audit records for refused evidence, per address */
 	int allow_stale_crl;
 	enum kbs_log_level log_level;
+	/*
+	 * The master key as a systemd credential (LoadCredential=NAME:...):
+	 * a file name in $CREDENTIALS_DIRECTORY; "" for DATA_DIR/master.key.
+	 */
+	char master_key_credential[64];
 };
 
 /* kbs_config_defaults fills every field with its documented default. */
