@@ -514,9 +514,9 @@ start(struct kbs_broker *b, enum kbs_listener listener, const char *addr,
 	socklen_t sa_len = 0;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC;
 	unsigned threads = cfg->threads;
-	int fd = -1, r = KBS_ERR_ALLOC;
+	int fd = -1, mhd_fd, r = KBS_ERR_ALLOC;
 	struct MHD_OptionItem ops[16];
-	size_t n = 0;
+	size_t n = 0, listen_slot = 0;
 	const union MHD_DaemonInfo *di;
 
 	if ((h = calloc(1, sizeof(*h))) == NULL)
@@ -527,7 +527,8 @@ start(struct kbs_broker *b, enum kbs_listener listener, const char *addr,
 	if (inherit_fd >= 0) {
 		fd = inherit_fd;
 		inherit_fd = -1;
-		ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, fd, NULL };
+		listen_slot = n;
+		ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, -1, NULL };
 		h->is_unix = strncmp(addr, "unix:", 5) == 0;
 	} else if (strncmp(addr, "unix:", 5) == 0) {
 		if (listener != KBS_LISTENER_ADMIN) {
@@ -537,7 +538,8 @@ start(struct kbs_broker *b, enum kbs_listener listener, const char *addr,
 		if ((r = listen_unix(h, addr + 5, &fd)) != 0)
 			goto out;
 		h->is_unix = 1;
-		ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, fd, NULL };
+		listen_slot = n;
+		ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, -1, NULL };
 	} else {
 		if ((r = parse_inet(addr, &sa, &sa_len)) != 0)
 			goto out;
@@ -577,13 +579,28 @@ start(struct kbs_broker *b, enum kbs_listener listener, const char *addr,
 	}
 	ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 
+	/*
+	 * A socket of ours goes to MHD as a copy: MHD closes the socket it was
+	 * given when it fails to start (a bad certificate, say), so closing
+	 * the same number here as well could close whatever another thread
+	 * opened in between.
+	 */
+	if (fd >= 0) {
+		if ((mhd_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+			r = KBS_ERR_LISTEN;
+			goto out;
+		}
+		ops[listen_slot].value = mhd_fd;
+	}
 	h->daemon = MHD_start_daemon(
 	    flags, 0, NULL, NULL, access_handler, h, MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
 	if (h->daemon == NULL) {
 		r = (flags & MHD_USE_TLS) != 0 ? KBS_ERR_TLS : KBS_ERR_LISTEN;
-		goto out;
+		goto out; /* fd is ours alone and closed there */
 	}
-	fd = -1; /* the daemon owns it now */
+	if (fd >= 0)
+		close(fd); /* the daemon has its own copy */
+	fd = -1;
 	if (ret_port != NULL) {
 		*ret_port = 0;
 		if (!h->is_unix) {
