@@ -84,6 +84,8 @@ admin_ok() {
 		-H "Authorization: Bearer $token" http://kbs/v1/admin/secrets
 }
 
+threads() { ls /proc/$kbs_pid/task | wc -l; }
+threads_before=$(threads)
 expect "serves certificate a" 0 "a" issuer "$port"
 expect "healthz with CA a" 0 "200" healthz "$tmp/a.pem"
 expect "admin over the unix socket" 0 "200" admin_ok
@@ -110,6 +112,9 @@ for _ in range(200):  # the test sends SIGHUP and removes the file once it is ap
     if not os.path.exists(go):
         break
     time.sleep(0.05)
+# Idle past several of the broker's 200 ms looks at replaced listeners:
+# they must wait for these connections, not stop at once.
+time.sleep(1.5)
 raw.sendall(body[5:])
 data = b""
 while b"\r\n\r\n" not in data:
@@ -129,6 +134,8 @@ for i in $(seq 100); do [ -f "$tmp/held.go" ] && break; sleep 0.1; done
 conf "$tmp/b.pem" "$tmp/b.key"
 kill -HUP $kbs_pid
 expect "reload applied" 0 '<6>{"event":"reload","result":"applied"}' reloaded 1
+# While the held connections are open the old listeners still run beside the new ones.
+expect "the old listeners run while connections are held" 0 "" test "$(threads)" -gt "$threads_before"
 rm -f "$tmp/held.go"
 wait $held_pid
 expect "keep-alive request before" 0 "" grep -qx "keepalive-before 200" "$tmp/held.out"
@@ -140,6 +147,10 @@ expect "a new connection sees certificate b" 0 "b" issuer "$port"
 expect "healthz with CA b" 0 "200" healthz "$tmp/b.pem"
 expect "CA a no longer verifies" 0 "000" healthz "$tmp/a.pem"
 expect "admin unix socket after the reload" 0 "200" admin_ok
+# Both connections are closed now: the replaced listeners stop (their
+# threads end), so a reload leaves as many threads as it found.
+for i in $(seq 50); do [ "$(threads)" = "$threads_before" ] && break; sleep 0.1; done
+expect "the replaced listeners are stopped" 0 "$threads_before" threads
 expect "systemd heard RELOADING=1 then READY=1" 0 "" \
 	grep -qE "^RELOADING=1 MONOTONIC_USEC=[0-9]+$" "$tmp/notify.txt"
 expect "READY=1 twice (start, reload)" 0 "2" grep -cx "READY=1" "$tmp/notify.txt"
