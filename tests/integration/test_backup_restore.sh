@@ -25,23 +25,15 @@ trap 'for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
 
 # start NAME DATA_DIR CREDS_DIR: a broker on loopback; sets NAME_port, NAME_admin, NAME_pid.
 start() {
-	local name=$1 dir=$2 creds=$3 i
+	local name=$1 dir=$2 creds=$3
 	rm -f "$tmp/$name.out"
 	CREDENTIALS_DIRECTORY=$creds "$kbs" --data-dir "$dir" --listen 127.0.0.1:0 \
 		--admin-listen 127.0.0.1:0 --master-key-credential master.key \
 		--trust-root "$tmp/chip/ark.pem" >"$tmp/$name.out" 2>"$tmp/$name.log" &
 	eval "${name}_pid=$!"
 	pids="$pids $!"
-	for i in $(seq 100); do
-		if grep -q "listening admin" "$tmp/$name.out" 2>/dev/null; then
-			eval "${name}_port=$(awk '/listening public/ {print $NF}' "$tmp/$name.out")"
-			eval "${name}_admin=$(awk '/listening admin/ {print $NF}' "$tmp/$name.out")"
-			return 0
-		fi
-		kill -0 "$!" 2>/dev/null || break
-		sleep 0.1
-	done
-	return 1
+	wait_listening "$tmp/$name.out" $! || return 1
+	eval "${name}_port=$listen_port ${name}_admin=$listen_admin"
 }
 stop() { # stop PID: SIGTERM, wait; $stopped is the exit status
 	kill -TERM "$1"

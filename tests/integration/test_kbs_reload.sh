@@ -46,17 +46,13 @@ NOTIFY_SOCKET=$tmp/notify.sock "$kbs" --data-dir "$tmp/data" --listen 127.0.0.1:
 	>"$tmp/kbs.out" 2>"$tmp/kbs.log" &
 kbs_pid=$!
 trap 'kill $kbs_pid $notify_pid 2>/dev/null; rm -rf "$tmp"' EXIT
-for i in $(seq 100); do
-	grep -q "listening admin" "$tmp/kbs.out" 2>/dev/null && break
-	sleep 0.1
-done
-port=$(awk '/listening public/ {print $NF}' "$tmp/kbs.out")
-token=$(cat "$tmp/data/admin.token")
-if [ -z "$port" ]; then
+if ! wait_listening "$tmp/kbs.out" $kbs_pid; then
 	echo "FAIL: kbs did not start"
 	cat "$tmp/kbs.log"
 	exit 1
 fi
+port=$listen_port
+token=$(cat "$tmp/data/admin.token")
 
 # issuer PORT: the CN of the certificate a new connection is served.
 issuer() {

@@ -68,11 +68,8 @@ set -- $(sed -e "s|/var/lib/kbs/|$tmp/data/|" -e "s|$cfgdir/config.json|$tmp/con
 rm -f "$tmp/kbs.out"
 CREDENTIALS_DIRECTORY=$tmp/creds "$kbs" "$@" >"$tmp/kbs.out" 2>"$tmp/kbs.log" &
 pid=$!
-for i in $(seq 100); do
-	grep -q "listening admin" "$tmp/kbs.out" 2>/dev/null && break
-	sleep 0.1
-done
-port=$(awk '/listening public/ {print $NF}' "$tmp/kbs.out")
+wait_listening "$tmp/kbs.out" $pid
+port=$listen_port
 expect "ExecStart's command line starts the broker" 0 "200" \
 	curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/healthz"
 expect "the master key came from the credential" 0 "" \
