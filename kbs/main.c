@@ -189,18 +189,19 @@ struct listeners {
 	struct {
 		struct kbs_http *h;
 		struct timespec since;
+		unsigned timeout_s; /* the connection timeout it was started with */
 	} retiring[MAX_RETIRING];
 	size_t n_retiring;
 };
 
 /*
  * retire_poll stops the replaced listeners whose connections are all
- * closed, or that have had the connection timeout plus the shutdown grace
- * (an idle keep-alive connection is closed by then anyway); with force,
- * all of them. Returns how many are left.
+ * closed, or that have had their connection timeout plus the shutdown
+ * grace (an idle keep-alive connection is closed by then anyway); with
+ * force, all of them. Returns how many are left.
  */
 static size_t
-retire_poll(struct listeners *l, unsigned timeout_s, int force)
+retire_poll(struct listeners *l, int force)
 {
 	struct timespec now;
 	size_t i = 0;
@@ -211,7 +212,7 @@ retire_poll(struct listeners *l, unsigned timeout_s, int force)
 
 		if (force || kbs_http_connections(h) == 0 ||
 		    now.tv_sec - l->retiring[i].since.tv_sec >=
-			(time_t)timeout_s + SHUTDOWN_GRACE_SECONDS) {
+			(time_t)l->retiring[i].timeout_s + SHUTDOWN_GRACE_SECONDS) {
 			kbs_http_stop(h);
 			l->retiring[i] = l->retiring[--l->n_retiring];
 			continue;
@@ -221,12 +222,20 @@ retire_poll(struct listeners *l, unsigned timeout_s, int force)
 	return l->n_retiring;
 }
 
+/* retire_add: h no longer accepts; it is stopped once its connections are closed. */
 static void
-retire(struct listeners *l, struct kbs_http *old, struct kbs_http *next)
+retire_add(struct listeners *l, struct kbs_http *h, unsigned timeout_s)
+{
+	clock_gettime(CLOCK_MONOTONIC, &l->retiring[l->n_retiring].since);
+	l->retiring[l->n_retiring].timeout_s = timeout_s;
+	l->retiring[l->n_retiring++].h = h;
+}
+
+static void
+retire(struct listeners *l, struct kbs_http *old, struct kbs_http *next, unsigned timeout_s)
 {
 	kbs_http_handover(old, next);
-	clock_gettime(CLOCK_MONOTONIC, &l->retiring[l->n_retiring].since);
-	l->retiring[l->n_retiring++].h = old;
+	retire_add(l, old, timeout_s);
 }
 
 /* reload_refused logs why; msg quotes file names and keys, so cJSON escapes it. */
@@ -283,7 +292,7 @@ reload(struct kbs_broker *b, const struct args *a, struct kbs_config *cur, struc
 		goto out;
 	}
 	/* The bound on replaced listeners: wait for the earlier ones first. */
-	if (retire_poll(l, cur->connection_timeout, 0) + 2 > MAX_RETIRING) {
+	if (retire_poll(l, 0) + 2 > MAX_RETIRING) {
 		reload_refused(KBS_ERR_RELOAD_BUSY, kbs_err_str(KBS_ERR_RELOAD_BUSY));
 		goto out;
 	}
@@ -297,13 +306,26 @@ reload(struct kbs_broker *b, const struct args *a, struct kbs_config *cur, struc
 	if ((r = kbs_http_restart(l->adm, cfg, &adm)) != 0) {
 		snprintf(msg, sizeof(msg), "admin listener: %s", kbs_err_str(r));
 		reload_refused(r, msg);
+		/*
+		 * The new public listener has been accepting beside the old one:
+		 * it stops accepting and finishes what it took, like a replaced one.
+		 */
+		kbs_http_quiesce(pub);
+		retire_add(l, pub, cfg->connection_timeout);
+		pub = NULL;
 		goto out;
 	}
-	/* Said before the new log level applies: a quieter level must not hide it. */
-	kbs_log(KBS_LOG_INFO, "{\"event\":\"reload\",\"result\":\"applied\"}");
+	/*
+	 * Said under whichever of the two log levels shows it: a reload to a
+	 * quieter level is still reported, as is one from a quieter level.
+	 */
+	if (cfg->log_level < KBS_LOG_INFO)
+		kbs_log(KBS_LOG_INFO, "{\"event\":\"reload\",\"result\":\"applied\"}");
 	kbs_broker_reload(b, cfg);
-	retire(l, l->pub, pub);
-	retire(l, l->adm, adm);
+	if (cfg->log_level >= KBS_LOG_INFO)
+		kbs_log(KBS_LOG_INFO, "{\"event\":\"reload\",\"result\":\"applied\"}");
+	retire(l, l->pub, pub, cur->connection_timeout);
+	retire(l, l->adm, adm, cur->connection_timeout);
 	l->pub = pub;
 	l->adm = adm;
 	pub = adm = NULL;
@@ -342,7 +364,7 @@ wait_signal(struct kbs_broker *b, const sigset_t *set, const struct args *a, str
 			return sig;
 		if (errno != EAGAIN)
 			continue; /* EINTR */
-		(void)retire_poll(l, cur->connection_timeout, 0);
+		(void)retire_poll(l, 0);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec - last.tv_sec < KBS_HOUSEKEEPING_SECONDS)
 			continue;
@@ -453,7 +475,7 @@ main(int argc, char **argv)
 	drain(&l);
 	rc = 0;
 out:
-	(void)retire_poll(&l, 0, 1);
+	(void)retire_poll(&l, 1);
 	kbs_http_stop(l.pub);
 	kbs_http_stop(l.adm);
 	kbs_broker_close(b);

@@ -4,7 +4,8 @@
 # A keep-alive connection and a request half sent before the reload both
 # complete after it (on the old certificate); a new connection sees the new
 # certificate; the admin unix socket keeps working; live settings change
-# (rate limit, log level); systemd hears RELOADING=1 then READY=1. Every
+# (rate limit, log level, threads); systemd hears RELOADING=1 then
+# READY=1; at most 15 replaced listeners may be finishing (reload_busy). Every
 # refused reload (bad JSON, a restart-only setting, unreadable or
 # mismatched TLS files) logs its exact error and leaves the old
 # configuration serving.
@@ -204,6 +205,56 @@ case $codes in
 *) fail=$((fail + 1)); echo "FAIL rate limit after reload: $codes" ;;
 esac
 expect "log_level warning: no request lines" 0 "$lines" grep -c '"event":"request"' "$tmp/kbs.log"
+
+# ---- the bound on replaced listeners -----------------------------------------
+# Each reload below leaves the public listener it replaced pinned by one
+# open keep-alive connection; with 15 such the next reload is refused
+# (reload_busy) and the old configuration stays; once they close, reloads
+# go through again.
+conf "$tmp/a.pem" "$tmp/a.key" '"rate_per_ip": 0, "threads": 2'
+n=$((n + 1))
+kill -HUP $kbs_pid
+expect "no rate limit, 2 threads" 0 '<6>{"event":"reload","result":"applied"}' reloaded $n
+python3 - "$port" "$tmp/a.pem" $kbs_pid "$tmp/kbs.log" "$tmp/busy.out" <<'EOF'
+import http.client, os, signal, ssl, sys, time
+port, ca, pid, log, out = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+ctx = ssl.create_default_context(cafile=ca)
+def reloads():
+    with open(log) as f:
+        return [l for l in f if '"event":"reload"' in l]
+def hup():
+    before = len(reloads())
+    os.kill(pid, signal.SIGHUP)
+    for _ in range(100):
+        r = reloads()
+        if len(r) > before:
+            return r[-1].strip()
+        time.sleep(0.05)
+    return "timeout"
+held, res = [], []
+for i in range(15):
+    c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=20)
+    c.request("GET", "/healthz"); r = c.getresponse(); r.read()
+    held.append(c)
+    res.append(hup())
+res.append("last: " + hup())
+for c in held:
+    c.request("GET", "/healthz"); r = c.getresponse(); r.read()
+    res.append("held %d" % r.status)
+    c.close()
+time.sleep(0.5)
+res.append("after: " + hup())
+with open(out, "w") as f:
+    f.write("\n".join(res) + "\n")
+EOF
+expect "15 reloads with pinned listeners applied" 0 "15" \
+	grep -c '^<6>{"event":"reload","result":"applied"}$' "$tmp/busy.out"
+expect "the 16th is refused: reload_busy" 0 "" grep -qF \
+	'last: <3>{"event":"reload","result":"refused","error":"reload_busy","message":"listeners replaced by earlier reloads are still finishing their connections","note":"the running configuration is unchanged"}' \
+	"$tmp/busy.out"
+expect "every held connection still answers" 0 "15" grep -c "^held 200$" "$tmp/busy.out"
+expect "once they closed, a reload applies" 0 "" \
+	grep -qx 'after: <6>{"event":"reload","result":"applied"}' "$tmp/busy.out"
 
 # Replaced listeners finish and are stopped; SIGTERM still exits 0.
 kill -TERM $kbs_pid
