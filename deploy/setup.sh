@@ -12,13 +12,14 @@ cd "$(dirname "$0")/.."
 # modules the kbs pin's module builds on; dracut's network module needs
 # dbus-daemon) run tests/integration/test_disk_unlock.sh. systemd gives
 # systemd-analyze to tests/integration/test_systemd_unit.sh (verify, security).
-# debhelper, lintian, fakeroot and debootstrap build, check and install the
-# Debian packages in tests/packaging/test_debian_packages.sh.
+# procps has /bin/kill, the unit's ExecReload. build-essential, debhelper,
+# lintian, fakeroot and debootstrap build, check and install the Debian
+# packages in tests/packaging/test_debian_packages.sh.
 PACKAGES="meson ninja-build pkg-config gcc libc6-dev python3 openssl
 libssl-dev libsodium-dev libmicrohttpd-dev liblmdb-dev libcjson-dev
 libcurl4-openssl-dev nettle-dev libgmp-dev curl python3-jwt python3-cryptography python3-nacl
 clevis clevis-luks jose cryptsetup-bin dracut-core dracut-network clevis-dracut dbus-daemon
-systemd debhelper lintian fakeroot debootstrap"
+systemd procps build-essential debhelper lintian fakeroot debootstrap"
 
 missing=""
 for p in $PACKAGES; do
