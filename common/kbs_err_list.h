@@ -200,6 +200,12 @@ KBS_ERR_X(RELOAD_RESTART, reload_restart, -416,
 KBS_ERR_X(RELOAD_BUSY, reload_busy, -417,
     "listeners replaced by earlier reloads are still finishing their connections")
 
+/* kbs: webhooks (common/kbs_webhook_sig.h, kbs/webhook.h; -420..-429) */
+KBS_ERR_X(WEBHOOK_SIGNATURE, webhook_signature, -420,
+    "the webhook signature is malformed or does not match the body")
+KBS_ERR_X(WEBHOOK_KEY_FILE, webhook_key_file, -421,
+    "the webhook secret file is not ours, is open to others, or is not 32 to 64 bytes (raw or hex)")
+
 /* kbs: stateless nonces (kbs/nonce.h) */
 KBS_ERR_X(NONCE_MALFORMED, nonce_malformed, -440, "nonce is not 32 bytes")
 KBS_ERR_X(NONCE_OTHER_REPLICA, nonce_other_replica, -441, "nonce was issued by another replica")
@@ -287,3 +293,7 @@ KBS_ERR_X(SEV_GUEST_CERTS_LEN, sev_guest_certs_len, -582,
     "sev-guest: the certificate table does not fit the bounded buffer after retries")
 KBS_ERR_X(SEV_GUEST_RESPONSE, sev_guest_response, -583,
     "sev-guest: the report response has a non-zero status or a wrong report size")
+
+/* client: kbs-client watch (-584..-589) */
+KBS_ERR_X(CLIENT_WATCH_INTERVAL, client_watch_interval, -584,
+    "the interval is not a whole number followed by s, m or h (from 1s to 24h)")

@@ -6,6 +6,7 @@
 #include "broker.h"
 
 #include <arpa/inet.h>
+#include <cjson/cJSON.h>
 #include <netinet/in.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include "snp.h"
 #include "state.h"
 #include "token.h"
+#include "webhook.h"
 
 #define POLICY_CACHE_ENTRIES 256
 
@@ -193,8 +195,38 @@ metrics_gauges(struct kbs_broker *b)
 	struct kbs_metrics_gauge g = { "kbs_store_map_size_bytes",
 		"Size of the LMDB map (it grows on demand)", map_size, NULL };
 
+	struct kbs_metrics_gauge q = { "kbs_webhook_queue_depth",
+		"Webhook deliveries queued or in flight", kbs_webhooks_depth, NULL };
+	int r;
+
 	g.ctx = b->ks;
-	return kbs_metrics_add_gauge(b->metrics, &g);
+	q.ctx = b->webhooks;
+	if ((r = kbs_metrics_add_gauge(b->metrics, &g)) != 0)
+		return r;
+	return kbs_metrics_add_gauge(b->metrics, &q);
+}
+
+/*
+ * startup_chain_event tells the webhooks, before the broker gives up, that
+ * the start-up check found the audit chain broken: the one notice a
+ * tampered store can give before nothing serves. It waits for the
+ * delivery at most KBS_WEBHOOK_DRAIN_MS.
+ */
+static void
+startup_chain_event(struct kbs_broker *b, uint64_t bad_seq)
+{
+	cJSON *o;
+
+	if (!kbs_webhooks_wanted(b->webhooks, KBS_METRICS_WEBHOOK_AUDIT_CHAIN_FAILURE))
+		return;
+	if ((o = cJSON_CreateObject()) != NULL &&
+	    (cJSON_AddStringToObject(o, "found_by", "startup") == NULL ||
+		cJSON_AddNumberToObject(o, "first_bad_seq", (double)bad_seq) == NULL)) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	kbs_webhooks_emit(b->webhooks, KBS_METRICS_WEBHOOK_AUDIT_CHAIN_FAILURE, kbs_time_now(), o);
+	kbs_webhooks_drain(b->webhooks, KBS_WEBHOOK_DRAIN_MS);
 }
 
 /* live_set copies the reloadable settings request threads read (struct kbs_live). */
@@ -213,6 +245,7 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 	struct kbs_broker *b = NULL;
 	struct keystore_key_source ksrc;
 	struct keystore_options kopts;
+	struct keystore_verify_report vrep;
 	char store_dir[KBS_CONFIG_PATH_MAX + 16], key_path[KBS_CONFIG_PATH_MAX + 16];
 	uint8_t nonce_key[32], master[32];
 	int created = 0, first = 0, r = KBS_ERR_ALLOC;
@@ -278,8 +311,12 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 		fail(msg, msg_size, r, "keystore", store_dir);
 		goto out;
 	}
-	if ((r = keystore_verify_state(b->ks, NULL)) != 0) {
+	if ((r = kbs_webhooks_new(cfg, b->metrics, &b->webhooks, msg, msg_size)) != 0)
+		goto out;
+	if ((r = keystore_verify_state(b->ks, &vrep)) != 0) {
 		fail(msg, msg_size, r, "keystore state check", store_dir);
+		if (r == KBS_ERR_STORE_AUDIT_CHAIN)
+			startup_chain_event(b, vrep.bad_seq);
 		goto out;
 	}
 	if ((r = identity_load(b, first, &created)) != 0) {
@@ -312,8 +349,11 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 		 cfg->refused_audit_per_minute > 0
 		     ? cfg->refused_audit_per_minute * KBS_REFUSED_AUDIT_ALL_FACTOR
 		     : 1,
-		 &b->audit_quota_all)) != 0 ||
-	    (r = metrics_gauges(b)) != 0) {
+		 &b->audit_quota_all)) != 0) {
+		fail(msg, msg_size, r, "start-up", NULL);
+		goto out;
+	}
+	if ((r = metrics_gauges(b)) != 0) {
 		fail(msg, msg_size, r, "start-up", NULL);
 		goto out;
 	}
@@ -335,6 +375,7 @@ kbs_broker_close(struct kbs_broker *b)
 
 	if (b == NULL)
 		return;
+	kbs_webhooks_free(b->webhooks); /* its events come from request threads: stopped first */
 	keystore_close(b->ks);
 	snp_verifier_free(b->verifier);
 	if (b->identity_sk != NULL)
@@ -364,6 +405,22 @@ list_equal(const struct kbs_config_list *x, const struct kbs_config_list *y)
 		return 0;
 	for (i = 0; i < x->n; i++)
 		if (strcmp(x->item[i], y->item[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* webhooks_equal: the same webhooks, in order (their sender is built once, at start-up). */
+static int
+webhooks_equal(const struct kbs_config *x, const struct kbs_config *y)
+{
+	size_t i;
+
+	if (x->n_webhooks != y->n_webhooks || x->webhook_queue != y->webhook_queue)
+		return 0;
+	for (i = 0; i < x->n_webhooks; i++)
+		if (strcmp(x->webhooks[i].url, y->webhooks[i].url) != 0 ||
+		    strcmp(x->webhooks[i].secret_file, y->webhooks[i].secret_file) != 0 ||
+		    x->webhooks[i].events != y->webhooks[i].events)
 			return 0;
 	return 1;
 }
@@ -398,6 +455,8 @@ kbs_broker_reload_check(
 		what = "crls";
 	else if (strcmp(o->master_key_credential, cfg->master_key_credential) != 0)
 		what = "master_key_credential";
+	else if (!webhooks_equal(o, cfg))
+		what = "webhooks";
 	if (what == NULL)
 		return 0;
 	snprintf(msg, msg_size, "%s: changed; it takes effect only on a restart", what);

@@ -26,6 +26,7 @@ struct snp_crl;
 struct policy;
 struct kbs_policy_cache;
 struct kbs_ratelimit;
+struct kbs_webhooks;
 
 #define KBS_VERSION "0.1.0"
 
@@ -65,6 +66,7 @@ struct kbs_broker {
 	struct kbs_ratelimit *admin_rate;  /* admin requests per address: guests cannot use it up */
 	struct kbs_ratelimit *audit_quota; /* audit records of refused evidence per address */
 	struct kbs_ratelimit *audit_quota_all; /* ... and from all addresses together */
+	struct kbs_webhooks *webhooks;         /* outgoing event notifications (webhook.h) */
 
 	size_t n_cert_files;
 	struct kbs_blob cert_files[KBS_CONFIG_MAX_LIST];
@@ -92,8 +94,9 @@ void kbs_broker_close(struct kbs_broker *b);
  * kbs_broker_reload_check compares a new configuration with the running
  * one: KBS_ERR_RELOAD_RESTART when it changes a setting only a restart
  * applies (listen, admin_listen, replica_id, nonce_lifetime, trust_roots,
- * cert_files, crls, master_key_credential); msg names the first such
- * setting. 0 otherwise. It changes nothing.
+ * cert_files, crls, master_key_credential, webhooks and webhook_queue,
+ * both named "webhooks"); msg names the first such setting. 0 otherwise.
+ * It changes nothing.
  */
 KBS_MUST_CHECK int kbs_broker_reload_check(
     const struct kbs_broker *b, const struct kbs_config *cfg, char *msg, size_t msg_size);

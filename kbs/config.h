@@ -21,6 +21,15 @@ struct kbs_config_list {
 	char item[KBS_CONFIG_MAX_LIST][KBS_CONFIG_PATH_MAX];
 };
 
+#define KBS_CONFIG_MAX_WEBHOOKS 8
+
+/* One entry of "webhooks" (docs/webhooks.md). */
+struct kbs_config_webhook {
+	char url[KBS_CONFIG_PATH_MAX];         /* http:// or https:// */
+	char secret_file[KBS_CONFIG_PATH_MAX]; /* its HMAC key (kbs_webhook_key_load) */
+	unsigned events;                       /* bit (1 << enum kbs_metrics_webhook_kind) */
+};
+
 struct kbs_config {
 	char listen[KBS_CONFIG_PATH_MAX];       /* HOST:PORT */
 	char admin_listen[KBS_CONFIG_PATH_MAX]; /* HOST:PORT or unix:PATH */
@@ -43,6 +52,9 @@ struct kbs_config {
 	uint32_t refused_audit_per_minute; /* audit records for refused evidence, per address */
 	int allow_stale_crl;
 	enum kbs_log_level log_level;
+	size_t n_webhooks;
+	struct kbs_config_webhook webhooks[KBS_CONFIG_MAX_WEBHOOKS];
+	uint32_t webhook_queue; /* deliveries waiting, all webhooks together */
 	/*
 	 * The master key as a systemd credential (LoadCredential=NAME:...):
 	 * a file name in $CREDENTIALS_DIRECTORY; "" for DATA_DIR/master.key.

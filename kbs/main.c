@@ -10,8 +10,9 @@
  * with the real ports on standard output (port 0 picks one), READY=1 to
  * systemd, and the wait for SIGTERM or SIGINT, running the housekeeping
  * (the purge of expired nonces) once a minute; SIGHUP reloads (below).
- * Shutdown: stop accepting,
- * let in-flight requests finish (at most 10 s), then close the keystore,
+ * Shutdown: stop accepting, let in-flight requests finish (at most 10 s),
+ * give queued webhook deliveries one last attempt (at most 2 s), then
+ * close the keystore,
  * which answers every queued write before it returns, and exit 0.
  *
  * Reload (SIGHUP): the file is read again and the flags applied over it
@@ -41,6 +42,7 @@
 #include "config.h"
 #include "http.h"
 #include "kbs_common.h"
+#include "webhook.h"
 
 #define SHUTDOWN_GRACE_SECONDS 10
 #define MAX_RETIRING 16 /* listeners replaced by reloads, still finishing connections */
@@ -473,6 +475,7 @@ main(int argc, char **argv)
 	notify("STOPPING=1");
 	atomic_store(&b->ready, 0);
 	drain(&l);
+	kbs_webhooks_drain(b->webhooks, KBS_WEBHOOK_DRAIN_MS);
 	rc = 0;
 out:
 	(void)retire_poll(&l, 1);

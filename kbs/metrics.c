@@ -59,6 +59,29 @@ static const char *const decision_names[KBS_METRICS_DECISION_COUNT] = {
 	[KBS_METRICS_ERROR] = "error",
 };
 
+static const char *const webhook_kind_names[KBS_METRICS_WEBHOOK_KIND_COUNT] = {
+	[KBS_METRICS_WEBHOOK_RELEASE] = "release",
+	[KBS_METRICS_WEBHOOK_DENIAL] = "denial",
+	[KBS_METRICS_WEBHOOK_POLICY_CHANGE] = "policy_change",
+	[KBS_METRICS_WEBHOOK_AUDIT_CHAIN_FAILURE] = "audit_chain_failure",
+	[KBS_METRICS_WEBHOOK_TOKEN_REVOKED] = "token_revoked",
+};
+
+static const char *const webhook_result_names[KBS_METRICS_WEBHOOK_RESULT_COUNT] = {
+	[KBS_METRICS_WEBHOOK_OK] = "ok",
+	[KBS_METRICS_WEBHOOK_HTTP_ERROR] = "http_error",
+	[KBS_METRICS_WEBHOOK_TIMEOUT] = "timeout",
+	[KBS_METRICS_WEBHOOK_CONNECT_ERROR] = "connect_error",
+	[KBS_METRICS_WEBHOOK_FAILED] = "error",
+};
+
+static const char *const webhook_drop_names[KBS_METRICS_WEBHOOK_DROP_COUNT] = {
+	[KBS_METRICS_WEBHOOK_QUEUE_FULL] = "queue_full",
+	[KBS_METRICS_WEBHOOK_RETRIES] = "retries",
+	[KBS_METRICS_WEBHOOK_REJECTED] = "rejected",
+	[KBS_METRICS_WEBHOOK_SHUTDOWN] = "shutdown",
+};
+
 /* Latency buckets, 100 us to 10 s, as nanoseconds and as the "le" text. */
 static const uint64_t latency_le_ns[] = { 100000, 250000, 500000, 1000000, 2500000, 5000000,
 	10000000, 25000000, 50000000, 100000000, 250000000, 500000000, 1000000000, 2500000000,
@@ -100,6 +123,9 @@ struct kbs_metrics {
 	struct batch_hist batch;
 	struct gauge gauges[KBS_METRICS_MAX_GAUGES];
 	size_t n_gauges;
+	counter_t webhook_events[KBS_METRICS_WEBHOOK_KIND_COUNT];
+	counter_t webhook_deliveries[KBS_METRICS_WEBHOOK_RESULT_COUNT];
+	counter_t webhook_dropped[KBS_METRICS_WEBHOOK_DROP_COUNT];
 };
 
 static void
@@ -349,6 +375,56 @@ kbs_metrics_commit_batch(struct kbs_metrics *m, uint64_t size)
 	inc(&m->batch.sum, size);
 }
 
+const char *
+kbs_metrics_webhook_kind_name(enum kbs_metrics_webhook_kind kind)
+{
+	return (unsigned)kind < KBS_METRICS_WEBHOOK_KIND_COUNT ? webhook_kind_names[kind] : NULL;
+}
+
+int
+kbs_metrics_webhook_kind_parse(const char *name, enum kbs_metrics_webhook_kind *ret)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && i < KBS_METRICS_WEBHOOK_KIND_COUNT; i++)
+		if (strcmp(name, webhook_kind_names[i]) == 0) {
+			*ret = (enum kbs_metrics_webhook_kind)i;
+			return 0;
+		}
+	return KBS_ERR_INVALID_ARGUMENT;
+}
+
+const char *
+kbs_metrics_webhook_drop_name(enum kbs_metrics_webhook_drop reason)
+{
+	return (unsigned)reason < KBS_METRICS_WEBHOOK_DROP_COUNT ? webhook_drop_names[reason]
+								 : "other";
+}
+
+void
+kbs_metrics_webhook_event(struct kbs_metrics *m, enum kbs_metrics_webhook_kind kind)
+{
+	if (m != NULL && (unsigned)kind < KBS_METRICS_WEBHOOK_KIND_COUNT)
+		inc(&m->webhook_events[kind], 1);
+}
+
+void
+kbs_metrics_webhook_delivery(struct kbs_metrics *m, enum kbs_metrics_webhook_result result)
+{
+	if (m == NULL)
+		return;
+	if ((unsigned)result >= KBS_METRICS_WEBHOOK_RESULT_COUNT)
+		result = KBS_METRICS_WEBHOOK_FAILED;
+	inc(&m->webhook_deliveries[result], 1);
+}
+
+void
+kbs_metrics_webhook_dropped(struct kbs_metrics *m, enum kbs_metrics_webhook_drop reason)
+{
+	if (m != NULL && (unsigned)reason < KBS_METRICS_WEBHOOK_DROP_COUNT)
+		inc(&m->webhook_dropped[reason], 1);
+}
+
 /* ---- rendering ----------------------------------------------------------- */
 
 /* A growable text buffer; the first failure sticks in err. */
@@ -523,6 +599,30 @@ render_batch(struct out *o, const struct kbs_metrics *m)
 	out_printf(o, "%s_count %" PRIu64 "\n", name, total);
 }
 
+/* render_labelled renders a small fixed set of series, every one from zero. */
+static void
+render_labelled(struct out *o, const char *name, const char *help, const char *label,
+    const char *const *values, const counter_t *c, size_t n)
+{
+	size_t i;
+
+	family(o, name, "counter", help);
+	for (i = 0; i < n; i++)
+		out_printf(o, "%s{%s=\"%s\"} %" PRIu64 "\n", name, label, values[i], get(&c[i]));
+}
+
+static void
+render_webhooks(struct out *o, const struct kbs_metrics *m)
+{
+	render_labelled(o, "kbs_webhook_events_total", "Events queued for webhooks, by kind.",
+	    "kind", webhook_kind_names, m->webhook_events, KBS_METRICS_WEBHOOK_KIND_COUNT);
+	render_labelled(o, "kbs_webhook_deliveries_total", "Webhook delivery attempts, by result.",
+	    "result", webhook_result_names, m->webhook_deliveries,
+	    KBS_METRICS_WEBHOOK_RESULT_COUNT);
+	render_labelled(o, "kbs_webhook_dropped_total", "Webhook deliveries given up, by reason.",
+	    "reason", webhook_drop_names, m->webhook_dropped, KBS_METRICS_WEBHOOK_DROP_COUNT);
+}
+
 static void
 render_gauges(struct out *o, const struct kbs_metrics *m)
 {
@@ -558,6 +658,7 @@ kbs_metrics_render(const struct kbs_metrics *m, char **ret, size_t *ret_len)
 	    &m->nonces_consumed);
 	render_counter(&o, "kbs_audit_records_total", "Audit records appended.", &m->audit_records);
 	render_batch(&o, m);
+	render_webhooks(&o, m);
 	render_gauges(&o, m);
 	if (o.err != 0) {
 		free(o.p);

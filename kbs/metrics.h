@@ -132,6 +132,56 @@ void kbs_metrics_audit_appended(struct kbs_metrics *m, uint64_t n);
 /* kbs_metrics_commit_batch records the number of requests one durable commit carried. */
 void kbs_metrics_commit_batch(struct kbs_metrics *m, uint64_t size);
 
+/* The broker's webhook events (label "kind"; docs/webhooks.md). */
+enum kbs_metrics_webhook_kind {
+	KBS_METRICS_WEBHOOK_RELEASE,             /* "release" */
+	KBS_METRICS_WEBHOOK_DENIAL,              /* "denial" */
+	KBS_METRICS_WEBHOOK_POLICY_CHANGE,       /* "policy_change" */
+	KBS_METRICS_WEBHOOK_AUDIT_CHAIN_FAILURE, /* "audit_chain_failure" */
+	KBS_METRICS_WEBHOOK_TOKEN_REVOKED,       /* "token_revoked" */
+	KBS_METRICS_WEBHOOK_KIND_COUNT
+};
+
+/* The result of one delivery attempt (label "result"). */
+enum kbs_metrics_webhook_result {
+	KBS_METRICS_WEBHOOK_OK,            /* "ok": a 2xx answer */
+	KBS_METRICS_WEBHOOK_HTTP_ERROR,    /* "http_error": any other status */
+	KBS_METRICS_WEBHOOK_TIMEOUT,       /* "timeout" */
+	KBS_METRICS_WEBHOOK_CONNECT_ERROR, /* "connect_error": refused, unreachable, DNS, TLS */
+	KBS_METRICS_WEBHOOK_FAILED,        /* "error": anything else libcurl reports */
+	KBS_METRICS_WEBHOOK_RESULT_COUNT
+};
+
+/* Why a delivery was given up (label "reason"). */
+enum kbs_metrics_webhook_drop {
+	KBS_METRICS_WEBHOOK_QUEUE_FULL, /* "queue_full": never queued */
+	KBS_METRICS_WEBHOOK_RETRIES,    /* "retries": every attempt failed */
+	KBS_METRICS_WEBHOOK_REJECTED,   /* "rejected": a 4xx other than 408 and 429 */
+	KBS_METRICS_WEBHOOK_SHUTDOWN,   /* "shutdown": still queued when the drain ended */
+	KBS_METRICS_WEBHOOK_DROP_COUNT
+};
+
+/*
+ * kbs_metrics_webhook_kind_name is the label (and the configuration's and
+ * the bodies' name) of kind; NULL out of range. kbs_metrics_webhook_kind_parse
+ * reads one back: 0, or KBS_ERR_INVALID_ARGUMENT for an unknown name.
+ */
+const char *kbs_metrics_webhook_kind_name(enum kbs_metrics_webhook_kind kind);
+KBS_MUST_CHECK int kbs_metrics_webhook_kind_parse(
+    const char *name, enum kbs_metrics_webhook_kind *ret);
+
+/* kbs_metrics_webhook_drop_name is the label of reason (for the log line); "other" out of range. */
+const char *kbs_metrics_webhook_drop_name(enum kbs_metrics_webhook_drop reason);
+
+/* kbs_metrics_webhook_event counts one event that at least one webhook subscribes to. */
+void kbs_metrics_webhook_event(struct kbs_metrics *m, enum kbs_metrics_webhook_kind kind);
+
+/* kbs_metrics_webhook_delivery counts one delivery attempt by result. */
+void kbs_metrics_webhook_delivery(struct kbs_metrics *m, enum kbs_metrics_webhook_result result);
+
+/* kbs_metrics_webhook_dropped counts one delivery given up, by reason. */
+void kbs_metrics_webhook_dropped(struct kbs_metrics *m, enum kbs_metrics_webhook_drop reason);
+
 /*
  * kbs_metrics_render writes the whole exposition into a malloc'd
  * NUL-terminated buffer (*ret, *ret_len without the NUL; free() it).

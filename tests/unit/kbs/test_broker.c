@@ -233,6 +233,8 @@ test_reload(void)
 	REFUSED(CHECK_OK(kbs_config_list_add(&next.crls, "milan:vcek:/c")), "crls");
 	REFUSED(snprintf(next.master_key_credential, sizeof(next.master_key_credential), "k"),
 	    "master_key_credential");
+	REFUSED(next.webhook_queue = 7, "webhooks");
+	REFUSED(next.n_webhooks = 1, "webhooks");
 #undef REFUSED
 	next = cfg;
 	snprintf(next.tls_cert, sizeof(next.tls_cert), "/new.pem");

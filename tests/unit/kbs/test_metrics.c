@@ -92,12 +92,47 @@ test_golden(void)
 	kbs_metrics_commit_batch(m, 1);
 	kbs_metrics_commit_batch(m, 3);
 	kbs_metrics_commit_batch(m, 1000);
+	kbs_metrics_webhook_event(m, KBS_METRICS_WEBHOOK_RELEASE);
+	kbs_metrics_webhook_event(m, KBS_METRICS_WEBHOOK_RELEASE);
+	kbs_metrics_webhook_event(m, KBS_METRICS_WEBHOOK_TOKEN_REVOKED);
+	kbs_metrics_webhook_event(m, (enum kbs_metrics_webhook_kind)99); /* not counted */
+	kbs_metrics_webhook_delivery(m, KBS_METRICS_WEBHOOK_OK);
+	kbs_metrics_webhook_delivery(m, KBS_METRICS_WEBHOOK_TIMEOUT);
+	kbs_metrics_webhook_delivery(m, (enum kbs_metrics_webhook_result)99); /* "error" */
+	kbs_metrics_webhook_dropped(m, KBS_METRICS_WEBHOOK_QUEUE_FULL);
+	kbs_metrics_webhook_dropped(m, (enum kbs_metrics_webhook_drop)99); /* not counted */
 	s = render(m);
 	want = golden();
 	CHECK_STR_EQ(s, want);
 	free(want);
 	free(s);
 	kbs_metrics_free(m);
+}
+
+/* The webhook kinds: one table for the labels, the configuration and the bodies. */
+static void
+test_webhook_kinds(void)
+{
+	enum kbs_metrics_webhook_kind k = KBS_METRICS_WEBHOOK_RELEASE;
+	size_t i;
+
+	for (i = 0; i < KBS_METRICS_WEBHOOK_KIND_COUNT; i++) {
+		const char *name = kbs_metrics_webhook_kind_name((enum kbs_metrics_webhook_kind)i);
+
+		CHECK(name != NULL);
+		CHECK_OK(kbs_metrics_webhook_kind_parse(name, &k));
+		CHECK_INT_EQ(k, i);
+	}
+	CHECK(kbs_metrics_webhook_kind_name(KBS_METRICS_WEBHOOK_KIND_COUNT) == NULL);
+	CHECK_STR_EQ(
+	    kbs_metrics_webhook_kind_name(KBS_METRICS_WEBHOOK_POLICY_CHANGE), "policy_change");
+	k = KBS_METRICS_WEBHOOK_DENIAL;
+	CHECK_ERR(kbs_metrics_webhook_kind_parse("Release", &k), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(kbs_metrics_webhook_kind_parse("", &k), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(kbs_metrics_webhook_kind_parse(NULL, &k), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_INT_EQ(k, KBS_METRICS_WEBHOOK_DENIAL);
+	CHECK_STR_EQ(kbs_metrics_webhook_drop_name(KBS_METRICS_WEBHOOK_SHUTDOWN), "shutdown");
+	CHECK_STR_EQ(kbs_metrics_webhook_drop_name(KBS_METRICS_WEBHOOK_DROP_COUNT), "other");
 }
 
 /* A fresh object: the small fixed sets at zero, no labelled series of the large ones. */
@@ -293,5 +328,6 @@ test_threads_exact(void)
 	kbs_metrics_free(m);
 }
 
-TEST_MAIN(TEST(test_golden), TEST(test_empty), TEST(test_unknown_labels_fold),
-    TEST(test_new_refusals), TEST(test_gauge_refusals), TEST(test_threads_exact))
+TEST_MAIN(TEST(test_golden), TEST(test_webhook_kinds), TEST(test_empty),
+    TEST(test_unknown_labels_fold), TEST(test_new_refusals), TEST(test_gauge_refusals),
+    TEST(test_threads_exact))
