@@ -195,6 +195,10 @@ KBS_ERR_X(STATE_FILE, state_file, -413,
     "a key file in the data directory is malformed or has unsafe permissions")
 KBS_ERR_X(NONCE_REPLAYED, nonce_replayed, -414, "the nonce was already used")
 KBS_ERR_X(POLICY_LINT, policy_lint, -415, "the policy has lint errors and was not stored")
+KBS_ERR_X(RELOAD_RESTART, reload_restart, -416,
+    "the new configuration changes a setting that only a restart applies")
+KBS_ERR_X(RELOAD_BUSY, reload_busy, -417,
+    "listeners replaced by earlier reloads are still finishing their connections")
 
 /* kbs: webhooks (common/kbs_webhook_sig.h, kbs/webhook.h; -420..-429) */
 KBS_ERR_X(WEBHOOK_SIGNATURE, webhook_signature, -420,

@@ -1,19 +1,21 @@
 /*
  * kbs_log.c: leveled logging to stderr with sd-daemon priority prefixes,
  * so journald files each line at the right priority. The level is the
- * only global and is set once at start-up.
+ * only global: set at start-up and again by a reload.
  */
 #include "kbs_log.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
-static enum kbs_log_level kbs_log_max = KBS_LOG_INFO;
+/* Atomic: a reload (SIGHUP) changes it while request threads log. */
+static atomic_int kbs_log_max = KBS_LOG_INFO;
 
 void
 kbs_log_set_level(enum kbs_log_level level)
 {
-	kbs_log_max = level;
+	atomic_store_explicit(&kbs_log_max, (int)level, memory_order_relaxed);
 }
 
 void
@@ -22,7 +24,7 @@ kbs_log(enum kbs_log_level level, const char *fmt, ...)
 	char line[1024];
 	va_list ap;
 
-	if (level > kbs_log_max)
+	if ((int)level > atomic_load_explicit(&kbs_log_max, memory_order_relaxed))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);

@@ -10,11 +10,16 @@ cd "$(dirname "$0")/.."
 # a second implementation of the guest protocol. clevis, clevis-luks, jose,
 # cryptsetup-bin and dracut (with clevis-dracut and dracut-network, whose
 # modules the kbs pin's module builds on; dracut's network module needs
-# dbus-daemon) run tests/integration/test_disk_unlock.sh.
+# dbus-daemon) run tests/integration/test_disk_unlock.sh. systemd gives
+# systemd-analyze to tests/integration/test_systemd_unit.sh (verify, security).
+# procps has /bin/kill, the unit's ExecReload. build-essential, debhelper,
+# lintian, fakeroot and debootstrap build, check and install the Debian
+# packages in tests/packaging/test_debian_packages.sh.
 PACKAGES="meson ninja-build pkg-config gcc libc6-dev python3 openssl
 libssl-dev libsodium-dev libmicrohttpd-dev liblmdb-dev libcjson-dev
 libcurl4-openssl-dev nettle-dev libgmp-dev curl python3-jwt python3-cryptography python3-nacl
-clevis clevis-luks jose cryptsetup-bin dracut-core dracut-network clevis-dracut dbus-daemon"
+clevis clevis-luks jose cryptsetup-bin dracut-core dracut-network clevis-dracut dbus-daemon
+systemd procps build-essential debhelper lintian fakeroot debootstrap"
 # Scale-out (tests/integration/test_scaleout.sh): a 3-member etcd cluster
 # (etcd-server, its v3 JSON gateway) and HAProxy in TCP mode in front of 3
 # replicas; python3-yaml for the structural check of deploy/kubernetes/.

@@ -223,7 +223,7 @@ verify_once(struct kbs_attest *a)
 	in.vcek_crl.parsed = crl_for(b, SNP_SIGNING_KEY_VCEK, product);
 	in.vlek_crl.parsed = crl_for(b, SNP_SIGNING_KEY_VLEK, product);
 	in.at = a->req->now;
-	in.allow_stale_crl = b->cfg.allow_stale_crl;
+	in.allow_stale_crl = atomic_load(&b->live.allow_stale_crl);
 	if ((a->report.signing_key == SNP_SIGNING_KEY_VCEK ? in.vcek_crl.parsed
 							   : in.vlek_crl.parsed) == NULL) {
 		kbs_kds_crl_put(b->kds, a->held_crl);

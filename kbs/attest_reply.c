@@ -28,7 +28,7 @@ token_claims(const struct kbs_attest *a, struct kbs_token_claims *c, struct kbs_
 
 	memset(c, 0, sizeof(*c));
 	c->iat = a->req->now;
-	c->exp = a->req->now + a->broker->cfg.token_lifetime;
+	c->exp = a->req->now + atomic_load(&a->broker->live.token_lifetime);
 	c->jti = a->req->request_id;
 	c->build = "kbs " KBS_VERSION;
 	ev->product = snp_product_name(a->verify.product);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "admin_auth.h"
 #include "kds.h"
@@ -230,6 +231,15 @@ startup_chain_event(struct kbs_broker *b, uint64_t bad_seq)
 	kbs_webhooks_drain(b->webhooks, KBS_WEBHOOK_DRAIN_MS);
 }
 
+/* live_set copies the reloadable settings request threads read (struct kbs_live). */
+static void
+live_set(struct kbs_broker *b, const struct kbs_config *cfg)
+{
+	atomic_store(&b->live.token_lifetime, cfg->token_lifetime);
+	atomic_store(&b->live.allow_stale_crl, cfg->allow_stale_crl);
+	atomic_store(&b->live.refused_audit_per_minute, cfg->refused_audit_per_minute);
+}
+
 int
 kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_broker **ret,
     int *ret_first_start, char *msg, size_t msg_size)
@@ -255,19 +265,35 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 	}
 	first = !kbs_state_exists(data_dir, "store");
 
-	/*
-	 * The master key file: keystore/ reads it itself and checks its mode.
-	 * Only a first start (no store yet) may create it.
-	 */
-	if ((r = kbs_state_key(data_dir, "master.key", first, master, &created)) != 0) {
-		fail(msg, msg_size, r, "master key", "master.key");
-		goto out;
-	}
-	sodium_memzero(master, sizeof(master));
 	snprintf(store_dir, sizeof(store_dir), "%s/store", data_dir);
 	snprintf(key_path, sizeof(key_path), "%s/master.key", data_dir);
 	ksrc.kind = KEYSTORE_KEY_FILE;
 	ksrc.name = key_path;
+	if (cfg->master_key_credential[0] != '\0') {
+		/*
+		 * A systemd credential: the key never lies in the data directory
+		 * (nor in its backups) and is made by the operator, never here.
+		 */
+		if (strchr(cfg->master_key_credential, '/') != NULL ||
+		    strcmp(cfg->master_key_credential, "..") == 0 ||
+		    strcmp(cfg->master_key_credential, ".") == 0) {
+			r = KBS_ERR_CONFIG;
+			fail(msg, msg_size, r, "master_key_credential", cfg->master_key_credential);
+			goto out;
+		}
+		ksrc.kind = KEYSTORE_KEY_CREDENTIAL;
+		ksrc.name = b->cfg.master_key_credential;
+	} else {
+		/*
+		 * The master key file: keystore/ reads it itself and checks its
+		 * mode. Only a first start (no store yet) may create it.
+		 */
+		if ((r = kbs_state_key(data_dir, "master.key", first, master, &created)) != 0) {
+			fail(msg, msg_size, r, "master key", "master.key");
+			goto out;
+		}
+		sodium_memzero(master, sizeof(master));
+	}
 	if ((r = metrics_new(b)) != 0) {
 		fail(msg, msg_size, r, "metrics", NULL);
 		goto out;
@@ -276,6 +302,14 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 	kopts.on_commit = commit_observed;
 	kopts.on_commit_ctx = b->metrics;
 	if ((r = keystore_open(store_dir, &ksrc, &kopts, &b->ks)) != 0) {
+		/*
+		 * A first start that failed (a missing or unusable credential)
+		 * must not leave the empty store directory that would make the
+		 * next start take it for an existing store. rmdir removes
+		 * nothing else.
+		 */
+		if (first)
+			(void)rmdir(store_dir);
 		fail(msg, msg_size, r, "keystore", store_dir);
 		goto out;
 	}
@@ -337,6 +371,7 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 		fail(msg, msg_size, r, "etcd replication", NULL);
 		goto out;
 	}
+	live_set(b, cfg);
 	*ret_first_start = first;
 	*ret = b;
 	b = NULL;
@@ -376,6 +411,110 @@ kbs_broker_close(struct kbs_broker *b)
 	free(b);
 }
 
+/* list_equal: the same entries in the same order (the order of roots and lists is kept). */
+static int
+list_equal(const struct kbs_config_list *x, const struct kbs_config_list *y)
+{
+	size_t i;
+
+	if (x->n != y->n)
+		return 0;
+	for (i = 0; i < x->n; i++)
+		if (strcmp(x->item[i], y->item[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* webhooks_equal: the same webhooks, in order (their sender is built once, at start-up). */
+static int
+webhooks_equal(const struct kbs_config *x, const struct kbs_config *y)
+{
+	size_t i;
+
+	if (x->n_webhooks != y->n_webhooks || x->webhook_queue != y->webhook_queue)
+		return 0;
+	for (i = 0; i < x->n_webhooks; i++)
+		if (strcmp(x->webhooks[i].url, y->webhooks[i].url) != 0 ||
+		    strcmp(x->webhooks[i].secret_file, y->webhooks[i].secret_file) != 0 ||
+		    x->webhooks[i].events != y->webhooks[i].events)
+			return 0;
+	return 1;
+}
+
+/* etcd_equal: the same replication settings (the fetcher and watcher are built once). */
+static int
+etcd_equal(const struct kbs_config_etcd *a, const struct kbs_config_etcd *b)
+{
+	size_t i;
+
+	if (a->n_endpoints != b->n_endpoints || strcmp(a->prefix, b->prefix) != 0 ||
+	    a->timeout_ms != b->timeout_ms || a->max_lag != b->max_lag)
+		return 0;
+	for (i = 0; i < a->n_endpoints; i++)
+		if (strcmp(a->endpoints[i], b->endpoints[i]) != 0)
+			return 0;
+	return 1;
+}
+
+int
+kbs_broker_reload_check(
+    const struct kbs_broker *b, const struct kbs_config *cfg, char *msg, size_t msg_size)
+{
+	const struct kbs_config *o = &b->cfg;
+	const char *what = NULL;
+
+	/*
+	 * Listening addresses and the replica id are who the broker is; the
+	 * nonce lifetime bounds how long a consumed nonce must stay recorded
+	 * (a longer one could let a purged nonce be replayed); the verifier's
+	 * roots, certificates and CRLs are shared without locks by every
+	 * attestation, so they are built once; so are the webhook sender,
+	 * the KDS fetcher and the etcd watcher, with their settings.
+	 */
+	if (strcmp(o->listen, cfg->listen) != 0)
+		what = "listen";
+	else if (strcmp(o->admin_listen, cfg->admin_listen) != 0)
+		what = "admin_listen";
+	else if (strcmp(o->replica_id, cfg->replica_id) != 0)
+		what = "replica_id";
+	else if (o->nonce_lifetime != cfg->nonce_lifetime)
+		what = "nonce_lifetime";
+	else if (!list_equal(&o->trust_roots, &cfg->trust_roots))
+		what = "trust_roots";
+	else if (!list_equal(&o->cert_files, &cfg->cert_files))
+		what = "cert_files";
+	else if (!list_equal(&o->crls, &cfg->crls))
+		what = "crls";
+	else if (strcmp(o->master_key_credential, cfg->master_key_credential) != 0)
+		what = "master_key_credential";
+	else if (!webhooks_equal(o, cfg))
+		what = "webhooks";
+	else if (strcmp(o->kds_url, cfg->kds_url) != 0 || o->kds_timeout != cfg->kds_timeout ||
+	    strcmp(o->kds_cache_dir, cfg->kds_cache_dir) != 0 || o->crl_grace != cfg->crl_grace ||
+	    o->kds_fetch != cfg->kds_fetch)
+		what = "kds_url, kds_timeout, kds_cache_dir, crl_grace or kds_fetch";
+	else if (!etcd_equal(&o->etcd, &cfg->etcd))
+		what = "etcd";
+	if (what == NULL)
+		return 0;
+	snprintf(msg, msg_size, "%s: changed; it takes effect only on a restart", what);
+	return KBS_ERR_RELOAD_RESTART;
+}
+
+void
+kbs_broker_reload(struct kbs_broker *b, const struct kbs_config *cfg)
+{
+	uint32_t audit = cfg->refused_audit_per_minute;
+
+	kbs_log_set_level(cfg->log_level);
+	live_set(b, cfg);
+	kbs_ratelimit_set(b->rate, cfg->rate_per_ip, 1, cfg->rate_burst);
+	kbs_ratelimit_set(b->admin_rate, cfg->rate_per_ip, 1, cfg->rate_burst);
+	kbs_ratelimit_set(b->audit_quota, audit, 60, audit > 0 ? audit : 1);
+	kbs_ratelimit_set(b->audit_quota_all, audit * KBS_REFUSED_AUDIT_ALL_FACTOR, 60,
+	    audit > 0 ? audit * KBS_REFUSED_AUDIT_ALL_FACTOR : 1);
+}
+
 int
 kbs_broker_housekeeping(struct kbs_broker *b, int64_t now, size_t *ret_purged)
 {
@@ -409,7 +548,7 @@ kbs_broker_refused_audit_ok(struct kbs_broker *b, const char *addr, int64_t now)
 	char key[KBS_ADDR_SIZE];
 
 	/* 0 is no budget at all (the limiter would read it as no limit). */
-	if (b->cfg.refused_audit_per_minute == 0)
+	if (atomic_load(&b->live.refused_audit_per_minute) == 0)
 		return 0;
 	kbs_broker_rate_key(addr, key);
 	/* The address's own budget first: one address alone cannot spend the global one. */

@@ -37,8 +37,20 @@ struct kbs_blob {
 	size_t len;
 };
 
+/*
+ * The settings a reload changes while requests run (kbs_broker_reload);
+ * request threads read these, never the same fields of cfg, which keep
+ * their start-up values.
+ */
+struct kbs_live {
+	atomic_uint token_lifetime;
+	atomic_int allow_stale_crl;
+	atomic_uint refused_audit_per_minute;
+};
+
 struct kbs_broker {
-	struct kbs_config cfg;
+	struct kbs_config cfg; /* as started; the reloadable fields live in live */
+	struct kbs_live live;
 	char data_dir[KBS_CONFIG_PATH_MAX];
 	struct keystore *ks;
 	struct snp_verifier *verifier;
@@ -83,6 +95,26 @@ KBS_MUST_CHECK int kbs_broker_open(const struct kbs_config *cfg, const char *dat
     struct kbs_broker **ret, int *ret_first_start, char *msg, size_t msg_size);
 
 void kbs_broker_close(struct kbs_broker *b);
+
+/*
+ * kbs_broker_reload_check compares a new configuration with the running
+ * one: KBS_ERR_RELOAD_RESTART when it changes a setting only a restart
+ * applies (listen, admin_listen, replica_id, nonce_lifetime, trust_roots,
+ * cert_files, crls, master_key_credential, webhooks and webhook_queue,
+ * both named "webhooks"); msg names the first such setting. 0 otherwise.
+ * It changes nothing.
+ */
+KBS_MUST_CHECK int kbs_broker_reload_check(
+    const struct kbs_broker *b, const struct kbs_config *cfg, char *msg, size_t msg_size);
+
+/*
+ * kbs_broker_reload applies the live settings of cfg (log_level,
+ * rate_per_ip, rate_burst, refused_audit_per_minute, token_lifetime,
+ * allow_stale_crl) for the requests that start from now on; it cannot
+ * fail. The listeners' settings are applied by kbs_http_restart. Call it
+ * only after kbs_broker_reload_check passed and from one thread.
+ */
+void kbs_broker_reload(struct kbs_broker *b, const struct kbs_config *cfg);
 
 const struct kbs_config *kbs_broker_config(const struct kbs_broker *b);
 

@@ -123,6 +123,7 @@ static const struct setting settings[] = {
 	S_UINT("crl_grace", crl_grace, 0, 30u * 86400),
 	{ "kds_fetch", SET_BOOL, offsetof(struct kbs_config, kds_fetch), 0, 0, 0 },
 	{ "etcd", SET_ETCD, offsetof(struct kbs_config, etcd), 0, 0, 0 },
+	S_STR("master_key_credential", master_key_credential),
 };
 
 static const struct {

@@ -78,6 +78,11 @@ struct kbs_config {
 	uint32_t crl_grace;                      /* seconds a CRL is used past its nextUpdate */
 	int kds_fetch;                           /* 0: offline, only caches */
 	struct kbs_config_etcd etcd;
+	/*
+	 * The master key as a systemd credential (LoadCredential=NAME:...):
+	 * a file name in $CREDENTIALS_DIRECTORY; "" for DATA_DIR/master.key.
+	 */
+	char master_key_credential[64];
 };
 
 /* kbs_config_defaults fills every field with its documented default. */

@@ -35,6 +35,7 @@
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -70,7 +71,8 @@ struct kbs_http {
 	enum kbs_listener listener;
 	struct MHD_Daemon *daemon;
 	size_t max_body;
-	char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* unlinked on stop */
+	int is_unix;
 	char *tls_cert;
 	char *tls_key;
 	int64_t deadline_ms;  /* request_deadline */
@@ -659,19 +661,23 @@ listen_unix(struct kbs_http *h, const char *path, int *ret_fd)
 	return 0;
 }
 
-int
-kbs_http_start(struct kbs_broker *b, enum kbs_listener listener, const char *addr,
-    unsigned *ret_port, struct kbs_http **ret)
+/*
+ * start makes a listener with cfg's limits and TLS files: on addr, or,
+ * when inherit_fd >= 0, on that listening socket (taken: closed on
+ * failure), which is how a reload serves the same socket.
+ */
+static int
+start(struct kbs_broker *b, enum kbs_listener listener, const char *addr,
+    const struct kbs_config *cfg, int inherit_fd, unsigned *ret_port, struct kbs_http **ret)
 {
-	const struct kbs_config *cfg = kbs_broker_config(b);
 	struct kbs_http *h = NULL;
 	struct sockaddr_storage sa;
 	socklen_t sa_len = 0;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC;
 	unsigned threads = cfg->threads;
-	int fd = -1, r = KBS_ERR_ALLOC;
+	int fd = -1, mhd_fd, r = KBS_ERR_ALLOC;
 	struct MHD_OptionItem ops[17];
-	size_t n = 0;
+	size_t n = 0, listen_slot = 0;
 	const union MHD_DaemonInfo *di;
 
 	if ((h = calloc(1, sizeof(*h))) == NULL)
@@ -682,14 +688,22 @@ kbs_http_start(struct kbs_broker *b, enum kbs_listener listener, const char *add
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->wake, NULL);
 	h->max_body = listener == KBS_LISTENER_ADMIN ? cfg->admin_max_body : cfg->max_body;
-	if (strncmp(addr, "unix:", 5) == 0) {
+	if (inherit_fd >= 0) {
+		fd = inherit_fd;
+		inherit_fd = -1;
+		listen_slot = n;
+		ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, -1, NULL };
+		h->is_unix = strncmp(addr, "unix:", 5) == 0;
+	} else if (strncmp(addr, "unix:", 5) == 0) {
 		if (listener != KBS_LISTENER_ADMIN) {
 			r = KBS_ERR_CONFIG;
 			goto out;
 		}
 		if ((r = listen_unix(h, addr + 5, &fd)) != 0)
 			goto out;
-		ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, fd, NULL };
+		h->is_unix = 1;
+		listen_slot = n;
+		ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, -1, NULL };
 	} else {
 		if ((r = parse_inet(addr, &sa, &sa_len)) != 0)
 			goto out;
@@ -710,7 +724,7 @@ kbs_http_start(struct kbs_broker *b, enum kbs_listener listener, const char *add
 	ops[n++] =
 	    (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL };
 	ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		fd >= 0 ? 0 : cfg->per_ip_connections, NULL };
+		h->is_unix ? 0 : cfg->per_ip_connections, NULL };
 	ops[n++] =
 	    (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout, NULL };
 	ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL };
@@ -731,31 +745,96 @@ kbs_http_start(struct kbs_broker *b, enum kbs_listener listener, const char *add
 	}
 	ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 
+	/*
+	 * A socket of ours goes to MHD as a copy: MHD closes the socket it was
+	 * given when it fails to start (a bad certificate, say), so closing
+	 * the same number here as well could close whatever another thread
+	 * opened in between.
+	 */
+	if (fd >= 0) {
+		if ((mhd_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+			r = KBS_ERR_LISTEN;
+			goto out;
+		}
+		ops[listen_slot].value = mhd_fd;
+	}
 	h->daemon = MHD_start_daemon(
 	    flags, 0, NULL, NULL, access_handler, h, MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
 	if (h->daemon == NULL) {
 		r = (flags & MHD_USE_TLS) != 0 ? KBS_ERR_TLS : KBS_ERR_LISTEN;
-		goto out;
+		goto out; /* fd is ours alone and closed there */
 	}
-	fd = -1; /* the daemon owns it now */
+	if (fd >= 0)
+		close(fd); /* the daemon has its own copy */
+	fd = -1;
 	if (pthread_create(&h->sweeper, NULL, sweeper, h) != 0) {
 		r = KBS_ERR_SYSTEM;
 		goto out;
 	}
 	h->sweeping = 1;
-	*ret_port = 0;
-	if (h->unix_path[0] == '\0') {
-		di = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
-		*ret_port = di != NULL ? di->port : 0;
+	if (ret_port != NULL) {
+		*ret_port = 0;
+		if (!h->is_unix) {
+			di = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
+			*ret_port = di != NULL ? di->port : 0;
+		}
 	}
 	*ret = h;
 	h = NULL;
 	r = 0;
 out:
+	if (inherit_fd >= 0)
+		close(inherit_fd);
 	if (fd >= 0)
 		close(fd);
 	kbs_http_stop(h);
 	return r;
+}
+
+int
+kbs_http_start(struct kbs_broker *b, enum kbs_listener listener, const char *addr,
+    unsigned *ret_port, struct kbs_http **ret)
+{
+	return start(b, listener, addr, kbs_broker_config(b), -1, ret_port, ret);
+}
+
+int
+kbs_http_restart(struct kbs_http *old, const struct kbs_config *cfg, struct kbs_http **ret)
+{
+	const union MHD_DaemonInfo *di;
+	int fd;
+
+	if (old == NULL || old->daemon == NULL ||
+	    (di = MHD_get_daemon_info(old->daemon, MHD_DAEMON_INFO_LISTEN_FD)) == NULL ||
+	    di->listen_fd == MHD_INVALID_SOCKET)
+		return KBS_ERR_INVALID_ARGUMENT;
+	/*
+	 * A copy of the descriptor, not the same one: each daemon closes its
+	 * own, whichever is stopped first, and the socket lives on in the other.
+	 */
+	if ((fd = fcntl(di->listen_fd, F_DUPFD_CLOEXEC, 0)) < 0)
+		return KBS_ERR_LISTEN;
+	return start(old->broker, old->listener, old->is_unix ? "unix:" : "", cfg, fd, NULL, ret);
+}
+
+void
+kbs_http_handover(struct kbs_http *old, struct kbs_http *next)
+{
+	kbs_http_quiesce(old);
+	/* The socket file now belongs to next: old must not unlink it when it stops. */
+	memcpy(next->unix_path, old->unix_path, sizeof(next->unix_path));
+	old->unix_path[0] = '\0';
+}
+
+unsigned
+kbs_http_connections(struct kbs_http *h)
+{
+	const union MHD_DaemonInfo *di;
+
+	if (h == NULL || h->daemon == NULL ||
+	    (di = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS)) == NULL)
+		return 0;
+	return di->num_connections;
 }
 
 void

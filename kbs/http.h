@@ -16,6 +16,7 @@
 #include "metrics.h"
 
 struct kbs_broker;
+struct kbs_config;
 
 enum kbs_listener {
 	KBS_LISTENER_PUBLIC = 1,
@@ -79,6 +80,28 @@ struct kbs_http;
  */
 KBS_MUST_CHECK int kbs_http_start(struct kbs_broker *b, enum kbs_listener listener,
     const char *addr, unsigned *ret_port, struct kbs_http **ret);
+
+/*
+ * kbs_http_restart starts a second listener like old (same socket, same
+ * listener kind) with cfg's limits, body cap and TLS files (read again),
+ * for a reload; old keeps serving. KBS_ERR_TLS when the TLS files cannot
+ * be read or used, KBS_ERR_LISTEN, KBS_ERR_ALLOC. On failure nothing of
+ * old changes. kbs_http_stop of a listener never handed over leaves the
+ * socket to old.
+ */
+KBS_MUST_CHECK int kbs_http_restart(
+    struct kbs_http *old, const struct kbs_config *cfg, struct kbs_http **ret);
+
+/*
+ * kbs_http_handover makes next the only one accepting: old stops
+ * accepting (its open connections go on until they close) and next takes
+ * over the unix socket file, if any. Then stop old once
+ * kbs_http_connections(old) is 0.
+ */
+void kbs_http_handover(struct kbs_http *old, struct kbs_http *next);
+
+/* kbs_http_connections returns the open connections, idle keep-alive ones included. */
+unsigned kbs_http_connections(struct kbs_http *h);
 
 /* kbs_http_quiesce stops accepting connections; in-flight requests go on. */
 void kbs_http_quiesce(struct kbs_http *h);

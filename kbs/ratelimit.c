@@ -13,6 +13,7 @@
 #include "ratelimit.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +28,9 @@ struct slot {
 };
 
 struct kbs_ratelimit {
-	double per_second;
-	double burst;
+	/* Atomic: a reload (kbs_ratelimit_set) changes them while requests take. */
+	_Atomic double per_second;
+	_Atomic double burst;
 	uint8_t key[crypto_shorthash_KEYBYTES];
 	pthread_mutex_t locks[KBS_RATE_STRIPES];
 	struct slot slots[KBS_RATE_SLOTS];
@@ -42,13 +44,19 @@ kbs_ratelimit_new(uint32_t count, uint32_t period_s, uint32_t burst, struct kbs_
 
 	if ((rl = calloc(1, sizeof(*rl))) == NULL)
 		return KBS_ERR_ALLOC;
-	rl->per_second = period_s > 0 ? (double)count / (double)period_s : 0;
-	rl->burst = burst > 0 ? burst : 1;
+	kbs_ratelimit_set(rl, count, period_s, burst);
 	crypto_shorthash_keygen(rl->key);
 	for (i = 0; i < KBS_RATE_STRIPES; i++)
 		pthread_mutex_init(&rl->locks[i], NULL);
 	*ret = rl;
 	return 0;
+}
+
+void
+kbs_ratelimit_set(struct kbs_ratelimit *rl, uint32_t count, uint32_t period_s, uint32_t burst)
+{
+	atomic_store(&rl->per_second, period_s > 0 ? (double)count / (double)period_s : 0);
+	atomic_store(&rl->burst, burst > 0 ? burst : 1);
 }
 
 void
@@ -69,11 +77,12 @@ kbs_ratelimit_take(struct kbs_ratelimit *rl, const char *addr, int64_t now_ms)
 	uint8_t h[crypto_shorthash_BYTES];
 	uint64_t idx;
 	struct slot *s;
-	double elapsed;
+	double elapsed, per_second, burst;
 	int ok;
 
-	if (rl == NULL || rl->per_second <= 0)
+	if (rl == NULL || (per_second = atomic_load(&rl->per_second)) <= 0)
 		return 1;
+	burst = atomic_load(&rl->burst);
 	crypto_shorthash(h, (const uint8_t *)addr, strlen(addr), rl->key);
 	memcpy(&idx, h, sizeof(idx));
 	idx %= KBS_RATE_SLOTS;
@@ -83,16 +92,16 @@ kbs_ratelimit_take(struct kbs_ratelimit *rl, const char *addr, int64_t now_ms)
 	    s->last_ms == 0 || now_ms < s->last_ms ? 0 : (double)(now_ms - s->last_ms) / 1000.0;
 	if (strncmp(s->addr, addr, sizeof(s->addr)) != 0) {
 		/* Take the slot over once its owner's bucket has refilled. */
-		if (s->last_ms == 0 || s->tokens + elapsed * rl->per_second >= rl->burst) {
+		if (s->last_ms == 0 || s->tokens + elapsed * per_second >= burst) {
 			snprintf(s->addr, sizeof(s->addr), "%s", addr);
-			s->tokens = rl->burst;
+			s->tokens = burst;
 			s->last_ms = now_ms;
 			elapsed = 0;
 		}
 	}
-	s->tokens += elapsed * rl->per_second;
-	if (s->tokens > rl->burst)
-		s->tokens = rl->burst;
+	s->tokens += elapsed * per_second;
+	if (s->tokens > burst)
+		s->tokens = burst;
 	s->last_ms = now_ms;
 	ok = s->tokens >= 1.0;
 	if (ok)

@@ -15,7 +15,8 @@ Fails (exit 1, one line per problem) when
 - a setting of kbs/config.c's table has no row in docs/operations.md, or
   the row lacks its default or bounds, or the table has a row too many;
 - a metrics series of kbs/metrics.c or kbs/broker.c has no row in
-  docs/operations.md, or the reverse.
+  docs/operations.md, or the reverse; an alert of docs/operations.md names
+  a series kbs/ does not export.
 
 The C tables are read with regular expressions, the YAML with the small
 reader below (block mappings, block and flow sequences, block scalars:
@@ -431,6 +432,22 @@ def check_metrics(root, ops):
         problem("docs/operations.md documents series %s, which kbs/ does not export" % n)
 
 
+def check_alerts(root, ops):
+    """Every series an alert expression names is one kbs/ exports."""
+    names = metric_names(root)
+    rows = md_table(ops, "| alert |")
+    if not rows:
+        problem("docs/operations.md: the alert table is empty")
+    for cells in rows:
+        if len(cells) < 2:
+            continue
+        for n in re.findall(r"\b(kbs_\w+)", cells[1]):
+            base = re.sub(r"_(bucket|sum|count)$", "", n)
+            if n not in names and base not in names:
+                problem("docs/operations.md: alert %r uses series %s, which kbs/ does not export"
+                        % (cells[0], n))
+
+
 def main():
     if len(sys.argv) != 2:
         print("usage: check_docs.py ROOT", file=sys.stderr)
@@ -449,6 +466,7 @@ def main():
     check_requests(root, spec)
     check_settings(root, ops)
     check_metrics(root, ops)
+    check_alerts(root, ops)
     for p in problems:
         print(p)
     print("check_docs: %d problem(s)" % len(problems))

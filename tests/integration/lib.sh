@@ -140,3 +140,20 @@ stop() {
 	wait "$pid"
 	stopped=timeout
 }
+
+# wait_listening OUT PID: waits (at most 10 s) for kbs's "listening admin"
+# line in OUT and sets $listen_port and $listen_admin from the two
+# "listening" lines; 1 when PID exits first or the time is up.
+wait_listening() {
+	local i
+	for i in $(seq 100); do
+		if grep -q "listening admin" "$1" 2>/dev/null; then
+			listen_port=$(awk '/listening public/ {print $NF}' "$1")
+			listen_admin=$(awk '/listening admin/ {print $NF}' "$1")
+			return 0
+		fi
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}

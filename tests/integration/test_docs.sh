@@ -115,6 +115,13 @@ mutant "a series renamed" kbs/metrics.c \
 mutant "a gauge renamed" kbs/broker.c \
 	's/"kbs_store_map_size_bytes"/"kbs_store_map_bytes"/' \
 	"metrics series kbs_store_map_bytes is missing from docs/operations.md"
+# Alerts name only exported series (histogram _bucket/_sum/_count included).
+mutant "an alert on a series that does not exist" docs/operations.md \
+	's/`kbs_store_map_size_bytes > 8e9`/`kbs_store_size_bytes > 8e9`/' \
+	"docs/operations.md: alert 'store growing' uses series kbs_store_size_bytes, which kbs/ does not export"
+mutant "a histogram renamed under an alert" kbs/metrics.c \
+	's/"kbs_http_request_duration_seconds"/"kbs_http_duration_seconds"/' \
+	"docs/operations.md: alert 'slow attestations' uses series kbs_http_request_duration_seconds_bucket, which kbs/ does not export"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

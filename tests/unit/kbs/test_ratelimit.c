@@ -123,5 +123,29 @@ test_threads(void)
 	kbs_ratelimit_free(rl);
 }
 
-TEST_MAIN(TEST(test_burst_and_refill), TEST(test_per_minute), TEST(test_disabled),
+/* A reload changes the limit in place: buckets keep their tokens up to the new burst. */
+static void
+test_set(void)
+{
+	struct kbs_ratelimit *rl = NULL;
+	int i;
+
+	CHECK_OK(kbs_ratelimit_new(2, 1, 3, &rl));
+	CHECK_INT_EQ(kbs_ratelimit_take(rl, "192.0.2.1", 1000), 1); /* 2 left */
+	kbs_ratelimit_set(rl, 1, 1, 1);
+	CHECK_INT_EQ(kbs_ratelimit_take(rl, "192.0.2.1", 1000), 1); /* capped at 1, taken */
+	CHECK_INT_EQ(kbs_ratelimit_take(rl, "192.0.2.1", 1000), 0);
+	CHECK_INT_EQ(kbs_ratelimit_take(rl, "192.0.2.1", 1999), 0);
+	CHECK_INT_EQ(kbs_ratelimit_take(rl, "192.0.2.1", 2000), 1); /* one per second now */
+	kbs_ratelimit_set(rl, 0, 1, 1);                             /* off */
+	for (i = 0; i < 100; i++)
+		CHECK_INT_EQ(kbs_ratelimit_take(rl, "192.0.2.1", 2000), 1);
+	kbs_ratelimit_set(rl, 5, 1, 5);
+	for (i = 0; i < 5; i++)
+		CHECK_INT_EQ(kbs_ratelimit_take(rl, "192.0.2.9", 3000), 1);
+	CHECK_INT_EQ(kbs_ratelimit_take(rl, "192.0.2.9", 3000), 0);
+	kbs_ratelimit_free(rl);
+}
+
+TEST_MAIN(TEST(test_set), TEST(test_burst_and_refill), TEST(test_per_minute), TEST(test_disabled),
     TEST(test_many_addresses), TEST(test_threads))
