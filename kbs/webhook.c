@@ -356,6 +356,7 @@ kbs_webhooks_new(const struct kbs_config *cfg, struct kbs_metrics *m, struct kbs
     char *msg, size_t msg_size)
 {
 	struct kbs_webhooks *w = NULL;
+	pthread_condattr_t ca;
 	size_t i;
 	int r = KBS_ERR_ALLOC;
 
@@ -367,7 +368,11 @@ kbs_webhooks_new(const struct kbs_config *cfg, struct kbs_metrics *m, struct kbs
 	w->metrics = m;
 	snprintf(w->replica, sizeof(w->replica), "%s", cfg->replica_id);
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->wake, NULL);
+	/* The sender's timed waits are deadlines on CLOCK_MONOTONIC (mono_ms). */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->wake, &ca);
+	pthread_condattr_destroy(&ca);
 	if ((r = hooks_load(w, cfg, msg, msg_size)) != 0)
 		goto out;
 	if (w->n_hooks == 0) {

@@ -5,7 +5,8 @@
  * their slot for the retry, so a queue of 2 holds exactly 2); only the
  * subscribed kinds are queued; the drain gives each delivery one more
  * attempt and drops the rest as "shutdown" within its bound; emits after
- * it are dropped. The delivery paths against a real receiver are in
+ * it are dropped; the sender sleeps through a backoff instead of spinning.
+ * The delivery paths against a real receiver are in
  * tests/integration/test_webhooks.sh.
  */
 #include <fcntl.h>
@@ -168,6 +169,52 @@ test_queue_full_and_drain(void)
 	unlink(path);
 }
 
+/* cpu_ms: the CPU time this process has used, in milliseconds. */
+static long long
+cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * A delivery waiting for its retry (1 s after a refused first attempt)
+ * costs the sender no CPU: its timed wait runs on the monotonic clock its
+ * deadline is computed on, rather than returning at once.
+ */
+static void
+test_backoff_sleeps(void)
+{
+	struct kbs_config cfg;
+	struct kbs_metrics *m = NULL;
+	struct kbs_webhooks *w = NULL;
+	struct timespec first = { 0, 200 * 1000 * 1000 }, wait = { 0, 600 * 1000 * 1000 };
+	char msg[256];
+	long long before;
+	const char *path = key_file("sleep.key",
+	    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n", 0600);
+
+	CHECK_OK(kbs_metrics_new(NULL, 0, &m));
+	kbs_config_defaults(&cfg);
+	cfg.n_webhooks = 1;
+	snprintf(cfg.webhooks[0].url, sizeof(cfg.webhooks[0].url), "http://127.0.0.1:1/hook");
+	snprintf(cfg.webhooks[0].secret_file, sizeof(cfg.webhooks[0].secret_file), "%s", path);
+	cfg.webhooks[0].events = 1u << KBS_METRICS_WEBHOOK_RELEASE;
+	CHECK_OK(kbs_webhooks_new(&cfg, m, &w, msg, sizeof(msg)));
+	kbs_webhooks_emit(w, KBS_METRICS_WEBHOOK_RELEASE, 1, fields());
+	nanosleep(&first, NULL);
+	CHECK_INT_EQ(series(m, "kbs_webhook_deliveries_total{result=\"connect_error\"}"), 1);
+	before = cpu_ms();
+	nanosleep(&wait, NULL); /* inside the backoff */
+	CHECK(cpu_ms() - before < 100);
+	CHECK_INT_EQ(series(m, "kbs_webhook_deliveries_total{result=\"connect_error\"}"), 1);
+	kbs_webhooks_free(w);
+	kbs_metrics_free(m);
+	unlink(path);
+}
+
 static void
 teardown(void)
 {
@@ -175,4 +222,4 @@ teardown(void)
 }
 
 TEST_MAIN(TEST(setup), TEST(test_no_webhooks), TEST(test_bad_key_file),
-    TEST(test_queue_full_and_drain), TEST(teardown))
+    TEST(test_queue_full_and_drain), TEST(test_backoff_sleeps), TEST(teardown))
