@@ -202,7 +202,11 @@ step "--ci: the next commands, each checked"
 rc=0
 $deny_cmd >"$demo/refused.out" 2>"$demo/refused.err" || rc=$?
 cat "$demo/refused.err"
-[ "$rc" = 1 ] && [ ! -s "$demo/refused.out" ] && grep -q "failed measurement" "$demo/refused.err"
+# One test: set -e does not stop at a failed command that is not an && list's last.
+if ! { [ "$rc" = 1 ] && [ ! -s "$demo/refused.out" ] && grep -q "failed measurement" "$demo/refused.err"; }; then
+	echo "demo: the other image's guest was not refused as it should be (exit $rc)" >&2
+	exit 1
+fi
 echo "another image: exit $rc (denied), nothing released"
 $explain_cmd | grep -q "The launch measurement must be exactly the one listed value."
 echo "kbs-policy explain: OK"

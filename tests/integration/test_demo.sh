@@ -40,6 +40,24 @@ for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 ! kill -0 "$pid" 2>/dev/null && [ ! -e "$demo" ] && pass=$((pass + 1)) ||
 	{ fail=$((fail + 1)); echo "FAIL --stop left the broker or $demo"; }
 expect "demo --stop twice" 0 "" env BUILD="$build" "$src/deploy/demo.sh" --stop
+# --ci fails when a next command misbehaves: a kbs-client whose refused
+# guest exits 3 (not 1) while still naming the failed rule.
+fake=$tmp/fake-build
+mkdir -p "$fake/kbs" "$fake/client" "$fake/policy"
+ln -s "$build/kbs/kbs" "$fake/kbs/kbs"
+ln -s "$build/kbs/kbs-admin" "$fake/kbs/kbs-admin"
+ln -s "$build/policy/kbs-policy" "$fake/policy/kbs-policy"
+cat >"$fake/client/kbs-client" <<EOF
+#!/bin/bash
+case " \$* " in
+*other-image*) echo "kbs-client: failed measurement" >&2; exit 3 ;;
+esac
+exec "$build/client/kbs-client" "\$@"
+EOF
+chmod +x "$fake/client/kbs-client"
+expect "demo --ci: a refused guest's wrong exit code fails it" 1 "" env BUILD="$fake" "$src/deploy/demo.sh" --ci
+[ ! -e "$fake/demo/kbs.pid" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL the failed --ci left a broker"; }
+
 expect "demo bad option" 2 "" env BUILD="$build" "$src/deploy/demo.sh" --frobnicate
 expect_err "demo usage" "usage: deploy/demo.sh [--ci | --stop]"
 
