@@ -36,11 +36,13 @@ esac
 
 # stop_left_running: end the broker an earlier interactive run left behind.
 stop_left_running() {
-	local old
+	local old exe
 	[ -f "$demo/kbs.pid" ] || return 0
 	old=$(cat "$demo/kbs.pid")
-	# Only our own broker: the pid file may be stale and the pid reused.
-	if [ "$(readlink "/proc/$old/exe" 2>/dev/null)" = "$(readlink -f "$kbs")" ]; then
+	# Only our own broker: the pid file may be stale and the pid reused. A
+	# rebuild since replaced the binary: its exe then reads "PATH (deleted)".
+	exe=$(readlink "/proc/$old/exe" 2>/dev/null)
+	if [ -n "$exe" ] && [ "${exe% (deleted)}" = "$(readlink -f "$kbs")" ]; then
 		kill -TERM "$old"
 		for _ in $(seq 100); do
 			kill -0 "$old" 2>/dev/null || break

@@ -58,6 +58,19 @@ chmod +x "$fake/client/kbs-client"
 expect "demo --ci: a refused guest's wrong exit code fails it" 1 "" env BUILD="$fake" "$src/deploy/demo.sh" --ci
 [ ! -e "$fake/demo/kbs.pid" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL the failed --ci left a broker"; }
 
+# --stop after a rebuild (the running broker's binary replaced: its
+# /proc/PID/exe reads "... (deleted)") still stops the demo's broker.
+rm "$fake/kbs/kbs" "$fake/client/kbs-client"
+cp "$build/kbs/kbs" "$fake/kbs/kbs"
+ln -s "$build/client/kbs-client" "$fake/client/kbs-client"
+env BUILD="$fake" "$src/deploy/demo.sh" </dev/null >"$tmp/rebuilt.out" 2>&1
+pid=$(cat "$fake/demo/kbs.pid" 2>/dev/null)
+cp "$build/kbs/kbs" "$fake/kbs/kbs.new" && mv "$fake/kbs/kbs.new" "$fake/kbs/kbs"
+expect "demo --stop after a rebuild" 0 "demo: stopped the demo broker" env BUILD="$fake" "$src/deploy/demo.sh" --stop
+for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+[ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null && pass=$((pass + 1)) ||
+	{ fail=$((fail + 1)); echo "FAIL --stop after a rebuild left the broker (pid '$pid')"; kill "$pid" 2>/dev/null; }
+
 expect "demo bad option" 2 "" env BUILD="$build" "$src/deploy/demo.sh" --frobnicate
 expect_err "demo usage" "usage: deploy/demo.sh [--ci | --stop]"
 
