@@ -39,10 +39,12 @@ stop_left_running() {
 	local old exe
 	[ -f "$demo/kbs.pid" ] || return 0
 	old=$(cat "$demo/kbs.pid")
-	# Only our own broker: the pid file may be stale and the pid reused. A
-	# rebuild since replaced the binary: its exe then reads "PATH (deleted)".
-	exe=$(readlink "/proc/$old/exe" 2>/dev/null)
-	if [ -n "$exe" ] && [ "${exe% (deleted)}" = "$(readlink -f "$kbs")" ]; then
+	# Only our own broker: the pid file may be stale and the pid reused, by
+	# another kbs too (so its data directory must be ours). A rebuild since
+	# replaced the binary: its exe then reads "PATH (deleted)".
+	exe=$(readlink "/proc/$old/exe" 2>/dev/null || true)
+	if [ -n "$exe" ] && [ "${exe% (deleted)}" = "$(readlink -f "$kbs")" ] &&
+		tr '\0' '\n' <"/proc/$old/cmdline" 2>/dev/null | grep -qxF -- "$demo/data"; then
 		kill -TERM "$old"
 		for _ in $(seq 100); do
 			kill -0 "$old" 2>/dev/null || break

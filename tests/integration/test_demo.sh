@@ -71,6 +71,21 @@ for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null && pass=$((pass + 1)) ||
 	{ fail=$((fail + 1)); echo "FAIL --stop after a rebuild left the broker (pid '$pid')"; kill "$pid" 2>/dev/null; }
 
+# A stale pid file whose pid is now another kbs (the same binary, another
+# data directory) is not stopped.
+mkdir -p "$demo"
+"$build/kbs/kbs" --data-dir "$tmp/other" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
+	>"$tmp/other.out" 2>"$tmp/other.log" &
+other=$!
+for _ in $(seq 100); do grep -q "listening admin" "$tmp/other.out" 2>/dev/null && break; sleep 0.1; done
+echo "$other" >"$demo/kbs.pid"
+expect "demo --stop with a stale pid file" 0 "" env BUILD="$build" "$src/deploy/demo.sh" --stop
+sleep 0.5
+kill -0 "$other" 2>/dev/null && pass=$((pass + 1)) ||
+	{ fail=$((fail + 1)); echo "FAIL --stop stopped another kbs (pid $other)"; }
+kill "$other" 2>/dev/null
+wait "$other" 2>/dev/null
+
 expect "demo bad option" 2 "" env BUILD="$build" "$src/deploy/demo.sh" --frobnicate
 expect_err "demo usage" "usage: deploy/demo.sh [--ci | --stop]"
 
