@@ -284,7 +284,7 @@ test_drain_cuts_in_flight(void)
 	kbs_webhooks_drain(w, 300);
 	ms = elapsed_ms(&t0);
 	CHECK(ms >= 250);
-	CHECK(ms < 1800);
+	CHECK(ms < 3500); /* the callback runs at least once a second; uncut: 5 s */
 	CHECK_INT_EQ(series(m, "kbs_webhook_dropped_total{reason=\"shutdown\"}"), 1);
 	kbs_webhooks_free(w);
 
@@ -294,7 +294,7 @@ test_drain_cuts_in_flight(void)
 	nanosleep(&nap, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	kbs_webhooks_free(w);
-	CHECK(elapsed_ms(&t0) < 1500);
+	CHECK(elapsed_ms(&t0) < 3500);
 	CHECK_INT_EQ(series(m, "kbs_webhook_dropped_total{reason=\"shutdown\"}"), 2);
 	kbs_metrics_free(m);
 	close(fd);
