@@ -18,7 +18,8 @@
  * longer); SIGINT or SIGTERM ends the command after the current round.
  *
  * Exit codes: those of get-secret (enum kbs_client_class) for the last
- * round; --once and --count N end with that round's code.
+ * round; --once and --count N end with that round's code. Standard output
+ * that cannot be written (its reader gone) ends the watch with 2.
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -444,8 +445,15 @@ cmd_watch(int argc, char **argv)
 			rc = KBS_CLIENT_CLASS_USAGE;
 			goto out;
 		}
-		printf("%s\n", text);
-		fflush(stdout);
+		/* A reader that went away (SIGPIPE is ignored) ends the watch: nobody sees it. */
+		if (printf("%s\n", text) < 0 || fflush(stdout) != 0) {
+			fprintf(stderr, PROG ": cannot write to standard output: %s\n",
+			    strerror(errno));
+			cJSON_free(text);
+			cJSON_Delete(rd.line);
+			rc = KBS_CLIENT_CLASS_USAGE;
+			goto out;
+		}
 		if (a.webhook != NULL)
 			(void)post_line(&a, key, key_len,
 			    cJSON_GetObjectItemCaseSensitive(rd.line, "id")->valuestring, text);

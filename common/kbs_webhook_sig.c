@@ -113,7 +113,8 @@ kbs_webhook_key_load(const char *path, uint8_t ret_key[64], size_t *ret_len)
 
 	if (path == NULL || ret_key == NULL || ret_len == NULL)
 		return KBS_ERR_INVALID_ARGUMENT;
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)) < 0) {
+	/* O_NONBLOCK: a FIFO at path is refused below (not regular) instead of waited on. */
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
 		r = errno == ELOOP ? KBS_ERR_WEBHOOK_KEY_FILE : KBS_ERR_SYSTEM;
 		goto out;
 	}

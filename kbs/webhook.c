@@ -16,13 +16,17 @@
  * Each attempt is signed afresh (a new KBS-Webhook-Timestamp) under the
  * same KBS-Webhook-Id. libcurl is confined to http and https, follows no
  * redirect, verifies TLS peers against the system store, and has hard
- * connect and total timeouts; answer bodies are discarded unread.
+ * connect and total timeouts; answer bodies are discarded unread. An
+ * attempt in flight when the sender is told to stop is cut by libcurl's
+ * progress callback (called at least once a second): at the drain's
+ * deadline, or at once.
  */
 #include "webhook.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +67,7 @@ struct kbs_webhooks {
 	uint64_t next_seq;
 	int draining, stopping;
 	int64_t drain_deadline_ms;
+	_Atomic int64_t cut_ms; /* 0, or when an attempt in flight is aborted (read unlocked) */
 
 	CURL *curl;
 	int curl_global, thread_started;
@@ -140,6 +145,20 @@ discard(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return size * nmemb;
 }
 
+/* cut: libcurl's progress callback; non-zero aborts the attempt (stop, below). */
+static int
+cut(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct kbs_webhooks *w = userdata;
+	int64_t at = atomic_load(&w->cut_ms);
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return at != 0 && mono_ms() >= at;
+}
+
 /* The copy the sender works on while the lock is released. */
 struct attempt {
 	unsigned hook;
@@ -190,7 +209,10 @@ send_one(struct kbs_webhooks *w, const struct attempt *a, int *ret_permanent)
 	    curl_easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)a->len) !=
 		CURLE_OK ||
 	    curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, list) != CURLE_OK ||
-	    curl_easy_setopt(w->curl, CURLOPT_WRITEFUNCTION, discard) != CURLE_OK)
+	    curl_easy_setopt(w->curl, CURLOPT_WRITEFUNCTION, discard) != CURLE_OK ||
+	    curl_easy_setopt(w->curl, CURLOPT_XFERINFOFUNCTION, cut) != CURLE_OK ||
+	    curl_easy_setopt(w->curl, CURLOPT_XFERINFODATA, w) != CURLE_OK ||
+	    curl_easy_setopt(w->curl, CURLOPT_NOPROGRESS, 0L) != CURLE_OK)
 		goto out;
 	cc = curl_easy_perform(w->curl);
 	switch (cc) {
@@ -356,6 +378,7 @@ kbs_webhooks_new(const struct kbs_config *cfg, struct kbs_metrics *m, struct kbs
     char *msg, size_t msg_size)
 {
 	struct kbs_webhooks *w = NULL;
+	pthread_condattr_t ca;
 	size_t i;
 	int r = KBS_ERR_ALLOC;
 
@@ -367,7 +390,11 @@ kbs_webhooks_new(const struct kbs_config *cfg, struct kbs_metrics *m, struct kbs
 	w->metrics = m;
 	snprintf(w->replica, sizeof(w->replica), "%s", cfg->replica_id);
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->wake, NULL);
+	/* The sender's timed waits are deadlines on CLOCK_MONOTONIC (mono_ms). */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->wake, &ca);
+	pthread_condattr_destroy(&ca);
 	if ((r = hooks_load(w, cfg, msg, msg_size)) != 0)
 		goto out;
 	if (w->n_hooks == 0) {
@@ -499,6 +526,8 @@ stop(struct kbs_webhooks *w, unsigned ms, int at_once)
 		w->draining = 1;
 		w->drain_deadline_ms = mono_ms() + ms;
 	}
+	/* The attempt in flight started with its whole timeout: it ends at the deadline too. */
+	atomic_store(&w->cut_ms, w->stopping ? 1 : w->drain_deadline_ms);
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);

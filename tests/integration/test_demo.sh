@@ -40,6 +40,52 @@ for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 ! kill -0 "$pid" 2>/dev/null && [ ! -e "$demo" ] && pass=$((pass + 1)) ||
 	{ fail=$((fail + 1)); echo "FAIL --stop left the broker or $demo"; }
 expect "demo --stop twice" 0 "" env BUILD="$build" "$src/deploy/demo.sh" --stop
+# --ci fails when a next command misbehaves: a kbs-client whose refused
+# guest exits 3 (not 1) while still naming the failed rule.
+fake=$tmp/fake-build
+mkdir -p "$fake/kbs" "$fake/client" "$fake/policy"
+ln -s "$build/kbs/kbs" "$fake/kbs/kbs"
+ln -s "$build/kbs/kbs-admin" "$fake/kbs/kbs-admin"
+ln -s "$build/policy/kbs-policy" "$fake/policy/kbs-policy"
+cat >"$fake/client/kbs-client" <<EOF
+#!/bin/bash
+case " \$* " in
+*other-image*) echo "kbs-client: failed measurement" >&2; exit 3 ;;
+esac
+exec "$build/client/kbs-client" "\$@"
+EOF
+chmod +x "$fake/client/kbs-client"
+expect "demo --ci: a refused guest's wrong exit code fails it" 1 "" env BUILD="$fake" "$src/deploy/demo.sh" --ci
+[ ! -e "$fake/demo/kbs.pid" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL the failed --ci left a broker"; }
+
+# --stop after a rebuild (the running broker's binary replaced: its
+# /proc/PID/exe reads "... (deleted)") still stops the demo's broker.
+rm "$fake/kbs/kbs" "$fake/client/kbs-client"
+cp "$build/kbs/kbs" "$fake/kbs/kbs"
+ln -s "$build/client/kbs-client" "$fake/client/kbs-client"
+env BUILD="$fake" "$src/deploy/demo.sh" </dev/null >"$tmp/rebuilt.out" 2>&1
+pid=$(cat "$fake/demo/kbs.pid" 2>/dev/null)
+cp "$build/kbs/kbs" "$fake/kbs/kbs.new" && mv "$fake/kbs/kbs.new" "$fake/kbs/kbs"
+expect "demo --stop after a rebuild" 0 "demo: stopped the demo broker" env BUILD="$fake" "$src/deploy/demo.sh" --stop
+for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+[ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null && pass=$((pass + 1)) ||
+	{ fail=$((fail + 1)); echo "FAIL --stop after a rebuild left the broker (pid '$pid')"; kill "$pid" 2>/dev/null; }
+
+# A stale pid file whose pid is now another kbs (the same binary, another
+# data directory) is not stopped.
+mkdir -p "$demo"
+"$build/kbs/kbs" --data-dir "$tmp/other" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
+	>"$tmp/other.out" 2>"$tmp/other.log" &
+other=$!
+for _ in $(seq 100); do grep -q "listening admin" "$tmp/other.out" 2>/dev/null && break; sleep 0.1; done
+echo "$other" >"$demo/kbs.pid"
+expect "demo --stop with a stale pid file" 0 "" env BUILD="$build" "$src/deploy/demo.sh" --stop
+sleep 0.5
+kill -0 "$other" 2>/dev/null && pass=$((pass + 1)) ||
+	{ fail=$((fail + 1)); echo "FAIL --stop stopped another kbs (pid $other)"; }
+kill "$other" 2>/dev/null
+wait "$other" 2>/dev/null
+
 expect "demo bad option" 2 "" env BUILD="$build" "$src/deploy/demo.sh" --frobnicate
 expect_err "demo usage" "usage: deploy/demo.sh [--ci | --stop]"
 

@@ -292,6 +292,14 @@ cp "$tmp/post.err" "$tmp/err"
 expect_err "a webhook down is said" "kbs-client watch: webhook: not delivered (Couldn't connect to server, HTTP 0)"
 expect "... and does not change the round's code" 0 "0" echo "$rc"
 expect "--interval 24h is the largest" 0 "" watch --interval 24h --count 1 --name disk-key --attester "sim:$tmp/chip"
+# Standard output closed (a reader that went away): the watch ends, exit 2,
+# rather than attesting on unseen.
+timeout 20 "$client" watch --url "$W" --server-key "$w_key" --interval 1s --name disk-key \
+	--attester "sim:$tmp/chip" 2>"$tmp/pipe.err" | head -c 1 >/dev/null
+rc=${PIPESTATUS[0]}
+expect "standard output gone: exit 2" 0 "2" echo "$rc"
+cp "$tmp/pipe.err" "$tmp/err"
+expect_err "... and said" "kbs-client watch: cannot write to standard output: Broken pipe"
 stop "$w_pid" TERM
 
 # ---- an audit chain failure --------------------------------------------------------------

@@ -295,6 +295,14 @@ test_key_file(void)
 	unlink(p);
 	CHECK_ERR(kbs_webhook_key_load("/", key, &len), KBS_ERR_WEBHOOK_KEY_FILE);
 	CHECK_ERR(kbs_webhook_key_load("/nonexistent/webhook.key", key, &len), KBS_ERR_SYSTEM);
+	/* A FIFO nobody writes to is refused at once, not waited on (SIGALRM ends a hang). */
+	snprintf(link_path, sizeof(link_path), "%s.fifo", p);
+	unlink(link_path);
+	CHECK(mkfifo(link_path, 0600) == 0);
+	alarm(5);
+	CHECK_ERR(kbs_webhook_key_load(link_path, key, &len), KBS_ERR_WEBHOOK_KEY_FILE);
+	alarm(0);
+	unlink(link_path);
 }
 
 static void

@@ -5,10 +5,16 @@
  * their slot for the retry, so a queue of 2 holds exactly 2); only the
  * subscribed kinds are queued; the drain gives each delivery one more
  * attempt and drops the rest as "shutdown" within its bound; emits after
- * it are dropped. The delivery paths against a real receiver are in
+ * it are dropped; the sender sleeps through a backoff instead of spinning;
+ * an attempt already waiting on a receiver that never answers is cut at
+ * the drain's deadline, not left its whole timeout.
+ * The delivery paths against a real receiver are in
  * tests/integration/test_webhooks.sh.
  */
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -168,6 +174,133 @@ test_queue_full_and_drain(void)
 	unlink(path);
 }
 
+/* cpu_ms: the CPU time this process has used, in milliseconds. */
+static long long
+cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * A delivery waiting for its retry (1 s after a refused first attempt)
+ * costs the sender no CPU: its timed wait runs on the monotonic clock its
+ * deadline is computed on, rather than returning at once.
+ */
+static void
+test_backoff_sleeps(void)
+{
+	struct kbs_config cfg;
+	struct kbs_metrics *m = NULL;
+	struct kbs_webhooks *w = NULL;
+	struct timespec first = { 0, 200 * 1000 * 1000 }, wait = { 0, 600 * 1000 * 1000 };
+	char msg[256];
+	long long before;
+	const char *path = key_file("sleep.key",
+	    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n", 0600);
+
+	CHECK_OK(kbs_metrics_new(NULL, 0, &m));
+	kbs_config_defaults(&cfg);
+	cfg.n_webhooks = 1;
+	snprintf(cfg.webhooks[0].url, sizeof(cfg.webhooks[0].url), "http://127.0.0.1:1/hook");
+	snprintf(cfg.webhooks[0].secret_file, sizeof(cfg.webhooks[0].secret_file), "%s", path);
+	cfg.webhooks[0].events = 1u << KBS_METRICS_WEBHOOK_RELEASE;
+	CHECK_OK(kbs_webhooks_new(&cfg, m, &w, msg, sizeof(msg)));
+	kbs_webhooks_emit(w, KBS_METRICS_WEBHOOK_RELEASE, 1, fields());
+	nanosleep(&first, NULL);
+	CHECK_INT_EQ(series(m, "kbs_webhook_deliveries_total{result=\"connect_error\"}"), 1);
+	before = cpu_ms();
+	nanosleep(&wait, NULL); /* inside the backoff */
+	CHECK(cpu_ms() - before < 100);
+	CHECK_INT_EQ(series(m, "kbs_webhook_deliveries_total{result=\"connect_error\"}"), 1);
+	kbs_webhooks_free(w);
+	kbs_metrics_free(m);
+	unlink(path);
+}
+
+/*
+ * A receiver that never answers: a listening socket nothing accepts (the
+ * kernel completes the connection, the request waits for an answer).
+ */
+static int
+black_hole(unsigned *ret_port)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK(fd >= 0);
+	CHECK(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	CHECK(listen(fd, 8) == 0);
+	CHECK(getsockname(fd, (struct sockaddr *)&sa, &len) == 0);
+	*ret_port = ntohs(sa.sin_port);
+	return fd;
+}
+
+static long long
+elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (long long)(t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/*
+ * The drain's bound holds for the attempt in flight when it starts (its
+ * own timeout is 5 s): it is cut at the deadline and dropped as shutdown;
+ * kbs_webhooks_free without a drain cuts it at once.
+ */
+static void
+test_drain_cuts_in_flight(void)
+{
+	struct kbs_config cfg;
+	struct kbs_metrics *m = NULL;
+	struct kbs_webhooks *w = NULL;
+	struct timespec t0, nap = { 0, 300 * 1000 * 1000 };
+	char msg[256];
+	unsigned port = 0;
+	int fd = black_hole(&port);
+	long long ms;
+	const char *path = key_file(
+	    "hole.key", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n", 0600);
+
+	CHECK_OK(kbs_metrics_new(NULL, 0, &m));
+	kbs_config_defaults(&cfg);
+	cfg.n_webhooks = 1;
+	snprintf(
+	    cfg.webhooks[0].url, sizeof(cfg.webhooks[0].url), "http://127.0.0.1:%u/hook", port);
+	snprintf(cfg.webhooks[0].secret_file, sizeof(cfg.webhooks[0].secret_file), "%s", path);
+	cfg.webhooks[0].events = 1u << KBS_METRICS_WEBHOOK_RELEASE;
+	CHECK_OK(kbs_webhooks_new(&cfg, m, &w, msg, sizeof(msg)));
+	kbs_webhooks_emit(w, KBS_METRICS_WEBHOOK_RELEASE, 1, fields());
+	nanosleep(&nap, NULL); /* connected, waiting for the answer */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	kbs_webhooks_drain(w, 300);
+	ms = elapsed_ms(&t0);
+	CHECK(ms >= 250);
+	CHECK(ms < 3500); /* the callback runs at least once a second; uncut: 5 s */
+	CHECK_INT_EQ(series(m, "kbs_webhook_dropped_total{reason=\"shutdown\"}"), 1);
+	kbs_webhooks_free(w);
+
+	w = NULL;
+	CHECK_OK(kbs_webhooks_new(&cfg, m, &w, msg, sizeof(msg)));
+	kbs_webhooks_emit(w, KBS_METRICS_WEBHOOK_RELEASE, 1, fields());
+	nanosleep(&nap, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	kbs_webhooks_free(w);
+	CHECK(elapsed_ms(&t0) < 3500);
+	CHECK_INT_EQ(series(m, "kbs_webhook_dropped_total{reason=\"shutdown\"}"), 2);
+	kbs_metrics_free(m);
+	close(fd);
+	unlink(path);
+}
+
 static void
 teardown(void)
 {
@@ -175,4 +308,5 @@ teardown(void)
 }
 
 TEST_MAIN(TEST(setup), TEST(test_no_webhooks), TEST(test_bad_key_file),
-    TEST(test_queue_full_and_drain), TEST(teardown))
+    TEST(test_queue_full_and_drain), TEST(test_backoff_sleeps), TEST(test_drain_cuts_in_flight),
+    TEST(teardown))
