@@ -26,6 +26,11 @@ test_hex_rejects(void)
 	CHECK_ERR(kbs_hex_decode_exact("ab:d", 4, out, 2), KBS_ERR_BAD_HEX);
 	CHECK_ERR(kbs_hex_decode_exact("0x00", 4, out, 2), KBS_ERR_BAD_HEX);
 	CHECK_ERR(kbs_hex_decode_exact("ab d", 4, out, 2), KBS_ERR_BAD_HEX);
+	/* A bad digit after good ones (found by fuzz_codec): nothing is written. */
+	CHECK_ERR(kbs_hex_decode_exact("abzz", 4, out, 2), KBS_ERR_BAD_HEX);
+	CHECK_ERR(kbs_hex_decode_exact("0G", 2, out, 1), KBS_ERR_BAD_HEX);
+	CHECK_ERR(kbs_hex_decode_exact("f\xe6", 2, out, 1), KBS_ERR_BAD_HEX);
+	CHECK(out[0] == 0x55 && out[1] == 0x55);
 }
 
 static void
