@@ -68,13 +68,31 @@ kbs_b64_encode(const uint8_t *in, size_t len, char *out, size_t out_size)
 	return 0;
 }
 
+/*
+ * ascii_only returns 1 when no byte of s[0..len) is 0x80 or above, in
+ * constant time. libsodium 1.0.18 reads base64 text as plain (signed)
+ * char, and its constant-time compares then take every byte from 0x80 up
+ * for '/' (and '+'): "I\xfb\xfb\xfb" decoded as 23 ff ff (found by
+ * fuzz_codec). Refusing those bytes first keeps one text per value.
+ */
+static int
+ascii_only(const char *s, size_t len)
+{
+	unsigned hi = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		hi |= (unsigned char)s[i];
+	return (hi & 0x80u) == 0;
+}
+
 int
 kbs_b64_decode(const char *b64, size_t b64_len, uint8_t *out, size_t out_size, size_t *ret_len)
 {
 	size_t bin_len = 0, pad = 0;
 	const char *end = NULL;
 
-	if (b64_len % 4 != 0)
+	if (b64_len % 4 != 0 || !ascii_only(b64, b64_len))
 		return KBS_ERR_BAD_BASE64;
 	if (b64_len > 0 && b64[b64_len - 1] == '=')
 		pad = b64_len > 1 && b64[b64_len - 2] == '=' ? 2 : 1;

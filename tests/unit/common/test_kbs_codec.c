@@ -49,6 +49,13 @@ test_b64(void)
 	CHECK_ERR(kbs_b64_decode("aGVsbG8hPw", 10, out, sizeof(out), &n), KBS_ERR_BAD_BASE64);
 	CHECK_ERR(kbs_b64_decode("aGVs bG8=", 9, out, sizeof(out), &n), KBS_ERR_BAD_BASE64);
 	CHECK_ERR(kbs_b64_decode("aGVs!G8=", 8, out, sizeof(out), &n), KBS_ERR_BAD_BASE64);
+	/* Bytes from 0x80 up are not '/' (libsodium 1.0.18 took them for it; fuzz_codec). */
+	CHECK_ERR(kbs_b64_decode("I\xfb\xfb\xfb", 4, out, sizeof(out), &n), KBS_ERR_BAD_BASE64);
+	CHECK_ERR(kbs_b64_decode("aGVs\xc3\xa9G8=", 9, out, sizeof(out), &n), KBS_ERR_BAD_BASE64);
+	CHECK_ERR(kbs_b64_decode("aGV\xaf"
+				 "bG8=",
+		      8, out, sizeof(out), &n),
+	    KBS_ERR_BAD_BASE64);
 	CHECK_ERR(kbs_b64_decode("aGVsbG8hPw==", 12, out, 3, &n), KBS_ERR_BUFFER_TOO_SMALL);
 	CHECK_ERR(kbs_b64_decode("aGVsbG8hPw==", 12, out, 6, &n), KBS_ERR_BUFFER_TOO_SMALL);
 	CHECK_OK(kbs_b64_decode("aGVsbG8hPw==", 12, out, 7, &n));
