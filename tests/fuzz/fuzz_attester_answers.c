@@ -56,8 +56,8 @@ fuzz_sevguest(const uint8_t *data, size_t size)
 	memset(&e, 0x5a, sizeof(e));
 	memcpy(&blank, &e, sizeof(e));
 	detail[0] = '\0';
-	r = attester_sevguest_take_response(resp, sizeof(resp), certs, clen, &e, detail,
-	    sizeof(detail));
+	r = attester_sevguest_take_response(
+	    resp, sizeof(resp), certs, clen, &e, detail, sizeof(detail));
 	memcpy(&status, resp, 4);
 	memcpy(&rsize, resp + 4, 4);
 	if (r != 0) {

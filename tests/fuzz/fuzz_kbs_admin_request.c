@@ -77,8 +77,8 @@ cleanup(void)
 }
 
 static void
-call(kbs_handler_fn *fn, enum kbs_method m, const char *path, const char *param,
-    const char *query, const uint8_t *body, size_t len, const char *auth, struct kbs_resp *resp)
+call(kbs_handler_fn *fn, enum kbs_method m, const char *path, const char *param, const char *query,
+    const uint8_t *body, size_t len, const char *auth, struct kbs_resp *resp)
 {
 	struct kbs_req req;
 
@@ -177,8 +177,8 @@ secret_put(const uint8_t *data, size_t size)
 		return;
 	memcpy(name, data, n);
 	name[n] = '\0';
-	call(kbs_h_admin_secret_put, KBS_PUT, "/v1/admin/secrets/x", name, "", nl + 1,
-	    size - n - 1, bearer, &resp);
+	call(kbs_h_admin_secret_put, KBS_PUT, "/v1/admin/secrets/x", name, "", nl + 1, size - n - 1,
+	    bearer, &resp);
 	o = check_answer(&resp);
 	if (resp.status < 300 &&
 	    (keystore_secret_info(broker->ks, name, &info) != 0 || info.version == 0))

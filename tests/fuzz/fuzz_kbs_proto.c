@@ -234,8 +234,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	setup();
 	if ((mode = take(&c, 1)) == NULL || (peer = take(&c, 32)) == NULL ||
 	    (nl = take(&c, 1)) == NULL || (name = take(&c, *nl)) == NULL ||
-	    (binding = take(&c, 32)) == NULL || (nonce = take(&c, 24)) == NULL ||
-	    c.left > CT_MAX || memchr(name, '\0', *nl) != NULL)
+	    (binding = take(&c, 32)) == NULL || (nonce = take(&c, 24)) == NULL || c.left > CT_MAX ||
+	    memchr(name, '\0', *nl) != NULL)
 		return 0;
 	rest = c.p;
 	rest_len = c.left;
@@ -281,7 +281,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    sizeof(pt), &len);
 		if (r == 0)
 			fail("a forged ciphertext opened");
-		if (r != KBS_ERR_WRAP_OPEN && r != KBS_ERR_TRUNCATED && r != KBS_ERR_INVALID_ARGUMENT)
+		if (r != KBS_ERR_WRAP_OPEN && r != KBS_ERR_TRUNCATED &&
+		    r != KBS_ERR_INVALID_ARGUMENT)
 			fail("open: unexpected code");
 	}
 	fuzz_sign((const char *)name, *nl, binding, nonce, rest, rest_len, peer);
