@@ -14,7 +14,9 @@ cd "$(dirname "$0")/.."
 PACKAGES="meson ninja-build pkg-config gcc libc6-dev python3 openssl
 libssl-dev libsodium-dev libmicrohttpd-dev liblmdb-dev libcjson-dev
 libcurl4-openssl-dev nettle-dev libgmp-dev curl python3-jwt python3-cryptography python3-nacl
-clevis clevis-luks jose cryptsetup-bin dracut-core dracut-network clevis-dracut dbus-daemon"
+clevis clevis-luks jose cryptsetup-bin dracut-core dracut-network clevis-dracut dbus-daemon
+valgrind clang"
+# valgrind: tests/sanitize/valgrind.sh (CI); clang: tests/fuzz/run-all.sh (libFuzzer).
 
 missing=""
 for p in $PACKAGES; do
