@@ -10,6 +10,9 @@
  *   't'  POST /v1/admin/tokens, the rest is the body
  *   'a'  GET /v1/admin/audit?QUERY, the rest is the query
  *   'v'  GET /v1/admin/audit/verify?QUERY
+ *   'P'  GET /v1/admin/policies/NAME?QUERY: NAME up to the first '\n', then the query
+ *   'S'  GET /v1/admin/secrets/NAME, 'D' DELETE /v1/admin/secrets/NAME
+ *   'R'  DELETE /v1/admin/tokens/ID (except "bootstrap", the harness's own)
  * POST /v1/admin/backup is left out on purpose: its body is one string
  * member read by the same kbs_request_parse as the token body, and a
  * fuzzed "dest" would write copies of the store anywhere the fuzzer can.
@@ -162,28 +165,81 @@ check_answer(const struct kbs_resp *resp)
 	return o;
 }
 
+/* split: NAME up to the first '\n' (1..299 bytes, no NUL) into name; the rest after it. */
+static int
+split(const uint8_t *data, size_t size, char name[300], const uint8_t **ret_rest,
+    size_t *ret_rest_len)
+{
+	const uint8_t *nl = memchr(data, '\n', size);
+	size_t n;
+
+	if (nl == NULL || (n = (size_t)(nl - data)) == 0 || n >= 300 ||
+	    memchr(data, '\0', n) != NULL)
+		return 0;
+	memcpy(name, data, n);
+	name[n] = '\0';
+	*ret_rest = nl + 1;
+	*ret_rest_len = size - n - 1;
+	return 1;
+}
+
 static void
 secret_put(const uint8_t *data, size_t size)
 {
-	const uint8_t *nl = memchr(data, '\n', size);
 	struct keystore_secret_info info;
 	struct kbs_resp resp;
+	const uint8_t *body;
 	char name[300];
-	size_t n;
+	size_t len;
 	cJSON *o;
 
-	if (nl == NULL || (n = (size_t)(nl - data)) == 0 || n >= sizeof(name) ||
-	    memchr(data, '\0', n) != NULL)
+	if (!split(data, size, name, &body, &len))
 		return;
-	memcpy(name, data, n);
-	name[n] = '\0';
-	call(kbs_h_admin_secret_put, KBS_PUT, "/v1/admin/secrets/x", name, "", nl + 1, size - n - 1,
-	    bearer, &resp);
+	call(kbs_h_admin_secret_put, KBS_PUT, "/v1/admin/secrets/x", name, "", body, len, bearer,
+	    &resp);
 	o = check_answer(&resp);
 	if (resp.status < 300 &&
 	    (keystore_secret_info(broker->ks, name, &info) != 0 || info.version == 0))
 		fail("a stored secret that does not read back");
 	cJSON_Delete(o);
+	resp_free(&resp);
+}
+
+/* by_name: a GET or DELETE of one named object; 'P' takes a query after the name. */
+static void
+by_name(int sel, const uint8_t *data, size_t size)
+{
+	struct kbs_resp resp;
+	const uint8_t *rest;
+	char name[300], query[256];
+	size_t len;
+
+	if (!split(data, size, name, &rest, &len) || len >= sizeof(query) ||
+	    memchr(rest, '\0', len) != NULL)
+		return;
+	memcpy(query, rest, len);
+	query[len] = '\0';
+	switch (sel) {
+	case 'P':
+		call(kbs_h_admin_policy_show, KBS_GET, "/v1/admin/policies/x", name, query, NULL, 0,
+		    bearer, &resp);
+		break;
+	case 'S':
+		call(kbs_h_admin_secret_show, KBS_GET, "/v1/admin/secrets/x", name, "", NULL, 0,
+		    bearer, &resp);
+		break;
+	case 'D':
+		call(kbs_h_admin_secret_delete, KBS_DELETE, "/v1/admin/secrets/x", name, "", NULL,
+		    0, bearer, &resp);
+		break;
+	default:
+		if (strcmp(name, "bootstrap") == 0)
+			return;
+		call(kbs_h_admin_token_revoke, KBS_DELETE, "/v1/admin/tokens/x", name, "", NULL, 0,
+		    bearer, &resp);
+		break;
+	}
+	cJSON_Delete(check_answer(&resp));
 	resp_free(&resp);
 }
 
@@ -274,6 +330,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 'v':
 		audit(kbs_h_admin_audit_verify, "/v1/admin/audit/verify", data + 1, size - 1);
+		break;
+	case 'P':
+	case 'S':
+	case 'D':
+	case 'R':
+		by_name(data[0], data + 1, size - 1);
 		break;
 	default:
 		break;
