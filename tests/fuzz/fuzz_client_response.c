@@ -6,7 +6,8 @@
  * attestation tokens and JWK sets. Selector 'T' takes a token's payload
  * and signs it with the broker's key here, so the claims parser behind
  * the signature check is reached too ('t' tokens must carry a valid
- * signature to get there).
+ * signature to get there). Selector 'j' is kbs-admin's reading of an
+ * admin API answer (parse, print, parse again).
  *
  * Input: one selector byte, then the body. The expected exchange uses the
  * keys of tests/unit/client/mock_broker.c (identity seed 7, guest secret
@@ -18,6 +19,7 @@
  * nothing; failure details stay printable and bounded; a token that
  * verifies is affirming, unexpired and names a secret.
  */
+#include <math.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +136,47 @@ fuzz_failure(long status, const uint8_t *body, size_t len)
 
 static void check_claims(const struct kbs_client_token_claims *c);
 
+/* all_finite: no number in the tree is out of double range (cJSON prints those as null). */
+static int
+all_finite(const cJSON *it)
+{
+	for (; it != NULL; it = it->next) {
+		if (cJSON_IsNumber(it) && !isfinite(it->valuedouble))
+			return 0;
+		if (!all_finite(it->child))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * fuzz_admin_answer: what kbs-admin does with an answer of the admin API
+ * (an object, or one audit export line): kbsc_json_parse, then print it
+ * again. What parsed once must print, and the print must parse again to
+ * an equal tree (unless a number overflowed a double: cJSON prints it as
+ * null, and every number libkbsclient uses is range-checked).
+ */
+static void
+fuzz_admin_answer(const uint8_t *body, size_t len)
+{
+	cJSON *a = NULL, *b = NULL;
+	char *text;
+
+	if (kbsc_json_parse(body, len, &a) != 0) {
+		if (a != NULL)
+			abort();
+		return;
+	}
+	if ((text = cJSON_PrintUnformatted(a)) == NULL)
+		abort();
+	if (kbsc_json_parse((const uint8_t *)text, strlen(text), &b) != 0 ||
+	    (all_finite(a) && !cJSON_Compare(a, b, 1)))
+		abort();
+	free(text);
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+}
+
 static void
 fuzz_token(const uint8_t *body, size_t len)
 {
@@ -220,6 +263,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 'T':
 		fuzz_signed_payload(data + 1, size - 1);
+		break;
+	case 'j':
+		fuzz_admin_answer(data + 1, size - 1);
 		break;
 	case 'k':
 		if (kbsc_jwks_find((const char *)data + 1, size - 1, "k", n) == 0 &&
