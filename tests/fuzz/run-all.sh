@@ -39,7 +39,7 @@ if [ $# -gt 0 ]; then
 	targets="$*"
 	for t in $targets; do
 		if ! grep -qx "$t" <<<"$all"; then
-			echo "run-all: no fuzz target '$t' (one of: $(echo $all))" >&2
+			echo "run-all: no fuzz target '$t' (one of: $(tr '\n' ' ' <<<"$all"))" >&2
 			exit 2
 		fi
 	done
@@ -51,6 +51,7 @@ if [ ! -f "$build/build.ninja" ]; then
 	CC=clang meson setup "$build" -Dfuzzing=libfuzzer -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dbuildtype=debugoptimized >/dev/null
 fi
+# shellcheck disable=SC2046 # one word per target
 ninja -C "$build" $(for t in $targets; do echo "tests/fuzz/fuzz_$t"; done) >/dev/null
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}

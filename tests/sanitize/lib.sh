@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034,SC2154 # variables shared with the sourcing script
 # lib.sh: sourced by tsan.sh and valgrind.sh. Builds what they need in
 # their own build directory, makes a simulated chip, a policy for it and
 # a secret, and starts and stops the broker under a wrapper (valgrind, or
@@ -7,7 +8,7 @@
 # for a fresh one), and then calls: san_build, san_chip, san_start CMD...,
 # san_provision, san_stop.
 set -u
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
 root=$PWD
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kbs-sanitize-XXXXXX")
 trap 'san_kill; rm -rf "$tmp"' EXIT

@@ -13,7 +13,7 @@
 # positives in third-party code, each with its reason.
 build=${KBS_TSAN_BUILD:-build-tsan}
 setup_args="-Db_sanitize=thread -Db_lundef=false -Dbuildtype=debugoptimized"
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 rounds=${1:-3}
 

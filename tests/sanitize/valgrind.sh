@@ -12,7 +12,7 @@
 # sanitizers and valgrind do not mix.
 build=${KBS_VALGRIND_BUILD:-build}
 setup_args=""
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 command -v valgrind >/dev/null || die "valgrind is missing (deploy/setup.sh installs it)"
