@@ -2,7 +2,7 @@
 # tests/sanitize/tsan.sh [ROUNDS]: the broker built with ThreadSanitizer
 # (build-tsan, -Db_sanitize=thread; KBS_TSAN_BUILD to change it), driven
 # by the 32-guest parallel test of tests/integration/test_kbs_broker.sh
-# ROUNDS times (default 3) while an admin client writes at the same time
+# ROUNDS times (default 5) while an admin client writes at the same time
 # (secrets put and deleted, policy versions, tokens created and revoked,
 # audit export and verify, /metrics and /readyz), then stopped with
 # SIGTERM. Fails on any ThreadSanitizer report (from the broker or the
@@ -15,7 +15,7 @@ build=${KBS_TSAN_BUILD:-build-tsan}
 setup_args="-Db_sanitize=thread -Db_lundef=false -Dbuildtype=debugoptimized"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
-rounds=${1:-3}
+rounds=${1:-5}
 
 san_build
 # halt_on_error=0: count every report; exitcode: a run with reports fails.
