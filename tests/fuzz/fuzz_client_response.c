@@ -19,7 +19,6 @@
  * nothing; failure details stay printable and bounded; a token that
  * verifies is affirming, unexpired and names a secret.
  */
-#include <math.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,31 +135,21 @@ fuzz_failure(long status, const uint8_t *body, size_t len)
 
 static void check_claims(const struct kbs_client_token_claims *c);
 
-/* all_finite: no number in the tree is out of double range (cJSON prints those as null). */
-static int
-all_finite(const cJSON *it)
-{
-	for (; it != NULL; it = it->next) {
-		if (cJSON_IsNumber(it) && !isfinite(it->valuedouble))
-			return 0;
-		if (!all_finite(it->child))
-			return 0;
-	}
-	return 1;
-}
-
 /*
  * fuzz_admin_answer: what kbs-admin does with an answer of the admin API
  * (an object, or one audit export line): kbsc_json_parse, then print it
- * again. What parsed once must print, and the print must parse again to
- * an equal tree (unless a number overflowed a double: cJSON prints it as
- * null, and every number libkbsclient uses is range-checked).
+ * again. What parsed once must print, and the print must parse again and
+ * print the same text. (Trees are not compared: members repeated inside
+ * nested objects are allowed, kbsc_json_parse refuses them only at the top
+ * level, and cJSON_Compare finds only the first of them; a number past
+ * double range prints as null, and every number libkbsclient uses is
+ * range-checked.)
  */
 static void
 fuzz_admin_answer(const uint8_t *body, size_t len)
 {
 	cJSON *a = NULL, *b = NULL;
-	char *text;
+	char *text, *again;
 
 	if (kbsc_json_parse(body, len, &a) != 0) {
 		if (a != NULL)
@@ -170,8 +159,9 @@ fuzz_admin_answer(const uint8_t *body, size_t len)
 	if ((text = cJSON_PrintUnformatted(a)) == NULL)
 		abort();
 	if (kbsc_json_parse((const uint8_t *)text, strlen(text), &b) != 0 ||
-	    (all_finite(a) && !cJSON_Compare(a, b, 1)))
+	    (again = cJSON_PrintUnformatted(b)) == NULL || strcmp(text, again) != 0)
 		abort();
+	free(again);
 	free(text);
 	cJSON_Delete(a);
 	cJSON_Delete(b);
