@@ -142,15 +142,11 @@ static int
 sg_get_report(void *state, const uint8_t report_data[64], struct attester_evidence *ret)
 {
 	struct sg_state *s = state;
-	struct attester_evidence e;
 	struct sg_report_resp resp;
-	struct kbs_buf b;
 	uint8_t *certs = NULL;
-	uint32_t len = SG_CERTS_FIRST, want, status, size;
+	uint32_t len = SG_CERTS_FIRST, want;
 	int r = 0, attempt;
-	static const uint8_t zero_entry[24];
 
-	memset(&e, 0, sizeof(e));
 	s->detail[0] = '\0';
 	for (attempt = 0; attempt < SG_ATTEMPTS; attempt++) {
 		free(certs);
@@ -177,25 +173,46 @@ sg_get_report(void *state, const uint8_t report_data[64], struct attester_eviden
 	}
 	if (r != 0)
 		goto out;
-	kbs_buf_init(&b, resp.data, sizeof(resp.data));
+	r = attester_sevguest_take_response(
+	    resp.data, sizeof(resp.data), certs, len, ret, s->detail, sizeof(s->detail));
+	certs = NULL;
+out:
+	free(certs);
+	return r;
+}
+
+int
+attester_sevguest_take_response(const uint8_t *resp, size_t resp_len, uint8_t *certs,
+    size_t certs_len, struct attester_evidence *ret, char *detail, size_t detail_size)
+{
+	static const uint8_t zero_entry[24];
+	struct attester_evidence e;
+	struct kbs_buf b;
+	uint32_t status = 0, size = 0;
+	int r;
+
+	memset(&e, 0, sizeof(e));
+	kbs_buf_init(&b, resp, resp_len);
 	if (kbs_buf_get_u32le(&b, &status) != 0 || kbs_buf_get_u32le(&b, &size) != 0 ||
-	    status != 0 || size != SNP_REPORT_SIZE) {
-		snprintf(s->detail, sizeof(s->detail),
+	    status != 0 || size != SNP_REPORT_SIZE ||
+	    resp_len < SG_RESP_REPORT_OFFSET + SNP_REPORT_SIZE) {
+		snprintf(detail, detail_size,
 		    "SNP_GET_EXT_REPORT response: status 0x%x, report size %u", status, size);
 		errno = EBADMSG;
 		r = KBS_ERR_SEV_GUEST_RESPONSE;
 		goto out;
 	}
-	memcpy(e.report, resp.data + SG_RESP_REPORT_OFFSET, SNP_REPORT_SIZE);
+	memcpy(e.report, resp + SG_RESP_REPORT_OFFSET, SNP_REPORT_SIZE);
 	/* A table that starts with the terminator: the host serves no certificates. */
-	if (memcmp(certs, zero_entry, sizeof(zero_entry)) != 0) {
-		r = attester_evidence_take_certtable(&e, certs, len);
+	if (certs_len < sizeof(zero_entry) || memcmp(certs, zero_entry, sizeof(zero_entry)) != 0) {
+		r = attester_evidence_take_certtable(&e, certs, certs_len);
 		certs = NULL;
 		if (r != 0)
 			goto out;
 	}
 	*ret = e;
 	memset(&e, 0, sizeof(e));
+	r = 0;
 out:
 	free(certs);
 	attester_evidence_clear(&e);

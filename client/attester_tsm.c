@@ -155,48 +155,75 @@ write_attr(const char *dir, const char *name, const void *data, size_t len)
 	return n >= 0 && (size_t)n == len ? 0 : -1;
 }
 
-/* read_text reads a short text attribute without its trailing newline. */
-static int
-read_text(const char *dir, const char *name, char *out, size_t size)
+int
+attester_tsm_parse_text(const uint8_t *buf, size_t len, char *out, size_t size)
 {
-	uint8_t *buf = NULL;
-	size_t len = 0;
-
-	if (read_attr(dir, name, TSM_SMALL_MAX, &buf, &len) != 0)
-		return -1;
 	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\0'))
 		len--;
 	if (len >= size || memchr(buf, '\0', len) != NULL) {
-		free(buf);
 		errno = EBADMSG;
 		return -1;
 	}
 	memcpy(out, buf, len);
 	out[len] = '\0';
-	free(buf);
 	return 0;
 }
 
-/* read_u64 reads a decimal attribute (generation, privlevel_floor). */
-static int
-read_u64(const char *dir, const char *name, unsigned long long *ret)
+int
+attester_tsm_parse_u64(const uint8_t *buf, size_t len, unsigned long long *ret)
 {
 	char text[TSM_SMALL_MAX];
 	char *end = NULL;
+	unsigned long long v;
 
-	if (read_text(dir, name, text, sizeof(text)) != 0)
+	if (attester_tsm_parse_text(buf, len, text, sizeof(text)) != 0)
 		return -1;
 	errno = 0;
 	if (text[0] < '0' || text[0] > '9') {
 		errno = EBADMSG;
 		return -1;
 	}
-	*ret = strtoull(text, &end, 10);
+	v = strtoull(text, &end, 10);
 	if (errno != 0 || *end != '\0') {
 		errno = EBADMSG;
 		return -1;
 	}
+	*ret = v;
 	return 0;
+}
+
+/* read_text reads a short text attribute without its trailing newline. */
+static int
+read_text(const char *dir, const char *name, char *out, size_t size)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int r, saved;
+
+	if (read_attr(dir, name, TSM_SMALL_MAX, &buf, &len) != 0)
+		return -1;
+	r = attester_tsm_parse_text(buf, len, out, size);
+	saved = errno;
+	free(buf);
+	errno = saved;
+	return r;
+}
+
+/* read_u64 reads a decimal attribute (generation, privlevel_floor). */
+static int
+read_u64(const char *dir, const char *name, unsigned long long *ret)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int r, saved;
+
+	if (read_attr(dir, name, TSM_SMALL_MAX, &buf, &len) != 0)
+		return -1;
+	r = attester_tsm_parse_u64(buf, len, ret);
+	saved = errno;
+	free(buf);
+	errno = saved;
+	return r;
 }
 
 /* The entry's steps after mkdir; the caller removes the entry. */

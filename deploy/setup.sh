@@ -24,6 +24,8 @@ systemd procps build-essential debhelper lintian fakeroot debootstrap"
 # (etcd-server, its v3 JSON gateway) and HAProxy in TCP mode in front of 3
 # replicas; python3-yaml for the structural check of deploy/kubernetes/.
 PACKAGES="$PACKAGES etcd-server haproxy python3-yaml"
+# valgrind: tests/sanitize/valgrind.sh (CI); clang: tests/fuzz/run-all.sh (libFuzzer).
+PACKAGES="$PACKAGES valgrind clang"
 
 missing=""
 for p in $PACKAGES; do

@@ -3,7 +3,11 @@
  * the network: the challenge answer, the 200 answers of /v1/attest (with
  * and without a pinned broker key, so the fuzzer also reaches the
  * decryption) and /v1/secrets, error answers under each status class,
- * attestation tokens and JWK sets.
+ * attestation tokens and JWK sets. Selector 'T' takes a token's payload
+ * and signs it with the broker's key here, so the claims parser behind
+ * the signature check is reached too ('t' tokens must carry a valid
+ * signature to get there). Selector 'j' is kbs-admin's reading of an
+ * admin API answer (parse, print, parse again).
  *
  * Input: one selector byte, then the body. The expected exchange uses the
  * keys of tests/unit/client/mock_broker.c (identity seed 7, guest secret
@@ -26,7 +30,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static uint8_t id_pk[32], g_sk[32], g_pk[32], nonce[32], token_hash[32];
+static uint8_t id_pk[32], id_sk[64], g_sk[32], g_pk[32], nonce[32], token_hash[32];
 static const char *const names[2] = { "tls/key", "disk-key" };
 static char jwks[256];
 
@@ -34,7 +38,7 @@ static void
 init(void)
 {
 	static int done;
-	uint8_t seed[32], sk[64];
+	uint8_t seed[32];
 	char x[44];
 	size_t i;
 
@@ -43,7 +47,7 @@ init(void)
 	if (kbs_crypto_init() != 0)
 		abort();
 	memset(seed, 7, sizeof(seed));
-	crypto_sign_seed_keypair(id_pk, sk, seed);
+	crypto_sign_seed_keypair(id_pk, id_sk, seed);
 	memset(g_sk, 0x11, sizeof(g_sk));
 	crypto_scalarmult_base(g_pk, g_sk);
 	for (i = 0; i < 32; i++)
@@ -129,6 +133,40 @@ fuzz_failure(long status, const uint8_t *body, size_t len)
 	}
 }
 
+static void check_claims(const struct kbs_client_token_claims *c);
+
+/*
+ * fuzz_admin_answer: what kbs-admin does with an answer of the admin API
+ * (an object, or one audit export line): kbsc_json_parse, then print it
+ * again. What parsed once must print, and the print must parse again and
+ * print the same text. (Trees are not compared: members repeated inside
+ * nested objects are allowed, kbsc_json_parse refuses them only at the top
+ * level, and cJSON_Compare finds only the first of them; a number past
+ * double range prints as null, and every number libkbsclient uses is
+ * range-checked.)
+ */
+static void
+fuzz_admin_answer(const uint8_t *body, size_t len)
+{
+	cJSON *a = NULL, *b = NULL;
+	char *text, *again;
+
+	if (kbsc_json_parse(body, len, &a) != 0) {
+		if (a != NULL)
+			abort();
+		return;
+	}
+	if ((text = cJSON_PrintUnformatted(a)) == NULL)
+		abort();
+	if (kbsc_json_parse((const uint8_t *)text, strlen(text), &b) != 0 ||
+	    (again = cJSON_PrintUnformatted(b)) == NULL || strcmp(text, again) != 0)
+		abort();
+	free(again);
+	free(text);
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+}
+
 static void
 fuzz_token(const uint8_t *body, size_t len)
 {
@@ -136,8 +174,48 @@ fuzz_token(const uint8_t *body, size_t len)
 
 	if (kbs_client_token_verify((const char *)body, len, jwks, strlen(jwks), NOW, &c) != 0)
 		return;
-	if (strcmp(c.status, "affirming") != 0 || c.exp <= NOW || c.secret_count == 0 ||
-	    c.secret_count > KBS_CLIENT_MAX_SECRETS)
+	check_claims(&c);
+}
+
+/*
+ * fuzz_signed_payload: the input is a token's payload, signed here with
+ * the broker's key (kid "k") so that the claims parser behind the
+ * signature check is reached, which forged tokens never do.
+ */
+static void
+fuzz_signed_payload(const uint8_t *payload, size_t len)
+{
+	static const char header[] = "{\"alg\":\"EdDSA\",\"kid\":\"k\"}";
+	static struct kbs_client_token_claims c;
+	const int v = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+	size_t hl, pl, total, signed_len;
+	uint8_t sig[64];
+	char *t;
+
+	if (len > (64u << 10))
+		return;
+	hl = sodium_base64_ENCODED_LEN(sizeof(header) - 1, v) - 1;
+	pl = sodium_base64_ENCODED_LEN(len, v) - 1;
+	signed_len = hl + 1 + pl;
+	total = signed_len + 1 + sodium_base64_ENCODED_LEN(64, v) - 1;
+	if ((t = malloc(total + 1)) == NULL)
+		return;
+	sodium_bin2base64(t, hl + 1, (const uint8_t *)header, sizeof(header) - 1, v);
+	t[hl] = '.';
+	sodium_bin2base64(t + hl + 1, pl + 1, payload, len, v);
+	crypto_sign_detached(sig, NULL, (const uint8_t *)t, signed_len, id_sk);
+	t[signed_len] = '.';
+	sodium_bin2base64(t + signed_len + 1, total - signed_len, sig, 64, v);
+	if (kbs_client_token_verify(t, total, jwks, strlen(jwks), NOW, &c) == 0)
+		check_claims(&c);
+	free(t);
+}
+
+static void
+check_claims(const struct kbs_client_token_claims *c)
+{
+	if (strcmp(c->status, "affirming") != 0 || c->exp <= NOW || c->secret_count == 0 ||
+	    c->secret_count > KBS_CLIENT_MAX_SECRETS)
 		abort();
 }
 
@@ -172,6 +250,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 't':
 		fuzz_token(data + 1, size - 1);
+		break;
+	case 'T':
+		fuzz_signed_payload(data + 1, size - 1);
+		break;
+	case 'j':
+		fuzz_admin_answer(data + 1, size - 1);
 		break;
 	case 'k':
 		if (kbsc_jwks_find((const char *)data + 1, size - 1, "k", n) == 0 &&

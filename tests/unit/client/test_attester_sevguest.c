@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "attester-int.h"
 #include "attester_test.h"
 #include "test.h"
 
@@ -144,10 +145,77 @@ test_failures(void)
 	CHECK(setenv("KBS_SEV_GUEST_DEVICE", device, 1) == 0);
 }
 
+/*
+ * attester_sevguest_take_response, the read of what the ioctl returned
+ * (fuzzed by fuzz_attester_answers): a status or report size other than
+ * the expected is KBS_ERR_SEV_GUEST_RESPONSE with EBADMSG and the values
+ * named; a buffer starting with the terminator is no certificates; a
+ * table that does not parse is the table's code; *ret is untouched on
+ * failure.
+ */
+static void
+test_take_response(void)
+{
+	static uint8_t resp[4000];
+	struct attester_evidence e, keep;
+	char detail[ATTESTER_DETAIL_MAX];
+	uint8_t *certs;
+
+	memset(resp, 0, sizeof(resp));
+	resp[4] = 0xa0; /* report size 0x4a0, little-endian */
+	resp[5] = 0x04;
+	memset(resp + 0x20, 0x77, SNP_REPORT_SIZE);
+	memset(&e, 0x5a, sizeof(e));
+	keep = e;
+
+	resp[0] = 0x16; /* status INVALID_PARAM */
+	CHECK((certs = calloc(1, 4096)) != NULL);
+	errno = 0;
+	CHECK_ERR(attester_sevguest_take_response(
+		      resp, sizeof(resp), certs, 4096, &e, detail, sizeof(detail)),
+	    KBS_ERR_SEV_GUEST_RESPONSE);
+	CHECK_INT_EQ(errno, EBADMSG);
+	CHECK_STR_EQ(detail, "SNP_GET_EXT_REPORT response: status 0x16, report size 1184");
+	CHECK(memcmp(&e, &keep, sizeof(e)) == 0);
+	resp[0] = 0;
+
+	resp[4] = 0xa1;
+	CHECK((certs = calloc(1, 4096)) != NULL);
+	CHECK_ERR(attester_sevguest_take_response(
+		      resp, sizeof(resp), certs, 4096, &e, detail, sizeof(detail)),
+	    KBS_ERR_SEV_GUEST_RESPONSE);
+	CHECK_STR_EQ(detail, "SNP_GET_EXT_REPORT response: status 0x0, report size 1185");
+	resp[4] = 0xa0;
+
+	/* A response too short to hold the report. */
+	CHECK((certs = calloc(1, 4096)) != NULL);
+	CHECK_ERR(attester_sevguest_take_response(
+		      resp, 0x20 + SNP_REPORT_SIZE - 1, certs, 4096, &e, detail, sizeof(detail)),
+	    KBS_ERR_SEV_GUEST_RESPONSE);
+
+	/* A first entry that is not the terminator, pointing out of the buffer. */
+	CHECK((certs = calloc(1, 4096)) != NULL);
+	certs[0] = 1;
+	certs[16] = 0xff;
+	certs[17] = 0xff;
+	CHECK_ERR(attester_sevguest_take_response(
+		      resp, sizeof(resp), certs, 4096, &e, detail, sizeof(detail)),
+	    KBS_ERR_CERTTABLE_PARSE);
+	CHECK(memcmp(&e, &keep, sizeof(e)) == 0);
+
+	CHECK((certs = calloc(1, 4096)) != NULL);
+	CHECK_OK(attester_sevguest_take_response(
+	    resp, sizeof(resp), certs, 4096, &e, detail, sizeof(detail)));
+	CHECK_INT_EQ(e.ncerts, 0);
+	CHECK(e.report[0] == 0x77 && e.report[SNP_REPORT_SIZE - 1] == 0x77);
+	attester_evidence_clear(&e);
+}
+
 static void
 teardown(void)
 {
 	sim_test_teardown();
 }
 
-TEST_MAIN(TEST(test_report_after_retry_verifies), TEST(test_failures), TEST(teardown))
+TEST_MAIN(TEST(test_report_after_retry_verifies), TEST(test_failures), TEST(test_take_response),
+    TEST(teardown))

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "attester-int.h"
 #include "attester_test.h"
 #include "test.h"
 
@@ -163,10 +164,51 @@ test_failures(void)
 	CHECK(setenv("KBS_TSM_ROOT", root, 1) == 0);
 }
 
+/*
+ * The attribute readers (fuzzed by fuzz_attester_answers): trailing
+ * newlines and NULs go, a NUL inside, a text that does not fit, or a
+ * number with anything but digits or out of range is -1 with EBADMSG
+ * and nothing written.
+ */
+static void
+test_parse_attrs(void)
+{
+	char out[10];
+	unsigned long long v = 7;
+
+	CHECK_OK(attester_tsm_parse_text((const uint8_t *)"sev_guest\n\0", 11, out, sizeof(out)));
+	CHECK_STR_EQ(out, "sev_guest");
+	CHECK_OK(attester_tsm_parse_text((const uint8_t *)"", 0, out, sizeof(out)));
+	CHECK_STR_EQ(out, "");
+	errno = 0;
+	CHECK_INT_EQ(
+	    attester_tsm_parse_text((const uint8_t *)"sev\0guest", 9, out, sizeof(out)), -1);
+	CHECK_INT_EQ(errno, EBADMSG);
+	errno = 0;
+	CHECK_INT_EQ(
+	    attester_tsm_parse_text((const uint8_t *)"sev_guest!", 10, out, sizeof(out)), -1);
+	CHECK_INT_EQ(errno, EBADMSG);
+
+	CHECK_OK(attester_tsm_parse_u64((const uint8_t *)"0042\n", 5, &v));
+	CHECK_UINT_EQ(v, 42);
+	CHECK_OK(attester_tsm_parse_u64((const uint8_t *)"18446744073709551615", 20, &v));
+	CHECK(v == 18446744073709551615ull);
+	static const char *const bad[] = { "", "\n", "-1", " 1", "+1", "1x", "0x10",
+		"18446744073709551616" };
+	for (size_t i = 0; i < KBS_ARRAY_SIZE(bad); i++) {
+		v = 7;
+		errno = 0;
+		CHECK_INT_EQ(
+		    attester_tsm_parse_u64((const uint8_t *)bad[i], strlen(bad[i]), &v), -1);
+		CHECK_INT_EQ(errno, EBADMSG);
+		CHECK_UINT_EQ(v, 7);
+	}
+}
+
 static void
 teardown(void)
 {
 	sim_test_teardown();
 }
 
-TEST_MAIN(TEST(test_report_verifies), TEST(test_failures), TEST(teardown))
+TEST_MAIN(TEST(test_report_verifies), TEST(test_failures), TEST(test_parse_attrs), TEST(teardown))

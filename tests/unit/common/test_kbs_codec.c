@@ -26,6 +26,11 @@ test_hex_rejects(void)
 	CHECK_ERR(kbs_hex_decode_exact("ab:d", 4, out, 2), KBS_ERR_BAD_HEX);
 	CHECK_ERR(kbs_hex_decode_exact("0x00", 4, out, 2), KBS_ERR_BAD_HEX);
 	CHECK_ERR(kbs_hex_decode_exact("ab d", 4, out, 2), KBS_ERR_BAD_HEX);
+	/* A bad digit after good ones (found by fuzz_codec): nothing is written. */
+	CHECK_ERR(kbs_hex_decode_exact("abzz", 4, out, 2), KBS_ERR_BAD_HEX);
+	CHECK_ERR(kbs_hex_decode_exact("0G", 2, out, 1), KBS_ERR_BAD_HEX);
+	CHECK_ERR(kbs_hex_decode_exact("f\xe6", 2, out, 1), KBS_ERR_BAD_HEX);
+	CHECK(out[0] == 0x55 && out[1] == 0x55);
 }
 
 static void
@@ -44,6 +49,13 @@ test_b64(void)
 	CHECK_ERR(kbs_b64_decode("aGVsbG8hPw", 10, out, sizeof(out), &n), KBS_ERR_BAD_BASE64);
 	CHECK_ERR(kbs_b64_decode("aGVs bG8=", 9, out, sizeof(out), &n), KBS_ERR_BAD_BASE64);
 	CHECK_ERR(kbs_b64_decode("aGVs!G8=", 8, out, sizeof(out), &n), KBS_ERR_BAD_BASE64);
+	/* Bytes from 0x80 up are not '/' (libsodium 1.0.18 took them for it; fuzz_codec). */
+	CHECK_ERR(kbs_b64_decode("I\xfb\xfb\xfb", 4, out, sizeof(out), &n), KBS_ERR_BAD_BASE64);
+	CHECK_ERR(kbs_b64_decode("aGVs\xc3\xa9G8=", 9, out, sizeof(out), &n), KBS_ERR_BAD_BASE64);
+	CHECK_ERR(kbs_b64_decode("aGV\xaf"
+				 "bG8=",
+		      8, out, sizeof(out), &n),
+	    KBS_ERR_BAD_BASE64);
 	CHECK_ERR(kbs_b64_decode("aGVsbG8hPw==", 12, out, 3, &n), KBS_ERR_BUFFER_TOO_SMALL);
 	CHECK_ERR(kbs_b64_decode("aGVsbG8hPw==", 12, out, 6, &n), KBS_ERR_BUFFER_TOO_SMALL);
 	CHECK_OK(kbs_b64_decode("aGVsbG8hPw==", 12, out, 7, &n));
