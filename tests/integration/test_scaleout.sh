@@ -17,7 +17,11 @@
 #   - replica 2 killed (SIGKILL) under guests: they retry and all succeed;
 #   - etcd stopped whole: releases go on, admin writes are 503
 #     etcd_unavailable; etcd back: every replica (2 restarted from its
-#     store) converges to etcd's revision; every audit chain verifies.
+#     store) converges to etcd's revision;
+#   - etcd restored from a cold backup (its revision below the replicas'):
+#     each replica reads everything again, a secret written then is
+#     released by all and they converge to etcd's revision; every audit
+#     chain verifies.
 # Skips (77) without etcd or haproxy. Ports are picked free at random;
 # every wait has a deadline; everything started is killed on exit.
 set -u
@@ -406,6 +410,8 @@ wait "${kpid[2]}" 2>/dev/null
 # ---- etcd down whole -------------------------------------------------------------------
 
 for i in 1 2 3; do etcd_stop "$i"; done
+# A cold backup of every member, restored at the end (etcd's revision goes back).
+for i in 1 2 3; do cp -a "$tmp/etcd$i" "$tmp/etcd$i.backup"; done
 expect "etcd down: guests through HAProxy still succeed" 0 "6" guests 6 disk down
 check "etcd down: replica 3 releases directly" released_by 3 late
 expect "etcd down: admin writes are 503 etcd_unavailable" 0 "503 etcd_unavailable" put 1 "" disk "$tmp/disk.key"
@@ -433,6 +439,29 @@ check "replica 1 caught up after the outage without a resync" test "$(metric 1 k
 check "replica 1 counted the broken watch" test "$(metric 1 kbs_etcd_watch_reconnects_total)" -ge 1
 check "restarted replica 2 releases what it missed" released_by 2 late
 check "replica 2 releases the secret rewritten while it was down" released_by 2 disk
+
+# ---- etcd restored from a backup: its revision goes back ----------------------------------
+
+# Writes after the backup: the replicas' revision is well above the backup's.
+for i in 1 2 3; do
+	expect "a write after the backup ($i)" 0 "" A 1 secret put quiet --policy prod --from-file "$tmp/quiet.key"
+done
+for i in 1 2 3; do
+	etcd_stop "$i"
+	rm -rf "$tmp/etcd$i"
+	mv "$tmp/etcd$i.backup" "$tmp/etcd$i"
+done
+for i in 1 2 3; do etcd_start "$i"; done
+etcd_wait 1 2 3
+check "restored etcd is behind the replicas" test "$(etcd_rev)" -lt "$(json "$tmp/ready1.json" 'd["applied_revision"]')"
+restored() { put 1 "" after "$tmp/late.key" | grep -q '^201'; }
+cp "$tmp/late.key" "$tmp/after.key"
+check "restored etcd: a new secret is written" wait_until 20 restored
+for i in 1 2 3; do
+	check "restored etcd: replica $i releases the new secret" wait_until 10 released_by "$i" after
+done
+check "restored etcd: every replica converges to etcd's revision" wait_until 20 converged
+check "restored etcd: replica 1 resynced" test "$(metric 1 kbs_etcd_resyncs_total)" -ge 1
 
 # ---- audit: one chain per replica ----------------------------------------------------------
 
