@@ -354,9 +354,13 @@ full_sync(struct kbs_replica *rp)
 		if ((r = map_set(&fresh, kind, name, kv->mod_revision)) != 0)
 			goto out;
 		/* Policies first would be tidier; the store does not need it (no cross-checks). */
-		if ((r = apply_put(rp, kind, name, kv)) != 0)
-			apply_failed(kv->key, kv->mod_revision, r); /* the others still apply */
+		if ((r = apply_put(rp, kind, name, kv)) != 0) {
+			apply_failed(kv->key, kv->mod_revision, r);
+			if (r != KBS_ERR_ETCD_RECORD)
+				goto out; /* this store failed: the read is tried again */
+		}
 	}
+	r = 0;
 	for (i = 0; i < n_local; i++)
 		if (!name_in(&m, rp, local[i].name) &&
 		    (r = apply_delete(
@@ -377,7 +381,13 @@ out:
 	return r;
 }
 
-/* apply_events applies one watch message's events in order, then stores the revision. */
+/*
+ * apply_events applies one watch message's events in order, then stores
+ * the revision. A value that does not open (ETCD_RECORD: not ours, or
+ * forged) is passed over; any other failure is this store's (full, say)
+ * and stops before the revision moves past it, so the change is applied
+ * when the watch is opened again instead of being lost.
+ */
 static int
 apply_events(struct kbs_replica *rp, const struct kbs_etcd_msg *m)
 {
@@ -402,6 +412,8 @@ apply_events(struct kbs_replica *rp, const struct kbs_etcd_msg *m)
 				: apply_put(rp, kind, name, kv);
 		if (r != 0)
 			apply_failed(kv->key, kv->mod_revision, r);
+		if (r != 0 && r != KBS_ERR_ETCD_RECORD)
+			return r; /* this store failed: not past it, the watch retries */
 		pthread_mutex_lock(&rp->mu);
 		if (kv->deleted)
 			map_del(&rp->map, kind, name);

@@ -9,7 +9,8 @@
 #     value refused as etcd_record, nothing released), one that never
 #     reached etcd (not ready, admin writes 503 etcd_not_synced), one whose
 #     store holds a secret etcd lacks (first sync refused, etcd_local_only,
-#     the secret kept);
+#     the secret kept); one whose store fills up applies what it missed
+#     once there is room (root only: a small tmpfs);
 #   - two admins: a write with a stale If-Match is 409 etcd_conflict;
 #   - replica 3 watches member 3 only: member 3 stopped, writes and a
 #     compaction meanwhile, member 3 back: replica 3 resyncs (a full read)
@@ -39,12 +40,14 @@ done
 # shellcheck source=lib.sh
 . "$here/lib.sh"
 pids=()
+mounted=""
 cleanup() {
 	local p
 	for p in "${pids[@]}"; do
 		kill -9 "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
+	[ -n "$mounted" ] && umount -l "$mounted"
 	[ -n "${KEEP_TMP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -289,6 +292,31 @@ check "local-only secret: not ready" not_ready 6
 shows_local_only() { A 6 secret show local-only | grep -q '"policy":.*"prod"'; }
 check "local-only secret: still in the store" shows_local_only
 stop_extra 6
+# 7: a store on a file system that fills up: a change it cannot apply is
+# not passed over; once there is room again it is applied.
+if [ "$(id -u)" != 0 ]; then
+	echo "full store: skipped (mounting a small tmpfs needs root; uid $(id -u))"
+elif ! mkdir "$tmp/data7" || ! mount -t tmpfs -o size=8m,mode=0700 kbs-scaleout "$tmp/data7"; then
+	echo "full store: skipped (mount -t tmpfs failed)"
+else
+	mounted=$tmp/data7
+	(umask 077 && cp "$tmp/master.hex" "$tmp/data7/master.key" &&
+		cp "$tmp/identity.hex" "$tmp/data7/identity.key")
+	extra 7 "$tmp/master.hex" "$(etcd_cfg 7 "http://127.0.0.1:$c1")"
+	check "full store: it syncs" wait_until 10 ready 7
+	dd if=/dev/zero of="$tmp/data7/fill" bs=64k 2>/dev/null # until ENOSPC
+	# Free pages inside the store take some writes first.
+	for n in $(seq 60); do
+		head -c 49152 /dev/urandom >"$tmp/full.key"
+		A 1 secret put full --policy prod --from-file "$tmp/full.key" >/dev/null 2>&1 || break
+		sleep 0.2
+		grep -q '"key":"/kbs-test/secrets/full".*"error":"store_full"' "$tmp/kbs7.log" && break
+	done
+	check "full store: replica 7 could not apply a change" grep -q '"key":"/kbs-test/secrets/full".*"error":"store_full"' "$tmp/kbs7.log"
+	rm -f "$tmp/data7/fill"
+	check "full store: room again, replica 7 releases it" wait_until 10 released_by 7 full
+	stop_extra 7
+fi
 
 # ---- two admins ------------------------------------------------------------------
 
