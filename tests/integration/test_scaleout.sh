@@ -10,7 +10,8 @@
 #     reached etcd (not ready, admin writes 503 etcd_not_synced), one whose
 #     store holds a secret etcd lacks (first sync refused, etcd_local_only,
 #     the secret kept); one whose store fills up applies what it missed
-#     once there is room (root only: a small tmpfs);
+#     once there is room (root only: a small tmpfs); one whose write was
+#     committed but its answer lost (a fake etcd): 503, not sent again;
 #   - two admins: a write with a stale If-Match is 409 etcd_conflict;
 #   - replica 3 watches member 3 only: member 3 stopped, writes and a
 #     compaction meanwhile, member 3 back: replica 3 resyncs (a full read)
@@ -317,6 +318,63 @@ else
 	check "full store: room again, replica 7 releases it" wait_until 10 released_by 7 full
 	stop_extra 7
 fi
+
+# 8: etcd commits a write and its answer is lost (an endpoint takes the
+# transaction and never answers): the replica must not ask the next
+# endpoint, whose compare fails, and call it 409 "nothing was written".
+cat >"$tmp/fake_etcd.py" <<'EOF'
+import base64, http.server, json, sys, threading, time
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.0"
+    def log_message(self, *a):
+        pass
+    def do_POST(self):
+        req = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        # The second one: the watch moves the replica's requests there (etcd.c).
+        hung = self.server.server_port == int(sys.argv[2])
+        if self.path == "/v3/kv/txn" and hung:
+            open(sys.argv[3], "a").write("txn\n")  # "committed"; the answer never comes
+            time.sleep(5)
+            return
+        if self.path == "/v3/watch":
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'{"result":{"header":{"revision":"7"},"created":true}}\n')
+            self.wfile.flush()
+            time.sleep(30)
+            return
+        if self.path == "/v3/kv/txn":
+            body = {"header": {"revision": "8"}, "succeeded": False}
+        else:  # the bound policy is in etcd (its value opens nowhere: only its revision counts)
+            key = base64.b64encode(b"/kbs-test/policies/prod").decode()
+            body = {"header": {"revision": "7"}, "kvs": [{"key": key, "mod_revision": "3",
+                    "create_revision": "3", "version": "1", "value": "eA=="}], "count": "1"}
+            if b"count_only" in req:
+                body = {"header": {"revision": "7"}, "count": "1"}
+        out = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+for port in sys.argv[1:3]:
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", int(port)), H)
+    srv.daemon_threads = True
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+time.sleep(600)
+EOF
+read -r f1 f2 <<<"$(free_ports 2)"
+/usr/bin/python3 "$tmp/fake_etcd.py" "$f1" "$f2" "$tmp/fake_txn.log" &
+pids+=($!)
+extra 8 "$tmp/master.hex" "{\"replica_id\": \"kbs-8\", \"etcd\": {\"endpoints\": [\"http://127.0.0.1:$f1\", \"http://127.0.0.1:$f2\"], \"prefix\": \"/kbs-test/\", \"timeout\": \"1s\"}}"
+check "answer lost: replica 8 syncs with the fake etcd" wait_until 10 ready 8
+put8() {
+	curl -s -o "$tmp/put8.json" -w '%{http_code}' -X PUT -H "Authorization: Bearer $(cat "$tmp/data8/admin.token")" \
+		"http://127.0.0.1:${adm[8]}/v1/admin/secrets/x" -d '{"policy":"prod","value":"eA=="}'
+	printf ' %s\n' "$(json "$tmp/put8.json" 'd.get("error", "")')"
+}
+expect "answer lost: the write is 503 etcd_unavailable (outcome unknown), not 409" 0 "503 etcd_unavailable" put8
+check "answer lost: the transaction was sent once" test "$(wc -l <"$tmp/fake_txn.log")" = 1
+stop_extra 8
 
 # ---- two admins ------------------------------------------------------------------
 
