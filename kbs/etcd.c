@@ -130,15 +130,22 @@ setup(CURL *c, const char *url, const char *body, struct curl_slist *hdr, struct
  * call POSTs body to path on the endpoints in turn and returns the answer
  * of the first that gives a non-5xx status: 0 and *ret (malloc'd, NUL-
  * terminated) for 200; KBS_ERR_ETCD_PROTOCOL for another status;
- * KBS_ERR_ETCD_UNAVAILABLE when none did.
+ * KBS_ERR_ETCD_UNAVAILABLE when none did. With once (a write), only an
+ * endpoint that could not be connected to is passed over: a request sent
+ * may have been committed though its answer was lost (a timeout, a 5xx
+ * of a member that lost its leader), and asking the next member would
+ * turn that write into a failed compare, a 409 saying nothing was
+ * written. Then it is KBS_ERR_ETCD_UNAVAILABLE (the outcome is unknown),
+ * and the next call starts at the next endpoint.
  */
 static int
-call(struct kbs_etcd *e, const char *path, const char *body, char **ret, size_t *ret_len)
+call(struct kbs_etcd *e, const char *path, const char *body, bool once, char **ret, size_t *ret_len)
 {
 	struct curl_slist *hdr = NULL, *h2;
 	unsigned start = atomic_load(&e->current), i;
 	char url[KBS_ETCD_URL_MAX + 32];
 	CURL *c = NULL;
+	CURLcode cr;
 	int r = KBS_ERR_ALLOC;
 
 	if ((hdr = curl_slist_append(NULL, "Content-Type: application/json")) == NULL)
@@ -161,10 +168,16 @@ call(struct kbs_etcd *e, const char *path, const char *body, char **ret, size_t 
 			r = KBS_ERR_INTERNAL;
 			goto out;
 		}
-		if (curl_easy_perform(c) != CURLE_OK ||
+		cr = curl_easy_perform(c);
+		if (cr != CURLE_OK ||
 		    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK ||
 		    status >= 500 || status == 0) {
 			free(s.data);
+			if (once && cr != CURLE_COULDNT_CONNECT &&
+			    cr != CURLE_COULDNT_RESOLVE_HOST) {
+				atomic_store(&e->current, (at + 1) % (unsigned)e->cfg.n_endpoints);
+				goto out; /* sent: maybe committed */
+			}
 			continue; /* this endpoint is down, or without a leader: the next */
 		}
 		atomic_store(&e->current, at);
@@ -199,7 +212,7 @@ range_prefix(struct kbs_etcd *e, const char *extra, struct kbs_etcd_msg *ret)
 	if ((body = malloc(blen)) == NULL)
 		goto out;
 	snprintf(body, blen, "{\"key\":\"%s\",\"range_end\":\"%s\"%s}", k, end, extra);
-	if ((r = call(e, "/v3/kv/range", body, &ans, &len)) != 0)
+	if ((r = call(e, "/v3/kv/range", body, false, &ans, &len)) != 0)
 		goto out;
 	r = kbs_etcd_parse_range(ans, len, ret);
 out:
@@ -258,7 +271,7 @@ txn(struct kbs_etcd *e, const char *key, int64_t expect, const char *op, const c
 		    "{\"compare\":[{\"key\":\"%s\",\"target\":\"MOD\",\"result\":\"EQUAL\","
 		    "\"mod_revision\":\"%lld\"}],\"success\":[{\"%s\":{\"key\":\"%s\"}}]}",
 		    k, (long long)expect, op, k);
-	if ((r = call(e, "/v3/kv/txn", body, &ans, &len)) != 0 ||
+	if ((r = call(e, "/v3/kv/txn", body, true, &ans, &len)) != 0 ||
 	    (r = kbs_etcd_parse_txn(ans, len, &m)) != 0)
 		goto out;
 	r = m.succeeded ? 0 : KBS_ERR_ETCD_CONFLICT;

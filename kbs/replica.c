@@ -263,10 +263,18 @@ apply_delete(struct kbs_replica *rp, enum kbs_replica_kind kind, const char *nam
 	return r;
 }
 
+/*
+ * set_applied moves the applied revision forward; a full read (reset)
+ * sets it to what etcd holds, lower too: an etcd restored from a backup
+ * counts from the backup's revision, and a replica left above it would
+ * skip every write until etcd passed its old number.
+ */
 static void
-set_applied(struct kbs_replica *rp, int64_t rev)
+set_applied(struct kbs_replica *rp, int64_t rev, bool reset)
 {
 	pthread_mutex_lock(&rp->mu);
+	if (reset)
+		rp->applied = rp->seen = rev;
 	if (rev > rp->applied)
 		rp->applied = rev;
 	if (rev > rp->seen)
@@ -277,7 +285,7 @@ set_applied(struct kbs_replica *rp, int64_t rev)
 }
 
 static int
-store_revision(struct kbs_replica *rp, int64_t rev)
+store_revision(struct kbs_replica *rp, int64_t rev, bool reset)
 {
 	int r;
 
@@ -286,7 +294,7 @@ store_revision(struct kbs_replica *rp, int64_t rev)
 		    kbs_err_name(r));
 		return r;
 	}
-	set_applied(rp, rev);
+	set_applied(rp, rev, reset);
 	return 0;
 }
 
@@ -346,9 +354,13 @@ full_sync(struct kbs_replica *rp)
 		if ((r = map_set(&fresh, kind, name, kv->mod_revision)) != 0)
 			goto out;
 		/* Policies first would be tidier; the store does not need it (no cross-checks). */
-		if ((r = apply_put(rp, kind, name, kv)) != 0)
-			apply_failed(kv->key, kv->mod_revision, r); /* the others still apply */
+		if ((r = apply_put(rp, kind, name, kv)) != 0) {
+			apply_failed(kv->key, kv->mod_revision, r);
+			if (r != KBS_ERR_ETCD_RECORD)
+				goto out; /* this store failed: the read is tried again */
+		}
 	}
+	r = 0;
 	for (i = 0; i < n_local; i++)
 		if (!name_in(&m, rp, local[i].name) &&
 		    (r = apply_delete(
@@ -361,7 +373,7 @@ full_sync(struct kbs_replica *rp)
 	rp->have_map = 1;
 	rp->synced = true;
 	pthread_mutex_unlock(&rp->mu);
-	r = store_revision(rp, m.revision);
+	r = store_revision(rp, m.revision, true);
 out:
 	free(fresh.e);
 	free(local);
@@ -369,7 +381,13 @@ out:
 	return r;
 }
 
-/* apply_events applies one watch message's events in order, then stores the revision. */
+/*
+ * apply_events applies one watch message's events in order, then stores
+ * the revision. A value that does not open (ETCD_RECORD: not ours, or
+ * forged) is passed over; any other failure is this store's (full, say)
+ * and stops before the revision moves past it, so the change is applied
+ * when the watch is opened again instead of being lost.
+ */
 static int
 apply_events(struct kbs_replica *rp, const struct kbs_etcd_msg *m)
 {
@@ -394,6 +412,8 @@ apply_events(struct kbs_replica *rp, const struct kbs_etcd_msg *m)
 				: apply_put(rp, kind, name, kv);
 		if (r != 0)
 			apply_failed(kv->key, kv->mod_revision, r);
+		if (r != 0 && r != KBS_ERR_ETCD_RECORD)
+			return r; /* this store failed: not past it, the watch retries */
 		pthread_mutex_lock(&rp->mu);
 		if (kv->deleted)
 			map_del(&rp->map, kind, name);
@@ -403,7 +423,7 @@ apply_events(struct kbs_replica *rp, const struct kbs_etcd_msg *m)
 		if (r == KBS_ERR_ALLOC)
 			return r;
 	}
-	return last > 0 ? store_revision(rp, last) : 0;
+	return last > 0 ? store_revision(rp, last, false) : 0;
 }
 
 /* ---- the thread ----------------------------------------------------------- */
@@ -428,26 +448,54 @@ nap(struct kbs_replica *rp, unsigned ms)
 		nanosleep(&step, NULL);
 }
 
-static void
+/*
+ * went_back says whether etcd's revision rev is below what this replica
+ * applied: etcd was restored from a backup (or replaced). A watch from
+ * applied + 1 would wait for revisions etcd hands out again to other
+ * writes, so the replica reads everything again instead.
+ */
+static bool
+went_back(struct kbs_replica *rp, int64_t rev)
+{
+	int64_t applied;
+
+	pthread_mutex_lock(&rp->mu);
+	applied = rp->applied;
+	pthread_mutex_unlock(&rp->mu);
+	if (rev <= 0 || rev >= applied)
+		return false;
+	kbs_log(KBS_LOG_WARNING,
+	    "{\"event\":\"etcd_watch\",\"revision\":%lld,\"applied\":%lld,"
+	    "\"note\":\"etcd is behind this replica (restored?): reading everything again\"}",
+	    (long long)rev, (long long)applied);
+	return true;
+}
+
+/* poll_revision asks etcd's revision; KBS_ERR_ETCD_COMPACTED when it went back. */
+static int
 poll_revision(struct kbs_replica *rp)
 {
 	int64_t rev = 0;
 
 	if (kbs_etcd_revision(rp->etcd, &rev) != 0) {
 		atomic_store(&rp->up, 0);
-		return;
+		return 0;
 	}
 	atomic_store(&rp->up, 1);
+	if (went_back(rp, rev))
+		return KBS_ERR_ETCD_COMPACTED;
 	pthread_mutex_lock(&rp->mu);
 	if (rev > rp->seen)
 		rp->seen = rev;
 	pthread_mutex_unlock(&rp->mu);
+	return 0;
 }
 
 /*
  * watch_once follows one watch from applied + 1 until it breaks (returns
  * 0: catch up from where it got), is compacted away (ETCD_COMPACTED: read
- * everything), or the replica stops.
+ * everything; also when etcd's revision went below the applied one), or
+ * the replica stops.
  */
 static int
 watch_once(struct kbs_replica *rp)
@@ -475,6 +523,11 @@ watch_once(struct kbs_replica *rp)
 		if (m.created) {
 			atomic_store(&rp->watching, 1);
 			atomic_store(&rp->up, 1);
+			if (went_back(rp, m.revision)) {
+				kbs_etcd_msg_clear(&m);
+				r = KBS_ERR_ETCD_COMPACTED;
+				break;
+			}
 		}
 		if (m.revision > 0) {
 			pthread_mutex_lock(&rp->mu);
@@ -486,13 +539,14 @@ watch_once(struct kbs_replica *rp)
 			r = apply_events(rp, &m);
 		} else if (!m.created && m.revision > 0) {
 			/* A progress notification: every event up to this revision has come. */
-			r = store_revision(rp, m.revision);
+			r = store_revision(rp, m.revision, false);
 		}
 		kbs_etcd_msg_clear(&m);
 		if (r != 0)
 			break;
 		if (now_ms() >= next_poll) {
-			poll_revision(rp);
+			if ((r = poll_revision(rp)) != 0)
+				break;
 			next_poll = now_ms() + POLL_MS;
 		}
 	}

@@ -9,7 +9,9 @@
 #     value refused as etcd_record, nothing released), one that never
 #     reached etcd (not ready, admin writes 503 etcd_not_synced), one whose
 #     store holds a secret etcd lacks (first sync refused, etcd_local_only,
-#     the secret kept);
+#     the secret kept); one whose store fills up applies what it missed
+#     once there is room (root only: a small tmpfs); one whose write was
+#     committed but its answer lost (a fake etcd): 503, not sent again;
 #   - two admins: a write with a stale If-Match is 409 etcd_conflict;
 #   - replica 3 watches member 3 only: member 3 stopped, writes and a
 #     compaction meanwhile, member 3 back: replica 3 resyncs (a full read)
@@ -17,7 +19,11 @@
 #   - replica 2 killed (SIGKILL) under guests: they retry and all succeed;
 #   - etcd stopped whole: releases go on, admin writes are 503
 #     etcd_unavailable; etcd back: every replica (2 restarted from its
-#     store) converges to etcd's revision; every audit chain verifies.
+#     store) converges to etcd's revision;
+#   - etcd restored from a cold backup (its revision below the replicas'):
+#     each replica reads everything again, a secret written then is
+#     released by all and they converge to etcd's revision; every audit
+#     chain verifies.
 # Skips (77) without etcd or haproxy. Ports are picked free at random;
 # every wait has a deadline; everything started is killed on exit.
 set -u
@@ -35,12 +41,14 @@ done
 # shellcheck source=lib.sh
 . "$here/lib.sh"
 pids=()
+mounted=""
 cleanup() {
 	local p
 	for p in "${pids[@]}"; do
 		kill -9 "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
+	[ -n "$mounted" ] && umount -l "$mounted"
 	[ -n "${KEEP_TMP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -285,6 +293,88 @@ check "local-only secret: not ready" not_ready 6
 shows_local_only() { A 6 secret show local-only | grep -q '"policy":.*"prod"'; }
 check "local-only secret: still in the store" shows_local_only
 stop_extra 6
+# 7: a store on a file system that fills up: a change it cannot apply is
+# not passed over; once there is room again it is applied.
+if [ "$(id -u)" != 0 ]; then
+	echo "full store: skipped (mounting a small tmpfs needs root; uid $(id -u))"
+elif ! mkdir "$tmp/data7" || ! mount -t tmpfs -o size=8m,mode=0700 kbs-scaleout "$tmp/data7"; then
+	echo "full store: skipped (mount -t tmpfs failed)"
+else
+	mounted=$tmp/data7
+	(umask 077 && cp "$tmp/master.hex" "$tmp/data7/master.key" &&
+		cp "$tmp/identity.hex" "$tmp/data7/identity.key")
+	extra 7 "$tmp/master.hex" "$(etcd_cfg 7 "http://127.0.0.1:$c1")"
+	check "full store: it syncs" wait_until 10 ready 7
+	dd if=/dev/zero of="$tmp/data7/fill" bs=64k 2>/dev/null # until ENOSPC
+	# Free pages inside the store take some writes first.
+	for n in $(seq 60); do
+		head -c 49152 /dev/urandom >"$tmp/full.key"
+		A 1 secret put full --policy prod --from-file "$tmp/full.key" >/dev/null 2>&1 || break
+		sleep 0.2
+		grep -q '"key":"/kbs-test/secrets/full".*"error":"store_full"' "$tmp/kbs7.log" && break
+	done
+	check "full store: replica 7 could not apply a change" grep -q '"key":"/kbs-test/secrets/full".*"error":"store_full"' "$tmp/kbs7.log"
+	rm -f "$tmp/data7/fill"
+	check "full store: room again, replica 7 releases it" wait_until 10 released_by 7 full
+	stop_extra 7
+fi
+
+# 8: etcd commits a write and its answer is lost (an endpoint takes the
+# transaction and never answers): the replica must not ask the next
+# endpoint, whose compare fails, and call it 409 "nothing was written".
+cat >"$tmp/fake_etcd.py" <<'EOF'
+import base64, http.server, json, sys, threading, time
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.0"
+    def log_message(self, *a):
+        pass
+    def do_POST(self):
+        req = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        # The second one: the watch moves the replica's requests there (etcd.c).
+        hung = self.server.server_port == int(sys.argv[2])
+        if self.path == "/v3/kv/txn" and hung:
+            open(sys.argv[3], "a").write("txn\n")  # "committed"; the answer never comes
+            time.sleep(5)
+            return
+        if self.path == "/v3/watch":
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'{"result":{"header":{"revision":"7"},"created":true}}\n')
+            self.wfile.flush()
+            time.sleep(30)
+            return
+        if self.path == "/v3/kv/txn":
+            body = {"header": {"revision": "8"}, "succeeded": False}
+        else:  # the bound policy is in etcd (its value opens nowhere: only its revision counts)
+            key = base64.b64encode(b"/kbs-test/policies/prod").decode()
+            body = {"header": {"revision": "7"}, "kvs": [{"key": key, "mod_revision": "3",
+                    "create_revision": "3", "version": "1", "value": "eA=="}], "count": "1"}
+            if b"count_only" in req:
+                body = {"header": {"revision": "7"}, "count": "1"}
+        out = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+for port in sys.argv[1:3]:
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", int(port)), H)
+    srv.daemon_threads = True
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+time.sleep(600)
+EOF
+read -r f1 f2 <<<"$(free_ports 2)"
+/usr/bin/python3 "$tmp/fake_etcd.py" "$f1" "$f2" "$tmp/fake_txn.log" &
+pids+=($!)
+extra 8 "$tmp/master.hex" "{\"replica_id\": \"kbs-8\", \"etcd\": {\"endpoints\": [\"http://127.0.0.1:$f1\", \"http://127.0.0.1:$f2\"], \"prefix\": \"/kbs-test/\", \"timeout\": \"1s\"}}"
+check "answer lost: replica 8 syncs with the fake etcd" wait_until 10 ready 8
+put8() {
+	curl -s -o "$tmp/put8.json" -w '%{http_code}' -X PUT -H "Authorization: Bearer $(cat "$tmp/data8/admin.token")" \
+		"http://127.0.0.1:${adm[8]}/v1/admin/secrets/x" -d '{"policy":"prod","value":"eA=="}'
+	printf ' %s\n' "$(json "$tmp/put8.json" 'd.get("error", "")')"
+}
+expect "answer lost: the write is 503 etcd_unavailable (outcome unknown), not 409" 0 "503 etcd_unavailable" put8
+check "answer lost: the transaction was sent once" test "$(wc -l <"$tmp/fake_txn.log")" = 1
+stop_extra 8
 
 # ---- two admins ------------------------------------------------------------------
 
@@ -406,6 +496,8 @@ wait "${kpid[2]}" 2>/dev/null
 # ---- etcd down whole -------------------------------------------------------------------
 
 for i in 1 2 3; do etcd_stop "$i"; done
+# A cold backup of every member, restored at the end (etcd's revision goes back).
+for i in 1 2 3; do cp -a "$tmp/etcd$i" "$tmp/etcd$i.backup"; done
 expect "etcd down: guests through HAProxy still succeed" 0 "6" guests 6 disk down
 check "etcd down: replica 3 releases directly" released_by 3 late
 expect "etcd down: admin writes are 503 etcd_unavailable" 0 "503 etcd_unavailable" put 1 "" disk "$tmp/disk.key"
@@ -433,6 +525,29 @@ check "replica 1 caught up after the outage without a resync" test "$(metric 1 k
 check "replica 1 counted the broken watch" test "$(metric 1 kbs_etcd_watch_reconnects_total)" -ge 1
 check "restarted replica 2 releases what it missed" released_by 2 late
 check "replica 2 releases the secret rewritten while it was down" released_by 2 disk
+
+# ---- etcd restored from a backup: its revision goes back ----------------------------------
+
+# Writes after the backup: the replicas' revision is well above the backup's.
+for i in 1 2 3; do
+	expect "a write after the backup ($i)" 0 "" A 1 secret put quiet --policy prod --from-file "$tmp/quiet.key"
+done
+for i in 1 2 3; do
+	etcd_stop "$i"
+	rm -rf "$tmp/etcd$i"
+	mv "$tmp/etcd$i.backup" "$tmp/etcd$i"
+done
+for i in 1 2 3; do etcd_start "$i"; done
+etcd_wait 1 2 3
+check "restored etcd is behind the replicas" test "$(etcd_rev)" -lt "$(json "$tmp/ready1.json" 'd["applied_revision"]')"
+restored() { put 1 "" after "$tmp/late.key" | grep -q '^201'; }
+cp "$tmp/late.key" "$tmp/after.key"
+check "restored etcd: a new secret is written" wait_until 20 restored
+for i in 1 2 3; do
+	check "restored etcd: replica $i releases the new secret" wait_until 10 released_by "$i" after
+done
+check "restored etcd: every replica converges to etcd's revision" wait_until 20 converged
+check "restored etcd: replica 1 resynced" test "$(metric 1 kbs_etcd_resyncs_total)" -ge 1
 
 # ---- audit: one chain per replica ----------------------------------------------------------
 
