@@ -390,8 +390,8 @@ kbs_broker_close(struct kbs_broker *b)
 	if (b == NULL)
 		return;
 	kbs_webhooks_free(b->webhooks); /* its events come from request threads: stopped first */
-	kbs_kds_free(b->kds); /* its refresher uses the store and the metrics */
-	kbs_replica_free(b->replica); /* joins the watcher, which writes to the store */
+	kbs_kds_free(b->kds);           /* its refresher uses the store and the metrics */
+	kbs_replica_free(b->replica);   /* joins the watcher, which writes to the store */
 	keystore_close(b->ks);
 	snp_verifier_free(b->verifier);
 	if (b->identity_sk != NULL)

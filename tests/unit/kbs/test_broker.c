@@ -235,11 +235,15 @@ test_reload(void)
 	    "master_key_credential");
 	REFUSED(next.webhook_queue = 7, "webhooks");
 	REFUSED(next.n_webhooks = 1, "webhooks");
-	REFUSED(snprintf(next.kds_url, sizeof(next.kds_url), "http://127.0.0.1:9"), "kds_url, kds_timeout, kds_cache_dir, crl_grace or kds_fetch");
-	REFUSED(next.kds_timeout = 9, "kds_url, kds_timeout, kds_cache_dir, crl_grace or kds_fetch");
-	REFUSED(snprintf(next.kds_cache_dir, sizeof(next.kds_cache_dir), "/c"), "kds_url, kds_timeout, kds_cache_dir, crl_grace or kds_fetch");
+	REFUSED(snprintf(next.kds_url, sizeof(next.kds_url), "http://127.0.0.1:9"),
+	    "kds_url, kds_timeout, kds_cache_dir, crl_grace or kds_fetch");
+	REFUSED(
+	    next.kds_timeout = 9, "kds_url, kds_timeout, kds_cache_dir, crl_grace or kds_fetch");
+	REFUSED(snprintf(next.kds_cache_dir, sizeof(next.kds_cache_dir), "/c"),
+	    "kds_url, kds_timeout, kds_cache_dir, crl_grace or kds_fetch");
 	REFUSED(next.crl_grace = 1, "kds_url, kds_timeout, kds_cache_dir, crl_grace or kds_fetch");
-	REFUSED(next.kds_fetch = !cfg.kds_fetch, "kds_url, kds_timeout, kds_cache_dir, crl_grace or kds_fetch");
+	REFUSED(next.kds_fetch = !cfg.kds_fetch,
+	    "kds_url, kds_timeout, kds_cache_dir, crl_grace or kds_fetch");
 	REFUSED(next.etcd.n_endpoints = 1, "etcd");
 	REFUSED(next.etcd.max_lag = 3, "etcd");
 	REFUSED(snprintf(next.etcd.prefix, sizeof(next.etcd.prefix), "/x/"), "etcd");
