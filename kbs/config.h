@@ -43,6 +43,13 @@ struct kbs_config {
 	uint32_t refused_audit_per_minute; /* audit records for refused evidence, per address */
 	int allow_stale_crl;
 	enum kbs_log_level log_level;
+	/*
+	 * --no-audit-sync only (never from the file, so no configuration turns
+	 * it on by accident): the keystore runs with KEYSTORE_NO_SYNC, nothing
+	 * is flushed to disk. For benchmarks that compare against durable
+	 * auditing; never in production.
+	 */
+	int no_audit_sync;
 };
 
 /* kbs_config_defaults fills every field with its documented default. */
