@@ -52,8 +52,14 @@ struct kbs_attest {
 	struct policy_verified *evidence; /* the only thing policies are evaluated on */
 	struct snp_verify_result verify;  /* a copy of the pipeline's result */
 	int input_refused;                /* a certificate, table or report did not parse */
+	/*
+	 * One slot per name in the request, allocated by kbs_attest_decode:
+	 * a slot carries a policy_result of about 26 KiB (64 rows of text), so
+	 * a fixed array of 32 made every request zero and wipe 850 KiB.
+	 */
 	size_t n_secrets;
-	struct kbs_attest_secret secrets[KBS_ATTEST_MAX_SECRETS];
+	size_t secrets_cap; /* slots allocated */
+	struct kbs_attest_secret *secrets;
 	int decision; /* 0 deny, 1 release */
 };
 

@@ -69,6 +69,10 @@ kbs_attest_free(struct kbs_attest *a)
 		if (s->ciphertext != NULL)
 			free(s->ciphertext);
 	}
+	if (a->secrets != NULL) {
+		sodium_memzero(a->secrets, a->secrets_cap * sizeof(*a->secrets));
+		free(a->secrets);
+	}
 	policy_verified_free(a->evidence);
 	pj_free(a->root);
 	sodium_memzero(a, sizeof(*a));
@@ -116,6 +120,10 @@ kbs_attest_decode(struct kbs_attest *a, const char **ret_reason)
 		if (r != 0)
 			return r;
 	}
+	/* kbs_request_parse bounded the array to 1..KBS_ATTEST_MAX_SECRETS entries. */
+	if ((a->secrets = calloc(nodes[F_SECRETS]->count, sizeof(*a->secrets))) == NULL)
+		return KBS_ERR_ALLOC;
+	a->secrets_cap = nodes[F_SECRETS]->count;
 	for (e = nodes[F_SECRETS]->child; e != NULL; e = e->next) {
 		if (e->str_len == 0 || e->str_len > KBS_PROTO_NAME_MAX ||
 		    strlen(e->str) != e->str_len) {

@@ -185,9 +185,10 @@ parse_ulong(const char *flag, const char *s, unsigned long lo, unsigned long hi,
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: kbs-bench --url URL --admin-url URL --token-file F --sim DIR [--pid PID]\n"
-		   "                 [--concurrency N] [--requests N] [--duration S] [--secrets N] "
-		   "[--json]\n");
+	fprintf(f,
+	    "usage: kbs-bench --url URL --admin-url URL --token-file F --sim DIR [--pid PID]\n"
+	    "                 [--concurrency N] [--requests N] [--duration S] [--secrets N] "
+	    "[--json]\n");
 }
 
 static int
@@ -234,8 +235,8 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->pid = (long)v;
 			break;
 		case 'c':
-			if (parse_ulong("--concurrency", optarg, 1, MAX_CONCURRENCY, &o->concurrency) !=
-			    0)
+			if (parse_ulong(
+				"--concurrency", optarg, 1, MAX_CONCURRENCY, &o->concurrency) != 0)
 				return 2;
 			break;
 		case 'n':
@@ -268,7 +269,8 @@ parse_args(int argc, char **argv, struct opts *o)
 		return 2;
 	}
 	if (o->url == NULL || o->admin_url == NULL || o->token_file == NULL || o->sim == NULL) {
-		fprintf(stderr, "kbs-bench: --url, --admin-url, --token-file and --sim are required\n");
+		fprintf(
+		    stderr, "kbs-bench: --url, --admin-url, --token-file and --sim are required\n");
 		usage(stderr);
 		return 2;
 	}
@@ -390,7 +392,7 @@ http_call(CURL *c, const char *method, const char *url, const char *bearer, cons
 		    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method) != CURLE_OK)
 			goto fail;
 	} else if (curl_easy_setopt(c, CURLOPT_HTTPGET, 1L) != CURLE_OK ||
-		   curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL) != CURLE_OK)
+	    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL) != CURLE_OK)
 		goto fail;
 	rc = curl_easy_perform(c);
 	curl_slist_free_all(h);
@@ -513,7 +515,8 @@ find_chips(struct bench *b)
 		closedir(d);
 	}
 	if (n == 0) {
-		fprintf(stderr, "kbs-bench: --sim %.200s: no chip.conf in it or in chip-* below it\n",
+		fprintf(stderr,
+		    "kbs-bench: --sim %.200s: no chip.conf in it or in chip-* below it\n",
 		    b->o.sim);
 		free(names);
 		return -1;
@@ -800,7 +803,8 @@ run_worker(void *p)
 		struct sink out;
 		uint64_t t0 = mono_ns();
 
-		if (http_call(a->c, "POST", url, NULL, j->body, j->body_len, &j->status, &out) != 0) {
+		if (http_call(a->c, "POST", url, NULL, j->body, j->body_len, &j->status, &out) !=
+		    0) {
 			j->transport_failed = 1;
 			continue;
 		}
@@ -861,7 +865,7 @@ check_job(struct bench *b, const struct job *j)
 	ok = rel->count == b->o.secrets;
 	for (i = 0; ok && i < rel->count; i++)
 		ok = rel->secrets[i].len == SECRET_SIZE &&
-		     sodium_memcmp(rel->secrets[i].value, b->values[i], SECRET_SIZE) == 0;
+		    sodium_memcmp(rel->secrets[i].value, b->values[i], SECRET_SIZE) == 0;
 	kbs_client_release_free(rel);
 	return ok ? 0 : -1;
 }
@@ -924,7 +928,8 @@ run_batch(struct bench *b, size_t skip_first)
 	}
 	return 0;
 gone:
-	fprintf(stderr, "kbs-bench: cannot read /proc/%ld/stat: the broker is gone?\n", (long)b->pid);
+	fprintf(
+	    stderr, "kbs-bench: cannot read /proc/%ld/stat: the broker is gone?\n", (long)b->pid);
 	return -1;
 }
 
@@ -982,8 +987,8 @@ time_verify(struct bench *b, double *ret_nettle, double *ret_openssl)
 	for (round = 0; round < VERIFY_ROUNDS; round++) {
 		t0 = thread_cpu_ns();
 		for (i = 0; i < VERIFY_PER_ROUND; i++)
-			if (snp_sig_verify_p384(&key, rep.raw, SNP_REPORT_SIGNED_SIZE, rep.signature_r,
-				rep.signature_s) != 0)
+			if (snp_sig_verify_p384(&key, rep.raw, SNP_REPORT_SIGNED_SIZE,
+				rep.signature_r, rep.signature_s) != 0)
 				goto out;
 		tn[round] = thread_cpu_ns() - t0;
 		t0 = thread_cpu_ns();
@@ -1072,6 +1077,15 @@ run(struct bench *b)
 	}
 	if (bench_rss_kib(b->pid, &rss1) != 0)
 		rss1 = 0;
+	if (b->cpu_ns == 0) {
+		/* A wrong --pid, or a wrapper process (valgrind's launcher) rather than the broker.
+		 */
+		fprintf(stderr,
+		    "kbs-bench: the CPU time of pid %ld did not move over the run: is it "
+		    "the broker?\n",
+		    (long)b->pid);
+		return 1;
+	}
 	if (time_verify(b, &nettle_us, &openssl_us) != 0)
 		return 1;
 	qsort(b->latencies, b->nlat, sizeof(b->latencies[0]), cmp_u64);
@@ -1095,16 +1109,17 @@ run(struct bench *b)
 	       "nettle/OpenSSL %.2f\n",
 	    cpu_us / nettle_us, cpu_us / openssl_us, nettle_us / openssl_us);
 	if (b->o.json)
-		printf("{\"requests\":%zu,\"ok\":%zu,\"failed\":%zu,\"batches\":%zu,\"concurrency\":%lu,"
-		       "\"secrets\":%lu,\"chips\":%zu,\"wall_s\":%.6f,\"rps\":%.2f,\"p50_ms\":%.4f,"
-		       "\"p99_ms\":%.4f,\"max_ms\":%.4f,\"broker_cpu_s\":%.3f,"
-		       "\"attest_cpu_us\":%.2f,\"verify_cpu_us\":%.2f,\"openssl_verify_cpu_us\":%.2f,"
-		       "\"ratio\":%.4f,\"ratio_openssl\":%.4f,\"rss_start_kib\":%" PRIu64
-		       ",\"rss_end_kib\":%" PRIu64 "}\n",
+		printf(
+		    "{\"requests\":%zu,\"ok\":%zu,\"failed\":%zu,\"batches\":%zu,\"concurrency\":%lu,"
+		    "\"secrets\":%lu,\"chips\":%zu,\"wall_s\":%.6f,\"rps\":%.2f,\"p50_ms\":%.4f,"
+		    "\"p99_ms\":%.4f,\"max_ms\":%.4f,\"broker_cpu_s\":%.3f,"
+		    "\"attest_cpu_us\":%.2f,\"verify_cpu_us\":%.2f,\"openssl_verify_cpu_us\":%.2f,"
+		    "\"ratio\":%.4f,\"ratio_openssl\":%.4f,\"rss_start_kib\":%" PRIu64
+		    ",\"rss_end_kib\":%" PRIu64 "}\n",
 		    b->measured, b->ok, b->failed, b->batches, b->o.concurrency, b->o.secrets,
-		    b->nchips, (double)b->wall_ns / 1e9, rps, p50, p99, pmax, (double)b->cpu_ns / 1e9,
-		    cpu_us, nettle_us, openssl_us, cpu_us / nettle_us, cpu_us / openssl_us, rss0,
-		    rss1);
+		    b->nchips, (double)b->wall_ns / 1e9, rps, p50, p99, pmax,
+		    (double)b->cpu_ns / 1e9, cpu_us, nettle_us, openssl_us, cpu_us / nettle_us,
+		    cpu_us / openssl_us, rss0, rss1);
 	printf("attest_cpu_us=%.1f verify_cpu_us=%.1f openssl_verify_cpu_us=%.1f ratio=%.3f "
 	       "rps=%.1f p50_ms=%.3f p99_ms=%.3f\n",
 	    cpu_us, nettle_us, openssl_us, cpu_us / nettle_us, rps, p50, p99);
