@@ -39,6 +39,8 @@
 #include "broker.h"
 #include "routes.h"
 
+#define KBS_HTTP_CONNECTION_MEMORY (32 * 1024)
+
 struct kbs_http {
 	struct kbs_broker *broker;
 	atomic_uint inflight; /* requests from their head to their completion */
@@ -549,7 +551,16 @@ kbs_http_start(struct kbs_broker *b, enum kbs_listener listener, const char *add
 		fd >= 0 ? 0 : cfg->per_ip_connections, NULL };
 	ops[n++] =
 	    (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout, NULL };
-	ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL };
+	/*
+	 * Each connection's pool is zeroed by libmicrohttpd (0.9.75) whenever a
+	 * keep-alive request ends, so every connection that served a request
+	 * keeps the whole pool resident while it idles: 1,000 idle connections
+	 * cost 1,000 pools (docs/performance.md). 32 KiB is the library's own
+	 * default and far above any header block a client of this API sends;
+	 * bodies do not live in it (they are collected in conn_state).
+	 */
+	ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		KBS_HTTP_CONNECTION_MEMORY, NULL };
 	ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed, h };
 	if (listener == KBS_LISTENER_PUBLIC && cfg->tls_cert[0] != '\0') {
 		size_t l1 = 0, l2 = 0;

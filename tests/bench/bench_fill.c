@@ -1,0 +1,168 @@
+/*
+ * bench_fill.c: fills a broker's store fast, for kbs-bench's large-store
+ * measurement (docs/performance.md).
+ *
+ *   bench_fill DATA_DIR SECRETS AUDIT_RECORDS
+ *
+ * Opens DATA_DIR/store (a broker's data directory, the broker stopped)
+ * with DATA_DIR/master.key through the keystore API under
+ * KEYSTORE_NO_SYNC (nothing is flushed until the close: fast, and fine
+ * for a store that is thrown away), imports SECRETS secrets "fill-N"
+ * (32 bytes each, bound to the policy "kbs-bench", which kbs-bench's own
+ * setup creates) in transactions of 20 000, each with its own audit record,
+ * then appends typical attestation records from 8 threads until the audit
+ * log holds AUDIT_RECORDS records in all. Without sync the pages reach
+ * the file system cache only, which the broker started next reads; a
+ * crash before the kernel writes them back spoils the fill (make a new one).
+ * Exit 0, 1 on a failure, 2 on a usage error.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kbs_common.h"
+#include "keystore.h"
+
+#define CHUNK 20000
+#define WRITERS 8
+#define FILL_MAX 100000000ul
+
+struct appender {
+	struct keystore *ks;
+	atomic_ulong *left;
+	int id;
+	int err;
+};
+
+static void *
+append_main(void *arg)
+{
+	static const char *const names[] = { "kbs-bench-0" };
+	struct appender *w = arg;
+	struct keystore_audit_record r;
+	char rid[40];
+	unsigned long n = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.event = "attest";
+	r.request_id = rid;
+	r.decision = "release";
+	r.rules = "evidence: pass; product: pass; measurement: pass; min_tcb.milan: pass; "
+		  "debug: pass; smt: pass; vmpl: pass";
+	r.policy_name = "kbs-bench";
+	r.client_addr = "192.0.2.10";
+	r.actor = "guest";
+	r.flags = KEYSTORE_AUDIT_HAS_POLICY_HASH | KEYSTORE_AUDIT_HAS_MEASUREMENT |
+	    KEYSTORE_AUDIT_HAS_CHIP_ID | KEYSTORE_AUDIT_HAS_TCB;
+	memset(r.policy_sha256, 1, 32);
+	memset(r.measurement, 2, 48);
+	memset(r.chip_id, 3, 64);
+	r.tcb = 0x0b00000000000304ULL;
+	r.secret_names = names;
+	r.n_secret_names = 1;
+	for (;;) {
+		unsigned long left = atomic_load(w->left);
+
+		if (left == 0)
+			break;
+		if (!atomic_compare_exchange_weak(w->left, &left, left - 1))
+			continue;
+		snprintf(rid, sizeof(rid), "fill-%d-%lu", w->id, n++);
+		if ((w->err = keystore_audit_append(w->ks, &r, NULL)) != 0)
+			break;
+	}
+	return NULL;
+}
+
+static int
+parse_count(const char *s, unsigned long *ret)
+{
+	char *end;
+
+	errno = 0;
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	*ret = strtoul(s, &end, 10);
+	return errno == 0 && *end == '\0' && *ret <= FILL_MAX ? 0 : -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct keystore_actor actor = { KEYSTORE_ACTOR_KBS_STORE, NULL, NULL };
+	struct keystore_key_source src;
+	struct keystore_options opts;
+	struct keystore *ks = NULL;
+	struct keystore_secret_in *items = NULL;
+	struct appender w[WRITERS];
+	pthread_t th[WRITERS];
+	char store[4200], key[4200], *names = NULL;
+	unsigned long nsec, naudit, i, k;
+	atomic_ulong left;
+	uint8_t value[32];
+	int r, t, started = 0, rc = 1;
+
+	if (argc != 4 || strlen(argv[1]) > 4000 || parse_count(argv[2], &nsec) != 0 ||
+	    parse_count(argv[3], &naudit) != 0 || naudit < nsec) {
+		fprintf(stderr, "usage: bench_fill DATA_DIR SECRETS AUDIT_RECORDS   "
+				"(AUDIT_RECORDS >= SECRETS, at most %lu)\n",
+		    FILL_MAX);
+		return 2;
+	}
+	if (kbs_crypto_init() != 0)
+		return 1;
+	snprintf(store, sizeof(store), "%s/store", argv[1]);
+	snprintf(key, sizeof(key), "%s/master.key", argv[1]);
+	src.kind = KEYSTORE_KEY_FILE;
+	src.name = key;
+	memset(&opts, 0, sizeof(opts));
+	opts.flags = KEYSTORE_NO_SYNC;
+	if ((r = keystore_open(store, &src, &opts, &ks)) != 0) {
+		fprintf(stderr, "bench_fill: %s: %s\n", store, kbs_err_str(r));
+		return 1;
+	}
+	if ((items = calloc(CHUNK, sizeof(*items))) == NULL ||
+	    (names = malloc((size_t)CHUNK * 32)) == NULL)
+		goto out;
+	memset(value, 0x5a, sizeof(value));
+	for (i = 0; i < nsec; i += k) {
+		for (k = 0; k < CHUNK && i + k < nsec; k++) {
+			snprintf(names + k * 32, 32, "fill-%09lu", i + k);
+			items[k].name = names + k * 32;
+			items[k].value = value;
+			items[k].value_len = sizeof(value);
+			items[k].policy = "kbs-bench";
+		}
+		if ((r = keystore_secret_import(ks, items, k, &actor)) != 0) {
+			fprintf(stderr, "bench_fill: import: %s\n", kbs_err_str(r));
+			goto out;
+		}
+	}
+	/* Every imported secret wrote one audit record already. */
+	atomic_init(&left, naudit - nsec);
+	for (t = 0; t < WRITERS; t++) {
+		w[t] = (struct appender){ ks, &left, t, 0 };
+		if (pthread_create(&th[t], NULL, append_main, &w[t]) != 0)
+			break;
+		started++;
+	}
+	for (t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+	for (t = 0; t < started; t++)
+		if (w[t].err != 0) {
+			fprintf(stderr, "bench_fill: audit append: %s\n", kbs_err_str(w[t].err));
+			goto out;
+		}
+	if (started != WRITERS || atomic_load(&left) != 0)
+		goto out;
+	printf("bench_fill: %lu secrets and %lu audit records added to %s\n", nsec, naudit, store);
+	rc = 0;
+out:
+	keystore_close(ks);
+	free(items);
+	free(names);
+	return rc;
+}
