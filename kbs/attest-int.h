@@ -45,6 +45,15 @@ struct kbs_attest {
 	size_t report_len;
 	struct snp_report report; /* shape-checked copy, for the nonce binding only */
 	uint8_t guest_key[32];
+	/*
+	 * The reply's ephemeral X25519 public key and the wrapping key derived
+	 * with it (kbs_wrap_key_broker), made when the guest key is checked on
+	 * arrival: that agreement is the small-order check, so the reply reuses
+	 * it instead of running a second one. wrap_key is secret: kbs_attest_free
+	 * wipes the whole struct.
+	 */
+	uint8_t wrap_pk[32];
+	uint8_t wrap_key[32];
 	size_t n_certs;
 	struct kbs_blob certs[KBS_ATTEST_MAX_CERTS];
 	uint8_t *cert_table;

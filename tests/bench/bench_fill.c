@@ -107,8 +107,9 @@ main(int argc, char **argv)
 
 	if (argc != 4 || strlen(argv[1]) > 4000 || parse_count(argv[2], &nsec) != 0 ||
 	    parse_count(argv[3], &naudit) != 0 || naudit < nsec) {
-		fprintf(stderr, "usage: bench_fill DATA_DIR SECRETS AUDIT_RECORDS   "
-				"(AUDIT_RECORDS >= SECRETS, at most %lu)\n",
+		fprintf(stderr,
+		    "usage: bench_fill DATA_DIR SECRETS AUDIT_RECORDS   "
+		    "(AUDIT_RECORDS >= SECRETS, at most %lu)\n",
 		    FILL_MAX);
 		return 2;
 	}
