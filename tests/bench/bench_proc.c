@@ -111,7 +111,7 @@ bench_find_listener(unsigned port, pid_t *ret_pid)
 }
 
 int
-bench_cpu_ns(pid_t pid, uint64_t *ret_ns)
+bench_cpu_ns(pid_t pid, uint64_t *ret_ns, uint64_t *ret_sys_ns)
 {
 	char path[64], buf[2048], *p;
 	unsigned long long ut, st;
@@ -132,6 +132,7 @@ bench_cpu_ns(pid_t pid, uint64_t *ret_ns)
 	if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
 		return -1;
 	*ret_ns = (uint64_t)(ut + st) * (1000000000ull / (uint64_t)tck);
+	*ret_sys_ns = (uint64_t)st * (1000000000ull / (uint64_t)tck);
 	return 0;
 }
 

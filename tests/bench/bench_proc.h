@@ -22,9 +22,9 @@ int bench_find_listener(unsigned port, pid_t *ret_pid);
  * bench_cpu_ns reads utime + stime of pid (all its threads, from
  * /proc/PID/stat) in nanoseconds; the kernel counts them in clock ticks
  * (sysconf(_SC_CLK_TCK), usually 100 per second), so the value moves in
- * steps of 10 ms. 0 or -1.
+ * steps of 10 ms; *ret_sys_ns gets the stime part. 0 or -1.
  */
-int bench_cpu_ns(pid_t pid, uint64_t *ret_ns);
+int bench_cpu_ns(pid_t pid, uint64_t *ret_ns, uint64_t *ret_sys_ns);
 
 /* bench_rss_kib reads VmRSS of pid (/proc/PID/status) in KiB. 0 or -1. */
 int bench_rss_kib(pid_t pid, uint64_t *ret_kib);
