@@ -10,7 +10,7 @@
  * for a store that is thrown away), imports SECRETS secrets "fill-N"
  * (32 bytes each, bound to the policy "kbs-bench", which kbs-bench's own
  * setup creates) in transactions of 20 000, each with its own audit record,
- * then appends typical attestation records from 8 threads until the audit
+ * then appends bench_record.h's typical attestation record from 8 threads until the audit
  * log holds AUDIT_RECORDS records in all. Without sync the pages reach
  * the file system cache only, which the broker started next reads; a
  * crash before the kernel writes them back spoils the fill (make a new one).
@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "kbs_common.h"
+#include "bench_record.h"
 #include "keystore.h"
 
 #define CHUNK 20000
@@ -40,29 +41,13 @@ struct appender {
 static void *
 append_main(void *arg)
 {
-	static const char *const names[] = { "kbs-bench-0" };
+	static const char *const names[] = { "disk-key" };
 	struct appender *w = arg;
 	struct keystore_audit_record r;
 	char rid[40];
 	unsigned long n = 0;
 
-	memset(&r, 0, sizeof(r));
-	r.event = "attest";
-	r.request_id = rid;
-	r.decision = "release";
-	r.rules = "evidence: pass; product: pass; measurement: pass; min_tcb.milan: pass; "
-		  "debug: pass; smt: pass; vmpl: pass";
-	r.policy_name = "kbs-bench";
-	r.client_addr = "192.0.2.10";
-	r.actor = "guest";
-	r.flags = KEYSTORE_AUDIT_HAS_POLICY_HASH | KEYSTORE_AUDIT_HAS_MEASUREMENT |
-	    KEYSTORE_AUDIT_HAS_CHIP_ID | KEYSTORE_AUDIT_HAS_TCB;
-	memset(r.policy_sha256, 1, 32);
-	memset(r.measurement, 2, 48);
-	memset(r.chip_id, 3, 64);
-	r.tcb = 0x0b00000000000304ULL;
-	r.secret_names = names;
-	r.n_secret_names = 1;
+	bench_record_fill(&r, rid, names);
 	for (;;) {
 		unsigned long left = atomic_load(w->left);
 

@@ -82,7 +82,8 @@
 #define ANSWER_MAX (1u << 20)
 #define VERIFY_ROUNDS 5
 #define VERIFY_PER_ROUND 40
-#define PREP_THREADS 2 /* the machine's cores; signing is the cost */
+#define PREP_THREADS 2    /* the machine's cores; signing is the cost */
+#define CPU_CHECK_MIN 100 /* attestations: enough CPU to move /proc's 10 ms ticks */
 
 struct opts {
 	const char *url, *admin_url, *token_file, *sim;
@@ -121,7 +122,7 @@ struct bench {
 	uint8_t values[32][SECRET_SIZE];
 	size_t next_chip; /* the global index of the next prepared attestation */
 	pid_t pid;
-	CURL **conns; /* one per worker, kept across batches */
+	struct kbsc_http **conns; /* one per worker, kept across batches */
 	/* the batch being prepared or run */
 	struct job *jobs;
 	size_t njobs;
@@ -302,135 +303,38 @@ url_port(const char *url)
 
 /* ---- HTTP ---------------------------------------------------------------------- */
 
-struct sink {
-	uint8_t *data;
-	size_t len, cap;
-	int over;
-};
-
-static size_t
-on_body(char *ptr, size_t size, size_t nmemb, void *ctx)
-{
-	struct sink *s = ctx;
-	size_t n = size * nmemb;
-
-	if (n > ANSWER_MAX - s->len) {
-		s->over = 1;
-		return 0;
-	}
-	if (s->len + n + 1 > s->cap) {
-		size_t cap = s->cap == 0 ? 4096 : s->cap;
-		uint8_t *d;
-
-		while (cap < s->len + n + 1)
-			cap *= 2;
-		if ((d = realloc(s->data, cap)) == NULL)
-			return 0;
-		s->data = d;
-		s->cap = cap;
-	}
-	memcpy(s->data + s->len, ptr, n);
-	s->len += n;
-	s->data[s->len] = '\0';
-	return n;
-}
-
-static CURL *
-conn_new(void)
-{
-	CURL *c = curl_easy_init();
-
-	if (c == NULL)
-		return NULL;
-	if (curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 60000L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_PROXY, "") != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK) {
-		curl_easy_cleanup(c);
-		return NULL;
-	}
-	return c;
-}
-
 /*
- * http_call sends METHOD url (a POST/PUT body when body is not NULL, a
- * bearer when not NULL) on the kept-alive handle c. 0 and the status with
- * the answer in *out (caller frees out->data), or -1 on a transport error.
+ * conn_new: one kept-alive connection to base (libkbsclient's HTTP layer:
+ * one libcurl easy handle, reused, no "Expect: 100-continue" round trip).
  */
-static int
-http_call(CURL *c, const char *method, const char *url, const char *bearer, const char *body,
-    size_t body_len, long *ret_status, struct sink *out)
+static struct kbsc_http *
+conn_new(const char *base)
 {
-	struct curl_slist *h = NULL, *h2;
-	char auth[320];
-	long status = 0;
-	CURLcode rc;
+	struct kbsc_http_options o = { base, 5000, 60000, NULL, ANSWER_MAX };
+	struct kbsc_http *h = NULL;
 
-	memset(out, 0, sizeof(*out));
-	/* No "Expect: 100-continue" round trip before the body. */
-	if ((h = curl_slist_append(NULL, "Expect:")) == NULL)
-		return -1;
-	if ((h2 = curl_slist_append(h, "Content-Type: application/json")) == NULL)
-		goto fail;
-	h = h2;
-	if (bearer != NULL) {
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", bearer);
-		if ((h2 = curl_slist_append(h, auth)) == NULL)
-			goto fail;
-		h = h2;
-	}
-	if (curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_WRITEDATA, out) != CURLE_OK)
-		goto fail;
-	if (body != NULL) {
-		if (curl_easy_setopt(c, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
-		    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len) !=
-			CURLE_OK ||
-		    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method) != CURLE_OK)
-			goto fail;
-	} else if (curl_easy_setopt(c, CURLOPT_HTTPGET, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL) != CURLE_OK)
-		goto fail;
-	rc = curl_easy_perform(c);
-	curl_slist_free_all(h);
-	(void)curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-	if (rc != CURLE_OK || curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK) {
-		free(out->data);
-		memset(out, 0, sizeof(*out));
-		return -1;
-	}
-	*ret_status = status;
-	return 0;
-fail:
-	curl_slist_free_all(h);
-	return -1;
+	return kbsc_http_new(&o, &h) == 0 ? h : NULL;
 }
 
 /* admin_call: one admin request that must answer want; prints what it got otherwise. */
 static int
-admin_call(struct bench *b, CURL *c, const char *method, const char *path, const char *body,
-    size_t body_len, long want)
+admin_call(struct bench *b, struct kbsc_http *h, const char *method, const char *path,
+    const char *body, size_t body_len, long want)
 {
-	char url[4096];
-	struct sink out;
-	long status = 0;
+	struct kbsc_http_response resp;
+	int r = -1;
 
-	snprintf(url, sizeof(url), "%s%s", b->o.admin_url, path);
-	if (http_call(c, method, url, b->token, body, body_len, &status, &out) != 0) {
+	memset(&resp, 0, sizeof(resp));
+	if (kbsc_http_request(h, method, path, b->token, (const uint8_t *)body, body_len, &resp) !=
+	    0)
 		fprintf(stderr, "kbs-bench: %s %s: no answer from the admin API\n", method, path);
-		return -1;
-	}
-	if (status != want) {
-		fprintf(stderr, "kbs-bench: %s %s: HTTP %ld: %.300s\n", method, path, status,
-		    out.data != NULL ? (const char *)out.data : "");
-		free(out.data);
-		return -1;
-	}
-	free(out.data);
-	return 0;
+	else if (resp.status != want)
+		fprintf(stderr, "kbs-bench: %s %s: HTTP %ld: %.300s\n", method, path, resp.status,
+		    resp.body != NULL ? (const char *)resp.body : "");
+	else
+		r = 0;
+	kbsc_http_response_clear(&resp);
+	return r;
 }
 
 /* ---- setup ----------------------------------------------------------------------- */
@@ -582,15 +486,15 @@ policy_text(struct bench *b, char *out, size_t size)
 static int
 setup(struct bench *b)
 {
-	char policy[1024], path[128], body[256], b64[64], url[4096];
-	struct sink out;
+	char policy[1024], path[128], body[256], b64[64];
+	struct kbsc_http_response resp;
 	cJSON *jwks = NULL, *keys;
-	long status = 0;
-	CURL *c = conn_new();
+	struct kbsc_http *c = conn_new(b->o.admin_url), *pub = conn_new(b->o.url);
 	size_t i;
 	int r = -1;
 
-	if (c == NULL || policy_text(b, policy, sizeof(policy)) != 0)
+	memset(&resp, 0, sizeof(resp));
+	if (c == NULL || pub == NULL || policy_text(b, policy, sizeof(policy)) != 0)
 		goto out;
 	if (admin_call(b, c, "POST", "/v1/admin/policies", policy, strlen(policy), 201) != 0)
 		goto out;
@@ -610,14 +514,12 @@ setup(struct bench *b)
 			goto out;
 		r = -1;
 	}
-	snprintf(url, sizeof(url), "%s/v1/keys", b->o.url);
-	if (http_call(c, "GET", url, NULL, NULL, 0, &status, &out) != 0 || status != 200) {
+	if (kbsc_http_request(pub, "GET", "/v1/keys", NULL, NULL, 0, &resp) != 0 ||
+	    resp.status != 200) {
 		fprintf(stderr, "kbs-bench: GET %.200s/v1/keys: no good answer\n", b->o.url);
-		free(out.data);
 		goto out;
 	}
-	jwks = cJSON_ParseWithLength((const char *)out.data, out.len);
-	free(out.data);
+	jwks = cJSON_ParseWithLength((const char *)resp.body, resp.len);
 	if ((keys = cJSON_GetObjectItemCaseSensitive(jwks, "keys")) == NULL ||
 	    kbsc_jwk_ed25519(cJSON_GetArrayItem(keys, 0), b->server_pk) != 0) {
 		fprintf(stderr, "kbs-bench: /v1/keys holds no Ed25519 key\n");
@@ -625,9 +527,10 @@ setup(struct bench *b)
 	}
 	r = 0;
 out:
+	kbsc_http_response_clear(&resp);
 	cJSON_Delete(jwks);
-	if (c != NULL)
-		curl_easy_cleanup(c);
+	kbsc_http_free(c);
+	kbsc_http_free(pub);
 	return r;
 }
 
@@ -692,11 +595,9 @@ prep_worker(void *p)
 {
 	struct prep_arg *a = p;
 	struct bench *b = a->b;
-	CURL *c = conn_new();
-	char url[4096];
+	struct kbsc_http *c = conn_new(b->o.url);
 	size_t i;
 
-	snprintf(url, sizeof(url), "%s/v1/challenge", b->o.url);
 	if (c == NULL) {
 		bench_fail(b, "libcurl failed");
 		return NULL;
@@ -705,18 +606,21 @@ prep_worker(void *p)
 		struct job *j = &b->jobs[i];
 		struct attester_evidence ev;
 		struct attester *att;
-		struct sink out;
+		struct kbsc_http_response resp;
 		uint8_t rd[64];
 		int64_t exp = 0;
-		long status = 0;
+		int bad;
 
-		if (http_call(c, "POST", url, NULL, "{}", 2, &status, &out) != 0 || status != 200 ||
-		    kbsc_parse_challenge(out.data, out.len, j->nonce, &exp) != 0) {
-			free(out.data);
+		memset(&resp, 0, sizeof(resp));
+		bad = kbsc_http_request(
+			  c, "POST", "/v1/challenge", NULL, (const uint8_t *)"{}", 2, &resp) != 0 ||
+		    resp.status != 200 ||
+		    kbsc_parse_challenge(resp.body, resp.len, j->nonce, &exp) != 0;
+		kbsc_http_response_clear(&resp);
+		if (bad) {
 			bench_fail(b, "POST /v1/challenge: no good answer");
 			break;
 		}
-		free(out.data);
 		randombytes_buf(j->sk, sizeof(j->sk));
 		if (crypto_scalarmult_base(j->pk, j->sk) != 0) {
 			bench_fail(b, "X25519 failed");
@@ -734,7 +638,7 @@ prep_worker(void *p)
 		}
 		attester_evidence_clear(&ev);
 	}
-	curl_easy_cleanup(c);
+	kbsc_http_free(c);
 	return NULL;
 }
 
@@ -785,7 +689,7 @@ jobs_free(struct bench *b)
 
 struct run_arg {
 	struct bench *b;
-	CURL *c;
+	struct kbsc_http *c;
 	size_t limit; /* jobs index bound for this round */
 };
 
@@ -794,23 +698,25 @@ run_worker(void *p)
 {
 	struct run_arg *a = p;
 	struct bench *b = a->b;
-	char url[4096];
 	size_t i;
 
-	snprintf(url, sizeof(url), "%s/v1/attest", b->o.url);
 	while ((i = atomic_fetch_add(&b->cursor, 1)) < a->limit) {
 		struct job *j = &b->jobs[i];
-		struct sink out;
+		struct kbsc_http_response resp;
 		uint64_t t0 = mono_ns();
 
-		if (http_call(a->c, "POST", url, NULL, j->body, j->body_len, &j->status, &out) !=
-		    0) {
+		memset(&resp, 0, sizeof(resp));
+		if (kbsc_http_request(a->c, "POST", "/v1/attest", NULL, (const uint8_t *)j->body,
+			j->body_len, &resp) != 0) {
 			j->transport_failed = 1;
+			kbsc_http_response_clear(&resp);
 			continue;
 		}
 		j->latency_ns = mono_ns() - t0;
-		j->answer = out.data;
-		j->answer_len = out.len;
+		j->status = resp.status;
+		/* Kept for the checks after the batch; freed with the job. */
+		j->answer = resp.body;
+		j->answer_len = resp.len;
 	}
 	return NULL;
 }
@@ -1051,7 +957,7 @@ run(struct bench *b)
 	if ((b->conns = calloc(b->o.concurrency, sizeof(*b->conns))) == NULL)
 		return 1;
 	for (t = 0; t < b->o.concurrency; t++)
-		if ((b->conns[t] = conn_new()) == NULL)
+		if ((b->conns[t] = conn_new(b->o.url)) == NULL)
 			return 1;
 	/* With --duration alone the count is open-ended; the clock ends the run. */
 	total_cap = duration_mode && !b->o.have_requests ? MAX_REQUESTS : b->o.requests;
@@ -1078,15 +984,18 @@ run(struct bench *b)
 	}
 	if (bench_rss_kib(b->pid, &rss1) != 0)
 		rss1 = 0;
-	if (b->cpu_ns == 0) {
+	if (b->cpu_ns == 0 && b->measured >= CPU_CHECK_MIN) {
 		/* A wrong --pid, or a wrapper process (valgrind's launcher) rather than the broker.
 		 */
 		fprintf(stderr,
-		    "kbs-bench: the CPU time of pid %ld did not move over the run: is it "
-		    "the broker?\n",
+		    "kbs-bench: the CPU time of pid %ld did not move over the run: is it the broker?\n",
 		    (long)b->pid);
 		return 1;
 	}
+	if (b->cpu_ns == 0)
+		fprintf(stderr,
+		    "kbs-bench: warning: the broker's CPU time did not move: a run this "
+		    "short is below /proc's 10 ms resolution\n");
 	if (time_verify(b, &nettle_us, &openssl_us) != 0)
 		return 1;
 	qsort(b->latencies, b->nlat, sizeof(b->latencies[0]), cmp_u64);
@@ -1154,8 +1063,7 @@ main(int argc, char **argv)
 	pthread_mutex_init(&b.msg_lock, NULL);
 	rc = run(&b);
 	for (t = 0; b.conns != NULL && t < b.o.concurrency; t++)
-		if (b.conns[t] != NULL)
-			curl_easy_cleanup(b.conns[t]);
+		kbsc_http_free(b.conns[t]);
 	free(b.conns);
 	for (i = 0; i < b.nchips; i++)
 		for (t = 0; t < PREP_THREADS; t++)

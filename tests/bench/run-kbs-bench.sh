@@ -15,7 +15,8 @@
 #   --cold-chips N      chips for the cold run, one per attestation (default 400)
 #   --dir DIR           where the data directories go (default /var/tmp: a
 #                       disk, so durable commits pay a real fsync; not tmpfs)
-#   --out FILE          every kbs-bench JSON line, tagged (default: DIR/.../results.jsonl)
+#   --out FILE          keep every kbs-bench JSON line, tagged, in FILE (default:
+#                       printed at the end)
 #
 # Measurements, in order:
 #   1. the sweep: concurrency 1, 2, 4, 8, 16, 32 on one durable broker
@@ -66,10 +67,12 @@ for f in "$kbs" "$client" "$bench" "$chips" "$filler"; do
 done
 tmp=$(mktemp -d "$base/kbs-bench.XXXXXX") || exit 1
 [ -n "$out" ] || out=$tmp/results.jsonl
-pids=()
+# shellcheck source=broker.sh
+. "$(dirname "$0")/broker.sh"
+bench_config=$tmp/bench.json
 cleanup() {
 	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${kbs_pids[@]}"; do kill "$p" 2>/dev/null; done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -80,38 +83,6 @@ cat >"$tmp/bench.json" <<EOF
  "connection_timeout": 120, "nonce_lifetime": 600}
 EOF
 
-# start NAME DATA_DIR [ARGS...]: a broker; sets ${NAME}_pid, _port, _admin.
-start() {
-	local name=$1 dir=$2 i o
-	shift 2
-	o=$tmp/$name.out
-	"$kbs" --data-dir "$dir" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
-		--config "$tmp/bench.json" "$@" >"$o" 2>"$tmp/$name.log" &
-	eval "${name}_pid=$!"
-	pids+=($!)
-	for i in $(seq 300); do
-		if grep -q "listening admin" "$o" 2>/dev/null; then
-			eval "${name}_port=$(awk '/listening public/ {print $NF}' "$o")"
-			eval "${name}_admin=$(awk '/listening admin/ {print $NF}' "$o")"
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo "run-kbs-bench: broker $name did not start" >&2
-	cat "$tmp/$name.log" >&2
-	exit 1
-}
-
-stop() {
-	local pid=$1 i
-	kill -TERM "$pid" 2>/dev/null
-	for i in $(seq 300); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-}
 
 # run TAG NAME SIM [kbs-bench flags]: one kbs-bench run against broker NAME;
 # its JSON line goes to $out tagged, its fields into the shell as j_*.
@@ -141,7 +112,7 @@ ratio() { python3 -c "import sys; print('%.3f' % (float(sys.argv[1]) / float(sys
 
 # ---- 1. the sweep, durable ---------------------------------------------------
 main_dir=$tmp/main
-start main "$main_dir" --trust-root "$tmp/chip/ark.pem"
+kbs_start main "$main_dir" --trust-root "$tmp/chip/ark.pem"
 rss_main_start=$(rss "$main_pid")
 max_rps=0
 declare -A sweep_rps sweep_p99
@@ -166,14 +137,14 @@ done
 
 # ---- 2. --no-audit-sync at concurrency 32 -------------------------------------------
 nosync_dir=$tmp/nosync
-start nosync "$nosync_dir" --trust-root "$tmp/chip/ark.pem" --no-audit-sync
+kbs_start nosync "$nosync_dir" --trust-root "$tmp/chip/ark.pem" --no-audit-sync
 run "nosync-c32" nosync "$tmp/chip" --concurrency 32 --duration "$secs"
 nosync_rps=$j_rps
-stop "$nosync_pid"
+kbs_stop "$nosync_pid"
 
 # ---- 3. RSS with 1,000 idle connections ----------------------------------------------
 idle_dir=$tmp/idle
-start idle "$idle_dir" --trust-root "$tmp/chip/ark.pem"
+kbs_start idle "$idle_dir" --trust-root "$tmp/chip/ark.pem"
 rss_idle_start=$(rss "$idle_pid")
 python3 - "$idle_port" 1000 "$idle_pid" >"$tmp/idle.txt" <<'EOF' || { echo "run-kbs-bench: the idle connections failed" >&2; exit 1; }
 import socket, sys, time
@@ -194,43 +165,43 @@ for s in socks:
     s.close()
 EOF
 rss_idle_open=$(cat "$tmp/idle.txt")
-stop "$idle_pid"
+kbs_stop "$idle_pid"
 
 # ---- 4. the long run ---------------------------------------------------------------
 run "long-warmup" main "$tmp/chip" --concurrency 8 --duration "$secs"
 rss_main_warm=$(rss "$main_pid")
 run "long-${long}s" main "$tmp/chip" --concurrency 8 --duration "$long"
 rss_main_end=$(rss "$main_pid")
-stop "$main_pid"
+kbs_stop "$main_pid"
 
 # ---- 5. large store against empty ----------------------------------------------------
 empty_dir=$tmp/empty
-start empty "$empty_dir" --trust-root "$tmp/chip/ark.pem"
+kbs_start empty "$empty_dir" --trust-root "$tmp/chip/ark.pem"
 run "store-empty-c8" empty "$tmp/chip" --concurrency 8 --duration "$secs"
 empty_rps=$j_rps empty_cpu=$j_attest_cpu_us
-stop "$empty_pid"
+kbs_stop "$empty_pid"
 large_dir=$tmp/large
-start large "$large_dir" --trust-root "$tmp/chip/ark.pem"
+kbs_start large "$large_dir" --trust-root "$tmp/chip/ark.pem"
 run "store-large-setup" large "$tmp/chip" --requests 10 # creates the policy the filler binds to
-stop "$large_pid"
+kbs_stop "$large_pid"
 t0=$(date +%s)
 "$filler" "$large_dir" "$fill_secrets" "$fill_audit" || exit 1
 echo "bench_fill took $(($(date +%s) - t0)) s; store $(du -sh "$large_dir/store" | cut -f1)"
-start large "$large_dir" --trust-root "$tmp/chip/ark.pem"
+kbs_start large "$large_dir" --trust-root "$tmp/chip/ark.pem"
 run "store-large-c8" large "$tmp/chip" --concurrency 8 --duration "$secs"
 large_rps=$j_rps large_cpu=$j_attest_cpu_us
-stop "$large_pid"
+kbs_stop "$large_pid"
 
 # ---- 6. cold against cached -------------------------------------------------------------
 "$chips" "$tmp/chips" "$cold" >/dev/null || exit 1
 cold_dir=$tmp/cold
-start cold "$cold_dir" --trust-root "$tmp/chips/ark.pem"
+kbs_start cold "$cold_dir" --trust-root "$tmp/chips/ark.pem"
 # One unmeasured request opens the connection (chip 0); the rest use chips 1.. once each.
 run "cold-c1" cold "$tmp/chips" --concurrency 1 --requests $((cold - 1))
 cold_cpu=$j_attest_cpu_us cold_p50=$j_p50_ms
 run "cached-c1" cold "$tmp/chips/chip-0000" --concurrency 1 --requests $((cold - 1))
 cached_cpu=$j_attest_cpu_us cached_p50=$j_p50_ms
-stop "$cold_pid"
+kbs_stop "$cold_pid"
 
 # ---- the summary ---------------------------------------------------------------------
 echo

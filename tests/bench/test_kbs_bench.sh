@@ -14,39 +14,10 @@ chips=$4
 here=$(dirname "$0")
 # shellcheck source=../integration/lib.sh
 . "$here/../integration/lib.sh"
+# shellcheck source=broker.sh
+. "$here/broker.sh"
+bench_config=$tmp/bench.json
 
-# start NAME DATA_DIR [ARGS...]: sets ${NAME}_pid, ${NAME}_port, ${NAME}_admin.
-start() {
-	local name=$1 dir=$2 i out
-	shift 2
-	out=$tmp/$name.out
-	rm -f "$out"
-	"$kbs" --data-dir "$dir" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
-		--config "$tmp/bench.json" "$@" >"$out" 2>"$tmp/$name.log" &
-	eval "${name}_pid=$!"
-	for i in $(seq 300); do
-		if grep -q "listening admin" "$out" 2>/dev/null; then
-			eval "${name}_port=$(awk '/listening public/ {print $NF}' "$out")"
-			eval "${name}_admin=$(awk '/listening admin/ {print $NF}' "$out")"
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo "FAIL: kbs $name did not start"
-	cat "$tmp/$name.log"
-	exit 1
-}
-
-stop() {
-	local pid=$1 i
-	kill -TERM "$pid" 2>/dev/null
-	for i in $(seq 150); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-}
 
 # first_err NAME TEXT: the first line of the last expect's stderr is exactly TEXT.
 first_err() {
@@ -64,7 +35,7 @@ first_err() {
 # The broker's per-address rate limit (50/s by default) would refuse a benchmark.
 echo '{"rate_per_ip": 0}' >"$tmp/bench.json"
 "$client" sim-init "$tmp/chip" --product milan >/dev/null || exit 1
-start main "$tmp/data" --trust-root "$tmp/chip/ark.pem"
+kbs_start main "$tmp/data" --trust-root "$tmp/chip/ark.pem"
 U=http://127.0.0.1:$main_port
 A=http://127.0.0.1:$main_admin
 tok=$tmp/data/admin.token
@@ -92,17 +63,17 @@ expect "the last line after --json" 0 "ok" bash -c "tail -1 '$tmp/json.out' | gr
 # ---- several chips under one root (cold attestations) ----------------------------------
 
 expect "bench_chips makes 3 chips" 0 "bench_chips: 3 chips under $tmp/chips" "$chips" "$tmp/chips" 3
-start cold "$tmp/data-cold" --trust-root "$tmp/chips/ark.pem"
-expect "a run over 3 chips" 0 "kbs-bench: broker pid $cold_pid, 3 chip(s)" "$bench" --url "http://127.0.0.1:$cold_port" --admin-url "http://127.0.0.1:$cold_admin" --token-file "$tmp/data-cold/admin.token" --sim "$tmp/chips" --requests 5
-stop "$cold_pid"
+kbs_start cold "$tmp/data-cold" --trust-root "$tmp/chips/ark.pem"
+expect "a run over 3 chips" 0 "kbs-bench: broker pid $cold_pid, 3 chip(s)" "$bench" --url "http://127.0.0.1:$cold_port" --admin-url "http://127.0.0.1:$cold_admin" --token-file "$tmp/data-cold/admin.token" --sim "$tmp/chips" --requests 30
+kbs_stop "$cold_pid"
 
 # ---- --no-audit-sync -------------------------------------------------------------
 
-start nosync "$tmp/data-nosync" --trust-root "$tmp/chip/ark.pem" --no-audit-sync
+kbs_start nosync "$tmp/data-nosync" --trust-root "$tmp/chip/ark.pem" --no-audit-sync
 expect "--no-audit-sync warns first" 0 "kbs: WARNING: --no-audit-sync: the store is NOT flushed to disk; a crash or power loss can lose answered releases, their audit records, consumed nonces and admin writes. For benchmarks only, never in production" head -1 "$tmp/nosync.out"
 expect "--no-audit-sync is logged" 0 "1" grep -c '"event":"no_audit_sync"' "$tmp/nosync.log"
-expect "a run against it" 0 "" "$bench" --url "http://127.0.0.1:$nosync_port" --admin-url "http://127.0.0.1:$nosync_admin" --token-file "$tmp/data-nosync/admin.token" --sim "$tmp/chip" --requests 10
-stop "$nosync_pid"
+expect "a run against it" 0 "" "$bench" --url "http://127.0.0.1:$nosync_port" --admin-url "http://127.0.0.1:$nosync_admin" --token-file "$tmp/data-nosync/admin.token" --sim "$tmp/chip" --requests 40
+kbs_stop "$nosync_pid"
 expect "without the flag there is no such warning" 1 "0" grep -c "no-audit-sync" "$tmp/main.out"
 
 # ---- bad flags: exit 2 with the exact message ---------------------------------------------
@@ -151,11 +122,11 @@ expect "--pid of no process" 1 "" b --sim "$tmp/chip" --pid 4194304
 first_err "--pid of no process: message" "kbs-bench: --pid 4194304: no such process"
 sleep 60 &
 other=$!
-expect "--pid of another process" 1 "" b --sim "$tmp/chip" --requests 10 --pid "$other"
+expect "--pid of another process" 1 "" b --sim "$tmp/chip" --requests 100 --pid "$other"
 first_err "--pid of another process: message" "kbs-bench: the CPU time of pid $other did not move over the run: is it the broker?"
 kill "$other"
 wait "$other" 2>/dev/null
 
-stop "$main_pid"
+kbs_stop "$main_pid"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
