@@ -81,13 +81,11 @@ main(int argc, char **argv)
 	struct keystore_key_source src;
 	struct keystore_options opts;
 	struct keystore *ks = NULL;
-	struct keystore_secret_in *items = NULL;
 	struct appender w[WRITERS];
 	pthread_t th[WRITERS];
-	char store[4200], key[4200], *names = NULL;
-	unsigned long nsec, naudit, i, k;
+	char store[4200], key[4200];
+	unsigned long nsec, naudit;
 	atomic_ulong left;
-	uint8_t value[32];
 	int r, t, started = 0, rc = 1;
 
 	if (argc != 4 || strlen(argv[1]) > 4000 || parse_count(argv[2], &nsec) != 0 ||
@@ -110,22 +108,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench_fill: %s: %s\n", store, kbs_err_str(r));
 		return 1;
 	}
-	if ((items = calloc(CHUNK, sizeof(*items))) == NULL ||
-	    (names = malloc((size_t)CHUNK * 32)) == NULL)
+	if ((r = bench_import(ks, nsec, CHUNK, "fill-", "kbs-bench", &actor)) != 0) {
+		fprintf(stderr, "bench_fill: import: %s\n", kbs_err_str(r));
 		goto out;
-	memset(value, 0x5a, sizeof(value));
-	for (i = 0; i < nsec; i += k) {
-		for (k = 0; k < CHUNK && i + k < nsec; k++) {
-			snprintf(names + k * 32, 32, "fill-%09lu", i + k);
-			items[k].name = names + k * 32;
-			items[k].value = value;
-			items[k].value_len = sizeof(value);
-			items[k].policy = "kbs-bench";
-		}
-		if ((r = keystore_secret_import(ks, items, k, &actor)) != 0) {
-			fprintf(stderr, "bench_fill: import: %s\n", kbs_err_str(r));
-			goto out;
-		}
 	}
 	/* Every imported secret wrote one audit record already. */
 	atomic_init(&left, naudit - nsec);
@@ -148,7 +133,5 @@ main(int argc, char **argv)
 	rc = 0;
 out:
 	keystore_close(ks);
-	free(items);
-	free(names);
 	return rc;
 }

@@ -208,29 +208,12 @@ static void
 fill(struct keystore *ks, size_t n)
 {
 	static const struct keystore_actor actor = { KEYSTORE_ACTOR_BOOTSTRAP, NULL, NULL };
-	enum { CHUNK = 100000 };
-	struct keystore_secret_in *items = calloc(CHUNK, sizeof(*items));
-	char *names = malloc((size_t)CHUNK * 32);
-	uint8_t value[32];
-	size_t i, k;
 	int r;
 
-	memset(value, 0x5a, sizeof(value));
-	for (i = 0; i < n; i += k) {
-		for (k = 0; k < CHUNK && i + k < n; k++) {
-			snprintf(names + k * 32, 32, "secret-%09zu", i + k);
-			items[k].name = names + k * 32;
-			items[k].value = value;
-			items[k].value_len = sizeof(value);
-			items[k].policy = "disk-policy";
-		}
-		if ((r = keystore_secret_import(ks, items, k, &actor)) != 0) {
-			fprintf(stderr, "import: %s\n", kbs_err_str(r));
-			exit(1);
-		}
+	if ((r = bench_import(ks, n, 100000, "secret-", "disk-policy", &actor)) != 0) {
+		fprintf(stderr, "import: %s\n", kbs_err_str(r));
+		exit(1);
 	}
-	free(items);
-	free(names);
 }
 
 #define WARM_PASSES 5
