@@ -91,8 +91,8 @@ slot_of(const uint8_t key[32])
 }
 
 int
-snp_verifier_certs_add(struct snp_verifier *v, struct snp_certs *certs, const uint8_t *data,
-    size_t len)
+snp_verifier_certs_add(
+    struct snp_verifier *v, struct snp_certs *certs, const uint8_t *data, size_t len)
 {
 	struct snp_certcache *c;
 	struct certcache_slot *s;

@@ -91,8 +91,8 @@ test_refusals_unchanged(void)
 	CHECK(longer != NULL);
 	memcpy(longer, der, len);
 	longer[len] = 0;
-	refused_like_plain(v, der, len / 2);   /* truncated */
-	refused_like_plain(v, longer, len + 1); /* a trailing byte */
+	refused_like_plain(v, der, len / 2);     /* truncated */
+	refused_like_plain(v, longer, len + 1);  /* a trailing byte */
 	refused_like_plain(v, der + 1, len - 1); /* not DER at all: tried as PEM */
 	CHECK_ERR(snp_verifier_certs_add(NULL, s, der, len), KBS_ERR_INVALID_ARGUMENT);
 	CHECK_ERR(snp_verifier_certs_add(v, NULL, der, len), KBS_ERR_INVALID_ARGUMENT);
@@ -176,7 +176,8 @@ worker_main(void *p)
 	for (i = 0; i < 200; i++) {
 		struct snp_certs *s = NULL;
 
-		if (snp_certs_new(&s) != 0 || snp_verifier_certs_add(w->v, s, w->der, w->len) != 0) {
+		if (snp_certs_new(&s) != 0 ||
+		    snp_verifier_certs_add(w->v, s, w->der, w->len) != 0) {
 			w->ok = 0;
 			snp_certs_free(s);
 			break;
