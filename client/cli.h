@@ -32,6 +32,30 @@ int cmd_sim_report(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 
 int cmd_get_secret(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+
+struct kbs_client;
+
+/* How get-secret and watch build their libkbsclient context. */
+struct cli_client_opts {
+	const char *url;
+	const char *ca_file;    /* NULL: the system bundle */
+	const char *server_key; /* NULL: not authenticated (a warning is printed) */
+	unsigned total_ms;      /* per request; connecting gets at most 5 s of it */
+	unsigned retries;
+	int retries_set; /* 0: libkbsclient's default retries */
+};
+
+/*
+ * cli_client_setup makes the context for o: the URL, the timeouts, the
+ * retries, the CA file and the pinned server key, with the warning when
+ * none is pinned. On failure it prints "PROG: ..." and returns the usage
+ * exit code (2); 0 with *ret set otherwise.
+ */
+int cli_client_setup(const char *prog, const struct cli_client_opts *o, struct kbs_client **ret);
+
+/* cli_parse_uint reads a decimal number min..max (no sign, nothing after it): 0 or -1. */
+int cli_parse_uint(const char *s, unsigned min, unsigned max, unsigned *ret);
 
 struct kbs_client_evidence_source;
 

@@ -166,9 +166,9 @@ static const char usage_line[] =
     "       [--server-key KEY] [--attester SPEC] [--ca FILE] [--timeout S] [--retries N]\n"
     "       [--token-out FILE]\n";
 
-/* parse_uint reads a decimal number min..max; 0 or -1. */
-static int
-parse_uint(const char *s, unsigned min, unsigned max, unsigned *ret)
+/* The number reader of cli.h. */
+int
+cli_parse_uint(const char *s, unsigned min, unsigned max, unsigned *ret)
 {
 	unsigned long v;
 	char *end = NULL;
@@ -311,11 +311,11 @@ parse_args(int argc, char **argv, struct gs_args *a)
 			a->ca_file = optarg;
 			break;
 		case 't':
-			if (parse_uint(optarg, 1, MAX_TIMEOUT_S, &a->timeout_s) != 0)
+			if (cli_parse_uint(optarg, 1, MAX_TIMEOUT_S, &a->timeout_s) != 0)
 				return fail_usage("--timeout needs whole seconds from 1 to 3600");
 			break;
 		case 'r':
-			if (parse_uint(optarg, 0, 10, &a->retries) != 0)
+			if (cli_parse_uint(optarg, 0, 10, &a->retries) != 0)
 				return fail_usage("--retries needs a number from 0 to 10");
 			a->retries_set = 1;
 			break;
@@ -495,39 +495,49 @@ print_failure(int r, const struct kbs_client_failure *f)
 	}
 }
 
-/* setup builds the context from the arguments; prints and returns an exit code on failure. */
-static int
-setup(const struct gs_args *a, struct kbs_client **ret)
+/* The context builder of cli.h, shared with watch. */
+int
+cli_client_setup(const char *prog, const struct cli_client_opts *o, struct kbs_client **ret)
 {
 	struct kbs_client *c = NULL;
-	unsigned total_ms = a->timeout_s * 1000u;
 	int r;
 
-	if ((r = kbs_client_new(a->url, &c)) != 0) {
-		fprintf(stderr, PROG ": --url: %s\n", kbs_err_str(r));
+	if ((r = kbs_client_new(o->url, &c)) != 0) {
+		fprintf(stderr, "%s: --url: %s\n", prog, kbs_err_str(r));
 		return KBS_CLIENT_CLASS_USAGE;
 	}
 	if ((r = kbs_client_set_timeouts(c,
-		 total_ms < CONNECT_TIMEOUT_MS ? total_ms : CONNECT_TIMEOUT_MS, total_ms)) != 0 ||
-	    (a->retries_set && (r = kbs_client_set_retries(c, a->retries, 250)) != 0) ||
-	    (a->ca_file != NULL && (r = kbs_client_set_ca_file(c, a->ca_file)) != 0)) {
-		fprintf(stderr, PROG ": %s\n", kbs_err_str(r));
+		 o->total_ms < CONNECT_TIMEOUT_MS ? o->total_ms : CONNECT_TIMEOUT_MS,
+		 o->total_ms)) != 0 ||
+	    (o->retries_set && (r = kbs_client_set_retries(c, o->retries, 250)) != 0) ||
+	    (o->ca_file != NULL && (r = kbs_client_set_ca_file(c, o->ca_file)) != 0)) {
+		fprintf(stderr, "%s: %s\n", prog, kbs_err_str(r));
 		kbs_client_free(c);
 		return KBS_CLIENT_CLASS_USAGE;
 	}
-	if (a->server_key != NULL && (r = kbs_client_set_server_key(c, a->server_key)) != 0) {
-		fprintf(stderr, PROG ": --server-key: %s%s%s\n", kbs_err_str(r),
+	if (o->server_key != NULL && (r = kbs_client_set_server_key(c, o->server_key)) != 0) {
+		fprintf(stderr, "%s: --server-key: %s%s%s\n", prog, kbs_err_str(r),
 		    r == KBS_ERR_SYSTEM ? ": " : "", r == KBS_ERR_SYSTEM ? strerror(errno) : "");
 		kbs_client_free(c);
 		return KBS_CLIENT_CLASS_USAGE;
 	}
-	if (a->server_key == NULL)
+	if (o->server_key == NULL)
 		fprintf(stderr,
-		    PROG
-		    ": WARNING: no --server-key: the broker is NOT authenticated; anyone "
-		    "between this guest and the broker can hand it secrets of their choosing\n");
+		    "%s: WARNING: no --server-key: the broker is NOT authenticated; anyone "
+		    "between this guest and the broker can hand it secrets of their choosing\n",
+		    prog);
 	*ret = c;
 	return 0;
+}
+
+/* setup builds the context from the arguments; prints and returns an exit code on failure. */
+static int
+setup(const struct gs_args *a, struct kbs_client **ret)
+{
+	const struct cli_client_opts o = { a->url, a->ca_file, a->server_key, a->timeout_s * 1000u,
+		a->retries, a->retries_set };
+
+	return cli_client_setup(PROG, &o, ret);
 }
 
 int

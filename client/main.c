@@ -31,6 +31,11 @@ static const struct cli_command commands[] = {
 	    "       [--server-key KEY] [--attester SPEC] [--ca FILE] [--timeout S] [--retries N]\n"
 	    "       [--token-out FILE]",
 	    "attest to the broker and fetch secrets (docs/guest.md)" },
+	{ "watch", cmd_watch,
+	    "watch --url URL --interval 30s|5m|1h --name NAME [--once] [--count N]\n"
+	    "       [--webhook URL --webhook-secret-file FILE] [--server-key KEY] [--attester SPEC]\n"
+	    "       [--ca FILE] [--timeout S]",
+	    "re-attest every interval; one JSON line per round, optionally posted signed" },
 };
 
 static void
@@ -49,7 +54,8 @@ usage(FILE *out)
 	    "exit status of get-secret: 0 released, 1 denied by policy, 2 usage or I/O error,\n"
 	    "  3 broker unreachable, 4 bad evidence or attester, 5 broker not authenticated\n"
 	    "  or protocol violation, 6 refused for another reason\n"
-	    "exit status of report: 0 written, 2 usage or I/O error, 4 the attester failed\n");
+	    "exit status of report: 0 written, 2 usage or I/O error, 4 the attester failed\n"
+	    "exit status of watch: get-secret's, for the last round\n");
 }
 
 int

@@ -196,6 +196,12 @@ KBS_ERR_X(STATE_FILE, state_file, -413,
 KBS_ERR_X(NONCE_REPLAYED, nonce_replayed, -414, "the nonce was already used")
 KBS_ERR_X(POLICY_LINT, policy_lint, -415, "the policy has lint errors and was not stored")
 
+/* kbs: webhooks (common/kbs_webhook_sig.h, kbs/webhook.h; -420..-429) */
+KBS_ERR_X(WEBHOOK_SIGNATURE, webhook_signature, -420,
+    "the webhook signature is malformed or does not match the body")
+KBS_ERR_X(WEBHOOK_KEY_FILE, webhook_key_file, -421,
+    "the webhook secret file is not ours, is open to others, or is not 32 to 64 bytes (raw or hex)")
+
 /* kbs: stateless nonces (kbs/nonce.h) */
 KBS_ERR_X(NONCE_MALFORMED, nonce_malformed, -440, "nonce is not 32 bytes")
 KBS_ERR_X(NONCE_OTHER_REPLICA, nonce_other_replica, -441, "nonce was issued by another replica")
@@ -209,9 +215,32 @@ KBS_ERR_X(TOKEN_SIGNATURE, token_signature, -452, "token signature does not veri
 KBS_ERR_X(TOKEN_EXPIRED, token_expired, -453, "token has expired or is not yet valid")
 KBS_ERR_X(TOKEN_CLAIMS, token_claims, -454, "token claims are missing or malformed")
 
+/* kbs: attack and fault hardening (-455..-469) */
+KBS_ERR_X(REQUEST_DEADLINE, request_deadline, -455,
+    "the request was not received whole within request_deadline; its connection was closed")
+
 /* kbs: the broker daemon, review fixes (-470..-489) */
 KBS_ERR_X(TOKEN_INVALID, token_invalid, -470,
     "the bearer token is missing, malformed, expired, not ours, or not for this secret")
+
+/* kbs: certificates from AMD KDS and CRL refresh (kbs/kds.h, -480..-498) */
+KBS_ERR_X(KDS_UNAVAILABLE, kds_unavailable, -480,
+    "AMD KDS is rate limiting or unavailable; retry after the time the answer gives")
+KBS_ERR_X(KDS_TIMEOUT, kds_timeout, -481, "AMD KDS did not answer within kds_timeout")
+KBS_ERR_X(KDS_HTTP, kds_http, -482, "AMD KDS answered with an error status")
+KBS_ERR_X(KDS_CONTENT, kds_content, -483,
+    "AMD KDS answered with the wrong content type or a body that does not parse")
+KBS_ERR_X(KDS_WRONG_CERT, kds_wrong_cert, -484,
+    "the fetched or cached certificate is for another chip, TCB or product than the report")
+KBS_ERR_X(KDS_OFFLINE, kds_offline, -485,
+    "no certificate for this chip and TCB is cached and fetching from AMD KDS is off")
+KBS_ERR_X(KDS_NO_KEY, kds_no_key, -486,
+    "the report names no VCEK KDS can serve (no CPUID product, a masked chip id, or a VLEK)")
+KBS_ERR_X(CRL_EXPIRED, crl_expired, -487,
+    "the CRL is past its nextUpdate plus crl_grace and could not be refreshed")
+KBS_ERR_X(KDS_LAYOUT, kds_layout, -488,
+    "the file's path is not in a known certificate cache layout, or its contents disagree with it")
+KBS_ERR_X(KDS_BUSY, kds_busy, -489, "too many AMD KDS fetches are in flight")
 
 /* client: attesters and the simulated chip */
 KBS_ERR_X(ATTESTER_SPEC, attester_spec, -500,
@@ -283,3 +312,7 @@ KBS_ERR_X(SEV_GUEST_CERTS_LEN, sev_guest_certs_len, -582,
     "sev-guest: the certificate table does not fit the bounded buffer after retries")
 KBS_ERR_X(SEV_GUEST_RESPONSE, sev_guest_response, -583,
     "sev-guest: the report response has a non-zero status or a wrong report size")
+
+/* client: kbs-client watch (-584..-589) */
+KBS_ERR_X(CLIENT_WATCH_INTERVAL, client_watch_interval, -584,
+    "the interval is not a whole number followed by s, m or h (from 1s to 24h)")

@@ -13,6 +13,7 @@
 #include "admin.h"
 #include "request.h"
 #include "routes.h"
+#include "webhook.h"
 
 static uint64_t
 query_since(const char *query, int *ok)
@@ -100,6 +101,20 @@ kbs_h_admin_audit_verify(struct kbs_broker *b, const struct kbs_req *req, struct
 	if (r != 0 && r != KBS_ERR_STORE_AUDIT_CHAIN) {
 		kbs_admin_fail(req, resp, r);
 		return;
+	}
+	if (r == KBS_ERR_STORE_AUDIT_CHAIN &&
+	    kbs_webhooks_wanted(b->webhooks, KBS_METRICS_WEBHOOK_AUDIT_CHAIN_FAILURE)) {
+		o = cJSON_CreateObject();
+		if (o != NULL &&
+		    (cJSON_AddStringToObject(o, "found_by", "audit_verify") == NULL ||
+			cJSON_AddStringToObject(o, "request_id", req->request_id) == NULL ||
+			cJSON_AddStringToObject(o, "actor", call.token_id) == NULL ||
+			cJSON_AddNumberToObject(o, "first_bad_seq", (double)bad) == NULL)) {
+			cJSON_Delete(o);
+			o = NULL;
+		}
+		kbs_webhooks_emit(
+		    b->webhooks, KBS_METRICS_WEBHOOK_AUDIT_CHAIN_FAILURE, req->now, o);
 	}
 	if ((o = cJSON_CreateObject()) == NULL ||
 	    cJSON_AddBoolToObject(o, "intact", r == 0) == NULL ||

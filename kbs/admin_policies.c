@@ -10,6 +10,7 @@
 #include "admin.h"
 #include "policy.h"
 #include "status.h"
+#include "webhook.h"
 
 static void
 hex32(const uint8_t h[32], char out[65])
@@ -33,6 +34,28 @@ parse_error(const struct kbs_req *req, struct kbs_resp *resp, const struct polic
 		o = NULL; /* the error itself still goes out, without where */
 	}
 	kbs_resp_error(resp, req, kbs_http_status_of(pe->code), pe->code, o);
+}
+
+/* policy_event tells the webhooks that name has a new current version. */
+static void
+policy_event(struct kbs_broker *b, const struct kbs_req *req, const struct kbs_admin_call *call,
+    const char *name, uint32_t version, const char *sha256)
+{
+	cJSON *o;
+
+	if (!kbs_webhooks_wanted(b->webhooks, KBS_METRICS_WEBHOOK_POLICY_CHANGE))
+		return;
+	if ((o = cJSON_CreateObject()) != NULL &&
+	    (cJSON_AddStringToObject(o, "request_id", req->request_id) == NULL ||
+		cJSON_AddStringToObject(o, "actor", call->token_id) == NULL ||
+		cJSON_AddStringToObject(o, "change", "put") == NULL ||
+		cJSON_AddStringToObject(o, "name", name) == NULL ||
+		cJSON_AddNumberToObject(o, "version", version) == NULL ||
+		cJSON_AddStringToObject(o, "sha256", sha256) == NULL)) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	kbs_webhooks_emit(b->webhooks, KBS_METRICS_WEBHOOK_POLICY_CHANGE, req->now, o);
 }
 
 void
@@ -83,8 +106,10 @@ kbs_h_admin_policy_put(struct kbs_broker *b, const struct kbs_req *req, struct k
 	if ((r = keystore_policy_put(
 		 b->ks, policy_name(p), req->body, req->body_len, &call.actor, &version)) != 0)
 		goto fail;
-	if (version != old_version)
+	if (version != old_version) {
 		kbs_admin_audited(b);
+		policy_event(b, req, &call, policy_name(p), version, policy_hash(p));
+	}
 	r = KBS_ERR_ALLOC;
 	if (cJSON_AddStringToObject(o, "name", policy_name(p)) == NULL ||
 	    cJSON_AddNumberToObject(o, "version", version) == NULL ||

@@ -9,6 +9,7 @@
 #include "admin.h"
 #include "admin_auth.h"
 #include "request.h"
+#include "webhook.h"
 
 enum { F_ROLE, F_COUNT };
 
@@ -114,5 +115,17 @@ kbs_h_admin_token_revoke(struct kbs_broker *b, const struct kbs_req *req, struct
 		return;
 	}
 	kbs_admin_audited(b);
+	if (kbs_webhooks_wanted(b->webhooks, KBS_METRICS_WEBHOOK_TOKEN_REVOKED)) {
+		cJSON *o = cJSON_CreateObject();
+
+		if (o != NULL &&
+		    (cJSON_AddStringToObject(o, "request_id", req->request_id) == NULL ||
+			cJSON_AddStringToObject(o, "actor", call.token_id) == NULL ||
+			cJSON_AddStringToObject(o, "token_id", req->param) == NULL)) {
+			cJSON_Delete(o);
+			o = NULL;
+		}
+		kbs_webhooks_emit(b->webhooks, KBS_METRICS_WEBHOOK_TOKEN_REVOKED, req->now, o);
+	}
 	kbs_admin_ack(req, resp, "id", req->param, "revoked");
 }

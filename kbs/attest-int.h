@@ -20,6 +20,7 @@
 
 struct keystore_secret;
 struct keystore_policy;
+struct kbs_kds_crl;
 
 struct kbs_attest_secret {
 	const char *name;                      /* points into the request tree */
@@ -61,6 +62,11 @@ struct kbs_attest {
 	struct policy_verified *evidence; /* the only thing policies are evaluated on */
 	struct snp_verify_result verify;  /* a copy of the pipeline's result */
 	int input_refused;                /* a certificate, table or report did not parse */
+	struct kbs_blob kds_vcek;         /* found by the KDS fetcher when none was sent */
+	struct kbs_blob kds_chain;        /* ... with its product's cert_chain, if any */
+	struct kbs_kds_crl *held_crl;     /* the KDS-managed CRL verified against, referenced */
+	int kds_failed;                   /* the fetcher or CRL freshness refused: no check ran */
+	unsigned retry_after;             /* seconds, for a 503 of the fetcher */
 	/*
 	 * One slot per name in the request, allocated by kbs_attest_decode:
 	 * a slot carries a policy_result of about 26 KiB (64 rows of text), so

@@ -27,6 +27,7 @@
 #include "attest-int.h"
 #include <cjson/cJSON.h>
 
+#include "kds.h"
 #include "keystore.h"
 #include "metrics.h"
 #include "kbs_proto.h"
@@ -59,6 +60,10 @@ kbs_attest_free(struct kbs_attest *a)
 	for (i = 0; i < a->n_certs; i++)
 		free(a->certs[i].data);
 	free(a->cert_table);
+	free(a->kds_vcek.data);
+	free(a->kds_chain.data);
+	if (a->held_crl != NULL) /* only once verified, so a->broker is set */
+		kbs_kds_crl_put(a->broker->kds, a->held_crl);
 	for (i = 0; i < a->n_secrets; i++) {
 		struct kbs_attest_secret *s = &a->secrets[i];
 
@@ -190,23 +195,30 @@ crl_for(const struct kbs_broker *b, enum snp_signing_key signer, enum snp_produc
 }
 
 /*
- * verify_evidence: step 4, the one pipeline. Certificates from the request
- * come first, then the configured files; the CRL is the configured list
- * for the report's product (from CPUID; v2 reports name none).
+ * verify_once: step 4, the one pipeline. Certificates from the request
+ * come first, then those the KDS fetcher found, then the configured
+ * files. The CRL is the configured list for the report's product (from
+ * CPUID; v2 reports name none) and chain, else the one the fetcher holds
+ * (kds.h): past its nextUpdate it is verified as stale within crl_grace,
+ * past the grace nothing is verified (KBS_ERR_CRL_EXPIRED, a->kds_failed).
  */
 static int
-verify_evidence(struct kbs_attest *a)
+verify_once(struct kbs_attest *a)
 {
 	struct kbs_broker *b = a->broker;
 	struct policy_blob blobs[POLICY_INPUT_CERT_BLOBS_MAX];
 	struct policy_input_error where;
 	struct policy_input in;
 	enum snp_product product = SNP_PRODUCT_UNKNOWN;
+	const struct kbs_blob *kds[2] = { &a->kds_vcek, &a->kds_chain };
 	size_t i, n = 0;
-	int r;
+	int r, stale = 0;
 
 	for (i = 0; i < a->n_certs && n < KBS_ARRAY_SIZE(blobs); i++)
 		blobs[n++] = (struct policy_blob){ a->certs[i].data, a->certs[i].len };
+	for (i = 0; i < 2 && n < KBS_ARRAY_SIZE(blobs); i++)
+		if (kds[i]->data != NULL)
+			blobs[n++] = (struct policy_blob){ kds[i]->data, kds[i]->len };
 	for (i = 0; i < b->n_cert_files && n < KBS_ARRAY_SIZE(blobs); i++)
 		blobs[n++] = (struct policy_blob){ b->cert_files[i].data, b->cert_files[i].len };
 	if (snp_report_cpuid_claim(&a->report, &product) != 0)
@@ -222,12 +234,54 @@ verify_evidence(struct kbs_attest *a)
 	in.vlek_crl.parsed = crl_for(b, SNP_SIGNING_KEY_VLEK, product);
 	in.at = a->req->now;
 	in.allow_stale_crl = b->cfg.allow_stale_crl;
+	if ((a->report.signing_key == SNP_SIGNING_KEY_VCEK ? in.vcek_crl.parsed
+							   : in.vlek_crl.parsed) == NULL) {
+		kbs_kds_crl_put(b->kds, a->held_crl);
+		a->held_crl = NULL;
+		if ((r = kbs_kds_crl_get(b->kds, product, a->report.signing_key, a->req->now,
+			 &a->held_crl, &stale)) != 0) {
+			a->kds_failed = 1;
+			a->retry_after = 60;
+			return r;
+		}
+		if (a->report.signing_key == SNP_SIGNING_KEY_VCEK)
+			in.vcek_crl.parsed = kbs_kds_crl_list(a->held_crl);
+		else
+			in.vlek_crl.parsed = kbs_kds_crl_list(a->held_crl);
+		in.allow_stale_crl |= stale;
+	}
+	policy_verified_free(a->evidence);
+	a->evidence = NULL;
+	a->input_refused = 0;
 	r = policy_verify(b->verifier, &in, &a->evidence, &where);
 	if (a->evidence != NULL)
 		a->verify = *policy_verified_result(a->evidence);
 	else
 		a->input_refused = 1; /* an input did not parse: no check ran */
 	return r;
+}
+
+/*
+ * verify_evidence: step 4. Evidence without a VCEK (the verifier says
+ * cert_missing at its first check) has it found by the KDS fetcher and
+ * is verified again, in full, with it; the fetcher's refusals (503 with
+ * a retry hint while KDS limits or is down) are not verdicts on the
+ * evidence and set a->kds_failed.
+ */
+static int
+verify_evidence(struct kbs_attest *a)
+{
+	int r = verify_once(a);
+
+	if (r != KBS_ERR_CERT_MISSING || a->evidence == NULL ||
+	    a->verify.failed_check != SNP_CHECK_PRODUCT)
+		return r;
+	if ((r = kbs_kds_signer(a->broker->kds, &a->report, &a->kds_vcek.data, &a->kds_vcek.len,
+		 &a->kds_chain.data, &a->kds_chain.len, &a->retry_after)) != 0) {
+		a->kds_failed = 1;
+		return r;
+	}
+	return verify_once(a);
 }
 
 /* evaluate_secret: step 5 for one secret; s->denied says why it may not go. */
@@ -316,6 +370,19 @@ refuse(const struct kbs_attest *a, struct kbs_resp *resp, int err, const char *r
 		kbs_metrics_decision(a->broker->metrics, KBS_METRICS_REFUSED_EVIDENCE);
 		kbs_metrics_refused_evidence(a->broker->metrics, err);
 	}
+	/* A VCEK or CRL that could not be had: when to try again, in the header and the body. */
+	if (a->kds_failed && kbs_http_status_of(err) == 503) {
+		unsigned wait = a->retry_after > 0 ? a->retry_after : 1;
+		cJSON *extra = cJSON_CreateObject();
+
+		if (extra != NULL && cJSON_AddNumberToObject(extra, "retry_after", wait) == NULL) {
+			cJSON_Delete(extra);
+			extra = NULL;
+		}
+		kbs_resp_error(resp, a->req, 503, err, extra);
+		resp->retry_after = wait;
+		return;
+	}
 	kbs_resp_error(resp, a->req, kbs_http_status_of(err), err, NULL);
 }
 
@@ -340,6 +407,10 @@ kbs_h_attest(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp *r
 		goto out;
 	}
 	r = verify_evidence(a);
+	if (r != 0 && a->kds_failed) {
+		refuse(a, resp, r, "the VCEK or CRL could not be obtained");
+		goto out;
+	}
 	if (r != 0 && a->input_refused) { /* a certificate or table that does not parse */
 		/* Too many certificates in all is a malformed request, not a body over the cap. */
 		refuse(a, resp, r == KBS_ERR_TOO_LARGE ? KBS_ERR_BAD_REQUEST : r,
@@ -348,6 +419,9 @@ kbs_h_attest(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp *r
 		goto out;
 	}
 	kbs_metrics_verification(b->metrics, a->verify.chain_cached != 0);
+	/* AMD's lists speak for AMD's chains only: a test root's product is not tracked. */
+	if (r == 0 && a->verify.extra_root == 0)
+		kbs_kds_seen(b->kds, a->verify.product, a->verify.signer);
 	if (r != 0) {
 		kbs_attest_refused(a, r);
 		kbs_resp_error(resp, req, 401, KBS_ERR_EVIDENCE, kbs_evidence_detail(&a->verify));

@@ -21,6 +21,7 @@
 #include "attest-int.h"
 #include "keystore.h"
 #include "metrics.h"
+#include "webhook.h"
 
 /*
  * How much of each rule row a record keeps. The keystore takes at most
@@ -146,6 +147,64 @@ rules_fitting(const struct kbs_attest *a)
 	return NULL; /* 32 names and policies always fit without rows */
 }
 
+/*
+ * attest_event hands the decision to the webhooks: what the audit record
+ * says, minus expected and actual values (a receiver is told which rules
+ * failed, as the guest is), and never a secret's value.
+ */
+static void
+attest_event(const struct kbs_attest *a, uint64_t seq)
+{
+	enum kbs_metrics_webhook_kind kind =
+	    a->decision ? KBS_METRICS_WEBHOOK_RELEASE : KBS_METRICS_WEBHOOK_DENIAL;
+	const struct snp_report *rep;
+	cJSON *o, *arr, *it, *failed;
+	char hex[2 * sizeof(rep->measurement) + 1];
+	size_t i, k;
+
+	if (!kbs_webhooks_wanted(a->broker->webhooks, kind))
+		return;
+	rep = policy_verified_report(a->evidence);
+	if ((o = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(o, "request_id", a->req->request_id) == NULL ||
+	    cJSON_AddStringToObject(o, "client", a->req->client_addr) == NULL ||
+	    cJSON_AddNumberToObject(o, "audit_seq", (double)seq) == NULL ||
+	    cJSON_AddStringToObject(o, "trust", a->verify.extra_root ? "extra_root" : "amd") ==
+		NULL ||
+	    kbs_hex_encode(rep->measurement, sizeof(rep->measurement), hex, sizeof(hex)) != 0 ||
+	    cJSON_AddStringToObject(o, "measurement", hex) == NULL ||
+	    (arr = cJSON_AddArrayToObject(o, "secrets")) == NULL)
+		goto fail;
+	for (i = 0; i < a->n_secrets; i++) {
+		const struct kbs_attest_secret *s = &a->secrets[i];
+
+		if ((it = cJSON_CreateObject()) == NULL || !cJSON_AddItemToArray(arr, it) ||
+		    cJSON_AddStringToObject(it, "name", s->name) == NULL ||
+		    cJSON_AddStringToObject(
+			it, "decision", s->denied == 0 ? "allow" : kbs_err_name(s->denied)) == NULL)
+			goto fail;
+		if (s->stored_policy == NULL)
+			continue;
+		if (kbs_hex_encode(s->sha256, 32, hex, sizeof(hex)) != 0 ||
+		    cJSON_AddStringToObject(it, "policy", s->secret->info.policy) == NULL ||
+		    cJSON_AddNumberToObject(it, "version", s->stored_policy->info.version) ==
+			NULL ||
+		    cJSON_AddStringToObject(it, "sha256", hex) == NULL ||
+		    (failed = cJSON_AddArrayToObject(it, "failed_rules")) == NULL)
+			goto fail;
+		for (k = 0; k < s->result.count; k++)
+			if (s->result.rules[k].outcome == POLICY_OUTCOME_FAIL &&
+			    !cJSON_AddItemToArray(
+				failed, cJSON_CreateString(s->result.rules[k].rule)))
+				goto fail;
+	}
+	kbs_webhooks_emit(a->broker->webhooks, kind, a->req->now, o);
+	return;
+fail:
+	cJSON_Delete(o);
+	kbs_webhooks_emit(a->broker->webhooks, kind, a->req->now, NULL); /* counted as dropped */
+}
+
 /* fill_evidence copies what the verified report shows into rec. */
 static void
 fill_evidence(const struct kbs_attest *a, struct keystore_audit_record *rec)
@@ -166,6 +225,7 @@ kbs_attest_commit(struct kbs_attest *a)
 	struct keystore_audit_record rec;
 	const char *names[KBS_ATTEST_MAX_SECRETS];
 	char *rules = NULL;
+	uint64_t seq = 0;
 	size_t i;
 	int r;
 
@@ -191,7 +251,7 @@ kbs_attest_commit(struct kbs_attest *a)
 			break;
 		}
 	fill_evidence(a, &rec);
-	r = keystore_attest_commit(b->ks, a->nonce, a->nonce_expires, &rec, NULL);
+	r = keystore_attest_commit(b->ks, a->nonce, a->nonce_expires, &rec, &seq);
 	cJSON_free(rules);
 	/* A refusal here is counted once, by the caller's answer (attest.c, refuse). */
 	if (r == KBS_ERR_STORE_NONCE_REUSED)
@@ -213,6 +273,7 @@ kbs_attest_commit(struct kbs_attest *a)
 				kbs_metrics_denied_rule(
 				    b->metrics, a->secrets[i].result.rules[k].rule);
 	}
+	attest_event(a, seq);
 	return 0;
 }
 

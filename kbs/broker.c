@@ -6,6 +6,7 @@
 #include "broker.h"
 
 #include <arpa/inet.h>
+#include <cjson/cJSON.h>
 #include <netinet/in.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "admin_auth.h"
+#include "kds.h"
 #include "keystore.h"
 #include "metrics.h"
 #include "nonce.h"
@@ -22,6 +24,7 @@
 #include "snp.h"
 #include "state.h"
 #include "token.h"
+#include "webhook.h"
 
 #define POLICY_CACHE_ENTRIES 256
 
@@ -192,8 +195,38 @@ metrics_gauges(struct kbs_broker *b)
 	struct kbs_metrics_gauge g = { "kbs_store_map_size_bytes",
 		"Size of the LMDB map (it grows on demand)", map_size, NULL };
 
+	struct kbs_metrics_gauge q = { "kbs_webhook_queue_depth",
+		"Webhook deliveries queued or in flight", kbs_webhooks_depth, NULL };
+	int r;
+
 	g.ctx = b->ks;
-	return kbs_metrics_add_gauge(b->metrics, &g);
+	q.ctx = b->webhooks;
+	if ((r = kbs_metrics_add_gauge(b->metrics, &g)) != 0)
+		return r;
+	return kbs_metrics_add_gauge(b->metrics, &q);
+}
+
+/*
+ * startup_chain_event tells the webhooks, before the broker gives up, that
+ * the start-up check found the audit chain broken: the one notice a
+ * tampered store can give before nothing serves. It waits for the
+ * delivery at most KBS_WEBHOOK_DRAIN_MS.
+ */
+static void
+startup_chain_event(struct kbs_broker *b, uint64_t bad_seq)
+{
+	cJSON *o;
+
+	if (!kbs_webhooks_wanted(b->webhooks, KBS_METRICS_WEBHOOK_AUDIT_CHAIN_FAILURE))
+		return;
+	if ((o = cJSON_CreateObject()) != NULL &&
+	    (cJSON_AddStringToObject(o, "found_by", "startup") == NULL ||
+		cJSON_AddNumberToObject(o, "first_bad_seq", (double)bad_seq) == NULL)) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	kbs_webhooks_emit(b->webhooks, KBS_METRICS_WEBHOOK_AUDIT_CHAIN_FAILURE, kbs_time_now(), o);
+	kbs_webhooks_drain(b->webhooks, KBS_WEBHOOK_DRAIN_MS);
 }
 
 int
@@ -203,6 +236,7 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 	struct kbs_broker *b = NULL;
 	struct keystore_key_source ksrc;
 	struct keystore_options kopts;
+	struct keystore_verify_report vrep;
 	char store_dir[KBS_CONFIG_PATH_MAX + 16], key_path[KBS_CONFIG_PATH_MAX + 16];
 	uint8_t nonce_key[32], master[32];
 	int created = 0, first = 0, r = KBS_ERR_ALLOC;
@@ -246,8 +280,12 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 		fail(msg, msg_size, r, "keystore", store_dir);
 		goto out;
 	}
-	if ((r = keystore_verify_state(b->ks, NULL)) != 0) {
+	if ((r = kbs_webhooks_new(cfg, b->metrics, &b->webhooks, msg, msg_size)) != 0)
+		goto out;
+	if ((r = keystore_verify_state(b->ks, &vrep)) != 0) {
 		fail(msg, msg_size, r, "keystore state check", store_dir);
+		if (r == KBS_ERR_STORE_AUDIT_CHAIN)
+			startup_chain_event(b, vrep.bad_seq);
 		goto out;
 	}
 	if ((r = identity_load(b, first, &created)) != 0) {
@@ -265,6 +303,10 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 		fail(msg, msg_size, r, "bootstrap admin token", "admin.token");
 		goto out;
 	}
+	if ((r = kbs_kds_new(cfg, b->ks, b->metrics, &b->kds)) != 0) {
+		fail(msg, msg_size, r, "AMD KDS fetcher", NULL);
+		goto out;
+	}
 	if ((r = snp_verifier_new(&b->verifier)) != 0 || (r = load_files(b, msg, msg_size)) != 0) {
 		if (msg[0] == '\0')
 			fail(msg, msg_size, r, "verifier", NULL);
@@ -280,8 +322,11 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 		 cfg->refused_audit_per_minute > 0
 		     ? cfg->refused_audit_per_minute * KBS_REFUSED_AUDIT_ALL_FACTOR
 		     : 1,
-		 &b->audit_quota_all)) != 0 ||
-	    (r = metrics_gauges(b)) != 0) {
+		 &b->audit_quota_all)) != 0) {
+		fail(msg, msg_size, r, "start-up", NULL);
+		goto out;
+	}
+	if ((r = metrics_gauges(b)) != 0) {
 		fail(msg, msg_size, r, "start-up", NULL);
 		goto out;
 	}
@@ -302,6 +347,8 @@ kbs_broker_close(struct kbs_broker *b)
 
 	if (b == NULL)
 		return;
+	kbs_webhooks_free(b->webhooks); /* its events come from request threads: stopped first */
+	kbs_kds_free(b->kds);           /* its refresher uses the store and the metrics */
 	keystore_close(b->ks);
 	snp_verifier_free(b->verifier);
 	if (b->identity_sk != NULL)

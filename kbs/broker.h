@@ -26,6 +26,8 @@ struct snp_crl;
 struct policy;
 struct kbs_policy_cache;
 struct kbs_ratelimit;
+struct kbs_webhooks;
+struct kbs_kds;
 
 #define KBS_VERSION "0.1.0"
 
@@ -53,12 +55,14 @@ struct kbs_broker {
 	struct kbs_ratelimit *admin_rate;  /* admin requests per address: guests cannot use it up */
 	struct kbs_ratelimit *audit_quota; /* audit records of refused evidence per address */
 	struct kbs_ratelimit *audit_quota_all; /* ... and from all addresses together */
+	struct kbs_webhooks *webhooks;         /* outgoing event notifications (webhook.h) */
 
 	size_t n_cert_files;
 	struct kbs_blob cert_files[KBS_CONFIG_MAX_LIST];
 	size_t n_crls;
 	struct snp_crl *crls[KBS_CONFIG_MAX_LIST];
 	int crl_products[KBS_CONFIG_MAX_LIST]; /* enum snp_product of each list */
+	struct kbs_kds *kds;                   /* VCEKs, chains and CRLs from AMD KDS (kds.h) */
 
 	atomic_int ready;
 };

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "metrics.h"
 
 void
 kbs_config_defaults(struct kbs_config *cfg)
@@ -30,6 +31,7 @@ kbs_config_defaults(struct kbs_config *cfg)
 	cfg->max_connections = 256;
 	cfg->per_ip_connections = 32;
 	cfg->connection_timeout = 10;
+	cfg->request_deadline = 30;
 	cfg->rate_per_ip = 50;
 	cfg->rate_burst = 100;
 	cfg->nonce_lifetime = 120;
@@ -37,6 +39,11 @@ kbs_config_defaults(struct kbs_config *cfg)
 	cfg->refused_audit_per_minute = 6;
 	cfg->allow_stale_crl = 0;
 	cfg->log_level = KBS_LOG_INFO;
+	cfg->webhook_queue = 1024;
+	snprintf(cfg->kds_url, sizeof(cfg->kds_url), "https://kdsintf.amd.com");
+	cfg->kds_timeout = 5;
+	cfg->crl_grace = 86400;
+	cfg->kds_fetch = 1;
 }
 
 int
@@ -57,6 +64,7 @@ enum setting_kind {
 	SET_BOOL,
 	SET_LIST,
 	SET_LOG_LEVEL,
+	SET_WEBHOOKS,
 };
 
 struct setting {
@@ -97,6 +105,7 @@ static const struct setting settings[] = {
 	S_UINT("max_connections", max_connections, 1, 65536),
 	S_UINT("per_ip_connections", per_ip_connections, 1, 65536),
 	S_UINT("connection_timeout", connection_timeout, 1, 3600),
+	S_UINT("request_deadline", request_deadline, 1, 3600),
 	S_UINT("rate_per_ip", rate_per_ip, 0, 1000000),
 	S_UINT("rate_burst", rate_burst, 1, 1000000),
 	S_UINT("nonce_lifetime", nonce_lifetime, 5, 3600),
@@ -104,6 +113,13 @@ static const struct setting settings[] = {
 	S_UINT("refused_audit_per_minute", refused_audit_per_minute, 0, 10000),
 	{ "allow_stale_crl", SET_BOOL, offsetof(struct kbs_config, allow_stale_crl), 0, 0, 0 },
 	{ "log_level", SET_LOG_LEVEL, offsetof(struct kbs_config, log_level), 0, 0, 0 },
+	{ "webhooks", SET_WEBHOOKS, offsetof(struct kbs_config, webhooks), 0, 0, 0 },
+	S_UINT("webhook_queue", webhook_queue, 1, 65536),
+	S_STR("kds_url", kds_url),
+	S_UINT("kds_timeout", kds_timeout, 1, 60),
+	S_STR("kds_cache_dir", kds_cache_dir),
+	S_UINT("crl_grace", crl_grace, 0, 30u * 86400),
+	{ "kds_fetch", SET_BOOL, offsetof(struct kbs_config, kds_fetch), 0, 0, 0 },
 };
 
 static const struct {
@@ -204,6 +220,115 @@ set_string(
 	return 0;
 }
 
+/*
+ * The members of one "webhooks" entry. The URL is checked for its scheme
+ * and for bytes no URL has (spaces, controls), so a typo is caught here
+ * rather than as failed deliveries; libcurl parses the rest.
+ */
+enum { WH_URL, WH_EVENTS, WH_SECRET_FILE, WH_COUNT };
+
+static const char *const webhook_members[WH_COUNT] = { "url", "events", "secret_file" };
+
+static int
+webhook_url_ok(const char *url)
+{
+	size_t i, host;
+
+	if (strncmp(url, "http://", 7) == 0)
+		host = 7;
+	else if (strncmp(url, "https://", 8) == 0)
+		host = 8;
+	else
+		return 0;
+	for (i = 0; url[i] != '\0'; i++)
+		if ((unsigned char)url[i] <= 0x20 || (unsigned char)url[i] >= 0x7f)
+			return 0;
+	return url[host] != '\0' && url[host] != '/';
+}
+
+static int
+webhook_events(struct cfg_ctx *c, const struct pj_node *n, struct kbs_config_webhook *w)
+{
+	enum kbs_metrics_webhook_kind kind;
+	const struct pj_node *e;
+
+	if (n->type != PJ_ARRAY || n->child == NULL)
+		return cfg_err(
+		    c, n, "webhooks: events", "must be a non-empty array of event names");
+	for (e = n->child; e != NULL; e = e->next) {
+		if (e->type != PJ_STRING || kbs_metrics_webhook_kind_parse(e->str, &kind) != 0)
+			return cfg_err(c, e, "webhooks: events",
+			    "must name release, denial, policy_change, audit_chain_failure or "
+			    "token_revoked");
+		if ((w->events & (1u << kind)) != 0)
+			return cfg_err(c, e, "webhooks: events", "names an event twice");
+		w->events |= 1u << kind;
+	}
+	return 0;
+}
+
+static int
+webhook_entry(struct cfg_ctx *c, const struct pj_node *n, struct kbs_config_webhook *w)
+{
+	const struct pj_node *m, *seen[WH_COUNT] = { NULL };
+	size_t i;
+	int r;
+
+	if (n->type != PJ_OBJECT)
+		return cfg_err(c, n, "webhooks", "must hold objects {url, events, secret_file}");
+	memset(w, 0, sizeof(*w));
+	for (m = n->child; m != NULL; m = m->next) {
+		for (i = 0; i < WH_COUNT && strcmp(m->key, webhook_members[i]) != 0; i++)
+			;
+		if (i == WH_COUNT) {
+			snprintf(c->msg, c->msg_size,
+			    "%s:%u:%u: webhooks: %.64s: unknown member (url, events, secret_file)",
+			    c->path, m->key_line, m->key_column, m->key);
+			return KBS_ERR_CONFIG;
+		}
+		seen[i] = m;
+	}
+	for (i = 0; i < WH_COUNT; i++)
+		if (seen[i] == NULL) {
+			char what[64];
+
+			snprintf(what, sizeof(what), "an entry lacks \"%s\"", webhook_members[i]);
+			return cfg_err(c, n, "webhooks", what);
+		}
+	m = seen[WH_URL];
+	if (m->type != PJ_STRING || m->str_len >= sizeof(w->url) || !webhook_url_ok(m->str))
+		return cfg_err(c, m, "webhooks: url",
+		    "must be an http:// or https:// URL without spaces, shorter than 1024 bytes");
+	memcpy(w->url, m->str, m->str_len + 1);
+	m = seen[WH_SECRET_FILE];
+	if (m->type != PJ_STRING || m->str_len == 0 || m->str_len >= sizeof(w->secret_file))
+		return cfg_err(
+		    c, m, "webhooks: secret_file", "must be a file name (1 to 1023 bytes)");
+	memcpy(w->secret_file, m->str, m->str_len + 1);
+	if ((r = webhook_events(c, seen[WH_EVENTS], w)) != 0)
+		return r;
+	return 0;
+}
+
+static int
+apply_webhooks(struct cfg_ctx *c, struct kbs_config *cfg, const struct pj_node *n)
+{
+	const struct pj_node *e;
+	int r;
+
+	if (n->type != PJ_ARRAY)
+		return cfg_err(c, n, "webhooks", "must be an array of objects");
+	cfg->n_webhooks = 0;
+	for (e = n->child; e != NULL; e = e->next) {
+		if (cfg->n_webhooks == KBS_CONFIG_MAX_WEBHOOKS)
+			return cfg_err(c, e, "webhooks", "has more than 8 entries");
+		if ((r = webhook_entry(c, e, &cfg->webhooks[cfg->n_webhooks])) != 0)
+			return r;
+		cfg->n_webhooks++;
+	}
+	return 0;
+}
+
 static int
 apply(struct cfg_ctx *c, struct kbs_config *cfg, const struct setting *s, const struct pj_node *n)
 {
@@ -248,6 +373,8 @@ apply(struct cfg_ctx *c, struct kbs_config *cfg, const struct setting *s, const 
 			return 0;
 		return cfg_err(
 		    c, n, s->name, "must be \"error\", \"warning\", \"info\" or \"debug\"");
+	case SET_WEBHOOKS:
+		return apply_webhooks(c, cfg, n);
 	}
 	return KBS_ERR_INTERNAL;
 }
@@ -288,6 +415,10 @@ kbs_config_load(struct kbs_config *cfg, const char *path, char *msg, size_t msg_
 		}
 		if ((r = apply(&c, cfg, &settings[i], n)) != 0)
 			goto out;
+	}
+	if (strncmp(cfg->kds_url, "https://", 8) != 0 && strncmp(cfg->kds_url, "http://", 7) != 0) {
+		r = cfg_err(&c, root, "kds_url", "must start with https:// or http://");
+		goto out;
 	}
 	if ((cfg->tls_cert[0] == '\0') != (cfg->tls_key[0] == '\0')) {
 		r = cfg_err(&c, root, NULL, "tls_cert and tls_key go together");

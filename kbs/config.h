@@ -21,6 +21,15 @@ struct kbs_config_list {
 	char item[KBS_CONFIG_MAX_LIST][KBS_CONFIG_PATH_MAX];
 };
 
+#define KBS_CONFIG_MAX_WEBHOOKS 8
+
+/* One entry of "webhooks" (docs/webhooks.md). */
+struct kbs_config_webhook {
+	char url[KBS_CONFIG_PATH_MAX];         /* http:// or https:// */
+	char secret_file[KBS_CONFIG_PATH_MAX]; /* its HMAC key (kbs_webhook_key_load) */
+	unsigned events;                       /* bit (1 << enum kbs_metrics_webhook_kind) */
+};
+
 struct kbs_config {
 	char listen[KBS_CONFIG_PATH_MAX];       /* HOST:PORT */
 	char admin_listen[KBS_CONFIG_PATH_MAX]; /* HOST:PORT or unix:PATH */
@@ -36,6 +45,7 @@ struct kbs_config {
 	uint32_t max_connections;
 	uint32_t per_ip_connections;
 	uint32_t connection_timeout; /* seconds of inactivity */
+	uint32_t request_deadline;   /* seconds to receive one whole request (head and body) */
 	uint32_t rate_per_ip;        /* requests per second per address, 0: off */
 	uint32_t rate_burst;
 	uint32_t nonce_lifetime;           /* seconds */
@@ -43,6 +53,14 @@ struct kbs_config {
 	uint32_t refused_audit_per_minute; /* audit records for refused evidence, per address */
 	int allow_stale_crl;
 	enum kbs_log_level log_level;
+	size_t n_webhooks;
+	struct kbs_config_webhook webhooks[KBS_CONFIG_MAX_WEBHOOKS];
+	uint32_t webhook_queue;                  /* deliveries waiting, all webhooks together */
+	char kds_url[KBS_CONFIG_PATH_MAX];       /* AMD KDS base URL (kbs/kds.h) */
+	uint32_t kds_timeout;                    /* seconds, hard, per fetch */
+	char kds_cache_dir[KBS_CONFIG_PATH_MAX]; /* read-only pre-loaded certificates; "" none */
+	uint32_t crl_grace;                      /* seconds a CRL is used past its nextUpdate */
+	int kds_fetch;                           /* 0: offline, only caches */
 	/*
 	 * --no-audit-sync only (never from the file, so no configuration turns
 	 * it on by accident): the keystore runs with KEYSTORE_NO_SYNC, nothing

@@ -17,6 +17,18 @@
  *
  * A thread pool serves each listener; handlers may block on the keystore's
  * group commit, so the pool has several threads per core (config.threads).
+ *
+ * The request deadline: MHD's timeout is one of inactivity, so a client
+ * that sends one byte every few seconds would keep its connection (and a
+ * slot of max_connections and per_ip_connections) for ever. Each
+ * connection has a clock, armed when it opens and again when an answer
+ * completes (the next request on a kept-alive connection), disarmed once
+ * its request has arrived whole (the broker's own time to answer is not
+ * counted). A sweeper thread shuts down the socket of every connection
+ * whose clock ran out (request_deadline), so MHD reads end-of-file and
+ * closes it. The shutdown is made under the lock that MHD's close
+ * notification takes before MHD closes the descriptor, so it never
+ * reaches a descriptor already reused.
  */
 #include "http.h"
 
@@ -25,6 +37,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -37,9 +50,20 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "metrics.h"
 #include "routes.h"
 
 #define KBS_HTTP_CONNECTION_MEMORY (32 * 1024)
+#define SWEEP_INTERVAL_MS 250
+#define SWEEP_LOG_MAX 16
+
+/* One per connection, from MHD's start notification to its close notification. */
+struct conn_clock {
+	struct conn_clock *prev, *next;
+	int fd;
+	int64_t deadline_ms; /* CLOCK_MONOTONIC; 0 while disarmed */
+	char addr[48];
+};
 
 struct kbs_http {
 	struct kbs_broker *broker;
@@ -50,6 +74,13 @@ struct kbs_http {
 	char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char *tls_cert;
 	char *tls_key;
+	int64_t deadline_ms;  /* request_deadline */
+	pthread_mutex_t lock; /* clocks, stopping */
+	pthread_cond_t wake;
+	struct conn_clock *clocks;
+	int stopping;
+	int sweeping; /* the sweeper thread runs */
+	pthread_t sweeper;
 };
 
 /* Per-request state, from the first callback to the completion callback. */
@@ -166,6 +197,127 @@ conn_state_free(struct conn_state *st)
 		free(st->body);
 	}
 	free(st);
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* conn_notify keeps the connection's clock (MHD_OPTION_NOTIFY_CONNECTION). */
+static void
+conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct kbs_http *h = cls;
+	struct conn_clock *k = *socket_context;
+	const union MHD_ConnectionInfo *ci;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		if ((ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD)) == NULL)
+			return;
+		if ((k = calloc(1, sizeof(*k))) == NULL) {
+			/* A connection without a deadline would be unbounded: refuse it. */
+			(void)shutdown(ci->connect_fd, SHUT_RDWR);
+			return;
+		}
+		k->fd = ci->connect_fd;
+		client_addr(c, k->addr, sizeof(k->addr));
+		pthread_mutex_lock(&h->lock);
+		k->deadline_ms = now_ms() + h->deadline_ms;
+		k->next = h->clocks;
+		if (h->clocks != NULL)
+			h->clocks->prev = k;
+		h->clocks = k;
+		pthread_mutex_unlock(&h->lock);
+		*socket_context = k;
+		return;
+	}
+	if (k == NULL)
+		return;
+	pthread_mutex_lock(&h->lock);
+	if (k->prev != NULL)
+		k->prev->next = k->next;
+	else
+		h->clocks = k->next;
+	if (k->next != NULL)
+		k->next->prev = k->prev;
+	pthread_mutex_unlock(&h->lock);
+	free(k);
+	*socket_context = NULL;
+}
+
+/* clock_set arms (a new request may start) or disarms (the request is in) c's clock. */
+static void
+clock_set(struct kbs_http *h, struct MHD_Connection *c, int arm)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn_clock *k = ci != NULL ? ci->socket_context : NULL;
+
+	if (k == NULL)
+		return;
+	pthread_mutex_lock(&h->lock);
+	k->deadline_ms = arm ? now_ms() + h->deadline_ms : 0;
+	pthread_mutex_unlock(&h->lock);
+}
+
+/*
+ * sweeper closes, every SWEEP_INTERVAL_MS, the connections past their
+ * deadline. It logs after letting go of the lock (a slow log must not
+ * stall MHD's threads), naming at most SWEEP_LOG_MAX addresses a round;
+ * the metric counts every one.
+ */
+static void *
+sweeper(void *arg)
+{
+	struct kbs_http *h = arg;
+	struct conn_clock *k;
+	struct timespec until;
+	char addrs[SWEEP_LOG_MAX][sizeof(k->addr)];
+	size_t i, n, more;
+	int64_t now;
+
+	pthread_mutex_lock(&h->lock);
+	while (!h->stopping) {
+		now = now_ms();
+		n = more = 0;
+		for (k = h->clocks; k != NULL; k = k->next) {
+			if (k->deadline_ms == 0 || now < k->deadline_ms)
+				continue;
+			k->deadline_ms = 0; /* once */
+			(void)shutdown(k->fd, SHUT_RDWR);
+			kbs_metrics_deadline_closed(h->broker->metrics);
+			if (n < SWEEP_LOG_MAX)
+				memcpy(addrs[n++], k->addr, sizeof(k->addr));
+			else
+				more++;
+		}
+		pthread_mutex_unlock(&h->lock);
+		for (i = 0; i < n; i++)
+			kbs_log(KBS_LOG_INFO,
+			    "{\"event\":\"request_deadline\",\"client\":\"%.64s\",\"error\":\"%s\"}",
+			    addrs[i], kbs_err_name(KBS_ERR_REQUEST_DEADLINE));
+		if (more > 0)
+			kbs_log(KBS_LOG_INFO,
+			    "{\"event\":\"request_deadline\",\"more_clients\":%zu,\"error\":\"%s\"}",
+			    more, kbs_err_name(KBS_ERR_REQUEST_DEADLINE));
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += SWEEP_INTERVAL_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_mutex_lock(&h->lock);
+		if (!h->stopping)
+			(void)pthread_cond_timedwait(&h->wake, &h->lock, &until);
+	}
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
 }
 
 /*
@@ -333,8 +485,12 @@ send_resp(
 	    resp->content_type != NULL ? resp->content_type : "application/json");
 	MHD_add_response_header(mr, "X-Request-Id", st->req.request_id);
 	MHD_add_response_header(mr, "Cache-Control", "no-store");
-	if (resp->status == 429 || resp->status == 503)
-		MHD_add_response_header(mr, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	if (resp->status == 429 || resp->status == 503) {
+		char ra[16];
+
+		snprintf(ra, sizeof(ra), "%u", resp->retry_after > 0 ? resp->retry_after : 1);
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	}
 	ret = MHD_queue_response(c, resp->status, mr);
 	MHD_destroy_response(mr);
 	kbs_broker_observe(h->broker,
@@ -358,6 +514,7 @@ answer_early(struct kbs_http *h, struct MHD_Connection *c, struct conn_state *st
 
 	memset(&resp, 0, sizeof(resp));
 	st->answered = 1;
+	clock_set(h, c, 0);
 	kbs_resp_error(&resp, &st->req, (unsigned)st->early_status, st->early_code, NULL);
 	return send_resp(h, c, st, &resp);
 }
@@ -405,6 +562,7 @@ access_handler(void *cls, struct MHD_Connection *c, const char *url, const char 
 	}
 	memset(&resp, 0, sizeof(resp));
 	st->answered = 1;
+	clock_set(h, c, 0); /* the request is in: the time to answer is ours */
 	st->req.body = st->body != NULL ? st->body : (const uint8_t *)"";
 	st->req.body_len = st->len;
 	kbs_route_call(st->route, h->broker, &st->req, &resp);
@@ -416,8 +574,8 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestT
 {
 	struct kbs_http *h = cls;
 
-	(void)c;
 	(void)toe;
+	clock_set(h, c, 1); /* the next request on this connection */
 	if (*con_cls == NULL)
 		return;
 	conn_state_free(*con_cls);
@@ -511,7 +669,7 @@ kbs_http_start(struct kbs_broker *b, enum kbs_listener listener, const char *add
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC;
 	unsigned threads = cfg->threads;
 	int fd = -1, r = KBS_ERR_ALLOC;
-	struct MHD_OptionItem ops[16];
+	struct MHD_OptionItem ops[17];
 	size_t n = 0;
 	const union MHD_DaemonInfo *di;
 
@@ -519,6 +677,9 @@ kbs_http_start(struct kbs_broker *b, enum kbs_listener listener, const char *add
 		goto out;
 	h->broker = b;
 	h->listener = listener;
+	h->deadline_ms = (int64_t)cfg->request_deadline * 1000;
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->wake, NULL);
 	h->max_body = listener == KBS_LISTENER_ADMIN ? cfg->admin_max_body : cfg->max_body;
 	if (strncmp(addr, "unix:", 5) == 0) {
 		if (listener != KBS_LISTENER_ADMIN) {
@@ -562,6 +723,8 @@ kbs_http_start(struct kbs_broker *b, enum kbs_listener listener, const char *add
 	ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 		KBS_HTTP_CONNECTION_MEMORY, NULL };
 	ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed, h };
+	ops[n++] =
+	    (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)conn_notify, h };
 	if (listener == KBS_LISTENER_PUBLIC && cfg->tls_cert[0] != '\0') {
 		size_t l1 = 0, l2 = 0;
 
@@ -583,6 +746,11 @@ kbs_http_start(struct kbs_broker *b, enum kbs_listener listener, const char *add
 		goto out;
 	}
 	fd = -1; /* the daemon owns it now */
+	if (pthread_create(&h->sweeper, NULL, sweeper, h) != 0) {
+		r = KBS_ERR_SYSTEM;
+		goto out;
+	}
+	h->sweeping = 1;
 	*ret_port = 0;
 	if (h->unix_path[0] == '\0') {
 		di = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -621,8 +789,17 @@ kbs_http_stop(struct kbs_http *h)
 {
 	if (h == NULL)
 		return;
+	if (h->sweeping) {
+		pthread_mutex_lock(&h->lock);
+		h->stopping = 1;
+		pthread_cond_signal(&h->wake);
+		pthread_mutex_unlock(&h->lock);
+		pthread_join(h->sweeper, NULL);
+	}
 	if (h->daemon != NULL)
-		MHD_stop_daemon(h->daemon);
+		MHD_stop_daemon(h->daemon); /* its close notifications free the clocks */
+	pthread_cond_destroy(&h->wake);
+	pthread_mutex_destroy(&h->lock);
 	if (h->unix_path[0] != '\0')
 		(void)unlink(h->unix_path);
 	if (h->tls_key != NULL) {

@@ -52,7 +52,8 @@ struct kbs_resp {
 	const char *content_type; /* static; "application/json" when NULL */
 	char *body;               /* malloc'd; the HTTP layer wipes and frees it */
 	size_t len;
-	const char *error; /* kbs_err name for logs and metrics, NULL on success */
+	const char *error;    /* kbs_err name for logs and metrics, NULL on success */
+	unsigned retry_after; /* seconds for Retry-After on 429/503; 0: the default 1 */
 };
 
 /*

@@ -17,6 +17,7 @@
  * usage or local I/O error, 3 the broker could not be reached.
  */
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <sodium.h>
@@ -59,6 +60,7 @@ usage(FILE *out)
 	    "  token create --role admin|auditor [--out F] | token list | token revoke ID\n"
 	    "  audit export [--since SEQ] | audit verify\n"
 	    "  backup DEST\n"
+	    "  certs import DIR   (VCEKs, chains and CRLs; kbs or Trustee layout)\n"
 	    "\n"
 	    "--url defaults to $KBS_ADMIN_URL, else " DEFAULT_URL "; unix:PATH is a unix socket.\n"
 	    "--token-file defaults to $KBS_ADMIN_TOKEN_FILE.\n"
@@ -738,6 +740,134 @@ backup(struct admin *adm, int argc, char **argv)
 	return rc;
 }
 
+/*
+ * certs import DIR: every regular file under DIR (not following links, at
+ * most CERTS_DEPTH levels, CERTS_FILES files) is sent to PUT
+ * /v1/admin/certs/{path relative to DIR}; one line per file on standard
+ * output, "imported PATH KEY" or "refused PATH ERROR". Exit 1 when any
+ * file was refused. Hidden files (a name starting with '.') are skipped.
+ */
+#define CERTS_DEPTH 6
+#define CERTS_FILES 10000
+#define CERT_FILE_MAX (4u << 20)
+
+struct certs_walk {
+	struct admin *adm;
+	size_t files, imported, refused;
+	int rc;
+};
+
+static void
+import_one(struct certs_walk *w, const char *full, const char *rel)
+{
+	struct kbsc_http_response resp;
+	struct kbs_client_failure *f = NULL;
+	char path[PATH_MAX_LEN];
+	uint8_t *data = NULL;
+	cJSON *root = NULL;
+	const cJSON *key;
+	size_t len = 0;
+	int r;
+
+	memset(&resp, 0, sizeof(resp));
+	if ((r = kbs_file_read(full, CERT_FILE_MAX, &data, &len)) != 0) {
+		printf("refused %s %s\n", rel, kbs_err_name(r));
+		w->refused++;
+		return;
+	}
+	if (!kbs_client_name_valid(rel) ||
+	    kbsc_http_path("/v1/admin/certs/", rel, NULL, path, sizeof(path)) != 0) {
+		printf("refused %s %s\n", rel, kbs_err_name(KBS_ERR_KDS_LAYOUT));
+		w->refused++;
+		goto out;
+	}
+	kbsc_http_set_max_body(w->adm->http, ANSWER_MAX);
+	if ((r = kbsc_http_request(w->adm->http, "PUT", path, w->adm->token, data, len, &resp)) !=
+	    0) {
+		fprintf(stderr, "kbs-admin: %s%s%s\n",
+		    r == KBS_ERR_CLIENT_UNREACHABLE ? "the broker could not be reached"
+						    : kbs_err_str(r),
+		    resp.transport[0] != '\0' ? ": " : "", resp.transport);
+		w->rc = r == KBS_ERR_CLIENT_UNREACHABLE || r == KBS_ERR_CLIENT_TLS
+		    ? EXIT_UNREACHABLE
+		    : EXIT_REFUSED;
+		goto out;
+	}
+	if (resp.status >= 200 && resp.status <= 299 &&
+	    kbsc_json_parse(resp.body, resp.len, &root) == 0 &&
+	    cJSON_IsString(key = cJSON_GetObjectItemCaseSensitive(root, "key"))) {
+		printf("imported %s %s\n", rel, key->valuestring);
+		w->imported++;
+		goto out;
+	}
+	if ((f = calloc(1, sizeof(*f))) != NULL)
+		(void)kbsc_parse_failure(resp.status, resp.body, resp.len, f);
+	printf("refused %s %s\n", rel, f != NULL && f->error[0] != '\0' ? f->error : "malformed");
+	w->refused++;
+out:
+	free(f);
+	cJSON_Delete(root);
+	kbsc_http_response_clear(&resp);
+	free(data);
+}
+
+static void
+walk(struct certs_walk *w, const char *dir, const char *rel, int depth)
+{
+	struct dirent *e;
+	char full[PATH_MAX_LEN * 2], sub[PATH_MAX_LEN];
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL) {
+		sys_error("directory", dir);
+		w->rc = EXIT_USAGE;
+		return;
+	}
+	while (w->rc == EXIT_OK && (e = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (e->d_name[0] == '.')
+			continue;
+		if ((size_t)snprintf(full, sizeof(full), "%s/%s", dir, e->d_name) >= sizeof(full) ||
+		    (size_t)snprintf(sub, sizeof(sub), "%s%s%s", rel, rel[0] != '\0' ? "/" : "",
+			e->d_name) >= sizeof(sub) ||
+		    lstat(full, &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode) && depth < CERTS_DEPTH) {
+			walk(w, full, sub, depth + 1);
+		} else if (S_ISREG(st.st_mode)) {
+			if (++w->files > CERTS_FILES) {
+				fprintf(stderr, "kbs-admin: more than %u files\n", CERTS_FILES);
+				w->rc = EXIT_USAGE;
+				break;
+			}
+			import_one(w, full, sub);
+		}
+	}
+	closedir(d);
+}
+
+static int
+certs_import(struct admin *adm, int argc, char **argv)
+{
+	struct certs_walk w;
+	struct cmd_args a;
+	int rc;
+
+	if ((rc = parse_cmd(argc, argv, 0, 1, &a)) != EXIT_OK)
+		return rc;
+	memset(&w, 0, sizeof(w));
+	w.adm = adm;
+	w.rc = EXIT_OK;
+	walk(&w, a.pos[0], "", 0);
+	fflush(stdout);
+	fprintf(
+	    stderr, "kbs-admin: certs import: %zu imported, %zu refused\n", w.imported, w.refused);
+	if (w.rc != EXIT_OK)
+		return w.rc;
+	return w.refused > 0 ? EXIT_REFUSED : EXIT_OK;
+}
+
 struct command {
 	const char *group;
 	const char *verb; /* NULL: the group is the whole command (backup) */
@@ -759,6 +889,7 @@ static const struct command commands[] = {
 	{ "audit", "export", audit_export },
 	{ "audit", "verify", audit_verify },
 	{ "backup", NULL, backup },
+	{ "certs", "import", certs_import },
 };
 
 /* find_command matches argv[0] (and argv[1]); *ret_skip says how many words it used. */

@@ -10,7 +10,8 @@
  * with the real ports on standard output (port 0 picks one), READY=1 to
  * systemd, and the wait for SIGTERM or SIGINT, running the housekeeping
  * (the purge of expired nonces) once a minute. Shutdown: stop accepting,
- * let in-flight requests finish (at most 10 s), then close the keystore,
+ * let in-flight requests finish (at most 10 s), give queued webhook
+ * deliveries one last attempt (at most 2 s), then close the keystore,
  * which answers every queued write before it returns, and exit 0.
  */
 #include <errno.h>
@@ -28,6 +29,7 @@
 #include "config.h"
 #include "http.h"
 #include "kbs_common.h"
+#include "webhook.h"
 
 #define SHUTDOWN_GRACE_SECONDS 10
 
@@ -294,6 +296,7 @@ main(int argc, char **argv)
 	notify("STOPPING=1");
 	atomic_store(&b->ready, 0);
 	drain(pub, adm);
+	kbs_webhooks_drain(b->webhooks, KBS_WEBHOOK_DRAIN_MS);
 	rc = 0;
 out:
 	kbs_http_stop(pub);

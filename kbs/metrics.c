@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kbs_common.h"
 
@@ -45,6 +46,7 @@ static const char *const route_names[KBS_METRICS_ROUTE_COUNT] = {
 	[KBS_METRICS_ROUTE_ADMIN_TOKENS] = "admin_tokens",
 	[KBS_METRICS_ROUTE_ADMIN_AUDIT] = "admin_audit",
 	[KBS_METRICS_ROUTE_ADMIN_BACKUP] = "admin_backup",
+	[KBS_METRICS_ROUTE_ADMIN_CERTS] = "admin_certs",
 	[KBS_METRICS_ROUTE_OTHER] = "other",
 };
 
@@ -59,6 +61,29 @@ static const char *const decision_names[KBS_METRICS_DECISION_COUNT] = {
 	[KBS_METRICS_ERROR] = "error",
 };
 
+static const char *const webhook_kind_names[KBS_METRICS_WEBHOOK_KIND_COUNT] = {
+	[KBS_METRICS_WEBHOOK_RELEASE] = "release",
+	[KBS_METRICS_WEBHOOK_DENIAL] = "denial",
+	[KBS_METRICS_WEBHOOK_POLICY_CHANGE] = "policy_change",
+	[KBS_METRICS_WEBHOOK_AUDIT_CHAIN_FAILURE] = "audit_chain_failure",
+	[KBS_METRICS_WEBHOOK_TOKEN_REVOKED] = "token_revoked",
+};
+
+static const char *const webhook_result_names[KBS_METRICS_WEBHOOK_RESULT_COUNT] = {
+	[KBS_METRICS_WEBHOOK_OK] = "ok",
+	[KBS_METRICS_WEBHOOK_HTTP_ERROR] = "http_error",
+	[KBS_METRICS_WEBHOOK_TIMEOUT] = "timeout",
+	[KBS_METRICS_WEBHOOK_CONNECT_ERROR] = "connect_error",
+	[KBS_METRICS_WEBHOOK_FAILED] = "error",
+};
+
+static const char *const webhook_drop_names[KBS_METRICS_WEBHOOK_DROP_COUNT] = {
+	[KBS_METRICS_WEBHOOK_QUEUE_FULL] = "queue_full",
+	[KBS_METRICS_WEBHOOK_RETRIES] = "retries",
+	[KBS_METRICS_WEBHOOK_REJECTED] = "rejected",
+	[KBS_METRICS_WEBHOOK_SHUTDOWN] = "shutdown",
+};
+
 /* Latency buckets, 100 us to 10 s, as nanoseconds and as the "le" text. */
 static const uint64_t latency_le_ns[] = { 100000, 250000, 500000, 1000000, 2500000, 5000000,
 	10000000, 25000000, 50000000, 100000000, 250000000, 500000000, 1000000000, 2500000000,
@@ -69,6 +94,21 @@ static const char *const latency_le[] = { "0.0001", "0.00025", "0.0005", "0.001"
 
 static const uint64_t batch_le[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256 };
 #define BATCH_BUCKETS KBS_ARRAY_SIZE(batch_le)
+
+/* kbs_kds_fetches_total{kind,result}; kbs_crl_age_seconds{product,chain}. */
+#define KDS_KINDS 3
+#define CRL_PRODUCTS 4 /* enum snp_product; 0 (unknown) is never rendered */
+static const char *const kds_kind_names[KDS_KINDS] = { "vcek", "chain", "crl" };
+static const char *const kds_result_names[KBS_METRICS_KDS_RESULT_COUNT] = {
+	[KBS_METRICS_KDS_OK] = "ok",
+	[KBS_METRICS_KDS_CACHED] = "cached",
+	[KBS_METRICS_KDS_HTTP_429] = "http_429",
+	[KBS_METRICS_KDS_HTTP_ERROR] = "http_error",
+	[KBS_METRICS_KDS_TIMEOUT] = "timeout",
+	[KBS_METRICS_KDS_BAD_CONTENT] = "bad_content",
+};
+static const char *const crl_product_names[CRL_PRODUCTS] = { "unknown", "milan", "genoa", "turin" };
+static const char *const crl_chain_names[2] = { "vcek", "vlek" };
 
 struct latency_hist {
 	counter_t bucket[LATENCY_BUCKETS + 1]; /* the last is above 10 s */
@@ -98,8 +138,15 @@ struct kbs_metrics {
 	counter_t verifications[2];   /* cold, cached */
 	counter_t nonces_issued, nonces_consumed, audit_records;
 	struct batch_hist batch;
+	counter_t deadline_closed;
 	struct gauge gauges[KBS_METRICS_MAX_GAUGES];
 	size_t n_gauges;
+	counter_t webhook_events[KBS_METRICS_WEBHOOK_KIND_COUNT];
+	counter_t webhook_deliveries[KBS_METRICS_WEBHOOK_RESULT_COUNT];
+	counter_t webhook_dropped[KBS_METRICS_WEBHOOK_DROP_COUNT];
+	counter_t kds[KDS_KINDS][KBS_METRICS_KDS_RESULT_COUNT];
+	counter_t crl_stale;
+	_Atomic int64_t crl_this_update[CRL_PRODUCTS][2];
 };
 
 static void
@@ -337,6 +384,13 @@ kbs_metrics_audit_appended(struct kbs_metrics *m, uint64_t n)
 }
 
 void
+kbs_metrics_deadline_closed(struct kbs_metrics *m)
+{
+	if (m != NULL)
+		inc(&m->deadline_closed, 1);
+}
+
+void
 kbs_metrics_commit_batch(struct kbs_metrics *m, uint64_t size)
 {
 	size_t b = 0;
@@ -347,6 +401,78 @@ kbs_metrics_commit_batch(struct kbs_metrics *m, uint64_t size)
 		b++;
 	inc(&m->batch.bucket[b], 1);
 	inc(&m->batch.sum, size);
+}
+
+const char *
+kbs_metrics_webhook_kind_name(enum kbs_metrics_webhook_kind kind)
+{
+	return (unsigned)kind < KBS_METRICS_WEBHOOK_KIND_COUNT ? webhook_kind_names[kind] : NULL;
+}
+
+int
+kbs_metrics_webhook_kind_parse(const char *name, enum kbs_metrics_webhook_kind *ret)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && i < KBS_METRICS_WEBHOOK_KIND_COUNT; i++)
+		if (strcmp(name, webhook_kind_names[i]) == 0) {
+			*ret = (enum kbs_metrics_webhook_kind)i;
+			return 0;
+		}
+	return KBS_ERR_INVALID_ARGUMENT;
+}
+
+const char *
+kbs_metrics_webhook_drop_name(enum kbs_metrics_webhook_drop reason)
+{
+	return (unsigned)reason < KBS_METRICS_WEBHOOK_DROP_COUNT ? webhook_drop_names[reason]
+								 : "other";
+}
+
+void
+kbs_metrics_webhook_event(struct kbs_metrics *m, enum kbs_metrics_webhook_kind kind)
+{
+	if (m != NULL && (unsigned)kind < KBS_METRICS_WEBHOOK_KIND_COUNT)
+		inc(&m->webhook_events[kind], 1);
+}
+
+void
+kbs_metrics_webhook_delivery(struct kbs_metrics *m, enum kbs_metrics_webhook_result result)
+{
+	if (m == NULL)
+		return;
+	if ((unsigned)result >= KBS_METRICS_WEBHOOK_RESULT_COUNT)
+		result = KBS_METRICS_WEBHOOK_FAILED;
+	inc(&m->webhook_deliveries[result], 1);
+}
+
+void
+kbs_metrics_webhook_dropped(struct kbs_metrics *m, enum kbs_metrics_webhook_drop reason)
+{
+	if (m != NULL && (unsigned)reason < KBS_METRICS_WEBHOOK_DROP_COUNT)
+		inc(&m->webhook_dropped[reason], 1);
+}
+
+void
+kbs_metrics_kds_fetch(struct kbs_metrics *m, unsigned kind, enum kbs_metrics_kds_result res)
+{
+	if (m != NULL && kind < KDS_KINDS && (unsigned)res < KBS_METRICS_KDS_RESULT_COUNT)
+		inc(&m->kds[kind][res], 1);
+}
+
+void
+kbs_metrics_crl_stale(struct kbs_metrics *m)
+{
+	if (m != NULL)
+		inc(&m->crl_stale, 1);
+}
+
+void
+kbs_metrics_crl_held(struct kbs_metrics *m, unsigned product, unsigned chain, int64_t this_update)
+{
+	if (m != NULL && product > 0 && product < CRL_PRODUCTS && chain < 2)
+		atomic_store_explicit(
+		    &m->crl_this_update[product][chain], this_update, memory_order_relaxed);
 }
 
 /* ---- rendering ----------------------------------------------------------- */
@@ -523,6 +649,63 @@ render_batch(struct out *o, const struct kbs_metrics *m)
 	out_printf(o, "%s_count %" PRIu64 "\n", name, total);
 }
 
+/* render_labelled renders a small fixed set of series, every one from zero. */
+static void
+render_labelled(struct out *o, const char *name, const char *help, const char *label,
+    const char *const *values, const counter_t *c, size_t n)
+{
+	size_t i;
+
+	family(o, name, "counter", help);
+	for (i = 0; i < n; i++)
+		out_printf(o, "%s{%s=\"%s\"} %" PRIu64 "\n", name, label, values[i], get(&c[i]));
+}
+
+static void
+render_webhooks(struct out *o, const struct kbs_metrics *m)
+{
+	render_labelled(o, "kbs_webhook_events_total", "Events queued for webhooks, by kind.",
+	    "kind", webhook_kind_names, m->webhook_events, KBS_METRICS_WEBHOOK_KIND_COUNT);
+	render_labelled(o, "kbs_webhook_deliveries_total", "Webhook delivery attempts, by result.",
+	    "result", webhook_result_names, m->webhook_deliveries,
+	    KBS_METRICS_WEBHOOK_RESULT_COUNT);
+	render_labelled(o, "kbs_webhook_dropped_total", "Webhook deliveries given up, by reason.",
+	    "reason", webhook_drop_names, m->webhook_dropped, KBS_METRICS_WEBHOOK_DROP_COUNT);
+}
+
+static void
+render_kds(struct out *o, const struct kbs_metrics *m)
+{
+	size_t k, r;
+
+	family(o, "kbs_kds_fetches_total", "counter",
+	    "AMD KDS certificate and CRL look-ups by kind and result.");
+	for (k = 0; k < KDS_KINDS; k++)
+		for (r = 0; r < KBS_METRICS_KDS_RESULT_COUNT; r++)
+			out_printf(o,
+			    "kbs_kds_fetches_total{kind=\"%s\",result=\"%s\"} %" PRIu64 "\n",
+			    kds_kind_names[k], kds_result_names[r], get(&m->kds[k][r]));
+}
+
+static void
+render_crl_age(struct out *o, const struct kbs_metrics *m)
+{
+	int64_t now = (int64_t)time(NULL), t;
+	size_t p, c;
+
+	family(o, "kbs_crl_age_seconds", "gauge",
+	    "Seconds since the thisUpdate of the CRL held per product and chain.");
+	for (p = 1; p < CRL_PRODUCTS; p++)
+		for (c = 0; c < 2; c++) {
+			t = atomic_load_explicit(&m->crl_this_update[p][c], memory_order_relaxed);
+			if (t != 0)
+				out_printf(o,
+				    "kbs_crl_age_seconds{product=\"%s\",chain=\"%s\"} %" PRId64
+				    "\n",
+				    crl_product_names[p], crl_chain_names[c], now - t);
+		}
+}
+
 static void
 render_gauges(struct out *o, const struct kbs_metrics *m)
 {
@@ -558,6 +741,15 @@ kbs_metrics_render(const struct kbs_metrics *m, char **ret, size_t *ret_len)
 	    &m->nonces_consumed);
 	render_counter(&o, "kbs_audit_records_total", "Audit records appended.", &m->audit_records);
 	render_batch(&o, m);
+	render_webhooks(&o, m);
+	render_counter(&o, "kbs_http_request_deadline_closed_total",
+	    "Connections closed for not sending a whole request within request_deadline.",
+	    &m->deadline_closed);
+	render_kds(&o, m);
+	render_counter(&o, "kbs_crl_stale_total",
+	    "Verifications refused because the CRL was past its nextUpdate plus crl_grace.",
+	    &m->crl_stale);
+	render_crl_age(&o, m);
 	render_gauges(&o, m);
 	if (o.err != 0) {
 		free(o.p);

@@ -48,6 +48,7 @@ enum kbs_metrics_route {
 	KBS_METRICS_ROUTE_ADMIN_TOKENS,   /* "admin_tokens" */
 	KBS_METRICS_ROUTE_ADMIN_AUDIT,    /* "admin_audit" */
 	KBS_METRICS_ROUTE_ADMIN_BACKUP,   /* "admin_backup" */
+	KBS_METRICS_ROUTE_ADMIN_CERTS,    /* "admin_certs" PUT /v1/admin/certs/{path} */
 	KBS_METRICS_ROUTE_OTHER,          /* "other": no route matched (404, 405) */
 	KBS_METRICS_ROUTE_COUNT
 };
@@ -129,8 +130,88 @@ void kbs_metrics_nonce_issued(struct kbs_metrics *m);
 void kbs_metrics_nonce_consumed(struct kbs_metrics *m);
 void kbs_metrics_audit_appended(struct kbs_metrics *m, uint64_t n);
 
+/* kbs_metrics_deadline_closed counts one connection closed at request_deadline. */
+void kbs_metrics_deadline_closed(struct kbs_metrics *m);
+
 /* kbs_metrics_commit_batch records the number of requests one durable commit carried. */
 void kbs_metrics_commit_batch(struct kbs_metrics *m, uint64_t size);
+
+/* The broker's webhook events (label "kind"; docs/webhooks.md). */
+enum kbs_metrics_webhook_kind {
+	KBS_METRICS_WEBHOOK_RELEASE,             /* "release" */
+	KBS_METRICS_WEBHOOK_DENIAL,              /* "denial" */
+	KBS_METRICS_WEBHOOK_POLICY_CHANGE,       /* "policy_change" */
+	KBS_METRICS_WEBHOOK_AUDIT_CHAIN_FAILURE, /* "audit_chain_failure" */
+	KBS_METRICS_WEBHOOK_TOKEN_REVOKED,       /* "token_revoked" */
+	KBS_METRICS_WEBHOOK_KIND_COUNT
+};
+
+/* The result of one delivery attempt (label "result"). */
+enum kbs_metrics_webhook_result {
+	KBS_METRICS_WEBHOOK_OK,            /* "ok": a 2xx answer */
+	KBS_METRICS_WEBHOOK_HTTP_ERROR,    /* "http_error": any other status */
+	KBS_METRICS_WEBHOOK_TIMEOUT,       /* "timeout" */
+	KBS_METRICS_WEBHOOK_CONNECT_ERROR, /* "connect_error": refused, unreachable, DNS, TLS */
+	KBS_METRICS_WEBHOOK_FAILED,        /* "error": anything else libcurl reports */
+	KBS_METRICS_WEBHOOK_RESULT_COUNT
+};
+
+/* Why a delivery was given up (label "reason"). */
+enum kbs_metrics_webhook_drop {
+	KBS_METRICS_WEBHOOK_QUEUE_FULL, /* "queue_full": never queued */
+	KBS_METRICS_WEBHOOK_RETRIES,    /* "retries": every attempt failed */
+	KBS_METRICS_WEBHOOK_REJECTED,   /* "rejected": a 4xx other than 408 and 429 */
+	KBS_METRICS_WEBHOOK_SHUTDOWN,   /* "shutdown": still queued when the drain ended */
+	KBS_METRICS_WEBHOOK_DROP_COUNT
+};
+
+/*
+ * kbs_metrics_webhook_kind_name is the label (and the configuration's and
+ * the bodies' name) of kind; NULL out of range. kbs_metrics_webhook_kind_parse
+ * reads one back: 0, or KBS_ERR_INVALID_ARGUMENT for an unknown name.
+ */
+const char *kbs_metrics_webhook_kind_name(enum kbs_metrics_webhook_kind kind);
+KBS_MUST_CHECK int kbs_metrics_webhook_kind_parse(
+    const char *name, enum kbs_metrics_webhook_kind *ret);
+
+/* kbs_metrics_webhook_drop_name is the label of reason (for the log line); "other" out of range. */
+const char *kbs_metrics_webhook_drop_name(enum kbs_metrics_webhook_drop reason);
+
+/* kbs_metrics_webhook_event counts one event that at least one webhook subscribes to. */
+void kbs_metrics_webhook_event(struct kbs_metrics *m, enum kbs_metrics_webhook_kind kind);
+
+/* kbs_metrics_webhook_delivery counts one delivery attempt by result. */
+void kbs_metrics_webhook_delivery(struct kbs_metrics *m, enum kbs_metrics_webhook_result result);
+
+/* kbs_metrics_webhook_dropped counts one delivery given up, by reason. */
+void kbs_metrics_webhook_dropped(struct kbs_metrics *m, enum kbs_metrics_webhook_drop reason);
+/* The AMD KDS fetch results (label "result" of kbs_kds_fetches_total). */
+enum kbs_metrics_kds_result {
+	KBS_METRICS_KDS_OK,          /* "ok": fetched from KDS and stored */
+	KBS_METRICS_KDS_CACHED,      /* "cached": found in the store or the cache directory */
+	KBS_METRICS_KDS_HTTP_429,    /* "http_429": 429 or 503, backing off */
+	KBS_METRICS_KDS_HTTP_ERROR,  /* "http_error": another status, or no connection */
+	KBS_METRICS_KDS_TIMEOUT,     /* "timeout": kds_timeout passed */
+	KBS_METRICS_KDS_BAD_CONTENT, /* "bad_content": content type, parse, or another chip's */
+	KBS_METRICS_KDS_RESULT_COUNT
+};
+
+/*
+ * kbs_metrics_kds_fetch counts one look-up of kind (0 vcek, 1 chain, 2 crl:
+ * enum kbs_kds_item) by result. Out-of-range values are ignored.
+ */
+void kbs_metrics_kds_fetch(struct kbs_metrics *m, unsigned kind, enum kbs_metrics_kds_result res);
+
+/* kbs_metrics_crl_stale counts one verification refused for a CRL past its grace. */
+void kbs_metrics_crl_stale(struct kbs_metrics *m);
+
+/*
+ * kbs_metrics_crl_held records the thisUpdate (Unix seconds; 0: none) of
+ * the CRL held for product (1..3, enum snp_product) and chain (0 VCEK, 1
+ * VLEK); kbs_crl_age_seconds{product,chain} renders now minus it.
+ */
+void kbs_metrics_crl_held(
+    struct kbs_metrics *m, unsigned product, unsigned chain, int64_t this_update);
 
 /*
  * kbs_metrics_render writes the whole exposition into a malloc'd

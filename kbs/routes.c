@@ -54,6 +54,7 @@ static const struct kbs_route routes[] = {
 	{ ADM, KBS_GET, "/v1/admin/audit/verify", KBS_METRICS_ROUTE_ADMIN_AUDIT,
 	    kbs_h_admin_audit_verify },
 	{ ADM, KBS_POST, "/v1/admin/backup", KBS_METRICS_ROUTE_ADMIN_BACKUP, kbs_h_admin_backup },
+	{ ADM, KBS_PUT, "/v1/admin/certs/*", KBS_METRICS_ROUTE_ADMIN_CERTS, kbs_h_admin_cert_put },
 };
 
 /* match returns 1 when path fits pattern; *ret_param is what '*' matched. */

@@ -34,6 +34,6 @@ kbs_handler_fn kbs_h_admin_secret_put, kbs_h_admin_secret_list, kbs_h_admin_secr
     kbs_h_admin_secret_delete, kbs_h_admin_policy_put, kbs_h_admin_policy_list,
     kbs_h_admin_policy_show, kbs_h_admin_token_create, kbs_h_admin_token_list,
     kbs_h_admin_token_revoke, kbs_h_admin_audit_export, kbs_h_admin_audit_verify,
-    kbs_h_admin_backup;
+    kbs_h_admin_backup, kbs_h_admin_cert_put;
 
 #endif

@@ -282,6 +282,47 @@ KBS_MUST_CHECK int snp_crl_load(const uint8_t *data, size_t len, struct snp_crl 
 enum snp_signing_key snp_crl_signer(const struct snp_crl *crl);
 void snp_crl_free(struct snp_crl *crl);
 
+/*
+ * snp_crl_times: the CRL's thisUpdate and nextUpdate as Unix seconds
+ * (the broker refreshes a list before it goes stale). KBS_ERR_CRL_PARSE
+ * when either is missing or unreadable, KBS_ERR_INVALID_ARGUMENT.
+ */
+KBS_MUST_CHECK int snp_crl_times(
+    const struct snp_crl *crl, int64_t *ret_this_update, int64_t *ret_next_update);
+
+/* ---- What a certificate file claims (facts.c) ------------------------ */
+
+/*
+ * What a VCEK or VLEK certificate says about itself, read without any
+ * verification: for sorting files into a cache (the broker's KDS fetcher
+ * and `kbs-admin certs import`), never for a decision.
+ */
+struct snp_signer_facts {
+	enum snp_product product;  /* from productName */
+	enum snp_signing_key kind; /* VCEK or VLEK, from the subject CN */
+	struct snp_tcb spl;        /* the SPL extensions (fmc only on Turin) */
+	uint8_t hwid[64];          /* VCEK: 64 bytes (Milan, Genoa) or 8 (Turin) */
+	size_t hwid_len;           /* 0 for a VLEK */
+};
+
+/*
+ * snp_signer_facts reads one certificate (DER, or PEM with one block)
+ * with subject CN SEV-VCEK or SEV-VLEK and AMD's extensions.
+ * KBS_ERR_CERT_PARSE (not exactly one certificate, or another CN),
+ * KBS_ERR_CERT_NOT_DER, KBS_ERR_CERT_EXTENSION, KBS_ERR_PRODUCT_UNKNOWN.
+ */
+KBS_MUST_CHECK int snp_signer_facts(const uint8_t *data, size_t len, struct snp_signer_facts *ret);
+
+/*
+ * snp_chain_facts reads a KDS cert_chain file: exactly two certificates,
+ * an ARK (CN ARK-<product>) and an ASK (SEV-<product>, *ret_kind VCEK)
+ * or ASVK (SEV-VLEK-<product>, VLEK). KBS_ERR_CERT_MISSING when it is
+ * not that pair, KBS_ERR_PRODUCT_MISMATCH when the two name different
+ * products, the parse errors of snp_certs_add.
+ */
+KBS_MUST_CHECK int snp_chain_facts(
+    const uint8_t *data, size_t len, enum snp_product *ret_product, enum snp_signing_key *ret_kind);
+
 /* ---- Verification ---------------------------------------------------- */
 
 /*

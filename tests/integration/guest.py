@@ -20,7 +20,10 @@ for a replay after a restart), send (posts the request in --save).
 
 usage: guest.py --url URL --client KBS_CLIENT --sim DIR --name N [--name N]
                 [--mode M] [--server-key X] [--challenge-url URL] [--wait S]
-                [--save FILE] [--fetch]
+                [--save FILE] [--fetch] [--no-certs] [--show-retry]
+
+--no-certs sends no certificates (the broker finds the VCEK: kbs/kds.h);
+--show-retry appends "retry_after=N" (the Retry-After header) to a refusal.
 """
 import argparse
 import base64
@@ -44,7 +47,11 @@ b64 = base64.b64encode
 unb64 = base64.b64decode
 
 
+last_retry_after = None
+
+
 def request(url, path, body=None, headers=None):
+    global last_retry_after
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url + path, data=data, headers=headers or {})
     if data is not None:
@@ -53,6 +60,7 @@ def request(url, path, body=None, headers=None):
         with urllib.request.urlopen(req, timeout=30) as r:
             return r.status, json.load(r)
     except urllib.error.HTTPError as e:
+        last_retry_after = e.headers.get("Retry-After")
         return e.code, json.load(e)
 
 
@@ -112,6 +120,8 @@ def main():
     ap.add_argument("--wait", type=float, default=0)
     ap.add_argument("--save")
     ap.add_argument("--fetch", action="store_true")
+    ap.add_argument("--no-certs", action="store_true")
+    ap.add_argument("--show-retry", action="store_true")
     a = ap.parse_args()
 
     keys = request(a.url, "/v1/keys")[1]["keys"]
@@ -145,7 +155,9 @@ def main():
     ders = [unb64("".join(b.split())) for b in
             re.findall(r"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", pem, re.S)]
     body = {"nonce": b64(bytes(sent_nonce)).decode(), "report": b64(bytes(report)).decode(),
-            "certs": [b64(d).decode() for d in ders], "secrets": a.name}
+            "certs": [] if a.no_certs else [b64(d).decode() for d in ders], "secrets": a.name}
+    if a.no_certs:
+        del body["certs"]
     if a.wait:
         time.sleep(a.wait)
     if a.mode == "save":
@@ -154,7 +166,12 @@ def main():
     if a.mode == "replay" and st == 200:
         st, resp = request(a.url, "/v1/attest", body)
     if st != 200:
-        print("refused", st, resp.get("error"), resp.get("check", ""))
+        check = resp.get("check", "")
+        if a.show_retry:
+            # The header and the body's member say the same.
+            assert resp.get("retry_after") is None or str(resp["retry_after"]) == last_retry_after
+            check = ("%s retry_after=%s" % (check, last_retry_after)).strip()
+        print("refused", st, resp.get("error"), check)
         return
     # Everything below fails loudly (an exception) when the broker is wrong.
     VerifyKey(pk).verify(transcript(nonce, rd_key, resp, resp["token"]), unb64(resp["signature"]))

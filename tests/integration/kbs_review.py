@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 
 try:
     from nacl.bindings import (crypto_aead_xchacha20poly1305_ietf_decrypt,
@@ -584,18 +585,26 @@ def main():
         st, body = fetch(sys.argv[7], "disk-key")
         print(st, body.get("error") if isinstance(body, dict) else "")
         return
+    sys.exit(run_cases(CASES, sys.argv[6:]))
+
+
+def run_cases(cases, names):
+    """Runs each named case: "ok NAME" or "FAIL NAME: why"; 1 if any failed, else 0."""
     failed = 0
-    for name in sys.argv[6:]:
+    for name in names:
         try:
-            CASES[name]()
+            cases[name]()
             print("ok " + name)
         except Fail as e:
             failed += 1
             print("FAIL %s: %s" % (name, e))
         except Exception as e:  # an exception is a failure of the case, not of the run
             failed += 1
-            print("FAIL %s: %r" % (name, e))
-    sys.exit(1 if failed else 0)
+            line = traceback.extract_tb(e.__traceback__)[-1].lineno
+            print("FAIL %s: %r (line %d)" % (name, e, line))
+        sys.stdout.flush()
+    return 1 if failed else 0
 
 
-main()
+if __name__ == "__main__":  # attack.py imports the helpers
+    main()

@@ -33,3 +33,107 @@ expect_err() {
 		echo "  stderr: $(head -3 "$tmp/err")"
 	fi
 }
+
+# kbs_start DATA CONFIG_JSON [ARGS...]: starts $kbs on DATA (127.0.0.1, port
+# 0) with CONFIG_JSON as its configuration file and ARGS (by default
+# --trust-root $sim/ark.pem); its output in $tmp/out, its log appended to
+# $tmp/log. Sets pid, pub, adm, token; returns 1, the daemon stopped, if it
+# did not start.
+kbs_start() {
+	local data=$1 roots=(--trust-root "$sim/ark.pem")
+	printf '%s\n' "$2" >"$tmp/config.json"
+	shift 2
+	[ $# -gt 0 ] && roots=("$@")
+	rm -f "$tmp/out"
+	"$kbs" --data-dir "$data" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
+		"${roots[@]}" --config "$tmp/config.json" >"$tmp/out" 2>>"$tmp/log" &
+	pid=$!
+	for _ in $(seq 300); do # 30 s: the machine may be busy
+		grep -q "listening admin" "$tmp/out" 2>/dev/null && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	pub=$(sed -n 's/.*listening public .* port \([0-9]*\)$/\1/p' "$tmp/out")
+	adm=$(sed -n 's/.*listening admin .* port \([0-9]*\)$/\1/p' "$tmp/out")
+	token=$(cat "$data/admin.token" 2>/dev/null)
+	if [ -z "$pub" ] || [ -z "$adm" ]; then
+		echo "kbs did not start with $(cat "$tmp/config.json"):"
+		cat "$tmp/out"
+		tail -5 "$tmp/log"
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		return 1
+	fi
+}
+
+# kbs_stop: SIGTERM to $pid, and the exit status must be 0.
+kbs_stop() {
+	kill -TERM "$pid"
+	wait "$pid"
+	expect "SIGTERM exits 0" 0 "" test "$?" = 0
+}
+
+# admin METHOD PATH [CURL ARGS...]: the admin API of that broker, with its token.
+admin() {
+	local m=$1 p=$2
+	shift 2
+	curl -s -X "$m" -H "Authorization: Bearer $token" "$@" "http://127.0.0.1:$adm$p"
+}
+
+# kbs_cases SCRIPT CASE...: runs a case driver (kbs_review.py, attack.py)
+# against the broker kbs_start started; one pass or fail per case; lines
+# starting with "#" are measurements, printed. At most 300 s.
+kbs_cases() {
+	local script=$1 line
+	shift
+	while IFS= read -r line; do
+		case $line in
+		ok\ *) pass=$((pass + 1)) ;;
+		\#*) echo "$line" ;;
+		*) fail=$((fail + 1)) && echo "$line" ;;
+		esac
+	done < <(timeout 300 /usr/bin/python3 "$script" "$client" "$sim" "$pub" "$adm" "$token" "$@" 2>&1)
+}
+
+# The broker under test ($kbs, set by the caller) in the background.
+# start NAME DATA_DIR [ARGS...]: runs kbs in the background; sets ${NAME}_pid,
+# ${NAME}_port, ${NAME}_admin once it prints both "listening" lines.
+start() {
+	local name=$1 dir=$2 i out
+	shift 2
+	out=$tmp/$name.out
+	rm -f "$out" # the child truncates it only once it runs: never read an old one
+	"$kbs" --data-dir "$dir" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 "$@" \
+		>"$out" 2>"$tmp/$name.log" &
+	eval "${name}_pid=$!"
+	for i in $(seq 100); do
+		if grep -q "listening admin" "$out" 2>/dev/null; then
+			eval "${name}_port=$(awk '/listening public/ {print $NF}' "$out")"
+			eval "${name}_admin=$(awk '/listening admin/ {print $NF}' "$out")"
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "FAIL: kbs $name did not start"
+	cat "$tmp/$name.log"
+	exit 1
+}
+
+# stop PID SIGNAL: sends SIGNAL and waits (at most 15 s); sets $stopped to
+# the exit status ("timeout" if it had to be killed). Not in a subshell:
+# only the shell that started the daemon can wait for it.
+stop() {
+	local pid=$1 sig=$2 i
+	kill -"$sig" "$pid" 2>/dev/null
+	for i in $(seq 150); do
+		if ! kill -0 "$pid" 2>/dev/null || [ "$(ps -o stat= -p "$pid" | cut -c1)" = Z ]; then
+			wait "$pid"
+			stopped=$?
+			return
+		fi
+		sleep 0.1
+	done
+	kill -9 "$pid"
+	wait "$pid"
+	stopped=timeout
+}

@@ -21,48 +21,6 @@ fi
 
 # ---- helpers ----------------------------------------------------------------
 
-# start NAME DATA_DIR [ARGS...]: runs kbs in the background; sets ${NAME}_pid,
-# ${NAME}_port, ${NAME}_admin once it prints both "listening" lines.
-start() {
-	local name=$1 dir=$2 i out
-	shift 2
-	out=$tmp/$name.out
-	rm -f "$out" # the child truncates it only once it runs: never read an old one
-	"$kbs" --data-dir "$dir" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 "$@" \
-		>"$out" 2>"$tmp/$name.log" &
-	eval "${name}_pid=$!"
-	for i in $(seq 100); do
-		if grep -q "listening admin" "$out" 2>/dev/null; then
-			eval "${name}_port=$(awk '/listening public/ {print $NF}' "$out")"
-			eval "${name}_admin=$(awk '/listening admin/ {print $NF}' "$out")"
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo "FAIL: kbs $name did not start"
-	cat "$tmp/$name.log"
-	exit 1
-}
-
-# stop PID SIGNAL: sends SIGNAL and waits (at most 15 s); sets $stopped to
-# the exit status ("timeout" if it had to be killed). Not in a subshell:
-# only the shell that started the daemon can wait for it.
-stop() {
-	local pid=$1 sig=$2 i
-	kill -"$sig" "$pid" 2>/dev/null
-	for i in $(seq 150); do
-		if ! kill -0 "$pid" 2>/dev/null || [ "$(ps -o stat= -p "$pid" | cut -c1)" = Z ]; then
-			wait "$pid"
-			stopped=$?
-			return
-		fi
-		sleep 0.1
-	done
-	kill -9 "$pid"
-	wait "$pid"
-	stopped=timeout
-}
-
 # code URL [CURL ARGS]: prints the HTTP status and the "error" member of the answer.
 code() {
 	local url=$1 body st

@@ -21,57 +21,12 @@ sim=$tmp/sim
 "$client" sim-init "$sim" --product milan >/dev/null || exit 1
 measurement=$(sed -n 's/^measurement = //p' "$sim/chip.conf")
 
-# start_kbs CONFIG_JSON [ARGS...]: starts the broker on $tmp/data with the
-# simulated chip's root (ARGS replace it); sets pid, pub, adm, token.
-start_kbs() {
-	local roots=(--trust-root "$sim/ark.pem")
-	printf '%s\n' "$1" >"$tmp/config.json"
-	shift
-	[ $# -gt 0 ] && roots=("$@")
-	"$kbs" --data-dir "$tmp/data" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
-		"${roots[@]}" --config "$tmp/config.json" >"$tmp/out" 2>>"$tmp/log" &
-	pid=$!
-	for _ in $(seq 300); do # 30 s: the machine may be busy
-		grep -q "listening admin" "$tmp/out" && break
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	pub=$(sed -n 's/.*listening public .* port \([0-9]*\)$/\1/p' "$tmp/out")
-	adm=$(sed -n 's/.*listening admin .* port \([0-9]*\)$/\1/p' "$tmp/out")
-	token=$(cat "$tmp/data/admin.token")
-	if [ -z "$pub" ] || [ -z "$adm" ]; then
-		echo "kbs did not start with $(cat "$tmp/config.json"):"
-		cat "$tmp/out"
-		tail -5 "$tmp/log"
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-		return 1
-	fi
-}
-
-# stop_kbs: SIGTERM, and the exit status must be 0.
-stop_kbs() {
-	kill -TERM "$pid"
-	wait "$pid"
-	expect "SIGTERM exits 0" 0 "" test "$?" = 0
-}
-
-admin() { # admin METHOD PATH [curl args...]
-	local m=$1 p=$2
-	shift 2
-	curl -s -X "$m" -H "Authorization: Bearer $token" "$@" "http://127.0.0.1:$adm$p"
-}
+# start_kbs CONFIG_JSON [ARGS...]: kbs_start (lib.sh) on $tmp/data.
+start_kbs() { kbs_start "$tmp/data" "$@"; }
+stop_kbs() { kbs_stop; }
 
 # cases NAME...: runs kbs_review.py cases, one pass or fail each.
-cases() {
-	local line
-	while IFS= read -r line; do
-		case $line in
-		ok\ *) pass=$((pass + 1)) ;;
-		*) fail=$((fail + 1)) && echo "$line" ;;
-		esac
-	done < <("$py" "$here/kbs_review.py" "$client" "$sim" "$pub" "$adm" "$token" "$@" 2>&1)
-}
+cases() { kbs_cases "$here/kbs_review.py" "$@"; }
 
 start_kbs '{"rate_per_ip": 0, "per_ip_connections": 256, "token_lifetime": 10}' || exit 1
 printf '{"kbs_policy":1,"name":"prod","rules":{"measurement":["%s"]}}' "$measurement" >"$tmp/prod.json"

@@ -4,12 +4,14 @@
  * file, the line and column of the fault and the setting: unknown keys
  * (with "did you mean"), duplicates, wrong types, numbers out of range,
  * bad log levels, list limits, TLS halves, JSON syntax, a file that is
- * not an object, missing or too large. A refused file leaves what it set
+ * not an object, missing or too large; the webhooks list (members, URLs,
+ * event names, entry count). A refused file leaves what it set
  * before the fault only in the caller's copy: main exits on any error.
  */
 #include <unistd.h>
 
 #include "config.h"
+#include "metrics.h"
 #include "test.h"
 
 static char dir[64];
@@ -57,6 +59,7 @@ test_defaults(void)
 	CHECK_UINT_EQ(cfg.nonce_lifetime, 120);
 	CHECK_UINT_EQ(cfg.token_lifetime, 300);
 	CHECK_UINT_EQ(cfg.refused_audit_per_minute, 6);
+	CHECK_UINT_EQ(cfg.request_deadline, 30);
 	CHECK_UINT_EQ(cfg.trust_roots.n, 0);
 	CHECK_INT_EQ(cfg.allow_stale_crl, 0);
 	CHECK_INT_EQ(cfg.log_level, KBS_LOG_INFO);
@@ -108,6 +111,10 @@ test_refusals(void)
 	refused("{\"nonce_lifetime\": 99999999999999999999}",
 	    "1:20: nonce_lifetime: must be an integer from 5 to 3600");
 	refused("{\"listen\": 8080}", "1:12: listen: must be a string");
+	refused("{\"request_deadline\": 0}",
+	    "1:22: request_deadline: must be an integer from 1 to 3600");
+	refused("{\"request_deadline\": 3601}",
+	    "1:22: request_deadline: must be an integer from 1 to 3600");
 	refused("{\"allow_stale_crl\": 1}", "1:21: allow_stale_crl: must be true or false");
 	refused("{\"log_level\": \"loud\"}",
 	    "1:15: log_level: must be \"error\", \"warning\", \"info\" or \"debug\"");
@@ -193,5 +200,88 @@ teardown(void)
 	(void)rmdir(dir);
 }
 
+static void
+test_webhooks(void)
+{
+	struct kbs_config cfg;
+	char msg[512];
+	const char *path = write_cfg("hooks.json",
+	    "{\"webhook_queue\": 16, \"webhooks\": [\n"
+	    " {\"url\": \"http://127.0.0.1:9/hook\", \"events\": [\"release\", \"denial\"],"
+	    " \"secret_file\": \"/k1\"},\n"
+	    " {\"secret_file\": \"/k2\", \"url\": \"https://siem.example/kbs\", \"events\":"
+	    " [\"policy_change\", \"audit_chain_failure\", \"token_revoked\"]}]}\n");
+
+	kbs_config_defaults(&cfg);
+	CHECK_UINT_EQ(cfg.webhook_queue, 1024);
+	CHECK_UINT_EQ(cfg.n_webhooks, 0);
+	CHECK_OK(kbs_config_load(&cfg, path, msg, sizeof(msg)));
+	CHECK_UINT_EQ(cfg.webhook_queue, 16);
+	CHECK_UINT_EQ(cfg.n_webhooks, 2);
+	CHECK_STR_EQ(cfg.webhooks[0].url, "http://127.0.0.1:9/hook");
+	CHECK_STR_EQ(cfg.webhooks[0].secret_file, "/k1");
+	CHECK_UINT_EQ(cfg.webhooks[0].events,
+	    (1u << KBS_METRICS_WEBHOOK_RELEASE) | (1u << KBS_METRICS_WEBHOOK_DENIAL));
+	CHECK_STR_EQ(cfg.webhooks[1].url, "https://siem.example/kbs");
+	CHECK_UINT_EQ(cfg.webhooks[1].events,
+	    (1u << KBS_METRICS_WEBHOOK_POLICY_CHANGE) |
+		(1u << KBS_METRICS_WEBHOOK_AUDIT_CHAIN_FAILURE) |
+		(1u << KBS_METRICS_WEBHOOK_TOKEN_REVOKED));
+	/* An empty list is no webhook at all. */
+	path = write_cfg("nohooks.json", "{\"webhooks\": []}");
+	CHECK_OK(kbs_config_load(&cfg, path, msg, sizeof(msg)));
+	CHECK_UINT_EQ(cfg.n_webhooks, 0);
+
+	refused("{\"webhooks\": {}}", "1:14: webhooks: must be an array of objects");
+	refused(
+	    "{\"webhooks\": [1]}", "1:15: webhooks: must hold objects {url, events, secret_file}");
+	refused("{\"webhooks\": [{\"url\": \"http://h\", \"events\": [\"release\"], "
+		"\"secret_file\": \"/k\", \"retries\": 3}]}",
+	    "1:79: webhooks: retries: unknown member (url, events, secret_file)");
+	refused("{\"webhooks\": [{\"url\": \"http://h\", \"events\": [\"release\"]}]}",
+	    "1:15: webhooks: an entry lacks \"secret_file\"");
+	refused("{\"webhooks\": [{\"events\": [\"release\"], \"secret_file\": \"/k\"}]}",
+	    "1:15: webhooks: an entry lacks \"url\"");
+	refused("{\"webhooks\": [{\"url\": \"ftp://h\", \"events\": [\"release\"], "
+		"\"secret_file\": \"/k\"}]}",
+	    "1:23: webhooks: url: must be an http:// or https:// URL without spaces, shorter than "
+	    "1024 bytes");
+	refused("{\"webhooks\": [{\"url\": \"http://\", \"events\": [\"release\"], "
+		"\"secret_file\": \"/k\"}]}",
+	    "1:23: webhooks: url: must be an http:// or https:// URL without spaces, shorter than "
+	    "1024 bytes");
+	refused("{\"webhooks\": [{\"url\": \"http://h /x\", \"events\": [\"release\"], "
+		"\"secret_file\": \"/k\"}]}",
+	    "1:23: webhooks: url: must be an http:// or https:// URL without spaces, shorter than "
+	    "1024 bytes");
+	refused("{\"webhooks\": [{\"url\": \"http://h\", \"events\": [\"release\", \"rotate\"], "
+		"\"secret_file\": \"/k\"}]}",
+	    "1:57: webhooks: events: must name release, denial, policy_change, "
+	    "audit_chain_failure or token_revoked");
+	refused("{\"webhooks\": [{\"url\": \"http://h\", \"events\": [\"denial\", \"denial\"], "
+		"\"secret_file\": \"/k\"}]}",
+	    "1:56: webhooks: events: names an event twice");
+	refused(
+	    "{\"webhooks\": [{\"url\": \"http://h\", \"events\": [], \"secret_file\": \"/k\"}]}",
+	    "1:45: webhooks: events: must be a non-empty array of event names");
+	refused("{\"webhooks\": [{\"url\": \"http://h\", \"events\": [\"release\"], "
+		"\"secret_file\": \"\"}]}",
+	    "1:73: webhooks: secret_file: must be a file name (1 to 1023 bytes)");
+	refused(
+	    "{\"webhook_queue\": 0}", "1:19: webhook_queue: must be an integer from 1 to 65536");
+	{
+		char text[2048];
+		size_t i, o = 0;
+
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "{\"webhooks\": [");
+		for (i = 0; i < 9; i++)
+			o += (size_t)snprintf(text + o, sizeof(text) - o,
+			    "%s{\"url\":\"http://h\",\"events\":[\"release\"],\"secret_file\":\"/k\"}",
+			    i > 0 ? "," : "");
+		snprintf(text + o, sizeof(text) - o, "]}");
+		refused(text, "1:487: webhooks: has more than 8 entries");
+	}
+}
+
 TEST_MAIN(TEST(setup), TEST(test_defaults), TEST(test_every_kind), TEST(test_refusals),
-    TEST(test_file_errors), TEST(test_list_add), TEST(teardown))
+    TEST(test_file_errors), TEST(test_list_add), TEST(test_webhooks), TEST(teardown))

@@ -5,6 +5,7 @@
  * kbs_metrics_new and kbs_metrics_add_gauge.
  */
 #include <pthread.h>
+#include <time.h>
 
 #include "metrics.h"
 #include "test.h"
@@ -92,10 +93,85 @@ test_golden(void)
 	kbs_metrics_commit_batch(m, 1);
 	kbs_metrics_commit_batch(m, 3);
 	kbs_metrics_commit_batch(m, 1000);
+	kbs_metrics_webhook_event(m, KBS_METRICS_WEBHOOK_RELEASE);
+	kbs_metrics_webhook_event(m, KBS_METRICS_WEBHOOK_RELEASE);
+	kbs_metrics_webhook_event(m, KBS_METRICS_WEBHOOK_TOKEN_REVOKED);
+	kbs_metrics_webhook_event(m, (enum kbs_metrics_webhook_kind)99); /* not counted */
+	kbs_metrics_webhook_delivery(m, KBS_METRICS_WEBHOOK_OK);
+	kbs_metrics_webhook_delivery(m, KBS_METRICS_WEBHOOK_TIMEOUT);
+	kbs_metrics_webhook_delivery(m, (enum kbs_metrics_webhook_result)99); /* "error" */
+	kbs_metrics_webhook_dropped(m, KBS_METRICS_WEBHOOK_QUEUE_FULL);
+	kbs_metrics_webhook_dropped(m, (enum kbs_metrics_webhook_drop)99); /* not counted */
+	kbs_metrics_kds_fetch(m, 0, KBS_METRICS_KDS_OK);
+	kbs_metrics_kds_fetch(m, 2, KBS_METRICS_KDS_CACHED);
+	kbs_metrics_kds_fetch(m, 2, KBS_METRICS_KDS_CACHED);
+	kbs_metrics_kds_fetch(m, 0, KBS_METRICS_KDS_HTTP_429);
+	kbs_metrics_kds_fetch(m, 3, KBS_METRICS_KDS_OK); /* no such kind */
+	kbs_metrics_kds_fetch(
+	    m, 1, (enum kbs_metrics_kds_result)KBS_METRICS_KDS_RESULT_COUNT); /* ignored */
+	kbs_metrics_crl_stale(m);
+	kbs_metrics_crl_held(m, 0, 0, 5); /* product 0 (unknown) is never rendered */
+	kbs_metrics_crl_held(m, 4, 0, 5);
+	kbs_metrics_crl_held(m, 1, 2, 5);
 	s = render(m);
 	want = golden();
 	CHECK_STR_EQ(s, want);
 	free(want);
+	free(s);
+	kbs_metrics_free(m);
+}
+
+/* The webhook kinds: one table for the labels, the configuration and the bodies. */
+static void
+test_webhook_kinds(void)
+{
+	enum kbs_metrics_webhook_kind k = KBS_METRICS_WEBHOOK_RELEASE;
+	size_t i;
+
+	for (i = 0; i < KBS_METRICS_WEBHOOK_KIND_COUNT; i++) {
+		const char *name = kbs_metrics_webhook_kind_name((enum kbs_metrics_webhook_kind)i);
+
+		CHECK(name != NULL);
+		CHECK_OK(kbs_metrics_webhook_kind_parse(name, &k));
+		CHECK_INT_EQ(k, i);
+	}
+	CHECK(kbs_metrics_webhook_kind_name(KBS_METRICS_WEBHOOK_KIND_COUNT) == NULL);
+	CHECK_STR_EQ(
+	    kbs_metrics_webhook_kind_name(KBS_METRICS_WEBHOOK_POLICY_CHANGE), "policy_change");
+	k = KBS_METRICS_WEBHOOK_DENIAL;
+	CHECK_ERR(kbs_metrics_webhook_kind_parse("Release", &k), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(kbs_metrics_webhook_kind_parse("", &k), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(kbs_metrics_webhook_kind_parse(NULL, &k), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_INT_EQ(k, KBS_METRICS_WEBHOOK_DENIAL);
+	CHECK_STR_EQ(kbs_metrics_webhook_drop_name(KBS_METRICS_WEBHOOK_SHUTDOWN), "shutdown");
+	CHECK_STR_EQ(kbs_metrics_webhook_drop_name(KBS_METRICS_WEBHOOK_DROP_COUNT), "other");
+}
+
+/* kbs_crl_age_seconds is now minus the held list's thisUpdate, per product and chain. */
+static void
+test_crl_age(void)
+{
+	struct kbs_metrics *m = NULL;
+	int64_t now = (int64_t)time(NULL);
+	char *s, *p;
+	long age;
+
+	CHECK_OK(kbs_metrics_new(NULL, 0, &m));
+	s = render(m);
+	CHECK(strstr(s, "kbs_crl_age_seconds{") == NULL); /* none held: no series */
+	CHECK(strstr(s, "kbs_kds_fetches_total{kind=\"crl\",result=\"timeout\"} 0\n") != NULL);
+	free(s);
+	kbs_metrics_crl_held(m, 3, 1, now - 100);
+	s = render(m);
+	p = strstr(s, "kbs_crl_age_seconds{product=\"turin\",chain=\"vlek\"} ");
+	CHECK(p != NULL);
+	age = p != NULL ? strtol(strchr(p, '}') + 2, NULL, 10) : -1;
+	CHECK(age >= 100 && age <= 105);
+	CHECK(strstr(s, "kbs_crl_age_seconds{product=\"milan\"") == NULL);
+	free(s);
+	kbs_metrics_crl_held(m, 3, 1, 0); /* dropped */
+	s = render(m);
+	CHECK(strstr(s, "kbs_crl_age_seconds{") == NULL);
 	free(s);
 	kbs_metrics_free(m);
 }
@@ -293,5 +369,6 @@ test_threads_exact(void)
 	kbs_metrics_free(m);
 }
 
-TEST_MAIN(TEST(test_golden), TEST(test_empty), TEST(test_unknown_labels_fold),
-    TEST(test_new_refusals), TEST(test_gauge_refusals), TEST(test_threads_exact))
+TEST_MAIN(TEST(test_golden), TEST(test_webhook_kinds), TEST(test_crl_age), TEST(test_empty),
+    TEST(test_unknown_labels_fold), TEST(test_new_refusals), TEST(test_gauge_refusals),
+    TEST(test_threads_exact))

@@ -1,0 +1,1090 @@
+/*
+ * kds.c: the AMD KDS fetcher and its caches (kds.h says what it does).
+ *
+ * Look-up order for one resource: the store (keystore_cert_get), the
+ * read-only kds_cache_dir, then KDS. Everything a source returns is
+ * checked before it is used or stored: a VCEK must name the report's
+ * product, hwID and SPLs (snp_signer_facts), a chain the product's ARK
+ * and ASK (snp_chain_facts), a CRL must parse with both update times.
+ * None of that replaces snp_verify_report; it keeps a wrong answer (a
+ * KDS mirror serving another chip's certificate) out of the cache, where
+ * it would refuse that chip's guests until an operator removed it.
+ *
+ * Single flight: a fetch runs in the thread of the first request that
+ * needs it; requests for the same key wait on the flight's condition
+ * variable, at most kds_timeout + 2 seconds (the fetch itself cannot
+ * take longer than kds_timeout: CURLOPT_TIMEOUT is hard). The flight
+ * table has a fixed size; a request finding it full is answered
+ * KBS_ERR_KDS_BUSY instead of opening unbounded connections to AMD.
+ *
+ * Back-off: a 429 or 503 sets one broker-wide deadline from its
+ * Retry-After (seconds form; KBS_KDS_RETRY_DEFAULT when absent or in the
+ * date form), because KDS limits by client address, not by resource.
+ * Until then no fetch starts and each request is answered
+ * KBS_ERR_KDS_UNAVAILABLE with the seconds left.
+ *
+ * CRLs are held per product and chain as reference-counted objects, so
+ * the refresher can replace one while verifications still read the old.
+ * A refresh never installs a list older (by thisUpdate) than the held one.
+ */
+#include "kds.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "kbs_file.h"
+#include "kbs_log.h"
+#include "keystore.h"
+#include "metrics.h"
+
+#define FLIGHTS 64
+#define WAIT_MARGIN 2    /* seconds a waiter waits past the fetch's own timeout */
+#define REFRESH_IDLE 60  /* seconds between refresher passes when nothing is due */
+#define REFRESH_RETRY 30 /* seconds before a failed CRL refresh is tried again */
+#define CHAINS 2         /* VCEK, VLEK */
+#define URL_MAX (KBS_CONFIG_PATH_MAX + KBS_KDS_PATH_MAX)
+
+struct kbs_kds_crl {
+	struct snp_crl *crl;
+	int refs; /* under kbs_kds.mu; the slot holds one */
+	int64_t this_update, next_update;
+};
+
+struct crl_slot {
+	struct kbs_kds_crl *cur;
+	int tracked;      /* refreshed by the thread (a list is held, or a VCEK was fetched) */
+	int64_t next_try; /* after a failed refresh */
+};
+
+struct flight {
+	int used;
+	char key[KBS_KDS_PATH_MAX];
+	int done;
+	int r;
+	uint8_t *data;
+	size_t len;
+	unsigned retry_after;
+	unsigned waiters;
+};
+
+struct kbs_kds {
+	char url[KBS_CONFIG_PATH_MAX];
+	char dir[KBS_CONFIG_PATH_MAX];
+	unsigned timeout;
+	int fetch;
+	int64_t grace;
+	struct keystore *ks;
+	struct kbs_metrics *m;
+
+	pthread_mutex_t mu;
+	pthread_cond_t flight_cv; /* CLOCK_MONOTONIC */
+	pthread_cond_t wake_cv;   /* CLOCK_MONOTONIC; the refresher sleeps on it */
+	struct flight flights[FLIGHTS];
+	int64_t backoff_until; /* wall seconds; no fetch before */
+	struct crl_slot crls[SNP_PRODUCT_COUNT][CHAINS];
+	pthread_t thread;
+	int thread_started;
+	int stop;
+};
+
+/* What one resource is and how an answer for it is checked. */
+struct want {
+	enum kbs_kds_item item;
+	enum snp_product product;
+	enum snp_signing_key chain;
+	const char *hwid;          /* VCEK */
+	const struct snp_tcb *tcb; /* VCEK */
+	char key[KBS_KDS_PATH_MAX];
+	char kds_path[KBS_KDS_PATH_MAX];
+	char dir_paths[3][KBS_KDS_PATH_MAX];
+	size_t n_dir_paths;
+};
+
+static int
+chain_index(enum snp_signing_key s)
+{
+	return s == SNP_SIGNING_KEY_VLEK ? 1 : 0;
+}
+
+static void
+crl_unref_locked(struct kbs_kds_crl *c)
+{
+	if (c != NULL && --c->refs == 0) {
+		snp_crl_free(c->crl);
+		free(c);
+	}
+}
+
+/* ---- checking what a source returned --------------------------------- */
+
+static int
+hex_eq(const uint8_t *b, size_t n, const char *hex)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	if (strlen(hex) != 2 * n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (hex[2 * i] != digits[b[i] >> 4] || hex[2 * i + 1] != digits[b[i] & 15])
+			return 0;
+	return 1;
+}
+
+/*
+ * check_vcek: the certificate is a VCEK of w's product, hwID and SPLs.
+ * With w->tcb NULL (Trustee's flat vcek.der, imported) only the product
+ * and hwID are required.
+ */
+static int
+check_vcek(const struct want *w, const uint8_t *d, size_t n, struct snp_signer_facts *ret)
+{
+	struct snp_signer_facts f;
+	const struct snp_tcb *t = w->tcb;
+
+	if (snp_signer_facts(d, n, &f) != 0)
+		return KBS_ERR_KDS_CONTENT;
+	if (f.kind != SNP_SIGNING_KEY_VCEK ||
+	    (w->product != SNP_PRODUCT_UNKNOWN && f.product != w->product) ||
+	    !hex_eq(f.hwid, f.hwid_len, w->hwid))
+		return KBS_ERR_KDS_WRONG_CERT;
+	if (t != NULL &&
+	    (f.spl.bootloader != t->bootloader || f.spl.tee != t->tee || f.spl.snp != t->snp ||
+		f.spl.microcode != t->microcode ||
+		(f.product == SNP_PRODUCT_TURIN && f.spl.fmc != t->fmc)))
+		return KBS_ERR_KDS_WRONG_CERT;
+	if (ret != NULL)
+		*ret = f;
+	return 0;
+}
+
+static int
+check_chain(const struct want *w, const uint8_t *d, size_t n)
+{
+	enum snp_product p;
+	enum snp_signing_key s;
+
+	if (snp_chain_facts(d, n, &p, &s) != 0)
+		return KBS_ERR_KDS_CONTENT;
+	if (p != w->product || s != w->chain)
+		return KBS_ERR_KDS_WRONG_CERT;
+	return 0;
+}
+
+static int
+load_crl(enum snp_signing_key chain, const uint8_t *d, size_t n, struct kbs_kds_crl **ret)
+{
+	struct kbs_kds_crl *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return KBS_ERR_ALLOC;
+	if (snp_crl_load_for(d, n, chain, &c->crl) != 0 ||
+	    snp_crl_times(c->crl, &c->this_update, &c->next_update) != 0) {
+		snp_crl_free(c->crl);
+		free(c);
+		return KBS_ERR_KDS_CONTENT;
+	}
+	c->refs = 1;
+	*ret = c;
+	return 0;
+}
+
+static int
+check(const struct want *w, const uint8_t *d, size_t n)
+{
+	struct kbs_kds_crl *c = NULL;
+	int r;
+
+	switch (w->item) {
+	case KBS_KDS_VCEK:
+		return check_vcek(w, d, n, NULL);
+	case KBS_KDS_CHAIN:
+		return check_chain(w, d, n);
+	case KBS_KDS_CRL:
+		if ((r = load_crl(w->chain, d, n, &c)) == 0) {
+			snp_crl_free(c->crl);
+			free(c);
+		}
+		return r;
+	}
+	return KBS_ERR_INTERNAL;
+}
+
+/* ---- HTTP ------------------------------------------------------------- */
+
+struct body {
+	uint8_t *p;
+	size_t len;
+	int over;
+};
+
+static size_t
+on_body(char *ptr, size_t size, size_t nmemb, void *ctx)
+{
+	struct body *b = ctx;
+	size_t n = size * nmemb;
+	uint8_t *np;
+
+	if (n > KBS_KDS_BODY_MAX - b->len) {
+		b->over = 1;
+		return 0; /* aborts the transfer */
+	}
+	if ((np = realloc(b->p, b->len + n + 1)) == NULL)
+		return 0;
+	b->p = np;
+	memcpy(b->p + b->len, ptr, n);
+	b->len += n;
+	return n;
+}
+
+/*
+ * content_type_ok: what KDS (and a mirror serving files) labels each
+ * resource with. A text/html error page is never a certificate.
+ */
+static int
+content_type_ok(enum kbs_kds_item item, const char *ct)
+{
+	static const char *const der[] = { "application/x-x509-ca-cert", "application/pkix-cert",
+		"application/x-x509-user-cert", "application/octet-stream", NULL };
+	static const char *const pem[] = { "application/x-pem-file", "application/x-x509-ca-cert",
+		"application/pkix-cert", "application/octet-stream", "text/plain", NULL };
+	static const char *const crl[] = { "application/pkix-crl", "application/x-pkcs7-crl",
+		"application/octet-stream", NULL };
+	const char *const *list = item == KBS_KDS_VCEK ? der : item == KBS_KDS_CHAIN ? pem : crl;
+	size_t i, n;
+
+	if (ct == NULL)
+		return 0;
+	n = strcspn(ct, "; ");
+	for (i = 0; list[i] != NULL; i++)
+		if (strlen(list[i]) == n && strncasecmp(ct, list[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+static unsigned
+retry_seconds(curl_off_t ra)
+{
+	if (ra <= 0)
+		return KBS_KDS_RETRY_DEFAULT;
+	return ra > KBS_KDS_RETRY_MAX ? KBS_KDS_RETRY_MAX : (unsigned)ra;
+}
+
+/*
+ * http_get fetches w->kds_path from the base URL within the hard timeout
+ * and checks status and content type; the body is checked by the caller.
+ * Counts every outcome but "ok" (the caller counts that once stored).
+ */
+static int
+http_get(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *ret_len,
+    unsigned *ret_retry_after)
+{
+	struct body b = { NULL, 0, 0 };
+	char url[URL_MAX];
+	const char *ct = NULL;
+	CURL *h = NULL;
+	CURLcode cr;
+	curl_off_t ra = 0;
+	long status = 0;
+	int r = KBS_ERR_ALLOC, res = KBS_METRICS_KDS_HTTP_ERROR;
+
+	if ((size_t)snprintf(url, sizeof(url), "%s%s", k->url, w->kds_path) >= sizeof(url)) {
+		r = KBS_ERR_INVALID_ARGUMENT;
+		goto out;
+	}
+	if ((h = curl_easy_init()) == NULL)
+		goto out;
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)k->timeout);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)k->timeout);
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_USERAGENT,
+	    "kbs/"
+	    "0.1");
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+	cr = curl_easy_perform(h);
+	if (cr == CURLE_OPERATION_TIMEDOUT) {
+		r = KBS_ERR_KDS_TIMEOUT;
+		res = KBS_METRICS_KDS_TIMEOUT;
+		*ret_retry_after = k->timeout;
+		goto out;
+	}
+	if (cr != CURLE_OK) {
+		r = b.over ? KBS_ERR_KDS_CONTENT : KBS_ERR_KDS_UNAVAILABLE;
+		res = b.over ? KBS_METRICS_KDS_BAD_CONTENT : KBS_METRICS_KDS_HTTP_ERROR;
+		*ret_retry_after = KBS_KDS_RETRY_DEFAULT;
+		goto out;
+	}
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	if (status == 429 || status == 503) {
+		curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra);
+		*ret_retry_after = retry_seconds(ra);
+		r = KBS_ERR_KDS_UNAVAILABLE;
+		res = KBS_METRICS_KDS_HTTP_429;
+		pthread_mutex_lock(&k->mu);
+		k->backoff_until = (int64_t)time(NULL) + *ret_retry_after;
+		pthread_mutex_unlock(&k->mu);
+		goto out;
+	}
+	if (status != 200) {
+		r = KBS_ERR_KDS_HTTP;
+		goto out;
+	}
+	curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
+	if (!content_type_ok(w->item, ct) || b.len == 0) {
+		r = KBS_ERR_KDS_CONTENT;
+		res = KBS_METRICS_KDS_BAD_CONTENT;
+		goto out;
+	}
+	*ret = b.p;
+	*ret_len = b.len;
+	b.p = NULL;
+	r = 0;
+out:
+	if (r != 0) {
+		kbs_metrics_kds_fetch(k->m, w->item, res);
+		kbs_log(KBS_LOG_WARNING,
+		    "{\"event\":\"kds_fetch\",\"path\":\"%.200s\",\"status\":%ld,\"error\":\"%s\"}",
+		    w->kds_path, status, kbs_err_name(r));
+	}
+	curl_easy_cleanup(h);
+	free(b.p);
+	return r;
+}
+
+/* cache_put stores in the store's cache; one that fails costs a later fetch, not this answer. */
+static void
+cache_put(struct kbs_kds *k, const char *key, const uint8_t *d, size_t n)
+{
+	if (keystore_cert_put(k->ks, key, d, n, (int64_t)time(NULL)) != 0)
+		kbs_log(KBS_LOG_WARNING, "{\"event\":\"kds_cache_put\",\"key\":\"%.200s\"}", key);
+}
+
+/* fetch_checked: one KDS fetch whose body passes check(), stored in the cache (not a CRL). */
+static int
+fetch_checked(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *ret_len,
+    unsigned *ret_retry_after)
+{
+	uint8_t *d = NULL;
+	size_t n = 0;
+	int r;
+
+	if ((r = http_get(k, w, &d, &n, ret_retry_after)) != 0)
+		return r;
+	if ((r = check(w, d, n)) != 0) {
+		kbs_metrics_kds_fetch(k->m, w->item, KBS_METRICS_KDS_BAD_CONTENT);
+		kbs_log(KBS_LOG_WARNING,
+		    "{\"event\":\"kds_fetch\",\"path\":\"%.200s\",\"status\":200,\"error\":\"%s\"}",
+		    w->kds_path, kbs_err_name(r));
+		free(d);
+		return r;
+	}
+	/* A CRL is stored once held (crl_accept), so an older one never replaces a newer. */
+	if (w->item != KBS_KDS_CRL)
+		cache_put(k, w->key, d, n);
+	kbs_metrics_kds_fetch(k->m, w->item, KBS_METRICS_KDS_OK);
+	*ret = d;
+	*ret_len = n;
+	return 0;
+}
+
+/* ---- single flight ------------------------------------------------------ */
+
+static void
+deadline_in(struct timespec *ts, unsigned seconds)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += seconds;
+}
+
+static void
+flight_release_locked(struct flight *f)
+{
+	if (f->waiters == 0 && f->done) {
+		free(f->data);
+		memset(f, 0, sizeof(*f));
+	}
+}
+
+static int
+copy_out(const uint8_t *d, size_t n, uint8_t **ret, size_t *ret_len)
+{
+	uint8_t *c;
+
+	if ((c = malloc(n)) == NULL)
+		return KBS_ERR_ALLOC;
+	memcpy(c, d, n);
+	*ret = c;
+	*ret_len = n;
+	return 0;
+}
+
+/*
+ * fly fetches w from KDS once however many callers ask for w->key at the
+ * same time: the first runs the fetch, the others wait for its result.
+ * With recheck, a caller that starts a flight looks in the store once
+ * more first: a flight for the key may have ended (and stored it) between
+ * its own look-up and now.
+ */
+static int
+fly(struct kbs_kds *k, const struct want *w, int recheck, uint8_t **ret, size_t *ret_len,
+    unsigned *ret_retry_after)
+{
+	struct flight *f = NULL, *free_slot = NULL;
+	struct timespec until;
+	int64_t now = (int64_t)time(NULL);
+	size_t i;
+	int r;
+
+	pthread_mutex_lock(&k->mu);
+	if (now < k->backoff_until) {
+		*ret_retry_after = (unsigned)(k->backoff_until - now);
+		pthread_mutex_unlock(&k->mu);
+		return KBS_ERR_KDS_UNAVAILABLE;
+	}
+	for (i = 0; i < FLIGHTS && f == NULL; i++) {
+		if (k->flights[i].used && strcmp(k->flights[i].key, w->key) == 0)
+			f = &k->flights[i];
+		else if (!k->flights[i].used && free_slot == NULL)
+			free_slot = &k->flights[i];
+	}
+	if (f != NULL) { /* someone is fetching it: wait */
+		f->waiters++;
+		deadline_in(&until, k->timeout + WAIT_MARGIN);
+		while (!f->done)
+			if (pthread_cond_timedwait(&k->flight_cv, &k->mu, &until) != 0)
+				break;
+		f->waiters--;
+		if (!f->done) {
+			r = KBS_ERR_KDS_TIMEOUT;
+			*ret_retry_after = k->timeout;
+		} else if ((r = f->r) == 0) {
+			r = copy_out(f->data, f->len, ret, ret_len);
+		} else {
+			*ret_retry_after = f->retry_after;
+		}
+		flight_release_locked(f);
+		pthread_mutex_unlock(&k->mu);
+		return r;
+	}
+	if (free_slot == NULL) {
+		pthread_mutex_unlock(&k->mu);
+		*ret_retry_after = 1;
+		return KBS_ERR_KDS_BUSY;
+	}
+	f = free_slot;
+	f->used = 1;
+	memcpy(f->key, w->key, strlen(w->key) + 1);
+	pthread_mutex_unlock(&k->mu);
+
+	if (recheck && keystore_cert_get(k->ks, w->key, ret, ret_len, NULL) == 0) {
+		kbs_metrics_kds_fetch(k->m, w->item, KBS_METRICS_KDS_CACHED);
+		r = 0;
+	} else {
+		r = fetch_checked(k, w, ret, ret_len, ret_retry_after);
+	}
+
+	pthread_mutex_lock(&k->mu);
+	f->r = r;
+	f->retry_after = *ret_retry_after;
+	if (r == 0 && f->waiters > 0 && copy_out(*ret, *ret_len, &f->data, &f->len) != 0)
+		f->r = KBS_ERR_ALLOC;
+	f->done = 1;
+	pthread_cond_broadcast(&k->flight_cv);
+	flight_release_locked(f);
+	pthread_mutex_unlock(&k->mu);
+	return r;
+}
+
+/* ---- look-up: store, directory, KDS ------------------------------------ */
+
+static int
+from_dir(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *ret_len)
+{
+	char path[KBS_CONFIG_PATH_MAX + KBS_KDS_PATH_MAX];
+	uint8_t *d;
+	size_t i, n;
+	int r;
+
+	if (k->dir[0] == '\0')
+		return KBS_ERR_NOT_FOUND;
+	for (i = 0; i < w->n_dir_paths; i++) {
+		snprintf(path, sizeof(path), "%s/%s", k->dir, w->dir_paths[i]);
+		if (kbs_file_read(path, KBS_KDS_BODY_MAX, &d, &n) != 0)
+			continue;
+		if ((r = check(w, d, n)) != 0) {
+			/* A misfiled certificate is skipped (and said), never used. */
+			kbs_metrics_kds_fetch(k->m, w->item, KBS_METRICS_KDS_BAD_CONTENT);
+			kbs_log(KBS_LOG_WARNING,
+			    "{\"event\":\"kds_cache_dir\",\"file\":\"%.200s\",\"error\":\"%s\"}",
+			    w->dir_paths[i], kbs_err_name(r));
+			free(d);
+			continue;
+		}
+		if (w->item != KBS_KDS_CRL)
+			cache_put(k, w->key, d, n);
+		*ret = d;
+		*ret_len = n;
+		return 0;
+	}
+	return KBS_ERR_NOT_FOUND;
+}
+
+/* obtain: the store, the cache directory, then (when allowed) KDS. */
+static int
+obtain(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *ret_len,
+    unsigned *ret_retry_after)
+{
+	int r;
+
+	r = keystore_cert_get(k->ks, w->key, ret, ret_len, NULL);
+	if (r == 0 || (r = from_dir(k, w, ret, ret_len)) == 0) {
+		kbs_metrics_kds_fetch(k->m, w->item, KBS_METRICS_KDS_CACHED);
+		return 0;
+	}
+	if (!k->fetch)
+		return KBS_ERR_KDS_OFFLINE;
+	return fly(k, w, 1, ret, ret_len, ret_retry_after);
+}
+
+static int
+want_item(struct want *w, enum kbs_kds_item item, enum snp_product p, enum snp_signing_key chain)
+{
+	const char *seg = kbs_kds_product_segment(p);
+	const char *c = chain == SNP_SIGNING_KEY_VLEK ? "vlek" : "vcek";
+	int r;
+
+	memset(w, 0, sizeof(*w));
+	w->item = item;
+	w->product = p;
+	w->chain = chain;
+	if ((r = kbs_kds_item_key(item, p, chain, w->key, sizeof(w->key))) != 0 ||
+	    (r = item == KBS_KDS_CRL
+		    ? kbs_kds_crl_path(p, chain, w->kds_path, sizeof(w->kds_path))
+		    : kbs_kds_chain_path(p, chain, w->kds_path, sizeof(w->kds_path))) != 0)
+		return r;
+	snprintf(w->dir_paths[0], sizeof(w->dir_paths[0]), "%s/v1/%s/%s", c, seg,
+	    item == KBS_KDS_CRL ? "crl" : "cert_chain");
+	w->n_dir_paths = 1;
+	return 0;
+}
+
+/* ---- CRLs ---------------------------------------------------------------- */
+
+/*
+ * crl_install holds c (taken) for its product and chain unless the held
+ * one is newer. KBS_ERR_KDS_CONTENT when it is older (a rollback).
+ */
+static int
+crl_install(
+    struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain, struct kbs_kds_crl *c)
+{
+	struct crl_slot *s = &k->crls[p][chain_index(chain)];
+	int r = 0;
+
+	pthread_mutex_lock(&k->mu);
+	if (s->cur != NULL && s->cur->this_update > c->this_update) {
+		crl_unref_locked(c);
+		r = KBS_ERR_KDS_CONTENT;
+	} else {
+		crl_unref_locked(s->cur);
+		s->cur = c;
+		s->tracked = 1;
+		s->next_try = 0;
+		kbs_metrics_crl_held(
+		    k->m, (unsigned)p, (unsigned)chain_index(chain), c->this_update);
+	}
+	pthread_mutex_unlock(&k->mu);
+	return r;
+}
+
+/* crl_from: a CRL body from any source, installed. */
+static int
+crl_from(
+    struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain, const uint8_t *d, size_t n)
+{
+	struct kbs_kds_crl *c = NULL;
+	int r;
+
+	if ((r = load_crl(chain, d, n, &c)) != 0)
+		return r;
+	return crl_install(k, p, chain, c);
+}
+
+/*
+ * crl_accept holds a CRL from KDS, the directory or an import and, once
+ * held (it is not older than the held one), stores it.
+ */
+static int
+crl_accept(
+    struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain, const uint8_t *d, size_t n)
+{
+	char key[KBS_KDS_PATH_MAX];
+	int r;
+
+	if ((r = kbs_kds_item_key(KBS_KDS_CRL, p, chain, key, sizeof(key))) != 0 ||
+	    (r = crl_from(k, p, chain, d, n)) != 0)
+		return r;
+	cache_put(k, key, d, n);
+	return 0;
+}
+
+/* crl_refresh fetches the list of p and chain from KDS (never a cache: it is refreshing). */
+static int
+crl_refresh(struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain)
+{
+	struct want w;
+	uint8_t *d = NULL;
+	size_t n = 0;
+	unsigned ra = 0;
+	int r;
+
+	if ((r = want_item(&w, KBS_KDS_CRL, p, chain)) != 0)
+		return r;
+	if ((r = fly(k, &w, 0, &d, &n, &ra)) == 0)
+		r = crl_accept(k, p, chain, d, n);
+	free(d);
+	return r;
+}
+
+/*
+ * crl_load_cached holds the newest of the lists the store and the
+ * directory have, if any (a directory list newer than the store's is
+ * stored).
+ */
+static void
+crl_load_cached(struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain)
+{
+	struct want w;
+	uint8_t *d = NULL;
+	size_t n = 0;
+
+	if (want_item(&w, KBS_KDS_CRL, p, chain) != 0)
+		return;
+	if (keystore_cert_get(k->ks, w.key, &d, &n, NULL) == 0 && crl_from(k, p, chain, d, n) != 0)
+		kbs_log(KBS_LOG_WARNING,
+		    "{\"event\":\"crl_cached\",\"key\":\"%s\",\"error\":\"unusable\"}", w.key);
+	free(d);
+	d = NULL;
+	if (from_dir(k, &w, &d, &n) == 0)
+		(void)crl_accept(
+		    k, p, chain, d, n); /* older than the store's: not held, kept out */
+	free(d);
+}
+
+int
+kbs_kds_crl_get(struct kbs_kds *k, enum snp_product product, enum snp_signing_key signer,
+    int64_t now, struct kbs_kds_crl **ret, int *ret_stale)
+{
+	struct kbs_kds_crl *c;
+
+	*ret = NULL;
+	*ret_stale = 0;
+	if (k == NULL || kbs_kds_product_segment(product) == NULL ||
+	    (signer != SNP_SIGNING_KEY_VCEK && signer != SNP_SIGNING_KEY_VLEK))
+		return 0;
+	pthread_mutex_lock(&k->mu);
+	c = k->crls[product][chain_index(signer)].cur;
+	if (c != NULL && now > c->next_update + k->grace) {
+		pthread_mutex_unlock(&k->mu);
+		kbs_metrics_crl_stale(k->m);
+		return KBS_ERR_CRL_EXPIRED;
+	}
+	if (c != NULL) {
+		c->refs++;
+		*ret_stale = now > c->next_update;
+	}
+	pthread_mutex_unlock(&k->mu);
+	*ret = c;
+	return 0;
+}
+
+const struct snp_crl *
+kbs_kds_crl_list(const struct kbs_kds_crl *c)
+{
+	return c != NULL ? c->crl : NULL;
+}
+
+void
+kbs_kds_crl_put(struct kbs_kds *k, struct kbs_kds_crl *c)
+{
+	if (k == NULL || c == NULL)
+		return;
+	pthread_mutex_lock(&k->mu);
+	crl_unref_locked(c);
+	pthread_mutex_unlock(&k->mu);
+}
+
+/* refresh_due: when the held list of s should be refreshed (80% of its validity). */
+static int64_t
+refresh_due(const struct crl_slot *s)
+{
+	int64_t due;
+
+	if (s->cur == NULL)
+		due = 0;
+	else
+		due = s->cur->this_update + (s->cur->next_update - s->cur->this_update) * 8 / 10;
+	return due > s->next_try ? due : s->next_try;
+}
+
+/*
+ * recheck_after: KDS may still serve the same list after 80% of its
+ * validity (it publishes a new one when it does): ask again after a
+ * quarter of the time left, between REFRESH_RETRY and an hour, so a list
+ * nearing nextUpdate is asked for often and AMD is not polled in a loop.
+ */
+static int64_t
+recheck_after(const struct kbs_kds_crl *c, int64_t now)
+{
+	int64_t left = c != NULL ? (c->next_update - now) / 4 : REFRESH_RETRY;
+
+	if (left < REFRESH_RETRY)
+		return REFRESH_RETRY;
+	return left > 3600 ? 3600 : left;
+}
+
+static void *
+refresher(void *arg)
+{
+	struct kbs_kds *k = arg;
+	struct timespec until;
+	int64_t now, due, next;
+	size_t p, c;
+	int r;
+
+	pthread_mutex_lock(&k->mu);
+	while (!k->stop) {
+		now = (int64_t)time(NULL);
+		next = now + REFRESH_IDLE;
+		for (p = SNP_PRODUCT_MILAN; p < SNP_PRODUCT_COUNT && !k->stop; p++)
+			for (c = 0; c < CHAINS && !k->stop; c++) {
+				struct crl_slot *s = &k->crls[p][c];
+
+				if (!s->tracked)
+					continue;
+				if ((due = refresh_due(s)) > now) {
+					next = due < next ? due : next;
+					continue;
+				}
+				pthread_mutex_unlock(&k->mu);
+				r = crl_refresh(k, (enum snp_product)p,
+				    c == 1 ? SNP_SIGNING_KEY_VLEK : SNP_SIGNING_KEY_VCEK);
+				pthread_mutex_lock(&k->mu);
+				now = (int64_t)time(NULL);
+				if (r != 0)
+					s->next_try = now + REFRESH_RETRY;
+				else if (refresh_due(s) <= now)
+					s->next_try = now + recheck_after(s->cur, now);
+				next = s->next_try > 0 && s->next_try < next ? s->next_try : next;
+			}
+		if (k->stop)
+			break;
+		now = (int64_t)time(NULL);
+		deadline_in(&until, next > now ? (unsigned)(next - now) : 1);
+		(void)pthread_cond_timedwait(&k->wake_cv, &k->mu, &until);
+	}
+	pthread_mutex_unlock(&k->mu);
+	return NULL;
+}
+
+/* track marks the list of p and chain for refreshing and wakes the refresher. */
+static void
+track(struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain)
+{
+	struct crl_slot *s = &k->crls[p][chain_index(chain)];
+
+	if (kbs_kds_product_segment(p) == NULL ||
+	    (chain != SNP_SIGNING_KEY_VCEK && chain != SNP_SIGNING_KEY_VLEK))
+		return;
+	pthread_mutex_lock(&k->mu);
+	if (!s->tracked) {
+		s->tracked = 1;
+		pthread_cond_signal(&k->wake_cv);
+	}
+	pthread_mutex_unlock(&k->mu);
+}
+
+/*
+ * crl_first gets a product's first CRL when none is held: from the store
+ * or the directory, else from KDS. Tried at most every REFRESH_RETRY
+ * seconds, so guests of a product whose list KDS does not serve do not
+ * each cause a fetch.
+ */
+static void
+crl_first(struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain)
+{
+	struct crl_slot *s = &k->crls[p][chain_index(chain)];
+	int64_t now = (int64_t)time(NULL);
+	int go;
+
+	pthread_mutex_lock(&k->mu);
+	go = s->cur == NULL && s->next_try <= now;
+	if (go)
+		s->next_try = now + REFRESH_RETRY;
+	pthread_mutex_unlock(&k->mu);
+	if (!go)
+		return;
+	crl_load_cached(k, p, chain);
+	pthread_mutex_lock(&k->mu);
+	go = s->cur == NULL && k->fetch;
+	pthread_mutex_unlock(&k->mu);
+	if (go && crl_refresh(k, p, chain) != 0)
+		kbs_log(KBS_LOG_WARNING,
+		    "{\"event\":\"crl_first_fetch\",\"product\":\"%s\",\"error\":\"failed\"}",
+		    kbs_kds_product_segment(p));
+}
+
+void
+kbs_kds_seen(struct kbs_kds *k, enum snp_product product, enum snp_signing_key signer)
+{
+	if (k != NULL)
+		track(k, product, signer);
+}
+
+/* ---- the signer ------------------------------------------------------------ */
+
+static int
+transient(int r)
+{
+	return r == KBS_ERR_KDS_UNAVAILABLE || r == KBS_ERR_KDS_TIMEOUT || r == KBS_ERR_KDS_BUSY;
+}
+
+int
+kbs_kds_signer(struct kbs_kds *k, const struct snp_report *report, uint8_t **ret_vcek,
+    size_t *ret_vcek_len, uint8_t **ret_chain, size_t *ret_chain_len, unsigned *ret_retry_after)
+{
+	enum snp_product p = SNP_PRODUCT_UNKNOWN;
+	struct snp_tcb tcb;
+	struct want w, wc;
+	char hwid[129], tcbname[64];
+	const char *seg;
+	uint8_t *vcek = NULL, *chain = NULL;
+	size_t vlen = 0, clen = 0;
+	int r;
+
+	*ret_retry_after = 0;
+	if (k == NULL || report == NULL)
+		return KBS_ERR_INVALID_ARGUMENT;
+	if (report->signing_key != SNP_SIGNING_KEY_VCEK ||
+	    snp_report_cpuid_claim(report, &p) != 0 || p == SNP_PRODUCT_UNKNOWN ||
+	    snp_tcb_decode(report->reported_tcb, p, &tcb) != 0)
+		return KBS_ERR_KDS_NO_KEY;
+	if ((r = kbs_kds_hwid_hex(p, report->chip_id, hwid)) != 0 ||
+	    (r = kbs_kds_tcb_name(p, &tcb, tcbname, sizeof(tcbname))) != 0)
+		return r;
+	seg = kbs_kds_product_segment(p);
+	memset(&w, 0, sizeof(w));
+	w.item = KBS_KDS_VCEK;
+	w.product = p;
+	w.chain = SNP_SIGNING_KEY_VCEK;
+	w.hwid = hwid;
+	w.tcb = &tcb;
+	if ((r = kbs_kds_vcek_key(p, hwid, tcbname, w.key, sizeof(w.key))) != 0 ||
+	    (r = kbs_kds_vcek_path(p, report->chip_id, &tcb, w.kds_path, sizeof(w.kds_path))) != 0)
+		return r;
+	snprintf(w.dir_paths[0], sizeof(w.dir_paths[0]), "vcek/v1/%s/%s/%s_vcek.der", seg, hwid,
+	    tcbname);
+	snprintf(w.dir_paths[1], sizeof(w.dir_paths[1]), "vcek/%s/%s_vcek.der", hwid, tcbname);
+	snprintf(w.dir_paths[2], sizeof(w.dir_paths[2]), "vcek/%s/vcek.der", hwid);
+	w.n_dir_paths = 3;
+	if ((r = obtain(k, &w, &vcek, &vlen, ret_retry_after)) != 0)
+		goto out;
+	/*
+	 * The chain: AMD's ASKs are compiled in, so only a transient failure
+	 * (the guest can retry) fails the request; without it a chain that
+	 * needs one is refused by verification.
+	 */
+	if ((r = want_item(&wc, KBS_KDS_CHAIN, p, SNP_SIGNING_KEY_VCEK)) != 0)
+		goto out;
+	r = obtain(k, &wc, &chain, &clen, ret_retry_after);
+	if (r != 0 && transient(r))
+		goto out;
+	if (r != 0) {
+		chain = NULL;
+		clen = 0;
+	}
+	/*
+	 * A product whose VCEKs come from KDS gets its CRL kept fresh; the
+	 * first one is fetched now, so this guest is checked against it.
+	 */
+	crl_first(k, p, SNP_SIGNING_KEY_VCEK);
+	track(k, p, SNP_SIGNING_KEY_VCEK);
+	*ret_vcek = vcek;
+	*ret_vcek_len = vlen;
+	*ret_chain = chain;
+	*ret_chain_len = clen;
+	vcek = chain = NULL;
+	r = 0;
+out:
+	free(vcek);
+	free(chain);
+	return r;
+}
+
+/* ---- import ---------------------------------------------------------------- */
+
+int
+kbs_kds_import(
+    struct kbs_kds *k, const char *rel, const uint8_t *data, size_t len, char *ret_key, size_t size)
+{
+	struct kbs_kds_file f;
+	struct snp_signer_facts facts;
+	struct snp_tcb tcb;
+	struct want w;
+	char tcbname[64];
+	int r;
+
+	if (k == NULL || data == NULL || ret_key == NULL)
+		return KBS_ERR_INVALID_ARGUMENT;
+	if ((r = kbs_kds_file_parse(rel, &f)) != 0)
+		return r;
+	if (f.item != KBS_KDS_VCEK) {
+		if ((r = want_item(&w, f.item, f.product, f.chain)) != 0)
+			return r;
+		if (check(&w, data, len) != 0)
+			return KBS_ERR_KDS_LAYOUT;
+		if (f.item == KBS_KDS_CRL) {
+			/* Only a list at least as new as the held one: no rollback by import. */
+			if ((r = crl_from(k, f.product, f.chain, data, len)) != 0)
+				return r == KBS_ERR_KDS_CONTENT ? KBS_ERR_EXISTS : r;
+			track(k, f.product, f.chain);
+		}
+		if ((r = keystore_cert_put(k->ks, w.key, data, len, (int64_t)time(NULL))) != 0)
+			return r;
+		snprintf(ret_key, size, "%s", w.key);
+		return 0;
+	}
+	/* A VCEK: the path names its hwID (and, but for the flat file, TCB); the certificate must
+	 * agree. */
+	memset(&w, 0, sizeof(w));
+	w.item = KBS_KDS_VCEK;
+	w.product = f.product;
+	w.chain = SNP_SIGNING_KEY_VCEK;
+	w.hwid = f.hwid;
+	if (check_vcek(&w, data, len, &facts) != 0)
+		return KBS_ERR_KDS_LAYOUT;
+	tcb = facts.spl;
+	if ((r = kbs_kds_tcb_name(facts.product, &tcb, tcbname, sizeof(tcbname))) != 0)
+		return r;
+	if (f.tcb[0] != '\0' && strcmp(f.tcb, tcbname) != 0)
+		return KBS_ERR_KDS_LAYOUT;
+	if ((r = kbs_kds_vcek_key(facts.product, f.hwid, tcbname, w.key, sizeof(w.key))) != 0 ||
+	    (r = keystore_cert_put(k->ks, w.key, data, len, (int64_t)time(NULL))) != 0)
+		return r;
+	snprintf(ret_key, size, "%s", w.key);
+	return 0;
+}
+
+/* ---- life cycle -------------------------------------------------------------- */
+
+static int
+cond_init_monotonic(pthread_cond_t *cv)
+{
+	pthread_condattr_t a;
+	int r;
+
+	if (pthread_condattr_init(&a) != 0)
+		return KBS_ERR_SYSTEM;
+	r = pthread_condattr_setclock(&a, CLOCK_MONOTONIC) == 0 && pthread_cond_init(cv, &a) == 0
+	    ? 0
+	    : KBS_ERR_SYSTEM;
+	pthread_condattr_destroy(&a);
+	return r;
+}
+
+/* curl_global_init is not thread-safe: once, before the first handle. */
+static void
+curl_init_once(void)
+{
+	(void)curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+int
+kbs_kds_new(
+    const struct kbs_config *cfg, struct keystore *ks, struct kbs_metrics *m, struct kbs_kds **ret)
+{
+	static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+	struct kbs_kds *k;
+	size_t p, n;
+	int r;
+
+	if (cfg == NULL || ks == NULL || ret == NULL)
+		return KBS_ERR_INVALID_ARGUMENT;
+	if (strncmp(cfg->kds_url, "https://", 8) != 0 && strncmp(cfg->kds_url, "http://", 7) != 0)
+		return KBS_ERR_CONFIG;
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return KBS_ERR_ALLOC;
+	n = strlen(cfg->kds_url);
+	while (n > 0 && cfg->kds_url[n - 1] == '/') /* paths start with '/' */
+		n--;
+	memcpy(k->url, cfg->kds_url, n);
+	snprintf(k->dir, sizeof(k->dir), "%s", cfg->kds_cache_dir);
+	k->timeout = cfg->kds_timeout > 0 ? cfg->kds_timeout : 5;
+	k->fetch = cfg->kds_fetch;
+	k->grace = cfg->crl_grace;
+	k->ks = ks;
+	k->m = m;
+	(void)pthread_once(&curl_once, curl_init_once);
+	if (pthread_mutex_init(&k->mu, NULL) != 0) {
+		free(k);
+		return KBS_ERR_SYSTEM;
+	}
+	if (cond_init_monotonic(&k->flight_cv) != 0) {
+		pthread_mutex_destroy(&k->mu);
+		free(k);
+		return KBS_ERR_SYSTEM;
+	}
+	if (cond_init_monotonic(&k->wake_cv) != 0) {
+		pthread_cond_destroy(&k->flight_cv);
+		pthread_mutex_destroy(&k->mu);
+		free(k);
+		return KBS_ERR_SYSTEM;
+	}
+	for (p = SNP_PRODUCT_MILAN; p < SNP_PRODUCT_COUNT; p++) {
+		crl_load_cached(k, (enum snp_product)p, SNP_SIGNING_KEY_VCEK);
+		crl_load_cached(k, (enum snp_product)p, SNP_SIGNING_KEY_VLEK);
+	}
+	if (k->fetch) {
+		if ((r = pthread_create(&k->thread, NULL, refresher, k)) != 0) {
+			kbs_kds_free(k);
+			return KBS_ERR_SYSTEM;
+		}
+		k->thread_started = 1;
+	}
+	*ret = k;
+	return 0;
+}
+
+void
+kbs_kds_free(struct kbs_kds *k)
+{
+	size_t p, c, i;
+
+	if (k == NULL)
+		return;
+	if (k->thread_started) {
+		pthread_mutex_lock(&k->mu);
+		k->stop = 1;
+		pthread_cond_broadcast(&k->wake_cv);
+		pthread_mutex_unlock(&k->mu);
+		pthread_join(k->thread, NULL);
+	}
+	for (p = 0; p < SNP_PRODUCT_COUNT; p++)
+		for (c = 0; c < CHAINS; c++)
+			crl_unref_locked(k->crls[p][c].cur);
+	for (i = 0; i < FLIGHTS; i++)
+		free(k->flights[i].data);
+	pthread_cond_destroy(&k->wake_cv);
+	pthread_cond_destroy(&k->flight_cv);
+	pthread_mutex_destroy(&k->mu);
+	free(k);
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/python3
+"""leak_scan.py: looks for known secret bytes in files (test_secret_leak.sh).
+
+    leak_scan.py NEEDLES FILE...
+
+NEEDLES holds one "NAME HEX" line per secret (its raw bytes in hex). Each
+file is searched for every needle as raw bytes, lower and upper hex,
+standard base64 and base64url (at each of the three alignments a value can
+have inside a longer base64 text, padding dropped, line breaks ignored). Prints "leak NAME
+FORM FILE" for each hit, or "clean N files"; exits 1 on any hit.
+"""
+import base64
+import sys
+
+
+def forms(raw):
+    out = {"raw": raw, "hex": raw.hex().encode(), "HEX": raw.hex().upper().encode()}
+    for shift in range(3):
+        for name, enc in (("base64", base64.b64encode), ("base64url", base64.urlsafe_b64encode)):
+            text = enc(bytes(shift) + raw)
+            if shift:  # the first group mixes in the bytes before the value
+                text = text[4:]
+            if (shift + len(raw)) % 3:  # so does the last one with what follows
+                text = text[:-4]
+            out["%s@%d" % (name, shift)] = text.rstrip(b"=")
+    return {k: v for k, v in out.items() if len(v) >= 12}
+
+
+def main():
+    needles = []
+    for line in open(sys.argv[1]):
+        if line.strip():
+            name, hexval = line.split()
+            needles.append((name, forms(bytes.fromhex(hexval))))
+    hits = 0
+    for path in sys.argv[2:]:
+        data = open(path, "rb").read()
+        lines = data.replace(b"\r", b"").replace(b"\n", b"")  # PEM and MIME break base64
+        for name, fs in needles:
+            for form, text in fs.items():
+                if text in data or form.startswith("base64") and text in lines:
+                    hits += 1
+                    print("leak %s %s %s" % (name, form, path))
+    if not hits:
+        print("clean %d files" % (len(sys.argv) - 2))
+    sys.exit(1 if hits else 0)
+
+
+if __name__ == "__main__":
+    main()
