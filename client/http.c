@@ -37,6 +37,7 @@ struct kbsc_http {
 	char *ca_file;   /* NULL: system bundle */
 	unsigned connect_ms, total_ms;
 	size_t max_body;
+	char if_match[24]; /* a revision for If-Match, or "" (kbs-admin --if-match) */
 };
 
 /* The body being received, with the cap enforced as it grows. */
@@ -248,6 +249,25 @@ kbsc_http_set_max_body(struct kbsc_http *h, size_t max_body)
 }
 
 int
+kbsc_http_set_if_match(struct kbsc_http *h, const char *revision)
+{
+	size_t n, i;
+
+	if (revision == NULL) {
+		h->if_match[0] = '\0';
+		return 0;
+	}
+	n = strlen(revision);
+	if (n == 0 || n > 19)
+		return KBS_ERR_INVALID_ARGUMENT;
+	for (i = 0; i < n; i++)
+		if (revision[i] < '0' || revision[i] > '9')
+			return KBS_ERR_INVALID_ARGUMENT;
+	memcpy(h->if_match, revision, n + 1);
+	return 0;
+}
+
+int
 kbsc_http_set_ca_file(struct kbsc_http *h, const char *path)
 {
 	char *copy;
@@ -417,6 +437,13 @@ kbsc_http_request(struct kbsc_http *h, const char *method, const char *path, con
 	    (body != NULL && (r = add_header(&headers, "Content-Type: application/json")) != 0) ||
 	    (bearer != NULL && (r = bearer_header(&headers, bearer)) != 0))
 		goto out;
+	if (h->if_match[0] != '\0') {
+		char line[48];
+
+		snprintf(line, sizeof(line), "If-Match: \"%s\"", h->if_match);
+		if ((r = add_header(&headers, line)) != 0)
+			goto out;
+	}
 	curl_easy_reset(h->curl);
 	if ((r = set_options(h, url, headers, &sink, &resp, errbuf)) != 0 ||
 	    (r = set_method(h->curl, method, body, body_len)) != 0)

@@ -62,6 +62,13 @@ KBS_MUST_CHECK int kbsc_http_set_ca_file(struct kbsc_http *h, const char *path);
 void kbsc_http_set_max_body(struct kbsc_http *h, size_t max_body);
 
 /*
+ * kbsc_http_set_if_match sends "If-Match: \"REVISION\"" with the next
+ * requests (a replicated broker's expected revision, docs/admin-api.md);
+ * NULL stops it. KBS_ERR_INVALID_ARGUMENT unless 1..19 decimal digits.
+ */
+KBS_MUST_CHECK int kbsc_http_set_if_match(struct kbsc_http *h, const char *revision);
+
+/*
  * kbsc_http_request sends METHOD base-url+path (path starts with '/'),
  * with body[0..body_len) as application/json when body is not NULL and
  * with "Authorization: Bearer <bearer>" when bearer is not NULL. It

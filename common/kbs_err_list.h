@@ -202,6 +202,22 @@ KBS_ERR_X(WEBHOOK_SIGNATURE, webhook_signature, -420,
 KBS_ERR_X(WEBHOOK_KEY_FILE, webhook_key_file, -421,
     "the webhook secret file is not ours, is open to others, or is not 32 to 64 bytes (raw or hex)")
 
+/* kbs: replication through etcd (kbs/etcd.h, kbs/replica.h) */
+KBS_ERR_X(ETCD_CONFLICT, etcd_conflict, -430,
+    "the object changed since the revision the request expected; nothing was written")
+KBS_ERR_X(ETCD_UNAVAILABLE, etcd_unavailable, -431,
+    "etcd cannot be reached: admin writes are refused until it is back")
+KBS_ERR_X(ETCD_PROTOCOL, etcd_protocol, -432, "etcd answered something this broker cannot read")
+KBS_ERR_X(ETCD_RECORD, etcd_record, -433,
+    "a replicated record is malformed or does not open under this replica's master key")
+KBS_ERR_X(ETCD_COMPACTED, etcd_compacted, -434,
+    "the revision to resume from was compacted away in etcd (a full read follows)")
+KBS_ERR_X(ETCD_IF_MATCH, etcd_if_match, -435, "If-Match must be one revision number")
+KBS_ERR_X(ETCD_NOT_SYNCED, etcd_not_synced, -436,
+    "this replica has not read etcd yet: admin writes wait until it has")
+KBS_ERR_X(ETCD_LOCAL_ONLY, etcd_local_only, -437,
+    "this replica holds secrets etcd lacks: its first sync would delete them")
+
 /* kbs: stateless nonces (kbs/nonce.h) */
 KBS_ERR_X(NONCE_MALFORMED, nonce_malformed, -440, "nonce is not 32 bytes")
 KBS_ERR_X(NONCE_OTHER_REPLICA, nonce_other_replica, -441, "nonce was issued by another replica")

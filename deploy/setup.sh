@@ -15,6 +15,10 @@ PACKAGES="meson ninja-build pkg-config gcc libc6-dev python3 openssl
 libssl-dev libsodium-dev libmicrohttpd-dev liblmdb-dev libcjson-dev
 libcurl4-openssl-dev nettle-dev libgmp-dev curl python3-jwt python3-cryptography python3-nacl
 clevis clevis-luks jose cryptsetup-bin dracut-core dracut-network clevis-dracut dbus-daemon"
+# Scale-out (tests/integration/test_scaleout.sh): a 3-member etcd cluster
+# (etcd-server, its v3 JSON gateway) and HAProxy in TCP mode in front of 3
+# replicas; python3-yaml for the structural check of deploy/kubernetes/.
+PACKAGES="$PACKAGES etcd-server haproxy python3-yaml"
 
 missing=""
 for p in $PACKAGES; do

@@ -4,11 +4,13 @@
  * identity is the SHA-256 of the exact bytes sent.
  */
 #include <errno.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "admin.h"
 #include "policy.h"
+#include "replica.h"
 #include "status.h"
 #include "webhook.h"
 
@@ -67,6 +69,8 @@ kbs_h_admin_policy_put(struct kbs_broker *b, const struct kbs_req *req, struct k
 	struct policy *p = NULL;
 	struct keystore_policy *cur = NULL;
 	uint32_t version = 0, old_version = 0;
+	uint8_t sha[32], old_sha[32];
+	int64_t expect = -1, revision = 0;
 	cJSON *o = NULL, *warn, *errs;
 	char hex[65];
 	size_t i;
@@ -74,6 +78,10 @@ kbs_h_admin_policy_put(struct kbs_broker *b, const struct kbs_req *req, struct k
 
 	if (!kbs_admin_begin(b, req, resp, KEYSTORE_ROLE_ADMIN, &call))
 		return;
+	if (b->replica != NULL && (r = kbs_replica_parse_if_match(req->if_match, &expect)) != 0) {
+		kbs_admin_fail(req, resp, r);
+		return;
+	}
 	memset(&pe, 0, sizeof(pe));
 	if ((r = policy_parse(req->body, req->body_len, &p, &pe)) != 0) {
 		parse_error(req, resp, &pe);
@@ -100,15 +108,40 @@ kbs_h_admin_policy_put(struct kbs_broker *b, const struct kbs_req *req, struct k
 		goto out;
 	}
 	/* The bytes of the current version again write nothing, and no record. */
-	if (keystore_policy_get(b->ks, policy_name(p), &cur) == 0)
+	memset(old_sha, 0, sizeof(old_sha));
+	if (keystore_policy_get(b->ks, policy_name(p), &cur) == 0) {
 		old_version = cur->info.version;
+		memcpy(old_sha, cur->info.sha256, sizeof(old_sha));
+	}
 	keystore_policy_free(cur);
-	if ((r = keystore_policy_put(
-		 b->ks, policy_name(p), req->body, req->body_len, &call.actor, &version)) != 0)
-		goto fail;
-	if (version != old_version) {
-		kbs_admin_audited(b);
+	cur = NULL;
+	crypto_hash_sha256(sha, req->body, req->body_len);
+	if (b->replica != NULL && old_version != 0 && sodium_memcmp(sha, old_sha, 32) == 0 &&
+	    kbs_replica_object_revision(
+		b->replica, KBS_REPLICA_POLICY, policy_name(p), &revision) == 0) {
+		version = old_version; /* etcd's current bytes again: nothing is written */
+	} else if (b->replica != NULL) {
+		if ((r = kbs_replica_policy_put(b->replica, policy_name(p), req->body,
+			 req->body_len, expect, &call.actor, &revision)) != 0)
+			goto fail;
+		if (keystore_policy_get(b->ks, policy_name(p), &cur) == 0)
+			version = cur->info.version;
+		keystore_policy_free(cur);
+	} else {
+		if ((r = keystore_policy_put(b->ks, policy_name(p), req->body, req->body_len,
+			 &call.actor, &version)) != 0)
+			goto fail;
+		if (version != old_version)
+			kbs_admin_audited(b);
+	}
+	if (version != old_version)
 		policy_event(b, req, &call, policy_name(p), version, policy_hash(p));
+	if (b->replica != NULL &&
+	    kbs_replica_object_revision(
+		b->replica, KBS_REPLICA_POLICY, policy_name(p), &revision) == 0 &&
+	    cJSON_AddNumberToObject(o, "revision", (double)revision) == NULL) {
+		r = KBS_ERR_ALLOC;
+		goto fail;
 	}
 	r = KBS_ERR_ALLOC;
 	if (cJSON_AddStringToObject(o, "name", policy_name(p)) == NULL ||
@@ -228,6 +261,7 @@ kbs_h_admin_policy_show(struct kbs_broker *b, const struct kbs_req *req, struct 
 	struct kbs_admin_call call;
 	struct keystore_policy *p = NULL;
 	long long version = query_uint(req->query, "version");
+	int64_t revision = 0;
 	cJSON *o = NULL;
 	char hex[65];
 	int r;
@@ -255,6 +289,11 @@ kbs_h_admin_policy_show(struct kbs_broker *b, const struct kbs_req *req, struct 
 	    cJSON_AddStringToObject(o, "sha256", hex) == NULL ||
 	    cJSON_AddNumberToObject(o, "since", (double)p->info.since) == NULL ||
 	    cJSON_AddStringToObject(o, "policy", (const char *)p->data) == NULL)
+		goto fail;
+	if (b->replica != NULL &&
+	    kbs_replica_object_revision(b->replica, KBS_REPLICA_POLICY, req->param, &revision) ==
+		0 &&
+	    cJSON_AddNumberToObject(o, "revision", (double)revision) == NULL)
 		goto fail;
 	kbs_admin_json(resp, 200, o);
 	o = NULL;

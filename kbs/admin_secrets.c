@@ -9,6 +9,7 @@
 
 #include "admin.h"
 #include "keystore.h"
+#include "replica.h"
 #include "request.h"
 
 enum { F_POLICY, F_VALUE, F_COUNT };
@@ -18,10 +19,12 @@ static const struct kbs_field put_fields[F_COUNT] = {
 	[F_VALUE] = { "value", KBS_FIELD_STRING, 1, 0 },
 };
 
+/* secret_item is a secret's metadata; with etcd, its mod_revision too (for If-Match). */
 static cJSON *
-secret_item(const struct keystore_secret_info *s)
+secret_item(struct kbs_broker *b, const struct keystore_secret_info *s)
 {
 	cJSON *o = cJSON_CreateObject();
+	int64_t rev = 0;
 
 	if (o == NULL)
 		return NULL;
@@ -29,7 +32,10 @@ secret_item(const struct keystore_secret_info *s)
 	    cJSON_AddStringToObject(o, "policy", s->policy) == NULL ||
 	    cJSON_AddNumberToObject(o, "version", s->version) == NULL ||
 	    cJSON_AddNumberToObject(o, "created", (double)s->created) == NULL ||
-	    cJSON_AddNumberToObject(o, "updated", (double)s->updated) == NULL) {
+	    cJSON_AddNumberToObject(o, "updated", (double)s->updated) == NULL ||
+	    (b->replica != NULL &&
+		kbs_replica_object_revision(b->replica, KBS_REPLICA_SECRET, s->name, &rev) == 0 &&
+		cJSON_AddNumberToObject(o, "revision", (double)rev) == NULL)) {
 		cJSON_Delete(o);
 		return NULL;
 	}
@@ -47,16 +53,28 @@ kbs_h_admin_secret_put(struct kbs_broker *b, const struct kbs_req *req, struct k
 	uint8_t *value = NULL;
 	size_t len = 0, cap = KEYSTORE_SECRET_MAX;
 	uint32_t version = 0;
+	int64_t expect = -1, revision = 0;
 	cJSON *o = NULL;
 	int r;
 
 	if (!kbs_admin_begin(b, req, resp, KEYSTORE_ROLE_ADMIN, &call))
 		return;
+	if (b->replica != NULL && (r = kbs_replica_parse_if_match(req->if_match, &expect)) != 0)
+		goto fail;
 	if ((r = kbs_request_parse(
 		 req->body, req->body_len, put_fields, F_COUNT, &root, nodes, &reason)) != 0)
 		goto fail;
-	/* The bound policy must exist: a secret no policy covers could never be released. */
-	if ((r = keystore_policy_get(b->ks, nodes[F_POLICY]->str, &pol)) != 0)
+	/*
+	 * The bound policy must exist: a secret no policy covers could never be
+	 * released. With etcd, in etcd (as this replica has applied it), so the
+	 * other replicas have it too.
+	 */
+	if (b->replica != NULL)
+		r = kbs_replica_object_revision(
+		    b->replica, KBS_REPLICA_POLICY, nodes[F_POLICY]->str, &revision);
+	else
+		r = keystore_policy_get(b->ks, nodes[F_POLICY]->str, &pol);
+	if (r != 0)
 		goto fail;
 	r = KBS_ERR_ALLOC;
 	if ((value = sodium_malloc(cap)) == NULL)
@@ -67,14 +85,27 @@ kbs_h_admin_secret_put(struct kbs_broker *b, const struct kbs_req *req, struct k
 		r = KBS_ERR_BAD_REQUEST;
 		goto fail;
 	}
-	if ((r = keystore_secret_put(
-		 b->ks, req->param, value, len, nodes[F_POLICY]->str, &call.actor, &version)) != 0)
-		goto fail;
-	kbs_admin_audited(b);
+	if (b->replica != NULL) {
+		struct keystore_secret_info info;
+
+		/* Through etcd; the watcher applies it here as on every replica (and audits it). */
+		if ((r = kbs_replica_secret_put(b->replica, req->param, value, len,
+			 nodes[F_POLICY]->str, expect, &call.actor, &revision)) != 0)
+			goto fail;
+		if (keystore_secret_info(b->ks, req->param, &info) == 0)
+			version = info.version;
+	} else {
+		if ((r = keystore_secret_put(b->ks, req->param, value, len, nodes[F_POLICY]->str,
+			 &call.actor, &version)) != 0)
+			goto fail;
+		kbs_admin_audited(b);
+	}
 	if ((o = cJSON_CreateObject()) == NULL ||
 	    cJSON_AddStringToObject(o, "name", req->param) == NULL ||
 	    cJSON_AddNumberToObject(o, "version", version) == NULL ||
-	    cJSON_AddStringToObject(o, "policy", nodes[F_POLICY]->str) == NULL) {
+	    cJSON_AddStringToObject(o, "policy", nodes[F_POLICY]->str) == NULL ||
+	    (b->replica != NULL &&
+		cJSON_AddNumberToObject(o, "revision", (double)revision) == NULL)) {
 		r = KBS_ERR_ALLOC;
 		goto fail;
 	}
@@ -112,7 +143,7 @@ kbs_h_admin_secret_list(struct kbs_broker *b, const struct kbs_req *req, struct 
 	    (arr = cJSON_AddArrayToObject(o, "secrets")) == NULL)
 		goto fail;
 	for (i = 0; i < n; i++)
-		if ((it = secret_item(&items[i])) == NULL || !cJSON_AddItemToArray(arr, it))
+		if ((it = secret_item(b, &items[i])) == NULL || !cJSON_AddItemToArray(arr, it))
 			goto fail;
 	kbs_admin_json(resp, 200, o);
 	o = NULL;
@@ -138,7 +169,7 @@ kbs_h_admin_secret_show(struct kbs_broker *b, const struct kbs_req *req, struct 
 		kbs_admin_fail(req, resp, r);
 		return;
 	}
-	if ((o = secret_item(&info)) == NULL) {
+	if ((o = secret_item(b, &info)) == NULL) {
 		kbs_admin_fail(req, resp, KBS_ERR_ALLOC);
 		return;
 	}
@@ -149,14 +180,24 @@ void
 kbs_h_admin_secret_delete(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp *resp)
 {
 	struct kbs_admin_call call;
+	int64_t expect = -1, revision = 0;
 	int r;
 
 	if (!kbs_admin_begin(b, req, resp, KEYSTORE_ROLE_ADMIN, &call))
 		return;
-	if ((r = keystore_secret_delete(b->ks, req->param, &call.actor)) != 0) {
-		kbs_admin_fail(req, resp, r);
-		return;
+	if (b->replica != NULL) {
+		if ((r = kbs_replica_parse_if_match(req->if_match, &expect)) != 0 ||
+		    (r = kbs_replica_secret_delete(
+			 b->replica, req->param, expect, &call.actor, &revision)) != 0) {
+			kbs_admin_fail(req, resp, r);
+			return;
+		}
+	} else {
+		if ((r = keystore_secret_delete(b->ks, req->param, &call.actor)) != 0) {
+			kbs_admin_fail(req, resp, r);
+			return;
+		}
+		kbs_admin_audited(b);
 	}
-	kbs_admin_audited(b);
 	kbs_admin_ack(req, resp, "name", req->param, "deleted");
 }

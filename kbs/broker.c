@@ -21,6 +21,7 @@
 #include "policy.h"
 #include "policy_cache.h"
 #include "ratelimit.h"
+#include "replica.h"
 #include "snp.h"
 #include "state.h"
 #include "token.h"
@@ -330,6 +331,14 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 		fail(msg, msg_size, r, "start-up", NULL);
 		goto out;
 	}
+	/* The watcher starts here: guests are served from the store whatever etcd does. */
+	if (cfg->etcd.n_endpoints > 0 &&
+	    ((r = kbs_replica_new(&cfg->etcd, cfg->replica_id, b->ks, b->metrics, &b->replica)) !=
+		    0 ||
+		(r = kbs_replica_start(b->replica)) != 0)) {
+		fail(msg, msg_size, r, "etcd replication", NULL);
+		goto out;
+	}
 	*ret_first_start = first;
 	*ret = b;
 	b = NULL;
@@ -349,6 +358,7 @@ kbs_broker_close(struct kbs_broker *b)
 		return;
 	kbs_webhooks_free(b->webhooks); /* its events come from request threads: stopped first */
 	kbs_kds_free(b->kds);           /* its refresher uses the store and the metrics */
+	kbs_replica_free(b->replica);   /* joins the watcher, which writes to the store */
 	keystore_close(b->ks);
 	snp_verifier_free(b->verifier);
 	if (b->identity_sk != NULL)

@@ -28,6 +28,7 @@ struct kbs_policy_cache;
 struct kbs_ratelimit;
 struct kbs_webhooks;
 struct kbs_kds;
+struct kbs_replica;
 
 #define KBS_VERSION "0.1.0"
 
@@ -63,6 +64,9 @@ struct kbs_broker {
 	struct snp_crl *crls[KBS_CONFIG_MAX_LIST];
 	int crl_products[KBS_CONFIG_MAX_LIST]; /* enum snp_product of each list */
 	struct kbs_kds *kds;                   /* VCEKs, chains and CRLs from AMD KDS (kds.h) */
+
+	/* Replication through etcd (replica.h); NULL for a broker on its own. */
+	struct kbs_replica *replica;
 
 	atomic_int ready;
 };

@@ -44,6 +44,7 @@ kbs_config_defaults(struct kbs_config *cfg)
 	cfg->kds_timeout = 5;
 	cfg->crl_grace = 86400;
 	cfg->kds_fetch = 1;
+	kbs_config_etcd_defaults(&cfg->etcd);
 }
 
 int
@@ -65,6 +66,7 @@ enum setting_kind {
 	SET_LIST,
 	SET_LOG_LEVEL,
 	SET_WEBHOOKS,
+	SET_ETCD,
 };
 
 struct setting {
@@ -120,6 +122,7 @@ static const struct setting settings[] = {
 	S_STR("kds_cache_dir", kds_cache_dir),
 	S_UINT("crl_grace", crl_grace, 0, 30u * 86400),
 	{ "kds_fetch", SET_BOOL, offsetof(struct kbs_config, kds_fetch), 0, 0, 0 },
+	{ "etcd", SET_ETCD, offsetof(struct kbs_config, etcd), 0, 0, 0 },
 };
 
 static const struct {
@@ -375,6 +378,9 @@ apply(struct cfg_ctx *c, struct kbs_config *cfg, const struct setting *s, const 
 		    c, n, s->name, "must be \"error\", \"warning\", \"info\" or \"debug\"");
 	case SET_WEBHOOKS:
 		return apply_webhooks(c, cfg, n);
+	case SET_ETCD:
+		return kbs_config_etcd_parse(
+		    (struct kbs_config_etcd *)(void *)field, n, c->path, c->msg, c->msg_size);
 	}
 	return KBS_ERR_INTERNAL;
 }

@@ -30,6 +30,22 @@ struct kbs_config_webhook {
 	unsigned events;                       /* bit (1 << enum kbs_metrics_webhook_kind) */
 };
 
+#define KBS_ETCD_MAX_ENDPOINTS 8
+#define KBS_ETCD_URL_MAX 256
+
+/*
+ * Replication through etcd ("etcd": {...}; docs/operations.md, Scale-out).
+ * n_endpoints 0 (the default) is a broker on its own: the keystore alone
+ * is the source of truth, as without this setting.
+ */
+struct kbs_config_etcd {
+	size_t n_endpoints;
+	char endpoints[KBS_ETCD_MAX_ENDPOINTS][KBS_ETCD_URL_MAX]; /* http://HOST:PORT */
+	char prefix[KBS_ETCD_URL_MAX];                            /* "/kbs/": /.../ */
+	uint32_t timeout_ms;                                      /* each etcd request */
+	uint32_t max_lag; /* revisions behind etcd past which /readyz says not ready */
+};
+
 struct kbs_config {
 	char listen[KBS_CONFIG_PATH_MAX];       /* HOST:PORT */
 	char admin_listen[KBS_CONFIG_PATH_MAX]; /* HOST:PORT or unix:PATH */
@@ -61,6 +77,7 @@ struct kbs_config {
 	char kds_cache_dir[KBS_CONFIG_PATH_MAX]; /* read-only pre-loaded certificates; "" none */
 	uint32_t crl_grace;                      /* seconds a CRL is used past its nextUpdate */
 	int kds_fetch;                           /* 0: offline, only caches */
+	struct kbs_config_etcd etcd;
 	/*
 	 * --no-audit-sync only (never from the file, so no configuration turns
 	 * it on by accident): the keystore runs with KEYSTORE_NO_SYNC, nothing
@@ -84,6 +101,19 @@ KBS_MUST_CHECK int kbs_config_load(
 
 /* kbs_config_log_level reads "error", "warning", "info" or "debug"; KBS_ERR_CONFIG otherwise. */
 KBS_MUST_CHECK int kbs_config_log_level(const char *name, enum kbs_log_level *ret);
+
+/* kbs_config_etcd_defaults: off (no endpoints), prefix "/kbs/", 2 s, lag 1000. */
+void kbs_config_etcd_defaults(struct kbs_config_etcd *e);
+
+struct pj_node;
+
+/*
+ * kbs_config_etcd_parse reads the "etcd" object n of a configuration file
+ * (config_etcd.c: members endpoints, prefix, timeout, max_lag) over e.
+ * KBS_ERR_CONFIG with msg "FILE:LINE:COL: etcd.KEY: problem".
+ */
+KBS_MUST_CHECK int kbs_config_etcd_parse(struct kbs_config_etcd *e, const struct pj_node *n,
+    const char *path, char *msg, size_t msg_size);
 
 /*
  * kbs_config_list_add appends value to list. KBS_ERR_TOO_LARGE when full

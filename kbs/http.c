@@ -377,6 +377,8 @@ first_call(struct kbs_http *h, struct MHD_Connection *c, const char *url, const 
 	auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	if (auth != NULL && strncmp(auth, "Bearer ", 7) == 0 && strlen(auth + 7) <= KBS_BEARER_MAX)
 		st->req.bearer = auth + 7; /* MHD keeps headers for the connection's request */
+	st->req.if_match =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MATCH);
 
 	st->route =
 	    kbs_route_find(h->listener, st->req.method, st->path, &st->req.param, &method_mismatch);

@@ -41,7 +41,8 @@ struct kbs_req {
 	const char *query; /* after '?', or "" */
 	const uint8_t *body;
 	size_t body_len;
-	const char *bearer; /* the Authorization: Bearer value, or NULL */
+	const char *bearer;   /* the Authorization: Bearer value, or NULL */
+	const char *if_match; /* the If-Match header, or NULL (admin writes, with etcd) */
 	char client_addr[KBS_ADDR_SIZE];
 	char request_id[KBS_REQUEST_ID_SIZE];
 	int64_t now; /* Unix seconds when the request arrived */

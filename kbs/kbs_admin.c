@@ -54,9 +54,9 @@ usage(FILE *out)
 	fputs(
 	    "usage: kbs-admin [--url URL] [--token-file F] [--ca FILE] [--timeout S] COMMAND\n"
 	    "\n"
-	    "  secret put NAME --policy P (--from-file F | --stdin)\n"
-	    "  secret list | secret show NAME | secret delete NAME\n"
-	    "  policy put FILE | policy list | policy show NAME [--version N] | policy history NAME\n"
+	    "  secret put NAME --policy P (--from-file F | --stdin) [--if-match REV]\n"
+	    "  secret list | secret show NAME | secret delete NAME [--if-match REV]\n"
+	    "  policy put FILE [--if-match REV] | policy list | policy show NAME [--version N] | policy history NAME\n"
 	    "  token create --role admin|auditor [--out F] | token list | token revoke ID\n"
 	    "  audit export [--since SEQ] | audit verify\n"
 	    "  backup DEST\n"
@@ -321,12 +321,13 @@ enum opt_bit {
 	OPT_ROLE = 1 << 4,
 	OPT_OUT = 1 << 5,
 	OPT_SINCE = 1 << 6,
+	OPT_IF_MATCH = 1 << 7, /* a replicated broker's expected revision */
 };
 
 struct cmd_args {
 	const char *pos[2];
 	size_t npos;
-	const char *policy, *from_file, *role, *out;
+	const char *policy, *from_file, *role, *out, *if_match;
 	int use_stdin;
 	unsigned long version, since;
 	int has_version, has_since;
@@ -359,6 +360,7 @@ parse_cmd(int argc, char **argv, unsigned allowed, size_t npos, struct cmd_args 
 		{ "role", required_argument, NULL, OPT_ROLE },
 		{ "out", required_argument, NULL, OPT_OUT },
 		{ "since", required_argument, NULL, OPT_SINCE },
+		{ "if-match", required_argument, NULL, OPT_IF_MATCH },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -395,6 +397,9 @@ parse_cmd(int argc, char **argv, unsigned allowed, size_t npos, struct cmd_args 
 				return fail_usage("--since needs a sequence number");
 			a->has_since = 1;
 			break;
+		case OPT_IF_MATCH:
+			a->if_match = optarg;
+			break;
 		default:
 			return fail_usage("option not accepted by this command");
 		}
@@ -410,6 +415,15 @@ parse_cmd(int argc, char **argv, unsigned allowed, size_t npos, struct cmd_args 
 	return EXIT_OK;
 }
 
+/* if_match sends --if-match REV with the change about to be made. */
+static int
+if_match(struct admin *adm, const struct cmd_args *a)
+{
+	if (a->if_match != NULL && kbsc_http_set_if_match(adm->http, a->if_match) != 0)
+		return fail_usage("--if-match needs a revision number");
+	return EXIT_OK;
+}
+
 static int
 secret_put(struct admin *adm, int argc, char **argv)
 {
@@ -421,7 +435,9 @@ secret_put(struct admin *adm, int argc, char **argv)
 	size_t vlen = 0, blen = 0, o, b64;
 	int rc;
 
-	if ((rc = parse_cmd(argc, argv, OPT_POLICY | OPT_FROM_FILE | OPT_STDIN, 1, &a)) != EXIT_OK)
+	if ((rc = parse_cmd(argc, argv, OPT_POLICY | OPT_FROM_FILE | OPT_STDIN | OPT_IF_MATCH, 1,
+		 &a)) != EXIT_OK ||
+	    (rc = if_match(adm, &a)) != EXIT_OK)
 		return rc;
 	if (a.policy == NULL)
 		return fail_usage("secret put needs --policy P");
@@ -478,7 +494,9 @@ secret_show_or_delete(struct admin *adm, int argc, char **argv, const char *meth
 	char path[PATH_MAX_LEN];
 	int rc;
 
-	if ((rc = parse_cmd(argc, argv, 0, 1, &a)) != EXIT_OK ||
+	if ((rc = parse_cmd(argc, argv, strcmp(method, "DELETE") == 0 ? OPT_IF_MATCH : 0, 1, &a)) !=
+		EXIT_OK ||
+	    (rc = if_match(adm, &a)) != EXIT_OK ||
 	    (rc = name_path("/v1/admin/secrets/", a.pos[0], NULL, path, sizeof(path))) != EXIT_OK)
 		return rc;
 	return simple(adm, method, path, NULL, 0);
@@ -504,7 +522,8 @@ policy_put(struct admin *adm, int argc, char **argv)
 	size_t len = 0;
 	int rc, r;
 
-	if ((rc = parse_cmd(argc, argv, 0, 1, &a)) != EXIT_OK)
+	if ((rc = parse_cmd(argc, argv, OPT_IF_MATCH, 1, &a)) != EXIT_OK ||
+	    (rc = if_match(adm, &a)) != EXIT_OK)
 		return rc;
 	if ((r = kbs_file_read(a.pos[0], POLICY_FILE_MAX, &data, &len)) != 0) {
 		if (r == KBS_ERR_SYSTEM)

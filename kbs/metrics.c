@@ -125,6 +125,7 @@ struct gauge {
 	char help[GAUGE_HELP_MAX + 1];
 	int (*read)(void *ctx, uint64_t *ret);
 	void *ctx;
+	bool counter;
 };
 
 struct kbs_metrics {
@@ -262,8 +263,8 @@ kbs_metrics_free(struct kbs_metrics *m)
 	free(m);
 }
 
-int
-kbs_metrics_add_gauge(struct kbs_metrics *m, const struct kbs_metrics_gauge *g)
+static int
+add_gauge(struct kbs_metrics *m, const struct kbs_metrics_gauge *g, bool counter)
 {
 	struct gauge *dst;
 	size_t i;
@@ -282,8 +283,21 @@ kbs_metrics_add_gauge(struct kbs_metrics *m, const struct kbs_metrics_gauge *g)
 	snprintf(dst->help, sizeof(dst->help), "%s", g->help);
 	dst->read = g->read;
 	dst->ctx = g->ctx;
+	dst->counter = counter;
 	m->n_gauges++;
 	return 0;
+}
+
+int
+kbs_metrics_add_gauge(struct kbs_metrics *m, const struct kbs_metrics_gauge *g)
+{
+	return add_gauge(m, g, false);
+}
+
+int
+kbs_metrics_add_counter(struct kbs_metrics *m, const struct kbs_metrics_gauge *g)
+{
+	return add_gauge(m, g, true);
 }
 
 /* ---- observing ----------------------------------------------------------- */
@@ -715,7 +729,7 @@ render_gauges(struct out *o, const struct kbs_metrics *m)
 		const struct gauge *g = &m->gauges[i];
 		uint64_t v = 0;
 
-		family(o, g->name, "gauge", g->help);
+		family(o, g->name, g->counter ? "counter" : "gauge", g->help);
 		if (g->read(g->ctx, &v) == 0)
 			out_printf(o, "%s %" PRIu64 "\n", g->name, v);
 	}

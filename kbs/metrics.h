@@ -32,7 +32,7 @@
 #define KBS_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 #define KBS_METRICS_MAX_RULES 256
 #define KBS_METRICS_RULE_ID_MAX 128
-#define KBS_METRICS_MAX_GAUGES 8
+#define KBS_METRICS_MAX_GAUGES 16
 
 /* The routes (label "route"). Out-of-range values count as OTHER. */
 enum kbs_metrics_route {
@@ -96,6 +96,14 @@ struct kbs_metrics_gauge {
  * name or help, a name already used, or more than KBS_METRICS_MAX_GAUGES.
  */
 KBS_MUST_CHECK int kbs_metrics_add_gauge(struct kbs_metrics *m, const struct kbs_metrics_gauge *g);
+
+/*
+ * kbs_metrics_add_counter registers g the same way, rendered as TYPE
+ * counter: for a monotonic count kept by another module (read must never
+ * go down). Same errors; counters and gauges share the limit and names.
+ */
+KBS_MUST_CHECK int kbs_metrics_add_counter(
+    struct kbs_metrics *m, const struct kbs_metrics_gauge *g);
 
 /*
  * kbs_metrics_request counts one answered request: route, HTTP status

@@ -9,6 +9,7 @@
 #include "broker.h"
 #include "metrics.h"
 #include "nonce.h"
+#include "replica.h"
 #include "routes.h"
 
 void
@@ -51,10 +52,47 @@ kbs_h_healthz(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp *
 	kbs_resp_text(resp, 200, "text/plain", "ok\n");
 }
 
+/*
+ * readyz_replica answers a replica's readiness as JSON: how far its store
+ * is behind etcd. Not ready until a first full read was applied (now or
+ * before a restart) or while more than max_lag revisions behind; etcd
+ * being down does not make it unready: guests are served from the store.
+ */
+static void
+readyz_replica(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp *resp)
+{
+	struct kbs_replica_status st;
+	int started = atomic_load(&b->ready);
+	cJSON *o;
+	char *json;
+
+	kbs_replica_status(b->replica, &st);
+	if ((o = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddBoolToObject(o, "ready", started && st.ready) == NULL ||
+	    cJSON_AddStringToObject(o, "replication", "etcd") == NULL ||
+	    cJSON_AddNumberToObject(o, "applied_revision", (double)st.applied) == NULL ||
+	    cJSON_AddNumberToObject(o, "etcd_revision", (double)st.seen) == NULL ||
+	    cJSON_AddNumberToObject(o, "behind", (double)st.behind) == NULL ||
+	    cJSON_AddNumberToObject(o, "max_lag", (double)st.max_lag) == NULL ||
+	    cJSON_AddBoolToObject(o, "synced", st.synced) == NULL ||
+	    cJSON_AddBoolToObject(o, "etcd_up", st.up) == NULL ||
+	    cJSON_AddBoolToObject(o, "watching", st.watching) == NULL ||
+	    (json = cJSON_PrintUnformatted(o)) == NULL) {
+		cJSON_Delete(o);
+		kbs_resp_error(resp, req, 500, KBS_ERR_ALLOC, NULL);
+		return;
+	}
+	cJSON_Delete(o);
+	kbs_resp_json(resp, started && st.ready ? 200 : 503, json);
+}
+
 void
 kbs_h_readyz(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp *resp)
 {
-	(void)req;
+	if (b->replica != NULL) {
+		readyz_replica(b, req, resp);
+		return;
+	}
 	if (atomic_load(&b->ready))
 		kbs_resp_text(resp, 200, "text/plain", "ready\n");
 	else

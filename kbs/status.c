@@ -36,6 +36,7 @@ static const struct {
 	{ KBS_ERR_POLICY_MISSING_KEY, 400 },
 	{ KBS_ERR_POLICY_VERSION, 400 },
 	{ KBS_ERR_POLICY_LINT, 400 },
+	{ KBS_ERR_ETCD_IF_MATCH, 400 },
 	{ KBS_ERR_NONCE_MAC, 401 },
 	{ KBS_ERR_NONCE_EXPIRED, 401 },
 	{ KBS_ERR_NONCE_OTHER_REPLICA, 401 },
@@ -51,6 +52,7 @@ static const struct {
 	{ KBS_ERR_METHOD, 405 },
 	{ KBS_ERR_EXISTS, 409 },
 	{ KBS_ERR_STORE_TOKEN_REVOKED, 409 }, /* revoking a token twice */
+	{ KBS_ERR_ETCD_CONFLICT, 409 },       /* another admin wrote it first */
 	{ KBS_ERR_TOO_LARGE, 413 },
 	{ KBS_ERR_RATE_LIMITED, 429 },
 	{ KBS_ERR_UNAVAILABLE, 503 },
@@ -65,6 +67,8 @@ static const struct {
 	{ KBS_ERR_KDS_OFFLINE, 503 },
 	{ KBS_ERR_KDS_BUSY, 503 },
 	{ KBS_ERR_CRL_EXPIRED, 503 },
+	{ KBS_ERR_ETCD_UNAVAILABLE, 503 },
+	{ KBS_ERR_ETCD_NOT_SYNCED, 503 },
 };
 
 unsigned

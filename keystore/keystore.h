@@ -253,6 +253,55 @@ KBS_MUST_CHECK int keystore_secret_import(struct keystore *ks,
  */
 KBS_MUST_CHECK int keystore_rotate(struct keystore *ks, const struct keystore_key_source *new_src);
 
+/* ---- Replication (the broker's etcd scale-out) ---------------------- */
+
+/*
+ * keystore_secret_seal makes the sealed record keystore_secret_put would
+ * store for name (version, bound policy, "" for none, a fresh write id,
+ * now as its times) without storing anything: for a replica to send
+ * through etcd, since the other replicas share the master key. *ret_rec
+ * (malloc'd; ciphertext only, free()) and *ret_len. KBS_ERR_INVALID_ARGUMENT
+ * (version 0, a bad name), KBS_ERR_TOO_LARGE, KBS_ERR_ALLOC.
+ */
+KBS_MUST_CHECK int keystore_secret_seal(struct keystore *ks, const char *name, const uint8_t *value,
+    size_t value_len, const char *policy, uint32_t version, uint8_t **ret_rec, size_t *ret_len);
+
+/*
+ * keystore_secret_put_sealed stores rec, a record keystore_secret_seal made
+ * for name on any replica sharing this master key, as name's current
+ * record, with its "secret_put" audit record (the record's own version).
+ * The record is opened first: KBS_ERR_STORE_INTEGRITY if it was made for
+ * another name or altered, KBS_ERR_STORE_MASTER_KEY if sealed under
+ * another key, KBS_ERR_STORE_CORRUPT if malformed; nothing is written
+ * then. If that very record (same write id) is current already nothing is
+ * written either and *ret_written is false, so a record applied twice
+ * leaves one audit record. *ret_version and *ret_written may be NULL.
+ * The change errors above.
+ */
+KBS_MUST_CHECK int keystore_secret_put_sealed(struct keystore *ks, const char *name,
+    const uint8_t *rec, size_t len, const struct keystore_actor *actor, uint32_t *ret_version,
+    bool *ret_written);
+
+/*
+ * keystore_replica_mac computes the MAC of a replicated value (any bytes)
+ * under a key derived from the master key, so only a replica sharing it
+ * can write what the others accept; keystore_replica_mac_check checks one
+ * in constant time: 0 or KBS_ERR_STORE_INTEGRITY. KBS_ERR_INVALID_ARGUMENT.
+ */
+KBS_MUST_CHECK int keystore_replica_mac(
+    struct keystore *ks, const uint8_t *data, size_t len, uint8_t ret_mac[32]);
+KBS_MUST_CHECK int keystore_replica_mac_check(
+    struct keystore *ks, const uint8_t *data, size_t len, const uint8_t mac[32]);
+
+/*
+ * keystore_replica_set_revision records the etcd revision this replica has
+ * applied, durably; keystore_replica_revision reads it (0 if never set).
+ * Not audited and not authenticated: it is a progress mark, not a record.
+ * KBS_ERR_STORE_CORRUPT for a malformed entry; KBS_ERR_STORE_FULL.
+ */
+KBS_MUST_CHECK int keystore_replica_set_revision(struct keystore *ks, uint64_t revision);
+KBS_MUST_CHECK int keystore_replica_revision(struct keystore *ks, uint64_t *ret_revision);
+
 /* ---- Policies ------------------------------------------------------ */
 
 #define KEYSTORE_POLICY_MAX (1u << 20)

@@ -218,7 +218,7 @@ def settings_table(root):
     for name, field in re.findall(r"S_LIST\(\"(\w+)\"\s*,\s*(\w+)\)", block):
         out[name] = ("list", field, None, None)
     for name, kind, field in re.findall(
-            r"\{\s*\"(\w+)\"\s*,\s*SET_(BOOL|LOG_LEVEL|WEBHOOKS)\s*,\s*offsetof\(struct kbs_config,\s*(\w+)\)",
+            r"\{\s*\"(\w+)\"\s*,\s*SET_(BOOL|LOG_LEVEL|WEBHOOKS|ETCD)\s*,\s*offsetof\(struct kbs_config,\s*(\w+)\)",
             block):
         out[name] = (kind.lower(), field, None, None)
     if not out:
@@ -243,6 +243,8 @@ def metric_names(root):
     names |= set(re.findall(r"render_labelled\(\s*o\s*,\s*\"(kbs_\w+)\"", text))
     names |= set(re.findall(r"struct kbs_metrics_gauge \w+\s*=\s*\{\s*\"(kbs_\w+)\"",
                             read(root, "kbs/broker.c")))
+    if os.path.exists(os.path.join(root, "kbs/replica.c")):
+        names |= set(re.findall(r"=\s*\{\s*\"(kbs_etcd_\w+)\"", read(root, "kbs/replica.c")))
     if not names:
         problem("kbs/metrics.c: no series found")
     return names

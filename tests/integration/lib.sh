@@ -97,7 +97,8 @@ kbs_cases() {
 
 # The broker under test ($kbs, set by the caller) in the background.
 # start NAME DATA_DIR [ARGS...]: runs kbs in the background; sets ${NAME}_pid,
-# ${NAME}_port, ${NAME}_admin once it prints both "listening" lines.
+# ${NAME}_port, ${NAME}_admin, ${NAME}_key (its identity key) once it prints
+# both "listening" lines, and adds the pid to $pids (for a caller's trap).
 start() {
 	local name=$1 dir=$2 i out
 	shift 2
@@ -106,10 +107,12 @@ start() {
 	"$kbs" --data-dir "$dir" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 "$@" \
 		>"$out" 2>"$tmp/$name.log" &
 	eval "${name}_pid=$!"
+	pids="${pids:-} $!"
 	for i in $(seq 100); do
 		if grep -q "listening admin" "$out" 2>/dev/null; then
 			eval "${name}_port=$(awk '/listening public/ {print $NF}' "$out")"
 			eval "${name}_admin=$(awk '/listening admin/ {print $NF}' "$out")"
+			eval "${name}_key=$(awk '/identity key/ {print $NF}' "$out")"
 			return 0
 		fi
 		sleep 0.1

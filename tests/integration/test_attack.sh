@@ -51,13 +51,13 @@ cases() { kbs_cases "$here/attack.py" "$@"; }
 
 # ---- no rate limit: mutations, oversize, SIGKILL ------------------------------------
 data=$tmp/data
-start_kbs "$data" '{"rate_per_ip": 0, "per_ip_connections": 256}' || exit 1
+start_kbs "$data" '{"rate_per_ip": 0, "per_ip_connections": 256, "kds_fetch": false}' || exit 1
 setup
 cases mutate oversize
 cases burst_kill
 wait "$pid"
 expect "SIGKILL" 0 "137" echo "$?"
-start_kbs "$data" '{"rate_per_ip": 0, "per_ip_connections": 256}' || exit 1
+start_kbs "$data" '{"rate_per_ip": 0, "per_ip_connections": 256, "kds_fetch": false}' || exit 1
 cases burst_check
 stop_kbs
 expect "kbs-store verify-audit after SIGKILL" 0 "" "$store" -d "$data/store" -k "$data/master.key" verify-audit

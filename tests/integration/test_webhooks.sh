@@ -18,46 +18,7 @@ trap 'for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
 
 # ---- helpers ----------------------------------------------------------------
 
-# start NAME DATA_DIR [ARGS...]: as in test_kbs_broker.sh.
-start() {
-	local name=$1 dir=$2 i out
-	shift 2
-	out=$tmp/$name.out
-	rm -f "$out"
-	"$kbs" --data-dir "$dir" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 "$@" \
-		>"$out" 2>"$tmp/$name.log" &
-	eval "${name}_pid=$!"
-	pids="$pids $!"
-	for i in $(seq 100); do
-		if grep -q "listening admin" "$out" 2>/dev/null; then
-			eval "${name}_port=$(awk '/listening public/ {print $NF}' "$out")"
-			eval "${name}_admin=$(awk '/listening admin/ {print $NF}' "$out")"
-			eval "${name}_key=$(awk '/identity key/ {print $NF}' "$out")"
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo "FAIL: kbs $name did not start"
-	cat "$tmp/$name.log"
-	exit 1
-}
-
-# stop PID SIGNAL: as in test_kbs_broker.sh; sets $stopped.
-stop() {
-	local pid=$1 sig=$2 i
-	kill -"$sig" "$pid" 2>/dev/null
-	for i in $(seq 150); do
-		if ! kill -0 "$pid" 2>/dev/null || [ "$(ps -o stat= -p "$pid" | cut -c1)" = Z ]; then
-			wait "$pid"
-			stopped=$?
-			return
-		fi
-		sleep 0.1
-	done
-	kill -9 "$pid"
-	wait "$pid"
-	stopped=timeout
-}
+# start and stop: lib.sh.
 
 # receiver NAME [ARGS...]: starts webhook_receiver.py on a free port (or
 # --port N); sets ${NAME}_pid, ${NAME}_rport; records go to $tmp/NAME.jsonl.

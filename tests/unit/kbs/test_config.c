@@ -133,6 +133,75 @@ test_refusals(void)
 	refused(many, "1:120: trust_roots: has too many or too long entries");
 }
 
+/* The "etcd" object: what it sets, its defaults, and each refusal. */
+static void
+test_etcd(void)
+{
+	struct kbs_config cfg;
+	char msg[512];
+	const char *path = write_cfg("etcd.json",
+	    "{\"etcd\": {\"endpoints\": [\"http://10.0.0.1:2379\", \"https://[fd00::1]:2379\"],\n"
+	    " \"prefix\": \"/kbs-prod/\", \"timeout\": \"500ms\", \"max_lag\": 7}}");
+
+	kbs_config_defaults(&cfg);
+	CHECK_UINT_EQ(cfg.etcd.n_endpoints, 0); /* off */
+	CHECK_STR_EQ(cfg.etcd.prefix, "/kbs/");
+	CHECK_UINT_EQ(cfg.etcd.timeout_ms, 2000);
+	CHECK_UINT_EQ(cfg.etcd.max_lag, 1000);
+	CHECK_OK(kbs_config_load(&cfg, path, msg, sizeof(msg)));
+	CHECK_UINT_EQ(cfg.etcd.n_endpoints, 2);
+	CHECK_STR_EQ(cfg.etcd.endpoints[1], "https://[fd00::1]:2379");
+	CHECK_STR_EQ(cfg.etcd.prefix, "/kbs-prod/");
+	CHECK_UINT_EQ(cfg.etcd.timeout_ms, 500);
+	CHECK_UINT_EQ(cfg.etcd.max_lag, 7);
+	path = write_cfg(
+	    "etcd2.json", "{\"etcd\": {\"endpoints\": [\"http://e:1\"], \"timeout\": \"3s\"}}");
+	kbs_config_defaults(&cfg);
+	CHECK_OK(kbs_config_load(&cfg, path, msg, sizeof(msg)));
+	CHECK_UINT_EQ(cfg.etcd.timeout_ms, 3000);
+	CHECK_STR_EQ(cfg.etcd.prefix, "/kbs/");
+
+	refused("{\"etcd\": []}", "1:10: etcd: must be an object");
+	refused("{\"etcd\": {}}", "1:10: etcd.endpoints: is required");
+	refused("{\"etcd\": {\"endpoints\": []}}",
+	    "1:24: etcd.endpoints: must be a non-empty array of URLs");
+	refused("{\"etcd\": {\"endpoints\": [\"ftp://e:1\"]}}",
+	    "1:25: etcd.endpoints: must hold http://HOST:PORT or https://HOST:PORT URLs without a "
+	    "path");
+	refused("{\"etcd\": {\"endpoints\": [\"http://e:1/v3\"]}}",
+	    "1:25: etcd.endpoints: must hold http://HOST:PORT or https://HOST:PORT URLs without a "
+	    "path");
+	refused("{\"etcd\": {\"endpoints\": [\"http://e:0\"]}}",
+	    "1:25: etcd.endpoints: must hold http://HOST:PORT or https://HOST:PORT URLs without a "
+	    "path");
+	refused("{\"etcd\": {\"endpoints\": [\"http://e\"]}}",
+	    "1:25: etcd.endpoints: must hold http://HOST:PORT or https://HOST:PORT URLs without a "
+	    "path");
+	refused("{\"etcd\": {\"endpoints\": [\"http://e:1\",\"http://e:1\",\"http://e:1\","
+		"\"http://e:1\",\"http://e:1\",\"http://e:1\",\"http://e:1\",\"http://e:1\","
+		"\"http://e:1\"]}}",
+	    "1:129: etcd.endpoints: has more than 8 entries");
+	refused("{\"etcd\": {\"endpoints\": [\"http://e:1\"], \"prefix\": \"kbs/\"}}",
+	    "1:50: etcd.prefix: must start and end with '/', at most 200 bytes of [A-Za-z0-9._/-]");
+	refused("{\"etcd\": {\"endpoints\": [\"http://e:1\"], \"prefix\": \"/kbs\"}}",
+	    "1:50: etcd.prefix: must start and end with '/', at most 200 bytes of [A-Za-z0-9._/-]");
+	refused("{\"etcd\": {\"endpoints\": [\"http://e:1\"], \"prefix\": \"/k b/\"}}",
+	    "1:50: etcd.prefix: must start and end with '/', at most 200 bytes of [A-Za-z0-9._/-]");
+	refused("{\"etcd\": {\"endpoints\": [\"http://e:1\"], \"timeout\": \"2\"}}",
+	    "1:51: etcd.timeout: must be a duration from \"100ms\" to \"60s\" (\"Ns\" or \"Nms\")");
+	refused("{\"etcd\": {\"endpoints\": [\"http://e:1\"], \"timeout\": \"99ms\"}}",
+	    "1:51: etcd.timeout: must be a duration from \"100ms\" to \"60s\" (\"Ns\" or \"Nms\")");
+	refused("{\"etcd\": {\"endpoints\": [\"http://e:1\"], \"timeout\": \"61s\"}}",
+	    "1:51: etcd.timeout: must be a duration from \"100ms\" to \"60s\" (\"Ns\" or \"Nms\")");
+	refused("{\"etcd\": {\"endpoints\": [\"http://e:1\"], \"max_lag\": 0}}",
+	    "1:51: etcd.max_lag: must be an integer from 1 to 100000000");
+	refused("{\"etcd\": {\"endpoints\": [\"http://e:1\"], \"prefx\": \"/a/\"}}",
+	    "1:40: etcd.prefx: unknown setting");
+	refused(
+	    "{\"etcd\": {\"endpoints\": [\"http://e:1\"], \"prefix\": \"/a/\", \"prefix\": \"/b/\"}}",
+	    "1:57: duplicate key \"prefix\" (first at line 1, column 40)");
+}
+
 static void
 test_file_errors(void)
 {
@@ -284,4 +353,5 @@ test_webhooks(void)
 }
 
 TEST_MAIN(TEST(setup), TEST(test_defaults), TEST(test_every_kind), TEST(test_refusals),
-    TEST(test_file_errors), TEST(test_list_add), TEST(test_webhooks), TEST(teardown))
+    TEST(test_etcd), TEST(test_file_errors), TEST(test_list_add), TEST(test_webhooks),
+    TEST(teardown))
