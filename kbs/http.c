@@ -53,7 +53,7 @@
 #include "metrics.h"
 #include "routes.h"
 
-#define KBS_HTTP_CONNECTION_MEMORY (32 * 1024)
+#define KBS_HTTP_CONNECTION_MEMORY (40 * 1024)
 #define SWEEP_INTERVAL_MS 250
 #define SWEEP_LOG_MAX 16
 
@@ -718,9 +718,11 @@ kbs_http_start(struct kbs_broker *b, enum kbs_listener listener, const char *add
 	 * Each connection's pool is zeroed by libmicrohttpd (0.9.75) whenever a
 	 * keep-alive request ends, so every connection that served a request
 	 * keeps the whole pool resident while it idles: 1,000 idle connections
-	 * cost 1,000 pools (docs/performance.md). 32 KiB is the library's own
-	 * default and far above any header block a client of this API sends;
-	 * bodies do not live in it (they are collected in conn_state).
+	 * cost 1,000 pools (docs/performance.md). 40 KiB is far above any header
+	 * block a client of this API sends (bodies do not live in it: they are
+	 * collected in conn_state) and keeps 1,000 idle connections near 50 MiB;
+	 * above 32 KiB the library maps each pool (mmap) instead of malloc'ing
+	 * it, so a closed connection's pool goes back to the system at once.
 	 */
 	ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 		KBS_HTTP_CONNECTION_MEMORY, NULL };
