@@ -46,6 +46,15 @@ struct kbs_attest {
 	size_t report_len;
 	struct snp_report report; /* shape-checked copy, for the nonce binding only */
 	uint8_t guest_key[32];
+	/*
+	 * The reply's ephemeral X25519 public key and the wrapping key derived
+	 * with it (kbs_wrap_key_broker), made when the guest key is checked on
+	 * arrival: that agreement is the small-order check, so the reply reuses
+	 * it instead of running a second one. wrap_key is secret: kbs_attest_free
+	 * wipes the whole struct.
+	 */
+	uint8_t wrap_pk[32];
+	uint8_t wrap_key[32];
 	size_t n_certs;
 	struct kbs_blob certs[KBS_ATTEST_MAX_CERTS];
 	uint8_t *cert_table;
@@ -58,8 +67,14 @@ struct kbs_attest {
 	struct kbs_kds_crl *held_crl;     /* the KDS-managed CRL verified against, referenced */
 	int kds_failed;                   /* the fetcher or CRL freshness refused: no check ran */
 	unsigned retry_after;             /* seconds, for a 503 of the fetcher */
+	/*
+	 * One slot per name in the request, allocated by kbs_attest_decode:
+	 * a slot carries a policy_result of about 26 KiB (64 rows of text), so
+	 * a fixed array of 32 made every request zero and wipe 850 KiB.
+	 */
 	size_t n_secrets;
-	struct kbs_attest_secret secrets[KBS_ATTEST_MAX_SECRETS];
+	size_t secrets_cap; /* slots allocated */
+	struct kbs_attest_secret *secrets;
 	int decision; /* 0 deny, 1 release */
 };
 

@@ -74,6 +74,10 @@ kbs_attest_free(struct kbs_attest *a)
 		if (s->ciphertext != NULL)
 			free(s->ciphertext);
 	}
+	if (a->secrets != NULL) {
+		sodium_memzero(a->secrets, a->secrets_cap * sizeof(*a->secrets));
+		free(a->secrets);
+	}
 	policy_verified_free(a->evidence);
 	pj_free(a->root);
 	sodium_memzero(a, sizeof(*a));
@@ -121,6 +125,10 @@ kbs_attest_decode(struct kbs_attest *a, const char **ret_reason)
 		if (r != 0)
 			return r;
 	}
+	/* kbs_request_parse bounded the array to 1..KBS_ATTEST_MAX_SECRETS entries. */
+	if ((a->secrets = calloc(nodes[F_SECRETS]->count, sizeof(*a->secrets))) == NULL)
+		return KBS_ERR_ALLOC;
+	a->secrets_cap = nodes[F_SECRETS]->count;
 	for (e = nodes[F_SECRETS]->child; e != NULL; e = e->next) {
 		if (e->str_len == 0 || e->str_len > KBS_PROTO_NAME_MAX ||
 		    strlen(e->str) != e->str_len) {
@@ -141,19 +149,21 @@ kbs_attest_decode(struct kbs_attest *a, const char **ret_reason)
  * check_guest_key refuses a REPORT_DATA key that no secret can be wrapped
  * to (a small-order point: the X25519 result is all zero). Found only when
  * wrapping, it would come after the commit: a nonce consumed and a
- * "release" audited for an answer that releases nothing. One throwaway
- * agreement runs the very check the wrap runs.
+ * "release" audited for an answer that releases nothing. The agreement
+ * that checks it is the reply's own: its ephemeral public key and the
+ * wrapping key are kept in a for kbs_attest_reply (only the ephemeral
+ * private key is dropped here), so an attestation runs one X25519 key
+ * pair and one agreement, not two of each.
  */
 static int
-check_guest_key(const uint8_t g[32])
+check_guest_key(struct kbs_attest *a)
 {
-	uint8_t e_pk[32], e_sk[32], key[32];
+	uint8_t e_sk[32];
 	int r;
 
-	crypto_box_keypair(e_pk, e_sk);
-	r = kbs_wrap_key_broker(e_sk, e_pk, g, key);
+	crypto_box_keypair(a->wrap_pk, e_sk);
+	r = kbs_wrap_key_broker(e_sk, a->wrap_pk, a->guest_key, a->wrap_key);
 	sodium_memzero(e_sk, sizeof(e_sk));
-	sodium_memzero(key, sizeof(key));
 	return r;
 }
 
@@ -169,7 +179,7 @@ check_nonce(struct kbs_attest *a)
 	if (sodium_memcmp(a->report.report_data + 32, a->nonce, 32) != 0)
 		return KBS_ERR_REPORT_DATA_NONCE;
 	memcpy(a->guest_key, a->report.report_data, 32);
-	return check_guest_key(a->guest_key);
+	return check_guest_key(a);
 }
 
 /* crl_for picks the configured list of this chain and product, if any. */

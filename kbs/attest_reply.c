@@ -82,6 +82,8 @@ kbs_attest_reply(struct kbs_attest *a, struct kbs_resp *resp)
 	reply.token = token;
 	reply.count = a->n_secrets;
 	reply.secrets = out;
+	reply.wrap_pk = a->wrap_pk;
+	reply.wrap_key = a->wrap_key;
 	for (i = 0; i < a->n_secrets; i++) {
 		const struct kbs_attest_secret *s = &a->secrets[i];
 

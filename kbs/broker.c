@@ -301,6 +301,8 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 	memset(&kopts, 0, sizeof(kopts));
 	kopts.on_commit = commit_observed;
 	kopts.on_commit_ctx = b->metrics;
+	if (cfg->no_audit_sync)
+		kopts.flags |= KEYSTORE_NO_SYNC;
 	if ((r = keystore_open(store_dir, &ksrc, &kopts, &b->ks)) != 0) {
 		/*
 		 * A first start that failed (a missing or unusable credential)

@@ -83,6 +83,13 @@ struct kbs_config {
 	 * a file name in $CREDENTIALS_DIRECTORY; "" for DATA_DIR/master.key.
 	 */
 	char master_key_credential[64];
+	/*
+	 * --no-audit-sync only (never from the file, so no configuration turns
+	 * it on by accident): the keystore runs with KEYSTORE_NO_SYNC, nothing
+	 * is flushed to disk. For benchmarks that compare against durable
+	 * auditing; never in production.
+	 */
+	int no_audit_sync;
 };
 
 /* kbs_config_defaults fills every field with its documented default. */

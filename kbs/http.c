@@ -54,6 +54,7 @@
 #include "metrics.h"
 #include "routes.h"
 
+#define KBS_HTTP_CONNECTION_MEMORY (40 * 1024)
 #define SWEEP_INTERVAL_MS 250
 #define SWEEP_LOG_MAX 16
 
@@ -727,7 +728,18 @@ start(struct kbs_broker *b, enum kbs_listener listener, const char *addr,
 		h->is_unix ? 0 : cfg->per_ip_connections, NULL };
 	ops[n++] =
 	    (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout, NULL };
-	ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL };
+	/*
+	 * Each connection's pool is zeroed by libmicrohttpd (0.9.75) whenever a
+	 * keep-alive request ends, so every connection that served a request
+	 * keeps the whole pool resident while it idles: 1,000 idle connections
+	 * cost 1,000 pools (docs/performance.md). 40 KiB is far above any header
+	 * block a client of this API sends (bodies do not live in it: they are
+	 * collected in conn_state) and keeps 1,000 idle connections near 50 MiB;
+	 * above 32 KiB the library maps each pool (mmap) instead of malloc'ing
+	 * it, so a closed connection's pool goes back to the system at once.
+	 */
+	ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		KBS_HTTP_CONNECTION_MEMORY, NULL };
 	ops[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed, h };
 	ops[n++] =
 	    (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)conn_notify, h };

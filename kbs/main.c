@@ -4,6 +4,7 @@
  *   kbs --data-dir DIR [--listen HOST:PORT] [--admin-listen HOST:PORT|unix:PATH]
  *       [--config FILE] [--trust-root ARK.pem]... [--log-level L]
  *       [--master-key-credential NAME]
+ *       [--no-audit-sync]   (benchmarks only: nothing is flushed to disk)
  *
  * Start-up order: settings (defaults, then the file, then flags), the
  * state (keys, keystore, verifier), the listeners; then "listening" lines
@@ -55,7 +56,9 @@ usage(FILE *f)
 	    "[--admin-listen HOST:PORT|unix:PATH]\n"
 	    "           [--config FILE] [--trust-root ARK.pem]... "
 	    "[--log-level error|warning|info|debug]\n"
-	    "           [--master-key-credential NAME]\n");
+	    "           [--master-key-credential NAME]\n"
+
+	    "           [--no-audit-sync]   (benchmarks only, never in production)\n");
 }
 
 /* sd_notify without libsystemd: one datagram to $NOTIFY_SOCKET, if set. */
@@ -91,6 +94,7 @@ struct args {
 	const char *master_key_credential;
 	const char *roots[KBS_CONFIG_MAX_LIST];
 	size_t n_roots;
+	int no_audit_sync;
 };
 
 static int
@@ -104,6 +108,7 @@ parse_args(int argc, char **argv, struct args *a)
 		{ "trust-root", required_argument, NULL, 't' },
 		{ "log-level", required_argument, NULL, 'v' },
 		{ "master-key-credential", required_argument, NULL, 'k' },
+		{ "no-audit-sync", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -137,6 +142,9 @@ parse_args(int argc, char **argv, struct args *a)
 			break;
 		case 'k':
 			a->master_key_credential = optarg;
+			break;
+		case 'S':
+			a->no_audit_sync = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -177,6 +185,7 @@ build_config(const struct args *a, struct kbs_config *cfg, char *msg, size_t msg
 		snprintf(msg, msg_size, "--log-level: error, warning, info or debug");
 		return KBS_ERR_CONFIG;
 	}
+	cfg->no_audit_sync = a->no_audit_sync;
 	for (i = 0; i < a->n_roots; i++)
 		if (kbs_config_list_add(&cfg->trust_roots, a->roots[i]) != 0) {
 			snprintf(msg, msg_size, "too many trust roots");
@@ -439,6 +448,17 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (cfg.no_audit_sync) {
+		/* Said before anything is written: every write of this run may be lost. */
+		printf(
+		    "kbs: WARNING: --no-audit-sync: the store is NOT flushed to disk; a crash or "
+		    "power loss can lose answered releases, their audit records, consumed nonces "
+		    "and admin writes. For benchmarks only, never in production\n");
+		fflush(stdout);
+		kbs_log(KBS_LOG_WARNING,
+		    "{\"event\":\"no_audit_sync\",\"note\":\"the store is "
+		    "not durable: benchmarks only\"}");
+	}
 	if ((r = kbs_broker_open(&cfg, a.data_dir, &b, &first, msg, sizeof(msg))) != 0) {
 		fprintf(stderr, "kbs: %s\n", msg);
 		goto out;

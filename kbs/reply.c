@@ -92,9 +92,14 @@ kbs_reply_build(struct kbs_broker *b, const struct kbs_reply *reply, struct kbs_
 	pr.token = reply->token != NULL ? reply->token : "";
 	pr.count = reply->count;
 	pr.secrets = ps;
-	crypto_box_keypair(pr.wrap_key, e_sk); /* X25519 pair */
-	if ((r = kbs_wrap_key_broker(e_sk, pr.wrap_key, reply->guest_key, key)) != 0)
-		goto out;
+	if (reply->wrap_pk != NULL && reply->wrap_key != NULL) {
+		memcpy(pr.wrap_key, reply->wrap_pk, 32);
+		memcpy(key, reply->wrap_key, 32);
+	} else {
+		crypto_box_keypair(pr.wrap_key, e_sk); /* X25519 pair */
+		if ((r = kbs_wrap_key_broker(e_sk, pr.wrap_key, reply->guest_key, key)) != 0)
+			goto out;
+	}
 	for (i = 0; i < reply->count; i++) {
 		const struct kbs_reply_secret *s = &reply->secrets[i];
 		uint8_t *ct;

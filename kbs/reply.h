@@ -29,13 +29,22 @@ struct kbs_reply {
 	int with_binding;  /* 1: the answer carries "binding" (GET /v1/secrets) */
 	size_t count;
 	const struct kbs_reply_secret *secrets;
+	/*
+	 * NULL: kbs_reply_build makes a fresh ephemeral X25519 pair and derives
+	 * the wrapping key itself. Otherwise the caller made them for this
+	 * reply alone (kbs_wrap_key_broker over guest_key, which also checks
+	 * it is not of small order): wrap_pk is sent as "wrap_key" and
+	 * wrap_key seals the secrets; the caller wipes both.
+	 */
+	const uint8_t *wrap_pk;  /* 32 bytes */
+	const uint8_t *wrap_key; /* 32 bytes, secret */
 };
 
 /*
  * kbs_reply_build wraps every secret to reply->guest_key under one fresh
- * ephemeral key, signs the transcript with the identity key and sets a 200
- * JSON answer in resp. KBS_ERR_WRAP_WEAK_KEY for a small-order guest key,
- * KBS_ERR_ALLOC. Every intermediate key is wiped.
+ * ephemeral key (or the caller's, see wrap_pk), signs the transcript with the identity key and sets
+ * a 200 JSON answer in resp. KBS_ERR_WRAP_WEAK_KEY for a small-order guest key, KBS_ERR_ALLOC.
+ * Every intermediate key is wiped.
  */
 KBS_MUST_CHECK int kbs_reply_build(
     struct kbs_broker *b, const struct kbs_reply *reply, struct kbs_resp *resp);

@@ -54,7 +54,8 @@ load_crl(const struct policy_crl_input *in, enum snp_signing_key signer, struct 
 }
 
 static int
-load_certs(const struct policy_input *in, struct snp_certs *certs, struct policy_input_error *where)
+load_certs(struct snp_verifier *verifier, const struct policy_input *in, struct snp_certs *certs,
+    struct policy_input_error *where)
 {
 	size_t i;
 	int r;
@@ -66,7 +67,9 @@ load_certs(const struct policy_input *in, struct snp_certs *certs, struct policy
 			return input_err(where, POLICY_INPUT_CERT, i, KBS_ERR_INVALID_ARGUMENT);
 		if (b->len > POLICY_INPUT_CERT_MAX)
 			return input_err(where, POLICY_INPUT_CERT, i, KBS_ERR_TOO_LARGE);
-		if ((r = snp_certs_add(certs, b->data, b->len)) != 0)
+		/* Through the verifier's parse cache: a chip's certificates come with every report.
+		 */
+		if ((r = snp_verifier_certs_add(verifier, certs, b->data, b->len)) != 0)
 			return input_err(where, POLICY_INPUT_CERT, i, r);
 	}
 	if (in->certtable == NULL && in->certtable_len != 0)
@@ -114,7 +117,7 @@ policy_verify(struct snp_verifier *verifier, const struct policy_input *in,
 		r = input_err(&where, POLICY_INPUT_REPORT, 0, r);
 		goto out;
 	}
-	if ((r = load_certs(in, certs, &where)) != 0)
+	if ((r = load_certs(verifier, in, certs, &where)) != 0)
 		goto out;
 	if ((r = load_crl(&in->vcek_crl, SNP_SIGNING_KEY_VCEK, &own_vcek, &vcek_crl)) != 0) {
 		r = input_err(&where, POLICY_INPUT_VCEK_CRL, 0, r);

@@ -232,6 +232,19 @@ void snp_certs_free(struct snp_certs *certs);
  */
 KBS_MUST_CHECK int snp_certs_add(struct snp_certs *certs, const uint8_t *data, size_t len);
 
+/*
+ * snp_verifier_certs_add is snp_certs_add (the same input rules, codes and
+ * all-or-nothing effect) through v's parse cache: input that is exactly one
+ * DER certificate whose bytes v has parsed before is not parsed again, the
+ * set gets (a reference to) the same certificate. For the per-request
+ * certificates of a broker, which are the same few for every report of a
+ * chip. Safe from many threads; bounded (certcache.c).
+ * KBS_ERR_INVALID_ARGUMENT for a NULL verifier.
+ */
+struct snp_verifier;
+KBS_MUST_CHECK int snp_verifier_certs_add(
+    struct snp_verifier *v, struct snp_certs *certs, const uint8_t *data, size_t len);
+
 /* snp_certs_count returns how many certificates the set holds. */
 size_t snp_certs_count(const struct snp_certs *certs);
 

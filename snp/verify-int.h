@@ -10,7 +10,16 @@
 struct snp_verifier {
 	struct snp_roots roots;
 	struct snp_cache *cache;
+	struct snp_certcache *certcache; /* certcache.c */
 };
+
+/* The parse cache of snp_verifier_certs_add (certcache.c). */
+#define SNP_CERTCACHE_SLOTS 256
+struct snp_certcache;
+KBS_MUST_CHECK int snp_certcache_new(struct snp_certcache **ret);
+void snp_certcache_free(struct snp_certcache *c);
+/* snp_certcache_stats: lookups that found the bytes, and those that parsed them (tests). */
+void snp_certcache_stats(struct snp_certcache *c, size_t *ret_hits, size_t *ret_misses);
 
 /*
  * snp_verify_chain runs the chain checks alone (ARK, ASK, SIGNER_CERT,

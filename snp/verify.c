@@ -817,7 +817,8 @@ snp_verifier_new(struct snp_verifier **ret)
 		return KBS_ERR_ALLOC;
 	if ((r = snp_roots_load(&v->roots)) != 0)
 		goto out;
-	if ((r = snp_cache_new(SNP_CACHE_MAX_ENTRIES, &v->cache)) != 0)
+	if ((r = snp_cache_new(SNP_CACHE_MAX_ENTRIES, &v->cache)) != 0 ||
+	    (r = snp_certcache_new(&v->certcache)) != 0)
 		goto out;
 	*ret = v;
 	v = NULL;
@@ -833,6 +834,7 @@ snp_verifier_free(struct snp_verifier *v)
 	if (v == NULL)
 		return;
 	snp_cache_free(v->cache);
+	snp_certcache_free(v->certcache);
 	snp_roots_clear(&v->roots);
 	free(v);
 }

@@ -27,6 +27,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "bench_record.h"
 #include "keystore.h"
 
 uint64_t keystore_test_batches(struct keystore *ks); /* keystore-int.h */
@@ -125,22 +126,7 @@ writer_main(void *arg)
 	uint64_t t0, t1;
 	int rc;
 
-	memset(&r, 0, sizeof(r));
-	r.event = "attest";
-	r.request_id = rid;
-	r.decision = "allow";
-	r.rules = "report_signature: pass; chain: pass; measurement: pass; min_tcb: pass; "
-		  "policy_bits: pass; vmpl: pass; nonce: pass";
-	r.policy_name = "disk-policy";
-	r.client_addr = "192.0.2.10:51234";
-	r.flags = KEYSTORE_AUDIT_HAS_POLICY_HASH | KEYSTORE_AUDIT_HAS_MEASUREMENT |
-	    KEYSTORE_AUDIT_HAS_CHIP_ID | KEYSTORE_AUDIT_HAS_TCB;
-	memset(r.policy_sha256, 1, 32);
-	memset(r.measurement, 2, 48);
-	memset(r.chip_id, 3, 64);
-	r.tcb = 0x0b00000000000304ULL;
-	r.secret_names = names;
-	r.n_secret_names = 1;
+	bench_record_fill(&r, rid, names);
 	for (;;) {
 		t0 = kbs_time_monotonic_ns();
 		if (t0 >= w->deadline)
@@ -222,29 +208,12 @@ static void
 fill(struct keystore *ks, size_t n)
 {
 	static const struct keystore_actor actor = { KEYSTORE_ACTOR_BOOTSTRAP, NULL, NULL };
-	enum { CHUNK = 100000 };
-	struct keystore_secret_in *items = calloc(CHUNK, sizeof(*items));
-	char *names = malloc((size_t)CHUNK * 32);
-	uint8_t value[32];
-	size_t i, k;
 	int r;
 
-	memset(value, 0x5a, sizeof(value));
-	for (i = 0; i < n; i += k) {
-		for (k = 0; k < CHUNK && i + k < n; k++) {
-			snprintf(names + k * 32, 32, "secret-%09zu", i + k);
-			items[k].name = names + k * 32;
-			items[k].value = value;
-			items[k].value_len = sizeof(value);
-			items[k].policy = "disk-policy";
-		}
-		if ((r = keystore_secret_import(ks, items, k, &actor)) != 0) {
-			fprintf(stderr, "import: %s\n", kbs_err_str(r));
-			exit(1);
-		}
+	if ((r = bench_import(ks, n, 100000, "secret-", "disk-policy", &actor)) != 0) {
+		fprintf(stderr, "import: %s\n", kbs_err_str(r));
+		exit(1);
 	}
-	free(items);
-	free(names);
 }
 
 #define WARM_PASSES 5

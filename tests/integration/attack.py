@@ -507,7 +507,7 @@ def oversized_round():
 
 
 def case_oversize():
-    """Headers over the 64 KiB connection memory (431), a long URL (414), bodies over
+    """Headers over the 40 KiB connection memory (431), a long URL (414), bodies over
     the cap (413 too_large): exact statuses, and RSS flat over 400 of them."""
     for _ in range(20):  # warm up: thread pools and malloc arenas
         oversized_round()
