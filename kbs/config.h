@@ -71,12 +71,13 @@ struct kbs_config {
 	enum kbs_log_level log_level;
 	size_t n_webhooks;
 	struct kbs_config_webhook webhooks[KBS_CONFIG_MAX_WEBHOOKS];
-	uint32_t webhook_queue; /* deliveries waiting, all webhooks together */
+	uint32_t webhook_queue;                  /* deliveries waiting, all webhooks together */
 	char kds_url[KBS_CONFIG_PATH_MAX];       /* AMD KDS base URL (kbs/kds.h) */
 	uint32_t kds_timeout;                    /* seconds, hard, per fetch */
 	char kds_cache_dir[KBS_CONFIG_PATH_MAX]; /* read-only pre-loaded certificates; "" none */
 	uint32_t crl_grace;                      /* seconds a CRL is used past its nextUpdate */
 	int kds_fetch;                           /* 0: offline, only caches */
+	uint32_t kds_fetches_per_minute;         /* VCEK fetches per client address; 0: off */
 	struct kbs_config_etcd etcd;
 };
 

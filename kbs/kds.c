@@ -21,7 +21,11 @@
  * Retry-After (seconds form; KBS_KDS_RETRY_DEFAULT when absent or in the
  * date form), because KDS limits by client address, not by resource.
  * Until then no fetch starts and each request is answered
- * KBS_ERR_KDS_UNAVAILABLE with the seconds left.
+ * KBS_ERR_KDS_UNAVAILABLE with the seconds left. That deadline is every
+ * guest's, and the chip id and TCB of a fetch are the (not yet verified)
+ * report's, so whoever can send reports could make us exceed AMD's limit
+ * for all: each client key has a budget of VCEK fetches it may start
+ * (kds_fetches_per_minute, kbs/ratelimit.c; KBS_ERR_KDS_BUDGET past it).
  *
  * CRLs are held per product and chain as reference-counted objects, so
  * the refresher can replace one while verifications still read the old.
@@ -41,6 +45,7 @@
 #include "kbs_log.h"
 #include "keystore.h"
 #include "metrics.h"
+#include "ratelimit.h"
 
 #define FLIGHTS 64
 #define WAIT_MARGIN 2    /* seconds a waiter waits past the fetch's own timeout */
@@ -80,6 +85,8 @@ struct kbs_kds {
 	int64_t grace;
 	struct keystore *ks;
 	struct kbs_metrics *m;
+	struct kbs_ratelimit *budget; /* VCEK fetches started per client key */
+	unsigned budget_wait;         /* seconds until a spent budget has a fetch again */
 
 	pthread_mutex_t mu;
 	pthread_cond_t flight_cv; /* CLOCK_MONOTONIC */
@@ -427,16 +434,29 @@ copy_out(const uint8_t *d, size_t n, uint8_t **ret, size_t *ret_len)
 	return 0;
 }
 
+/* budget_ok takes one fetch from client's budget (NULL: none applies). */
+static int
+budget_ok(struct kbs_kds *k, const char *client)
+{
+	struct timespec ts;
+
+	if (client == NULL)
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return kbs_ratelimit_take(
+	    k->budget, client, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
 /*
  * fly fetches w from KDS once however many callers ask for w->key at the
  * same time: the first runs the fetch, the others wait for its result.
  * With recheck, a caller that starts a flight looks in the store once
  * more first: a flight for the key may have ended (and stored it) between
- * its own look-up and now.
+ * its own look-up and now. Only starting a flight costs client's budget.
  */
 static int
-fly(struct kbs_kds *k, const struct want *w, int recheck, uint8_t **ret, size_t *ret_len,
-    unsigned *ret_retry_after)
+fly(struct kbs_kds *k, const struct want *w, int recheck, const char *client, uint8_t **ret,
+    size_t *ret_len, unsigned *ret_retry_after)
 {
 	struct flight *f = NULL, *free_slot = NULL;
 	struct timespec until;
@@ -479,6 +499,11 @@ fly(struct kbs_kds *k, const struct want *w, int recheck, uint8_t **ret, size_t 
 		pthread_mutex_unlock(&k->mu);
 		*ret_retry_after = 1;
 		return KBS_ERR_KDS_BUSY;
+	}
+	if (!budget_ok(k, client)) {
+		pthread_mutex_unlock(&k->mu);
+		*ret_retry_after = k->budget_wait;
+		return KBS_ERR_KDS_BUDGET;
 	}
 	f = free_slot;
 	f->used = 1;
@@ -538,9 +563,9 @@ from_dir(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *ret_len
 	return KBS_ERR_NOT_FOUND;
 }
 
-/* obtain: the store, the cache directory, then (when allowed) KDS. */
+/* obtain: the store, the cache directory, then (when allowed) KDS, on client's budget. */
 static int
-obtain(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *ret_len,
+obtain(struct kbs_kds *k, const struct want *w, const char *client, uint8_t **ret, size_t *ret_len,
     unsigned *ret_retry_after)
 {
 	int r;
@@ -552,7 +577,7 @@ obtain(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *ret_len,
 	}
 	if (!k->fetch)
 		return KBS_ERR_KDS_OFFLINE;
-	return fly(k, w, 1, ret, ret_len, ret_retry_after);
+	return fly(k, w, 1, client, ret, ret_len, ret_retry_after);
 }
 
 static int
@@ -649,7 +674,7 @@ crl_refresh(struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain)
 
 	if ((r = want_item(&w, KBS_KDS_CRL, p, chain)) != 0)
 		return r;
-	if ((r = fly(k, &w, 0, &d, &n, &ra)) == 0)
+	if ((r = fly(k, &w, 0, NULL, &d, &n, &ra)) == 0)
 		r = crl_accept(k, p, chain, d, n);
 	free(d);
 	return r;
@@ -855,12 +880,14 @@ kbs_kds_seen(struct kbs_kds *k, enum snp_product product, enum snp_signing_key s
 static int
 transient(int r)
 {
-	return r == KBS_ERR_KDS_UNAVAILABLE || r == KBS_ERR_KDS_TIMEOUT || r == KBS_ERR_KDS_BUSY;
+	return r == KBS_ERR_KDS_UNAVAILABLE || r == KBS_ERR_KDS_TIMEOUT || r == KBS_ERR_KDS_BUSY ||
+	    r == KBS_ERR_KDS_BUDGET;
 }
 
 int
-kbs_kds_signer(struct kbs_kds *k, const struct snp_report *report, uint8_t **ret_vcek,
-    size_t *ret_vcek_len, uint8_t **ret_chain, size_t *ret_chain_len, unsigned *ret_retry_after)
+kbs_kds_signer(struct kbs_kds *k, const struct snp_report *report, const char *client,
+    uint8_t **ret_vcek, size_t *ret_vcek_len, uint8_t **ret_chain, size_t *ret_chain_len,
+    unsigned *ret_retry_after)
 {
 	enum snp_product p = SNP_PRODUCT_UNKNOWN;
 	struct snp_tcb tcb;
@@ -896,7 +923,7 @@ kbs_kds_signer(struct kbs_kds *k, const struct snp_report *report, uint8_t **ret
 	snprintf(w.dir_paths[1], sizeof(w.dir_paths[1]), "vcek/%s/%s_vcek.der", hwid, tcbname);
 	snprintf(w.dir_paths[2], sizeof(w.dir_paths[2]), "vcek/%s/vcek.der", hwid);
 	w.n_dir_paths = 3;
-	if ((r = obtain(k, &w, &vcek, &vlen, ret_retry_after)) != 0)
+	if ((r = obtain(k, &w, client, &vcek, &vlen, ret_retry_after)) != 0)
 		goto out;
 	/*
 	 * The chain: AMD's ASKs are compiled in, so only a transient failure
@@ -905,7 +932,8 @@ kbs_kds_signer(struct kbs_kds *k, const struct snp_report *report, uint8_t **ret
 	 */
 	if ((r = want_item(&wc, KBS_KDS_CHAIN, p, SNP_SIGNING_KEY_VCEK)) != 0)
 		goto out;
-	r = obtain(k, &wc, &chain, &clen, ret_retry_after);
+	/* One chain per product: not what a client can multiply, so off its budget. */
+	r = obtain(k, &wc, NULL, &chain, &clen, ret_retry_after);
 	if (r != 0 && transient(r))
 		goto out;
 	if (r != 0) {
@@ -1033,19 +1061,30 @@ kbs_kds_new(
 	k->grace = cfg->crl_grace;
 	k->ks = ks;
 	k->m = m;
+	k->budget_wait = cfg->kds_fetches_per_minute > 0
+	    ? (59 + cfg->kds_fetches_per_minute) / cfg->kds_fetches_per_minute
+	    : 1;
 	(void)pthread_once(&curl_once, curl_init_once);
+	if ((r = kbs_ratelimit_new(
+		 cfg->kds_fetches_per_minute, 60, cfg->kds_fetches_per_minute, &k->budget)) != 0) {
+		free(k);
+		return r;
+	}
 	if (pthread_mutex_init(&k->mu, NULL) != 0) {
+		kbs_ratelimit_free(k->budget);
 		free(k);
 		return KBS_ERR_SYSTEM;
 	}
 	if (cond_init_monotonic(&k->flight_cv) != 0) {
 		pthread_mutex_destroy(&k->mu);
+		kbs_ratelimit_free(k->budget);
 		free(k);
 		return KBS_ERR_SYSTEM;
 	}
 	if (cond_init_monotonic(&k->wake_cv) != 0) {
 		pthread_cond_destroy(&k->flight_cv);
 		pthread_mutex_destroy(&k->mu);
+		kbs_ratelimit_free(k->budget);
 		free(k);
 		return KBS_ERR_SYSTEM;
 	}
@@ -1086,5 +1125,6 @@ kbs_kds_free(struct kbs_kds *k)
 	pthread_cond_destroy(&k->wake_cv);
 	pthread_cond_destroy(&k->flight_cv);
 	pthread_mutex_destroy(&k->mu);
+	kbs_ratelimit_free(k->budget);
 	free(k);
 }

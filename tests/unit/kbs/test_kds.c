@@ -20,6 +20,7 @@
 #include "broker.h"
 #include "config.h"
 #include "kds.h"
+#include "status.h"
 #include "test.h"
 
 static char root[64] = "/tmp/kbs-kds-XXXXXX";
@@ -81,8 +82,10 @@ vcek_name(const struct snp_report *r, enum snp_product p, char *out, size_t size
 	snprintf(out, size, "%s/%s_vcek.der", hwid, tcbname);
 }
 
+/* open_broker_budget: fetching from url (or offline with the cache), per_minute fetches per
+ * address. */
 static struct kbs_broker *
-open_broker_at(const char *dir, const char *url)
+open_broker_budget(const char *dir, const char *url, uint32_t per_minute)
 {
 	struct kbs_broker *b = NULL;
 	struct kbs_config cfg;
@@ -90,6 +93,7 @@ open_broker_at(const char *dir, const char *url)
 	int first = 0;
 
 	kbs_config_defaults(&cfg);
+	cfg.kds_fetches_per_minute = per_minute;
 	cfg.kds_fetch = url != NULL;
 	if (url != NULL)
 		snprintf(cfg.kds_url, sizeof(cfg.kds_url), "%s", url);
@@ -100,6 +104,12 @@ open_broker_at(const char *dir, const char *url)
 	if (b == NULL)
 		fprintf(stderr, "kbs_broker_open: %s\n", msg);
 	return b;
+}
+
+static struct kbs_broker *
+open_broker_at(const char *dir, const char *url)
+{
+	return open_broker_budget(dir, url, 10);
 }
 
 static struct kbs_broker *
@@ -118,7 +128,7 @@ signer(struct kbs_broker *b, const char *report, size_t *ret_vlen, size_t *ret_c
 	int rc;
 
 	report_of(report, &r);
-	rc = kbs_kds_signer(b->kds, &r, &v, &vl, &c, &cl, &ra);
+	rc = kbs_kds_signer(b->kds, &r, NULL, &v, &vl, &c, &cl, &ra);
 	if (rc == 0)
 		CHECK(v != NULL && vl > 0 && (c == NULL) == (cl == 0));
 	free(v);
@@ -423,11 +433,73 @@ test_fetch_real_products(void)
 	kbs_broker_close(b);
 }
 
+/* fetch_as: kbs_kds_signer for client with report (chip id byte 0 xor flip); *ret_ra its hint. */
+static int
+fetch_as(
+    struct kbs_broker *b, const char *client, const char *report, uint8_t flip, unsigned *ret_ra)
+{
+	struct snp_report r;
+	uint8_t *v = NULL, *c = NULL;
+	size_t vl = 0, cl = 0;
+	int rc;
+
+	report_of(report, &r);
+	r.chip_id[0] ^= flip;
+	rc = kbs_kds_signer(b->kds, &r, client, &v, &vl, &c, &cl, ret_ra);
+	free(v);
+	free(c);
+	return rc;
+}
+
+/*
+ * A client sending reports of made-up chips (nothing verifies a report
+ * before its VCEK is fetched) spends its own budget of KDS fetches, not
+ * AMD's patience with the broker: past kds_fetches_per_minute KDS is not
+ * asked, while other addresses, cached VCEKs and the broker's own fetches
+ * go on.
+ */
+static void
+test_fetch_budget(void)
+{
+	struct kbs_broker *b;
+	char dir[160], url[64];
+	unsigned ra = 0, misses, turin;
+	uint8_t i;
+
+	snprintf(dir, sizeof(dir), "%s/budget", root);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u", kds_port);
+	if ((b = open_broker_budget(dir, url, 2)) == NULL)
+		return;
+	misses = __atomic_load_n(&kds_misses, __ATOMIC_SEQ_CST);
+	for (i = 1; i <= 2; i++)
+		CHECK_ERR(
+		    fetch_as(b, "192.0.2.7", "oak/milan_cb_report.bin", i, &ra), KBS_ERR_KDS_HTTP);
+	CHECK_UINT_EQ(__atomic_load_n(&kds_misses, __ATOMIC_SEQ_CST), misses + 2);
+	/* The third made-up chip: refused before KDS is asked, retry in 60 / 2 s. */
+	CHECK_ERR(fetch_as(b, "192.0.2.7", "oak/milan_cb_report.bin", 3, &ra), KBS_ERR_KDS_BUDGET);
+	CHECK_UINT_EQ(ra, 30);
+	CHECK_UINT_EQ(__atomic_load_n(&kds_misses, __ATOMIC_SEQ_CST), misses + 2);
+	CHECK_UINT_EQ(kbs_http_status_of(KBS_ERR_KDS_BUDGET), 503);
+	/* A real chip from that address waits too; from another address it is fetched. */
+	turin = __atomic_load_n(&kds_hits[0], __ATOMIC_SEQ_CST);
+	CHECK_ERR(fetch_as(b, "192.0.2.7", "oak/turin_oc_report.bin", 0, &ra), KBS_ERR_KDS_BUDGET);
+	CHECK_OK(fetch_as(b, "192.0.2.8", "oak/turin_oc_report.bin", 0, &ra));
+	CHECK_UINT_EQ(__atomic_load_n(&kds_hits[0], __ATOMIC_SEQ_CST), turin + 1);
+	/* Once cached, it costs no budget: the spent address is answered from the store. */
+	CHECK_OK(fetch_as(b, "192.0.2.7", "oak/turin_oc_report.bin", 0, &ra));
+	CHECK_UINT_EQ(__atomic_load_n(&kds_hits[0], __ATOMIC_SEQ_CST), turin + 1);
+	/* No client (the broker's own look-ups) has no budget. */
+	misses = __atomic_load_n(&kds_misses, __ATOMIC_SEQ_CST);
+	CHECK_ERR(fetch_as(b, NULL, "oak/milan_cb_report.bin", 4, &ra), KBS_ERR_KDS_HTTP);
+	CHECK_UINT_EQ(__atomic_load_n(&kds_misses, __ATOMIC_SEQ_CST), misses + 1);
+	kbs_broker_close(b);
+}
+
 int
 main(void)
 {
 	static const struct test_case cases[] = { TEST(test_cache_dir), TEST(test_import_and_crl),
-		TEST(test_fetch_real_products) };
+		TEST(test_fetch_real_products), TEST(test_fetch_budget) };
 	int r;
 
 	if (kbs_crypto_init() != 0)
