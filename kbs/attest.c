@@ -273,7 +273,10 @@ verify_evidence(struct kbs_attest *a)
 		a->kds_failed = 1;
 		return r;
 	}
-	return verify_once(a);
+	/* Only a VCEK a report verified under is worth its place in the store (kbs_kds_keep). */
+	if ((r = verify_once(a)) == 0)
+		kbs_kds_keep(a->broker->kds, &a->report, a->kds_vcek.data, a->kds_vcek.len);
+	return r;
 }
 
 /* evaluate_secret: step 5 for one secret; s->denied says why it may not go. */

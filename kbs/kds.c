@@ -394,8 +394,13 @@ fetch_checked(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *re
 		free(d);
 		return r;
 	}
-	/* A CRL is stored once held (crl_accept), so an older one never replaces a newer. */
-	if (w->item != KBS_KDS_CRL)
+	/*
+	 * A CRL is stored once held (crl_accept), so an older one never
+	 * replaces a newer; a VCEK once a report verified under it
+	 * (kbs_kds_keep): KDS serves a genuine VCEK for any TCB of a known
+	 * chip id, so whoever sends reports could otherwise fill the store.
+	 */
+	if (w->item == KBS_KDS_CHAIN)
 		cache_put(k, w->key, d, n);
 	kbs_metrics_kds_fetch(k->m, w->item, KBS_METRICS_KDS_OK);
 	*ret = d;
@@ -884,16 +889,74 @@ transient(int r)
 	    r == KBS_ERR_KDS_BUDGET;
 }
 
+/* The VCEK a report names: w (pointing into hwid and tcb) and *ret_product. */
+struct vcek_want {
+	struct want w;
+	struct snp_tcb tcb;
+	char hwid[129], tcbname[64];
+};
+
+static int
+want_vcek(const struct snp_report *report, struct vcek_want *v, enum snp_product *ret_product)
+{
+	enum snp_product p = SNP_PRODUCT_UNKNOWN;
+	struct want *w = &v->w;
+	const char *seg;
+	int r;
+
+	if (report->signing_key != SNP_SIGNING_KEY_VCEK ||
+	    snp_report_cpuid_claim(report, &p) != 0 || p == SNP_PRODUCT_UNKNOWN ||
+	    snp_tcb_decode(report->reported_tcb, p, &v->tcb) != 0)
+		return KBS_ERR_KDS_NO_KEY;
+	if ((r = kbs_kds_hwid_hex(p, report->chip_id, v->hwid)) != 0 ||
+	    (r = kbs_kds_tcb_name(p, &v->tcb, v->tcbname, sizeof(v->tcbname))) != 0)
+		return r;
+	seg = kbs_kds_product_segment(p);
+	memset(w, 0, sizeof(*w));
+	w->item = KBS_KDS_VCEK;
+	w->product = p;
+	w->chain = SNP_SIGNING_KEY_VCEK;
+	w->hwid = v->hwid;
+	w->tcb = &v->tcb;
+	if ((r = kbs_kds_vcek_key(p, v->hwid, v->tcbname, w->key, sizeof(w->key))) != 0 ||
+	    (r = kbs_kds_vcek_path(
+		 p, report->chip_id, &v->tcb, w->kds_path, sizeof(w->kds_path))) != 0)
+		return r;
+	snprintf(w->dir_paths[0], sizeof(w->dir_paths[0]), "vcek/v1/%s/%s/%s_vcek.der", seg,
+	    v->hwid, v->tcbname);
+	snprintf(
+	    w->dir_paths[1], sizeof(w->dir_paths[1]), "vcek/%s/%s_vcek.der", v->hwid, v->tcbname);
+	snprintf(w->dir_paths[2], sizeof(w->dir_paths[2]), "vcek/%s/vcek.der", v->hwid);
+	w->n_dir_paths = 3;
+	*ret_product = p;
+	return 0;
+}
+
+void
+kbs_kds_keep(
+    struct kbs_kds *k, const struct snp_report *report, const uint8_t *vcek, size_t vcek_len)
+{
+	struct vcek_want v;
+	enum snp_product p;
+	uint8_t *d = NULL;
+	size_t n = 0;
+
+	if (k == NULL || report == NULL || vcek == NULL || want_vcek(report, &v, &p) != 0 ||
+	    check(&v.w, vcek, vcek_len) != 0)
+		return;
+	if (keystore_cert_get(k->ks, v.w.key, &d, &n, NULL) != 0)
+		cache_put(k, v.w.key, vcek, vcek_len);
+	free(d);
+}
+
 int
 kbs_kds_signer(struct kbs_kds *k, const struct snp_report *report, const char *client,
     uint8_t **ret_vcek, size_t *ret_vcek_len, uint8_t **ret_chain, size_t *ret_chain_len,
     unsigned *ret_retry_after)
 {
 	enum snp_product p = SNP_PRODUCT_UNKNOWN;
-	struct snp_tcb tcb;
-	struct want w, wc;
-	char hwid[129], tcbname[64];
-	const char *seg;
+	struct vcek_want v;
+	struct want wc;
 	uint8_t *vcek = NULL, *chain = NULL;
 	size_t vlen = 0, clen = 0;
 	int r;
@@ -901,29 +964,9 @@ kbs_kds_signer(struct kbs_kds *k, const struct snp_report *report, const char *c
 	*ret_retry_after = 0;
 	if (k == NULL || report == NULL)
 		return KBS_ERR_INVALID_ARGUMENT;
-	if (report->signing_key != SNP_SIGNING_KEY_VCEK ||
-	    snp_report_cpuid_claim(report, &p) != 0 || p == SNP_PRODUCT_UNKNOWN ||
-	    snp_tcb_decode(report->reported_tcb, p, &tcb) != 0)
-		return KBS_ERR_KDS_NO_KEY;
-	if ((r = kbs_kds_hwid_hex(p, report->chip_id, hwid)) != 0 ||
-	    (r = kbs_kds_tcb_name(p, &tcb, tcbname, sizeof(tcbname))) != 0)
+	if ((r = want_vcek(report, &v, &p)) != 0)
 		return r;
-	seg = kbs_kds_product_segment(p);
-	memset(&w, 0, sizeof(w));
-	w.item = KBS_KDS_VCEK;
-	w.product = p;
-	w.chain = SNP_SIGNING_KEY_VCEK;
-	w.hwid = hwid;
-	w.tcb = &tcb;
-	if ((r = kbs_kds_vcek_key(p, hwid, tcbname, w.key, sizeof(w.key))) != 0 ||
-	    (r = kbs_kds_vcek_path(p, report->chip_id, &tcb, w.kds_path, sizeof(w.kds_path))) != 0)
-		return r;
-	snprintf(w.dir_paths[0], sizeof(w.dir_paths[0]), "vcek/v1/%s/%s/%s_vcek.der", seg, hwid,
-	    tcbname);
-	snprintf(w.dir_paths[1], sizeof(w.dir_paths[1]), "vcek/%s/%s_vcek.der", hwid, tcbname);
-	snprintf(w.dir_paths[2], sizeof(w.dir_paths[2]), "vcek/%s/vcek.der", hwid);
-	w.n_dir_paths = 3;
-	if ((r = obtain(k, &w, client, &vcek, &vlen, ret_retry_after)) != 0)
+	if ((r = obtain(k, &v.w, client, &vcek, &vlen, ret_retry_after)) != 0)
 		goto out;
 	/*
 	 * The chain: AMD's ASKs are compiled in, so only a transient failure

@@ -138,6 +138,19 @@ signer(struct kbs_broker *b, const char *report, size_t *ret_vlen, size_t *ret_c
 	return rc;
 }
 
+/* keep: kbs_kds_keep of vector as report's VCEK. */
+static void
+keep(struct kbs_broker *b, const char *report, const char *vector)
+{
+	struct snp_report r;
+	size_t len = 0;
+	uint8_t *d = test_read_vector(vector, &len);
+
+	report_of(report, &r);
+	kbs_kds_keep(b->kds, &r, d, len);
+	free(d);
+}
+
 static int
 import(struct kbs_broker *b, const char *rel, const char *vector, char *key, size_t size)
 {
@@ -399,9 +412,20 @@ test_fetch_real_products(void)
 	CHECK_UINT_EQ(cl, want);
 	CHECK_UINT_EQ(kds_hits[0], 1);
 	CHECK_UINT_EQ(kds_hits[1], 1);
-	/* Again: the store answers, KDS is not asked. */
+	/*
+	 * Not stored until a report verified under it (KDS serves a genuine
+	 * VCEK for any TCB a client names): asked again. The chain is stored.
+	 */
 	CHECK_OK(signer(b, "oak/turin_oc_report.bin", &vl, &cl));
-	CHECK_UINT_EQ(kds_hits[0], 1);
+	CHECK_UINT_EQ(kds_hits[0], 2);
+	CHECK_UINT_EQ(kds_hits[1], 1);
+	/* Kept with another chip's VCEK: ignored. Kept with its own: the store answers. */
+	keep(b, "oak/turin_oc_report.bin", "oak/genoa_oc_vcek.der");
+	CHECK_OK(signer(b, "oak/turin_oc_report.bin", &vl, &cl));
+	CHECK_UINT_EQ(kds_hits[0], 3);
+	keep(b, "oak/turin_oc_report.bin", "oak/turin_oc_vcek.der");
+	CHECK_OK(signer(b, "oak/turin_oc_report.bin", &vl, &cl));
+	CHECK_UINT_EQ(kds_hits[0], 3);
 	/* A VCEK served as text/html: kds_content, not cached, asked again next time. */
 	CHECK_ERR(signer(b, "oak/genoa_oc_report.bin", &vl, &cl), KBS_ERR_KDS_CONTENT);
 	CHECK_ERR(signer(b, "oak/genoa_oc_report.bin", &vl, &cl), KBS_ERR_KDS_CONTENT);
@@ -485,7 +509,8 @@ test_fetch_budget(void)
 	CHECK_ERR(fetch_as(b, "192.0.2.7", "oak/turin_oc_report.bin", 0, &ra), KBS_ERR_KDS_BUDGET);
 	CHECK_OK(fetch_as(b, "192.0.2.8", "oak/turin_oc_report.bin", 0, &ra));
 	CHECK_UINT_EQ(__atomic_load_n(&kds_hits[0], __ATOMIC_SEQ_CST), turin + 1);
-	/* Once cached, it costs no budget: the spent address is answered from the store. */
+	/* Once kept, it costs no budget: the spent address is answered from the store. */
+	keep(b, "oak/turin_oc_report.bin", "oak/turin_oc_vcek.der");
 	CHECK_OK(fetch_as(b, "192.0.2.7", "oak/turin_oc_report.bin", 0, &ra));
 	CHECK_UINT_EQ(__atomic_load_n(&kds_hits[0], __ATOMIC_SEQ_CST), turin + 1);
 	/* No client (the broker's own look-ups) has no budget. */
