@@ -52,6 +52,7 @@
 #define REFRESH_IDLE 60  /* seconds between refresher passes when nothing is due */
 #define REFRESH_RETRY 30 /* seconds before a failed CRL refresh is tried again */
 #define CHAINS 2         /* VCEK, VLEK */
+#define CRL_SKEW 600     /* seconds a CRL's thisUpdate may lie ahead of our clock */
 #define URL_MAX (KBS_CONFIG_PATH_MAX + KBS_KDS_PATH_MAX)
 
 struct kbs_kds_crl {
@@ -183,6 +184,13 @@ check_chain(const struct want *w, const uint8_t *d, size_t n)
 	return 0;
 }
 
+/*
+ * load_crl parses a CRL from any source. Its signature is checked only by
+ * the verifier, yet its thisUpdate decides whether a later list may
+ * replace it (no rollback): a list dated in the future cannot be AMD's,
+ * and held it would shut out every genuine list until that date, so it is
+ * refused here.
+ */
 static int
 load_crl(enum snp_signing_key chain, const uint8_t *d, size_t n, struct kbs_kds_crl **ret)
 {
@@ -191,7 +199,8 @@ load_crl(enum snp_signing_key chain, const uint8_t *d, size_t n, struct kbs_kds_
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return KBS_ERR_ALLOC;
 	if (snp_crl_load_for(d, n, chain, &c->crl) != 0 ||
-	    snp_crl_times(c->crl, &c->this_update, &c->next_update) != 0) {
+	    snp_crl_times(c->crl, &c->this_update, &c->next_update) != 0 ||
+	    c->this_update > (int64_t)time(NULL) + CRL_SKEW) {
 		snp_crl_free(c->crl);
 		free(c);
 		return KBS_ERR_KDS_CONTENT;

@@ -17,6 +17,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <time.h>
+
 #include "broker.h"
 #include "config.h"
 #include "kds.h"
@@ -160,6 +164,73 @@ import(struct kbs_broker *b, const char *rel, const char *vector, char *key, siz
 
 	free(d);
 	return r;
+}
+
+/*
+ * dated_crl: a CRL named as the Milan ARK's, with thisUpdate this_update
+ * and nextUpdate a week later, signed by a key of nobody's; malloc'd DER.
+ */
+static uint8_t *
+dated_crl(int64_t this_update, size_t *ret_len)
+{
+	X509_CRL *crl = X509_CRL_new();
+	X509_NAME *name = X509_NAME_new();
+	ASN1_TIME *t1 = ASN1_TIME_set(NULL, (time_t)this_update);
+	ASN1_TIME *t2 = ASN1_TIME_set(NULL, (time_t)(this_update + 7 * 86400));
+	EVP_PKEY *key = EVP_RSA_gen(2048);
+	unsigned char *der = NULL;
+	uint8_t *out = NULL;
+	int n;
+
+	CHECK(crl != NULL && name != NULL && t1 != NULL && t2 != NULL && key != NULL);
+	CHECK(X509_NAME_add_entry_by_txt(
+		  name, "CN", MBSTRING_ASC, (const unsigned char *)"ARK-Milan", -1, -1, 0) == 1);
+	CHECK(X509_CRL_set_version(crl, 1) == 1 && X509_CRL_set_issuer_name(crl, name) == 1 &&
+	    X509_CRL_set1_lastUpdate(crl, t1) == 1 && X509_CRL_set1_nextUpdate(crl, t2) == 1 &&
+	    X509_CRL_sign(crl, key, EVP_sha384()) > 0);
+	if ((n = i2d_X509_CRL(crl, &der)) > 0 && (out = malloc((size_t)n)) != NULL) {
+		memcpy(out, der, (size_t)n);
+		*ret_len = (size_t)n;
+	}
+	OPENSSL_free(der);
+	EVP_PKEY_free(key);
+	ASN1_TIME_free(t1);
+	ASN1_TIME_free(t2);
+	X509_NAME_free(name);
+	X509_CRL_free(crl);
+	return out;
+}
+
+/*
+ * A CRL dated in the future (not AMD's: its signature is only checked at
+ * verification) is never held: held, it would shut out every genuine
+ * list as "older" until that date.
+ */
+static void
+test_crl_from_the_future(void)
+{
+	struct kbs_broker *b;
+	char dir[160], key[KBS_KDS_PATH_MAX];
+	size_t len = 0;
+	uint8_t *d = dated_crl((int64_t)time(NULL) + 30 * 86400, &len);
+
+	snprintf(dir, sizeof(dir), "%s/future", root);
+	if (d == NULL || (b = open_broker_at(dir, NULL)) == NULL) {
+		free(d);
+		return;
+	}
+	CHECK_ERR(kbs_kds_import(b->kds, "vcek/v1/Milan/crl", d, len, key, sizeof(key)),
+	    KBS_ERR_KDS_LAYOUT);
+	/* AMD's list is still held afterwards. */
+	CHECK_OK(import(b, "vcek/v1/Milan/crl", "amd/crl_milan.der", key, sizeof(key)));
+	free(d);
+	/* One dated now (a clock a little ahead of ours) is a list like any. */
+	d = dated_crl((int64_t)time(NULL) + 60, &len);
+	CHECK(d != NULL);
+	if (d != NULL)
+		CHECK_OK(kbs_kds_import(b->kds, "vcek/v1/Milan/crl", d, len, key, sizeof(key)));
+	free(d);
+	kbs_broker_close(b);
 }
 
 static void
@@ -524,7 +595,8 @@ int
 main(void)
 {
 	static const struct test_case cases[] = { TEST(test_cache_dir), TEST(test_import_and_crl),
-		TEST(test_fetch_real_products), TEST(test_fetch_budget) };
+		TEST(test_crl_from_the_future), TEST(test_fetch_real_products),
+		TEST(test_fetch_budget) };
 	int r;
 
 	if (kbs_crypto_init() != 0)
