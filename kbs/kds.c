@@ -189,10 +189,12 @@ check_chain(const struct want *w, const uint8_t *d, size_t n)
  * the verifier, yet its thisUpdate decides whether a later list may
  * replace it (no rollback): a list dated in the future cannot be AMD's,
  * and held it would shut out every genuine list until that date, so it is
- * refused here.
+ * refused here. So is a list another product's ARK issued (by name), which
+ * would fail every verification of p at the issuer check.
  */
 static int
-load_crl(enum snp_signing_key chain, const uint8_t *d, size_t n, struct kbs_kds_crl **ret)
+load_crl(enum snp_product p, enum snp_signing_key chain, const uint8_t *d, size_t n,
+    struct kbs_kds_crl **ret)
 {
 	struct kbs_kds_crl *c;
 
@@ -200,7 +202,7 @@ load_crl(enum snp_signing_key chain, const uint8_t *d, size_t n, struct kbs_kds_
 		return KBS_ERR_ALLOC;
 	if (snp_crl_load_for(d, n, chain, &c->crl) != 0 ||
 	    snp_crl_times(c->crl, &c->this_update, &c->next_update) != 0 ||
-	    c->this_update > (int64_t)time(NULL) + CRL_SKEW) {
+	    c->this_update > (int64_t)time(NULL) + CRL_SKEW || snp_crl_product(c->crl) != p) {
 		snp_crl_free(c->crl);
 		free(c);
 		return KBS_ERR_KDS_CONTENT;
@@ -222,7 +224,7 @@ check(const struct want *w, const uint8_t *d, size_t n)
 	case KBS_KDS_CHAIN:
 		return check_chain(w, d, n);
 	case KBS_KDS_CRL:
-		if ((r = load_crl(w->chain, d, n, &c)) == 0) {
+		if ((r = load_crl(w->product, w->chain, d, n, &c)) == 0) {
 			snp_crl_free(c->crl);
 			free(c);
 		}
@@ -653,7 +655,7 @@ crl_from(
 	struct kbs_kds_crl *c = NULL;
 	int r;
 
-	if ((r = load_crl(chain, d, n, &c)) != 0)
+	if ((r = load_crl(p, chain, d, n, &c)) != 0)
 		return r;
 	return crl_install(k, p, chain, c);
 }

@@ -221,8 +221,12 @@ test_crl_from_the_future(void)
 	}
 	CHECK_ERR(kbs_kds_import(b->kds, "vcek/v1/Milan/crl", d, len, key, sizeof(key)),
 	    KBS_ERR_KDS_LAYOUT);
-	/* AMD's list is still held afterwards. */
+	/* AMD's list is still held afterwards; as Genoa's, it is another product's. */
 	CHECK_OK(import(b, "vcek/v1/Milan/crl", "amd/crl_milan.der", key, sizeof(key)));
+	CHECK_ERR(import(b, "vcek/v1/Genoa/crl", "amd/crl_milan.der", key, sizeof(key)),
+	    KBS_ERR_KDS_LAYOUT);
+	CHECK_ERR(import(b, "vlek/v1/Turin/crl", "amd/crl_milan.der", key, sizeof(key)),
+	    KBS_ERR_KDS_LAYOUT);
 	free(d);
 	/* One dated now (a clock a little ahead of ours) is a list like any. */
 	d = dated_crl((int64_t)time(NULL) + 60, &len);
