@@ -52,7 +52,10 @@
 #define REFRESH_IDLE 60  /* seconds between refresher passes when nothing is due */
 #define REFRESH_RETRY 30 /* seconds before a failed CRL refresh is tried again */
 #define CHAINS 2         /* VCEK, VLEK */
-#define CRL_SKEW 600     /* seconds a CRL's thisUpdate may lie ahead of our clock */
+#define RECENT \
+	30 /* seconds a fetched VCEK stays in its flight, for guests kbs_kds_keep has not yet \
+	      served */
+#define CRL_SKEW 600 /* seconds a CRL's thisUpdate may lie ahead of our clock */
 #define URL_MAX (KBS_CONFIG_PATH_MAX + KBS_KDS_PATH_MAX)
 
 struct kbs_kds_crl {
@@ -76,6 +79,7 @@ struct flight {
 	size_t len;
 	unsigned retry_after;
 	unsigned waiters;
+	int64_t keep_until; /* monotonic seconds: a fetched VCEK is joinable until then */
 };
 
 struct kbs_kds {
@@ -428,10 +432,19 @@ deadline_in(struct timespec *ts, unsigned seconds)
 	ts->tv_sec += seconds;
 }
 
+static int64_t
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
 static void
 flight_release_locked(struct flight *f)
 {
-	if (f->waiters == 0 && f->done) {
+	if (f->waiters == 0 && f->done && (f->r != 0 || mono_now() >= f->keep_until)) {
 		free(f->data);
 		memset(f, 0, sizeof(*f));
 	}
@@ -487,6 +500,8 @@ fly(struct kbs_kds *k, const struct want *w, int recheck, const char *client, ui
 		return KBS_ERR_KDS_UNAVAILABLE;
 	}
 	for (i = 0; i < FLIGHTS && f == NULL; i++) {
+		if (k->flights[i].used)
+			flight_release_locked(&k->flights[i]); /* a kept VCEK past RECENT */
 		if (k->flights[i].used && strcmp(k->flights[i].key, w->key) == 0)
 			f = &k->flights[i];
 		else if (!k->flights[i].used && free_slot == NULL)
@@ -536,7 +551,15 @@ fly(struct kbs_kds *k, const struct want *w, int recheck, const char *client, ui
 	pthread_mutex_lock(&k->mu);
 	f->r = r;
 	f->retry_after = *ret_retry_after;
-	if (r == 0 && f->waiters > 0 && copy_out(*ret, *ret_len, &f->data, &f->len) != 0)
+	/*
+	 * A VCEK is stored only once a report verified under it, so guests
+	 * coming after this flight but before that find it here for RECENT
+	 * seconds instead of fetching it again.
+	 */
+	if (r == 0 && w->item == KBS_KDS_VCEK)
+		f->keep_until = mono_now() + RECENT;
+	if (r == 0 && (f->waiters > 0 || f->keep_until > 0) &&
+	    copy_out(*ret, *ret_len, &f->data, &f->len) != 0)
 		f->r = KBS_ERR_ALLOC;
 	f->done = 1;
 	pthread_cond_broadcast(&k->flight_cv);
