@@ -261,6 +261,8 @@ KBS_ERR_X(CRL_EXPIRED, crl_expired, -487,
 KBS_ERR_X(KDS_LAYOUT, kds_layout, -488,
     "the file's path is not in a known certificate cache layout, or its contents disagree with it")
 KBS_ERR_X(KDS_BUSY, kds_busy, -489, "too many AMD KDS fetches are in flight")
+KBS_ERR_X(KDS_BUDGET, kds_budget, -490,
+    "this address has used its budget of AMD KDS fetches (kds_fetches_per_minute)")
 
 /* client: attesters and the simulated chip */
 KBS_ERR_X(ATTESTER_SPEC, attester_spec, -500,

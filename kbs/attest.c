@@ -271,17 +271,22 @@ verify_once(struct kbs_attest *a)
 static int
 verify_evidence(struct kbs_attest *a)
 {
+	char client[KBS_ADDR_SIZE];
 	int r = verify_once(a);
 
 	if (r != KBS_ERR_CERT_MISSING || a->evidence == NULL ||
 	    a->verify.failed_check != SNP_CHECK_PRODUCT)
 		return r;
-	if ((r = kbs_kds_signer(a->broker->kds, &a->report, &a->kds_vcek.data, &a->kds_vcek.len,
-		 &a->kds_chain.data, &a->kds_chain.len, &a->retry_after)) != 0) {
+	kbs_broker_rate_key(a->req->client_addr, client);
+	if ((r = kbs_kds_signer(a->broker->kds, &a->report, client, &a->kds_vcek.data,
+		 &a->kds_vcek.len, &a->kds_chain.data, &a->kds_chain.len, &a->retry_after)) != 0) {
 		a->kds_failed = 1;
 		return r;
 	}
-	return verify_once(a);
+	/* Only a VCEK a report verified under is worth its place in the store (kbs_kds_keep). */
+	if ((r = verify_once(a)) == 0)
+		kbs_kds_keep(a->broker->kds, &a->report, a->kds_vcek.data, a->kds_vcek.len);
+	return r;
 }
 
 /* evaluate_secret: step 5 for one secret; s->denied says why it may not go. */

@@ -44,6 +44,7 @@ kbs_config_defaults(struct kbs_config *cfg)
 	cfg->kds_timeout = 5;
 	cfg->crl_grace = 86400;
 	cfg->kds_fetch = 1;
+	cfg->kds_fetches_per_minute = 10;
 	kbs_config_etcd_defaults(&cfg->etcd);
 }
 
@@ -122,6 +123,7 @@ static const struct setting settings[] = {
 	S_STR("kds_cache_dir", kds_cache_dir),
 	S_UINT("crl_grace", crl_grace, 0, 30u * 86400),
 	{ "kds_fetch", SET_BOOL, offsetof(struct kbs_config, kds_fetch), 0, 0, 0 },
+	S_UINT("kds_fetches_per_minute", kds_fetches_per_minute, 0, 10000),
 	{ "etcd", SET_ETCD, offsetof(struct kbs_config, etcd), 0, 0, 0 },
 	S_STR("master_key_credential", master_key_credential),
 };

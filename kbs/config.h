@@ -77,6 +77,7 @@ struct kbs_config {
 	char kds_cache_dir[KBS_CONFIG_PATH_MAX]; /* read-only pre-loaded certificates; "" none */
 	uint32_t crl_grace;                      /* seconds a CRL is used past its nextUpdate */
 	int kds_fetch;                           /* 0: offline, only caches */
+	uint32_t kds_fetches_per_minute;         /* VCEK fetches per client address; 0: off */
 	struct kbs_config_etcd etcd;
 	/*
 	 * The master key as a systemd credential (LoadCredential=NAME:...):

@@ -21,7 +21,11 @@
  * Retry-After (seconds form; KBS_KDS_RETRY_DEFAULT when absent or in the
  * date form), because KDS limits by client address, not by resource.
  * Until then no fetch starts and each request is answered
- * KBS_ERR_KDS_UNAVAILABLE with the seconds left.
+ * KBS_ERR_KDS_UNAVAILABLE with the seconds left. That deadline is every
+ * guest's, and the chip id and TCB of a fetch are the (not yet verified)
+ * report's, so whoever can send reports could make us exceed AMD's limit
+ * for all: each client key has a budget of VCEK fetches it may start
+ * (kds_fetches_per_minute, kbs/ratelimit.c; KBS_ERR_KDS_BUDGET past it).
  *
  * CRLs are held per product and chain as reference-counted objects, so
  * the refresher can replace one while verifications still read the old.
@@ -41,12 +45,17 @@
 #include "kbs_log.h"
 #include "keystore.h"
 #include "metrics.h"
+#include "ratelimit.h"
 
 #define FLIGHTS 64
 #define WAIT_MARGIN 2    /* seconds a waiter waits past the fetch's own timeout */
 #define REFRESH_IDLE 60  /* seconds between refresher passes when nothing is due */
 #define REFRESH_RETRY 30 /* seconds before a failed CRL refresh is tried again */
 #define CHAINS 2         /* VCEK, VLEK */
+#define RECENT \
+	30 /* seconds a fetched VCEK stays in its flight, for guests kbs_kds_keep has not yet \
+	      served */
+#define CRL_SKEW 600 /* seconds a CRL's thisUpdate may lie ahead of our clock */
 #define URL_MAX (KBS_CONFIG_PATH_MAX + KBS_KDS_PATH_MAX)
 
 struct kbs_kds_crl {
@@ -70,6 +79,7 @@ struct flight {
 	size_t len;
 	unsigned retry_after;
 	unsigned waiters;
+	int64_t keep_until; /* monotonic seconds: a fetched VCEK is joinable until then */
 };
 
 struct kbs_kds {
@@ -80,6 +90,8 @@ struct kbs_kds {
 	int64_t grace;
 	struct keystore *ks;
 	struct kbs_metrics *m;
+	struct kbs_ratelimit *budget; /* VCEK fetches started per client key */
+	unsigned budget_wait;         /* seconds until a spent budget has a fetch again */
 
 	pthread_mutex_t mu;
 	pthread_cond_t flight_cv; /* CLOCK_MONOTONIC */
@@ -176,15 +188,25 @@ check_chain(const struct want *w, const uint8_t *d, size_t n)
 	return 0;
 }
 
+/*
+ * load_crl parses a CRL from any source. Its signature is checked only by
+ * the verifier, yet its thisUpdate decides whether a later list may
+ * replace it (no rollback): a list dated in the future cannot be AMD's,
+ * and held it would shut out every genuine list until that date, so it is
+ * refused here. So is a list another product's ARK issued (by name), which
+ * would fail every verification of p at the issuer check.
+ */
 static int
-load_crl(enum snp_signing_key chain, const uint8_t *d, size_t n, struct kbs_kds_crl **ret)
+load_crl(enum snp_product p, enum snp_signing_key chain, const uint8_t *d, size_t n,
+    struct kbs_kds_crl **ret)
 {
 	struct kbs_kds_crl *c;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return KBS_ERR_ALLOC;
 	if (snp_crl_load_for(d, n, chain, &c->crl) != 0 ||
-	    snp_crl_times(c->crl, &c->this_update, &c->next_update) != 0) {
+	    snp_crl_times(c->crl, &c->this_update, &c->next_update) != 0 ||
+	    c->this_update > (int64_t)time(NULL) + CRL_SKEW || snp_crl_product(c->crl) != p) {
 		snp_crl_free(c->crl);
 		free(c);
 		return KBS_ERR_KDS_CONTENT;
@@ -206,7 +228,7 @@ check(const struct want *w, const uint8_t *d, size_t n)
 	case KBS_KDS_CHAIN:
 		return check_chain(w, d, n);
 	case KBS_KDS_CRL:
-		if ((r = load_crl(w->chain, d, n, &c)) == 0) {
+		if ((r = load_crl(w->product, w->chain, d, n, &c)) == 0) {
 			snp_crl_free(c->crl);
 			free(c);
 		}
@@ -387,8 +409,13 @@ fetch_checked(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *re
 		free(d);
 		return r;
 	}
-	/* A CRL is stored once held (crl_accept), so an older one never replaces a newer. */
-	if (w->item != KBS_KDS_CRL)
+	/*
+	 * A CRL is stored once held (crl_accept), so an older one never
+	 * replaces a newer; a VCEK once a report verified under it
+	 * (kbs_kds_keep): KDS serves a genuine VCEK for any TCB of a known
+	 * chip id, so whoever sends reports could otherwise fill the store.
+	 */
+	if (w->item == KBS_KDS_CHAIN)
 		cache_put(k, w->key, d, n);
 	kbs_metrics_kds_fetch(k->m, w->item, KBS_METRICS_KDS_OK);
 	*ret = d;
@@ -405,10 +432,19 @@ deadline_in(struct timespec *ts, unsigned seconds)
 	ts->tv_sec += seconds;
 }
 
+static int64_t
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
 static void
 flight_release_locked(struct flight *f)
 {
-	if (f->waiters == 0 && f->done) {
+	if (f->waiters == 0 && f->done && (f->r != 0 || mono_now() >= f->keep_until)) {
 		free(f->data);
 		memset(f, 0, sizeof(*f));
 	}
@@ -427,16 +463,29 @@ copy_out(const uint8_t *d, size_t n, uint8_t **ret, size_t *ret_len)
 	return 0;
 }
 
+/* budget_ok takes one fetch from client's budget (NULL: none applies). */
+static int
+budget_ok(struct kbs_kds *k, const char *client)
+{
+	struct timespec ts;
+
+	if (client == NULL)
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return kbs_ratelimit_take(
+	    k->budget, client, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
 /*
  * fly fetches w from KDS once however many callers ask for w->key at the
  * same time: the first runs the fetch, the others wait for its result.
  * With recheck, a caller that starts a flight looks in the store once
  * more first: a flight for the key may have ended (and stored it) between
- * its own look-up and now.
+ * its own look-up and now. Only starting a flight costs client's budget.
  */
 static int
-fly(struct kbs_kds *k, const struct want *w, int recheck, uint8_t **ret, size_t *ret_len,
-    unsigned *ret_retry_after)
+fly(struct kbs_kds *k, const struct want *w, int recheck, const char *client, uint8_t **ret,
+    size_t *ret_len, unsigned *ret_retry_after)
 {
 	struct flight *f = NULL, *free_slot = NULL;
 	struct timespec until;
@@ -451,6 +500,8 @@ fly(struct kbs_kds *k, const struct want *w, int recheck, uint8_t **ret, size_t 
 		return KBS_ERR_KDS_UNAVAILABLE;
 	}
 	for (i = 0; i < FLIGHTS && f == NULL; i++) {
+		if (k->flights[i].used)
+			flight_release_locked(&k->flights[i]); /* a kept VCEK past RECENT */
 		if (k->flights[i].used && strcmp(k->flights[i].key, w->key) == 0)
 			f = &k->flights[i];
 		else if (!k->flights[i].used && free_slot == NULL)
@@ -480,6 +531,11 @@ fly(struct kbs_kds *k, const struct want *w, int recheck, uint8_t **ret, size_t 
 		*ret_retry_after = 1;
 		return KBS_ERR_KDS_BUSY;
 	}
+	if (!budget_ok(k, client)) {
+		pthread_mutex_unlock(&k->mu);
+		*ret_retry_after = k->budget_wait;
+		return KBS_ERR_KDS_BUDGET;
+	}
 	f = free_slot;
 	f->used = 1;
 	memcpy(f->key, w->key, strlen(w->key) + 1);
@@ -495,7 +551,15 @@ fly(struct kbs_kds *k, const struct want *w, int recheck, uint8_t **ret, size_t 
 	pthread_mutex_lock(&k->mu);
 	f->r = r;
 	f->retry_after = *ret_retry_after;
-	if (r == 0 && f->waiters > 0 && copy_out(*ret, *ret_len, &f->data, &f->len) != 0)
+	/*
+	 * A VCEK is stored only once a report verified under it, so guests
+	 * coming after this flight but before that find it here for RECENT
+	 * seconds instead of fetching it again.
+	 */
+	if (r == 0 && w->item == KBS_KDS_VCEK)
+		f->keep_until = mono_now() + RECENT;
+	if (r == 0 && (f->waiters > 0 || f->keep_until > 0) &&
+	    copy_out(*ret, *ret_len, &f->data, &f->len) != 0)
 		f->r = KBS_ERR_ALLOC;
 	f->done = 1;
 	pthread_cond_broadcast(&k->flight_cv);
@@ -538,9 +602,9 @@ from_dir(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *ret_len
 	return KBS_ERR_NOT_FOUND;
 }
 
-/* obtain: the store, the cache directory, then (when allowed) KDS. */
+/* obtain: the store, the cache directory, then (when allowed) KDS, on client's budget. */
 static int
-obtain(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *ret_len,
+obtain(struct kbs_kds *k, const struct want *w, const char *client, uint8_t **ret, size_t *ret_len,
     unsigned *ret_retry_after)
 {
 	int r;
@@ -552,7 +616,7 @@ obtain(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *ret_len,
 	}
 	if (!k->fetch)
 		return KBS_ERR_KDS_OFFLINE;
-	return fly(k, w, 1, ret, ret_len, ret_retry_after);
+	return fly(k, w, 1, client, ret, ret_len, ret_retry_after);
 }
 
 static int
@@ -614,7 +678,7 @@ crl_from(
 	struct kbs_kds_crl *c = NULL;
 	int r;
 
-	if ((r = load_crl(chain, d, n, &c)) != 0)
+	if ((r = load_crl(p, chain, d, n, &c)) != 0)
 		return r;
 	return crl_install(k, p, chain, c);
 }
@@ -649,7 +713,7 @@ crl_refresh(struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain)
 
 	if ((r = want_item(&w, KBS_KDS_CRL, p, chain)) != 0)
 		return r;
-	if ((r = fly(k, &w, 0, &d, &n, &ra)) == 0)
+	if ((r = fly(k, &w, 0, NULL, &d, &n, &ra)) == 0)
 		r = crl_accept(k, p, chain, d, n);
 	free(d);
 	return r;
@@ -855,18 +919,78 @@ kbs_kds_seen(struct kbs_kds *k, enum snp_product product, enum snp_signing_key s
 static int
 transient(int r)
 {
-	return r == KBS_ERR_KDS_UNAVAILABLE || r == KBS_ERR_KDS_TIMEOUT || r == KBS_ERR_KDS_BUSY;
+	return r == KBS_ERR_KDS_UNAVAILABLE || r == KBS_ERR_KDS_TIMEOUT || r == KBS_ERR_KDS_BUSY ||
+	    r == KBS_ERR_KDS_BUDGET;
+}
+
+/* The VCEK a report names: w (pointing into hwid and tcb) and *ret_product. */
+struct vcek_want {
+	struct want w;
+	struct snp_tcb tcb;
+	char hwid[129], tcbname[64];
+};
+
+static int
+want_vcek(const struct snp_report *report, struct vcek_want *v, enum snp_product *ret_product)
+{
+	enum snp_product p = SNP_PRODUCT_UNKNOWN;
+	struct want *w = &v->w;
+	const char *seg;
+	int r;
+
+	if (report->signing_key != SNP_SIGNING_KEY_VCEK ||
+	    snp_report_cpuid_claim(report, &p) != 0 || p == SNP_PRODUCT_UNKNOWN ||
+	    snp_tcb_decode(report->reported_tcb, p, &v->tcb) != 0)
+		return KBS_ERR_KDS_NO_KEY;
+	if ((r = kbs_kds_hwid_hex(p, report->chip_id, v->hwid)) != 0 ||
+	    (r = kbs_kds_tcb_name(p, &v->tcb, v->tcbname, sizeof(v->tcbname))) != 0)
+		return r;
+	seg = kbs_kds_product_segment(p);
+	memset(w, 0, sizeof(*w));
+	w->item = KBS_KDS_VCEK;
+	w->product = p;
+	w->chain = SNP_SIGNING_KEY_VCEK;
+	w->hwid = v->hwid;
+	w->tcb = &v->tcb;
+	if ((r = kbs_kds_vcek_key(p, v->hwid, v->tcbname, w->key, sizeof(w->key))) != 0 ||
+	    (r = kbs_kds_vcek_path(
+		 p, report->chip_id, &v->tcb, w->kds_path, sizeof(w->kds_path))) != 0)
+		return r;
+	snprintf(w->dir_paths[0], sizeof(w->dir_paths[0]), "vcek/v1/%s/%s/%s_vcek.der", seg,
+	    v->hwid, v->tcbname);
+	snprintf(
+	    w->dir_paths[1], sizeof(w->dir_paths[1]), "vcek/%s/%s_vcek.der", v->hwid, v->tcbname);
+	snprintf(w->dir_paths[2], sizeof(w->dir_paths[2]), "vcek/%s/vcek.der", v->hwid);
+	w->n_dir_paths = 3;
+	*ret_product = p;
+	return 0;
+}
+
+void
+kbs_kds_keep(
+    struct kbs_kds *k, const struct snp_report *report, const uint8_t *vcek, size_t vcek_len)
+{
+	struct vcek_want v;
+	enum snp_product p;
+	uint8_t *d = NULL;
+	size_t n = 0;
+
+	if (k == NULL || report == NULL || vcek == NULL || want_vcek(report, &v, &p) != 0 ||
+	    check(&v.w, vcek, vcek_len) != 0)
+		return;
+	if (keystore_cert_get(k->ks, v.w.key, &d, &n, NULL) != 0)
+		cache_put(k, v.w.key, vcek, vcek_len);
+	free(d);
 }
 
 int
-kbs_kds_signer(struct kbs_kds *k, const struct snp_report *report, uint8_t **ret_vcek,
-    size_t *ret_vcek_len, uint8_t **ret_chain, size_t *ret_chain_len, unsigned *ret_retry_after)
+kbs_kds_signer(struct kbs_kds *k, const struct snp_report *report, const char *client,
+    uint8_t **ret_vcek, size_t *ret_vcek_len, uint8_t **ret_chain, size_t *ret_chain_len,
+    unsigned *ret_retry_after)
 {
 	enum snp_product p = SNP_PRODUCT_UNKNOWN;
-	struct snp_tcb tcb;
-	struct want w, wc;
-	char hwid[129], tcbname[64];
-	const char *seg;
+	struct vcek_want v;
+	struct want wc;
 	uint8_t *vcek = NULL, *chain = NULL;
 	size_t vlen = 0, clen = 0;
 	int r;
@@ -874,29 +998,9 @@ kbs_kds_signer(struct kbs_kds *k, const struct snp_report *report, uint8_t **ret
 	*ret_retry_after = 0;
 	if (k == NULL || report == NULL)
 		return KBS_ERR_INVALID_ARGUMENT;
-	if (report->signing_key != SNP_SIGNING_KEY_VCEK ||
-	    snp_report_cpuid_claim(report, &p) != 0 || p == SNP_PRODUCT_UNKNOWN ||
-	    snp_tcb_decode(report->reported_tcb, p, &tcb) != 0)
-		return KBS_ERR_KDS_NO_KEY;
-	if ((r = kbs_kds_hwid_hex(p, report->chip_id, hwid)) != 0 ||
-	    (r = kbs_kds_tcb_name(p, &tcb, tcbname, sizeof(tcbname))) != 0)
+	if ((r = want_vcek(report, &v, &p)) != 0)
 		return r;
-	seg = kbs_kds_product_segment(p);
-	memset(&w, 0, sizeof(w));
-	w.item = KBS_KDS_VCEK;
-	w.product = p;
-	w.chain = SNP_SIGNING_KEY_VCEK;
-	w.hwid = hwid;
-	w.tcb = &tcb;
-	if ((r = kbs_kds_vcek_key(p, hwid, tcbname, w.key, sizeof(w.key))) != 0 ||
-	    (r = kbs_kds_vcek_path(p, report->chip_id, &tcb, w.kds_path, sizeof(w.kds_path))) != 0)
-		return r;
-	snprintf(w.dir_paths[0], sizeof(w.dir_paths[0]), "vcek/v1/%s/%s/%s_vcek.der", seg, hwid,
-	    tcbname);
-	snprintf(w.dir_paths[1], sizeof(w.dir_paths[1]), "vcek/%s/%s_vcek.der", hwid, tcbname);
-	snprintf(w.dir_paths[2], sizeof(w.dir_paths[2]), "vcek/%s/vcek.der", hwid);
-	w.n_dir_paths = 3;
-	if ((r = obtain(k, &w, &vcek, &vlen, ret_retry_after)) != 0)
+	if ((r = obtain(k, &v.w, client, &vcek, &vlen, ret_retry_after)) != 0)
 		goto out;
 	/*
 	 * The chain: AMD's ASKs are compiled in, so only a transient failure
@@ -905,7 +1009,8 @@ kbs_kds_signer(struct kbs_kds *k, const struct snp_report *report, uint8_t **ret
 	 */
 	if ((r = want_item(&wc, KBS_KDS_CHAIN, p, SNP_SIGNING_KEY_VCEK)) != 0)
 		goto out;
-	r = obtain(k, &wc, &chain, &clen, ret_retry_after);
+	/* One chain per product: not what a client can multiply, so off its budget. */
+	r = obtain(k, &wc, NULL, &chain, &clen, ret_retry_after);
 	if (r != 0 && transient(r))
 		goto out;
 	if (r != 0) {
@@ -1033,19 +1138,30 @@ kbs_kds_new(
 	k->grace = cfg->crl_grace;
 	k->ks = ks;
 	k->m = m;
+	k->budget_wait = cfg->kds_fetches_per_minute > 0
+	    ? (59 + cfg->kds_fetches_per_minute) / cfg->kds_fetches_per_minute
+	    : 1;
 	(void)pthread_once(&curl_once, curl_init_once);
+	if ((r = kbs_ratelimit_new(
+		 cfg->kds_fetches_per_minute, 60, cfg->kds_fetches_per_minute, &k->budget)) != 0) {
+		free(k);
+		return r;
+	}
 	if (pthread_mutex_init(&k->mu, NULL) != 0) {
+		kbs_ratelimit_free(k->budget);
 		free(k);
 		return KBS_ERR_SYSTEM;
 	}
 	if (cond_init_monotonic(&k->flight_cv) != 0) {
 		pthread_mutex_destroy(&k->mu);
+		kbs_ratelimit_free(k->budget);
 		free(k);
 		return KBS_ERR_SYSTEM;
 	}
 	if (cond_init_monotonic(&k->wake_cv) != 0) {
 		pthread_cond_destroy(&k->flight_cv);
 		pthread_mutex_destroy(&k->mu);
+		kbs_ratelimit_free(k->budget);
 		free(k);
 		return KBS_ERR_SYSTEM;
 	}
@@ -1086,5 +1202,6 @@ kbs_kds_free(struct kbs_kds *k)
 	pthread_cond_destroy(&k->wake_cv);
 	pthread_cond_destroy(&k->flight_cv);
 	pthread_mutex_destroy(&k->mu);
+	kbs_ratelimit_free(k->budget);
 	free(k);
 }

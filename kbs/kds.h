@@ -130,8 +130,8 @@ KBS_MUST_CHECK int kbs_kds_item_key(enum kbs_kds_item item, enum snp_product pro
 struct kbs_kds;
 
 /*
- * kbs_kds_new reads kds_url, kds_timeout, kds_cache_dir, kds_fetch and
- * crl_grace from cfg, loads the CRLs the store and the cache directory
+ * kbs_kds_new reads kds_url, kds_timeout, kds_cache_dir, kds_fetch,
+ * kds_fetches_per_minute and crl_grace from cfg, loads the CRLs the store and the cache directory
  * hold, and, when kds_fetch is true, starts the CRL refresher thread. ks
  * and m are borrowed and must outlive the object. KBS_ERR_ALLOC,
  * KBS_ERR_CONFIG (a URL that is not http:// or https://), KBS_ERR_SYSTEM.
@@ -150,12 +150,31 @@ void kbs_kds_free(struct kbs_kds *k);
  * KBS_ERR_KDS_OFFLINE, KBS_ERR_KDS_UNAVAILABLE and KBS_ERR_KDS_TIMEOUT
  * (with *ret_retry_after, seconds, set), KBS_ERR_KDS_HTTP,
  * KBS_ERR_KDS_CONTENT, KBS_ERR_KDS_WRONG_CERT, KBS_ERR_KDS_BUSY,
- * KBS_ERR_ALLOC. A fetched VCEK is stored only when its product, hwID and
- * SPLs are the report's.
+ * KBS_ERR_KDS_BUDGET (with *ret_retry_after), KBS_ERR_ALLOC. A VCEK
+ * from KDS is not stored here: see kbs_kds_keep.
+ *
+ * client is the requester's rate key (kbs_broker_rate_key), or NULL: the
+ * report is not verified before the fetch (the VCEK is what verifies
+ * it), so any client chooses the chip id and TCB KDS is asked for. Each
+ * client key may start kds_fetches_per_minute VCEK fetches a minute (a
+ * burst of as many); past that KBS_ERR_KDS_BUDGET, and KDS is not asked.
+ * Look-ups the store or the directory answer, and waiting on another
+ * request's fetch, cost nothing.
  */
 KBS_MUST_CHECK int kbs_kds_signer(struct kbs_kds *k, const struct snp_report *report,
-    uint8_t **ret_vcek, size_t *ret_vcek_len, uint8_t **ret_chain, size_t *ret_chain_len,
-    unsigned *ret_retry_after);
+    const char *client, uint8_t **ret_vcek, size_t *ret_vcek_len, uint8_t **ret_chain,
+    size_t *ret_chain_len, unsigned *ret_retry_after);
+
+/*
+ * kbs_kds_keep stores vcek, which kbs_kds_signer found for report, in the
+ * store's cache unless it holds one: call it only once report verified
+ * under vcek. KDS serves a genuine VCEK for any TCB of a known chip id,
+ * so storing what unverified reports asked for would let any client fill
+ * the store. A vcek that is not report's VCEK (product, hwID, SPLs) is
+ * ignored, as are store errors (a later look-up fetches again).
+ */
+void kbs_kds_keep(
+    struct kbs_kds *k, const struct snp_report *report, const uint8_t *vcek, size_t vcek_len);
 
 /*
  * kbs_kds_seen says a report of product and signer verified under a

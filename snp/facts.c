@@ -148,3 +148,14 @@ snp_crl_times(const struct snp_crl *crl, int64_t *ret_this_update, int64_t *ret_
 	*ret_next_update = n;
 	return 0;
 }
+
+enum snp_product
+snp_crl_product(const struct snp_crl *crl)
+{
+	char cn[64];
+
+	if (crl == NULL)
+		return SNP_PRODUCT_UNKNOWN;
+	snp_name_cn(X509_CRL_get_issuer(crl->crl), cn, sizeof(cn));
+	return cn_product(cn, "ARK-");
+}

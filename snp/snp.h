@@ -290,6 +290,13 @@ void snp_crl_free(struct snp_crl *crl);
 KBS_MUST_CHECK int snp_crl_times(
     const struct snp_crl *crl, int64_t *ret_this_update, int64_t *ret_next_update);
 
+/*
+ * snp_crl_product: the product whose ARK the list names as issuer (CN
+ * ARK-<product>), by name only (the signature is the verifier's check);
+ * SNP_PRODUCT_UNKNOWN for any other issuer or NULL.
+ */
+enum snp_product snp_crl_product(const struct snp_crl *crl);
+
 /* ---- What a certificate file claims (facts.c) ------------------------ */
 
 /*

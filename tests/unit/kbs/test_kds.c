@@ -17,9 +17,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <time.h>
+
 #include "broker.h"
 #include "config.h"
 #include "kds.h"
+#include "keystore.h"
+#include "status.h"
 #include "test.h"
 
 static char root[64] = "/tmp/kbs-kds-XXXXXX";
@@ -81,8 +87,10 @@ vcek_name(const struct snp_report *r, enum snp_product p, char *out, size_t size
 	snprintf(out, size, "%s/%s_vcek.der", hwid, tcbname);
 }
 
+/* open_broker_budget: fetching from url (or offline with the cache), per_minute fetches per
+ * address. */
 static struct kbs_broker *
-open_broker_at(const char *dir, const char *url)
+open_broker_budget(const char *dir, const char *url, uint32_t per_minute)
 {
 	struct kbs_broker *b = NULL;
 	struct kbs_config cfg;
@@ -90,6 +98,7 @@ open_broker_at(const char *dir, const char *url)
 	int first = 0;
 
 	kbs_config_defaults(&cfg);
+	cfg.kds_fetches_per_minute = per_minute;
 	cfg.kds_fetch = url != NULL;
 	if (url != NULL)
 		snprintf(cfg.kds_url, sizeof(cfg.kds_url), "%s", url);
@@ -100,6 +109,12 @@ open_broker_at(const char *dir, const char *url)
 	if (b == NULL)
 		fprintf(stderr, "kbs_broker_open: %s\n", msg);
 	return b;
+}
+
+static struct kbs_broker *
+open_broker_at(const char *dir, const char *url)
+{
+	return open_broker_budget(dir, url, 10);
 }
 
 static struct kbs_broker *
@@ -118,7 +133,7 @@ signer(struct kbs_broker *b, const char *report, size_t *ret_vlen, size_t *ret_c
 	int rc;
 
 	report_of(report, &r);
-	rc = kbs_kds_signer(b->kds, &r, &v, &vl, &c, &cl, &ra);
+	rc = kbs_kds_signer(b->kds, &r, NULL, &v, &vl, &c, &cl, &ra);
 	if (rc == 0)
 		CHECK(v != NULL && vl > 0 && (c == NULL) == (cl == 0));
 	free(v);
@@ -126,6 +141,19 @@ signer(struct kbs_broker *b, const char *report, size_t *ret_vlen, size_t *ret_c
 	*ret_vlen = vl;
 	*ret_clen = cl;
 	return rc;
+}
+
+/* keep: kbs_kds_keep of vector as report's VCEK. */
+static void
+keep(struct kbs_broker *b, const char *report, const char *vector)
+{
+	struct snp_report r;
+	size_t len = 0;
+	uint8_t *d = test_read_vector(vector, &len);
+
+	report_of(report, &r);
+	kbs_kds_keep(b->kds, &r, d, len);
+	free(d);
 }
 
 static int
@@ -137,6 +165,77 @@ import(struct kbs_broker *b, const char *rel, const char *vector, char *key, siz
 
 	free(d);
 	return r;
+}
+
+/*
+ * dated_crl: a CRL named as the Milan ARK's, with thisUpdate this_update
+ * and nextUpdate a week later, signed by a key of nobody's; malloc'd DER.
+ */
+static uint8_t *
+dated_crl(int64_t this_update, size_t *ret_len)
+{
+	X509_CRL *crl = X509_CRL_new();
+	X509_NAME *name = X509_NAME_new();
+	ASN1_TIME *t1 = ASN1_TIME_set(NULL, (time_t)this_update);
+	ASN1_TIME *t2 = ASN1_TIME_set(NULL, (time_t)(this_update + 7 * 86400));
+	EVP_PKEY *key = EVP_RSA_gen(2048);
+	unsigned char *der = NULL;
+	uint8_t *out = NULL;
+	int n;
+
+	CHECK(crl != NULL && name != NULL && t1 != NULL && t2 != NULL && key != NULL);
+	CHECK(X509_NAME_add_entry_by_txt(
+		  name, "CN", MBSTRING_ASC, (const unsigned char *)"ARK-Milan", -1, -1, 0) == 1);
+	CHECK(X509_CRL_set_version(crl, 1) == 1 && X509_CRL_set_issuer_name(crl, name) == 1 &&
+	    X509_CRL_set1_lastUpdate(crl, t1) == 1 && X509_CRL_set1_nextUpdate(crl, t2) == 1 &&
+	    X509_CRL_sign(crl, key, EVP_sha384()) > 0);
+	if ((n = i2d_X509_CRL(crl, &der)) > 0 && (out = malloc((size_t)n)) != NULL) {
+		memcpy(out, der, (size_t)n);
+		*ret_len = (size_t)n;
+	}
+	OPENSSL_free(der);
+	EVP_PKEY_free(key);
+	ASN1_TIME_free(t1);
+	ASN1_TIME_free(t2);
+	X509_NAME_free(name);
+	X509_CRL_free(crl);
+	return out;
+}
+
+/*
+ * A CRL dated in the future (not AMD's: its signature is only checked at
+ * verification) is never held: held, it would shut out every genuine
+ * list as "older" until that date.
+ */
+static void
+test_crl_from_the_future(void)
+{
+	struct kbs_broker *b;
+	char dir[160], key[KBS_KDS_PATH_MAX];
+	size_t len = 0;
+	uint8_t *d = dated_crl((int64_t)time(NULL) + 30 * 86400, &len);
+
+	snprintf(dir, sizeof(dir), "%s/future", root);
+	if (d == NULL || (b = open_broker_at(dir, NULL)) == NULL) {
+		free(d);
+		return;
+	}
+	CHECK_ERR(kbs_kds_import(b->kds, "vcek/v1/Milan/crl", d, len, key, sizeof(key)),
+	    KBS_ERR_KDS_LAYOUT);
+	/* AMD's list is still held afterwards; as Genoa's, it is another product's. */
+	CHECK_OK(import(b, "vcek/v1/Milan/crl", "amd/crl_milan.der", key, sizeof(key)));
+	CHECK_ERR(import(b, "vcek/v1/Genoa/crl", "amd/crl_milan.der", key, sizeof(key)),
+	    KBS_ERR_KDS_LAYOUT);
+	CHECK_ERR(import(b, "vlek/v1/Turin/crl", "amd/crl_milan.der", key, sizeof(key)),
+	    KBS_ERR_KDS_LAYOUT);
+	free(d);
+	/* One dated now (a clock a little ahead of ours) is a list like any. */
+	d = dated_crl((int64_t)time(NULL) + 60, &len);
+	CHECK(d != NULL);
+	if (d != NULL)
+		CHECK_OK(kbs_kds_import(b->kds, "vcek/v1/Milan/crl", d, len, key, sizeof(key)));
+	free(d);
+	kbs_broker_close(b);
 }
 
 static void
@@ -367,6 +466,8 @@ kds_start(void)
 static void
 test_fetch_real_products(void)
 {
+	static const char turin_key[] =
+	    "vcek/Turin/3b42092f69c656d3/bl01_tee00_snp02_ucode71_fmc00";
 	struct kbs_broker *b;
 	struct kbs_kds_crl *c = NULL;
 	char dir[160], url[64];
@@ -389,7 +490,21 @@ test_fetch_real_products(void)
 	CHECK_UINT_EQ(cl, want);
 	CHECK_UINT_EQ(kds_hits[0], 1);
 	CHECK_UINT_EQ(kds_hits[1], 1);
-	/* Again: the store answers, KDS is not asked. */
+	/*
+	 * Not stored until a report verified under it (KDS serves a genuine
+	 * VCEK for any TCB a client names); meanwhile the finished flight
+	 * answers, KDS is not asked again. The chain is stored.
+	 */
+	CHECK_ERR(keystore_cert_get(b->ks, turin_key, &d, &want, NULL), KBS_ERR_NOT_FOUND);
+	CHECK_OK(signer(b, "oak/turin_oc_report.bin", &vl, &cl));
+	CHECK_UINT_EQ(kds_hits[0], 1);
+	CHECK_UINT_EQ(kds_hits[1], 1);
+	/* Kept with another chip's VCEK: ignored. Kept with its own: stored. */
+	keep(b, "oak/turin_oc_report.bin", "oak/genoa_oc_vcek.der");
+	CHECK_ERR(keystore_cert_get(b->ks, turin_key, &d, &want, NULL), KBS_ERR_NOT_FOUND);
+	keep(b, "oak/turin_oc_report.bin", "oak/turin_oc_vcek.der");
+	CHECK_OK(keystore_cert_get(b->ks, turin_key, &d, &want, NULL));
+	free(d);
 	CHECK_OK(signer(b, "oak/turin_oc_report.bin", &vl, &cl));
 	CHECK_UINT_EQ(kds_hits[0], 1);
 	/* A VCEK served as text/html: kds_content, not cached, asked again next time. */
@@ -423,11 +538,75 @@ test_fetch_real_products(void)
 	kbs_broker_close(b);
 }
 
+/* fetch_as: kbs_kds_signer for client with report (chip id byte 0 xor flip); *ret_ra its hint. */
+static int
+fetch_as(
+    struct kbs_broker *b, const char *client, const char *report, uint8_t flip, unsigned *ret_ra)
+{
+	struct snp_report r;
+	uint8_t *v = NULL, *c = NULL;
+	size_t vl = 0, cl = 0;
+	int rc;
+
+	report_of(report, &r);
+	r.chip_id[0] ^= flip;
+	rc = kbs_kds_signer(b->kds, &r, client, &v, &vl, &c, &cl, ret_ra);
+	free(v);
+	free(c);
+	return rc;
+}
+
+/*
+ * A client sending reports of made-up chips (nothing verifies a report
+ * before its VCEK is fetched) spends its own budget of KDS fetches, not
+ * AMD's patience with the broker: past kds_fetches_per_minute KDS is not
+ * asked, while other addresses, cached VCEKs and the broker's own fetches
+ * go on.
+ */
+static void
+test_fetch_budget(void)
+{
+	struct kbs_broker *b;
+	char dir[160], url[64];
+	unsigned ra = 0, misses, turin;
+	uint8_t i;
+
+	snprintf(dir, sizeof(dir), "%s/budget", root);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u", kds_port);
+	if ((b = open_broker_budget(dir, url, 2)) == NULL)
+		return;
+	misses = __atomic_load_n(&kds_misses, __ATOMIC_SEQ_CST);
+	for (i = 1; i <= 2; i++)
+		CHECK_ERR(
+		    fetch_as(b, "192.0.2.7", "oak/milan_cb_report.bin", i, &ra), KBS_ERR_KDS_HTTP);
+	CHECK_UINT_EQ(__atomic_load_n(&kds_misses, __ATOMIC_SEQ_CST), misses + 2);
+	/* The third made-up chip: refused before KDS is asked, retry in 60 / 2 s. */
+	CHECK_ERR(fetch_as(b, "192.0.2.7", "oak/milan_cb_report.bin", 3, &ra), KBS_ERR_KDS_BUDGET);
+	CHECK_UINT_EQ(ra, 30);
+	CHECK_UINT_EQ(__atomic_load_n(&kds_misses, __ATOMIC_SEQ_CST), misses + 2);
+	CHECK_UINT_EQ(kbs_http_status_of(KBS_ERR_KDS_BUDGET), 503);
+	/* A real chip from that address waits too; from another address it is fetched. */
+	turin = __atomic_load_n(&kds_hits[0], __ATOMIC_SEQ_CST);
+	CHECK_ERR(fetch_as(b, "192.0.2.7", "oak/turin_oc_report.bin", 0, &ra), KBS_ERR_KDS_BUDGET);
+	CHECK_OK(fetch_as(b, "192.0.2.8", "oak/turin_oc_report.bin", 0, &ra));
+	CHECK_UINT_EQ(__atomic_load_n(&kds_hits[0], __ATOMIC_SEQ_CST), turin + 1);
+	/* Once kept, it costs no budget: the spent address is answered from the store. */
+	keep(b, "oak/turin_oc_report.bin", "oak/turin_oc_vcek.der");
+	CHECK_OK(fetch_as(b, "192.0.2.7", "oak/turin_oc_report.bin", 0, &ra));
+	CHECK_UINT_EQ(__atomic_load_n(&kds_hits[0], __ATOMIC_SEQ_CST), turin + 1);
+	/* No client (the broker's own look-ups) has no budget. */
+	misses = __atomic_load_n(&kds_misses, __ATOMIC_SEQ_CST);
+	CHECK_ERR(fetch_as(b, NULL, "oak/milan_cb_report.bin", 4, &ra), KBS_ERR_KDS_HTTP);
+	CHECK_UINT_EQ(__atomic_load_n(&kds_misses, __ATOMIC_SEQ_CST), misses + 1);
+	kbs_broker_close(b);
+}
+
 int
 main(void)
 {
 	static const struct test_case cases[] = { TEST(test_cache_dir), TEST(test_import_and_crl),
-		TEST(test_fetch_real_products) };
+		TEST(test_crl_from_the_future), TEST(test_fetch_real_products),
+		TEST(test_fetch_budget) };
 	int r;
 
 	if (kbs_crypto_init() != 0)

@@ -140,6 +140,9 @@ test_crl_times(void)
 	CHECK_INT_EQ(t, 1782107632); /* 2026-06-22T05:53:52Z */
 	CHECK_INT_EQ(n, 1786147200); /* 2026-08-08T00:00:00Z */
 	CHECK_ERR(snp_crl_times(NULL, &t, &n), KBS_ERR_INVALID_ARGUMENT);
+	/* Issued by CN=ARK-Milan. */
+	CHECK_INT_EQ(snp_crl_product(crl), SNP_PRODUCT_MILAN);
+	CHECK_INT_EQ(snp_crl_product(NULL), SNP_PRODUCT_UNKNOWN);
 	snp_crl_free(crl);
 	free(d);
 }
