@@ -28,6 +28,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <time.h>
 
 #include "cli.h"
@@ -376,9 +377,15 @@ setup(const struct watch_args *a, struct kbs_client **ret)
 	return cli_client_setup(PROG, &o, ret);
 }
 
-/* pause_until sleeps until the monotonic time deadline_ns, or a signal. */
+/*
+ * pause_until sleeps until the monotonic time deadline_ns, or a signal.
+ * SIGINT and SIGTERM are blocked except inside pselect, which unblocks
+ * them atomically with the wait: one that came during a round is taken
+ * here at once, and none can slip in between the flag's check and the
+ * sleep.
+ */
 static void
-pause_until(int64_t deadline_ns)
+pause_until(int64_t deadline_ns, const sigset_t *waiting_mask)
 {
 	struct timespec ts;
 	int64_t left;
@@ -386,7 +393,7 @@ pause_until(int64_t deadline_ns)
 	while (!stop_requested && (left = deadline_ns - (int64_t)kbs_time_monotonic_ns()) > 0) {
 		ts.tv_sec = (time_t)(left / 1000000000);
 		ts.tv_nsec = (long)(left % 1000000000);
-		(void)nanosleep(&ts, NULL); /* EINTR: the loop checks the flag */
+		(void)pselect(0, NULL, NULL, NULL, &ts, waiting_mask); /* EINTR: the flag */
 	}
 }
 
@@ -397,6 +404,7 @@ cmd_watch(int argc, char **argv)
 	struct kbs_client *c = NULL;
 	struct watch_args a;
 	struct sigaction sa;
+	sigset_t stop_signals, waiting_mask;
 	uint8_t key[KBS_WEBHOOK_KEY_MAX];
 	size_t key_len = 0;
 	unsigned done = 0;
@@ -432,6 +440,12 @@ cmd_watch(int argc, char **argv)
 	(void)sigaction(SIGINT, &sa, NULL);
 	(void)sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	(void)sigprocmask(SIG_BLOCK, &stop_signals, &waiting_mask);
+	sigdelset(&waiting_mask, SIGINT);
+	sigdelset(&waiting_mask, SIGTERM);
 	for (;;) {
 		int64_t start = (int64_t)kbs_time_monotonic_ns();
 		struct round rd = { KBS_CLIENT_CLASS_USAGE, NULL };
@@ -462,7 +476,7 @@ cmd_watch(int argc, char **argv)
 		done++;
 		if ((a.count != 0 && done >= a.count) || stop_requested)
 			break;
-		pause_until(start + (int64_t)a.interval_s * 1000000000);
+		pause_until(start + (int64_t)a.interval_s * 1000000000, &waiting_mask);
 		if (stop_requested)
 			break;
 	}

@@ -300,6 +300,22 @@ rc=${PIPESTATUS[0]}
 expect "standard output gone: exit 2" 0 "2" echo "$rc"
 cp "$tmp/pipe.err" "$tmp/err"
 expect_err "... and said" "kbs-client watch: cannot write to standard output: Broken pipe"
+# SIGTERM in the pause after a round ends the watch at once (the signals
+# are blocked but for the wait itself, so none is lost before the sleep):
+# a long interval must not hold it. (Before the first round the default
+# action applies: nothing has happened yet.)
+for at in 2; do
+	"$client" watch --url "$W" --server-key "$w_key" --interval 1h --name disk-key \
+		--attester "sim:$tmp/chip" >"$tmp/term.out" 2>/dev/null &
+	wp=$!
+	sleep "$at"
+	t0=$(date +%s)
+	kill -TERM "$wp"
+	wait "$wp"
+	rc=$?
+	expect "SIGTERM at ${at}s: the round ends, exit 0, within 5 s" 0 "0 1 yes" \
+		echo "$rc $(wc -l <"$tmp/term.out") $([ $(($(date +%s) - t0)) -le 5 ] && echo yes)"
+done
 stop "$w_pid" TERM
 
 # ---- an audit chain failure --------------------------------------------------------------
