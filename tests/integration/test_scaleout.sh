@@ -90,7 +90,7 @@ print(eval(sys.argv[2]))' "$@" 2>/dev/null
 
 # ---- etcd --------------------------------------------------------------------
 
-read -r c1 c2 c3 p1 p2 p3 hp <<<"$(free_ports 7)"
+read -r c1 c2 c3 p1 p2 p3 <<<"$(free_ports 6)"
 cport=("" "$c1" "$c2" "$c3")
 pport=("" "$p1" "$p2" "$p3")
 cluster="e1=http://127.0.0.1:$p1,e2=http://127.0.0.1:$p2,e3=http://127.0.0.1:$p3"
@@ -410,28 +410,44 @@ check "replica 1 forgets the deleted secret" wait_until 5 bash -c "curl -s -H 'A
 
 # ---- guests through HAProxy (round robin, TCP) --------------------------------
 
-cat >"$tmp/haproxy.cfg" <<EOF
-global
-    maxconn 512
-defaults
-    mode tcp
-    timeout connect 1s
-    timeout client 30s
-    timeout server 30s
-    retries 3
-    option redispatch
-frontend kbs
-    bind 127.0.0.1:$hp
-    default_backend replicas
-backend replicas
-    balance roundrobin
-    server r1 127.0.0.1:${pub[1]} check inter 300ms fall 1 rise 2
-    server r2 127.0.0.1:${pub[2]} check inter 300ms fall 1 rise 2
-    server r3 127.0.0.1:${pub[3]} check inter 300ms fall 1 rise 2
-EOF
-haproxy -db -f "$tmp/haproxy.cfg" >"$tmp/haproxy.log" 2>&1 &
-pids+=($!)
-wait_until 5 bash -c "curl -sf -m 1 http://127.0.0.1:$hp/healthz >/dev/null"
+# haproxy_up: HAProxy on a port picked just now (one picked at the start
+# may have been taken since, by a port-0 listener or an outgoing
+# connection of another test); a few tries, each with a fresh port.
+haproxy_up() {
+	local try
+	for try in 1 2 3; do
+		read -r hp <<<"$(free_ports 1)"
+		cat >"$tmp/haproxy.cfg" <<-EOF
+		global
+		    maxconn 512
+		defaults
+		    mode tcp
+		    timeout connect 1s
+		    timeout client 30s
+		    timeout server 30s
+		    retries 3
+		    option redispatch
+		frontend kbs
+		    bind 127.0.0.1:$hp
+		    default_backend replicas
+		backend replicas
+		    balance roundrobin
+		    server r1 127.0.0.1:${pub[1]} check inter 300ms fall 1 rise 2
+		    server r2 127.0.0.1:${pub[2]} check inter 300ms fall 1 rise 2
+		    server r3 127.0.0.1:${pub[3]} check inter 300ms fall 1 rise 2
+		EOF
+		haproxy -db -f "$tmp/haproxy.cfg" >"$tmp/haproxy.log" 2>&1 &
+		pids+=($!)
+		if wait_until 20 bash -c "curl -sf -m 1 http://127.0.0.1:$hp/healthz >/dev/null"; then
+			return 0
+		fi
+		echo "haproxy on port $hp did not serve (try $try):"
+		tail -5 "$tmp/haproxy.log"
+		kill "${pids[-1]}" 2>/dev/null
+	done
+	return 1
+}
+check "HAProxy in front of the replicas serves" haproxy_up
 LB=http://127.0.0.1:$hp
 
 # guest TAG I NAME: one guest through HAProxy in the background; its pid joins gpids.
