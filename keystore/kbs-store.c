@@ -6,6 +6,11 @@
  *   kbs-store -d DIR (-k KEYFILE | -c CREDENTIAL) verify
  *   kbs-store -d DIR (-k KEYFILE | -c CREDENTIAL) verify-audit [--expect-head SEQ:HASH]
  *   kbs-store -d DIR (-k KEYFILE | -c CREDENTIAL) export-audit [--from-seq N] [--from-time T]
+ *   kbs-store -d DIR (-k KEYFILE | -c CREDENTIAL) rotate-key (-k NEWKEYFILE | -c NEWCREDENTIAL)
+ *
+ * rotate-key is the exception to "while the broker runs": stop it first.
+ * A broker still holding the old key refuses every request that touches
+ * the store (store_master_key) until it is started with the new one.
  *
  * verify checks the whole store (keystore_verify_state); verify-audit only the
  * audit chain, and with --expect-head that the log still extends a head
@@ -21,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "keystore.h"
 
@@ -35,7 +41,9 @@ usage(void)
 	    "       kbs-store -d DIR (-k KEYFILE | -c CREDENTIAL) verify-audit "
 	    "[--expect-head SEQ:HASH]\n"
 	    "       kbs-store -d DIR (-k KEYFILE | -c CREDENTIAL) export-audit "
-	    "[--from-seq N] [--from-time RFC3339]\n");
+	    "[--from-seq N] [--from-time RFC3339]\n"
+	    "       kbs-store -d DIR (-k KEYFILE | -c CREDENTIAL) rotate-key "
+	    "(-k NEWKEYFILE | -c NEWCREDENTIAL)\n");
 }
 
 static int
@@ -185,6 +193,54 @@ cmd_verify(struct keystore *ks)
 	return 0;
 }
 
+/*
+ * cmd_rotate makes the key named by argv (-k FILE or -c CREDENTIAL, which
+ * must exist: a rotation never makes a key) the store's master key, in one
+ * transaction (keystore_rotate), then appends the audit record the
+ * rotation itself does not write, so the log says when the key changed.
+ */
+static int
+cmd_rotate(struct keystore *ks, int argc, char **argv)
+{
+	struct keystore_key_source nsrc;
+	struct keystore_audit_record rec;
+	struct stat st;
+	uint64_t seq = 0;
+	int r;
+
+	if (argc != 2 || (strcmp(argv[0], "-k") != 0 && strcmp(argv[0], "-c") != 0)) {
+		usage();
+		return 2;
+	}
+	nsrc.kind = argv[0][1] == 'k' ? KEYSTORE_KEY_FILE : KEYSTORE_KEY_CREDENTIAL;
+	nsrc.name = argv[1];
+	if (nsrc.kind == KEYSTORE_KEY_FILE && stat(nsrc.name, &st) != 0) {
+		fprintf(stderr, "kbs-store: rotate-key: %.200s: %s\n", nsrc.name, strerror(errno));
+		return 1;
+	}
+	if ((r = keystore_rotate(ks, &nsrc)) != 0) {
+		fprintf(stderr, "kbs-store: rotate-key: %s (nothing changed)\n", kbs_err_str(r));
+		return 1;
+	}
+	memset(&rec, 0, sizeof(rec));
+	rec.time = (int64_t)time(NULL);
+	rec.event = "master_key_rotate";
+	rec.request_id = "";
+	rec.decision = "";
+	rec.rules = "";
+	rec.policy_name = "";
+	rec.client_addr = "";
+	rec.actor = KEYSTORE_ACTOR_KBS_STORE;
+	if ((r = keystore_audit_append(ks, &rec, &seq)) != 0) {
+		fprintf(stderr,
+		    "kbs-store: rotate-key: the key is rotated, but its audit record failed: %s\n",
+		    kbs_err_str(r));
+		return 1;
+	}
+	printf("master key rotated; audit record %llu\n", (unsigned long long)seq);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -236,6 +292,8 @@ main(int argc, char **argv)
 		status = cmd_verify_audit(ks, argc - i, argv + i);
 	} else if (strcmp(cmd, "export-audit") == 0) {
 		status = cmd_export(ks, argc - i, argv + i);
+	} else if (strcmp(cmd, "rotate-key") == 0) {
+		status = cmd_rotate(ks, argc - i, argv + i);
 	} else {
 		usage();
 		status = 2;
