@@ -5,11 +5,14 @@
  * everything else (PEM, truncated or trailing bytes, a full set, no
  * verifier) gets exactly snp_certs_add's code with the set unchanged, and
  * is never cached; a report still verifies on certificates from the cache;
- * threads share it.
+ * threads share it; an evicted certificate stays whole in the sets holding it.
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "verify-int.h"
 #include "test.h"
@@ -216,5 +219,58 @@ test_threads(void)
 	free(der);
 }
 
+/*
+ * A newcomer in a slot drops only the cache's reference: a set that holds
+ * the evicted certificate keeps a whole one (ASan would see a use after
+ * free), and the evicted bytes miss again.
+ */
+static void
+test_eviction_keeps_holders(void)
+{
+	struct snp_verifier *v = NULL;
+	struct snp_certs *a = NULL, *b = NULL;
+	uint8_t key[32], want[32], *out = NULL;
+	unsigned int mdlen = 0;
+	size_t len = 0, i;
+	uint8_t *der = test_read_vector("virtee-sev/milan_vcek.der", &len);
+	uint8_t *other = malloc(len);
+	int outlen;
+
+	CHECK(other != NULL && len > 2);
+	CHECK(EVP_Digest(der, len, want, &mdlen, EVP_sha256(), NULL) == 1);
+	/* The last bytes are the signature's: any value still parses. Find one in the same slot. */
+	memcpy(other, der, len);
+	for (i = 0; i < 65536; i++) {
+		other[len - 1] = (uint8_t)i;
+		other[len - 2] = (uint8_t)(i >> 8);
+		CHECK(EVP_Digest(other, len, key, &mdlen, EVP_sha256(), NULL) == 1);
+		if (memcmp(key, want, 32) != 0 &&
+		    ((size_t)key[0] | (size_t)key[1] << 8) % SNP_CERTCACHE_SLOTS ==
+			((size_t)want[0] | (size_t)want[1] << 8) % SNP_CERTCACHE_SLOTS)
+			break;
+	}
+	CHECK(i < 65536);
+	CHECK_OK(snp_verifier_new(&v));
+	CHECK_OK(snp_certs_new(&a));
+	CHECK_OK(snp_certs_new(&b));
+	CHECK_OK(snp_verifier_certs_add(v, a, der, len));
+	CHECK_OK(snp_verifier_certs_add(v, b, other, len));
+	stats(v, 0, 2);
+	CHECK(snp_certs_get(a, 0) != snp_certs_get(b, 0));
+	outlen = i2d_X509(snp_certs_get(a, 0), &out);
+	CHECK(outlen > 0 && (size_t)outlen == len && memcmp(out, der, len) == 0);
+	OPENSSL_free(out);
+	snp_certs_free(a);
+	CHECK_OK(snp_certs_new(&a));
+	CHECK_OK(snp_verifier_certs_add(v, a, der, len));
+	stats(v, 0, 3);
+	snp_certs_free(a);
+	snp_certs_free(b);
+	snp_verifier_free(v);
+	free(other);
+	free(der);
+}
+
 TEST_MAIN(TEST(test_hit_is_the_same_certificate), TEST(test_refusals_unchanged),
-    TEST(test_pem_not_cached), TEST(test_report_verifies_from_cache), TEST(test_threads))
+    TEST(test_pem_not_cached), TEST(test_report_verifies_from_cache), TEST(test_threads),
+    TEST(test_eviction_keeps_holders))
