@@ -308,7 +308,7 @@ sweeper(void *arg)
 			kbs_log(KBS_LOG_INFO,
 			    "{\"event\":\"request_deadline\",\"more_clients\":%zu,\"error\":\"%s\"}",
 			    more, kbs_err_name(KBS_ERR_REQUEST_DEADLINE));
-		clock_gettime(CLOCK_REALTIME, &until);
+		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_nsec += SWEEP_INTERVAL_MS * 1000000L;
 		if (until.tv_nsec >= 1000000000L) {
 			until.tv_sec++;
@@ -680,6 +680,7 @@ start(struct kbs_broker *b, enum kbs_listener listener, const char *addr,
 	struct MHD_OptionItem ops[17];
 	size_t n = 0, listen_slot = 0;
 	const union MHD_DaemonInfo *di;
+	pthread_condattr_t ca;
 
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		goto out;
@@ -687,7 +688,15 @@ start(struct kbs_broker *b, enum kbs_listener listener, const char *addr,
 	h->listener = listener;
 	h->deadline_ms = (int64_t)cfg->request_deadline * 1000;
 	pthread_mutex_init(&h->lock, NULL);
-	pthread_cond_init(&h->wake, NULL);
+	/*
+	 * The sweeper's naps are timed on CLOCK_MONOTONIC: on the wall clock, a
+	 * step back (NTP at boot, an operator) would stop it for that long and
+	 * with it every request deadline.
+	 */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&h->wake, &ca);
+	pthread_condattr_destroy(&ca);
 	h->max_body = listener == KBS_LISTENER_ADMIN ? cfg->admin_max_body : cfg->max_body;
 	if (inherit_fd >= 0) {
 		fd = inherit_fd;
