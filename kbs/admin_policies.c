@@ -72,7 +72,6 @@ kbs_h_admin_policy_put(struct kbs_broker *b, const struct kbs_req *req, struct k
 	uint8_t sha[32], old_sha[32];
 	int64_t expect = -1, revision = 0;
 	cJSON *o = NULL, *warn, *errs;
-	char hex[65];
 	size_t i;
 	int r;
 
@@ -136,19 +135,14 @@ kbs_h_admin_policy_put(struct kbs_broker *b, const struct kbs_req *req, struct k
 	}
 	if (version != old_version)
 		policy_event(b, req, &call, policy_name(p), version, policy_hash(p));
-	if (b->replica != NULL &&
-	    kbs_replica_object_revision(
-		b->replica, KBS_REPLICA_POLICY, policy_name(p), &revision) == 0 &&
-	    cJSON_AddNumberToObject(o, "revision", (double)revision) == NULL) {
-		r = KBS_ERR_ALLOC;
-		goto fail;
-	}
+	/* With etcd: the revision this write made (or found current), as for secrets. */
 	r = KBS_ERR_ALLOC;
-	if (cJSON_AddStringToObject(o, "name", policy_name(p)) == NULL ||
+	if ((b->replica != NULL &&
+		cJSON_AddNumberToObject(o, "revision", (double)revision) == NULL) ||
+	    cJSON_AddStringToObject(o, "name", policy_name(p)) == NULL ||
 	    cJSON_AddNumberToObject(o, "version", version) == NULL ||
 	    cJSON_AddStringToObject(o, "sha256", policy_hash(p)) == NULL)
 		goto fail;
-	(void)hex;
 	kbs_admin_json(resp, 201, o);
 	o = NULL;
 	goto out;
