@@ -48,13 +48,10 @@ kbs_start() {
 	"$kbs" --data-dir "$data" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
 		"${roots[@]}" --config "$tmp/config.json" >"$tmp/out" 2>>"$tmp/log" &
 	pid=$!
-	for _ in $(seq 300); do # 30 s: the machine may be busy
-		grep -q "listening admin" "$tmp/out" 2>/dev/null && break
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	pub=$(sed -n 's/.*listening public .* port \([0-9]*\)$/\1/p' "$tmp/out")
-	adm=$(sed -n 's/.*listening admin .* port \([0-9]*\)$/\1/p' "$tmp/out")
+	pub="" adm=""
+	if wait_listening "$tmp/out" "$pid" 30; then # 30 s: the machine may be busy
+		pub=$listen_port adm=$listen_admin
+	fi
 	token=$(cat "$data/admin.token" 2>/dev/null)
 	if [ -z "$pub" ] || [ -z "$adm" ]; then
 		echo "kbs did not start with $(cat "$tmp/config.json"):"
@@ -100,7 +97,7 @@ kbs_cases() {
 # ${NAME}_port, ${NAME}_admin, ${NAME}_key (its identity key) once it prints
 # both "listening" lines, and adds the pid to $pids (for a caller's trap).
 start() {
-	local name=$1 dir=$2 i out
+	local name=$1 dir=$2 out
 	shift 2
 	out=$tmp/$name.out
 	rm -f "$out" # the child truncates it only once it runs: never read an old one
@@ -108,15 +105,11 @@ start() {
 		>"$out" 2>"$tmp/$name.log" &
 	eval "${name}_pid=$!"
 	pids="${pids:-} $!"
-	for i in $(seq 100); do
-		if grep -q "listening admin" "$out" 2>/dev/null; then
-			eval "${name}_port=$(awk '/listening public/ {print $NF}' "$out")"
-			eval "${name}_admin=$(awk '/listening admin/ {print $NF}' "$out")"
-			eval "${name}_key=$(awk '/identity key/ {print $NF}' "$out")"
-			return 0
-		fi
-		sleep 0.1
-	done
+	if wait_listening "$out" "$!"; then
+		eval "${name}_port=$listen_port ${name}_admin=$listen_admin"
+		eval "${name}_key=$(awk '/identity key/ {print $NF}' "$out")"
+		return 0
+	fi
 	echo "FAIL: kbs $name did not start"
 	cat "$tmp/$name.log"
 	exit 1
@@ -141,12 +134,13 @@ stop() {
 	stopped=timeout
 }
 
-# wait_listening OUT PID: waits (at most 10 s) for kbs's "listening admin"
-# line in OUT and sets $listen_port and $listen_admin from the two
-# "listening" lines; 1 when PID exits first or the time is up.
+# wait_listening OUT PID [SECONDS]: waits (at most SECONDS, 10 by default)
+# for kbs's "listening admin" line in OUT and sets $listen_port and
+# $listen_admin from the two "listening" lines; 1 when PID exits first or
+# the time is up. kbs_start and start wait with it.
 wait_listening() {
 	local i
-	for i in $(seq 100); do
+	for i in $(seq $((${3:-10} * 10))); do
 		if grep -q "listening admin" "$1" 2>/dev/null; then
 			listen_port=$(awk '/listening public/ {print $NF}' "$1")
 			listen_admin=$(awk '/listening admin/ {print $NF}' "$1")
