@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "outbound.h"
+
 struct kbs_etcd {
 	struct kbs_config_etcd cfg;
 	char range_end[KBS_ETCD_URL_MAX]; /* the prefix with its last byte + 1 */
@@ -111,17 +113,12 @@ static int
 setup(CURL *c, const char *url, const char *body, struct curl_slist *hdr, struct sink *s,
     long timeout_ms, long connect_ms)
 {
-	if (curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
+	if (kbs_outbound_setup(c, url, connect_ms, timeout_ms) != 0 ||
 	    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_WRITEDATA, s) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK)
+	    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L) != CURLE_OK)
 		return KBS_ERR_INTERNAL;
 	return 0;
 }

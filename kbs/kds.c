@@ -45,6 +45,7 @@
 #include "kbs_log.h"
 #include "keystore.h"
 #include "metrics.h"
+#include "outbound.h"
 #include "ratelimit.h"
 
 #define FLIGHTS 64
@@ -312,7 +313,7 @@ http_get(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *ret_len
 	CURL *h = NULL;
 	CURLcode cr;
 	curl_off_t ra = 0;
-	long status = 0;
+	long status = 0, ms;
 	int r = KBS_ERR_ALLOC, res = KBS_METRICS_KDS_HTTP_ERROR;
 
 	if ((size_t)snprintf(url, sizeof(url), "%s%s", k->url, w->kds_path) >= sizeof(url)) {
@@ -321,17 +322,14 @@ http_get(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *ret_len
 	}
 	if ((h = curl_easy_init()) == NULL)
 		goto out;
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)k->timeout);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)k->timeout);
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_USERAGENT,
-	    "kbs/"
-	    "0.1");
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+	ms = (long)k->timeout * 1000; /* kds_timeout bounds the connect and the whole fetch */
+	if (kbs_outbound_setup(h, url, ms, ms) != 0 ||
+	    curl_easy_setopt(h, CURLOPT_USERAGENT, "kbs/0.1") != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b) != CURLE_OK) {
+		r = KBS_ERR_INTERNAL;
+		goto out;
+	}
 	cr = curl_easy_perform(h);
 	if (cr == CURLE_OPERATION_TIMEDOUT) {
 		r = KBS_ERR_KDS_TIMEOUT;

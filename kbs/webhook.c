@@ -33,6 +33,7 @@
 #include <time.h>
 
 #include "kbs_webhook_sig.h"
+#include "outbound.h"
 
 struct hook {
 	char url[KBS_CONFIG_PATH_MAX];
@@ -198,12 +199,7 @@ send_one(struct kbs_webhooks *w, const struct attempt *a, int *ret_permanent)
 	    ? a->timeout_ms
 	    : KBS_WEBHOOK_CONNECT_TIMEOUT_MS;
 	curl_easy_reset(w->curl);
-	if (curl_easy_setopt(w->curl, CURLOPT_URL, h->url) != CURLE_OK ||
-	    curl_easy_setopt(w->curl, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-	    curl_easy_setopt(w->curl, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
-	    curl_easy_setopt(w->curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(w->curl, CURLOPT_CONNECTTIMEOUT_MS, connect_ms) != CURLE_OK ||
-	    curl_easy_setopt(w->curl, CURLOPT_TIMEOUT_MS, a->timeout_ms) != CURLE_OK ||
+	if (kbs_outbound_setup(w->curl, h->url, connect_ms, a->timeout_ms) != 0 ||
 	    curl_easy_setopt(w->curl, CURLOPT_POST, 1L) != CURLE_OK ||
 	    curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, a->body) != CURLE_OK ||
 	    curl_easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)a->len) !=
