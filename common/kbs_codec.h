@@ -1,9 +1,9 @@
 /*
  * kbs_codec.h: hex and base64 for keys, digests and wire fields.
  *
- * Decoders are constant-time in the data (libsodium's codecs), so they are
- * safe for secret values, and strict: hex must have exactly the expected
- * number of digits, base64 must be canonical with padding.
+ * Decoders are constant-time in the data, so they are safe for secret
+ * values, and strict: hex must have exactly the expected number of
+ * digits, base64 must be canonical with padding.
  */
 #ifndef KBS_CODEC_H
 #define KBS_CODEC_H
@@ -34,8 +34,9 @@ KBS_MUST_CHECK int kbs_b64_encode(const uint8_t *in, size_t len, char *out, size
 
 /*
  * kbs_b64_decode decodes standard padded base64 (no whitespace) into out;
- * *ret_len receives the decoded length. KBS_ERR_BAD_BASE64 or
- * KBS_ERR_BUFFER_TOO_SMALL on failure.
+ * *ret_len receives the decoded length. KBS_ERR_BAD_BASE64 (out's first
+ * bytes are then zeroed, never part of a value) or KBS_ERR_BUFFER_TOO_SMALL
+ * (out untouched) on failure.
  */
 KBS_MUST_CHECK int kbs_b64_decode(
     const char *b64, size_t b64_len, uint8_t *out, size_t out_size, size_t *ret_len);

@@ -8,13 +8,17 @@
  * the same text (hex up to case; base64 byte for byte, as the decoder is
  * canonical) and fits its bound; one byte less room is refused with
  * KBS_ERR_BUFFER_TOO_SMALL, and a refusal leaves the output untouched
- * for hex; the sanitizer's output is valid UTF-8 without NULs, equal to
+ * for hex and comes back zeroed for base64; base64 accepts exactly what
+ * libsodium's decoder accepts (ASCII only: it reads bytes from 0x80 up
+ * as '/'), with the same bytes; the sanitizer's output is valid UTF-8 without NULs, equal to
  * the input exactly when the input was valid, with no replacement then.
  */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "kbs_codec.h"
 #include "kbs_utf8.h"
@@ -61,18 +65,42 @@ fuzz_hex(const char *in, size_t size)
 		fail("hex: accepted a length it was not asked for");
 }
 
+/* sodium_ok returns 1 when libsodium's decoder takes all of in, its bytes in out2. */
+static int
+sodium_ok(const char *in, size_t size, size_t *ret_len)
+{
+	const char *end = NULL;
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		if ((unsigned char)in[i] >= 0x80)
+			return 0;
+	return sodium_base642bin(out2, sizeof(out2), in, size, NULL, ret_len, &end,
+		   sodium_base64_VARIANT_ORIGINAL) == 0 &&
+	    end == in + size;
+}
+
 static void
 fuzz_b64(const char *in, size_t size)
 {
-	size_t len = 0, len2 = 0;
-	int r;
+	size_t len = 0, len2 = 0, ref_len = 0, i;
+	int r, ref;
 
+	memset(out, 0xa5, sizeof(out));
 	r = kbs_b64_decode(in, size, out, sizeof(out), &len);
+	ref = sodium_ok(in, size, &ref_len);
 	if (r != 0) {
 		if (r != KBS_ERR_BAD_BASE64 && r != KBS_ERR_BUFFER_TOO_SMALL)
 			fail("base64: unexpected code");
+		if (ref)
+			fail("base64: refused a text libsodium decodes");
+		for (i = 0; i < size / 4 * 3; i++)
+			if (out[i] != 0 && out[i] != 0xa5)
+				fail("base64: a refusal left decoded bytes");
 		return;
 	}
+	if (!ref || ref_len != len || memcmp(out, out2, len) != 0)
+		fail("base64: differs from libsodium's decoder");
 	if (len > size / 4 * 3 || kbs_b64_encoded_len(len) != size + 1)
 		fail("base64: a decoded length that does not match the text");
 	if (kbs_b64_encode(out, len, text, sizeof(text)) != 0 || memcmp(text, in, size) != 0 ||
