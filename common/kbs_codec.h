@@ -34,9 +34,10 @@ KBS_MUST_CHECK int kbs_b64_encode(const uint8_t *in, size_t len, char *out, size
 
 /*
  * kbs_b64_decode decodes standard padded base64 (no whitespace) into out;
- * *ret_len receives the decoded length. KBS_ERR_BAD_BASE64 (out's first
- * bytes are then zeroed, never part of a value) or KBS_ERR_BUFFER_TOO_SMALL
- * (out untouched) on failure.
+ * *ret_len receives the decoded length. On failure: KBS_ERR_BUFFER_TOO_SMALL
+ * with out untouched, or KBS_ERR_BAD_BASE64 with the bytes the text would
+ * have filled zeroed (never part of a value; none for a length that is not
+ * a multiple of 4).
  */
 KBS_MUST_CHECK int kbs_b64_decode(
     const char *b64, size_t b64_len, uint8_t *out, size_t out_size, size_t *ret_len);

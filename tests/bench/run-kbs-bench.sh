@@ -106,6 +106,8 @@ for k, v in json.load(sys.stdin).items(): print("j_%s=%s" % (k, v))')"
 }
 
 rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+# rss_anon PID: RssAnon, the heap and stacks (VmRSS also counts LMDB's mapped file pages).
+rss_anon() { awk '/^RssAnon:/ {print $2}' "/proc/$1/status"; }
 ratio() { python3 -c "import sys; print('%.3f' % (float(sys.argv[1]) / float(sys.argv[2])))" "$1" "$2"; }
 
 "$client" sim-init "$tmp/chip" --product milan >/dev/null || exit 1
@@ -140,6 +142,9 @@ nosync_dir=$tmp/nosync
 kbs_start nosync "$nosync_dir" --trust-root "$tmp/chip/ark.pem" --no-audit-sync
 run "nosync-c32" nosync "$tmp/chip" --concurrency 32 --duration "$secs"
 nosync_rps=$j_rps
+# The same broker at c=1: the latency of the work alone, without the flush.
+run "nosync-c1" nosync "$tmp/chip" --concurrency 1 --duration "$secs"
+nosync_c1_p50=$j_p50_ms nosync_c1_cpu=$j_attest_cpu_us
 kbs_stop "$nosync_pid"
 
 # ---- 3. RSS with 1,000 idle connections ----------------------------------------------
@@ -169,9 +174,19 @@ kbs_stop "$idle_pid"
 
 # ---- 4. the long run ---------------------------------------------------------------
 run "long-warmup" main "$tmp/chip" --concurrency 8 --duration "$secs"
-rss_main_warm=$(rss "$main_pid")
+rss_main_warm=$(rss "$main_pid") anon_main_warm=$(rss_anon "$main_pid")
+# A sample of VmRSS and RssAnon each tenth of the long run, to show the curve.
+(
+	step=$((long / 10 > 0 ? long / 10 : 1))
+	while kill -0 "$main_pid" 2>/dev/null; do
+		sleep "$step"
+		echo "$(date +%s) $(rss "$main_pid") $(rss_anon "$main_pid")"
+	done
+) >"$tmp/long-rss.txt" 2>/dev/null &
+sampler=$!
 run "long-${long}s" main "$tmp/chip" --concurrency 8 --duration "$long"
-rss_main_end=$(rss "$main_pid")
+kill "$sampler" 2>/dev/null
+rss_main_end=$(rss "$main_pid") anon_main_end=$(rss_anon "$main_pid")
 kbs_stop "$main_pid"
 
 # ---- 5. large store against empty ----------------------------------------------------
@@ -207,11 +222,13 @@ kbs_stop "$cold_pid"
 echo
 echo "== summary (targets in docs/performance.md) =="
 echo "CPU per attestation at c=1: $c1_cpu us = $c1_ratio x one nettle P-384 verify ($c1_verify us); $(ratio "$c1_cpu" "$c1_ossl") x one OpenSSL verify ($c1_ossl us)   [target <= 1.5x nettle, < 1x OpenSSL]"
-echo "p50 at c=1: $c1_p50 ms   [target < 1 ms]"
+echo "p50 at c=1: $c1_p50 ms; with --no-audit-sync (no flush): $nosync_c1_p50 ms, CPU $nosync_c1_cpu us   [target < 1 ms]"
 echo "max throughput: $max_rps/s; lowest concurrency at >= half of it: c=$half_c (${sweep_rps[$half_c]}/s), p99 ${sweep_p99[$half_c]} ms   [target p99 < 20 ms]"
 echo "durable / --no-audit-sync throughput at c=32: $durable_rps / $nosync_rps = $(ratio "$durable_rps" "$nosync_rps")   [target >= 0.90]"
 echo "RSS with 1000 idle connections / at start: $rss_idle_open / $rss_idle_start KiB = $(ratio "$rss_idle_open" "$rss_idle_start")   [target < 65536 KiB]"
-echo "RSS after the ${long}s run / at start: $rss_main_end / $rss_main_start KiB = $(ratio "$rss_main_end" "$rss_main_start"); / after warm-up ($rss_main_warm KiB): $(ratio "$rss_main_end" "$rss_main_warm")   [target flat]"
+echo "RSS after the ${long}s run / at start: $rss_main_end / $rss_main_start KiB = $(ratio "$rss_main_end" "$rss_main_start"); / after warm-up ($rss_main_warm KiB): $(ratio "$rss_main_end" "$rss_main_warm"); RssAnon $anon_main_end / $anon_main_warm KiB after warm-up = $(ratio "$anon_main_end" "$anon_main_warm")   [target flat]"
+echo "during the long run (unix time, VmRSS KiB, RssAnon KiB):"
+sed 's/^/  /' "$tmp/long-rss.txt"
 echo "large store ($fill_secrets secrets, $fill_audit audit records) / empty, c=8: throughput $large_rps / $empty_rps = $(ratio "$large_rps" "$empty_rps"), CPU per attestation $large_cpu / $empty_cpu us = $(ratio "$large_cpu" "$empty_cpu")   [target within 10%]"
 echo "cold / cached CPU per attestation, c=1: $cold_cpu / $cached_cpu us = $(ratio "$cold_cpu" "$cached_cpu"); p50 $cold_p50 / $cached_p50 ms"
 echo "JSON lines: $out"

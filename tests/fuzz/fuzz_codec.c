@@ -83,7 +83,7 @@ sodium_ok(const char *in, size_t size, size_t *ret_len)
 static void
 fuzz_b64(const char *in, size_t size)
 {
-	size_t len = 0, len2 = 0, ref_len = 0, i;
+	size_t len = 0, len2 = 0, ref_len = 0, i, pad, zeroed;
 	int r, ref;
 
 	memset(out, 0xa5, sizeof(out));
@@ -94,9 +94,12 @@ fuzz_b64(const char *in, size_t size)
 			fail("base64: unexpected code");
 		if (ref)
 			fail("base64: refused a text libsodium decodes");
-		for (i = 0; i < size / 4 * 3; i++)
-			if (out[i] != 0 && out[i] != 0xa5)
-				fail("base64: a refusal left decoded bytes");
+		/* Whole groups of four are decoded, then zeroed; anything else writes nothing. */
+		pad = size >= 4 && in[size - 1] == '=' ? (in[size - 2] == '=' ? 2 : 1) : 0;
+		zeroed = size % 4 == 0 ? size / 4 * 3 - pad : 0;
+		for (i = 0; i < size / 4 * 3 + 3 && i < sizeof(out); i++)
+			if (out[i] != (i < zeroed ? 0 : 0xa5))
+				fail("base64: a refusal left decoded bytes or wrote past them");
 		return;
 	}
 	if (!ref || ref_len != len || memcmp(out, out2, len) != 0)
@@ -106,8 +109,12 @@ fuzz_b64(const char *in, size_t size)
 	if (kbs_b64_encode(out, len, text, sizeof(text)) != 0 || memcmp(text, in, size) != 0 ||
 	    text[size] != '\0')
 		fail("base64: accepted a non-canonical text");
+	memset(out2, 0x5a, len);
 	if (len > 0 && kbs_b64_decode(in, size, out2, len - 1, &len2) != KBS_ERR_BUFFER_TOO_SMALL)
 		fail("base64: decoded into too small a buffer");
+	for (i = 0; i < len; i++)
+		if (out2[i] != 0x5a)
+			fail("base64: a buffer too small was written");
 }
 
 static void

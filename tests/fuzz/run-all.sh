@@ -18,7 +18,7 @@
 #
 # The build is its own directory (KBS_FUZZ_BUILD, default build-fuzz),
 # set up with clang, -Dfuzzing=libfuzzer and -Db_sanitize=address,undefined.
-# Environment: KBS_FUZZ_MAX_FILES (200), KBS_FUZZ_MAX_BYTES (2 MiB),
+# Environment: KBS_FUZZ_MAX_FILES (500), KBS_FUZZ_MAX_BYTES (2 MiB),
 # KBS_FUZZ_LOG (a file that gets the per-target lines appended).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -30,7 +30,7 @@ fi
 secs=$1
 shift
 build=${KBS_FUZZ_BUILD:-build-fuzz}
-max_files=${KBS_FUZZ_MAX_FILES:-200}
+max_files=${KBS_FUZZ_MAX_FILES:-500}
 max_bytes=${KBS_FUZZ_MAX_BYTES:-2097152}
 
 # The targets meson.build declares (its table's keys), in its order.
