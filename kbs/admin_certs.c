@@ -28,7 +28,11 @@ kbs_h_admin_cert_put(struct kbs_broker *b, const struct kbs_req *req, struct kbs
 	}
 	if ((r = kbs_kds_import(b->kds, req->param, req->body, req->body_len, key, sizeof(key))) !=
 	    0) {
-		kbs_admin_fail(req, resp, r);
+		/* A CRL no trusted ARK signed is the sender's fault, as kds_layout is. */
+		if (r == KBS_ERR_CRL_SIGNATURE || r == KBS_ERR_CRL_ISSUER)
+			kbs_resp_error(resp, req, 400, r, NULL);
+		else
+			kbs_admin_fail(req, resp, r);
 		return;
 	}
 	if ((o = cJSON_CreateObject()) == NULL ||

@@ -338,13 +338,14 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 		fail(msg, msg_size, r, "bootstrap admin token", "admin.token");
 		goto out;
 	}
-	if ((r = kbs_kds_new(cfg, b->ks, b->metrics, &b->kds)) != 0) {
-		fail(msg, msg_size, r, "AMD KDS fetcher", NULL);
-		goto out;
-	}
 	if ((r = snp_verifier_new(&b->verifier)) != 0 || (r = load_files(b, msg, msg_size)) != 0) {
 		if (msg[0] == '\0')
 			fail(msg, msg_size, r, "verifier", NULL);
+		goto out;
+	}
+	/* After the trust roots: the fetcher takes a CRL only under an ARK the verifier trusts. */
+	if ((r = kbs_kds_new(cfg, b->ks, b->verifier, b->metrics, &b->kds)) != 0) {
+		fail(msg, msg_size, r, "AMD KDS fetcher", NULL);
 		goto out;
 	}
 	if ((r = kbs_policy_cache_new(POLICY_CACHE_ENTRIES, &b->policies)) != 0 ||

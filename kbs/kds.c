@@ -5,10 +5,12 @@
  * read-only kds_cache_dir, then KDS. Everything a source returns is
  * checked before it is used or stored: a VCEK must name the report's
  * product, hwID and SPLs (snp_signer_facts), a chain the product's ARK
- * and ASK (snp_chain_facts), a CRL must parse with both update times.
- * None of that replaces snp_verify_report; it keeps a wrong answer (a
- * KDS mirror serving another chip's certificate) out of the cache, where
- * it would refuse that chip's guests until an operator removed it.
+ * and ASK (snp_chain_facts), a CRL must parse with both update times and
+ * be signed by an ARK the verifier trusts for its product
+ * (snp_verifier_crl_check). None of that replaces snp_verify_report; it
+ * keeps a wrong answer (a KDS mirror serving another chip's certificate,
+ * a forged CRL) out of the cache, where it would refuse that chip's (or
+ * product's) guests until an operator removed it.
  *
  * Single flight: a fetch runs in the thread of the first request that
  * needs it; requests for the same key wait on the flight's condition
@@ -90,6 +92,7 @@ struct kbs_kds {
 	int fetch;
 	int64_t grace;
 	struct keystore *ks;
+	const struct snp_verifier *v; /* the broker's: the ARKs a CRL must be signed by */
 	struct kbs_metrics *m;
 	struct kbs_ratelimit *budget; /* VCEK fetches started per client key */
 	unsigned budget_wait;         /* seconds until a spent budget has a fetch again */
@@ -190,27 +193,34 @@ check_chain(const struct want *w, const uint8_t *d, size_t n)
 }
 
 /*
- * load_crl parses a CRL from any source. Its signature is checked only by
- * the verifier, yet its thisUpdate decides whether a later list may
- * replace it (no rollback): a list dated in the future cannot be AMD's,
- * and held it would shut out every genuine list until that date, so it is
- * refused here. So is a list another product's ARK issued (by name), which
- * would fail every verification of p at the issuer check.
+ * load_crl parses a CRL from any source (KDS, the directory, an import,
+ * the store at start-up: every list held or stored passes here). Its
+ * thisUpdate decides whether a later list may replace it (no rollback),
+ * so a list is taken only when signed by an ARK the verifier trusts for
+ * p (KBS_ERR_CRL_SIGNATURE, KBS_ERR_CRL_ISSUER): a forged list from a
+ * mirror, the directory or an import would otherwise displace the genuine
+ * one and fail every attestation of p until AMD published a newer list.
+ * A list dated in the future cannot be AMD's either, and held it would
+ * shut out every genuine list until that date, so it is refused; so is a
+ * list another product's ARK issued (by name), which would fail every
+ * verification of p at the issuer check (both KBS_ERR_KDS_CONTENT).
  */
 static int
-load_crl(enum snp_product p, enum snp_signing_key chain, const uint8_t *d, size_t n,
-    struct kbs_kds_crl **ret)
+load_crl(const struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain, const uint8_t *d,
+    size_t n, struct kbs_kds_crl **ret)
 {
 	struct kbs_kds_crl *c;
+	int r = KBS_ERR_KDS_CONTENT;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return KBS_ERR_ALLOC;
 	if (snp_crl_load_for(d, n, chain, &c->crl) != 0 ||
 	    snp_crl_times(c->crl, &c->this_update, &c->next_update) != 0 ||
-	    c->this_update > (int64_t)time(NULL) + CRL_SKEW || snp_crl_product(c->crl) != p) {
+	    c->this_update > (int64_t)time(NULL) + CRL_SKEW || snp_crl_product(c->crl) != p ||
+	    (r = snp_verifier_crl_check(k->v, c->crl, p, NULL, 0)) != 0) {
 		snp_crl_free(c->crl);
 		free(c);
-		return KBS_ERR_KDS_CONTENT;
+		return r;
 	}
 	c->refs = 1;
 	*ret = c;
@@ -218,7 +228,7 @@ load_crl(enum snp_product p, enum snp_signing_key chain, const uint8_t *d, size_
 }
 
 static int
-check(const struct want *w, const uint8_t *d, size_t n)
+check(const struct kbs_kds *k, const struct want *w, const uint8_t *d, size_t n)
 {
 	struct kbs_kds_crl *c = NULL;
 	int r;
@@ -229,7 +239,7 @@ check(const struct want *w, const uint8_t *d, size_t n)
 	case KBS_KDS_CHAIN:
 		return check_chain(w, d, n);
 	case KBS_KDS_CRL:
-		if ((r = load_crl(w->product, w->chain, d, n, &c)) == 0) {
+		if ((r = load_crl(k, w->product, w->chain, d, n, &c)) == 0) {
 			snp_crl_free(c->crl);
 			free(c);
 		}
@@ -399,7 +409,7 @@ fetch_checked(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *re
 
 	if ((r = http_get(k, w, &d, &n, ret_retry_after)) != 0)
 		return r;
-	if ((r = check(w, d, n)) != 0) {
+	if ((r = check(k, w, d, n)) != 0) {
 		kbs_metrics_kds_fetch(k->m, w->item, KBS_METRICS_KDS_BAD_CONTENT);
 		kbs_log(KBS_LOG_WARNING,
 		    "{\"event\":\"kds_fetch\",\"path\":\"%.200s\",\"status\":200,\"error\":\"%s\"}",
@@ -582,7 +592,7 @@ from_dir(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *ret_len
 		snprintf(path, sizeof(path), "%s/%s", k->dir, w->dir_paths[i]);
 		if (kbs_file_read(path, KBS_KDS_BODY_MAX, &d, &n) != 0)
 			continue;
-		if ((r = check(w, d, n)) != 0) {
+		if ((r = check(k, w, d, n)) != 0) {
 			/* A misfiled certificate is skipped (and said), never used. */
 			kbs_metrics_kds_fetch(k->m, w->item, KBS_METRICS_KDS_BAD_CONTENT);
 			kbs_log(KBS_LOG_WARNING,
@@ -676,7 +686,7 @@ crl_from(
 	struct kbs_kds_crl *c = NULL;
 	int r;
 
-	if ((r = load_crl(p, chain, d, n, &c)) != 0)
+	if ((r = load_crl(k, p, chain, d, n, &c)) != 0)
 		return r;
 	return crl_install(k, p, chain, c);
 }
@@ -728,12 +738,18 @@ crl_load_cached(struct kbs_kds *k, enum snp_product p, enum snp_signing_key chai
 	struct want w;
 	uint8_t *d = NULL;
 	size_t n = 0;
+	int r;
 
 	if (want_item(&w, KBS_KDS_CRL, p, chain) != 0)
 		return;
-	if (keystore_cert_get(k->ks, w.key, &d, &n, NULL) == 0 && crl_from(k, p, chain, d, n) != 0)
+	/* One stored before lists were checked at intake may be forged: not held. */
+	if (keystore_cert_get(k->ks, w.key, &d, &n, NULL) == 0 &&
+	    (r = crl_from(k, p, chain, d, n)) != 0) {
+		kbs_metrics_kds_fetch(k->m, KBS_KDS_CRL, KBS_METRICS_KDS_BAD_CONTENT);
 		kbs_log(KBS_LOG_WARNING,
-		    "{\"event\":\"crl_cached\",\"key\":\"%s\",\"error\":\"unusable\"}", w.key);
+		    "{\"event\":\"crl_cached\",\"key\":\"%s\",\"error\":\"%s\"}", w.key,
+		    kbs_err_name(r));
+	}
 	free(d);
 	d = NULL;
 	if (from_dir(k, &w, &d, &n) == 0)
@@ -974,7 +990,7 @@ kbs_kds_keep(
 	size_t n = 0;
 
 	if (k == NULL || report == NULL || vcek == NULL || want_vcek(report, &v, &p) != 0 ||
-	    check(&v.w, vcek, vcek_len) != 0)
+	    check(k, &v.w, vcek, vcek_len) != 0)
 		return;
 	if (keystore_cert_get(k->ks, v.w.key, &d, &n, NULL) != 0)
 		cache_put(k, v.w.key, vcek, vcek_len);
@@ -1053,8 +1069,11 @@ kbs_kds_import(
 	if (f.item != KBS_KDS_VCEK) {
 		if ((r = want_item(&w, f.item, f.product, f.chain)) != 0)
 			return r;
-		if (check(&w, data, len) != 0)
-			return KBS_ERR_KDS_LAYOUT;
+		/* A list no trusted ARK signed is named so: its path and shape are right. */
+		if ((r = check(k, &w, data, len)) != 0)
+			return r == KBS_ERR_CRL_SIGNATURE || r == KBS_ERR_CRL_ISSUER
+			    ? r
+			    : KBS_ERR_KDS_LAYOUT;
 		if (f.item == KBS_KDS_CRL) {
 			/* Only a list at least as new as the held one: no rollback by import. */
 			if ((r = crl_from(k, f.product, f.chain, data, len)) != 0)
@@ -1112,15 +1131,15 @@ curl_init_once(void)
 }
 
 int
-kbs_kds_new(
-    const struct kbs_config *cfg, struct keystore *ks, struct kbs_metrics *m, struct kbs_kds **ret)
+kbs_kds_new(const struct kbs_config *cfg, struct keystore *ks, const struct snp_verifier *v,
+    struct kbs_metrics *m, struct kbs_kds **ret)
 {
 	static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 	struct kbs_kds *k;
 	size_t p, n;
 	int r;
 
-	if (cfg == NULL || ks == NULL || ret == NULL)
+	if (cfg == NULL || ks == NULL || v == NULL || ret == NULL)
 		return KBS_ERR_INVALID_ARGUMENT;
 	if (strncmp(cfg->kds_url, "https://", 8) != 0 && strncmp(cfg->kds_url, "http://", 7) != 0)
 		return KBS_ERR_CONFIG;
@@ -1135,6 +1154,7 @@ kbs_kds_new(
 	k->fetch = cfg->kds_fetch;
 	k->grace = cfg->crl_grace;
 	k->ks = ks;
+	k->v = v;
 	k->m = m;
 	k->budget_wait = cfg->kds_fetches_per_minute > 0
 	    ? (59 + cfg->kds_fetches_per_minute) / cfg->kds_fetches_per_minute

@@ -132,12 +132,15 @@ struct kbs_kds;
 /*
  * kbs_kds_new reads kds_url, kds_timeout, kds_cache_dir, kds_fetch,
  * kds_fetches_per_minute and crl_grace from cfg, loads the CRLs the store and the cache directory
- * hold, and, when kds_fetch is true, starts the CRL refresher thread. ks
- * and m are borrowed and must outlive the object. KBS_ERR_ALLOC,
- * KBS_ERR_CONFIG (a URL that is not http:// or https://), KBS_ERR_SYSTEM.
+ * hold, and, when kds_fetch is true, starts the CRL refresher thread. ks,
+ * v and m are borrowed and must outlive the object. v is the broker's
+ * verifier with all its extra roots added: every CRL, from any source,
+ * is held or stored only when signed by an ARK v trusts for its product
+ * (snp_verifier_crl_check). KBS_ERR_ALLOC, KBS_ERR_CONFIG (a URL that is
+ * not http:// or https://), KBS_ERR_SYSTEM, KBS_ERR_INVALID_ARGUMENT.
  */
-KBS_MUST_CHECK int kbs_kds_new(
-    const struct kbs_config *cfg, struct keystore *ks, struct kbs_metrics *m, struct kbs_kds **ret);
+KBS_MUST_CHECK int kbs_kds_new(const struct kbs_config *cfg, struct keystore *ks,
+    const struct snp_verifier *v, struct kbs_metrics *m, struct kbs_kds **ret);
 
 /* kbs_kds_free stops the refresher and frees k (NULL is fine). */
 void kbs_kds_free(struct kbs_kds *k);
@@ -207,10 +210,13 @@ void kbs_kds_crl_put(struct kbs_kds *k, struct kbs_kds_crl *c);
  * path there, sorted by kbs_kds_file_parse; data, its bytes) and stores
  * it in the cache: a VCEK must be a VCEK of the path's hwID and TCB (and
  * product), a chain the ARK and ASK/ASVK of the path's product, a CRL a
- * CRL (held at once). *ret_key (size bytes) names the
+ * CRL of the path's product signed by an ARK the verifier trusts for it
+ * (held at once). *ret_key (size bytes) names the
  * cache key. KBS_ERR_KDS_LAYOUT for a path in no layout or contents that
  * are not what the path says (unparsable, another product, chip or
- * TCB), KBS_ERR_EXISTS for a CRL older than the one held (nothing is
+ * TCB), KBS_ERR_CRL_SIGNATURE for a CRL whose signature does not verify
+ * under the ARK it names, KBS_ERR_CRL_ISSUER for one naming no trusted
+ * ARK of the product, KBS_ERR_EXISTS for a CRL older than the one held (nothing is
  * stored: no rollback), KBS_ERR_INVALID_ARGUMENT, the store's errors.
  */
 KBS_MUST_CHECK int kbs_kds_import(struct kbs_kds *k, const char *rel, const uint8_t *data,

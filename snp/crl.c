@@ -13,7 +13,9 @@
  * distribution point we would not honour) is refused at load time, since
  * we could not apply its meaning. Signature and times are checked by
  * snp_verify_report against the ARK of the report's product; a CRL of
- * another product's ARK fails there with KBS_ERR_CRL_ISSUER.
+ * another product's ARK fails there with KBS_ERR_CRL_ISSUER. A caller
+ * that keeps lists checks the signature before it keeps one
+ * (snp_verifier_crl_check, verify.c).
  *
  * The VCEK and the VLEK chain each have their own list, both issued by
  * the same ARK. AMD's lists carry no mark of which chain they speak for:

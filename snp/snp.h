@@ -269,7 +269,8 @@ KBS_MUST_CHECK int snp_certtable_parse(const uint8_t *data, size_t len, struct s
  * given for a report of the other signer with KBS_ERR_CRL_KIND.
  * KBS_ERR_CRL_PARSE, KBS_ERR_CRL_NOT_DER, KBS_ERR_TOO_LARGE (over 4 MiB),
  * KBS_ERR_INVALID_ARGUMENT. Its signature and times are checked by
- * snp_verify_report. A loaded CRL is immutable and may be shared between
+ * snp_verify_report (the signature also by snp_verifier_crl_check, for a
+ * caller that keeps lists). A loaded CRL is immutable and may be shared between
  * threads (and cached) while verifications read it.
  */
 KBS_MUST_CHECK int snp_crl_load_for(
@@ -292,7 +293,7 @@ KBS_MUST_CHECK int snp_crl_times(
 
 /*
  * snp_crl_product: the product whose ARK the list names as issuer (CN
- * ARK-<product>), by name only (the signature is the verifier's check);
+ * ARK-<product>), by name only (the signature is snp_verifier_crl_check's);
  * SNP_PRODUCT_UNKNOWN for any other issuer or NULL.
  */
 enum snp_product snp_crl_product(const struct snp_crl *crl);
@@ -432,6 +433,25 @@ KBS_MUST_CHECK int snp_verifier_add_root(struct snp_verifier *v, const uint8_t *
 KBS_MUST_CHECK int snp_verify_report(struct snp_verifier *v, const struct snp_report *report,
     const struct snp_certs *certs, const struct snp_verify_options *opts,
     struct snp_verify_result *ret);
+
+/*
+ * snp_verifier_crl_check checks a CRL's signature, at intake, before a
+ * caller holds or stores it (the broker's KDS fetcher: a list named as an
+ * ARK's but signed by another key would otherwise displace the genuine
+ * one). It accepts crl only when signed by an ARK a chain of product may
+ * end at under v: the pinned AMD ARK of product, or an extra root for
+ * product (snp_verifier_add_root). The ARK is the one whose subject is
+ * the CRL's issuer. KBS_ERR_CRL_ISSUER when no such ARK names it (another
+ * product's list, a name no trusted root has), KBS_ERR_CRL_SIGNATURE when
+ * its signature is not RSASSA-PSS SHA-384 salt 48 or does not verify
+ * under that ARK's key, KBS_ERR_PRODUCT_UNKNOWN, KBS_ERR_INVALID_ARGUMENT;
+ * detail[detail_size] (NULL, 0 for none) says which. Times and the list's
+ * chain kind are not looked at (snp_verify_report checks them at use).
+ * A success is cached as snp_verify_report caches its own, so the list's
+ * use costs no second RSA check. Safe from many threads.
+ */
+KBS_MUST_CHECK int snp_verifier_crl_check(const struct snp_verifier *v, const struct snp_crl *crl,
+    enum snp_product product, char *detail, size_t detail_size);
 
 /* ---- Launch digest: the expected MEASUREMENT from the image ----------- */
 

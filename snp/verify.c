@@ -476,6 +476,25 @@ serial_hex(const ASN1_INTEGER *s, char *out, size_t out_size)
 }
 
 /*
+ * crl_issuer_sig_cached: snp_crl_check_issuer_sig under ark, the RSA
+ * check skipped when the CRL's SHA-256 verified before for product (the
+ * issuer name is compared every time, and no two trusted ARKs share one,
+ * so a success under one ARK never stands in for another's).
+ */
+static int
+crl_issuer_sig_cached(const struct snp_verifier *v, const struct snp_crl *crl, X509 *ark,
+    enum snp_product product, char *detail, size_t detail_size)
+{
+	int cached = snp_cache_crl_verified(v->cache, crl->der_sha256, product), r;
+
+	if ((r = snp_crl_check_issuer_sig(crl, ark, !cached, detail, detail_size)) != 0)
+		return r;
+	if (!cached)
+		snp_cache_crl_mark(v->cache, crl->der_sha256, product);
+	return 0;
+}
+
+/*
  * step_crl. An AMD KDS CRL is issued by the ARK, so it speaks for the
  * certificates the ARK signed (ASK, ASVK); the VCEK/VLEK serial is looked
  * up as well, as asked of this verifier. Every VCEK/VLEK carries serial 0,
@@ -491,7 +510,7 @@ static int
 step_crl(struct vctx *c)
 {
 	const struct snp_crl *crl = c->opts->crl;
-	int cached, r;
+	int r;
 	char serial[48];
 
 	if (crl == NULL) {
@@ -507,11 +526,9 @@ step_crl(struct vctx *c)
 		r = KBS_ERR_CRL_KIND;
 		goto fail;
 	}
-	cached = snp_cache_crl_verified(c->v->cache, crl->der_sha256, c->product);
-	if ((r = snp_crl_check_issuer_sig(crl, c->ark, !cached, DETAIL(c, SNP_CHECK_CRL))) != 0)
+	if ((r = crl_issuer_sig_cached(c->v, crl, c->ark, c->product, DETAIL(c, SNP_CHECK_CRL))) !=
+	    0)
 		goto fail;
-	if (!cached)
-		snp_cache_crl_mark(c->v->cache, crl->der_sha256, c->product);
 	if ((r = snp_crl_check_time(
 		 crl, c->opts->at, c->opts->allow_stale_crl, DETAIL(c, SNP_CHECK_CRL))) != 0)
 		goto fail;
@@ -555,6 +572,43 @@ step_signature(struct vctx *c)
 	    "ECDSA P-384 signature verified with the %s", c->signer_label);
 	record(c, SNP_CHECK_REPORT_SIGNATURE, SNP_OUTCOME_PASS, 0);
 	return 0;
+}
+
+/*
+ * The ARK a CRL names is chosen by name among the ARKs a chain of product
+ * may end at: the pinned one, and the extra roots for product. Names tell
+ * them apart (roots.c refuses an extra root with a pinned name or a name
+ * another extra root has), so at most one matches, and it is the only key
+ * the CRL could have been meant to verify under.
+ */
+int
+snp_verifier_crl_check(const struct snp_verifier *v, const struct snp_crl *crl,
+    enum snp_product product, char *detail, size_t detail_size)
+{
+	const struct snp_extra_root *extra;
+	const X509_NAME *issuer;
+	X509 *ark;
+	char cn[64];
+
+	if (v == NULL || crl == NULL)
+		return KBS_ERR_INVALID_ARGUMENT;
+	if (product <= SNP_PRODUCT_UNKNOWN || product >= SNP_PRODUCT_COUNT)
+		return KBS_ERR_PRODUCT_UNKNOWN;
+	issuer = X509_CRL_get_issuer(crl->crl);
+	ark = v->roots.x[product][SNP_ROOT_ARK];
+	if (X509_NAME_cmp(issuer, X509_get_subject_name(ark)) != 0) {
+		extra = snp_roots_extra_by_subject(&v->roots, issuer);
+		if (extra == NULL || extra->product != product) {
+			snp_name_cn(issuer, cn, sizeof(cn));
+			snp_detail(detail, detail_size,
+			    "CRL issuer CN=%s is no %s ARK trusted here", cn,
+			    snp_product_name(product));
+			ERR_clear_error();
+			return KBS_ERR_CRL_ISSUER;
+		}
+		ark = extra->x;
+	}
+	return crl_issuer_sig_cached(v, crl, ark, product, detail, detail_size);
 }
 
 int
