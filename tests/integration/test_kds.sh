@@ -4,7 +4,9 @@
 # scheme the chain and VCEKs of simulated chips issued under one test ARK
 # whose key this test holds (kds_chip.py, so it can sign CRLs), with
 # injected 429s, slow answers, a wrong content type, another chip's
-# certificate and CRLs that go stale. Guests send no certificates
+# certificate, CRLs that go stale and forged CRLs (the test ARK's name,
+# another key) from KDS, kds_cache_dir and certs import, which are never
+# held. Guests send no certificates
 # (guest.py --no-certs). Every refusal asserts its exact status and code.
 # Loopback only; every wait is bounded.
 set -u
@@ -278,6 +280,81 @@ expect "kds_cache_dir (Trustee's flat vcek.der) serves offline" 0 "$want" g "$di
 eq "... counted cached" "1" metric "$dir_port" 'kbs_kds_fetches_total{kind="vcek",result="cached"}'
 stop_kbs "$dir_pid"
 chmod -R u+w "$cd_dir"
+
+# ---- forged CRLs: the test ARK's name, another key; never held, from any source -----------------------
+
+# A second CA of the same names (kds_chip.py names every ARK alike) but its own keys:
+# its lists are issued as ARK-Milan of the trusted root, and no trusted ARK signed them.
+$py "$here/kds_chip.py" ca "$tmp/forge" milan || exit 1
+bad_crl='kbs_kds_fetches_total{kind="crl",result="bad_content"}'
+# A denial under a held forged list would be crl_signature at the crl check: the same
+# "refused 401 evidence crl" line, so the refusals are told apart by their reason.
+revoked='kbs_attest_refused_evidence_total{reason="cert_revoked"}'
+badsig='kbs_attest_refused_evidence_total{reason="crl_signature"}'
+# logged NAME FILE TEXT: FILE holds the line TEXT exactly once.
+logged() { eq "$1" "1" grep -cF -- "$3" "$2"; }
+
+# From KDS: a genuine list revoking the ASK, valid 10 s, is fetched and stored; the broker
+# restarts with it held, and at 80% of its validity the refresher gets a newer forged one.
+$py "$here/kds_chip.py" crl "$tmp/ca" "$k/crl" 10 ask || exit 1
+start fk "$tmp/fk" --config "$tmp/kbs.json" --trust-root "$tmp/ca/ark.pem"
+setup "$tmp/fk" fk || exit 1
+expect "a genuine CRL from KDS that revokes the ASK denies" 0 "refused 401 evidence crl" g "$fk_port" a
+stop_kbs "$fk_pid"
+sleep 1.1 # the forged list's thisUpdate is later: it would displace the genuine one
+$py "$here/kds_chip.py" crl "$tmp/forge" "$k/crl" 86400 || exit 1
+asked=$(count /vcek/v1/Milan/crl) # the fake KDS counts for every broker so far
+start fk "$tmp/fk" --config "$tmp/kbs.json" --trust-root "$tmp/ca/ark.pem"
+for i in $(seq 150); do
+	[ "$(metric "$fk_port" "$bad_crl")" = 1 ] && break
+	sleep 0.1
+done
+eq "the refresher fetched the forged CRL" "$((asked + 1))" count /vcek/v1/Milan/crl
+eq "a forged CRL from KDS is counted bad_content" "1" metric "$fk_port" "$bad_crl"
+logged "... and logged with crl_signature" "$tmp/fk.log" \
+	'{"event":"kds_fetch","path":"/vcek/v1/Milan/crl","status":200,"error":"crl_signature"}'
+expect "the genuine list stays held: the revoked ASK still denies" 0 "refused 401 evidence crl" g "$fk_port" a
+eq "... as cert_revoked" "1" metric "$fk_port" "$revoked"
+eq "... never as crl_signature" "" metric "$fk_port" "$badsig"
+stop_kbs "$fk_pid"
+
+# From kds_cache_dir and from certs import, on an offline broker.
+$py "$here/kds_chip.py" crl "$tmp/ca" "$tmp/revoking.crl" 86400 ask || exit 1
+sleep 1.1
+$py "$here/kds_chip.py" crl "$tmp/forge" "$tmp/forged.crl" 86400 || exit 1
+fz_dir=$tmp/forgeddir
+mkdir -p "$fz_dir/vcek/$(hwid a)" "$fz_dir/vcek/v1/Milan"
+cp "$k/$(hwid a).der" "$fz_dir/vcek/$(hwid a)/vcek.der"
+cp "$k/cert_chain" "$fz_dir/vcek/v1/Milan/"
+cp "$tmp/forged.crl" "$fz_dir/vcek/v1/Milan/crl"
+config "$tmp/fz.json" kds_url='"http://127.0.0.1:9"' kds_fetch=false kds_cache_dir="\"$fz_dir\""
+start fz "$tmp/fz" --config "$tmp/fz.json" --trust-root "$tmp/ca/ark.pem"
+setup "$tmp/fz" fz || exit 1
+fzadm() { "$admin" --url "http://127.0.0.1:$fz_admin" --token-file "$tmp/fz/admin.token" "$@"; }
+dirlog='{"event":"kds_cache_dir","file":"vcek/v1/Milan/crl","error":"crl_signature"}'
+logged "a forged CRL in kds_cache_dir is refused at start-up with crl_signature" "$tmp/fz.log" "$dirlog"
+eq "... counted bad_content" "1" metric "$fz_port" "$bad_crl"
+expect "it is not held: with no list, the guest is served" 0 "$want" g "$fz_port" a
+mkdir -p "$tmp/imp3/vcek/v1/Milan"
+cp "$tmp/revoking.crl" "$tmp/imp3/vcek/v1/Milan/crl"
+fzadm certs import "$tmp/imp3" >"$tmp/imp.out" 2>/dev/null
+eq "a genuine list older than the forged one imports (the forged was never held)" "imported vcek/v1/Milan/crl crl/vcek/Milan" cat "$tmp/imp.out"
+expect "the genuine list denies the revoked ASK" 0 "refused 401 evidence crl" g "$fz_port" a
+cp "$tmp/forged.crl" "$tmp/imp3/vcek/v1/Milan/crl"
+fzadm certs import "$tmp/imp3" >"$tmp/imp.out" 2>/dev/null
+eq "certs import of a forged CRL exits 1" "1" echo $?
+eq "... refused with crl_signature" "refused vcek/v1/Milan/crl crl_signature" cat "$tmp/imp.out"
+eq "... answered 400" "400" curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$tmp/forged.crl" \
+	-H "Authorization: Bearer $(cat "$tmp/fz/admin.token")" "http://127.0.0.1:$fz_admin/v1/admin/certs/vcek/v1/Milan/crl"
+expect "the genuine list stays held after the forged import" 0 "refused 401 evidence crl" g "$fz_port" a
+eq "... both denials cert_revoked" "2" metric "$fz_port" "$revoked"
+eq "... none crl_signature" "" metric "$fz_port" "$badsig"
+stop_kbs "$fz_pid"
+start fz "$tmp/fz" --config "$tmp/fz.json" --trust-root "$tmp/ca/ark.pem"
+expect "after a restart the store's genuine list is held, the directory's forged one refused" 0 "refused 401 evidence crl" g "$fz_port" a
+logged "... and logged again" "$tmp/fz.log" "$dirlog"
+eq "... the denial is cert_revoked" "1" metric "$fz_port" "$revoked"
+stop_kbs "$fz_pid"
 
 # ---- configuration ---------------------------------------------------------------------------------
 
