@@ -136,7 +136,8 @@ test_genuine_and_other_products(void)
 	CHECK_ERR(snp_verifier_crl_check(v, crl, SNP_PRODUCT_UNKNOWN, D), KBS_ERR_PRODUCT_UNKNOWN);
 	CHECK_ERR(snp_verifier_crl_check(v, crl, (enum snp_product)SNP_PRODUCT_COUNT, D),
 	    KBS_ERR_PRODUCT_UNKNOWN);
-	CHECK_ERR(snp_verifier_crl_check(NULL, crl, SNP_PRODUCT_MILAN, D), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(
+	    snp_verifier_crl_check(NULL, crl, SNP_PRODUCT_MILAN, D), KBS_ERR_INVALID_ARGUMENT);
 	CHECK_ERR(snp_verifier_crl_check(v, NULL, SNP_PRODUCT_MILAN, D), KBS_ERR_INVALID_ARGUMENT);
 	snp_crl_free(crl);
 	X509_CRL_free(c);
@@ -235,7 +236,7 @@ test_simulated_ark(void)
 	forged = fresh_crl(X509_get_subject_name(chain.ark), other);
 	CHECK_ERR(snp_verifier_crl_check(v, forged, SNP_PRODUCT_MILAN, D), KBS_ERR_CRL_SIGNATURE);
 	CHECK_STR_EQ(detail, "CRL signature does not verify under the ARK key");
-	/* AMD's name, signed with the trusted test root's key: an extra root never speaks for AMD. */
+	/* AMD's name, the trusted test root's key: an extra root never speaks for AMD. */
 	as_amd = resigned(keys.ark, SIG_PSS48);
 	CHECK_ERR(snp_verifier_crl_check(v, as_amd, SNP_PRODUCT_MILAN, D), KBS_ERR_CRL_SIGNATURE);
 	snp_crl_free(sim);
@@ -251,5 +252,5 @@ test_simulated_ark(void)
 	snp_verifier_free(v);
 }
 
-TEST_MAIN(TEST(test_genuine_and_other_products), TEST(test_resigned_refused),
-    TEST(test_simulated_ark))
+TEST_MAIN(
+    TEST(test_genuine_and_other_products), TEST(test_resigned_refused), TEST(test_simulated_ark))
