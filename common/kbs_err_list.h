@@ -263,6 +263,8 @@ KBS_ERR_X(KDS_LAYOUT, kds_layout, -488,
 KBS_ERR_X(KDS_BUSY, kds_busy, -489, "too many AMD KDS fetches are in flight")
 KBS_ERR_X(KDS_BUDGET, kds_budget, -490,
     "this address has used its budget of AMD KDS fetches (kds_fetches_per_minute)")
+KBS_ERR_X(CRL_OTHER_ARK, crl_other_ark, -491,
+    "a list from another trusted ARK is held for this product and chain (one list is held per product and chain)")
 
 /* client: attesters and the simulated chip */
 KBS_ERR_X(ATTESTER_SPEC, attester_spec, -500,

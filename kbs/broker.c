@@ -107,6 +107,16 @@ load_crl(struct kbs_broker *b, const char *spec)
 	free(f.data);
 	if (r != 0)
 		return r;
+	/*
+	 * Checked now against the trust roots (added above), as every list
+	 * the KDS fetcher takes in is: a list no trusted ARK of product
+	 * signed would otherwise fail each attestation of product.
+	 */
+	if ((r = snp_verifier_crl_check(b->verifier, b->crls[b->n_crls], product, NULL, 0)) != 0) {
+		snp_crl_free(b->crls[b->n_crls]);
+		b->crls[b->n_crls] = NULL;
+		return r;
+	}
 	b->crl_products[b->n_crls++] = (int)product;
 	return 0;
 }

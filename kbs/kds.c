@@ -653,7 +653,13 @@ want_item(struct want *w, enum kbs_kds_item item, enum snp_product p, enum snp_s
 
 /*
  * crl_install holds c (taken) for its product and chain unless the held
- * one is newer. KBS_ERR_KDS_CONTENT when it is older (a rollback).
+ * one is newer: KBS_ERR_KDS_CONTENT when it is older (a rollback). One
+ * list is held per product and chain, and every chain of the product is
+ * checked against it, so a list from another trusted ARK (the pinned AMD
+ * one and an extra root may both be trusted for a product) never replaces
+ * the held one: KBS_ERR_CRL_OTHER_ARK. Otherwise a captured list of one
+ * root, newer than the other's, would fail every guest of the other root
+ * until its ARK published a newer list.
  */
 static int
 crl_install(
@@ -663,7 +669,10 @@ crl_install(
 	int r = 0;
 
 	pthread_mutex_lock(&k->mu);
-	if (s->cur != NULL && s->cur->this_update > c->this_update) {
+	if (s->cur != NULL && !snp_crl_same_issuer(s->cur->crl, c->crl)) {
+		crl_unref_locked(c);
+		r = KBS_ERR_CRL_OTHER_ARK;
+	} else if (s->cur != NULL && s->cur->this_update > c->this_update) {
 		crl_unref_locked(c);
 		r = KBS_ERR_KDS_CONTENT;
 	} else {

@@ -149,6 +149,13 @@ snp_crl_times(const struct snp_crl *crl, int64_t *ret_this_update, int64_t *ret_
 	return 0;
 }
 
+int
+snp_crl_same_issuer(const struct snp_crl *a, const struct snp_crl *b)
+{
+	return a != NULL && b != NULL &&
+	    X509_NAME_cmp(X509_CRL_get_issuer(a->crl), X509_CRL_get_issuer(b->crl)) == 0;
+}
+
 enum snp_product
 snp_crl_product(const struct snp_crl *crl)
 {

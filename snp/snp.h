@@ -298,6 +298,14 @@ KBS_MUST_CHECK int snp_crl_times(
  */
 enum snp_product snp_crl_product(const struct snp_crl *crl);
 
+/*
+ * snp_crl_same_issuer returns 1 when a and b (both non-NULL) name the
+ * same issuer (X509_NAME_cmp), else 0. Two lists that passed
+ * snp_verifier_crl_check with the same issuer name were signed by the
+ * same ARK (a trusted name belongs to one ARK).
+ */
+int snp_crl_same_issuer(const struct snp_crl *a, const struct snp_crl *b);
+
 /* ---- What a certificate file claims (facts.c) ------------------------ */
 
 /*

@@ -354,7 +354,29 @@ start fz "$tmp/fz" --config "$tmp/fz.json" --trust-root "$tmp/ca/ark.pem"
 expect "after a restart the store's genuine list is held, the directory's forged one refused" 0 "refused 401 evidence crl" g "$fz_port" a
 logged "... and logged again" "$tmp/fz.log" "$dirlog"
 eq "... the denial is cert_revoked" "1" metric "$fz_port" "$revoked"
+# A list of another trusted ARK of the product (AMD's own Milan list, under the pinned
+# ARK) never replaces the held one: one list is held per product and chain, and every
+# chain of the product is checked against it.
+amdcrl=$here/../vectors/snp/amd/crl_milan.der
+mkdir -p "$tmp/imp4/vcek/v1/Milan"
+cp "$amdcrl" "$tmp/imp4/vcek/v1/Milan/crl"
+fzadm certs import "$tmp/imp4" >"$tmp/imp.out" 2>/dev/null
+eq "certs import of AMD's Milan list while the test ARK's is held exits 1" "1" echo $?
+eq "... refused with crl_other_ark" "refused vcek/v1/Milan/crl crl_other_ark" cat "$tmp/imp.out"
+eq "... answered 409" "409" curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$amdcrl" \
+	-H "Authorization: Bearer $(cat "$tmp/fz/admin.token")" "http://127.0.0.1:$fz_admin/v1/admin/certs/vcek/v1/Milan/crl"
+expect "the held list still decides: the revoked ASK is denied" 0 "refused 401 evidence crl" g "$fz_port" a
+eq "... as cert_revoked" "2" metric "$fz_port" "$revoked"
 stop_kbs "$fz_pid"
+
+# A configured CRL (crls) is checked at start-up like the lists taken in: one no
+# trusted ARK of its product signed stops the broker.
+config "$tmp/cfgcrl.json" kds_url='"http://127.0.0.1:9"' kds_fetch=false crls="[\"milan:vcek:$tmp/forged.crl\"]"
+expect "a configured forged CRL: the broker does not start" 1 "" "$kbs" --data-dir "$tmp/cfgcrl" --config "$tmp/cfgcrl.json" --trust-root "$tmp/ca/ark.pem"
+expect_err "... and says which list and why" "crl_signature"
+config "$tmp/cfgcrl2.json" kds_url='"http://127.0.0.1:9"' kds_fetch=false crls="[\"genoa:vcek:$amdcrl\"]"
+expect "AMD's Milan list configured for Genoa: the broker does not start" 1 "" "$kbs" --data-dir "$tmp/cfgcrl2" --config "$tmp/cfgcrl2.json"
+expect_err "... crl_issuer" "crl_issuer"
 
 # ---- configuration ---------------------------------------------------------------------------------
 

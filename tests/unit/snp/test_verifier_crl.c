@@ -11,7 +11,8 @@
  * an extra root, and only for its product; a forged list under the
  * simulated ARK's name, or under AMD's name signed with the simulated
  * ARK's key, is refused. A success is cached (as snp_verify_report caches
- * it) and never stands in for another list or another ARK.
+ * it) and never stands in for another list or another ARK. Lists of the
+ * two trusted Milan ARKs are told apart by snp_crl_same_issuer.
  */
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
@@ -239,6 +240,16 @@ test_simulated_ark(void)
 	/* AMD's name, the trusted test root's key: an extra root never speaks for AMD. */
 	as_amd = resigned(keys.ark, SIG_PSS48);
 	CHECK_ERR(snp_verifier_crl_check(v, as_amd, SNP_PRODUCT_MILAN, D), KBS_ERR_CRL_SIGNATURE);
+	/*
+	 * snp_crl_same_issuer tells the two trusted Milan ARKs' lists apart
+	 * (the broker holds one list per product and chain: kbs/kds.c).
+	 */
+	CHECK_INT_EQ(snp_crl_same_issuer(sim, sim), 1);
+	CHECK_INT_EQ(snp_crl_same_issuer(genuine, as_amd), 1);
+	CHECK_INT_EQ(snp_crl_same_issuer(sim, genuine), 0);
+	CHECK_INT_EQ(snp_crl_same_issuer(genuine, sim), 0);
+	CHECK_INT_EQ(snp_crl_same_issuer(sim, NULL), 0);
+	CHECK_INT_EQ(snp_crl_same_issuer(NULL, sim), 0);
 	snp_crl_free(sim);
 	snp_crl_free(forged);
 	snp_crl_free(as_amd);
