@@ -340,12 +340,18 @@ cp "$tmp/revoking.crl" "$tmp/imp3/vcek/v1/Milan/crl"
 fzadm certs import "$tmp/imp3" >"$tmp/imp.out" 2>/dev/null
 eq "a genuine list older than the forged one imports (the forged was never held)" "imported vcek/v1/Milan/crl crl/vcek/Milan" cat "$tmp/imp.out"
 expect "the genuine list denies the revoked ASK" 0 "refused 401 evidence crl" g "$fz_port" a
-cp "$tmp/forged.crl" "$tmp/imp3/vcek/v1/Milan/crl"
-fzadm certs import "$tmp/imp3" >"$tmp/imp.out" 2>/dev/null
-eq "certs import of a forged CRL exits 1" "1" echo $?
-eq "... refused with crl_signature" "refused vcek/v1/Milan/crl crl_signature" cat "$tmp/imp.out"
-eq "... answered 400" "400" curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$tmp/forged.crl" \
-	-H "Authorization: Bearer $(cat "$tmp/fz/admin.token")" "http://127.0.0.1:$fz_admin/v1/admin/certs/vcek/v1/Milan/crl"
+# import_refused WHAT FILE CODE STATUS: certs import (kbs-admin, then the API) of FILE as
+# the Milan VCEK-chain CRL is refused with CODE and STATUS.
+import_refused() {
+	mkdir -p "$tmp/imp5/vcek/v1/Milan"
+	cp "$2" "$tmp/imp5/vcek/v1/Milan/crl"
+	fzadm certs import "$tmp/imp5" >"$tmp/imp.out" 2>/dev/null
+	eq "certs import of $1 exits 1" "1" echo $?
+	eq "... refused with $3" "refused vcek/v1/Milan/crl $3" cat "$tmp/imp.out"
+	eq "... answered $4" "$4" curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$2" \
+		-H "Authorization: Bearer $(cat "$tmp/fz/admin.token")" "http://127.0.0.1:$fz_admin/v1/admin/certs/vcek/v1/Milan/crl"
+}
+import_refused "a forged CRL" "$tmp/forged.crl" crl_signature 400
 expect "the genuine list stays held after the forged import" 0 "refused 401 evidence crl" g "$fz_port" a
 eq "... both denials cert_revoked" "2" metric "$fz_port" "$revoked"
 eq "... none crl_signature" "" metric "$fz_port" "$badsig"
@@ -358,13 +364,7 @@ eq "... the denial is cert_revoked" "1" metric "$fz_port" "$revoked"
 # ARK) never replaces the held one: one list is held per product and chain, and every
 # chain of the product is checked against it.
 amdcrl=$here/../vectors/snp/amd/crl_milan.der
-mkdir -p "$tmp/imp4/vcek/v1/Milan"
-cp "$amdcrl" "$tmp/imp4/vcek/v1/Milan/crl"
-fzadm certs import "$tmp/imp4" >"$tmp/imp.out" 2>/dev/null
-eq "certs import of AMD's Milan list while the test ARK's is held exits 1" "1" echo $?
-eq "... refused with crl_other_ark" "refused vcek/v1/Milan/crl crl_other_ark" cat "$tmp/imp.out"
-eq "... answered 409" "409" curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$amdcrl" \
-	-H "Authorization: Bearer $(cat "$tmp/fz/admin.token")" "http://127.0.0.1:$fz_admin/v1/admin/certs/vcek/v1/Milan/crl"
+import_refused "AMD's Milan list while the test ARK's is held" "$amdcrl" crl_other_ark 409
 expect "the held list still decides: the revoked ASK is denied" 0 "refused 401 evidence crl" g "$fz_port" a
 eq "... as cert_revoked" "2" metric "$fz_port" "$revoked"
 stop_kbs "$fz_pid"
