@@ -80,6 +80,7 @@ struct keystore {
 	pthread_cond_t q_cv;
 	struct ks_op *q_head, *q_tail;
 	bool stopping;
+	bool busy; /* under q_mu: a batch is running, on the committer or a writer's thread */
 	bool committer_started;
 	pthread_t committer;
 	uint64_t batches; /* under q_mu: committed batches, for tests and the benchmark */
@@ -125,7 +126,7 @@ KBS_MUST_CHECK int ks_grow(struct keystore *ks, size_t seen, bool wrlocked);
 KBS_MUST_CHECK int ks_read_begin(struct keystore *ks, MDB_txn **ret_txn);
 void ks_read_end(struct keystore *ks, MDB_txn *txn);
 
-/* ks_write runs fn(arg) durably: through the committer, or alone. */
+/* ks_write runs fn(arg) durably: alone on this thread, or batched by the committer. */
 KBS_MUST_CHECK int ks_write(struct keystore *ks, ks_op_fn fn, void *arg);
 
 /*

@@ -25,9 +25,9 @@
  *
  * Writes are durable when they return 0: concurrent writers are batched
  * into one LMDB transaction and one fsync by a committer thread (group
- * commit). Reads never block writes. Every function is thread-safe except
- * keystore_open and keystore_close. Errors are KBS_ERR_* codes; functions
- * that can fail are KBS_MUST_CHECK; destructors accept NULL.
+ * commit); a writer that meets no other commits on its own thread. Reads never block writes. Every
+ * function is thread-safe except keystore_open and keystore_close. Errors are KBS_ERR_* codes;
+ * functions that can fail are KBS_MUST_CHECK; destructors accept NULL.
  */
 #ifndef KEYSTORE_H
 #define KEYSTORE_H

@@ -315,6 +315,141 @@ raw_len(struct keystore *ks, const char *key)
 	return n;
 }
 
+/* The threads the on_commit hook ran on, and the batch sizes, in order. */
+struct commit_threads {
+	pthread_mutex_t mu;
+	pthread_t thread[4];
+	size_t writes[4];
+	int n;
+};
+
+static void
+note_commit(void *ctx, size_t writes)
+{
+	struct commit_threads *c = ctx;
+
+	pthread_mutex_lock(&c->mu);
+	if (c->n < 4) {
+		c->thread[c->n] = pthread_self();
+		c->writes[c->n] = writes;
+	}
+	c->n++;
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* An operation that holds its batch open until the test lets it go. */
+struct held_op {
+	struct raw_op raw;
+	int entered, release; /* __atomic */
+};
+
+static int
+held_op_fn(struct keystore *ks, MDB_txn *txn, void *arg)
+{
+	struct held_op *h = arg;
+
+	__atomic_store_n(&h->entered, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&h->release, __ATOMIC_ACQUIRE))
+		usleep(1000);
+	return raw_op_fn(ks, txn, &h->raw);
+}
+
+struct raw_writer {
+	struct keystore *ks;
+	ks_op_fn fn;
+	void *arg;
+	int rc;
+	pthread_t self;
+};
+
+static void *
+raw_writer_main(void *arg)
+{
+	struct raw_writer *w = arg;
+
+	w->self = pthread_self();
+	w->rc = ks_write(w->ks, w->fn, w->arg);
+	return NULL;
+}
+
+static int
+queued_ops(struct keystore *ks)
+{
+	struct ks_op *op;
+	int n = 0;
+
+	pthread_mutex_lock(&ks->q_mu);
+	for (op = ks->q_head; op != NULL; op = op->next)
+		n++;
+	pthread_mutex_unlock(&ks->q_mu);
+	return n;
+}
+
+/*
+ * A writer that meets no batch running commits on its own thread (no
+ * hand-off to the committer and back); writers that arrive while it
+ * commits queue, and the committer takes them together once it is done.
+ */
+static void
+test_lone_writer_commits_on_its_thread(void)
+{
+	struct ks_fixture f;
+	struct commit_threads ct = { PTHREAD_MUTEX_INITIALIZER, { 0 }, { 0 }, 0 };
+	struct keystore_options opts = { 0, 0, 0, note_commit, &ct };
+	struct keystore *ks;
+	struct held_op held = { { "held", 0, false }, 0, 0 };
+	struct raw_op a = { "a", 0, false }, b = { "b", 0, false }, lone = { "lone", 0, false };
+	struct raw_writer w[3] = { { NULL, held_op_fn, &held, -1, 0 },
+		{ NULL, raw_op_fn, &a, -1, 0 }, { NULL, raw_op_fn, &b, -1, 0 } };
+	pthread_t th[3];
+	uint64_t batches0;
+	int i, waited;
+
+	ks_fixture_init(&f, 1);
+	ks = ks_open_default(&f, &opts);
+	batches0 = keystore_test_batches(ks);
+
+	/* Alone: the hook runs on the writing thread, one batch of one. */
+	CHECK_OK(ks_write(ks, raw_op_fn, &lone));
+	CHECK_INT_EQ(ct.n, 1);
+	CHECK(pthread_equal(ct.thread[0], pthread_self()));
+	CHECK_UINT_EQ(ct.writes[0], 1);
+	CHECK_UINT_EQ(keystore_test_batches(ks) - batches0, 1);
+
+	/* One writer holds its inline batch open; two more queue behind it. */
+	for (i = 0; i < 3; i++)
+		w[i].ks = ks;
+	CHECK(pthread_create(&th[0], NULL, raw_writer_main, &w[0]) == 0);
+	for (waited = 0; !__atomic_load_n(&held.entered, __ATOMIC_ACQUIRE) && waited < 10000;
+	     waited++)
+		usleep(1000);
+	CHECK(__atomic_load_n(&held.entered, __ATOMIC_ACQUIRE));
+	CHECK(pthread_create(&th[1], NULL, raw_writer_main, &w[1]) == 0);
+	CHECK(pthread_create(&th[2], NULL, raw_writer_main, &w[2]) == 0);
+	for (waited = 0; queued_ops(ks) < 2 && waited < 10000; waited++)
+		usleep(1000);
+	CHECK_INT_EQ(queued_ops(ks), 2);
+	__atomic_store_n(&held.release, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < 3; i++) {
+		pthread_join(th[i], NULL);
+		CHECK_OK(w[i].rc);
+	}
+	CHECK_UINT_EQ(keystore_test_batches(ks) - batches0, 3);
+	pthread_mutex_lock(&ct.mu);
+	CHECK_INT_EQ(ct.n, 3);
+	CHECK(pthread_equal(ct.thread[1], w[0].self));
+	CHECK_UINT_EQ(ct.writes[1], 1);
+	/* The two queued writes: one batch, on the committer, neither writer's thread. */
+	CHECK_UINT_EQ(ct.writes[2], 2);
+	CHECK(pthread_equal(ct.thread[2], ks->committer));
+	pthread_mutex_unlock(&ct.mu);
+	CHECK(raw_len(ks, "held") > 0);
+	CHECK(raw_len(ks, "a") > 0);
+	CHECK(raw_len(ks, "b") > 0);
+	keystore_close(ks);
+	ks_fixture_done(&f);
+}
+
 /*
  * At the map ceiling, an operation too big for what is left fails alone
  * with KBS_ERR_STORE_FULL; the small writes batched with it still commit.
@@ -458,6 +593,6 @@ test_stale_reader_cleared(void)
 	ks_fixture_done(&f);
 }
 
-TEST_MAIN(TEST(test_batch_results_are_separate), TEST(test_full_map_fails_only_the_big_write),
-    TEST(test_stale_reader_cleared), TEST(test_group_commit), TEST(test_group_commit_growing_map),
-    TEST(test_one_commit_per_write))
+TEST_MAIN(TEST(test_lone_writer_commits_on_its_thread), TEST(test_batch_results_are_separate),
+    TEST(test_full_map_fails_only_the_big_write), TEST(test_stale_reader_cleared),
+    TEST(test_group_commit), TEST(test_group_commit_growing_map), TEST(test_one_commit_per_write))
