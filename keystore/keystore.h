@@ -75,8 +75,9 @@ struct keystore_options {
 	 * on_commit, if not NULL, is called after each write transaction has
 	 * been committed and its writers answered, with the number of writes
 	 * it carried (the group-commit batch size, for metrics). It runs on
-	 * the committing thread: it must be quick and must not call into the
-	 * keystore.
+	 * the committing thread (the committer or a lone writer), so calls
+	 * may overlap and arrive out of commit order: it must be thread-safe,
+	 * quick, and must not call into the keystore.
 	 */
 	void (*on_commit)(void *ctx, size_t writes);
 	void *on_commit_ctx;
