@@ -265,6 +265,7 @@ KBS_ERR_X(KDS_BUDGET, kds_budget, -490,
     "this address has used its budget of AMD KDS fetches (kds_fetches_per_minute)")
 KBS_ERR_X(CRL_OTHER_ARK, crl_other_ark, -491,
     "a list from another trusted ARK is held for this product and chain (one list is held per product and chain)")
+KBS_ERR_X(CRL_ROLLBACK, crl_rollback, -492, "a CRL older than the one held was refused")
 
 /* client: attesters and the simulated chip */
 KBS_ERR_X(ATTESTER_SPEC, attester_spec, -500,

@@ -67,10 +67,20 @@ struct kbs_kds_crl {
 	int64_t this_update, next_update;
 };
 
+/*
+ * stored_refused: the store's list of the slot failed load_crl (one
+ * stored before lists were checked at intake may be forged). It is not
+ * read again while the flag is set: every crl_first would otherwise parse
+ * and log it anew, at most every REFRESH_RETRY seconds for as long as no
+ * list is held. crl_install clears it: the store's list is replaced only
+ * by a list once held (crl_keep, an import), and the store is read only
+ * while none is held, so until then the refused list is still the store's.
+ */
 struct crl_slot {
 	struct kbs_kds_crl *cur;
-	int tracked;      /* refreshed by the thread (a list is held, or a VCEK was fetched) */
-	int64_t next_try; /* after a failed refresh */
+	int tracked;        /* refreshed by the thread (a list is held, or a VCEK was fetched) */
+	int stored_refused; /* under kbs_kds.mu, see above */
+	int64_t next_try;   /* after a failed refresh */
 };
 
 struct flight {
@@ -227,23 +237,25 @@ load_crl(const struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain
 	return 0;
 }
 
+/*
+ * check: d is what w asks for. A CRL is parsed and checked here once:
+ * the loaded list is handed to *ret_crl (one reference, for crl_install
+ * or crl_keep), so the list held is the one checked, never a second parse
+ * of the same bytes. ret_crl may be NULL for a VCEK or a chain.
+ */
 static int
-check(const struct kbs_kds *k, const struct want *w, const uint8_t *d, size_t n)
+check(const struct kbs_kds *k, const struct want *w, const uint8_t *d, size_t n,
+    struct kbs_kds_crl **ret_crl)
 {
-	struct kbs_kds_crl *c = NULL;
-	int r;
-
 	switch (w->item) {
 	case KBS_KDS_VCEK:
 		return check_vcek(w, d, n, NULL);
 	case KBS_KDS_CHAIN:
 		return check_chain(w, d, n);
 	case KBS_KDS_CRL:
-		if ((r = load_crl(k, w->product, w->chain, d, n, &c)) == 0) {
-			snp_crl_free(c->crl);
-			free(c);
-		}
-		return r;
+		if (ret_crl == NULL)
+			return KBS_ERR_INTERNAL;
+		return load_crl(k, w->product, w->chain, d, n, ret_crl);
 	}
 	return KBS_ERR_INTERNAL;
 }
@@ -398,18 +410,78 @@ cache_put(struct kbs_kds *k, const char *key, const uint8_t *d, size_t n)
 		kbs_log(KBS_LOG_WARNING, "{\"event\":\"kds_cache_put\",\"key\":\"%.200s\"}", key);
 }
 
-/* fetch_checked: one KDS fetch whose body passes check(), stored in the cache (not a CRL). */
+/*
+ * crl_install holds c (taken) for its product and chain unless the held
+ * one is newer: KBS_ERR_CRL_ROLLBACK when c is older (its own code, so an
+ * import tells a rollback from bad content). One list is held per product
+ * and chain, and every chain of the product is checked against it, so a
+ * list from another trusted ARK (the pinned AMD one and an extra root may
+ * both be trusted for a product) never replaces the held one:
+ * KBS_ERR_CRL_OTHER_ARK. Otherwise a captured list of one root, newer than
+ * the other's, would fail every guest of the other root until its ARK
+ * published a newer list.
+ */
+static int
+crl_install(
+    struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain, struct kbs_kds_crl *c)
+{
+	struct crl_slot *s = &k->crls[p][chain_index(chain)];
+	int r = 0;
+
+	pthread_mutex_lock(&k->mu);
+	if (s->cur != NULL && !snp_crl_same_issuer(s->cur->crl, c->crl)) {
+		crl_unref_locked(c);
+		r = KBS_ERR_CRL_OTHER_ARK;
+	} else if (s->cur != NULL && s->cur->this_update > c->this_update) {
+		crl_unref_locked(c);
+		r = KBS_ERR_CRL_ROLLBACK;
+	} else {
+		crl_unref_locked(s->cur);
+		s->cur = c;
+		s->tracked = 1;
+		s->next_try = 0;
+		s->stored_refused = 0;
+		kbs_metrics_crl_held(
+		    k->m, (unsigned)p, (unsigned)chain_index(chain), c->this_update);
+	}
+	pthread_mutex_unlock(&k->mu);
+	return r;
+}
+
+/*
+ * crl_keep holds c (taken), a list of w from KDS or the directory that
+ * passed check(), and once held (it is not older than the held one)
+ * stores its body d.
+ */
+static int
+crl_keep(struct kbs_kds *k, const struct want *w, struct kbs_kds_crl *c, const uint8_t *d, size_t n)
+{
+	int r;
+
+	if ((r = crl_install(k, w->product, w->chain, c)) != 0)
+		return r;
+	cache_put(k, w->key, d, n);
+	return 0;
+}
+
+/*
+ * fetch_checked: one KDS fetch whose body passes check(); a chain is
+ * stored, a CRL held and then stored (crl_keep: its answer is the
+ * flight's, so callers waiting on the flight neither parse nor install it
+ * again).
+ */
 static int
 fetch_checked(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *ret_len,
     unsigned *ret_retry_after)
 {
+	struct kbs_kds_crl *c = NULL;
 	uint8_t *d = NULL;
 	size_t n = 0;
 	int r;
 
 	if ((r = http_get(k, w, &d, &n, ret_retry_after)) != 0)
 		return r;
-	if ((r = check(k, w, d, n)) != 0) {
+	if ((r = check(k, w, d, n, &c)) != 0) {
 		kbs_metrics_kds_fetch(k->m, w->item, KBS_METRICS_KDS_BAD_CONTENT);
 		kbs_log(KBS_LOG_WARNING,
 		    "{\"event\":\"kds_fetch\",\"path\":\"%.200s\",\"status\":200,\"error\":\"%s\"}",
@@ -418,7 +490,7 @@ fetch_checked(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *re
 		return r;
 	}
 	/*
-	 * A CRL is stored once held (crl_accept), so an older one never
+	 * A CRL is stored once held (crl_keep), so an older one never
 	 * replaces a newer; a VCEK once a report verified under it
 	 * (kbs_kds_keep): KDS serves a genuine VCEK for any TCB of a known
 	 * chip id, so whoever sends reports could otherwise fill the store.
@@ -426,6 +498,11 @@ fetch_checked(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *re
 	if (w->item == KBS_KDS_CHAIN)
 		cache_put(k, w->key, d, n);
 	kbs_metrics_kds_fetch(k->m, w->item, KBS_METRICS_KDS_OK);
+	/* An older list than the held one (crl_rollback) was fetched: counted ok, not held. */
+	if (w->item == KBS_KDS_CRL && (r = crl_keep(k, w, c, d, n)) != 0) {
+		free(d);
+		return r;
+	}
 	*ret = d;
 	*ret_len = n;
 	return 0;
@@ -578,8 +655,10 @@ fly(struct kbs_kds *k, const struct want *w, int recheck, const char *client, ui
 
 /* ---- look-up: store, directory, KDS ------------------------------------ */
 
+/* from_dir: the directory's file of w (a CRL: its loaded list in *ret_crl, see check()). */
 static int
-from_dir(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *ret_len)
+from_dir(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *ret_len,
+    struct kbs_kds_crl **ret_crl)
 {
 	char path[KBS_CONFIG_PATH_MAX + KBS_KDS_PATH_MAX];
 	uint8_t *d;
@@ -592,7 +671,7 @@ from_dir(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *ret_len
 		snprintf(path, sizeof(path), "%s/%s", k->dir, w->dir_paths[i]);
 		if (kbs_file_read(path, KBS_KDS_BODY_MAX, &d, &n) != 0)
 			continue;
-		if ((r = check(k, w, d, n)) != 0) {
+		if ((r = check(k, w, d, n, ret_crl)) != 0) {
 			/* A misfiled certificate is skipped (and said), never used. */
 			kbs_metrics_kds_fetch(k->m, w->item, KBS_METRICS_KDS_BAD_CONTENT);
 			kbs_log(KBS_LOG_WARNING,
@@ -618,7 +697,7 @@ obtain(struct kbs_kds *k, const struct want *w, const char *client, uint8_t **re
 	int r;
 
 	r = keystore_cert_get(k->ks, w->key, ret, ret_len, NULL);
-	if (r == 0 || (r = from_dir(k, w, ret, ret_len)) == 0) {
+	if (r == 0 || (r = from_dir(k, w, ret, ret_len, NULL)) == 0) {
 		kbs_metrics_kds_fetch(k->m, w->item, KBS_METRICS_KDS_CACHED);
 		return 0;
 	}
@@ -652,73 +731,9 @@ want_item(struct want *w, enum kbs_kds_item item, enum snp_product p, enum snp_s
 /* ---- CRLs ---------------------------------------------------------------- */
 
 /*
- * crl_install holds c (taken) for its product and chain unless the held
- * one is newer: KBS_ERR_KDS_CONTENT when it is older (a rollback). One
- * list is held per product and chain, and every chain of the product is
- * checked against it, so a list from another trusted ARK (the pinned AMD
- * one and an extra root may both be trusted for a product) never replaces
- * the held one: KBS_ERR_CRL_OTHER_ARK. Otherwise a captured list of one
- * root, newer than the other's, would fail every guest of the other root
- * until its ARK published a newer list.
+ * crl_refresh fetches the list of p and chain from KDS (never a cache: it
+ * is refreshing); the flight holds and stores it (fetch_checked).
  */
-static int
-crl_install(
-    struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain, struct kbs_kds_crl *c)
-{
-	struct crl_slot *s = &k->crls[p][chain_index(chain)];
-	int r = 0;
-
-	pthread_mutex_lock(&k->mu);
-	if (s->cur != NULL && !snp_crl_same_issuer(s->cur->crl, c->crl)) {
-		crl_unref_locked(c);
-		r = KBS_ERR_CRL_OTHER_ARK;
-	} else if (s->cur != NULL && s->cur->this_update > c->this_update) {
-		crl_unref_locked(c);
-		r = KBS_ERR_KDS_CONTENT;
-	} else {
-		crl_unref_locked(s->cur);
-		s->cur = c;
-		s->tracked = 1;
-		s->next_try = 0;
-		kbs_metrics_crl_held(
-		    k->m, (unsigned)p, (unsigned)chain_index(chain), c->this_update);
-	}
-	pthread_mutex_unlock(&k->mu);
-	return r;
-}
-
-/* crl_from: a CRL body from any source, installed. */
-static int
-crl_from(
-    struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain, const uint8_t *d, size_t n)
-{
-	struct kbs_kds_crl *c = NULL;
-	int r;
-
-	if ((r = load_crl(k, p, chain, d, n, &c)) != 0)
-		return r;
-	return crl_install(k, p, chain, c);
-}
-
-/*
- * crl_accept holds a CRL from KDS, the directory or an import and, once
- * held (it is not older than the held one), stores it.
- */
-static int
-crl_accept(
-    struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain, const uint8_t *d, size_t n)
-{
-	char key[KBS_KDS_PATH_MAX];
-	int r;
-
-	if ((r = kbs_kds_item_key(KBS_KDS_CRL, p, chain, key, sizeof(key))) != 0 ||
-	    (r = crl_from(k, p, chain, d, n)) != 0)
-		return r;
-	cache_put(k, key, d, n);
-	return 0;
-}
-
-/* crl_refresh fetches the list of p and chain from KDS (never a cache: it is refreshing). */
 static int
 crl_refresh(struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain)
 {
@@ -730,8 +745,7 @@ crl_refresh(struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain)
 
 	if ((r = want_item(&w, KBS_KDS_CRL, p, chain)) != 0)
 		return r;
-	if ((r = fly(k, &w, 0, NULL, &d, &n, &ra)) == 0)
-		r = crl_accept(k, p, chain, d, n);
+	r = fly(k, &w, 0, NULL, &d, &n, &ra);
 	free(d);
 	return r;
 }
@@ -739,31 +753,45 @@ crl_refresh(struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain)
 /*
  * crl_load_cached holds the newest of the lists the store and the
  * directory have, if any (a directory list newer than the store's is
- * stored).
+ * stored). The store's list, once refused, is not read again (struct
+ * crl_slot): its refusal is logged once, and not counted in
+ * kbs_kds_fetches_total, as nothing was fetched.
  */
 static void
 crl_load_cached(struct kbs_kds *k, enum snp_product p, enum snp_signing_key chain)
 {
+	struct crl_slot *s = &k->crls[p][chain_index(chain)];
+	struct kbs_kds_crl *c = NULL;
 	struct want w;
 	uint8_t *d = NULL;
 	size_t n = 0;
-	int r;
+	int r, refused;
 
 	if (want_item(&w, KBS_KDS_CRL, p, chain) != 0)
 		return;
+	pthread_mutex_lock(&k->mu);
+	refused = s->stored_refused;
+	pthread_mutex_unlock(&k->mu);
 	/* One stored before lists were checked at intake may be forged: not held. */
-	if (keystore_cert_get(k->ks, w.key, &d, &n, NULL) == 0 &&
-	    (r = crl_from(k, p, chain, d, n)) != 0) {
-		kbs_metrics_kds_fetch(k->m, KBS_KDS_CRL, KBS_METRICS_KDS_BAD_CONTENT);
-		kbs_log(KBS_LOG_WARNING,
-		    "{\"event\":\"crl_cached\",\"key\":\"%s\",\"error\":\"%s\"}", w.key,
-		    kbs_err_name(r));
+	if (!refused && keystore_cert_get(k->ks, w.key, &d, &n, NULL) == 0) {
+		r = check(k, &w, d, n, &c);
+		if (r != 0 && r != KBS_ERR_ALLOC) {
+			pthread_mutex_lock(&k->mu);
+			s->stored_refused = s->cur == NULL; /* else a list came meanwhile */
+			pthread_mutex_unlock(&k->mu);
+		}
+		if (r == 0)
+			r = crl_install(k, p, chain, c);
+		if (r != 0)
+			kbs_log(KBS_LOG_WARNING,
+			    "{\"event\":\"crl_cached\",\"key\":\"%s\",\"error\":\"%s\"}", w.key,
+			    kbs_err_name(r));
 	}
 	free(d);
 	d = NULL;
-	if (from_dir(k, &w, &d, &n) == 0)
-		(void)crl_accept(
-		    k, p, chain, d, n); /* older than the store's: not held, kept out */
+	c = NULL;
+	if (from_dir(k, &w, &d, &n, &c) == 0)
+		(void)crl_keep(k, &w, c, d, n); /* older than the store's: not held, kept out */
 	free(d);
 }
 
@@ -999,7 +1027,7 @@ kbs_kds_keep(
 	size_t n = 0;
 
 	if (k == NULL || report == NULL || vcek == NULL || want_vcek(report, &v, &p) != 0 ||
-	    check(k, &v.w, vcek, vcek_len) != 0)
+	    check(k, &v.w, vcek, vcek_len, NULL) != 0)
 		return;
 	if (keystore_cert_get(k->ks, v.w.key, &d, &n, NULL) != 0)
 		cache_put(k, v.w.key, vcek, vcek_len);
@@ -1065,6 +1093,7 @@ kbs_kds_import(
     struct kbs_kds *k, const char *rel, const uint8_t *data, size_t len, char *ret_key, size_t size)
 {
 	struct kbs_kds_file f;
+	struct kbs_kds_crl *c = NULL;
 	struct snp_signer_facts facts;
 	struct snp_tcb tcb;
 	struct want w;
@@ -1079,14 +1108,18 @@ kbs_kds_import(
 		if ((r = want_item(&w, f.item, f.product, f.chain)) != 0)
 			return r;
 		/* A list no trusted ARK signed is named so: its path and shape are right. */
-		if ((r = check(k, &w, data, len)) != 0)
+		if ((r = check(k, &w, data, len, &c)) != 0)
 			return r == KBS_ERR_CRL_SIGNATURE || r == KBS_ERR_CRL_ISSUER
 			    ? r
 			    : KBS_ERR_KDS_LAYOUT;
 		if (f.item == KBS_KDS_CRL) {
-			/* Only a list at least as new as the held one: no rollback by import. */
-			if ((r = crl_from(k, f.product, f.chain, data, len)) != 0)
-				return r == KBS_ERR_KDS_CONTENT ? KBS_ERR_EXISTS : r;
+			/*
+			 * Only a list at least as new as the held one (else
+			 * crl_rollback: no rollback by import) and of its ARK
+			 * (else crl_other_ark).
+			 */
+			if ((r = crl_install(k, f.product, f.chain, c)) != 0)
+				return r;
 			track(k, f.product, f.chain);
 		}
 		if ((r = keystore_cert_put(k->ks, w.key, data, len, (int64_t)time(NULL))) != 0)

@@ -54,6 +54,7 @@ static const struct {
 	{ KBS_ERR_STORE_TOKEN_REVOKED, 409 }, /* revoking a token twice */
 	{ KBS_ERR_ETCD_CONFLICT, 409 },       /* another admin wrote it first */
 	{ KBS_ERR_CRL_OTHER_ARK, 409 },       /* a CRL of another trusted ARK is held */
+	{ KBS_ERR_CRL_ROLLBACK, 409 },        /* a CRL older than the held one, imported */
 	{ KBS_ERR_TOO_LARGE, 413 },
 	{ KBS_ERR_RATE_LIMITED, 429 },
 	{ KBS_ERR_UNAVAILABLE, 503 },

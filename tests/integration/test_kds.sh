@@ -81,6 +81,21 @@ g() {
 	$guest --url "http://127.0.0.1:$port" --client "$client" --sim "$tmp/$chip" --name disk-key --no-certs "$@"
 }
 
+# import_refused NAME WHAT FILE CODE STATUS: certs import (kbs-admin, then the API) on broker
+# NAME (data directory $tmp/NAME) of FILE as the Milan VCEK-chain CRL is refused with CODE
+# and STATUS.
+import_refused() {
+	local a tok=$tmp/$1/admin.token
+	eval "a=\$${1}_admin"
+	mkdir -p "$tmp/imp5/vcek/v1/Milan"
+	cp "$3" "$tmp/imp5/vcek/v1/Milan/crl"
+	"$admin" --url "http://127.0.0.1:$a" --token-file "$tok" certs import "$tmp/imp5" >"$tmp/imp.out" 2>/dev/null
+	eq "certs import of $2 exits 1" "1" echo $?
+	eq "... refused with $4" "refused vcek/v1/Milan/crl $4" cat "$tmp/imp.out"
+	eq "... answered $5" "$5" curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$3" \
+		-H "Authorization: Bearer $(cat "$tok")" "http://127.0.0.1:$a/v1/admin/certs/vcek/v1/Milan/crl"
+}
+
 # ---- chips under one test ARK, the fake KDS's files ------------------------------
 
 "$client" sim-init "$tmp/a" --product milan >/dev/null || exit 1
@@ -199,6 +214,44 @@ eq "exactly one chain request" "1" count /vcek/v1/Milan/cert_chain
 mode '{"vcek": "ok"}'
 stop_kbs "$sf_pid"
 
+# ---- forged CRLs: the test ARK's name, another key; never held, from any source -----------------------
+
+# A second CA of the same names (kds_chip.py names every ARK alike) but its own keys:
+# its lists are issued as ARK-Milan of the trusted root, and no trusted ARK signed them.
+$py "$here/kds_chip.py" ca "$tmp/forge" milan || exit 1
+bad_crl='kbs_kds_fetches_total{kind="crl",result="bad_content"}'
+# A denial under a held forged list would be crl_signature at the crl check: the same
+# "refused 401 evidence crl" line, so the refusals are told apart by their reason.
+revoked='kbs_attest_refused_evidence_total{reason="cert_revoked"}'
+badsig='kbs_attest_refused_evidence_total{reason="crl_signature"}'
+# logged NAME FILE TEXT: FILE holds the line TEXT exactly once.
+logged() { eq "$1" "1" grep -cF -- "$3" "$2"; }
+
+# In the store: a list stored before lists were checked at intake may be forged. Broker fs
+# stores chip a's certificates and a list of the forge's ARK while it trusts that ARK, then
+# restarts trusting the test ARK's only. It runs on through the sections below, so its
+# last checks come after the 30 s between two tries for a first list (crl_first).
+fsd=$tmp/fsimport
+mkdir -p "$fsd/vcek/v1/Milan/$(hwid a)"
+cp "$k/cert_chain" "$fsd/vcek/v1/Milan/"
+cp "$k/$(hwid a).der" "$fsd/vcek/v1/Milan/$(hwid a)/${tcbname}_vcek.der"
+$py "$here/kds_chip.py" crl "$tmp/forge" "$fsd/vcek/v1/Milan/crl" 86400 || exit 1
+config "$tmp/fs.json" kds_url='"http://127.0.0.1:9"' kds_fetch=false
+fsadm() { "$admin" --url "http://127.0.0.1:$fs_admin" --token-file "$tmp/fs/admin.token" "$@"; }
+start fs "$tmp/fs" --config "$tmp/fs.json" --trust-root "$tmp/forge/ark.pem"
+expect "the forge's list is stored while its ARK is trusted" 0 "" fsadm certs import "$fsd"
+stop_kbs "$fs_pid"
+start fs "$tmp/fs" --config "$tmp/fs.json" --trust-root "$tmp/ca/ark.pem"
+fs_t0=$(date +%s)
+setup "$tmp/fs" fs || exit 1
+storedlog='{"event":"crl_cached","key":"crl/vcek/Milan","error":"crl_signature"}'
+logged "a forged list in the store is refused at start-up with crl_signature" "$tmp/fs.log" "$storedlog"
+for i in 1 2 3; do
+	expect "it is not held: with no list, guest $i is served" 0 "$want" g "$fs_port" a
+done
+logged "... logged once over three attestations (each tries for a first list)" "$tmp/fs.log" "$storedlog"
+eq "... not counted as a fetch" "0" metric "$fs_port" "$bad_crl"
+
 # ---- CRLs: revocation, stale within the grace, past it fail closed ------------------------------
 
 $py "$here/kds_chip.py" crl "$tmp/ca" "$k/crl" 86400 ask || exit 1
@@ -260,10 +313,7 @@ expect "a path in no layout: kds_layout" 0 "refused bad/x/file kds_layout" grep 
 expect "a VCEK filed under another chip: kds_layout" 0 "refused vcek/$(hwid c)/${tcbname}_vcek.der kds_layout" grep "$(hwid c)" "$tmp/imp.out"
 expect "a chain filed as a CRL: kds_layout" 0 "refused vcek/v1/Milan/crl kds_layout" grep /crl "$tmp/imp.out"
 expect "the misfiled VCEK was not stored" 0 "refused 503 kds_offline" g "$off_port" c
-mkdir -p "$tmp/imp2/vcek/v1/Milan"
-cp "$tmp/old.crl" "$tmp/imp2/vcek/v1/Milan/crl"
-offadm certs import "$tmp/imp2" >"$tmp/imp.out" 2>/dev/null
-eq "a CRL older than the held one is refused" "refused vcek/v1/Milan/crl exists" cat "$tmp/imp.out"
+import_refused off "a CRL older than the held one" "$tmp/old.crl" crl_rollback 409
 stop_kbs "$off_pid"
 
 # ---- air-gapped: the read-only kds_cache_dir (Trustee's layout) ----------------------------------
@@ -281,18 +331,7 @@ eq "... counted cached" "1" metric "$dir_port" 'kbs_kds_fetches_total{kind="vcek
 stop_kbs "$dir_pid"
 chmod -R u+w "$cd_dir"
 
-# ---- forged CRLs: the test ARK's name, another key; never held, from any source -----------------------
-
-# A second CA of the same names (kds_chip.py names every ARK alike) but its own keys:
-# its lists are issued as ARK-Milan of the trusted root, and no trusted ARK signed them.
-$py "$here/kds_chip.py" ca "$tmp/forge" milan || exit 1
-bad_crl='kbs_kds_fetches_total{kind="crl",result="bad_content"}'
-# A denial under a held forged list would be crl_signature at the crl check: the same
-# "refused 401 evidence crl" line, so the refusals are told apart by their reason.
-revoked='kbs_attest_refused_evidence_total{reason="cert_revoked"}'
-badsig='kbs_attest_refused_evidence_total{reason="crl_signature"}'
-# logged NAME FILE TEXT: FILE holds the line TEXT exactly once.
-logged() { eq "$1" "1" grep -cF -- "$3" "$2"; }
+# ---- forged CRLs from KDS, kds_cache_dir and certs import ---------------------------------------------
 
 # From KDS: a genuine list revoking the ASK, valid 10 s, is fetched and stored; the broker
 # restarts with it held, and at 80% of its validity the refresher gets a newer forged one.
@@ -340,18 +379,7 @@ cp "$tmp/revoking.crl" "$tmp/imp3/vcek/v1/Milan/crl"
 fzadm certs import "$tmp/imp3" >"$tmp/imp.out" 2>/dev/null
 eq "a genuine list older than the forged one imports (the forged was never held)" "imported vcek/v1/Milan/crl crl/vcek/Milan" cat "$tmp/imp.out"
 expect "the genuine list denies the revoked ASK" 0 "refused 401 evidence crl" g "$fz_port" a
-# import_refused WHAT FILE CODE STATUS: certs import (kbs-admin, then the API) of FILE as
-# the Milan VCEK-chain CRL is refused with CODE and STATUS.
-import_refused() {
-	mkdir -p "$tmp/imp5/vcek/v1/Milan"
-	cp "$2" "$tmp/imp5/vcek/v1/Milan/crl"
-	fzadm certs import "$tmp/imp5" >"$tmp/imp.out" 2>/dev/null
-	eq "certs import of $1 exits 1" "1" echo $?
-	eq "... refused with $3" "refused vcek/v1/Milan/crl $3" cat "$tmp/imp.out"
-	eq "... answered $4" "$4" curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$2" \
-		-H "Authorization: Bearer $(cat "$tmp/fz/admin.token")" "http://127.0.0.1:$fz_admin/v1/admin/certs/vcek/v1/Milan/crl"
-}
-import_refused "a forged CRL" "$tmp/forged.crl" crl_signature 400
+import_refused fz "a forged CRL" "$tmp/forged.crl" crl_signature 400
 expect "the genuine list stays held after the forged import" 0 "refused 401 evidence crl" g "$fz_port" a
 eq "... both denials cert_revoked" "2" metric "$fz_port" "$revoked"
 eq "... none crl_signature" "" metric "$fz_port" "$badsig"
@@ -364,10 +392,20 @@ eq "... the denial is cert_revoked" "1" metric "$fz_port" "$revoked"
 # ARK) never replaces the held one: one list is held per product and chain, and every
 # chain of the product is checked against it.
 amdcrl=$here/../vectors/snp/amd/crl_milan.der
-import_refused "AMD's Milan list while the test ARK's is held" "$amdcrl" crl_other_ark 409
+import_refused fz "AMD's Milan list while the test ARK's is held" "$amdcrl" crl_other_ark 409
 expect "the held list still decides: the revoked ASK is denied" 0 "refused 401 evidence crl" g "$fz_port" a
 eq "... as cert_revoked" "2" metric "$fz_port" "$revoked"
 stop_kbs "$fz_pid"
+
+# Broker fs, once a first list was tried for again (crl_first, 30 s after the last try).
+sleep_until $((fs_t0 + 31))
+expect "past 30 s the forged list in the store is still not held: served" 0 "$want" g "$fs_port" a
+logged "... and not read again: still logged once" "$tmp/fs.log" "$storedlog"
+eq "... and not counted" "0" metric "$fs_port" "$bad_crl"
+fsadm certs import "$tmp/imp3" >/dev/null 2>&1
+eq "a genuine list then imports" "0" echo $?
+expect "... is held: the revoked ASK is denied" 0 "refused 401 evidence crl" g "$fs_port" a
+stop_kbs "$fs_pid"
 
 # A configured CRL (crls) is checked at start-up like the lists taken in: one no
 # trusted ARK of its product signed stops the broker.
