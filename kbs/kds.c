@@ -68,13 +68,18 @@ struct kbs_kds_crl {
 };
 
 /*
- * stored_refused: the store's list of the slot failed load_crl (one
- * stored before lists were checked at intake may be forged). It is not
- * read again while the flag is set: every crl_first would otherwise parse
- * and log it anew, at most every REFRESH_RETRY seconds for as long as no
- * list is held. crl_install clears it: the store's list is replaced only
- * by a list once held (crl_keep, an import), and the store is read only
- * while none is held, so until then the refused list is still the store's.
+ * stored_refused: the store's list of the slot is signed by no ARK
+ * trusted for its product (crl_signature, crl_issuer: one stored before
+ * lists were checked at intake may be forged). It is not read again while
+ * the flag is set: every crl_first would otherwise parse and log it anew,
+ * at most every REFRESH_RETRY seconds for as long as no list is held.
+ * Only those two refusals set it, as they depend on the bytes and the
+ * trust roots alone, which do not change while the broker runs; a list
+ * refused as dated ahead of a clock that is wrong at boot, or for want of
+ * memory, is read again and held once the cause is gone. crl_install
+ * clears it: the store's list is replaced only by a list once held
+ * (crl_keep, an import), and the store is read only while none is held,
+ * so until then the refused list is still the store's.
  */
 struct crl_slot {
 	struct kbs_kds_crl *cur;
@@ -775,7 +780,7 @@ crl_load_cached(struct kbs_kds *k, enum snp_product p, enum snp_signing_key chai
 	/* One stored before lists were checked at intake may be forged: not held. */
 	if (!refused && keystore_cert_get(k->ks, w.key, &d, &n, NULL) == 0) {
 		r = check(k, &w, d, n, &c);
-		if (r != 0 && r != KBS_ERR_ALLOC) {
+		if (r == KBS_ERR_CRL_SIGNATURE || r == KBS_ERR_CRL_ISSUER) {
 			pthread_mutex_lock(&k->mu);
 			s->stored_refused = s->cur == NULL; /* else a list came meanwhile */
 			pthread_mutex_unlock(&k->mu);

@@ -216,8 +216,10 @@ void kbs_kds_crl_put(struct kbs_kds *k, struct kbs_kds_crl *c);
  * are not what the path says (unparsable, another product, chip or
  * TCB), KBS_ERR_CRL_SIGNATURE for a CRL whose signature does not verify
  * under the ARK it names, KBS_ERR_CRL_ISSUER for one naming no trusted
- * ARK of the product, KBS_ERR_EXISTS for a CRL older than the one held (nothing is
- * stored: no rollback), KBS_ERR_INVALID_ARGUMENT, the store's errors.
+ * ARK of the product, KBS_ERR_CRL_ROLLBACK for a CRL older than the one
+ * held (nothing is stored: no rollback), KBS_ERR_CRL_OTHER_ARK for one of
+ * another trusted ARK than the held one's, KBS_ERR_INVALID_ARGUMENT, the
+ * store's errors.
  */
 KBS_MUST_CHECK int kbs_kds_import(struct kbs_kds *k, const char *rel, const uint8_t *data,
     size_t len, char *ret_key, size_t size);
