@@ -37,6 +37,7 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +114,7 @@ struct kbs_kds {
 	unsigned budget_wait;         /* seconds until a spent budget has a fetch again */
 
 	pthread_mutex_t mu;
+	pthread_mutex_t store_mu; /* a CRL's install and store are one step (crl_keep) */
 	pthread_cond_t flight_cv; /* CLOCK_MONOTONIC */
 	pthread_cond_t wake_cv;   /* CLOCK_MONOTONIC; the refresher sleeps on it */
 	struct flight flights[FLIGHTS];
@@ -454,19 +456,28 @@ crl_install(
 }
 
 /*
- * crl_keep holds c (taken), a list of w from KDS or the directory that
- * passed check(), and once held (it is not older than the held one)
- * stores its body d.
+ * crl_keep holds c (taken), a list of w that passed check(), and once
+ * held (it is not older than the held one) stores its body d. Both steps
+ * are one under store_mu: else a list held just before a newer one could
+ * be stored after it, and a restart would hold the older list. With
+ * store_err the store's error is returned (an import must say its list
+ * was not stored); without, it is logged (a fetch answers with the list).
  */
 static int
-crl_keep(struct kbs_kds *k, const struct want *w, struct kbs_kds_crl *c, const uint8_t *d, size_t n)
+crl_keep(struct kbs_kds *k, const struct want *w, struct kbs_kds_crl *c, const uint8_t *d, size_t n,
+    bool store_err)
 {
 	int r;
 
-	if ((r = crl_install(k, w->product, w->chain, c)) != 0)
-		return r;
-	cache_put(k, w->key, d, n);
-	return 0;
+	pthread_mutex_lock(&k->store_mu);
+	if ((r = crl_install(k, w->product, w->chain, c)) == 0) {
+		if (store_err)
+			r = keystore_cert_put(k->ks, w->key, d, n, (int64_t)time(NULL));
+		else
+			cache_put(k, w->key, d, n);
+	}
+	pthread_mutex_unlock(&k->store_mu);
+	return r;
 }
 
 /*
@@ -504,7 +515,7 @@ fetch_checked(struct kbs_kds *k, const struct want *w, uint8_t **ret, size_t *re
 		cache_put(k, w->key, d, n);
 	kbs_metrics_kds_fetch(k->m, w->item, KBS_METRICS_KDS_OK);
 	/* An older list than the held one (crl_rollback) was fetched: counted ok, not held. */
-	if (w->item == KBS_KDS_CRL && (r = crl_keep(k, w, c, d, n)) != 0) {
+	if (w->item == KBS_KDS_CRL && (r = crl_keep(k, w, c, d, n, false)) != 0) {
 		free(d);
 		return r;
 	}
@@ -796,7 +807,8 @@ crl_load_cached(struct kbs_kds *k, enum snp_product p, enum snp_signing_key chai
 	d = NULL;
 	c = NULL;
 	if (from_dir(k, &w, &d, &n, &c) == 0)
-		(void)crl_keep(k, &w, c, d, n); /* older than the store's: not held, kept out */
+		(void)crl_keep(
+		    k, &w, c, d, n, false); /* older than the store's: not held, kept out */
 	free(d);
 }
 
@@ -1123,12 +1135,13 @@ kbs_kds_import(
 			 * crl_rollback: no rollback by import) and of its ARK
 			 * (else crl_other_ark).
 			 */
-			if ((r = crl_install(k, f.product, f.chain, c)) != 0)
+			if ((r = crl_keep(k, &w, c, data, len, true)) != 0)
 				return r;
 			track(k, f.product, f.chain);
-		}
-		if ((r = keystore_cert_put(k->ks, w.key, data, len, (int64_t)time(NULL))) != 0)
+		} else if ((r = keystore_cert_put(k->ks, w.key, data, len, (int64_t)time(NULL))) !=
+		    0) {
 			return r;
+		}
 		snprintf(ret_key, size, "%s", w.key);
 		return 0;
 	}
@@ -1212,24 +1225,14 @@ kbs_kds_new(const struct kbs_config *cfg, struct keystore *ks, const struct snp_
 		free(k);
 		return r;
 	}
-	if (pthread_mutex_init(&k->mu, NULL) != 0) {
-		kbs_ratelimit_free(k->budget);
-		free(k);
-		return KBS_ERR_SYSTEM;
-	}
-	if (cond_init_monotonic(&k->flight_cv) != 0) {
-		pthread_mutex_destroy(&k->mu);
-		kbs_ratelimit_free(k->budget);
-		free(k);
-		return KBS_ERR_SYSTEM;
-	}
-	if (cond_init_monotonic(&k->wake_cv) != 0) {
-		pthread_cond_destroy(&k->flight_cv);
-		pthread_mutex_destroy(&k->mu);
-		kbs_ratelimit_free(k->budget);
-		free(k);
-		return KBS_ERR_SYSTEM;
-	}
+	if (pthread_mutex_init(&k->mu, NULL) != 0)
+		goto fail_mu;
+	if (pthread_mutex_init(&k->store_mu, NULL) != 0)
+		goto fail_store_mu;
+	if (cond_init_monotonic(&k->flight_cv) != 0)
+		goto fail_flight_cv;
+	if (cond_init_monotonic(&k->wake_cv) != 0)
+		goto fail_wake_cv;
 	for (p = SNP_PRODUCT_MILAN; p < SNP_PRODUCT_COUNT; p++) {
 		crl_load_cached(k, (enum snp_product)p, SNP_SIGNING_KEY_VCEK);
 		crl_load_cached(k, (enum snp_product)p, SNP_SIGNING_KEY_VLEK);
@@ -1243,6 +1246,16 @@ kbs_kds_new(const struct kbs_config *cfg, struct keystore *ks, const struct snp_
 	}
 	*ret = k;
 	return 0;
+fail_wake_cv:
+	pthread_cond_destroy(&k->flight_cv);
+fail_flight_cv:
+	pthread_mutex_destroy(&k->store_mu);
+fail_store_mu:
+	pthread_mutex_destroy(&k->mu);
+fail_mu:
+	kbs_ratelimit_free(k->budget);
+	free(k);
+	return KBS_ERR_SYSTEM;
 }
 
 void
@@ -1266,6 +1279,7 @@ kbs_kds_free(struct kbs_kds *k)
 		free(k->flights[i].data);
 	pthread_cond_destroy(&k->wake_cv);
 	pthread_cond_destroy(&k->flight_cv);
+	pthread_mutex_destroy(&k->store_mu);
 	pthread_mutex_destroy(&k->mu);
 	kbs_ratelimit_free(k->budget);
 	free(k);

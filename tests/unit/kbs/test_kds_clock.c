@@ -116,8 +116,8 @@ test_store_list_after_clock_fix(void)
 	CHECK_OK(kbs_kds_signer(b->kds, &r, NULL, &v, &vl, &c, &cl, &ra));
 	free(v);
 	free(c);
-	fprintf(stderr, "genuine stored list held after the clock fix: %s\n",
-	    held(b) ? "yes" : "NO");
+	fprintf(
+	    stderr, "genuine stored list held after the clock fix: %s\n", held(b) ? "yes" : "NO");
 	CHECK(held(b));
 	kbs_broker_close(b);
 }
