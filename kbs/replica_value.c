@@ -46,8 +46,10 @@ name_ok(const char *s, size_t n)
 
 	if (n == 0 || n > KEYSTORE_NAME_MAX)
 		return 0;
+	/* strchr finds the set's own terminating NUL: a NUL byte is refused first. */
 	for (i = 0; i < n; i++)
-		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:/@+-",
+		if (s[i] == '\0' ||
+		    strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:/@+-",
 			s[i]) == NULL)
 			return 0;
 	return 1;

@@ -124,6 +124,15 @@ test_value(void)
 	}
 	CHECK_OK(kbs_replica_value_decode(enc, len, &got, &mac_len));
 	CHECK_UINT_EQ(mac_len, len - 32);
+	/*
+	 * A NUL in the name (after the magic, the kind and the length byte),
+	 * MACed anew as only a replica could: refused, not read as "" (found
+	 * by fuzz_etcd_answer; the name check's strchr matched the NUL).
+	 */
+	enc[14] = '\0';
+	CHECK_OK(keystore_replica_mac(a, enc, len - 32, enc + len - 32));
+	CHECK_ERR(kbs_replica_value_decode(enc, len, &got, &mac_len), KBS_ERR_ETCD_RECORD);
+	CHECK_ERR(kbs_replica_value_open(b, enc, len, &got), KBS_ERR_ETCD_RECORD);
 	free(enc);
 
 	/* What the encoder refuses. */
