@@ -31,51 +31,10 @@ done
 . "$here/lib.sh"
 pids=()
 cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -9 "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
+	kill_pids
 	[ -n "${KEEP_TMP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-ok() { pass=$((pass + 1)); }
-bad() {
-	fail=$((fail + 1))
-	echo "FAIL $*"
-}
-check() {
-	local name=$1
-	shift
-	if "$@"; then ok; else bad "$name"; fi
-}
-free_ports() {
-	/usr/bin/python3 - "$1" <<'EOF'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-EOF
-}
-json() {
-	/usr/bin/python3 -c 'import json,sys
-d = json.load(open(sys.argv[1]) if sys.argv[1] != "-" else sys.stdin)
-print(eval(sys.argv[2]))' "$@" 2>/dev/null
-}
-wait_until() {
-	local n=$(($1 * 10))
-	shift
-	while [ "$n" -gt 0 ]; do
-		if "$@"; then return 0; fi
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
 
 # ---- a private CA, etcd's certificate, a client's, and an unrelated CA -------
 
