@@ -13,6 +13,7 @@
 
 #include <curl/curl.h>
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -31,6 +32,9 @@ struct kbs_etcd {
 	struct kbs_config_etcd cfg;
 	char range_end[KBS_ETCD_URL_MAX]; /* the prefix with its last byte + 1 */
 	atomic_uint current;              /* the endpoint that answered last */
+	/* Per endpoint, 1 once a failure is logged, 0 again when it answers: a
+	 * down etcd, asked once a second, is logged once per outage. */
+	atomic_int logged[KBS_ETCD_MAX_ENDPOINTS];
 };
 
 /* An answer collected up to a cap. */
@@ -68,17 +72,20 @@ sink_write(char *p, size_t size, size_t n, void *ctx)
 }
 
 /*
- * log_curl logs why a request to endpoint failed: libcurl's detail (a TLS
- * handshake's reason, say) or its code's sentence. The detail may quote
- * a file path or a peer's name, never a key's contents; bytes that would
- * break the JSON line become '?'.
+ * log_curl logs why a request to endpoint at failed, unless a failure was
+ * logged since it last answered: libcurl's detail (a TLS handshake's reason,
+ * say) or its code's sentence. The detail may quote a file path or a
+ * peer's name, never a key's contents; bytes that would break the JSON
+ * line become '?'.
  */
 static void
-log_curl(const char *event, const char *endpoint, CURLcode cr, const char *detail)
+log_curl(struct kbs_etcd *e, const char *event, unsigned at, CURLcode cr, const char *detail)
 {
 	char why[CURL_ERROR_SIZE];
 	size_t i;
 
+	if (atomic_exchange(&e->logged[at], 1) != 0)
+		return;
 	snprintf(why, sizeof(why), "%s", detail[0] != '\0' ? detail : curl_easy_strerror(cr));
 	for (i = 0; why[i] != '\0'; i++)
 		if ((unsigned char)why[i] < 0x20 || (unsigned char)why[i] > 0x7e || why[i] == '"' ||
@@ -88,8 +95,8 @@ log_curl(const char *event, const char *endpoint, CURLcode cr, const char *detai
 	while (i > 0 && why[i - 1] == '?') /* libcurl's trailing newline */
 		why[--i] = '\0';
 	kbs_log(KBS_LOG_WARNING,
-	    "{\"event\":\"%s\",\"endpoint\":\"%s\",\"curl\":%d,\"error\":\"%s\"}", event, endpoint,
-	    (int)cr, why);
+	    "{\"event\":\"%s\",\"endpoint\":\"%s\",\"curl\":%d,\"error\":\"%s\"}", event,
+	    e->cfg.endpoints[at], (int)cr, why);
 }
 
 /* first_cert reads the first PEM certificate of pem (NULL if none). */
@@ -178,6 +185,7 @@ out:
 	EVP_PKEY_free(key);
 	X509_free(cert);
 	X509_free(ca);
+	ERR_clear_error(); /* no stale reason for the next OpenSSL caller to find */
 	return r;
 }
 
@@ -191,7 +199,7 @@ int
 kbs_etcd_new(const struct kbs_config_etcd *cfg, struct kbs_etcd **ret)
 {
 	struct kbs_etcd *e;
-	size_t n;
+	size_t n, i;
 
 	if (cfg == NULL || cfg->n_endpoints == 0 || (n = strlen(cfg->prefix)) == 0)
 		return KBS_ERR_INVALID_ARGUMENT;
@@ -204,6 +212,8 @@ kbs_etcd_new(const struct kbs_config_etcd *cfg, struct kbs_etcd **ret)
 	memcpy(e->range_end, cfg->prefix, n + 1);
 	e->range_end[n - 1]++;
 	atomic_init(&e->current, 0);
+	for (i = 0; i < KBS_ETCD_MAX_ENDPOINTS; i++)
+		atomic_init(&e->logged[i], 0);
 	*ret = e;
 	return 0;
 }
@@ -312,7 +322,9 @@ call(struct kbs_etcd *e, const char *path, const char *body, bool once, char **r
 		}
 		cr = curl_easy_perform(c);
 		if (cr != CURLE_OK)
-			log_curl("etcd_request", e->cfg.endpoints[at], cr, errbuf);
+			log_curl(e, "etcd_request", at, cr, errbuf);
+		else
+			atomic_store(&e->logged[at], 0);
 		if (cr != CURLE_OK ||
 		    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK ||
 		    status >= 500 || status == 0) {
@@ -461,7 +473,8 @@ struct kbs_etcd_watch {
 	struct sink buf; /* bytes received, not yet a whole line */
 	size_t scanned;  /* of buf, known to hold no newline */
 	int added;
-	char endpoint[KBS_ETCD_URL_MAX];
+	struct kbs_etcd *e; /* outlives the watch */
+	unsigned at;        /* the endpoint watched */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -520,7 +533,8 @@ kbs_etcd_watch_open(struct kbs_etcd *e, int64_t start_revision, struct kbs_etcd_
 	if ((w->multi = curl_multi_init()) == NULL || (w->easy = curl_easy_init()) == NULL)
 		goto out;
 	snprintf(url, sizeof(url), "%s/v3/watch", e->cfg.endpoints[at]);
-	memcpy(w->endpoint, e->cfg.endpoints[at], sizeof(w->endpoint));
+	w->e = e;
+	w->at = at;
 	/* No total timeout: the answer lasts as long as the watch. */
 	r = KBS_ERR_INTERNAL;
 	if (setup(w->easy, &e->cfg, url, w->body, w->hdr, &w->buf, 0L, (long)e->cfg.timeout_ms) !=
@@ -584,7 +598,7 @@ kbs_etcd_watch_next(struct kbs_etcd_watch *w, unsigned wait_ms, struct kbs_etcd_
 	while ((msg = curl_multi_info_read(w->multi, &left)) != NULL)
 		if (msg->msg == CURLMSG_DONE) {
 			if (msg->data.result != CURLE_OK)
-				log_curl("etcd_watch", w->endpoint, msg->data.result, w->errbuf);
+				log_curl(w->e, "etcd_watch", w->at, msg->data.result, w->errbuf);
 			return KBS_ERR_ETCD_UNAVAILABLE; /* the stream ended: etcd went away */
 		}
 	if (running == 0)
