@@ -221,6 +221,11 @@ KBS_ERR_X(ETCD_NOT_SYNCED, etcd_not_synced, -436,
     "this replica has not read etcd yet: admin writes wait until it has")
 KBS_ERR_X(ETCD_LOCAL_ONLY, etcd_local_only, -437,
     "this replica holds secrets etcd lacks: its first sync would delete them")
+KBS_ERR_X(ETCD_TLS_FILE, etcd_tls_file, -438,
+    "an etcd ca_file or cert_file cannot be read or holds no PEM certificate")
+KBS_ERR_X(ETCD_KEY_FILE, etcd_key_file, -439,
+    "the etcd key_file is not a private, unencrypted PEM key of cert_file (a regular "
+    "file of this user, closed to group and others)")
 
 /* kbs: stateless nonces (kbs/nonce.h) */
 KBS_ERR_X(NONCE_MALFORMED, nonce_malformed, -440, "nonce is not 32 bytes")

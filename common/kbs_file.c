@@ -7,20 +7,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-int
-kbs_file_read(const char *path, size_t max_len, uint8_t **ret_data, size_t *ret_len)
+/* read_fd reads fd (closed here) as kbs_file_read describes. */
+static int
+read_fd(int fd, size_t max_len, uint8_t **ret_data, size_t *ret_len)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0, cap;
 	ssize_t n;
-	int fd = -1, r = KBS_ERR_INTERNAL, saved;
+	int r = KBS_ERR_INTERNAL, saved;
 
-	if (path == NULL || ret_data == NULL || ret_len == NULL || max_len == SIZE_MAX)
-		return KBS_ERR_INVALID_ARGUMENT;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return KBS_ERR_SYSTEM;
 	cap = max_len < 65536 ? max_len + 1 : 65536;
 	if ((buf = malloc(cap + 1)) == NULL) {
 		r = KBS_ERR_ALLOC;
@@ -64,9 +63,50 @@ kbs_file_read(const char *path, size_t max_len, uint8_t **ret_data, size_t *ret_
 	r = 0;
 out:
 	saved = errno;
-	free(buf);
-	if (fd >= 0)
-		close(fd);
+	if (buf != NULL) {
+		/* The bytes read may be a secret (kbs_file_read_private). */
+		explicit_bzero(buf, cap + 1);
+		free(buf);
+	}
+	close(fd);
 	errno = saved;
 	return r;
+}
+
+int
+kbs_file_read(const char *path, size_t max_len, uint8_t **ret_data, size_t *ret_len)
+{
+	int fd;
+
+	if (path == NULL || ret_data == NULL || ret_len == NULL || max_len == SIZE_MAX)
+		return KBS_ERR_INVALID_ARGUMENT;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return KBS_ERR_SYSTEM;
+	return read_fd(fd, max_len, ret_data, ret_len);
+}
+
+int
+kbs_file_read_private(
+    const char *path, size_t max_len, int not_private, uint8_t **ret_data, size_t *ret_len)
+{
+	struct stat st;
+	int fd, saved;
+
+	if (path == NULL || ret_data == NULL || ret_len == NULL || max_len == SIZE_MAX ||
+	    not_private >= 0)
+		return KBS_ERR_INVALID_ARGUMENT;
+	/* O_NONBLOCK: a FIFO at path is refused below (not regular) instead of waited on. */
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
+		return errno == ELOOP ? not_private : KBS_ERR_SYSTEM;
+	if (fstat(fd, &st) != 0) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return KBS_ERR_SYSTEM;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0077) != 0) {
+		close(fd);
+		return not_private;
+	}
+	return read_fd(fd, max_len, ret_data, ret_len);
 }

@@ -18,4 +18,14 @@
 KBS_MUST_CHECK int kbs_file_read(
     const char *path, size_t max_len, uint8_t **ret_data, size_t *ret_len);
 
+/*
+ * kbs_file_read_private is kbs_file_read for a secret (a private key):
+ * path must be a regular file, not a symlink, owned by the effective user
+ * with no group or other permission, else the caller's (negative) code
+ * not_private. The caller wipes and frees *ret_data; a failed read wipes
+ * what it had read.
+ */
+KBS_MUST_CHECK int kbs_file_read_private(
+    const char *path, size_t max_len, int not_private, uint8_t **ret_data, size_t *ret_len);
+
 #endif

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "admin_auth.h"
+#include "etcd.h"
 #include "kds.h"
 #include "keystore.h"
 #include "metrics.h"
@@ -377,6 +378,8 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 		goto out;
 	}
 	/* The watcher starts here: guests are served from the store whatever etcd does. */
+	if (cfg->etcd.n_endpoints > 0 && (r = kbs_etcd_check_files(&cfg->etcd, msg, msg_size)) != 0)
+		goto out;
 	if (cfg->etcd.n_endpoints > 0 &&
 	    ((r = kbs_replica_new(&cfg->etcd, cfg->replica_id, b->ks, b->metrics, &b->replica)) !=
 		    0 ||
@@ -461,7 +464,9 @@ etcd_equal(const struct kbs_config_etcd *a, const struct kbs_config_etcd *b)
 	size_t i;
 
 	if (a->n_endpoints != b->n_endpoints || strcmp(a->prefix, b->prefix) != 0 ||
-	    a->timeout_ms != b->timeout_ms || a->max_lag != b->max_lag)
+	    a->timeout_ms != b->timeout_ms || a->max_lag != b->max_lag ||
+	    strcmp(a->ca_file, b->ca_file) != 0 || strcmp(a->cert_file, b->cert_file) != 0 ||
+	    strcmp(a->key_file, b->key_file) != 0)
 		return 0;
 	for (i = 0; i < a->n_endpoints; i++)
 		if (strcmp(a->endpoints[i], b->endpoints[i]) != 0)

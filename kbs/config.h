@@ -44,6 +44,10 @@ struct kbs_config_etcd {
 	char prefix[KBS_ETCD_URL_MAX];                            /* "/kbs/": /.../ */
 	uint32_t timeout_ms;                                      /* each etcd request */
 	uint32_t max_lag; /* revisions behind etcd past which /readyz says not ready */
+	/* TLS to https:// endpoints (PEM paths, "" unset): CAs instead of the system's ... */
+	char ca_file[KBS_CONFIG_PATH_MAX];
+	char cert_file[KBS_CONFIG_PATH_MAX]; /* ... and a client certificate chain and key */
+	char key_file[KBS_CONFIG_PATH_MAX];  /* (kbs_config_etcd_check_files) */
 };
 
 struct kbs_config {
@@ -115,7 +119,8 @@ struct pj_node;
 
 /*
  * kbs_config_etcd_parse reads the "etcd" object n of a configuration file
- * (config_etcd.c: members endpoints, prefix, timeout, max_lag) over e.
+ * (config_etcd.c: members endpoints, prefix, timeout, max_lag, ca_file,
+ * cert_file, key_file) over e.
  * KBS_ERR_CONFIG with msg "FILE:LINE:COL: etcd.KEY: problem".
  */
 KBS_MUST_CHECK int kbs_config_etcd_parse(struct kbs_config_etcd *e, const struct pj_node *n,

@@ -3,7 +3,10 @@
  * the rest of it (config.c):
  *
  *   "etcd": {"endpoints": ["http://10.0.0.1:2379", ...], "prefix": "/kbs/",
- *            "timeout": "2s", "max_lag": 1000}
+ *            "timeout": "2s", "max_lag": 1000,
+ *            "ca_file": "/etc/kbs/etcd-ca.pem",
+ *            "cert_file": "/etc/kbs/etcd-client.pem",
+ *            "key_file": "/etc/kbs/etcd-client.key"}
  *
  * endpoints: 1..8 URLs "http://HOST:PORT" or "https://HOST:PORT" without
  * a path (the v3 JSON gateway's paths are appended), each at most 255
@@ -11,6 +14,15 @@
  * can never be a prefix of another deployment's "/kbs-other/"; timeout:
  * "Ns" or "Nms", 100 ms to 60 s; max_lag: 1..100000000 revisions. Unknown
  * or repeated members are errors (the reader refuses duplicates).
+ *
+ * ca_file, cert_file, key_file: file names of 1 to 1023 bytes (as other
+ * path settings, relative to the working directory when not absolute),
+ * for TLS to etcd: ca_file replaces the system CAs in verifying etcd's
+ * certificate; cert_file and key_file, set together, are the client
+ * certificate for etcd's --client-cert-auth. Any of them needs every
+ * endpoint to be https:// (a plain endpoint would send the same writes
+ * unprotected). Their contents are checked at start-up, not here
+ * (kbs_etcd_check_files), so this parser does no I/O.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -80,6 +92,17 @@ endpoint_ok(const char *s)
 	errno = 0;
 	port = strtoul(colon + 1, &end, 10);
 	return errno == 0 && *end == '\0' && port >= 1 && port <= 65535;
+}
+
+/* tls_path reads a file-name member into dst (KBS_CONFIG_PATH_MAX bytes). */
+static int
+tls_path(struct ectx *c, const struct pj_node *m, char *dst)
+{
+	if (m->type != PJ_STRING || m->str_len == 0 || m->str_len >= KBS_CONFIG_PATH_MAX ||
+	    strlen(m->str) != m->str_len)
+		return err(c, m, m->key, "must be a file name (1 to 1023 bytes, no NUL)");
+	memcpy(dst, m->str, m->str_len + 1);
+	return 0;
 }
 
 static int
@@ -156,6 +179,15 @@ kbs_config_etcd_parse(struct kbs_config_etcd *e, const struct pj_node *n, const 
 			    m->integer < 1 || m->integer > 100000000)
 				return err(&c, m, m->key, "must be an integer from 1 to 100000000");
 			v.max_lag = (uint32_t)m->integer;
+		} else if (strcmp(m->key, "ca_file") == 0) {
+			if (tls_path(&c, m, v.ca_file) != 0)
+				return KBS_ERR_CONFIG;
+		} else if (strcmp(m->key, "cert_file") == 0) {
+			if (tls_path(&c, m, v.cert_file) != 0)
+				return KBS_ERR_CONFIG;
+		} else if (strcmp(m->key, "key_file") == 0) {
+			if (tls_path(&c, m, v.key_file) != 0)
+				return KBS_ERR_CONFIG;
 		} else {
 			snprintf(msg, msg_size, "%s:%u:%u: etcd.%.64s: unknown setting", path,
 			    m->key_line, m->key_column, m->key);
@@ -164,6 +196,18 @@ kbs_config_etcd_parse(struct kbs_config_etcd *e, const struct pj_node *n, const 
 	}
 	if (v.n_endpoints == 0)
 		return err(&c, n, "endpoints", "is required");
+	if (v.cert_file[0] != '\0' && v.key_file[0] == '\0')
+		return err(&c, n, "cert_file", "needs key_file (set both or neither)");
+	if (v.cert_file[0] == '\0' && v.key_file[0] != '\0')
+		return err(&c, n, "key_file", "needs cert_file (set both or neither)");
+	if (v.ca_file[0] != '\0' || v.cert_file[0] != '\0') {
+		size_t i;
+
+		for (i = 0; i < v.n_endpoints; i++)
+			if (strncmp(v.endpoints[i], "https://", 8) != 0)
+				return err(&c, n, v.ca_file[0] != '\0' ? "ca_file" : "cert_file",
+				    "needs every endpoint to be https://");
+	}
 	*e = v;
 	return 0;
 }

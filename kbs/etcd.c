@@ -12,17 +12,29 @@
 #include "etcd.h"
 
 #include <curl/curl.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kbs_log.h"
 #include "outbound.h"
+
+#define TLS_FILE_MAX (1u << 20) /* a CA bundle or a certificate chain, PEM */
 
 struct kbs_etcd {
 	struct kbs_config_etcd cfg;
 	char range_end[KBS_ETCD_URL_MAX]; /* the prefix with its last byte + 1 */
 	atomic_uint current;              /* the endpoint that answered last */
+	/* Per endpoint, 1 once a failure is logged, 0 again when it answers: a
+	 * down etcd, asked once a second, is logged once per outage. */
+	atomic_int logged[KBS_ETCD_MAX_ENDPOINTS];
 };
 
 /* An answer collected up to a cap. */
@@ -59,6 +71,124 @@ sink_write(char *p, size_t size, size_t n, void *ctx)
 	return add;
 }
 
+/*
+ * log_curl logs why a request to endpoint at failed, unless a failure was
+ * logged since it last answered: libcurl's detail (a TLS handshake's reason,
+ * say) or its code's sentence. The detail may quote a file path or a
+ * peer's name, never a key's contents; bytes that would break the JSON
+ * line become '?'.
+ */
+static void
+log_curl(struct kbs_etcd *e, const char *event, unsigned at, CURLcode cr, const char *detail)
+{
+	char why[CURL_ERROR_SIZE];
+	size_t i;
+
+	if (atomic_exchange(&e->logged[at], 1) != 0)
+		return;
+	snprintf(why, sizeof(why), "%s", detail[0] != '\0' ? detail : curl_easy_strerror(cr));
+	for (i = 0; why[i] != '\0'; i++)
+		if ((unsigned char)why[i] < 0x20 || (unsigned char)why[i] > 0x7e || why[i] == '"' ||
+		    why[i] == '\\')
+			why[i] = '?';
+	i = strlen(why);
+	while (i > 0 && why[i - 1] == '?') /* libcurl's trailing newline */
+		why[--i] = '\0';
+	kbs_log(KBS_LOG_WARNING,
+	    "{\"event\":\"%s\",\"endpoint\":\"%s\",\"curl\":%d,\"error\":\"%s\"}", event,
+	    e->cfg.endpoints[at], (int)cr, why);
+}
+
+/* first_cert reads the first PEM certificate of pem (NULL if none). */
+static X509 *
+first_cert(const uint8_t *pem, size_t len)
+{
+	BIO *bio = BIO_new_mem_buf(pem, (int)len);
+	X509 *x = NULL;
+
+	if (bio != NULL)
+		x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	return x;
+}
+
+/* no_passphrase refuses an encrypted key (the broker has no passphrase to give). */
+static int
+no_passphrase(char *buf, int size, int rwflag, void *ctx)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)ctx;
+	return -1;
+}
+
+static int
+check_fail(char *msg, size_t msg_size, const char *member, const char *file, int r)
+{
+	snprintf(msg, msg_size, "etcd.%s \"%.256s\": %s (%s)", member, file, kbs_err_str(r),
+	    kbs_err_name(r));
+	return r;
+}
+
+int
+kbs_etcd_check_files(const struct kbs_config_etcd *cfg, char *msg, size_t msg_size)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	X509 *cert = NULL, *ca = NULL;
+	EVP_PKEY *key = NULL;
+	BIO *bio = NULL;
+	int r;
+
+	if (cfg->ca_file[0] != '\0') {
+		if (kbs_file_read(cfg->ca_file, TLS_FILE_MAX, &data, &len) != 0 ||
+		    (ca = first_cert(data, len)) == NULL) {
+			r = check_fail(
+			    msg, msg_size, "ca_file", cfg->ca_file, KBS_ERR_ETCD_TLS_FILE);
+			goto out;
+		}
+		free(data);
+		data = NULL;
+	}
+	if (cfg->cert_file[0] == '\0') {
+		r = 0;
+		goto out;
+	}
+	if (kbs_file_read(cfg->cert_file, TLS_FILE_MAX, &data, &len) != 0 ||
+	    (cert = first_cert(data, len)) == NULL) {
+		r = check_fail(msg, msg_size, "cert_file", cfg->cert_file, KBS_ERR_ETCD_TLS_FILE);
+		goto out;
+	}
+	free(data);
+	data = NULL;
+	/* Unreadable or missing counts as not private: either way there is no key to use. */
+	if (kbs_file_read_private(
+		cfg->key_file, TLS_FILE_MAX, KBS_ERR_ETCD_KEY_FILE, &data, &len) != 0) {
+		r = check_fail(msg, msg_size, "key_file", cfg->key_file, KBS_ERR_ETCD_KEY_FILE);
+		goto out;
+	}
+	/* The leaf is the chain's first certificate: its key must be this one. */
+	if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL ||
+	    (key = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL)) == NULL ||
+	    X509_check_private_key(cert, key) != 1) {
+		r = check_fail(msg, msg_size, "key_file", cfg->key_file, KBS_ERR_ETCD_KEY_FILE);
+		goto out;
+	}
+	r = 0;
+out:
+	if (data != NULL) {
+		sodium_memzero(data, len);
+		free(data);
+	}
+	BIO_free(bio);
+	EVP_PKEY_free(key);
+	X509_free(cert);
+	X509_free(ca);
+	ERR_clear_error(); /* no stale reason for the next OpenSSL caller to find */
+	return r;
+}
+
 const char *
 kbs_etcd_prefix(const struct kbs_etcd *e)
 {
@@ -69,7 +199,7 @@ int
 kbs_etcd_new(const struct kbs_config_etcd *cfg, struct kbs_etcd **ret)
 {
 	struct kbs_etcd *e;
-	size_t n;
+	size_t n, i;
 
 	if (cfg == NULL || cfg->n_endpoints == 0 || (n = strlen(cfg->prefix)) == 0)
 		return KBS_ERR_INVALID_ARGUMENT;
@@ -82,6 +212,8 @@ kbs_etcd_new(const struct kbs_config_etcd *cfg, struct kbs_etcd **ret)
 	memcpy(e->range_end, cfg->prefix, n + 1);
 	e->range_end[n - 1]++;
 	atomic_init(&e->current, 0);
+	for (i = 0; i < KBS_ETCD_MAX_ENDPOINTS; i++)
+		atomic_init(&e->logged[i], 0);
 	*ret = e;
 	return 0;
 }
@@ -109,11 +241,32 @@ b64(const void *p, size_t n)
 	return s;
 }
 
+/*
+ * tls_setup adds the configured files to c. Peer and host verification
+ * stay libcurl's default (on); ca_file replaces the system CAs. libcurl
+ * reads the files at each new connection, so a rotated certificate is
+ * taken without a restart (kbs_etcd_check_files checked them at start-up).
+ */
 static int
-setup(CURL *c, const char *url, const char *body, struct curl_slist *hdr, struct sink *s,
-    long timeout_ms, long connect_ms)
+tls_setup(CURL *c, const struct kbs_config_etcd *cfg)
 {
-	if (kbs_outbound_setup(c, url, connect_ms, timeout_ms) != 0 ||
+	if ((cfg->ca_file[0] != '\0' &&
+		(curl_easy_setopt(c, CURLOPT_CAINFO, cfg->ca_file) != CURLE_OK ||
+		    curl_easy_setopt(c, CURLOPT_CAPATH, NULL) != CURLE_OK)) ||
+	    (cfg->cert_file[0] != '\0' &&
+		(curl_easy_setopt(c, CURLOPT_SSLCERT, cfg->cert_file) != CURLE_OK ||
+		    curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM") != CURLE_OK ||
+		    curl_easy_setopt(c, CURLOPT_SSLKEY, cfg->key_file) != CURLE_OK ||
+		    curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM") != CURLE_OK)))
+		return KBS_ERR_INTERNAL;
+	return 0;
+}
+
+static int
+setup(CURL *c, const struct kbs_config_etcd *cfg, const char *url, const char *body,
+    struct curl_slist *hdr, struct sink *s, long timeout_ms, long connect_ms)
+{
+	if (kbs_outbound_setup(c, url, connect_ms, timeout_ms) != 0 || tls_setup(c, cfg) != 0 ||
 	    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write) != CURLE_OK ||
@@ -140,7 +293,7 @@ call(struct kbs_etcd *e, const char *path, const char *body, bool once, char **r
 {
 	struct curl_slist *hdr = NULL, *h2;
 	unsigned start = atomic_load(&e->current), i;
-	char url[KBS_ETCD_URL_MAX + 32];
+	char url[KBS_ETCD_URL_MAX + 32], errbuf[CURL_ERROR_SIZE];
 	CURL *c = NULL;
 	CURLcode cr;
 	int r = KBS_ERR_ALLOC;
@@ -160,12 +313,18 @@ call(struct kbs_etcd *e, const char *path, const char *body, bool once, char **r
 
 		snprintf(url, sizeof(url), "%s%s", e->cfg.endpoints[at], path);
 		curl_easy_reset(c);
-		if (setup(c, url, body, hdr, &s, (long)e->cfg.timeout_ms,
-			(long)e->cfg.timeout_ms) != 0) {
+		errbuf[0] = '\0';
+		if (setup(c, &e->cfg, url, body, hdr, &s, (long)e->cfg.timeout_ms,
+			(long)e->cfg.timeout_ms) != 0 ||
+		    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK) {
 			r = KBS_ERR_INTERNAL;
 			goto out;
 		}
 		cr = curl_easy_perform(c);
+		if (cr != CURLE_OK)
+			log_curl(e, "etcd_request", at, cr, errbuf);
+		else
+			atomic_store(&e->logged[at], 0);
 		if (cr != CURLE_OK ||
 		    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK ||
 		    status >= 500 || status == 0) {
@@ -314,6 +473,9 @@ struct kbs_etcd_watch {
 	struct sink buf; /* bytes received, not yet a whole line */
 	size_t scanned;  /* of buf, known to hold no newline */
 	int added;
+	struct kbs_etcd *e; /* outlives the watch */
+	unsigned at;        /* the endpoint watched */
+	char errbuf[CURL_ERROR_SIZE];
 };
 
 void
@@ -371,9 +533,13 @@ kbs_etcd_watch_open(struct kbs_etcd *e, int64_t start_revision, struct kbs_etcd_
 	if ((w->multi = curl_multi_init()) == NULL || (w->easy = curl_easy_init()) == NULL)
 		goto out;
 	snprintf(url, sizeof(url), "%s/v3/watch", e->cfg.endpoints[at]);
+	w->e = e;
+	w->at = at;
 	/* No total timeout: the answer lasts as long as the watch. */
 	r = KBS_ERR_INTERNAL;
-	if (setup(w->easy, url, w->body, w->hdr, &w->buf, 0L, (long)e->cfg.timeout_ms) != 0 ||
+	if (setup(w->easy, &e->cfg, url, w->body, w->hdr, &w->buf, 0L, (long)e->cfg.timeout_ms) !=
+		0 ||
+	    curl_easy_setopt(w->easy, CURLOPT_ERRORBUFFER, w->errbuf) != CURLE_OK ||
 	    curl_multi_add_handle(w->multi, w->easy) != CURLM_OK)
 		goto out;
 	w->added = 1;
@@ -430,8 +596,11 @@ kbs_etcd_watch_next(struct kbs_etcd_watch *w, unsigned wait_ms, struct kbs_etcd_
 	if ((r = take_line(w, ret, &took)) != 0 || took)
 		return r;
 	while ((msg = curl_multi_info_read(w->multi, &left)) != NULL)
-		if (msg->msg == CURLMSG_DONE)
+		if (msg->msg == CURLMSG_DONE) {
+			if (msg->data.result != CURLE_OK)
+				log_curl(w->e, "etcd_watch", w->at, msg->data.result, w->errbuf);
 			return KBS_ERR_ETCD_UNAVAILABLE; /* the stream ended: etcd went away */
+		}
 	if (running == 0)
 		return KBS_ERR_ETCD_UNAVAILABLE;
 	return 0;

@@ -70,6 +70,18 @@ KBS_MUST_CHECK int kbs_etcd_new(const struct kbs_config_etcd *cfg, struct kbs_et
 void kbs_etcd_free(struct kbs_etcd *e);
 
 /*
+ * kbs_etcd_check_files reads cfg's TLS files at start-up, so a typo fails
+ * then and not at the first write: ca_file and cert_file must each begin
+ * with a PEM certificate (KBS_ERR_ETCD_TLS_FILE); key_file must pass
+ * kbs_file_read_private and hold an unencrypted PEM private key of
+ * cert_file's first certificate (KBS_ERR_ETCD_KEY_FILE). msg names the
+ * member and its path ("etcd.key_file \"PATH\": ..."), never the contents.
+ * Unset members are not checked; 0 when none is set.
+ */
+KBS_MUST_CHECK int kbs_etcd_check_files(
+    const struct kbs_config_etcd *cfg, char *msg, size_t msg_size);
+
+/*
  * Requests. Each is thread-safe (its own libcurl handle). Errors besides
  * the decoders': KBS_ERR_ETCD_UNAVAILABLE when no endpoint answered within
  * the timeout or every one answered 5xx (no leader, say).

@@ -6,7 +6,9 @@
  * Invariants (abort on violation): a refusal is KBS_ERR_CONFIG (or out of
  * memory) with a message that starts with the file's name; an accepted
  * file leaves every string NUL-terminated within its field, every list
- * within KBS_CONFIG_MAX_LIST, tls_cert and tls_key set together, and
+ * within KBS_CONFIG_MAX_LIST, tls_cert and tls_key set together, etcd's
+ * cert_file and key_file set together and its TLS files only with
+ * https:// endpoints, and
  * loading the same bytes again over the defaults gives the same settings.
  */
 #define _GNU_SOURCE /* memfd_create */
@@ -90,6 +92,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_list(&a.crls);
 	if ((a.tls_cert[0] == '\0') != (a.tls_key[0] == '\0'))
 		fail("tls_cert without tls_key");
+	check_str(a.etcd.ca_file, sizeof(a.etcd.ca_file));
+	check_str(a.etcd.cert_file, sizeof(a.etcd.cert_file));
+	check_str(a.etcd.key_file, sizeof(a.etcd.key_file));
+	if ((a.etcd.cert_file[0] == '\0') != (a.etcd.key_file[0] == '\0'))
+		fail("etcd cert_file without key_file");
+	if (a.etcd.ca_file[0] != '\0' || a.etcd.cert_file[0] != '\0') {
+		size_t i;
+
+		for (i = 0; i < a.etcd.n_endpoints; i++)
+			if (strncmp(a.etcd.endpoints[i], "https://", 8) != 0)
+				fail("etcd TLS files with an http:// endpoint");
+	}
 	if (load(data, size, &b, msg2, sizeof(msg2)) != 0 || memcmp(&a, &b, sizeof(a)) != 0)
 		fail("the same file read twice gave different settings");
 	return 0;

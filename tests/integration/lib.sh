@@ -151,3 +151,58 @@ wait_listening() {
 	done
 	return 1
 }
+
+# The helpers of the etcd tests (test_scaleout.sh, test_etcd_tls.sh).
+ok() {
+	pass=$((pass + 1))
+}
+bad() {
+	fail=$((fail + 1))
+	echo "FAIL $*"
+}
+# check NAME CONDITION...: one assertion.
+check() {
+	local name=$1
+	shift
+	if "$@"; then ok; else bad "$name"; fi
+}
+
+# free_ports N: N distinct free loopback ports.
+free_ports() {
+	/usr/bin/python3 - "$1" <<'EOF'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+EOF
+}
+
+# json FILE_OR_- EXPR: a member of a JSON document (python expression on d).
+json() {
+	/usr/bin/python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]) if sys.argv[1] != "-" else sys.stdin)
+print(eval(sys.argv[2]))' "$@" 2>/dev/null
+}
+
+# wait_until SECONDS CMD...: polls CMD every 0.1 s.
+wait_until() {
+	local n=$(($1 * 10))
+	shift
+	while [ "$n" -gt 0 ]; do
+		if "$@"; then return 0; fi
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+# kill_pids: SIGKILL every process in the array pids (what the script started), then reap them.
+kill_pids() {
+	local p
+	for p in "${pids[@]}"; do
+		kill -9 "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+}

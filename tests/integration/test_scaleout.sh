@@ -43,50 +43,12 @@ done
 pids=()
 mounted=""
 cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -9 "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
+	kill_pids
 	[ -n "$mounted" ] && umount -l "$mounted"
 	[ -n "${KEEP_TMP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
 }
 trap cleanup EXIT
 t0=$(date +%s)
-
-ok() {
-	pass=$((pass + 1))
-}
-bad() {
-	fail=$((fail + 1))
-	echo "FAIL $*"
-}
-# check NAME CONDITION...: one assertion.
-check() {
-	local name=$1
-	shift
-	if "$@"; then ok; else bad "$name"; fi
-}
-
-# free_ports N: N distinct free loopback ports.
-free_ports() {
-	/usr/bin/python3 - "$1" <<'EOF'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-EOF
-}
-
-# json FILE_OR_- EXPR: a member of a JSON document (python expression on d).
-json() {
-	/usr/bin/python3 -c 'import json,sys
-d = json.load(open(sys.argv[1]) if sys.argv[1] != "-" else sys.stdin)
-print(eval(sys.argv[2]))' "$@" 2>/dev/null
-}
 
 # ---- etcd --------------------------------------------------------------------
 
@@ -202,17 +164,6 @@ done
 # ready I: replica I's /readyz JSON into $tmp/ready$i.json; 0 when ready.
 ready() {
 	curl -s -m 2 -o "$tmp/ready$1.json" -w '%{http_code}' "http://127.0.0.1:${pub[$1]}/readyz" | grep -q 200
-}
-# wait_until SECONDS CMD...: polls CMD every 0.1 s.
-wait_until() {
-	local n=$(($1 * 10))
-	shift
-	while [ "$n" -gt 0 ]; do
-		if "$@"; then return 0; fi
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
 }
 for i in 1 2 3; do
 	check "replica $i ready after its first sync" wait_until 15 ready "$i"

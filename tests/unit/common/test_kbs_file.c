@@ -2,6 +2,7 @@
 #include "test.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void
@@ -28,4 +29,44 @@ test_read_and_cap(void)
 	CHECK_ERR(kbs_file_read("/dev/zero", 1 << 20, &data, &len), KBS_ERR_TOO_LARGE);
 }
 
-TEST_MAIN(TEST(test_read_and_cap))
+/* kbs_file_read_private: only a regular file of ours closed to group and others, no symlink. */
+static void
+test_read_private(void)
+{
+	char path[] = "/tmp/kbs-test-private-XXXXXX", link[64];
+	uint8_t *data = NULL;
+	size_t len = 0;
+	int fd = mkstemp(path); /* mode 0600 */
+
+	CHECK(fd >= 0);
+	CHECK(write(fd, "key", 3) == 3);
+	close(fd);
+	CHECK_OK(kbs_file_read_private(path, 3, KBS_ERR_CONFIG, &data, &len));
+	CHECK_UINT_EQ(len, 3);
+	CHECK(data != NULL && memcmp(data, "key", 3) == 0);
+	free(data);
+	data = NULL;
+	CHECK_ERR(kbs_file_read_private(path, 2, KBS_ERR_CONFIG, &data, &len), KBS_ERR_TOO_LARGE);
+	CHECK(chmod(path, 0640) == 0);
+	CHECK_ERR(kbs_file_read_private(path, 3, KBS_ERR_CONFIG, &data, &len), KBS_ERR_CONFIG);
+	CHECK(chmod(path, 0604) == 0);
+	CHECK_ERR(kbs_file_read_private(path, 3, KBS_ERR_CONFIG, &data, &len), KBS_ERR_CONFIG);
+	CHECK(chmod(path, 0400) == 0);
+	CHECK_OK(kbs_file_read_private(path, 3, KBS_ERR_CONFIG, &data, &len));
+	free(data);
+	data = NULL;
+	snprintf(link, sizeof(link), "%s.link", path);
+	CHECK(symlink(path, link) == 0);
+	CHECK_ERR(kbs_file_read_private(link, 3, KBS_ERR_CONFIG, &data, &len), KBS_ERR_CONFIG);
+	unlink(link);
+	CHECK_ERR(kbs_file_read_private("/tmp", 3, KBS_ERR_CONFIG, &data, &len), KBS_ERR_CONFIG);
+	CHECK_ERR(
+	    kbs_file_read_private("/dev/null", 3, KBS_ERR_CONFIG, &data, &len), KBS_ERR_CONFIG);
+	CHECK_ERR(kbs_file_read_private(path, 3, 0, &data, &len), KBS_ERR_INVALID_ARGUMENT);
+	unlink(path);
+	CHECK_ERR(kbs_file_read_private(path, 3, KBS_ERR_CONFIG, &data, &len), KBS_ERR_SYSTEM);
+	CHECK_INT_EQ(errno, ENOENT);
+	CHECK(data == NULL);
+}
+
+TEST_MAIN(TEST(test_read_and_cap), TEST(test_read_private))

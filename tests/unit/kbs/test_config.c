@@ -133,6 +133,53 @@ test_refusals(void)
 	refused(many, "1:120: trust_roots: has too many or too long entries");
 }
 
+/* The TLS members of "etcd": set together with https:// endpoints only, each refusal exact. */
+static void
+test_etcd_tls(void)
+{
+	struct kbs_config cfg;
+	char msg[512];
+	const char *path = write_cfg("etcd-tls.json",
+	    "{\"etcd\": {\"endpoints\": [\"https://10.0.0.1:2379\", \"https://e:2379\"],\n"
+	    " \"ca_file\": \"/etc/kbs/ca.pem\", \"cert_file\": \"/etc/kbs/c.pem\",\n"
+	    " \"key_file\": \"c.key\"}}");
+
+	kbs_config_defaults(&cfg);
+	CHECK_STR_EQ(cfg.etcd.ca_file, "");
+	CHECK_STR_EQ(cfg.etcd.cert_file, "");
+	CHECK_STR_EQ(cfg.etcd.key_file, "");
+	CHECK_INT_EQ(kbs_config_load(&cfg, path, msg, sizeof(msg)), 0);
+	CHECK_STR_EQ(cfg.etcd.ca_file, "/etc/kbs/ca.pem");
+	CHECK_STR_EQ(cfg.etcd.cert_file, "/etc/kbs/c.pem");
+	CHECK_STR_EQ(cfg.etcd.key_file, "c.key");
+	/* ca_file alone: a private CA, no client certificate. */
+	path = write_cfg("etcd-tls2.json",
+	    "{\"etcd\": {\"endpoints\": [\"https://e:1\"], \"ca_file\": \"/ca.pem\"}}");
+	kbs_config_defaults(&cfg);
+	CHECK_INT_EQ(kbs_config_load(&cfg, path, msg, sizeof(msg)), 0);
+	CHECK_STR_EQ(cfg.etcd.ca_file, "/ca.pem");
+	CHECK_STR_EQ(cfg.etcd.cert_file, "");
+
+	refused("{\"etcd\": {\"endpoints\": [\"https://e:1\"], \"cert_file\": \"/c.pem\"}}",
+	    "1:10: etcd.cert_file: needs key_file (set both or neither)");
+	refused("{\"etcd\": {\"endpoints\": [\"https://e:1\"], \"key_file\": \"/c.key\"}}",
+	    "1:10: etcd.key_file: needs cert_file (set both or neither)");
+	refused("{\"etcd\": {\"endpoints\": [\"http://e:1\"], \"ca_file\": \"/ca.pem\"}}",
+	    "1:10: etcd.ca_file: needs every endpoint to be https://");
+	refused("{\"etcd\": {\"endpoints\": [\"https://e:1\", \"http://f:1\"], "
+		"\"cert_file\": \"/c.pem\", \"key_file\": \"/c.key\"}}",
+	    "1:10: etcd.cert_file: needs every endpoint to be https://");
+	refused("{\"etcd\": {\"endpoints\": [\"https://e:1\"], \"ca_file\": \"\"}}",
+	    "1:52: etcd.ca_file: must be a file name (1 to 1023 bytes, no NUL)");
+	refused("{\"etcd\": {\"endpoints\": [\"https://e:1\"], \"ca_file\": 1}}",
+	    "1:52: etcd.ca_file: must be a file name (1 to 1023 bytes, no NUL)");
+	refused("{\"etcd\": {\"endpoints\": [\"https://e:1\"], \"key_file\": \"/a\\u0000b\"}}",
+	    "1:56: \\u0000 is not allowed in strings"); /* the reader's refusal, first */
+	refused("{\"etcd\": {\"endpoints\": [\"https://e:1\"], \"cert_file\": \"/a\", "
+		"\"cert_file\": \"/b\"}}",
+	    "1:60: duplicate key \"cert_file\" (first at line 1, column 41)");
+}
+
 /* The "etcd" object: what it sets, its defaults, and each refusal. */
 static void
 test_etcd(void)
@@ -200,6 +247,7 @@ test_etcd(void)
 	refused(
 	    "{\"etcd\": {\"endpoints\": [\"http://e:1\"], \"prefix\": \"/a/\", \"prefix\": \"/b/\"}}",
 	    "1:57: duplicate key \"prefix\" (first at line 1, column 40)");
+	test_etcd_tls();
 }
 
 static void

@@ -207,7 +207,7 @@ static void
 test_unknown_labels_fold(void)
 {
 	static const unsigned odd_status[] = { 0, 100, 202, 302, 418, 502, 599, 1000, 65535 };
-	static const int odd_err[] = { 0, 1, -600, -9999, -98, -439, -599, INT32_MIN };
+	static const int odd_err[] = { 0, 1, -600, -9999, -98, -99, -599, INT32_MIN };
 	struct kbs_metrics *m = NULL;
 	char *s, *p;
 	size_t i, lines = 0;
