@@ -377,9 +377,10 @@ kbs_broker_open(const struct kbs_config *cfg, const char *data_dir, struct kbs_b
 		fail(msg, msg_size, r, "start-up", NULL);
 		goto out;
 	}
-	/* The watcher starts here: guests are served from the store whatever etcd does. */
+	/* A typo in the etcd TLS files fails now, not at the first write. */
 	if (cfg->etcd.n_endpoints > 0 && (r = kbs_etcd_check_files(&cfg->etcd, msg, msg_size)) != 0)
 		goto out;
+	/* The watcher starts here: guests are served from the store whatever etcd does. */
 	if (cfg->etcd.n_endpoints > 0 &&
 	    ((r = kbs_replica_new(&cfg->etcd, cfg->replica_id, b->ks, b->metrics, &b->replica)) !=
 		    0 ||

@@ -47,7 +47,7 @@ struct kbs_config_etcd {
 	/* TLS to https:// endpoints (PEM paths, "" unset): CAs instead of the system's ... */
 	char ca_file[KBS_CONFIG_PATH_MAX];
 	char cert_file[KBS_CONFIG_PATH_MAX]; /* ... and a client certificate chain and key */
-	char key_file[KBS_CONFIG_PATH_MAX];  /* (kbs_config_etcd_check_files) */
+	char key_file[KBS_CONFIG_PATH_MAX];  /* (kbs_etcd_check_files) */
 };
 
 struct kbs_config {

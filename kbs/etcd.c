@@ -250,7 +250,10 @@ b64(const void *p, size_t n)
 static int
 tls_setup(CURL *c, const struct kbs_config_etcd *cfg)
 {
-	if ((cfg->ca_file[0] != '\0' &&
+	/* libcurl's defaults, set anyway: the promise must not rest on a default. */
+	if (curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
+	    (cfg->ca_file[0] != '\0' &&
 		(curl_easy_setopt(c, CURLOPT_CAINFO, cfg->ca_file) != CURLE_OK ||
 		    curl_easy_setopt(c, CURLOPT_CAPATH, NULL) != CURLE_OK)) ||
 	    (cfg->cert_file[0] != '\0' &&
@@ -260,6 +263,20 @@ tls_setup(CURL *c, const struct kbs_config_etcd *cfg)
 		    curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM") != CURLE_OK)))
 		return KBS_ERR_INTERNAL;
 	return 0;
+}
+
+/*
+ * before_request: cr failed before any byte of the request left (no
+ * connection, or its TLS handshake failed: etcd's certificate refused, a
+ * local certificate or CA file unusable), so a write may go to the next
+ * endpoint without the risk of applying twice.
+ */
+static bool
+before_request(CURLcode cr)
+{
+	return cr == CURLE_COULDNT_CONNECT || cr == CURLE_COULDNT_RESOLVE_HOST ||
+	    cr == CURLE_SSL_CONNECT_ERROR || cr == CURLE_PEER_FAILED_VERIFICATION ||
+	    cr == CURLE_SSL_CERTPROBLEM || cr == CURLE_SSL_CACERT_BADFILE;
 }
 
 static int
@@ -329,8 +346,7 @@ call(struct kbs_etcd *e, const char *path, const char *body, bool once, char **r
 		    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK ||
 		    status >= 500 || status == 0) {
 			free(s.data);
-			if (once && cr != CURLE_COULDNT_CONNECT &&
-			    cr != CURLE_COULDNT_RESOLVE_HOST) {
+			if (once && !before_request(cr)) {
 				atomic_store(&e->current, (at + 1) % (unsigned)e->cfg.n_endpoints);
 				goto out; /* sent: maybe committed */
 			}

@@ -121,8 +121,8 @@ stop() {
 	[ -n "$p" ] && kill "$p" 2>/dev/null
 	wait "${kpid[$1]}" 2>/dev/null
 }
-cfg() { # cfg I ENDPOINT TLS_MEMBERS
-	printf '{"replica_id": "kbs-%s", "rate_per_ip": 0, "etcd": {"endpoints": ["%s"], "prefix": "/kbs-tls/", "timeout": "1s"%s}}' "$1" "$2" "$3"
+cfg() { # cfg I ENDPOINT TLS_MEMBERS [TIMEOUT]
+	printf '{"replica_id": "kbs-%s", "rate_per_ip": 0, "etcd": {"endpoints": ["%s"], "prefix": "/kbs-tls/", "timeout": "%s"%s}}' "$1" "$2" "${4:-1s}" "$3"
 }
 full_tls=", \"ca_file\": \"$pki/etcd-ca.pem\", \"cert_file\": \"$pki/client.pem\", \"key_file\": \"$pki/client.key\""
 ready() {
@@ -164,7 +164,8 @@ logged() { grep -qE -- "$2" "$tmp/kbs$1.log"; }
 # 3: the private CA but no client certificate: etcd ends the handshake. In
 # TLS 1.3 the client learns it only when it sends or reads next, so libcurl
 # says 55 (send) or 56 (receive), with a reason that varies with timing.
-check "no client certificate: starts" start 3 "$(cfg 3 "$ep" ", \"ca_file\": \"$pki/etcd-ca.pem\"")"
+# Its timeout is 5 s, so the first failure, the one logged, is the refusal, not a timeout.
+check "no client certificate: starts" start 3 "$(cfg 3 "$ep" ", \"ca_file\": \"$pki/etcd-ca.pem\"" 5s)"
 check "no client certificate: the refusal is logged with libcurl's reason" \
 	wait_until 10 logged 3 "\"event\":\"etcd_request\",\"endpoint\":\"$ep\",\"curl\":5[56],\"error\":\"[^\"]+\""
 check "no client certificate: not ready" not_ready 3
@@ -179,11 +180,23 @@ check "wrong CA: verification failure logged" \
 check "wrong CA: not ready" not_ready 4
 expect "wrong CA: admin writes are 503 etcd_not_synced" 0 "503 etcd_not_synced" put 4
 stop 4
-# 5: no ca_file: etcd's certificate is checked against the system CAs, which lack the private CA.
+# 5: no ca_file: etcd's certificate is checked against the system CAs, which lack the private CA
+# (curl 60; 77 where no system CA bundle is installed: ca-certificates is not a dependency).
 check "system CAs only: starts" start 5 "$(cfg 5 "$ep" ", \"cert_file\": \"$pki/client.pem\", \"key_file\": \"$pki/client.key\"")"
 check "system CAs only: verification failure logged" \
-	wait_until 10 logged 5 "\"event\":\"etcd_request\",\"endpoint\":\"$ep\",\"curl\":60,\"error\":\"SSL certificate problem: unable to get local issuer certificate\""
+	wait_until 10 logged 5 "\"event\":\"etcd_request\",\"endpoint\":\"$ep\",\"curl\":(60,\"error\":\"SSL certificate problem: unable to get local issuer certificate|77,\"error\":\"[^\"]+)\""
 stop 5
+
+# 7: two endpoints, the first refused in its TLS handshake (its name, localhost, is not in
+# etcd's certificate): a write that meets it goes on to the second, none is etcd_unavailable.
+check "failover: starts" start 7 "$(cfg 7 "https://localhost:$cport\", \"$ep" "$full_tls" 2s)"
+check "failover: syncs through the second endpoint" wait_until 15 ready 7
+for n in 1 2 3 4 5 6; do
+	expect "failover: admin write $n is answered 201" 0 "201 " put 7
+done
+check "failover: the refused endpoint is logged (curl 60)" \
+	logged 7 "\"event\":\"etcd_(request|watch)\",\"endpoint\":\"https://localhost:$cport\",\"curl\":60"
+stop 7
 
 # ---- start-up refusals ----------------------------------------------------------
 
