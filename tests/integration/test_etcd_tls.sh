@@ -189,14 +189,19 @@ stop 5
 
 # 7: two endpoints, the first refused in its TLS handshake (its name, localhost, is not in
 # etcd's certificate): a write that meets it goes on to the second, none is etcd_unavailable.
-check "failover: starts" start 7 "$(cfg 7 "https://localhost:$cport\", \"$ep" "$full_tls" 2s)"
-check "failover: syncs through the second endpoint" wait_until 15 ready 7
-for n in 1 2 3 4 5 6; do
-	expect "failover: admin write $n is answered 201" 0 "201 " put 7
-done
-check "failover: the refused endpoint is logged (curl 60)" \
-	logged 7 "\"event\":\"etcd_(request|watch)\",\"endpoint\":\"https://localhost:$cport\",\"curl\":60"
-stop 7
+# (Only where localhost resolves to 127.0.0.1: a bare chroot may have no /etc/hosts.)
+if getent ahostsv4 localhost | grep -q "^127\.0\.0\.1 "; then
+	check "failover: starts" start 7 "$(cfg 7 "https://localhost:$cport\", \"$ep" "$full_tls" 2s)"
+	check "failover: syncs through the second endpoint" wait_until 15 ready 7
+	for n in 1 2 3 4 5 6; do
+		expect "failover: admin write $n is answered 201" 0 "201 " put 7
+	done
+	check "failover: the refused endpoint is logged (curl 60)" \
+		logged 7 "\"event\":\"etcd_(request|watch)\",\"endpoint\":\"https://localhost:$cport\",\"curl\":60"
+	stop 7
+else
+	echo "# skipped the failover case: localhost does not resolve to 127.0.0.1 here"
+fi
 
 # ---- start-up refusals ----------------------------------------------------------
 
