@@ -34,10 +34,14 @@ read_fd(int fd, size_t max_len, uint8_t **ret_data, size_t *ret_len)
 				r = KBS_ERR_TOO_LARGE;
 				goto out;
 			}
-			if ((nbuf = realloc(buf, ncap + 1)) == NULL) {
+			/* Not realloc: the old block may hold a secret and must be wiped. */
+			if ((nbuf = malloc(ncap + 1)) == NULL) {
 				r = KBS_ERR_ALLOC;
 				goto out;
 			}
+			memcpy(nbuf, buf, len);
+			explicit_bzero(buf, cap + 1);
+			free(buf);
 			buf = nbuf;
 			cap = ncap;
 		}

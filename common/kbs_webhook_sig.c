@@ -9,15 +9,13 @@
  */
 #include "kbs_webhook_sig.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "kbs_codec.h"
+#include "kbs_file.h"
 
 /* A hex file of a 64-byte key: 128 digits, a newline, and one byte to tell a longer file apart. */
 #define KEY_FILE_READ_MAX (2 * KBS_WEBHOOK_KEY_MAX + 2)
@@ -105,35 +103,15 @@ all_hex(const uint8_t *s, size_t n)
 int
 kbs_webhook_key_load(const char *path, uint8_t ret_key[64], size_t *ret_len)
 {
-	uint8_t buf[KEY_FILE_READ_MAX];
-	struct stat st;
+	uint8_t *buf = NULL;
 	size_t len = 0, text_len;
-	ssize_t n;
-	int fd = -1, r = KBS_ERR_SYSTEM;
+	int r;
 
 	if (path == NULL || ret_key == NULL || ret_len == NULL)
 		return KBS_ERR_INVALID_ARGUMENT;
-	/* O_NONBLOCK: a FIFO at path is refused below (not regular) instead of waited on. */
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
-		r = errno == ELOOP ? KBS_ERR_WEBHOOK_KEY_FILE : KBS_ERR_SYSTEM;
-		goto out;
-	}
-	if (fstat(fd, &st) != 0)
-		goto out;
-	r = KBS_ERR_WEBHOOK_KEY_FILE;
-	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0077) != 0)
-		goto out;
-	while (len < sizeof(buf)) {
-		if ((n = read(fd, buf + len, sizeof(buf) - len)) < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = KBS_ERR_SYSTEM;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
+	r = kbs_file_read_private(path, KEY_FILE_READ_MAX, KBS_ERR_WEBHOOK_KEY_FILE, &buf, &len);
+	if (r != 0) /* longer than any key's text: not a key file */
+		return r == KBS_ERR_TOO_LARGE ? KBS_ERR_WEBHOOK_KEY_FILE : r;
 	r = KBS_ERR_WEBHOOK_KEY_FILE;
 	text_len = len > 0 && buf[len - 1] == '\n' ? len - 1 : len;
 	if (text_len % 2 == 0 && text_len >= 2 * KBS_WEBHOOK_KEY_MIN &&
@@ -149,9 +127,8 @@ kbs_webhook_key_load(const char *path, uint8_t ret_key[64], size_t *ret_len)
 	}
 	r = 0;
 out:
-	if (fd >= 0)
-		close(fd);
-	sodium_memzero(buf, sizeof(buf));
+	sodium_memzero(buf, len);
+	free(buf);
 	return r;
 }
 
