@@ -14,7 +14,9 @@
 #     build (so it fails until the bug is fixed);
 #   - prints one line per target: CPU seconds (user + system of the
 #     fuzzing process), executions, inputs added, crashers kept.
-# It exits 1 when any target crashed.
+# It exits 1 when any target crashed. On a machine that does anything else,
+# run it as `chrt --idle 0 tests/fuzz/run-all.sh ...` (docs/performance.md,
+# "Fuzzing": nice alone does not make it yield).
 #
 # The build is its own directory (KBS_FUZZ_BUILD, default build-fuzz),
 # set up with clang, -Dfuzzing=libfuzzer and -Db_sanitize=address,undefined.
