@@ -17,7 +17,6 @@
  *   --big      10 s per write case, 10^7 secrets as a third lookup size
  */
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +28,7 @@
 
 #include "bench_record.h"
 #include "keystore.h"
+#include "test_tree.h"
 
 uint64_t keystore_test_batches(struct keystore *ks); /* keystore-int.h */
 
@@ -42,15 +42,6 @@ struct store {
 	char key[300];
 	struct keystore_key_source src;
 };
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static void
 store_make(struct store *s)
@@ -79,7 +70,7 @@ store_make(struct store *s)
 static void
 store_drop(struct store *s)
 {
-	(void)nftw(s->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	test_rm_rf(s->root);
 }
 
 static struct keystore *

@@ -29,7 +29,6 @@
  */
 #define _GNU_SOURCE /* nftw */
 #include <cjson/cJSON.h>
-#include <ftw.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +41,7 @@
 #include "keystore.h"
 #include "policy.h"
 #include "routes.h"
+#include "test_tree.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -61,22 +61,13 @@ fail(const char *what)
 	abort();
 }
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void
 cleanup(void)
 {
 	kbs_broker_close(broker);
 	broker = NULL;
 	if (root_dir[0] != '\0')
-		(void)nftw(root_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		test_rm_rf(root_dir);
 }
 
 static void

@@ -11,7 +11,6 @@
  * may come from a systemd credential.
  */
 #define _GNU_SOURCE /* nftw */
-#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,17 +18,9 @@
 #include "config.h"
 #include "keystore.h"
 #include "test.h"
+#include "test_tree.h"
 
 static const struct keystore_audit_record rec = { .event = "attest", .decision = "release" };
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static void
 test_housekeeping_purges_past_margin(void)
@@ -76,7 +67,7 @@ test_housekeeping_purges_past_margin(void)
 	CHECK_UINT_EQ(purged, 0);
 
 	kbs_broker_close(b);
-	(void)nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	test_rm_rf(root);
 }
 
 static void
@@ -133,7 +124,7 @@ test_refused_audit_budget(void)
 	/* A minute later the budgets have refilled. */
 	CHECK_INT_EQ(kbs_broker_refused_audit_ok(b, "192.0.2.1", now + 60), 1);
 	kbs_broker_close(b);
-	(void)nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	test_rm_rf(root);
 
 	/* 0 is none, not unlimited. */
 	snprintf(root, sizeof(root), "/tmp/kbs-broker-XXXXXX");
@@ -146,7 +137,7 @@ test_refused_audit_budget(void)
 		return;
 	CHECK_INT_EQ(kbs_broker_refused_audit_ok(b, "192.0.2.1", now), 0);
 	kbs_broker_close(b);
-	(void)nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	test_rm_rf(root);
 }
 
 /*
@@ -191,7 +182,7 @@ test_lost_keys_not_replaced(void)
 	CHECK_INT_EQ(first, 0);
 	CHECK(stat(path, &st) == 0);
 	kbs_broker_close(b);
-	(void)nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	test_rm_rf(root);
 }
 
 /*
@@ -264,7 +255,7 @@ test_reload(void)
 	/* The start-up values stay in cfg: only live is read by requests. */
 	CHECK_INT_EQ((int)b->cfg.token_lifetime, 300);
 	kbs_broker_close(b);
-	(void)nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	test_rm_rf(root);
 }
 
 /*
@@ -312,7 +303,7 @@ test_master_key_credential(void)
 	CHECK_INT_EQ(first, 0);
 	kbs_broker_close(b);
 	unsetenv("CREDENTIALS_DIRECTORY");
-	(void)nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	test_rm_rf(root);
 }
 
 TEST_MAIN(TEST(test_reload), TEST(test_master_key_credential),

@@ -10,7 +10,6 @@
  */
 #define _GNU_SOURCE /* nftw */
 #include <arpa/inet.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sys/socket.h>
@@ -27,18 +26,10 @@
 #include "keystore.h"
 #include "status.h"
 #include "test.h"
+#include "test_tree.h"
 
 static char root[64] = "/tmp/kbs-kds-XXXXXX";
 static char cache[128], data[128];
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 /* put_file copies vector rel to cache/dest, making the directories on the way. */
 static void
@@ -625,6 +616,6 @@ main(void)
 	snprintf(data, sizeof(data), "%s/data", root);
 	(void)mkdir(cache, 0700);
 	r = test_run(cases, KBS_ARRAY_SIZE(cases));
-	(void)nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	test_rm_rf(root);
 	return r;
 }

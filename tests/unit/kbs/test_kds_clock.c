@@ -8,7 +8,6 @@
  * Found by review.
  */
 #define _GNU_SOURCE /* nftw */
-#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +18,7 @@
 #include "kds.h"
 #include "keystore.h"
 #include "test.h"
+#include "test_tree.h"
 
 static int64_t offset; /* seconds added to the real clock */
 
@@ -122,15 +122,6 @@ test_store_list_after_clock_fix(void)
 	kbs_broker_close(b);
 }
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 int
 main(void)
 {
@@ -145,6 +136,6 @@ main(void)
 	}
 	snprintf(data, sizeof(data), "%s/data", root);
 	r = test_run(cases, KBS_ARRAY_SIZE(cases));
-	(void)nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	test_rm_rf(root);
 	return r;
 }

@@ -6,12 +6,12 @@
 #define KS_TEST_H
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "test.h"
 #include "keystore.h"
+#include "test_tree.h"
 
 /* Who the tests' changes are made by, for their audit records. */
 static const struct keystore_actor ks_actor = { "test", "req-test", "192.0.2.1" };
@@ -58,25 +58,10 @@ ks_fixture_init(struct ks_fixture *f, uint8_t fill)
 	f->src.name = f->key;
 }
 
-static inline int
-ks_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static inline void
-ks_rm_rf(const char *path)
-{
-	(void)nftw(path, ks_rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static inline void
 ks_fixture_done(struct ks_fixture *f)
 {
-	ks_rm_rf(f->root);
+	test_rm_rf(f->root);
 }
 
 /* ks_open_default opens the fixture's store or fails the test and exits. */

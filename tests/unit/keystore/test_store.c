@@ -404,7 +404,7 @@ test_map_growth(void)
 	CHECK(keystore_map_size(ks) >= 200 * sizeof(value));
 	keystore_close(ks);
 	/* A ceiling: past it, writes fail with STORE_FULL and nothing else changes. */
-	ks_rm_rf(f.dir);
+	test_rm_rf(f.dir);
 	opts.max_map_size = 256 << 10;
 	ks = ks_open_default(&f, &opts);
 	for (i = 0; i < 200; i++) {
