@@ -17,6 +17,28 @@ static const struct kbs_field create_fields[F_COUNT] = {
 	[F_ROLE] = { "role", KBS_FIELD_STRING, 1, 0 },
 };
 
+/*
+ * answer_created prints o, which holds the new token by reference, into one
+ * buffer of size bytes that the answer owns (wiped when sent): cJSON never
+ * copies the token, and printing into a preallocated buffer makes no
+ * intermediate copy that would be freed unwiped. 0 or KBS_ERR_ALLOC.
+ */
+static int
+answer_created(struct kbs_resp *resp, cJSON *o, size_t size)
+{
+	char *body;
+
+	if ((body = malloc(size)) == NULL)
+		return KBS_ERR_ALLOC;
+	if (!cJSON_PrintPreallocated(o, body, (int)size, 0)) {
+		sodium_memzero(body, size);
+		free(body);
+		return KBS_ERR_ALLOC;
+	}
+	kbs_resp_json(resp, 201, body);
+	return 0;
+}
+
 void
 kbs_h_admin_token_create(struct kbs_broker *b, const struct kbs_req *req, struct kbs_resp *resp)
 {
@@ -53,10 +75,10 @@ kbs_h_admin_token_create(struct kbs_broker *b, const struct kbs_req *req, struct
 	r = KBS_ERR_ALLOC;
 	if ((o = cJSON_CreateObject()) == NULL || cJSON_AddStringToObject(o, "id", id) == NULL ||
 	    cJSON_AddStringToObject(o, "role", keystore_token_role_name(role)) == NULL ||
-	    cJSON_AddStringToObject(o, "token", token) == NULL)
+	    !cJSON_AddItemToObject(o, "token", cJSON_CreateStringReference(token)))
 		goto fail;
-	kbs_admin_json(resp, 201, o);
-	o = NULL;
+	if ((r = answer_created(resp, o, strlen(id) + strlen(token) + 64)) != 0)
+		goto fail;
 	goto out;
 fail:
 	kbs_admin_fail(req, resp, r);

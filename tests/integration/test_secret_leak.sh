@@ -121,13 +121,16 @@ hexof() { od -An -tx1 -v | tr -d ' \n'; }
 } >>"$tmp/needles"
 expect "twelve needles" 0 "12" bash -c "grep -c '^[a-z_0-9]* [0-9a-f]\{32,\}$' '$tmp/needles'"
 
-# The scan finds each value where it is meant to be (so "clean" below means something).
+# The scan finds each value where it is meant to be (so "clean" below means something),
+# and what is left of one whose first 20 characters were overwritten (freed memory).
+tr -d '\n' <"$tmp/auditor.token" | sed 's/^.\{20\}/xxxxxxxxxxxxxxxxxxxx/' >"$tmp/part.token"
 "$py" "$here/leak_scan.py" "$tmp/needles" "$tmp/got1" "$tmp/secret2" "$data/master.key" \
 	"$data/admin.token" "$tmp/auditor.token" "$data/identity.key" "$data/nonce.key" \
 	"$tmp/guest.key" "$tmp/tls.key" >"$tmp/control"
+"$py" "$here/leak_scan.py" "$tmp/needles" "$tmp/part.token" >>"$tmp/control"
 for hit in "secret1 raw" "secret2 raw" "master_key hex" "master_key_file raw" "admin_token raw" \
 	"admin_token_secret hex" "auditor_token raw" "identity_key hex" "nonce_key hex" \
-	"guest_key raw" "tls_key base64@"; do
+	"guest_key raw" "tls_key base64@" "auditor_token raw-part .*part.token"; do
 	expect "control: $hit" 0 "" grep -q "^leak $hit" "$tmp/control"
 done
 expect "outputs, logs, metrics, answers, audit export" 0 "clean" "$py" "$here/leak_scan.py" "$tmp/needles" "$out"/*
