@@ -9,8 +9,10 @@
  * body before reading get the answer; a declared Content-Length over twice
  * the cap is answered before any byte of the body is read, and a chunked
  * body that runs past twice the cap has its connection closed). Every
- * other answer decided from the head alone (404, 405, 429) is sent at
- * once, without reading the body. The body is collected in
+ * other answer decided from the head alone (404, 405, 429, and 401 for an
+ * admin route without a valid token: kbs_route_admit) is sent at once,
+ * without reading the body. The request's time (req.now, for every
+ * expiry check) is taken once the body is in. The body is collected in
  * per-request state, wiped and freed in the completion callback (admin
  * bodies carry secret values). upload_data lives only for one callback, so
  * it is always copied.
@@ -53,6 +55,7 @@
 #include "broker.h"
 #include "metrics.h"
 #include "routes.h"
+#include "status.h"
 
 #define KBS_HTTP_CONNECTION_MEMORY (40 * 1024)
 #define SWEEP_INTERVAL_MS 250
@@ -89,7 +92,7 @@ struct kbs_http {
 struct conn_state {
 	struct kbs_req req;
 	const struct kbs_route *route;
-	int early_status; /* answer decided before the body (404, 405, 413, 429) */
+	int early_status; /* answer decided before the body (401, 404, 405, 413, 429) */
 	int early_code;
 	char path[512];
 	char query[512];
@@ -351,7 +354,7 @@ first_call(struct kbs_http *h, struct MHD_Connection *c, const char *url, const 
 	struct conn_state *st;
 	const char *len_hdr, *auth;
 	uint8_t id[16];
-	int method_mismatch = 0;
+	int method_mismatch = 0, r;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return NULL;
@@ -387,6 +390,11 @@ first_call(struct kbs_http *h, struct MHD_Connection *c, const char *url, const 
 	if (st->route == NULL) {
 		st->early_status = method_mismatch ? 405 : 404;
 		st->early_code = method_mismatch ? KBS_ERR_METHOD : KBS_ERR_NOT_FOUND;
+		return st;
+	}
+	if ((r = kbs_route_admit(st->route, h->broker, &st->req)) != 0) {
+		st->early_status = (int)kbs_http_status_of(r);
+		st->early_code = r;
 		return st;
 	}
 	len_hdr = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -567,6 +575,13 @@ access_handler(void *cls, struct MHD_Connection *c, const char *url, const char 
 	memset(&resp, 0, sizeof(resp));
 	st->answered = 1;
 	clock_set(h, c, 0); /* the request is in: the time to answer is ours */
+	/*
+	 * Every expiry (nonce, token, certificate, CRL) is judged at this
+	 * moment, once the body is in: the time of the head would let a
+	 * client that sends the head just in time and the body slowly be
+	 * judged up to request_deadline seconds in the past.
+	 */
+	st->req.now = (int64_t)time(NULL);
 	st->req.body = st->body != NULL ? st->body : (const uint8_t *)"";
 	st->req.body_len = st->len;
 	kbs_route_call(st->route, h->broker, &st->req, &resp);

@@ -7,7 +7,10 @@
  */
 #include "routes.h"
 
+#include <stdbool.h>
 #include <string.h>
+
+#include "admin_auth.h"
 
 struct kbs_route {
 	unsigned listeners; /* KBS_LISTENER_* bits */
@@ -15,46 +18,51 @@ struct kbs_route {
 	const char *pattern;
 	enum kbs_metrics_route id;
 	kbs_handler_fn *fn;
+	bool token; /* TOKEN: a valid admin or auditor token is checked before the body is read */
 };
 
 #define PUB KBS_LISTENER_PUBLIC
 #define ADM KBS_LISTENER_ADMIN
+#define TOKEN true
+#define OPEN false
 
 static const struct kbs_route routes[] = {
-	{ PUB, KBS_POST, "/v1/challenge", KBS_METRICS_ROUTE_CHALLENGE, kbs_h_challenge },
-	{ PUB, KBS_POST, "/v1/attest", KBS_METRICS_ROUTE_ATTEST, kbs_h_attest },
-	{ PUB, KBS_GET, "/v1/secrets/*", KBS_METRICS_ROUTE_SECRET, kbs_h_secret_get },
-	{ PUB | ADM, KBS_GET, "/v1/keys", KBS_METRICS_ROUTE_KEYS, kbs_h_keys },
-	{ PUB | ADM, KBS_GET, "/healthz", KBS_METRICS_ROUTE_HEALTHZ, kbs_h_healthz },
-	{ PUB | ADM, KBS_GET, "/readyz", KBS_METRICS_ROUTE_READYZ, kbs_h_readyz },
-	{ PUB | ADM, KBS_GET, "/metrics", KBS_METRICS_ROUTE_METRICS, kbs_h_metrics },
+	{ PUB, KBS_POST, "/v1/challenge", KBS_METRICS_ROUTE_CHALLENGE, kbs_h_challenge, OPEN },
+	{ PUB, KBS_POST, "/v1/attest", KBS_METRICS_ROUTE_ATTEST, kbs_h_attest, OPEN },
+	{ PUB, KBS_GET, "/v1/secrets/*", KBS_METRICS_ROUTE_SECRET, kbs_h_secret_get, OPEN },
+	{ PUB | ADM, KBS_GET, "/v1/keys", KBS_METRICS_ROUTE_KEYS, kbs_h_keys, OPEN },
+	{ PUB | ADM, KBS_GET, "/healthz", KBS_METRICS_ROUTE_HEALTHZ, kbs_h_healthz, OPEN },
+	{ PUB | ADM, KBS_GET, "/readyz", KBS_METRICS_ROUTE_READYZ, kbs_h_readyz, OPEN },
+	{ PUB | ADM, KBS_GET, "/metrics", KBS_METRICS_ROUTE_METRICS, kbs_h_metrics, OPEN },
 
 	{ ADM, KBS_GET, "/v1/admin/secrets", KBS_METRICS_ROUTE_ADMIN_SECRETS,
-	    kbs_h_admin_secret_list },
+	    kbs_h_admin_secret_list, TOKEN },
 	{ ADM, KBS_PUT, "/v1/admin/secrets/*", KBS_METRICS_ROUTE_ADMIN_SECRETS,
-	    kbs_h_admin_secret_put },
+	    kbs_h_admin_secret_put, TOKEN },
 	{ ADM, KBS_GET, "/v1/admin/secrets/*", KBS_METRICS_ROUTE_ADMIN_SECRETS,
-	    kbs_h_admin_secret_show },
+	    kbs_h_admin_secret_show, TOKEN },
 	{ ADM, KBS_DELETE, "/v1/admin/secrets/*", KBS_METRICS_ROUTE_ADMIN_SECRETS,
-	    kbs_h_admin_secret_delete },
+	    kbs_h_admin_secret_delete, TOKEN },
 	{ ADM, KBS_POST, "/v1/admin/policies", KBS_METRICS_ROUTE_ADMIN_POLICIES,
-	    kbs_h_admin_policy_put },
+	    kbs_h_admin_policy_put, TOKEN },
 	{ ADM, KBS_GET, "/v1/admin/policies", KBS_METRICS_ROUTE_ADMIN_POLICIES,
-	    kbs_h_admin_policy_list },
+	    kbs_h_admin_policy_list, TOKEN },
 	{ ADM, KBS_GET, "/v1/admin/policies/*", KBS_METRICS_ROUTE_ADMIN_POLICIES,
-	    kbs_h_admin_policy_show },
+	    kbs_h_admin_policy_show, TOKEN },
 	{ ADM, KBS_POST, "/v1/admin/tokens", KBS_METRICS_ROUTE_ADMIN_TOKENS,
-	    kbs_h_admin_token_create },
-	{ ADM, KBS_GET, "/v1/admin/tokens", KBS_METRICS_ROUTE_ADMIN_TOKENS,
-	    kbs_h_admin_token_list },
+	    kbs_h_admin_token_create, TOKEN },
+	{ ADM, KBS_GET, "/v1/admin/tokens", KBS_METRICS_ROUTE_ADMIN_TOKENS, kbs_h_admin_token_list,
+	    TOKEN },
 	{ ADM, KBS_DELETE, "/v1/admin/tokens/*", KBS_METRICS_ROUTE_ADMIN_TOKENS,
-	    kbs_h_admin_token_revoke },
-	{ ADM, KBS_GET, "/v1/admin/audit", KBS_METRICS_ROUTE_ADMIN_AUDIT,
-	    kbs_h_admin_audit_export },
+	    kbs_h_admin_token_revoke, TOKEN },
+	{ ADM, KBS_GET, "/v1/admin/audit", KBS_METRICS_ROUTE_ADMIN_AUDIT, kbs_h_admin_audit_export,
+	    TOKEN },
 	{ ADM, KBS_GET, "/v1/admin/audit/verify", KBS_METRICS_ROUTE_ADMIN_AUDIT,
-	    kbs_h_admin_audit_verify },
-	{ ADM, KBS_POST, "/v1/admin/backup", KBS_METRICS_ROUTE_ADMIN_BACKUP, kbs_h_admin_backup },
-	{ ADM, KBS_PUT, "/v1/admin/certs/*", KBS_METRICS_ROUTE_ADMIN_CERTS, kbs_h_admin_cert_put },
+	    kbs_h_admin_audit_verify, TOKEN },
+	{ ADM, KBS_POST, "/v1/admin/backup", KBS_METRICS_ROUTE_ADMIN_BACKUP, kbs_h_admin_backup,
+	    TOKEN },
+	{ ADM, KBS_PUT, "/v1/admin/certs/*", KBS_METRICS_ROUTE_ADMIN_CERTS, kbs_h_admin_cert_put,
+	    TOKEN },
 };
 
 /* match returns 1 when path fits pattern; *ret_param is what '*' matched. */
@@ -103,6 +111,17 @@ enum kbs_metrics_route
 kbs_route_id(const struct kbs_route *route)
 {
 	return route->id;
+}
+
+int
+kbs_route_admit(const struct kbs_route *route, struct kbs_broker *b, const struct kbs_req *req)
+{
+	char id[KEYSTORE_NAME_MAX + 1];
+
+	if (!route->token)
+		return 0;
+	/* Any valid token: the handler checks the role it needs (auditor or admin). */
+	return kbs_admin_authorize(b, req, KEYSTORE_ROLE_AUDITOR, id, sizeof(id));
 }
 
 void

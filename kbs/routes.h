@@ -24,6 +24,17 @@ const struct kbs_route *kbs_route_find(enum kbs_listener listener, enum kbs_meth
 
 enum kbs_metrics_route kbs_route_id(const struct kbs_route *route);
 
+/*
+ * kbs_route_admit decides what the head alone can decide, before any body
+ * is read: for the admin routes, that req carries a valid admin or
+ * auditor token (KBS_ERR_UNAUTHORIZED otherwise, or the store's error),
+ * so no one without a token can make the broker hold a body of up to
+ * admin_max_body per connection. 0 for every other route. The handler
+ * still checks the token and the role it needs when it runs.
+ */
+KBS_MUST_CHECK int kbs_route_admit(
+    const struct kbs_route *route, struct kbs_broker *b, const struct kbs_req *req);
+
 void kbs_route_call(const struct kbs_route *route, struct kbs_broker *b, const struct kbs_req *req,
     struct kbs_resp *resp);
 

@@ -315,11 +315,11 @@ def case_mutate():
 
 # ---- 2, 3. slow clients and connection limits -----------------------------------
 
-def sock(src, timeout=5):
+def sock(src, timeout=5, port=None):
     s = socket.socket()
     s.settimeout(timeout)
     s.bind((src, 0))
-    s.connect(("127.0.0.1", PUB))
+    s.connect(("127.0.0.1", port or PUB))
     return s
 
 
@@ -462,9 +462,9 @@ def case_slowloris():
 
 # ---- 4. oversized headers and bodies -------------------------------------------------
 
-def raw(data, src="127.0.0.1", timeout=5):
+def raw(data, src="127.0.0.1", timeout=5, port=None):
     """Sends data on a fresh connection; returns one whole answer (head and body)."""
-    s = sock(src, timeout)
+    s = sock(src, timeout, port)
     out = b""
     try:
         s.sendall(data)
@@ -517,6 +517,30 @@ def case_oversize():
     r1 = rss_kib()
     want(r1 - r0 < 4096, "RSS grew by %d KiB over 400 oversized requests" % (r1 - r0))
     print("# RSS %d KiB before, %d KiB after 400 oversized requests" % (r0, r1))
+    alive()
+
+
+def case_admin_early():
+    """An admin request without a valid token is answered 401 unauthorized from its head,
+    before any byte of its declared 2 MiB body is sent, so no one without a token can make
+    the broker hold bodies; with a valid token the broker waits for the body."""
+    head = (b"PUT /v1/admin/secrets/x HTTP/1.1\r\nHost: k\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 2097152\r\n%s\r\n")
+    for what, auth in (("no token", b""),
+                       ("unknown token", b"Authorization: Bearer kbs-admin-v1." + b"0" * 64 + b"\r\n"),
+                       ("not a bearer", b"Authorization: Basic YTpi\r\n")):
+        out = raw(head % auth, port=ADM)
+        want(out.startswith(b"HTTP/1.1 401 "), "%s: %r" % (what, out[:60]))
+        want(b'"error":"unauthorized"' in out, "%s: body %r" % (what, out[-120:]))
+    s = sock("127.0.0.1", 1.5, ADM)
+    try:
+        s.sendall(head % b"Authorization: Bearer %s\r\n" % TOKEN.encode())
+        got = s.recv(1)
+        want(False, "a valid token's head was answered before its body: %r" % got)
+    except socket.timeout:
+        pass
+    finally:
+        s.close()
     alive()
 
 

@@ -20,14 +20,18 @@ for a replay after a restart), send (posts the request in --save).
 
 usage: guest.py --url URL --client KBS_CLIENT --sim DIR --name N [--name N]
                 [--mode M] [--server-key X] [--challenge-url URL] [--wait S]
-                [--save FILE] [--fetch] [--no-certs] [--show-retry]
+                [--save FILE] [--fetch] [--no-certs] [--show-retry] [--slow-body S]
 
+--slow-body S sends the attest request's head at once and its body over S
+seconds (the last bytes one by one), as a slow client would: every expiry
+is judged when the body is in, not when the head came;
 --no-certs sends no certificates (the broker finds the VCEK: kbs/kds.h);
 --show-retry appends "retry_after=N" (the Retry-After header) to a refusal.
 """
 import argparse
 import base64
 import hashlib
+import http.client
 import json
 import os
 import re
@@ -36,6 +40,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from nacl.bindings import (crypto_aead_xchacha20poly1305_ietf_decrypt,
@@ -109,6 +114,25 @@ def check_token(token, pk, guest_key, names):
     assert claims["exp"] > claims["iat"]
 
 
+def request_slowly(url, path, body, secs):
+    """POSTs body with its head sent at once and its last 4 bytes over secs seconds."""
+    u = urllib.parse.urlsplit(url)
+    data = json.dumps(body).encode()
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    c.putrequest("POST", path)
+    c.putheader("Content-Type", "application/json")
+    c.putheader("Content-Length", str(len(data)))
+    c.endheaders()
+    c.send(data[:-4])
+    for i in range(4):
+        time.sleep(secs / 4)
+        c.send(data[len(data) - 4 + i:len(data) - 3 + i])
+    r = c.getresponse()
+    out = r.status, json.load(r)
+    c.close()
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--url", required=True)
@@ -122,6 +146,7 @@ def main():
     ap.add_argument("--fetch", action="store_true")
     ap.add_argument("--no-certs", action="store_true")
     ap.add_argument("--show-retry", action="store_true")
+    ap.add_argument("--slow-body", type=float, default=0)
     a = ap.parse_args()
 
     keys = request(a.url, "/v1/keys")[1]["keys"]
@@ -162,7 +187,10 @@ def main():
         time.sleep(a.wait)
     if a.mode == "save":
         json.dump(body, open(a.save, "w"))
-    st, resp = request(a.url, "/v1/attest", body)
+    if a.slow_body:
+        st, resp = request_slowly(a.url, "/v1/attest", body, a.slow_body)
+    else:
+        st, resp = request(a.url, "/v1/attest", body)
     if a.mode == "replay" and st == 200:
         st, resp = request(a.url, "/v1/attest", body)
     if st != 200:

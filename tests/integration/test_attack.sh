@@ -4,6 +4,7 @@
 # cases are in attack.py and assert exact statuses and error codes:
 #   mutate      ~3000 malformed and mutated attest bodies: no crash, no release
 #   oversize    headers over the connection memory, long URLs, bodies over the cap; RSS flat
+#   admin_early an admin request without a valid token: 401 from its head, its body never read
 #   burst_kill  SIGKILL during 16 guests' releases; after a restart every
 #               acknowledged release is audited, the chain verifies (and kbs-store verify-audit)
 #   connlimit   max_connections and per_ip_connections, another address served
@@ -53,7 +54,7 @@ cases() { kbs_cases "$here/attack.py" "$@"; }
 data=$tmp/data
 start_kbs "$data" '{"rate_per_ip": 0, "per_ip_connections": 256, "kds_fetch": false}' || exit 1
 setup
-cases mutate oversize
+cases mutate oversize admin_early
 cases burst_kill
 wait "$pid"
 expect "SIGKILL" 0 "137" echo "$?"

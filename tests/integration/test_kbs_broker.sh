@@ -148,6 +148,11 @@ EOF
 start rep "$tmp/data2" --trust-root "$tmp/chip/ark.pem" --config "$tmp/replica.json"
 expect "another replica's nonce" 0 "refused 401 nonce_other_replica" g --challenge-url "http://127.0.0.1:$rep_port"
 expect "an expired nonce" 0 "refused 401 nonce_expired" $guest --url "http://127.0.0.1:$rep_port" --client "$client" --sim "$tmp/chip" --name disk-key --wait 7
+# A nonce is judged when the body is in: a head sent in time and a body that
+# trickles in past the lifetime is expired (the replica has no secrets: a
+# nonce that passes gets to 404 not_found).
+expect "a slow body within the nonce lifetime" 0 "refused 404 not_found" $guest --url "http://127.0.0.1:$rep_port" --client "$client" --sim "$tmp/chip" --name disk-key --slow-body 1
+expect "a slow body past the nonce lifetime" 0 "refused 401 nonce_expired" $guest --url "http://127.0.0.1:$rep_port" --client "$client" --sim "$tmp/chip" --name disk-key --slow-body 7
 stop "$rep_pid" TERM
 expect "the replica stops cleanly" 0 "0" echo "$stopped"
 
