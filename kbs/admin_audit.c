@@ -1,9 +1,12 @@
 /*
  * admin_audit.c: /v1/admin/audit (export, verify) and /v1/admin/backup.
  *
- * The export is the keystore's JSON lines, read in short transactions; the
- * answer is built in memory, so a caller pages with ?since=SEQ (the last
- * line of every export names the head, so the next page starts after it).
+ * The export is the keystore's JSON lines, read in short transactions. An
+ * answer is built in memory, so it holds one page: records up to about
+ * admin_max_body bytes (the listener's bound on a request, here on its
+ * answer), and its last line names the head and, when records are left,
+ * "next", the seq the caller asks for with ?since=SEQ. So an export costs
+ * the broker at most a page of memory, however long the log.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,16 +35,21 @@ query_since(const char *query, int *ok)
 	return v;
 }
 
-/* head_line ends an export with the head, so it can be recorded elsewhere (--expect-head). */
+/*
+ * head_line ends a page with the head, so it can be recorded elsewhere
+ * (--expect-head), and with where the next page starts when there is one.
+ */
 static int
-head_line(FILE *f, const struct keystore_audit_head *head)
+head_line(FILE *f, const struct keystore_audit_head *head, uint64_t next)
 {
-	char hex[65];
+	char hex[65], more[40] = "";
 
 	if (kbs_hex_encode(head->sha256, 32, hex, sizeof(hex)) != 0)
 		return KBS_ERR_INTERNAL;
-	return fprintf(f, "{\"head\":{\"seq\":%llu,\"sha256\":\"%s\"}}\n",
-		   (unsigned long long)head->seq, hex) < 0
+	if (next != 0)
+		snprintf(more, sizeof(more), ",\"next\":%llu", (unsigned long long)next);
+	return fprintf(f, "{\"head\":{\"seq\":%llu,\"sha256\":\"%s\"}%s}\n",
+		   (unsigned long long)head->seq, hex, more) < 0
 	    ? KBS_ERR_IO
 	    : 0;
 }
@@ -53,7 +61,7 @@ kbs_h_admin_audit_export(struct kbs_broker *b, const struct kbs_req *req, struct
 	struct keystore_audit_head head;
 	char *text = NULL;
 	size_t len = 0;
-	uint64_t since;
+	uint64_t since, next = 0;
 	FILE *f;
 	int ok, r;
 
@@ -68,8 +76,8 @@ kbs_h_admin_audit_export(struct kbs_broker *b, const struct kbs_req *req, struct
 		kbs_admin_fail(req, resp, KBS_ERR_ALLOC);
 		return;
 	}
-	r = keystore_audit_export(b->ks, f, since, 0, NULL, &head);
-	if (r == 0 && head_line(f, &head) != 0)
+	r = keystore_audit_export_page(b->ks, f, since, b->cfg.admin_max_body, &next, &head);
+	if (r == 0 && head_line(f, &head, next) != 0)
 		r = KBS_ERR_IO;
 	if (fclose(f) != 0 && r == 0)
 		r = KBS_ERR_ALLOC;

@@ -39,7 +39,7 @@
 #define SECRET_MAX (64u * 1024)       /* bytes of a secret value */
 #define POLICY_FILE_MAX (256u * 1024) /* docs/policy.md */
 #define ANSWER_MAX (1u << 20)
-#define AUDIT_ANSWER_MAX (256u << 20) /* an audit export; page with --since */
+#define AUDIT_ANSWER_MAX (256u << 20) /* one page of an audit export */
 #define PATH_MAX_LEN (64 + 3 * 255 + 64)
 
 struct admin {
@@ -660,45 +660,97 @@ token_revoke(struct admin *adm, int argc, char **argv)
 	return simple(adm, "DELETE", path, NULL, 0);
 }
 
-/* audit_export re-prints the JSON lines one by one; a line that is not an object fails. */
+/*
+ * page_next reads the "next" of a page's head line: 0 when the line has
+ * none (the last page), the seq to ask for next, or -1 when it is not a
+ * sequence number past from (so a broker cannot keep the loop going).
+ */
+static int64_t
+page_next(const cJSON *line, unsigned long from)
+{
+	const cJSON *next = cJSON_GetObjectItemCaseSensitive(line, "next");
+	double v;
+
+	if (cJSON_GetObjectItemCaseSensitive(line, "head") == NULL || next == NULL)
+		return 0;
+	if (!cJSON_IsNumber(next))
+		return -1;
+	v = next->valuedouble;
+	if (v != (double)(int64_t)v || v <= (double)from || v > 9007199254740992.0)
+		return -1;
+	return (int64_t)v;
+}
+
+/*
+ * print_page re-prints a page's JSON lines one by one (a line that is not
+ * an object fails) but for a head line that says where the next page
+ * starts, which it gives in *ret_next (0 on the last page).
+ */
+static int
+print_page(const struct kbsc_http_response *resp, unsigned long from, int64_t *ret_next)
+{
+	size_t off = 0, end;
+	cJSON *line;
+	char *text;
+	int64_t next;
+	int rc = EXIT_OK;
+
+	*ret_next = 0;
+	while (off < resp->len && rc == EXIT_OK) {
+		for (end = off; end < resp->len && resp->body[end] != '\n'; end++)
+			;
+		if (end > off) {
+			if (kbsc_json_parse(resp->body + off, end - off, &line) != 0) {
+				fprintf(stderr, "kbs-admin: audit line at byte %zu: %s\n", off,
+				    kbs_err_str(KBS_ERR_CLIENT_RESPONSE_MALFORMED));
+				return EXIT_REFUSED;
+			}
+			if ((next = page_next(line, from)) < 0) {
+				fprintf(stderr, "kbs-admin: audit page \"next\" at byte %zu: %s\n",
+				    off, kbs_err_str(KBS_ERR_CLIENT_RESPONSE_MALFORMED));
+				rc = EXIT_REFUSED;
+			} else if (next > 0) {
+				*ret_next = next;
+			} else if ((text = cJSON_PrintUnformatted(line)) == NULL ||
+			    printf("%s\n", text) < 0) {
+				rc = EXIT_USAGE;
+				free(text);
+			} else {
+				free(text);
+			}
+			cJSON_Delete(line);
+		}
+		off = end + 1;
+	}
+	return rc;
+}
+
+/*
+ * audit_export prints the log from --since on, asking page after page
+ * until a page's head line has no "next": the output is the records and
+ * the last page's head line, as one answer would have been.
+ */
 static int
 audit_export(struct admin *adm, int argc, char **argv)
 {
 	struct kbsc_http_response resp;
 	struct cmd_args a;
 	char path[64];
-	size_t off = 0, end;
-	cJSON *line;
-	char *text;
+	unsigned long since;
+	int64_t next = 0;
 	int rc;
 
 	if ((rc = parse_cmd(argc, argv, OPT_SINCE, 0, &a)) != EXIT_OK)
 		return rc;
-	if (a.has_since)
-		snprintf(path, sizeof(path), "/v1/admin/audit?since=%lu", a.since);
-	else
-		snprintf(path, sizeof(path), "/v1/admin/audit");
-	if ((rc = call(adm, "GET", path, NULL, 0, AUDIT_ANSWER_MAX, &resp)) != EXIT_OK)
-		return rc;
-	while (off < resp.len && rc == EXIT_OK) {
-		for (end = off; end < resp.len && resp.body[end] != '\n'; end++)
-			;
-		if (end > off) {
-			if (kbsc_json_parse(resp.body + off, end - off, &line) != 0) {
-				fprintf(stderr, "kbs-admin: audit line at byte %zu: %s\n", off,
-				    kbs_err_str(KBS_ERR_CLIENT_RESPONSE_MALFORMED));
-				rc = EXIT_REFUSED;
-				break;
-			}
-			if ((text = cJSON_PrintUnformatted(line)) == NULL ||
-			    printf("%s\n", text) < 0)
-				rc = EXIT_USAGE;
-			free(text);
-			cJSON_Delete(line);
-		}
-		off = end + 1;
-	}
-	kbsc_http_response_clear(&resp);
+	since = a.has_since ? a.since : 0;
+	do {
+		snprintf(path, sizeof(path), "/v1/admin/audit?since=%lu", since);
+		if ((rc = call(adm, "GET", path, NULL, 0, AUDIT_ANSWER_MAX, &resp)) != EXIT_OK)
+			return rc;
+		rc = print_page(&resp, since, &next);
+		kbsc_http_response_clear(&resp);
+		since = (unsigned long)next;
+	} while (rc == EXIT_OK && next > 0);
 	if (rc == EXIT_OK && fflush(stdout) != 0)
 		rc = EXIT_USAGE;
 	return rc;

@@ -22,6 +22,7 @@
 #include "keystore-int.h"
 
 #include <cjson/cJSON.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,13 +191,14 @@ verified_head(struct keystore *ks, MDB_txn *txn, struct keystore_audit_head *ret
 
 /*
  * export_chunk formats the records from *next_seq on into buf, up to a
- * chunk, and moves *next_seq past the last record read; *ret_done is set
- * when no record is left.
+ * chunk or until budget bytes are in buf, and moves *next_seq past the
+ * last record read; *ret_done is set when no record is left.
  */
 static int
-export_chunk(struct keystore *ks, FILE *buf, uint64_t *next_seq, int64_t from_time, uint64_t *n,
-    bool *ret_done, struct keystore_audit_head *ret_head)
+export_chunk(struct keystore *ks, FILE *buf, uint64_t *next_seq, int64_t from_time, size_t budget,
+    uint64_t *n, bool *ret_done, struct keystore_audit_head *ret_head)
 {
+	long pos;
 	struct keystore_audit_record rec;
 	const char **names = NULL;
 	uint8_t kb[8], h[32];
@@ -236,9 +238,14 @@ export_chunk(struct keystore *ks, FILE *buf, uint64_t *next_seq, int64_t from_ti
 			break;
 		}
 		next = seq + 1;
-		if (++read == KS_EXPORT_CHUNK_RECORDS || ftell(buf) >= (long)KS_EXPORT_CHUNK_BYTES)
+		pos = ftell(buf);
+		if (++read == KS_EXPORT_CHUNK_RECORDS || pos >= (long)KS_EXPORT_CHUNK_BYTES ||
+		    (pos > 0 && (size_t)pos >= budget))
 			break;
 	}
+	/* Stopped at a limit: is anything left? (So no page ends empty.) */
+	if (rc == 0 && !done)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
 	if (rc == MDB_NOTFOUND)
 		done = true;
 	else if (rc != 0) {
@@ -263,27 +270,35 @@ out:
 	return r;
 }
 
-int
-keystore_audit_export(struct keystore *ks, FILE *out, uint64_t from_seq, int64_t from_time,
-    uint64_t *ret_n, struct keystore_audit_head *ret_head)
+/*
+ * export_run writes the records from from_seq on, chunk by chunk, until
+ * none is left or at least max_bytes were written (the record that
+ * reaches max_bytes is the page's last); *ret_next is where a
+ * further page starts (0 when none is left). The head is the one read with
+ * the last chunk, or, for a page that stops early, just after it.
+ */
+static int
+export_run(struct keystore *ks, FILE *out, uint64_t from_seq, int64_t from_time, size_t max_bytes,
+    uint64_t *ret_n, uint64_t *ret_next, struct keystore_audit_head *ret_head)
 {
 	struct keystore_audit_head head;
 	FILE *buf = NULL;
+	MDB_txn *txn = NULL;
 	char *mem = NULL;
-	size_t len = 0;
+	size_t len = 0, written = 0;
 	uint64_t next = from_seq, n = 0;
 	bool done = false;
 	int r = KBS_ERR_INTERNAL;
 
 	if (ks == NULL || out == NULL)
 		return KBS_ERR_INVALID_ARGUMENT;
-	while (!done) {
+	while (!done && written < max_bytes) {
 		if ((buf = open_memstream(&mem, &len)) == NULL) {
 			r = KBS_ERR_ALLOC;
 			goto out;
 		}
-		r = export_chunk(
-		    ks, buf, &next, from_time, &n, &done, ret_head != NULL ? &head : NULL);
+		r = export_chunk(ks, buf, &next, from_time, max_bytes - written, &n, &done,
+		    ret_head != NULL ? &head : NULL);
 		if (fclose(buf) != 0 && r == 0)
 			r = KBS_ERR_ALLOC;
 		buf = NULL;
@@ -293,8 +308,17 @@ keystore_audit_export(struct keystore *ks, FILE *out, uint64_t from_seq, int64_t
 			r = KBS_ERR_IO;
 			goto out;
 		}
+		written += len;
 		free(mem);
 		mem = NULL;
+	}
+	if (!done && ret_head != NULL) {
+		if ((r = ks_read_begin(ks, &txn)) != 0)
+			goto out;
+		r = verified_head(ks, txn, &head);
+		ks_read_end(ks, txn);
+		if (r != 0)
+			goto out;
 	}
 	if (fflush(out) != 0 || ferror(out)) {
 		r = KBS_ERR_IO;
@@ -302,10 +326,28 @@ keystore_audit_export(struct keystore *ks, FILE *out, uint64_t from_seq, int64_t
 	}
 	if (ret_n != NULL)
 		*ret_n = n;
+	if (ret_next != NULL)
+		*ret_next = done ? 0 : next;
 	if (ret_head != NULL)
 		*ret_head = head;
 	r = 0;
 out:
 	free(mem);
 	return r;
+}
+
+int
+keystore_audit_export(struct keystore *ks, FILE *out, uint64_t from_seq, int64_t from_time,
+    uint64_t *ret_n, struct keystore_audit_head *ret_head)
+{
+	return export_run(ks, out, from_seq, from_time, SIZE_MAX, ret_n, NULL, ret_head);
+}
+
+int
+keystore_audit_export_page(struct keystore *ks, FILE *out, uint64_t from_seq, size_t max_bytes,
+    uint64_t *ret_next, struct keystore_audit_head *ret_head)
+{
+	if (max_bytes == 0 || ret_next == NULL)
+		return KBS_ERR_INVALID_ARGUMENT;
+	return export_run(ks, out, from_seq, 0, max_bytes, NULL, ret_next, ret_head);
 }

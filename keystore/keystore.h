@@ -596,6 +596,18 @@ KBS_MUST_CHECK int keystore_audit_expect_head(
 KBS_MUST_CHECK int keystore_audit_export(struct keystore *ks, FILE *out, uint64_t from_seq,
     int64_t from_time, uint64_t *ret_n, struct keystore_audit_head *ret_head);
 
+/*
+ * keystore_audit_export_page writes one page of an export: the records
+ * from from_seq on until at least max_bytes were written or none is left,
+ * so a page holds at most max_bytes plus one record (and at least one
+ * record). *ret_next is the seq the next page starts from, or 0 when
+ * this page reached the end. ret_head (may be NULL) as above: the head read
+ * with the page's last chunk, or just after it. KBS_ERR_INVALID_ARGUMENT
+ * for max_bytes 0 or no ret_next; otherwise keystore_audit_export's errors.
+ */
+KBS_MUST_CHECK int keystore_audit_export_page(struct keystore *ks, FILE *out, uint64_t from_seq,
+    size_t max_bytes, uint64_t *ret_next, struct keystore_audit_head *ret_head);
+
 /* ---- Verifying the whole store ------------------------------------- */
 
 /* What keystore_verify_state saw; on failure, what failed. */

@@ -491,6 +491,79 @@ test_export(void)
 }
 
 /*
+ * A paged export: each page stops at the first record that brings it to
+ * max_bytes (at least one record a page, at most max_bytes and one record),
+ * says where the next starts, and the pages together are the whole export
+ * byte for byte; the head is the store's, on every page.
+ */
+static void
+test_export_pages(void)
+{
+	struct ks_fixture f;
+	struct keystore *ks;
+	struct keystore_audit_head head, whole_head;
+	char *whole = NULL, *page = NULL, *all = NULL;
+	size_t whole_len = 0, page_len = 0, all_len = 0, last_line;
+	uint64_t from = 0, next = 0, n = 0;
+	unsigned pages = 0;
+	FILE *out, *acc;
+
+	ks_fixture_init(&f, 23);
+	ks = make_chain(&f, 150); /* more than two chunks of 64 */
+	out = open_memstream(&whole, &whole_len);
+	CHECK_OK(keystore_audit_export(ks, out, 0, 0, &n, &whole_head));
+	fclose(out);
+	CHECK_UINT_EQ(n, 150);
+
+	acc = open_memstream(&all, &all_len);
+	do {
+		out = open_memstream(&page, &page_len);
+		CHECK_OK(keystore_audit_export_page(ks, out, from, 1000, &next, &head));
+		fclose(out);
+		pages++;
+		CHECK(page_len > 0);
+		/* The last line is the one that reached 1000 bytes. */
+		for (last_line = page_len - 1; last_line > 0 && page[last_line - 1] != '\n';
+		     last_line--)
+			;
+		CHECK(next == 0 || (page_len >= 1000 && last_line < 1000));
+		CHECK_UINT_EQ(head.seq, 150);
+		CHECK_MEM_EQ(head.sha256, whole_head.sha256, 32);
+		CHECK(next == 0 || next > from);
+		fwrite(page, 1, page_len, acc);
+		free(page);
+		page = NULL;
+		from = next;
+	} while (next != 0 && pages < 1000);
+	fclose(acc);
+	CHECK(pages > 3);
+	CHECK_UINT_EQ(all_len, whole_len);
+	CHECK(all != NULL && whole != NULL && memcmp(all, whole, whole_len) == 0);
+	/* A budget of one byte still moves on by one record a page. */
+	out = open_memstream(&page, &page_len);
+	CHECK_OK(keystore_audit_export_page(ks, out, 7, 1, &next, NULL));
+	fclose(out);
+	CHECK_UINT_EQ(next, 8);
+	CHECK(strncmp(page, "{\"seq\":7,", 9) == 0 && strchr(page, '\n') == page + page_len - 1);
+	free(page);
+	page = NULL;
+	/* The last record: the page ends the export. */
+	out = open_memstream(&page, &page_len);
+	CHECK_OK(keystore_audit_export_page(ks, out, 150, 1, &next, NULL));
+	fclose(out);
+	CHECK_UINT_EQ(next, 0);
+	free(page);
+	CHECK_ERR(
+	    keystore_audit_export_page(ks, stdout, 0, 0, &next, NULL), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(
+	    keystore_audit_export_page(ks, stdout, 0, 10, NULL, NULL), KBS_ERR_INVALID_ARGUMENT);
+	free(whole);
+	free(all);
+	keystore_close(ks);
+	ks_fixture_done(&f);
+}
+
+/*
  * The export is valid UTF-8 JSON: UTF-8 that was stored comes out as the
  * same characters (not one escaped Latin-1 character per byte), and bytes
  * that are not UTF-8 come out as U+FFFD, one per maximal ill-formed
@@ -942,6 +1015,6 @@ TEST_MAIN(TEST(test_append_get_verify), TEST(test_tamper_edit),
     TEST(test_tamper_rewrite_chain), TEST(test_tamper_head_removed),
     TEST(test_tamper_forged_head_not_laundered_by_append),
     TEST(test_tamper_forged_head_not_laundered_by_rotate), TEST(test_export),
-    TEST(test_export_utf8), TEST(test_slow_export_does_not_block_writers),
+    TEST(test_export_pages), TEST(test_export_utf8), TEST(test_slow_export_does_not_block_writers),
     TEST(test_new_store_has_head), TEST(test_tamper_wipe), TEST(test_append_refuses_object),
     TEST(test_expect_head_and_whole_file_rollback), TEST(test_export_change_records_and_head))
