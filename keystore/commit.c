@@ -182,13 +182,16 @@ run_op(struct keystore *ks, MDB_txn *txn, struct ks_op *op, bool nested)
  * may come after some of its writes, so the batch is run again with each
  * operation in a nested transaction, where a failure undoes only its own
  * writes. Nesting is not the default because LMDB allocates a fresh 3 MiB
- * of page lists for every nested transaction.
+ * of page lists for every nested transaction. KBS_ERR_STORE_AUDIT_CHAIN is
+ * not a refusal: ks_audit_add returns it after the change it records was
+ * written (the log holds a record past the head), and that change must
+ * not be committed by the batch's other operations without its record.
  */
 static bool
 is_refusal(int r)
 {
 	return r == KBS_ERR_STORE_NONCE_REUSED || r == KBS_ERR_NOT_FOUND || r == KBS_ERR_EXISTS ||
-	    r == KBS_ERR_STORE_AUDIT_CHAIN || r == KBS_ERR_STORE_TOKEN_REVOKED;
+	    r == KBS_ERR_STORE_TOKEN_REVOKED;
 }
 
 /*

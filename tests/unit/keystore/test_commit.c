@@ -245,6 +245,15 @@ test_batch_results_are_separate(void)
 		{ "ok-2", 0, false },
 		{ "corrupt-after-write", KBS_ERR_STORE_CORRUPT, true },
 	};
+	/*
+	 * What ks_audit_add does when the log holds a record past the head:
+	 * the change is written, its record is not. Alone with a good write
+	 * (no other failure to make the batch nest), it must still fail alone.
+	 */
+	struct raw_op b[2] = {
+		{ "ok-3", 0, false },
+		{ "chain-after-write", KBS_ERR_STORE_AUDIT_CHAIN, true },
+	};
 	struct ks_op ops[5];
 	uint8_t *data = NULL;
 	size_t len = 0, i;
@@ -271,8 +280,22 @@ test_batch_results_are_separate(void)
 		free(data);
 		data = NULL;
 	}
+	memset(ops, 0, sizeof(ops));
+	for (i = 0; i < 2; i++) {
+		ops[i].fn = raw_op_fn;
+		ops[i].arg = &b[i];
+	}
+	keystore_test_run_batch(ks, ops, 2);
+	CHECK_OK(ops[0].result);
+	CHECK_ERR(ops[1].result, KBS_ERR_STORE_AUDIT_CHAIN);
+	CHECK_OK(keystore_cert_get(ks, "ok-3", &data, &len, NULL));
+	free(data);
+	data = NULL;
+	CHECK_ERR(keystore_cert_get(ks, "chain-after-write", &data, &len, NULL), KBS_ERR_NOT_FOUND);
 	/* A batch of one that fails after writing commits nothing either. */
 	a[2].key = "alone";
+	ops[2].fn = raw_op_fn;
+	ops[2].arg = &a[2];
 	keystore_test_run_batch(ks, &ops[2], 1);
 	CHECK_ERR(ops[2].result, KBS_ERR_IO);
 	CHECK_ERR(keystore_cert_get(ks, "alone", &data, &len, NULL), KBS_ERR_NOT_FOUND);
