@@ -1125,6 +1125,16 @@ kbs_replica_object_revision(
 	return 0;
 }
 
+bool
+kbs_replica_object_refused(struct kbs_replica *rp, enum kbs_replica_kind kind, const char *name)
+{
+	struct entry e;
+	int64_t rev = 0;
+	int found = 0;
+
+	return expected(rp, kind, name, -1, &rev, &e, &found) == 0 && found && e.refused;
+}
+
 int
 kbs_replica_parse_if_match(const char *header, int64_t *ret)
 {

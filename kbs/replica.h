@@ -127,11 +127,20 @@ KBS_MUST_CHECK int kbs_replica_policy_put(struct kbs_replica *rp, const char *na
 
 /*
  * kbs_replica_object_revision gives the mod_revision of kind/name as this
- * replica has applied it: 0 and *ret, or KBS_ERR_NOT_FOUND, or
- * KBS_ERR_ETCD_NOT_SYNCED.
+ * replica has applied it: 0 and *ret, or KBS_ERR_NOT_FOUND (also for a
+ * tombstone), or KBS_ERR_ETCD_NOT_SYNCED.
  */
 KBS_MUST_CHECK int kbs_replica_object_revision(
     struct kbs_replica *rp, enum kbs_replica_kind kind, const char *name, int64_t *ret);
+
+/*
+ * kbs_replica_object_refused says whether etcd's value of kind/name, as
+ * this replica last saw it, was refused as a rollback (etcd_rollback):
+ * etcd then holds something older than this replica's store, so an admin
+ * write of the bytes the store already has must still go to etcd.
+ */
+bool kbs_replica_object_refused(
+    struct kbs_replica *rp, enum kbs_replica_kind kind, const char *name);
 
 /*
  * kbs_replica_parse_if_match reads an If-Match header: a revision number,
