@@ -15,9 +15,20 @@
  * (how far behind, and whether etcd is up). Guests never wait on any of
  * this: they read the keystore.
  *
- * The map (kind, name -> mod_revision) is what an admin write without
- * If-Match expects: the state this replica shows. It lives under mu with
- * the revisions; the thread applies outside the lock.
+ * Rollbacks: every value carries its object's sequence number (inside
+ * the MAC), and keystore_replica_apply applies a change only above the
+ * number the store holds for the object, recording the number in the
+ * same transaction. An older authentic value put back into etcd, or a
+ * deleted secret's value put back over its tombstone, is refused
+ * (logged "etcd_rollback", kbs_etcd_rollbacks_total) and passed over.
+ * Admin writes number their value above both this replica's number and
+ * that of etcd's current value; a secret's DELETE is a tombstone put.
+ *
+ * The map (kind, name -> mod_revision, tombstone, seq) is what an admin
+ * write without If-Match expects: etcd's state as this replica saw it,
+ * refused values included (so the next write's compare matches etcd).
+ * It lives under mu with the revisions; the thread applies outside the
+ * lock, and only it changes the map.
  */
 #include "replica.h"
 
@@ -46,10 +57,12 @@ static const char kind_policies[] = "policies/";
 
 /*
  * What etcd holds at one key, as this replica last saw it: the
- * mod_revision (what a write compares), whether it is a tombstone (the
- * secret counts as absent), its seq (0 for a v1 value or one that did not
- * open), and whether this replica refused it as a rollback (then its
- * SHA-256, so a full read does not log the same refusal again).
+ * mod_revision (what a write compares), its seq (0 for a v1 value or one
+ * that did not open), and whether this replica refused it as a rollback
+ * (then its SHA-256, so a full read does not log the same refusal
+ * again); and whether the object counts as absent here (tomb: the value
+ * is a tombstone, or it was refused and the store lacks the secret, as
+ * after a deleted secret's value put back).
  */
 struct entry {
 	enum kbs_replica_kind kind; /* of the key: SECRET (tombstones too) or POLICY */
@@ -205,9 +218,9 @@ apply_failed(const char *key, int64_t rev, int r)
 
 /* What apply_put found in one etcd value: for the map. */
 struct seen {
-	uint64_t seq;    /* the value's (0: v1, or it did not open) */
-	uint64_t held;   /* the seq this replica held (on a rollback) */
-	bool tomb;       /* a tombstone */
+	uint64_t seq;  /* the value's (0: v1, or it did not open) */
+	uint64_t held; /* the seq this replica held (on a rollback) */
+	bool tomb; /* counts as absent here: a tombstone, or (refused) a secret the store lacks */
 	uint8_t sha[32]; /* SHA-256 of the value's bytes */
 };
 
@@ -308,9 +321,15 @@ apply_value(struct kbs_replica *rp, enum kbs_replica_kind kind, const char *name
 	int r = apply_put(rp, kind, name, kv, ret);
 
 	*ret_r = r;
-	if (r == KBS_ERR_ETCD_ROLLBACK)
+	if (r == KBS_ERR_ETCD_ROLLBACK) {
+		struct keystore_secret_info info;
+
+		/* Nothing changed here: the object is absent if the store lacks it (a tombstone
+		 * held). */
+		ret->tomb = kind == KBS_REPLICA_SECRET &&
+		    keystore_secret_info(rp->ks, name, &info) == KBS_ERR_NOT_FOUND;
 		refused(rp, kv, ret, prev);
-	else if (r != 0)
+	} else if (r != 0)
 		apply_failed(kv->key, kv->mod_revision, r);
 	return r == KBS_ERR_ETCD_ROLLBACK || r == KBS_ERR_ETCD_RECORD ? 0 : r;
 }

@@ -423,7 +423,7 @@ expect "after a rollback: the same policy bytes again go to etcd" 0 "" A 1 polic
 check "after a rollback: etcd holds a new value of the policy" test "$(etcd_get /kbs-test/policies/prod)" != "$old_policy"
 sed 's/"kbs_policy": 1,/"kbs_policy": 1,  /' "$tmp/prod.json" >"$tmp/prod3.json"
 expect "after a rollback: a newer policy through replica 3" 0 "" A 3 policy put "$tmp/prod3.json"
-expect "after a rollback: the deleted secret put again" 0 "" A 1 secret put gone --policy prod --from-file "$tmp/gone.key"
+expect "after a rollback: If-Match 0 on a deleted secret (a tombstone is absent)" 0 "201 " put 1 0 gone "$tmp/gone.key"
 for i in 1 2 3; do
 	check "after a rollback: replica $i holds the newest policy" wait_until 5 shows_policy "$i" "$tmp/prod3.json"
 	check "after a rollback: replica $i releases the secret put again" wait_until 5 released_by "$i" gone
