@@ -5,7 +5,8 @@
  * another name, sealed under another key, altered or malformed (exact
  * codes, nothing written); the replication MAC; the applied revision;
  * the sequence numbers (durable, kept apart per family and name, the
- * store verifies with them) and keystore_replica_apply: a lower seq, the
+ * store verifies with them) and keystore_replica_apply: a v1 value (seq
+ * 0) on a fresh object applied without a number; a lower seq, the
  * same seq with another digest and a v1 value (seq 0) after a numbered
  * one each refused with ETCD_ROLLBACK and nothing written; the same
  * value again writes nothing; a tombstone deletes with its audit record,
@@ -245,11 +246,19 @@ test_apply(void)
 	CHECK_OK(keystore_secret_seal(ka, "disk", val, sizeof(val), "", 1, &rec1, &len1));
 	CHECK_OK(keystore_secret_seal(ka, "disk", val, sizeof(val) - 1, "", 2, &rec2, &len2));
 
-	/* Policies: seq 2 applied, then seq 1 (older bytes) refused. */
+	/* A value from before sequence numbers on a fresh object: applied, no number recorded. */
 	memset(&c, 0, sizeof(c));
 	c.op = KEYSTORE_REPLICA_POLICY_PUT;
 	c.name = "prod";
 	c.actor = &ks_actor;
+	c.payload = pol_old;
+	c.payload_len = sizeof(pol_old);
+	c.seq = seq_of(0, 0);
+	CHECK_OK(keystore_replica_apply(ka, &c, &held, &written));
+	CHECK(written);
+	CHECK_OK(keystore_replica_seq(ka, KEYSTORE_REPLICA_POLICIES, "prod", &held));
+	CHECK_UINT_EQ(held.seq, 0);
+	/* Policies: seq 2 applied, then seq 1 (older bytes) refused. */
 	c.payload = pol_new;
 	c.payload_len = sizeof(pol_new);
 	c.seq = seq_of(2, 2);
