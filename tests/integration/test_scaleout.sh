@@ -16,7 +16,9 @@
 #   - rollbacks (etcd access, no master key): a policy's older value and a
 #     deleted secret's value put back are refused by every replica
 #     (etcd_rollback, kbs_etcd_rollbacks_total); admin writes afterwards
-#     apply everywhere; a restarted replica still refuses them;
+#     apply everywhere; a restarted replica still refuses them; a replica
+#     behind etcd (a fake) given the current If-Match numbers its write
+#     above etcd's current value;
 #   - replica 3 watches member 3 only: member 3 stopped, writes and a
 #     compaction meanwhile, member 3 back: replica 3 resyncs (a full read)
 #     and releases the new secret;
@@ -446,6 +448,67 @@ done
 expect "re-push the policy over the old bytes" 0 "" A 1 policy put "$tmp/prod3.json"
 expect "re-push the secret over the old bytes" 0 "" A 1 secret put gone --policy prod --from-file "$tmp/gone.key"
 check "re-pushed: etcd holds a new policy value" test "$(etcd_get /kbs-test/policies/prod)" != "$old_policy"
+# (e) a replica behind etcd, given the current If-Match: it asks etcd for the
+# current value's number and writes above it, not above its own (a fake
+# etcd: its first full read shows the old value at revision 3, any later
+# read the newest at revision 9; the transaction is recorded, not applied).
+new_policy=$(etcd_get /kbs-test/policies/prod)
+seq_of() { printf '%s' "$1" | base64 -d | /usr/bin/python3 -c 'import sys; print(int.from_bytes(sys.stdin.buffer.read()[13:21], "little"))'; }
+cat >"$tmp/fake_behind.py" <<'EOF'
+import base64, http.server, json, sys, threading, time
+key = base64.b64encode(b"/kbs-test/policies/prod").decode()
+state = {"ranges": 0}
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.0"
+    def log_message(self, *a):
+        pass
+    def answer(self, body):
+        out = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+    def do_POST(self):
+        req = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if self.path == "/v3/watch":
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'{"result":{"header":{"revision":"9"},"created":true}}\n')
+            self.wfile.flush()
+            time.sleep(30)
+            return
+        if self.path == "/v3/kv/txn":
+            open(sys.argv[4], "ab").write(req + b"\n")
+            self.answer({"header": {"revision": "10"}, "succeeded": True})
+            return
+        if b"count_only" in req:
+            self.answer({"header": {"revision": "9"}, "count": "1"})
+            return
+        state["ranges"] += 1
+        old = state["ranges"] == 1
+        kv = {"key": key, "mod_revision": "3" if old else "9", "create_revision": "2",
+              "version": "1" if old else "5", "value": sys.argv[2] if old else sys.argv[3]}
+        self.answer({"header": {"revision": "9"}, "kvs": [kv], "count": "1"})
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+srv.daemon_threads = True
+srv.serve_forever()
+EOF
+read -r f9 <<<"$(free_ports 1)"
+/usr/bin/python3 "$tmp/fake_behind.py" "$f9" "$old_policy" "$new_policy" "$tmp/behind_txn.log" &
+pids+=($!)
+extra 9 "$tmp/master.hex" "$(etcd_cfg 9 "http://127.0.0.1:$f9")"
+check "behind: replica 9 syncs with the old value" wait_until 10 ready 9
+check "behind: replica 9 holds the old policy" shows_policy 9 "$tmp/prod.json"
+expect "behind: replica 9 writes with the current If-Match" 0 "" A 9 policy put "$tmp/prod3.json" --if-match 9
+written_seq() {
+	/usr/bin/python3 -c 'import base64, json, sys
+t = json.loads(open(sys.argv[1]).readline())
+v = base64.b64decode(t["success"][0]["request_put"]["value"])
+print(t["compare"][0]["mod_revision"], v[:12] == b"kbs-etcd-v2\0", int.from_bytes(v[13:21], "little"))' "$tmp/behind_txn.log"
+}
+check "behind: etcd's newest value is numbered above the old one" test "$(seq_of "$new_policy")" -gt "$(seq_of "$old_policy")"
+expect "behind: its value is numbered above etcd's current one, compared with revision 9" 0 "9 True $(($(seq_of "$new_policy") + 1))" written_seq
+stop_extra 9
 
 # ---- guests through HAProxy (round robin, TCP) --------------------------------
 
