@@ -226,6 +226,9 @@ KBS_ERR_X(ETCD_TLS_FILE, etcd_tls_file, -438,
 KBS_ERR_X(ETCD_KEY_FILE, etcd_key_file, -439,
     "the etcd key_file is not a private, unencrypted PEM key of cert_file (a regular "
     "file of this user, closed to group and others)")
+KBS_ERR_X(ETCD_ROLLBACK, etcd_rollback, -444,
+    "a replicated value older than (or conflicting with) the one this replica applied: not "
+    "applied")
 
 /* kbs: stateless nonces (kbs/nonce.h) */
 KBS_ERR_X(NONCE_MALFORMED, nonce_malformed, -440, "nonce is not 32 bytes")

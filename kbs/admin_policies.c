@@ -116,6 +116,7 @@ kbs_h_admin_policy_put(struct kbs_broker *b, const struct kbs_req *req, struct k
 	cur = NULL;
 	crypto_hash_sha256(sha, req->body, req->body_len);
 	if (b->replica != NULL && old_version != 0 && sodium_memcmp(sha, old_sha, 32) == 0 &&
+	    !kbs_replica_object_refused(b->replica, KBS_REPLICA_POLICY, policy_name(p)) &&
 	    kbs_replica_object_revision(
 		b->replica, KBS_REPLICA_POLICY, policy_name(p), &revision) == 0) {
 		version = old_version; /* etcd's current bytes again: nothing is written */

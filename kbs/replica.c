@@ -15,9 +15,20 @@
  * (how far behind, and whether etcd is up). Guests never wait on any of
  * this: they read the keystore.
  *
- * The map (kind, name -> mod_revision) is what an admin write without
- * If-Match expects: the state this replica shows. It lives under mu with
- * the revisions; the thread applies outside the lock.
+ * Rollbacks: every value carries its object's sequence number (inside
+ * the MAC), and keystore_replica_apply applies a change only above the
+ * number the store holds for the object, recording the number in the
+ * same transaction. An older authentic value put back into etcd, or a
+ * deleted secret's value put back over its tombstone, is refused
+ * (logged "etcd_rollback", kbs_etcd_rollbacks_total) and passed over.
+ * Admin writes number their value above both this replica's number and
+ * that of etcd's current value; a secret's DELETE is a tombstone put.
+ *
+ * The map (kind, name -> mod_revision, tombstone, seq) is what an admin
+ * write without If-Match expects: etcd's state as this replica saw it,
+ * refused values included (so the next write's compare matches etcd).
+ * It lives under mu with the revisions; the thread applies outside the
+ * lock, and only it changes the map.
  */
 #include "replica.h"
 
@@ -28,6 +39,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <sodium.h>
 
 #include "etcd.h"
 #include "keystore.h"
@@ -42,10 +55,22 @@
 static const char kind_secrets[] = "secrets/";
 static const char kind_policies[] = "policies/";
 
+/*
+ * What etcd holds at one key, as this replica last saw it: the
+ * mod_revision (what a write compares), its seq (0 for a v1 value or one
+ * that did not open), and whether this replica refused it as a rollback
+ * (then its SHA-256, so a full read does not log the same refusal
+ * again); and whether the object counts as absent here (tomb: the value
+ * is a tombstone, or it was refused and the store lacks the secret, as
+ * after a deleted secret's value put back).
+ */
 struct entry {
-	enum kbs_replica_kind kind;
+	enum kbs_replica_kind kind; /* of the key: SECRET (tombstones too) or POLICY */
 	char name[KEYSTORE_NAME_MAX + 1];
 	int64_t rev;
+	uint64_t seq;
+	bool tomb, refused;
+	uint8_t refused_sha[32];
 };
 
 struct map {
@@ -72,7 +97,7 @@ struct kbs_replica {
 	bool synced;                 /* under mu: have_map, or a revision stored before */
 
 	atomic_int up, watching;
-	atomic_uint_fast64_t applied_gauge, reconnects, resyncs;
+	atomic_uint_fast64_t applied_gauge, reconnects, resyncs, rollbacks;
 };
 
 /* ---- the map ------------------------------------------------------------ */
@@ -108,31 +133,30 @@ map_find(const struct map *m, enum kbs_replica_kind kind, const char *name, int 
 	return lo;
 }
 
-static int
-map_set(struct map *m, enum kbs_replica_kind kind, const char *name, int64_t rev)
+/* map_put finds (kind, name) or adds it (rev 0, nothing seen); NULL when out of memory. */
+static struct entry *
+map_put(struct map *m, enum kbs_replica_kind kind, const char *name)
 {
 	int found;
 	size_t at = map_find(m, kind, name, &found);
 
-	if (found) {
-		m->e[at].rev = rev;
-		return 0;
-	}
+	if (found)
+		return &m->e[at];
 	if (m->n == m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 64;
 		struct entry *e = realloc(m->e, cap * sizeof(*e));
 
 		if (e == NULL)
-			return KBS_ERR_ALLOC;
+			return NULL;
 		m->e = e;
 		m->cap = cap;
 	}
 	memmove(&m->e[at + 1], &m->e[at], (m->n - at) * sizeof(*m->e));
+	memset(&m->e[at], 0, sizeof(m->e[at]));
 	m->e[at].kind = kind;
 	snprintf(m->e[at].name, sizeof(m->e[at].name), "%s", name);
-	m->e[at].rev = rev;
 	m->n++;
-	return 0;
+	return &m->e[at];
 }
 
 static void
@@ -192,47 +216,122 @@ apply_failed(const char *key, int64_t rev, int r)
 	    (long long)rev, kbs_err_name(r));
 }
 
+/* What apply_put found in one etcd value: for the map. */
+struct seen {
+	uint64_t seq;  /* the value's (0: v1, or it did not open) */
+	uint64_t held; /* the seq this replica held (on a rollback) */
+	bool tomb; /* counts as absent here: a tombstone, or (refused) a secret the store lacks */
+	uint8_t sha[32]; /* SHA-256 of the value's bytes */
+};
+
 /*
  * apply_put stores one value of kind/name: a sealed secret record as it
- * is, or a policy's bytes. Its audit record names the admin token that
- * asked on the origin replica and says where it came from.
+ * is, a policy's bytes, or a tombstone's delete, together with the
+ * value's seq (keystore_replica_apply: KBS_ERR_ETCD_ROLLBACK, nothing
+ * written, for a seq below the held one or the same seq with other
+ * bytes). Its audit record names the admin token that asked on the
+ * origin replica and says where it came from.
  */
 static int
 apply_put(struct kbs_replica *rp, enum kbs_replica_kind kind, const char *name,
-    const struct kbs_etcd_kv *kv)
+    const struct kbs_etcd_kv *kv, struct seen *ret)
 {
 	struct kbs_replica_value v;
+	struct keystore_replica_change c;
+	struct keystore_replica_seq held;
 	struct keystore_actor actor;
-	struct keystore_policy *old = NULL;
 	char from[KBS_REPLICA_ORIGIN_MAX + 48];
-	uint32_t version = 0, old_version = 0;
 	bool written = false;
 	int r;
 
+	memset(ret, 0, sizeof(*ret));
+	crypto_hash_sha256(ret->sha, kv->value, kv->value_len);
 	if ((r = kbs_replica_value_open(rp->ks, kv->value, kv->value_len, &v)) != 0)
 		return r;
-	if (v.kind != kind || strcmp(v.name, name) != 0)
+	if ((v.kind != kind && !(kind == KBS_REPLICA_SECRET && v.kind == KBS_REPLICA_TOMBSTONE)) ||
+	    strcmp(v.name, name) != 0)
 		return KBS_ERR_ETCD_RECORD; /* a value moved to another key */
+	ret->seq = v.seq;
+	ret->tomb = v.kind == KBS_REPLICA_TOMBSTONE;
 	snprintf(from, sizeof(from), "etcd:%s@%lld", v.origin, (long long)kv->mod_revision);
 	actor.token_id = v.actor;
 	actor.request_id = v.request_id[0] != '\0' ? v.request_id : NULL;
 	actor.client_addr = from;
-	if (kind == KBS_REPLICA_SECRET) {
-		if ((r = keystore_secret_put_sealed(
-			 rp->ks, name, v.payload, v.payload_len, &actor, NULL, &written)) != 0)
-			return r;
-	} else {
-		if (keystore_policy_get(rp->ks, name, &old) == 0)
-			old_version = old->info.version;
-		keystore_policy_free(old);
-		if ((r = keystore_policy_put(
-			 rp->ks, name, v.payload, v.payload_len, &actor, &version)) != 0)
-			return r;
-		written = version != old_version;
-	}
+	memset(&c, 0, sizeof(c));
+	c.op = v.kind == KBS_REPLICA_POLICY ? KEYSTORE_REPLICA_POLICY_PUT
+	    : ret->tomb                     ? KEYSTORE_REPLICA_SECRET_DELETE
+					    : KEYSTORE_REPLICA_SECRET_PUT;
+	c.name = name;
+	c.payload = v.payload;
+	c.payload_len = v.payload_len;
+	c.actor = &actor;
+	c.seq.seq = v.seq;
+	memcpy(c.seq.value_sha256, ret->sha, sizeof(ret->sha));
+	r = keystore_replica_apply(rp->ks, &c, &held, &written);
+	ret->held = held.seq;
+	if (r != 0)
+		return r;
 	if (written)
 		kbs_metrics_audit_appended(rp->metrics, 1);
 	return 0;
+}
+
+/*
+ * refused logs and counts a value refused as a rollback, once per key and
+ * value: prev is what the map held for the key (NULL: nothing), and a
+ * full read offering the same refused bytes again stays quiet.
+ */
+static void
+refused(struct kbs_replica *rp, const struct kbs_etcd_kv *kv, const struct seen *sn,
+    const struct entry *prev)
+{
+	if (prev != NULL && prev->refused && memcmp(prev->refused_sha, sn->sha, 32) == 0)
+		return;
+	atomic_fetch_add(&rp->rollbacks, 1);
+	kbs_log(KBS_LOG_ERROR,
+	    "{\"event\":\"etcd_rollback\",\"key\":\"%.300s\",\"revision\":%lld,"
+	    "\"held_seq\":%llu,\"offered_seq\":%llu,\"note\":\"%s\"}",
+	    kv->key, (long long)kv->mod_revision, (unsigned long long)sn->held,
+	    (unsigned long long)sn->seq,
+	    sn->seq == sn->held ? "the held number with other bytes: not applied"
+				: "older than the applied value: not applied");
+}
+
+/* note_seen records in e (the map's entry of kv's key) what applying kv found. */
+static void
+note_seen(struct entry *e, const struct kbs_etcd_kv *kv, const struct seen *sn, int r)
+{
+	e->rev = kv->mod_revision;
+	e->seq = sn->seq;
+	e->tomb = sn->tomb;
+	e->refused = r == KBS_ERR_ETCD_ROLLBACK;
+	memcpy(e->refused_sha, sn->sha, sizeof(e->refused_sha));
+}
+
+/*
+ * apply_value applies one put of the watch or a full read and logs a
+ * refusal: 0 also when the value was passed over (ETCD_RECORD: not ours
+ * or forged; ETCD_ROLLBACK: older than the applied one), any other error
+ * being this store's. prev is the map's entry of the key (may be NULL).
+ */
+static int
+apply_value(struct kbs_replica *rp, enum kbs_replica_kind kind, const char *name,
+    const struct kbs_etcd_kv *kv, const struct entry *prev, struct seen *ret, int *ret_r)
+{
+	int r = apply_put(rp, kind, name, kv, ret);
+
+	*ret_r = r;
+	if (r == KBS_ERR_ETCD_ROLLBACK) {
+		struct keystore_secret_info info;
+
+		/* Nothing changed here: the object is absent if the store lacks it (a tombstone
+		 * held). */
+		ret->tomb = kind == KBS_REPLICA_SECRET &&
+		    keystore_secret_info(rp->ks, name, &info) == KBS_ERR_NOT_FOUND;
+		refused(rp, kv, ret, prev);
+	} else if (r != 0)
+		apply_failed(kv->key, kv->mod_revision, r);
+	return r == KBS_ERR_ETCD_ROLLBACK || r == KBS_ERR_ETCD_RECORD ? 0 : r;
 }
 
 static int
@@ -298,8 +397,21 @@ store_revision(struct kbs_replica *rp, int64_t rev, bool reset)
 	return 0;
 }
 
+/* tombstone says whether kv's value decodes as a tombstone (unchecked: used to refuse, never to
+ * apply). */
+static bool
+tombstone(const struct kbs_etcd_kv *kv)
+{
+	struct kbs_replica_value v;
+	size_t mac_len = 0;
+
+	return kbs_replica_value_decode(kv->value, kv->value_len, &v, &mac_len) == 0 &&
+	    v.kind == KBS_REPLICA_TOMBSTONE;
+}
+
+/* name_in says whether m has the secrets/ key of name; with live, one not holding a tombstone. */
 static int
-name_in(const struct kbs_etcd_msg *m, const struct kbs_replica *rp, const char *name)
+name_in(const struct kbs_etcd_msg *m, const struct kbs_replica *rp, const char *name, bool live)
 {
 	enum kbs_replica_kind kind;
 	const char *n;
@@ -308,16 +420,30 @@ name_in(const struct kbs_etcd_msg *m, const struct kbs_replica *rp, const char *
 	for (i = 0; i < m->n; i++)
 		if (split_key(rp, m->kvs[i].key, &kind, &n) && kind == KBS_REPLICA_SECRET &&
 		    strcmp(n, name) == 0)
-			return 1;
+			return !live || !tombstone(&m->kvs[i]);
 	return 0;
+}
+
+/* map_at is the watcher's look-up of its own map (only this thread changes it: no lock). */
+static const struct entry *
+map_at(const struct kbs_replica *rp, enum kbs_replica_kind kind, const char *name)
+{
+	int found;
+	size_t at = map_find(&rp->map, kind, name, &found);
+
+	return found ? &rp->map.e[at] : NULL;
 }
 
 /*
  * full_sync reads every key and makes the store match: each value applied
- * (a no-op where it is current), each secret etcd lacks removed. On the
- * very first sync of a store (no revision stored) a secret etcd lacks is
- * not removed: the replica refuses to sync (ETCD_LOCAL_ONLY), since the
- * likelier story is a wrong prefix or a store from before replication.
+ * (a no-op where it is current; refused where it is older than the
+ * applied one), each secret etcd lacks removed. On the very first sync of
+ * a store (no revision stored) a secret etcd lacks (or holds as a
+ * tombstone) is not removed: the replica refuses to sync
+ * (ETCD_LOCAL_ONLY), since the likelier story is a wrong prefix or a
+ * store from before replication. A key holding a tombstone is not one
+ * etcd lacks: the tombstone deleted the secret when applied, and one
+ * refused as a rollback changes nothing.
  */
 static int
 full_sync(struct kbs_replica *rp)
@@ -339,7 +465,7 @@ full_sync(struct kbs_replica *rp)
 	    (r = keystore_secret_list(rp->ks, &local, &n_local)) != 0)
 		goto out;
 	for (i = 0; i < n_local; i++)
-		if (stored == 0 && !name_in(&m, rp, local[i].name)) {
+		if (stored == 0 && !name_in(&m, rp, local[i].name, true)) {
 			kbs_log(KBS_LOG_ERROR,
 			    "{\"event\":\"etcd_sync\",\"secret\":\"%.255s\",\"error\":\"%s\"}",
 			    local[i].name, kbs_err_name(KBS_ERR_ETCD_LOCAL_ONLY));
@@ -348,21 +474,25 @@ full_sync(struct kbs_replica *rp)
 		}
 	for (i = 0; i < m.n; i++) {
 		const struct kbs_etcd_kv *kv = &m.kvs[i];
+		struct entry *e;
+		struct seen sn;
+		int ar = 0;
 
 		if (!split_key(rp, kv->key, &kind, &name))
 			continue;
-		if ((r = map_set(&fresh, kind, name, kv->mod_revision)) != 0)
+		if ((e = map_put(&fresh, kind, name)) == NULL) {
+			r = KBS_ERR_ALLOC;
 			goto out;
-		/* Policies first would be tidier; the store does not need it (no cross-checks). */
-		if ((r = apply_put(rp, kind, name, kv)) != 0) {
-			apply_failed(kv->key, kv->mod_revision, r);
-			if (r != KBS_ERR_ETCD_RECORD)
-				goto out; /* this store failed: the read is tried again */
 		}
+		/* Policies first would be tidier; the store does not need it (no cross-checks). */
+		r = apply_value(rp, kind, name, kv, map_at(rp, kind, name), &sn, &ar);
+		note_seen(e, kv, &sn, ar);
+		if (r != 0)
+			goto out; /* this store failed: the read is tried again */
 	}
 	r = 0;
 	for (i = 0; i < n_local; i++)
-		if (!name_in(&m, rp, local[i].name) &&
+		if (!name_in(&m, rp, local[i].name, false) &&
 		    (r = apply_delete(
 			 rp, KBS_REPLICA_SECRET, local[i].name, m.revision, SYNC_ACTOR)) != 0)
 			goto out;
@@ -384,9 +514,12 @@ out:
 /*
  * apply_events applies one watch message's events in order, then stores
  * the revision. A value that does not open (ETCD_RECORD: not ours, or
- * forged) is passed over; any other failure is this store's (full, say)
- * and stops before the revision moves past it, so the change is applied
- * when the watch is opened again instead of being lost.
+ * forged) or is older than the applied one (ETCD_ROLLBACK) is passed
+ * over; any other failure is this store's (full, say) and stops before
+ * the revision moves past it, so the change is applied when the watch is
+ * opened again instead of being lost. A plain delete of a key removes the
+ * secret as before (whoever can write etcd can destroy; that fails
+ * closed); the held seq stays, so an older value put back is refused.
  */
 static int
 apply_events(struct kbs_replica *rp, const struct kbs_etcd_msg *m)
@@ -402,26 +535,33 @@ apply_events(struct kbs_replica *rp, const struct kbs_etcd_msg *m)
 	pthread_mutex_unlock(&rp->mu);
 	for (i = 0; i < m->n; i++) {
 		const struct kbs_etcd_kv *kv = &m->kvs[i];
+		struct entry *e;
+		struct seen sn;
+		int ar = 0;
 
 		if (kv->mod_revision <= applied)
 			continue; /* replayed after a reconnect: in the store already */
 		last = kv->mod_revision;
 		if (!split_key(rp, kv->key, &kind, &name))
 			continue;
-		r = kv->deleted ? apply_delete(rp, kind, name, kv->mod_revision, SYNC_ACTOR)
-				: apply_put(rp, kind, name, kv);
-		if (r != 0)
-			apply_failed(kv->key, kv->mod_revision, r);
-		if (r != 0 && r != KBS_ERR_ETCD_RECORD)
-			return r; /* this store failed: not past it, the watch retries */
-		pthread_mutex_lock(&rp->mu);
-		if (kv->deleted)
+		if (kv->deleted) {
+			if ((r = apply_delete(rp, kind, name, kv->mod_revision, SYNC_ACTOR)) != 0) {
+				apply_failed(kv->key, kv->mod_revision, r);
+				return r; /* this store failed: not past it, the watch retries */
+			}
+			pthread_mutex_lock(&rp->mu);
 			map_del(&rp->map, kind, name);
-		else
-			r = map_set(&rp->map, kind, name, kv->mod_revision);
-		pthread_mutex_unlock(&rp->mu);
-		if (r == KBS_ERR_ALLOC)
+			pthread_mutex_unlock(&rp->mu);
+			continue;
+		}
+		if ((r = apply_value(rp, kind, name, kv, map_at(rp, kind, name), &sn, &ar)) != 0)
 			return r;
+		pthread_mutex_lock(&rp->mu);
+		if ((e = map_put(&rp->map, kind, name)) != NULL)
+			note_seen(e, kv, &sn, ar);
+		pthread_mutex_unlock(&rp->mu);
+		if (e == NULL)
+			return KBS_ERR_ALLOC;
 	}
 	return last > 0 ? store_revision(rp, last, false) : 0;
 }
@@ -631,6 +771,13 @@ g_resyncs(void *ctx, uint64_t *ret)
 }
 
 static int
+g_rollbacks(void *ctx, uint64_t *ret)
+{
+	*ret = atomic_load(&((struct kbs_replica *)ctx)->rollbacks);
+	return 0;
+}
+
+static int
 g_up(void *ctx, uint64_t *ret)
 {
 	*ret = (uint64_t)atomic_load(&((struct kbs_replica *)ctx)->up);
@@ -649,6 +796,9 @@ add_gauges(struct kbs_replica *rp)
 		    "Full reads of etcd after the first (the watch was compacted "
 		    "away)",
 		    g_resyncs, rp },
+	    rollbacks = { "kbs_etcd_rollbacks_total",
+		    "etcd values refused as older than (or conflicting with) the applied one",
+		    g_rollbacks, rp },
 	    up = { "kbs_etcd_up", "1 when etcd answered this replica's last request", g_up, rp };
 	int r;
 
@@ -657,6 +807,7 @@ add_gauges(struct kbs_replica *rp)
 	if ((r = kbs_metrics_add_gauge(rp->metrics, &applied)) != 0 ||
 	    (r = kbs_metrics_add_counter(rp->metrics, &reconnects)) != 0 ||
 	    (r = kbs_metrics_add_counter(rp->metrics, &resyncs)) != 0 ||
+	    (r = kbs_metrics_add_counter(rp->metrics, &rollbacks)) != 0 ||
 	    (r = kbs_metrics_add_gauge(rp->metrics, &up)) != 0)
 		return r;
 	return 0;
@@ -745,23 +896,100 @@ kbs_replica_status(struct kbs_replica *rp, struct kbs_replica_status *ret)
 
 /* ---- admin writes ------------------------------------------------------------ */
 
-/* expected resolves expect -1 to this replica's mod_revision of kind/name (0: none). */
+/*
+ * expected resolves expect to the mod_revision a write compares: -1 is
+ * this replica's (0: none), 0 ("must not exist") is a tombstone's where
+ * this replica saw one (a deleted secret counts as absent), any other is
+ * the caller's. *ret_e is a copy of the map's entry (zero when none) and
+ * *ret_found whether there was one (a tombstone too).
+ */
 static int
 expected(struct kbs_replica *rp, enum kbs_replica_kind kind, const char *name, int64_t expect,
-    int64_t *ret, int *ret_found)
+    int64_t *ret, struct entry *ret_e, int *ret_found)
 {
 	int found = 0;
 	size_t at;
 
+	memset(ret_e, 0, sizeof(*ret_e));
 	pthread_mutex_lock(&rp->mu);
 	if (!rp->have_map) {
 		pthread_mutex_unlock(&rp->mu);
 		return KBS_ERR_ETCD_NOT_SYNCED;
 	}
 	at = map_find(&rp->map, kind, name, &found);
-	*ret = expect >= 0 ? expect : found ? rp->map.e[at].rev : 0;
+	if (found)
+		*ret_e = rp->map.e[at];
 	pthread_mutex_unlock(&rp->mu);
+	if (expect > 0)
+		*ret = expect;
+	else if (expect == 0)
+		*ret = found && ret_e->tomb ? ret_e->rev : 0;
+	else
+		*ret = found ? ret_e->rev : 0;
 	*ret_found = found;
+	return 0;
+}
+
+/*
+ * etcd_seq reads etcd's current value of key (a full read: this is the
+ * rare case of a caller expecting a revision this replica has not seen)
+ * and gives its seq if it opens (0 if not, or none). KBS_ERR_ETCD_CONFLICT
+ * when its mod_revision is not expect: the compare would fail anyway.
+ */
+static int
+etcd_seq(struct kbs_replica *rp, const char *key, int64_t expect, uint64_t *ret)
+{
+	struct kbs_replica_value v;
+	struct kbs_etcd_msg m;
+	int64_t rev = 0;
+	size_t i;
+	int r;
+
+	*ret = 0;
+	memset(&m, 0, sizeof(m));
+	if ((r = kbs_etcd_range(rp->etcd, &m)) != 0)
+		return r;
+	for (i = 0; i < m.n; i++)
+		if (strcmp(m.kvs[i].key, key) == 0) {
+			rev = m.kvs[i].mod_revision;
+			if (kbs_replica_value_open(
+				rp->ks, m.kvs[i].value, m.kvs[i].value_len, &v) == 0)
+				*ret = v.seq;
+			break;
+		}
+	kbs_etcd_msg_clear(&m);
+	return rev == expect ? 0 : KBS_ERR_ETCD_CONFLICT;
+}
+
+/*
+ * next_seq is the seq of a new value of kind/name written over the key's
+ * value of mod_revision exp: above the one this replica holds and above
+ * the one of etcd's current value, so every replica applies it, also
+ * one that is ahead of this one (a caller's If-Match this replica has
+ * not caught up with). e is the map's entry (found: there was one).
+ */
+static int
+next_seq(struct kbs_replica *rp, enum kbs_replica_kind kind, const char *name, const char *key,
+    int64_t exp, const struct entry *e, int found, uint64_t *ret)
+{
+	struct keystore_replica_seq held;
+	uint64_t top, there = 0;
+	int r;
+
+	if ((r = keystore_replica_seq(rp->ks,
+		 kind == KBS_REPLICA_POLICY ? KEYSTORE_REPLICA_POLICIES : KEYSTORE_REPLICA_SECRETS,
+		 name, &held)) != 0)
+		return r;
+	top = held.seq;
+	if (found && e->rev == exp)
+		there = e->seq; /* the very value the compare expects: seen here */
+	else if (exp != 0 && (r = etcd_seq(rp, key, exp, &there)) != 0)
+		return r;
+	if (there > top)
+		top = there;
+	if (top == UINT64_MAX)
+		return KBS_ERR_NUMBER_RANGE;
+	*ret = top + 1;
 	return 0;
 }
 
@@ -785,12 +1013,19 @@ wait_applied(struct kbs_replica *rp, int64_t rev)
 	pthread_mutex_unlock(&rp->mu);
 }
 
+/*
+ * write_value writes a value of kind (a tombstone: payload NULL, len 0)
+ * for name to its key if the key's mod_revision is still what expect
+ * resolves to, with the next seq, and waits for this replica to apply it.
+ */
 static int
 write_value(struct kbs_replica *rp, enum kbs_replica_kind kind, const char *name,
-    const uint8_t *payload, size_t len, int64_t expect, const struct keystore_actor *actor,
-    int64_t *ret_revision)
+    const uint8_t *payload, size_t len, int64_t exp, const struct entry *e, int found,
+    const struct keystore_actor *actor, int64_t *ret_revision)
 {
 	struct kbs_replica_value v;
+	enum kbs_replica_kind key_kind =
+	    kind == KBS_REPLICA_POLICY ? KBS_REPLICA_POLICY : KBS_REPLICA_SECRET;
 	char key[KBS_ETCD_KEY_MAX + 1];
 	uint8_t *value = NULL;
 	size_t value_len = 0;
@@ -808,10 +1043,11 @@ write_value(struct kbs_replica *rp, enum kbs_replica_kind kind, const char *name
 	snprintf(v.origin, sizeof(v.origin), "%s", rp->origin);
 	v.payload = payload;
 	v.payload_len = len;
-	if ((r = make_key(rp, kind, name, key, sizeof(key))) != 0 ||
+	if ((r = make_key(rp, key_kind, name, key, sizeof(key))) != 0 ||
+	    (r = next_seq(rp, key_kind, name, key, exp, e, found, &v.seq)) != 0 ||
 	    (r = kbs_replica_value_encode(rp->ks, &v, &value, &value_len)) != 0)
 		return r;
-	r = kbs_etcd_put_if(rp->etcd, key, value, value_len, expect, &rev);
+	r = kbs_etcd_put_if(rp->etcd, key, value, value_len, exp, &rev);
 	free(value);
 	if (r != 0)
 		return r;
@@ -825,6 +1061,7 @@ kbs_replica_secret_put(struct kbs_replica *rp, const char *name, const uint8_t *
     const char *policy, int64_t expect, const struct keystore_actor *actor, int64_t *ret_revision)
 {
 	struct keystore_secret_info info;
+	struct entry e;
 	uint8_t *rec = NULL;
 	size_t rec_len = 0;
 	uint32_t version = 1;
@@ -833,7 +1070,7 @@ kbs_replica_secret_put(struct kbs_replica *rp, const char *name, const uint8_t *
 
 	if (rp == NULL || actor == NULL || ret_revision == NULL)
 		return KBS_ERR_INVALID_ARGUMENT;
-	if ((r = expected(rp, KBS_REPLICA_SECRET, name, expect, &exp, &found)) != 0)
+	if ((r = expected(rp, KBS_REPLICA_SECRET, name, expect, &exp, &e, &found)) != 0)
 		return r;
 	/* The next version of what this replica holds: etcd's compare decides if it is current. */
 	r = keystore_secret_info(rp->ks, name, &info);
@@ -844,7 +1081,8 @@ kbs_replica_secret_put(struct kbs_replica *rp, const char *name, const uint8_t *
 	if ((r = keystore_secret_seal(rp->ks, name, value, len, policy, version, &rec, &rec_len)) !=
 	    0)
 		return r;
-	r = write_value(rp, KBS_REPLICA_SECRET, name, rec, rec_len, exp, actor, ret_revision);
+	r = write_value(
+	    rp, KBS_REPLICA_SECRET, name, rec, rec_len, exp, &e, found, actor, ret_revision);
 	free(rec); /* sealed bytes only */
 	return r;
 }
@@ -853,53 +1091,67 @@ int
 kbs_replica_policy_put(struct kbs_replica *rp, const char *name, const uint8_t *data, size_t len,
     int64_t expect, const struct keystore_actor *actor, int64_t *ret_revision)
 {
+	struct entry e;
 	int64_t exp = 0;
 	int found = 0, r;
 
 	if (rp == NULL || actor == NULL || ret_revision == NULL)
 		return KBS_ERR_INVALID_ARGUMENT;
-	if ((r = expected(rp, KBS_REPLICA_POLICY, name, expect, &exp, &found)) != 0)
+	if ((r = expected(rp, KBS_REPLICA_POLICY, name, expect, &exp, &e, &found)) != 0)
 		return r;
-	return write_value(rp, KBS_REPLICA_POLICY, name, data, len, exp, actor, ret_revision);
+	return write_value(
+	    rp, KBS_REPLICA_POLICY, name, data, len, exp, &e, found, actor, ret_revision);
 }
 
+/*
+ * kbs_replica_secret_delete writes a tombstone (a put compared like any
+ * other) instead of deleting the key, so the delete carries a seq and the
+ * deleted value cannot be put back. A tombstone counts as absent.
+ */
 int
 kbs_replica_secret_delete(struct kbs_replica *rp, const char *name, int64_t expect,
     const struct keystore_actor *actor, int64_t *ret_revision)
 {
-	char key[KBS_ETCD_KEY_MAX + 1];
-	int64_t exp = 0, rev = 0;
+	struct entry e;
+	int64_t exp = 0;
 	int found = 0, r;
 
 	if (rp == NULL || actor == NULL || ret_revision == NULL)
 		return KBS_ERR_INVALID_ARGUMENT;
-	if ((r = expected(rp, KBS_REPLICA_SECRET, name, expect, &exp, &found)) != 0)
+	if ((r = expected(rp, KBS_REPLICA_SECRET, name, expect, &exp, &e, &found)) != 0)
 		return r;
-	if (!found && expect < 0)
+	if ((!found || e.tomb) && expect < 0)
 		return KBS_ERR_NOT_FOUND;
-	if (exp == 0)
+	if (exp == 0 || (found && e.tomb && exp == e.rev))
 		return KBS_ERR_ETCD_CONFLICT; /* "must not exist": there is nothing to delete */
-	if ((r = make_key(rp, KBS_REPLICA_SECRET, name, key, sizeof(key))) != 0 ||
-	    (r = kbs_etcd_delete_if(rp->etcd, key, exp, &rev)) != 0)
-		return r;
-	wait_applied(rp, rev);
-	*ret_revision = rev;
-	return 0;
+	return write_value(
+	    rp, KBS_REPLICA_TOMBSTONE, name, NULL, 0, exp, &e, found, actor, ret_revision);
 }
 
 int
 kbs_replica_object_revision(
     struct kbs_replica *rp, enum kbs_replica_kind kind, const char *name, int64_t *ret)
 {
+	struct entry e;
 	int64_t rev = 0;
 	int found = 0, r;
 
-	if ((r = expected(rp, kind, name, -1, &rev, &found)) != 0)
+	if ((r = expected(rp, kind, name, -1, &rev, &e, &found)) != 0)
 		return r;
-	if (!found)
+	if (!found || e.tomb)
 		return KBS_ERR_NOT_FOUND;
 	*ret = rev;
 	return 0;
+}
+
+bool
+kbs_replica_object_refused(struct kbs_replica *rp, enum kbs_replica_kind kind, const char *name)
+{
+	struct entry e;
+	int64_t rev = 0;
+	int found = 0;
+
+	return expected(rp, kind, name, -1, &rev, &e, &found) == 0 && found && e.refused;
 }
 
 int

@@ -8,8 +8,12 @@
  * like everyone else's.
  *
  * Keys: PREFIX "secrets/" NAME and PREFIX "policies/" NAME. Values: the
- * envelope of replica_value.c (kind, name, who asked, the payload: a
- * sealed secret record or a policy's bytes; MACed under the master key).
+ * envelope of replica_value.c (kind, the object's sequence number, name,
+ * who asked, the payload: a sealed secret record, a policy's bytes, or
+ * nothing for a deleted secret's tombstone; MACed under the master key).
+ * A replica applies a value only above the sequence number it holds for
+ * the object (keystore_replica_apply), so an older authentic value put
+ * back into etcd is refused ("etcd_rollback") instead of applied.
  */
 #ifndef KBS_REPLICA_H
 #define KBS_REPLICA_H
@@ -29,8 +33,9 @@ struct kbs_replica;
 /* ---- The replicated value (replica_value.c) --------------------------- */
 
 enum kbs_replica_kind {
-	KBS_REPLICA_SECRET = 1, /* payload: keystore_secret_seal's record */
-	KBS_REPLICA_POLICY = 2, /* payload: the policy file's bytes */
+	KBS_REPLICA_SECRET = 1,    /* payload: keystore_secret_seal's record */
+	KBS_REPLICA_POLICY = 2,    /* payload: the policy file's bytes */
+	KBS_REPLICA_TOMBSTONE = 3, /* a deleted secret, under its secrets/ key; no payload */
 };
 
 #define KBS_REPLICA_ORIGIN_MAX 63 /* a replica_id */
@@ -39,6 +44,7 @@ enum kbs_replica_kind {
 /* A decoded value: strings copied, payload pointing into the decoded bytes. */
 struct kbs_replica_value {
 	enum kbs_replica_kind kind;
+	uint64_t seq; /* >= 1; 0 only when decoded from a v1 value */
 	char name[256];
 	char actor[256];                              /* the admin token id */
 	char request_id[KBS_REPLICA_REQUEST_MAX + 1]; /* "" when none */
@@ -48,9 +54,10 @@ struct kbs_replica_value {
 };
 
 /*
- * kbs_replica_value_encode writes v as a malloc'd value (free()) MACed
+ * kbs_replica_value_encode writes v as a malloc'd v2 value (free()) MACed
  * with keystore_replica_mac. KBS_ERR_INVALID_ARGUMENT for a bad name,
- * actor or kind, KBS_ERR_TOO_LARGE, KBS_ERR_ALLOC.
+ * actor or kind, seq 0, a payload with a tombstone or none without one;
+ * KBS_ERR_TOO_LARGE, KBS_ERR_ALLOC.
  */
 KBS_MUST_CHECK int kbs_replica_value_encode(
     struct keystore *ks, const struct kbs_replica_value *v, uint8_t **ret, size_t *ret_len);
@@ -58,7 +65,9 @@ KBS_MUST_CHECK int kbs_replica_value_encode(
 /*
  * kbs_replica_value_decode reads p[0..len) into *ret without checking its
  * MAC (payload points into p); *ret_mac_len is how many leading bytes the
- * MAC covers. KBS_ERR_ETCD_RECORD for anything malformed.
+ * MAC covers. A v1 value decodes with seq 0. KBS_ERR_ETCD_RECORD for
+ * anything malformed: seq 0 in a v2 value, a tombstone with a payload or
+ * another kind without one, a tombstone in v1, bytes after the MAC.
  * kbs_replica_value_open does both: decode, then keystore_replica_mac_check
  * (KBS_ERR_ETCD_RECORD when it fails too).
  */
@@ -118,11 +127,20 @@ KBS_MUST_CHECK int kbs_replica_policy_put(struct kbs_replica *rp, const char *na
 
 /*
  * kbs_replica_object_revision gives the mod_revision of kind/name as this
- * replica has applied it: 0 and *ret, or KBS_ERR_NOT_FOUND, or
- * KBS_ERR_ETCD_NOT_SYNCED.
+ * replica has applied it: 0 and *ret, or KBS_ERR_NOT_FOUND (also for a
+ * tombstone), or KBS_ERR_ETCD_NOT_SYNCED.
  */
 KBS_MUST_CHECK int kbs_replica_object_revision(
     struct kbs_replica *rp, enum kbs_replica_kind kind, const char *name, int64_t *ret);
+
+/*
+ * kbs_replica_object_refused says whether etcd's value of kind/name, as
+ * this replica last saw it, was refused as a rollback (etcd_rollback):
+ * etcd then holds something older than this replica's store, so an admin
+ * write of the bytes the store already has must still go to etcd.
+ */
+bool kbs_replica_object_refused(
+    struct kbs_replica *rp, enum kbs_replica_kind kind, const char *name);
 
 /*
  * kbs_replica_parse_if_match reads an If-Match header: a revision number,

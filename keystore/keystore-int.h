@@ -485,6 +485,38 @@ KBS_MUST_CHECK int ks_policy_read_at(struct keystore *ks, const MDB_val *k, cons
 KBS_MUST_CHECK int ks_policy_current(struct keystore *ks, MDB_txn *txn, const char *name,
     size_t name_len, struct ks_policy_rec *ret);
 
+/*
+ * The operations of keystore_policy_put and keystore_secret_delete, for
+ * replica.c to run with a replication sequence number in one transaction.
+ * *_prepare checks the arguments (the public call's errors) and fills a;
+ * the op runs under ks_write. name, data and actor stay the caller's.
+ */
+struct ks_policy_put_arg {
+	const struct keystore_actor *actor;
+	const char *name;
+	size_t name_len;
+	const uint8_t *data;
+	size_t len;
+	uint8_t sha256[32];
+	int64_t now;
+	uint32_t version; /* out: the current version after the op */
+	bool written;     /* out: false when these bytes were current already */
+};
+KBS_MUST_CHECK int ks_policy_put_prepare(struct ks_policy_put_arg *a, const char *name,
+    const uint8_t *data, size_t len, const struct keystore_actor *actor);
+KBS_MUST_CHECK int ks_policy_put_op(struct keystore *ks, MDB_txn *txn, void *arg);
+
+struct ks_secret_del_arg {
+	const struct keystore_actor *actor;
+	const char *name;
+	size_t name_len;
+	int64_t now;
+};
+KBS_MUST_CHECK int ks_secret_delete_prepare(
+    struct ks_secret_del_arg *a, const char *name, const struct keystore_actor *actor);
+/* ks_secret_delete_op: KBS_ERR_NOT_FOUND (a refusal, nothing written) when name has no secret. */
+KBS_MUST_CHECK int ks_secret_delete_op(struct keystore *ks, MDB_txn *txn, void *arg);
+
 /* ks_token_read decodes the record stored under key k (an id) and checks its MAC. */
 KBS_MUST_CHECK int ks_token_read(
     struct keystore *ks, const MDB_val *k, const MDB_val *v, struct ks_token_rec *ret);

@@ -303,6 +303,74 @@ KBS_MUST_CHECK int keystore_replica_mac_check(
 KBS_MUST_CHECK int keystore_replica_set_revision(struct keystore *ks, uint64_t revision);
 KBS_MUST_CHECK int keystore_replica_revision(struct keystore *ks, uint64_t *ret_revision);
 
+/*
+ * A replication sequence number (the broker's rollback guard, kbs/replica.c):
+ * the highest seq this replica has applied for one object, and the
+ * SHA-256 of the replicated value that carried it, so the same value
+ * applied again (a replayed watch, a full read after a crash) is told
+ * from another value claiming the same number.
+ */
+struct keystore_replica_seq {
+	uint64_t seq; /* 0: none recorded */
+	uint8_t value_sha256[32];
+};
+
+/* Whose number: one counter per secret name (its tombstones too), one per policy name. */
+enum keystore_replica_family {
+	KEYSTORE_REPLICA_SECRETS = 1,
+	KEYSTORE_REPLICA_POLICIES = 2,
+};
+
+/*
+ * keystore_replica_seq reads what is recorded for family/name: seq 0
+ * and a zero digest if nothing.
+ * keystore_replica_set_seq records *seq (seq >= 1) as it is, durably,
+ * also lower than before (the caller decides; keystore_replica_apply is
+ * what refuses). Not audited and not authenticated, like the revision:
+ * whoever can write the store's file can already put an older copy of it
+ * back. KBS_ERR_INVALID_ARGUMENT (another family, seq 0), the name errors,
+ * KBS_ERR_STORE_CORRUPT for a malformed entry, KBS_ERR_STORE_FULL.
+ */
+KBS_MUST_CHECK int keystore_replica_seq(struct keystore *ks, enum keystore_replica_family family,
+    const char *name, struct keystore_replica_seq *ret);
+KBS_MUST_CHECK int keystore_replica_set_seq(struct keystore *ks,
+    enum keystore_replica_family family, const char *name, const struct keystore_replica_seq *seq);
+
+/* One replicated change for keystore_replica_apply. */
+enum keystore_replica_op {
+	KEYSTORE_REPLICA_SECRET_PUT = 1,    /* payload: keystore_secret_seal's record */
+	KEYSTORE_REPLICA_SECRET_DELETE = 2, /* a tombstone: no payload */
+	KEYSTORE_REPLICA_POLICY_PUT = 3,    /* payload: the policy's bytes */
+};
+
+struct keystore_replica_change {
+	enum keystore_replica_op op;
+	const char *name;
+	const uint8_t *payload;
+	size_t payload_len;
+	const struct keystore_actor *actor;
+	struct keystore_replica_seq seq; /* seq 0: a value from before sequence numbers */
+};
+
+/*
+ * keystore_replica_apply applies c and records its seq in ONE write
+ * transaction, so the store never holds a change without its number or
+ * the other way round. Refused with KBS_ERR_ETCD_ROLLBACK, nothing
+ * written, when c->seq.seq is below the recorded one, or equal to it with
+ * another value_sha256 (seq 0 counts as below any recorded number). An
+ * equal seq and digest re-applies (the change is idempotent: the same
+ * sealed record, the same policy bytes, a secret already gone write
+ * nothing). A delete of a secret the store lacks writes only the number.
+ * Otherwise as keystore_secret_put_sealed, keystore_secret_delete and
+ * keystore_policy_put, with their audit records; *ret_written (may be
+ * NULL) says whether a record was written; *ret_held (may be NULL) gets
+ * what was recorded before. KBS_ERR_INVALID_ARGUMENT for a payload with a
+ * delete or none with a put.
+ */
+KBS_MUST_CHECK int keystore_replica_apply(struct keystore *ks,
+    const struct keystore_replica_change *c, struct keystore_replica_seq *ret_held,
+    bool *ret_written);
+
 /* ---- Policies ------------------------------------------------------ */
 
 #define KEYSTORE_POLICY_MAX (1u << 20)

@@ -108,21 +108,10 @@ out:
 	return r;
 }
 
-struct put_arg {
-	const struct keystore_actor *actor;
-	const char *name;
-	size_t name_len;
-	const uint8_t *data;
-	size_t len;
-	uint8_t sha256[32];
-	int64_t now;
-	uint32_t version; /* out */
-};
-
-static int
-op_put(struct keystore *ks, MDB_txn *txn, void *arg)
+int
+ks_policy_put_op(struct keystore *ks, MDB_txn *txn, void *arg)
 {
-	struct put_arg *a = arg;
+	struct ks_policy_put_arg *a = arg;
 	struct keystore_audit_record ar;
 	struct ks_head_rec head;
 	struct ks_policy_rec cur, rec;
@@ -136,6 +125,7 @@ op_put(struct keystore *ks, MDB_txn *txn, void *arg)
 	if (r == 0 && cur.len == a->len && memcmp(cur.sha256, a->sha256, 32) == 0 &&
 	    memcmp(cur.data, a->data, a->len) == 0) {
 		a->version = cur.version;
+		a->written = false;
 		return 0;
 	}
 	if (r != 0 && r != KBS_ERR_NOT_FOUND)
@@ -165,6 +155,29 @@ op_put(struct keystore *ks, MDB_txn *txn, void *arg)
 	if ((r = ks_audit_add(ks, txn, &head, ks->keys, &ar, NULL)) != 0)
 		return r;
 	a->version = rec.version;
+	a->written = true;
+	return 0;
+}
+
+int
+ks_policy_put_prepare(struct ks_policy_put_arg *a, const char *name, const uint8_t *data,
+    size_t len, const struct keystore_actor *actor)
+{
+	int r;
+
+	memset(a, 0, sizeof(*a));
+	if (data == NULL || len == 0)
+		return KBS_ERR_INVALID_ARGUMENT;
+	if (len > KEYSTORE_POLICY_MAX)
+		return KBS_ERR_TOO_LARGE;
+	if ((r = ks_actor_check(actor)) != 0 || (r = ks_name_check(name, &a->name_len)) != 0)
+		return r;
+	a->actor = actor;
+	a->name = name;
+	a->data = data;
+	a->len = len;
+	a->now = kbs_time_now();
+	crypto_hash_sha256(a->sha256, data, len);
 	return 0;
 }
 
@@ -172,23 +185,13 @@ int
 keystore_policy_put(struct keystore *ks, const char *name, const uint8_t *data, size_t len,
     const struct keystore_actor *actor, uint32_t *ret_version)
 {
-	struct put_arg a;
+	struct ks_policy_put_arg a;
 	int r;
 
-	memset(&a, 0, sizeof(a));
-	if (ks == NULL || data == NULL || len == 0)
+	if (ks == NULL)
 		return KBS_ERR_INVALID_ARGUMENT;
-	if (len > KEYSTORE_POLICY_MAX)
-		return KBS_ERR_TOO_LARGE;
-	if ((r = ks_actor_check(actor)) != 0 || (r = ks_name_check(name, &a.name_len)) != 0)
-		return r;
-	a.actor = actor;
-	a.name = name;
-	a.data = data;
-	a.len = len;
-	a.now = kbs_time_now();
-	crypto_hash_sha256(a.sha256, data, len);
-	if ((r = ks_write(ks, op_put, &a)) != 0)
+	if ((r = ks_policy_put_prepare(&a, name, data, len, actor)) != 0 ||
+	    (r = ks_write(ks, ks_policy_put_op, &a)) != 0)
 		return r;
 	if (ret_version != NULL)
 		*ret_version = a.version;

@@ -15,6 +15,15 @@
  * The applied revision is a meta entry "replica_rev", a bare u64le. It is
  * not authenticated: a replica re-reads etcd whole when it starts, so the
  * number only says how far it had got (for /readyz before etcd answers).
+ *
+ * The sequence numbers (the rollback guard) are meta entries
+ * "replica_seq/s/" NAME (a secret and its tombstones) and
+ * "replica_seq/p/" NAME (a policy): u64le seq (>= 1) then the SHA-256 of
+ * the value that carried it, 40 bytes. keystore_replica_apply reads the
+ * entry, refuses an older value, applies the change and writes the entry
+ * in one transaction: a crash leaves both or neither. Nothing else in the
+ * store reads these entries (verify, rotation and backup copy meta as it
+ * is), so a store holding them opens and verifies as before.
  */
 #include "keystore-int.h"
 
@@ -24,6 +33,10 @@
 #include <sodium.h>
 
 static const char ks_meta_replica_rev[] = "replica_rev";
+static const char ks_meta_replica_seq[] = "replica_seq/";
+
+#define SEQ_KEY_MAX (sizeof(ks_meta_replica_seq) - 1 + 2 + KEYSTORE_NAME_MAX)
+#define SEQ_VALUE_SIZE (8 + 32)
 
 int
 keystore_secret_seal(struct keystore *ks, const char *name, const uint8_t *value, size_t value_len,
@@ -120,6 +133,32 @@ op_put_sealed(struct keystore *ks, MDB_txn *txn, void *arg)
 	return 0;
 }
 
+/* sealed_prepare checks rec for name and sets a up; a->scratch is the caller's to free. */
+static int
+sealed_prepare(struct sealed_arg *a, const char *name, const uint8_t *rec, size_t len,
+    const struct keystore_actor *actor)
+{
+	int r;
+
+	memset(a, 0, sizeof(*a));
+	if (rec == NULL)
+		return KBS_ERR_INVALID_ARGUMENT;
+	if ((r = ks_actor_check(actor)) != 0 || (r = ks_name_check(name, &a->name_len)) != 0)
+		return r;
+	if ((r = ks_secret_rec_decode(rec, len, &a->rec)) != 0)
+		return r;
+	if (a->rec.version == 0 || a->rec.ct_len <= KS_SEAL_TAG ||
+	    a->rec.ct_len - KS_SEAL_TAG > KEYSTORE_SECRET_MAX ||
+	    (a->rec.policy[0] != '\0' && ks_name_check(a->rec.policy, NULL) != 0))
+		return KBS_ERR_STORE_CORRUPT;
+	if ((a->scratch = malloc(a->rec.ct_len - KS_SEAL_TAG)) == NULL)
+		return KBS_ERR_ALLOC;
+	a->actor = actor;
+	a->name = name;
+	a->now = kbs_time_now();
+	return 0;
+}
+
 int
 keystore_secret_put_sealed(struct keystore *ks, const char *name, const uint8_t *rec, size_t len,
     const struct keystore_actor *actor, uint32_t *ret_version, bool *ret_written)
@@ -127,22 +166,10 @@ keystore_secret_put_sealed(struct keystore *ks, const char *name, const uint8_t 
 	struct sealed_arg a;
 	int r;
 
-	memset(&a, 0, sizeof(a));
-	if (ks == NULL || rec == NULL)
+	if (ks == NULL)
 		return KBS_ERR_INVALID_ARGUMENT;
-	if ((r = ks_actor_check(actor)) != 0 || (r = ks_name_check(name, &a.name_len)) != 0)
+	if ((r = sealed_prepare(&a, name, rec, len, actor)) != 0)
 		return r;
-	if ((r = ks_secret_rec_decode(rec, len, &a.rec)) != 0)
-		return r;
-	if (a.rec.version == 0 || a.rec.ct_len <= KS_SEAL_TAG ||
-	    a.rec.ct_len - KS_SEAL_TAG > KEYSTORE_SECRET_MAX ||
-	    (a.rec.policy[0] != '\0' && ks_name_check(a.rec.policy, NULL) != 0))
-		return KBS_ERR_STORE_CORRUPT;
-	if ((a.scratch = malloc(a.rec.ct_len - KS_SEAL_TAG)) == NULL)
-		return KBS_ERR_ALLOC;
-	a.actor = actor;
-	a.name = name;
-	a.now = kbs_time_now();
 	r = ks_write(ks, op_put_sealed, &a);
 	free(a.scratch); /* wiped by the operation */
 	if (r != 0)
@@ -207,6 +234,199 @@ keystore_replica_revision(struct keystore *ks, uint64_t *ret_revision)
 	if (r == 0)
 		*ret_revision = rev;
 	return r;
+}
+
+/* ---- sequence numbers ------------------------------------------------ */
+
+/* seq_key builds the meta key of family/name in out. */
+static int
+seq_key(enum keystore_replica_family family, const char *name, char out[SEQ_KEY_MAX], MDB_val *ret)
+{
+	size_t pl = sizeof(ks_meta_replica_seq) - 1, n = 0;
+	int r;
+
+	if (family != KEYSTORE_REPLICA_SECRETS && family != KEYSTORE_REPLICA_POLICIES)
+		return KBS_ERR_INVALID_ARGUMENT;
+	if ((r = ks_name_check(name, &n)) != 0)
+		return r;
+	memcpy(out, ks_meta_replica_seq, pl);
+	out[pl] = family == KEYSTORE_REPLICA_SECRETS ? 's' : 'p';
+	out[pl + 1] = '/';
+	memcpy(out + pl + 2, name, n);
+	ret->mv_size = pl + 2 + n;
+	ret->mv_data = out;
+	return 0;
+}
+
+static int
+seq_get(struct keystore *ks, MDB_txn *txn, MDB_val *k, struct keystore_replica_seq *ret)
+{
+	const uint8_t *p;
+	MDB_val v;
+	int rc, i;
+
+	memset(ret, 0, sizeof(*ret));
+	rc = mdb_get(txn, ks->dbi_meta, k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return ks_mdb_err(rc);
+	if (v.mv_size != SEQ_VALUE_SIZE)
+		return KBS_ERR_STORE_CORRUPT;
+	p = v.mv_data;
+	for (i = 0; i < 8; i++)
+		ret->seq |= (uint64_t)p[i] << (8 * i);
+	if (ret->seq == 0)
+		return KBS_ERR_STORE_CORRUPT; /* never written: 0 is "none" */
+	memcpy(ret->value_sha256, p + 8, 32);
+	return 0;
+}
+
+static int
+seq_put(struct keystore *ks, MDB_txn *txn, MDB_val *k, const struct keystore_replica_seq *s)
+{
+	uint8_t b[SEQ_VALUE_SIZE];
+	MDB_val v = { sizeof(b), b };
+	int rc, i;
+
+	for (i = 0; i < 8; i++)
+		b[i] = (uint8_t)(s->seq >> (8 * i));
+	memcpy(b + 8, s->value_sha256, 32);
+	if ((rc = mdb_put(txn, ks->dbi_meta, k, &v, 0)) != 0)
+		return ks_mdb_err(rc);
+	return 0;
+}
+
+int
+keystore_replica_seq(struct keystore *ks, enum keystore_replica_family family, const char *name,
+    struct keystore_replica_seq *ret)
+{
+	char kb[SEQ_KEY_MAX];
+	MDB_txn *txn = NULL;
+	MDB_val k;
+	int r;
+
+	if (ks == NULL || ret == NULL)
+		return KBS_ERR_INVALID_ARGUMENT;
+	if ((r = seq_key(family, name, kb, &k)) != 0 || (r = ks_read_begin(ks, &txn)) != 0)
+		return r;
+	r = seq_get(ks, txn, &k, ret);
+	ks_read_end(ks, txn);
+	return r;
+}
+
+struct set_seq_arg {
+	MDB_val k;
+	const struct keystore_replica_seq *seq;
+};
+
+static int
+op_set_seq(struct keystore *ks, MDB_txn *txn, void *arg)
+{
+	struct set_seq_arg *a = arg;
+
+	return seq_put(ks, txn, &a->k, a->seq);
+}
+
+int
+keystore_replica_set_seq(struct keystore *ks, enum keystore_replica_family family, const char *name,
+    const struct keystore_replica_seq *seq)
+{
+	struct set_seq_arg a;
+	char kb[SEQ_KEY_MAX];
+	int r;
+
+	if (ks == NULL || seq == NULL || seq->seq == 0)
+		return KBS_ERR_INVALID_ARGUMENT;
+	if ((r = seq_key(family, name, kb, &a.k)) != 0)
+		return r;
+	a.seq = seq;
+	return ks_write(ks, op_set_seq, &a);
+}
+
+struct apply_arg {
+	const struct keystore_replica_change *c;
+	MDB_val k;
+	struct sealed_arg sealed;
+	struct ks_policy_put_arg policy;
+	struct ks_secret_del_arg del;
+	struct keystore_replica_seq held; /* out */
+	bool written;                     /* out */
+};
+
+static int
+op_apply(struct keystore *ks, MDB_txn *txn, void *arg)
+{
+	struct apply_arg *a = arg;
+	const struct keystore_replica_seq *s = &a->c->seq;
+	int r;
+
+	a->written = false;
+	if ((r = seq_get(ks, txn, &a->k, &a->held)) != 0)
+		return r;
+	/* Before any write, so a refusal leaves the transaction as it was. */
+	if (s->seq < a->held.seq ||
+	    (s->seq == a->held.seq && s->seq > 0 &&
+		sodium_memcmp(s->value_sha256, a->held.value_sha256, 32) != 0))
+		return KBS_ERR_ETCD_ROLLBACK;
+	switch (a->c->op) {
+	case KEYSTORE_REPLICA_SECRET_PUT:
+		r = op_put_sealed(ks, txn, &a->sealed);
+		a->written = a->sealed.written;
+		break;
+	case KEYSTORE_REPLICA_POLICY_PUT:
+		r = ks_policy_put_op(ks, txn, &a->policy);
+		a->written = a->policy.written;
+		break;
+	default:
+		r = ks_secret_delete_op(ks, txn, &a->del);
+		a->written = r == 0;
+		if (r == KBS_ERR_NOT_FOUND)
+			r = 0; /* gone already: only the number is written */
+		break;
+	}
+	if (r != 0)
+		return r;
+	return s->seq > a->held.seq ? seq_put(ks, txn, &a->k, s) : 0;
+}
+
+int
+keystore_replica_apply(struct keystore *ks, const struct keystore_replica_change *c,
+    struct keystore_replica_seq *ret_held, bool *ret_written)
+{
+	enum keystore_replica_family family;
+	struct apply_arg a;
+	char kb[SEQ_KEY_MAX];
+	bool del, pol;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	if (ks == NULL || c == NULL)
+		return KBS_ERR_INVALID_ARGUMENT;
+	del = c->op == KEYSTORE_REPLICA_SECRET_DELETE;
+	pol = c->op == KEYSTORE_REPLICA_POLICY_PUT;
+	if ((c->op != KEYSTORE_REPLICA_SECRET_PUT && !pol && !del) || del != (c->payload_len == 0))
+		return KBS_ERR_INVALID_ARGUMENT;
+	a.c = c;
+	family = pol ? KEYSTORE_REPLICA_POLICIES : KEYSTORE_REPLICA_SECRETS;
+	if ((r = seq_key(family, c->name, kb, &a.k)) != 0)
+		return r;
+	if (c->op == KEYSTORE_REPLICA_SECRET_PUT)
+		r = sealed_prepare(&a.sealed, c->name, c->payload, c->payload_len, c->actor);
+	else if (c->op == KEYSTORE_REPLICA_POLICY_PUT)
+		r = ks_policy_put_prepare(&a.policy, c->name, c->payload, c->payload_len, c->actor);
+	else
+		r = ks_secret_delete_prepare(&a.del, c->name, c->actor);
+	if (r == 0)
+		r = ks_write(ks, op_apply, &a);
+	free(a.sealed.scratch); /* wiped by the operation */
+	if (ret_held != NULL)
+		*ret_held = a.held;
+	if (r != 0)
+		return r;
+	if (ret_written != NULL)
+		*ret_written = a.written;
+	return 0;
 }
 
 /*

@@ -276,17 +276,10 @@ keystore_secret_info(struct keystore *ks, const char *name, struct keystore_secr
 	return 0;
 }
 
-struct del_arg {
-	const struct keystore_actor *actor;
-	const char *name;
-	size_t name_len;
-	int64_t now;
-};
-
-static int
-op_delete(struct keystore *ks, MDB_txn *txn, void *arg)
+int
+ks_secret_delete_op(struct keystore *ks, MDB_txn *txn, void *arg)
 {
-	struct del_arg *a = arg;
+	struct ks_secret_del_arg *a = arg;
 	struct keystore_audit_record ar;
 	struct ks_head_rec head;
 	struct ks_secret_rec old;
@@ -312,19 +305,30 @@ op_delete(struct keystore *ks, MDB_txn *txn, void *arg)
 }
 
 int
+ks_secret_delete_prepare(
+    struct ks_secret_del_arg *a, const char *name, const struct keystore_actor *actor)
+{
+	int r;
+
+	if ((r = ks_actor_check(actor)) != 0 || (r = ks_name_check(name, &a->name_len)) != 0)
+		return r;
+	a->actor = actor;
+	a->name = name;
+	a->now = kbs_time_now();
+	return 0;
+}
+
+int
 keystore_secret_delete(struct keystore *ks, const char *name, const struct keystore_actor *actor)
 {
-	struct del_arg a;
+	struct ks_secret_del_arg a;
 	int r;
 
 	if (ks == NULL)
 		return KBS_ERR_INVALID_ARGUMENT;
-	if ((r = ks_actor_check(actor)) != 0 || (r = ks_name_check(name, &a.name_len)) != 0)
+	if ((r = ks_secret_delete_prepare(&a, name, actor)) != 0)
 		return r;
-	a.actor = actor;
-	a.name = name;
-	a.now = kbs_time_now();
-	return ks_write(ks, op_delete, &a);
+	return ks_write(ks, ks_secret_delete_op, &a);
 }
 
 static int

@@ -10,7 +10,9 @@
  * at most KBS_ETCD_MAX_ITEMS items, each with a NUL-free key of 1..511
  * bytes, a value of at most KBS_ETCD_VALUE_MAX bytes, non-negative
  * numbers; an accepted value has a known kind, non-empty name and actor,
- * a payload inside the input, and the MAC's 32 bytes at its end.
+ * a payload inside the input (empty exactly for a tombstone), seq 0 only
+ * when it is a v1 value (and then no tombstone), and the MAC's 32 bytes
+ * at its end.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -67,10 +69,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r != 0) {
 		if (r != KBS_ERR_ETCD_RECORD)
 			abort();
-	} else if ((v.kind != KBS_REPLICA_SECRET && v.kind != KBS_REPLICA_POLICY) ||
+	} else if ((v.kind != KBS_REPLICA_SECRET && v.kind != KBS_REPLICA_POLICY &&
+		       v.kind != KBS_REPLICA_TOMBSTONE) ||
 	    v.name[0] == '\0' || v.actor[0] == '\0' || v.origin[0] == '\0' ||
 	    mac_len + 32 != size || v.payload < data ||
-	    v.payload + v.payload_len > data + mac_len || v.payload_len == 0) {
+	    v.payload + v.payload_len > data + mac_len ||
+	    (v.kind == KBS_REPLICA_TOMBSTONE) != (v.payload_len == 0) ||
+	    (v.seq == 0) != (size >= 12 && memcmp(data, "kbs-etcd-v1", 12) == 0) ||
+	    (v.seq == 0 && v.kind == KBS_REPLICA_TOMBSTONE)) {
 		abort();
 	}
 	return 0;

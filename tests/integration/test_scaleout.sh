@@ -13,6 +13,12 @@
 #     once there is room (root only: a small tmpfs); one whose write was
 #     committed but its answer lost (a fake etcd): 503, not sent again;
 #   - two admins: a write with a stale If-Match is 409 etcd_conflict;
+#   - rollbacks (etcd access, no master key): a policy's older value and a
+#     deleted secret's value put back are refused by every replica
+#     (etcd_rollback, kbs_etcd_rollbacks_total); admin writes afterwards
+#     apply everywhere; a restarted replica still refuses them; a replica
+#     behind etcd (a fake) given the current If-Match numbers its write
+#     above etcd's current value;
 #   - replica 3 watches member 3 only: member 3 stopped, writes and a
 #     compaction meanwhile, member 3 back: replica 3 resyncs (a full read)
 #     and releases the new secret;
@@ -358,6 +364,151 @@ expect "If-Match 0 on an existing name" 0 "409 etcd_conflict" put 1 0 quiet "$tm
 expect "delete with a stale revision" 0 "409 etcd_conflict" bash -c "curl -s -o '$tmp/del.json' -w '%{http_code}' -X DELETE -H 'Authorization: Bearer $T1' -H 'If-Match: 1' http://127.0.0.1:${adm[1]}/v1/admin/secrets/quiet; printf ' %s\n' \"\$(/usr/bin/python3 -c 'import json;print(json.load(open(\"$tmp/del.json\"))[\"error\"])')\""
 expect "delete through replica 3" 0 "" A 3 secret delete quiet
 check "replica 1 forgets the deleted secret" wait_until 5 bash -c "curl -s -H 'Authorization: Bearer $T1' http://127.0.0.1:${adm[1]}/v1/admin/secrets/quiet | grep -q not_found"
+
+# ---- rollbacks: an etcd writer without the master key puts old values back ---------
+
+# etcd_get KEY: the base64 value etcd holds at KEY ("" if none).
+etcd_get() {
+	curl -sf -m 2 "http://127.0.0.1:$c1/v3/kv/range" -d "{\"key\":\"$(printf '%s' "$1" | base64 -w0)\"}" >"$tmp/get.json"
+	json "$tmp/get.json" 'd["kvs"][0]["value"] if d.get("kvs") else ""'
+}
+# etcd_put KEY B64: what the attacker does (etcd access, no master key).
+etcd_put() {
+	curl -sf -m 2 "http://127.0.0.1:$c1/v3/kv/put" -d "{\"key\":\"$(printf '%s' "$1" | base64 -w0)\",\"value\":\"$2\"}" >/dev/null
+}
+# policy_sha I: the sha256 of prod as replica I holds it.
+policy_sha() { A "$1" policy show prod | json - 'd["sha256"]'; }
+file_sha() { sha256sum "$1" | awk '{print $1}'; }
+rollbacks() { curl -s "http://127.0.0.1:${pub[$1]}/metrics" | awk '$1 == "kbs_etcd_rollbacks_total" {print $2}'; }
+# refused I KEY N: replica I logged N etcd_rollback refusals of KEY.
+refused() { test "$(grep -c "\"event\":\"etcd_rollback\",\"key\":\"$2\"" "$tmp/kbs$1.log")" -ge "$3"; }
+shows_policy() { test "$(policy_sha "$1")" = "$(file_sha "$2")"; }
+forgot() { A "$1" secret show "$2" 2>&1 | grep -q not_found; }
+# (a) a policy goes back to an older version
+old_policy=$(etcd_get /kbs-test/policies/prod)
+check "rollback: etcd holds the policy's value" test -n "$old_policy"
+sed 's/"kbs_policy": 1,/"kbs_policy": 1, /' "$tmp/prod.json" >"$tmp/prod2.json" # new bytes, same rules
+expect "rollback: a newer policy version through replica 1" 0 "" A 1 policy put "$tmp/prod2.json"
+for i in 1 2 3; do
+	check "rollback: replica $i holds the newer policy" wait_until 5 shows_policy "$i" "$tmp/prod2.json"
+	expect "rollback: replica $i counted no rollback yet" 0 "0" rollbacks "$i"
+done
+check "rollback: the attacker puts the older value back" etcd_put /kbs-test/policies/prod "$old_policy"
+for i in 1 2 3; do
+	check "rollback: replica $i refuses it (etcd_rollback)" wait_until 5 refused "$i" /kbs-test/policies/prod 1
+	check "rollback: replica $i logged it once" test "$(grep -c '"event":"etcd_rollback","key":"/kbs-test/policies/prod"' "$tmp/kbs$i.log")" = 1
+	check "rollback: replica $i logged both seqs" grep -q '"event":"etcd_rollback","key":"/kbs-test/policies/prod","revision":[0-9]*,"held_seq":[0-9]*,"offered_seq":[0-9]*' "$tmp/kbs$i.log"
+	check "rollback: replica $i keeps the newer policy" shows_policy "$i" "$tmp/prod2.json"
+	expect "rollback: replica $i counted it" 0 "1" rollbacks "$i"
+	check "rollback: replica $i still releases under it" released_by "$i" disk
+done
+# (b) a deleted secret comes back
+head -c 32 /dev/urandom >"$tmp/gone.key"
+expect "tombstone: a secret to delete" 0 "" A 1 secret put gone --policy prod --from-file "$tmp/gone.key"
+for i in 1 2 3; do check "tombstone: replica $i releases it" wait_until 5 released_by "$i" gone; done
+old_secret=$(etcd_get /kbs-test/secrets/gone)
+expect "tombstone: delete through replica 2" 0 "" A 2 secret delete gone
+check "tombstone: etcd keeps a tombstone at the key" test -n "$(etcd_get /kbs-test/secrets/gone)"
+check "tombstone: etcd's value is not the secret's any more" test "$(etcd_get /kbs-test/secrets/gone)" != "$old_secret"
+for i in 1 2 3; do check "tombstone: replica $i forgets it" wait_until 5 forgot "$i" gone; done
+expect "tombstone: a second delete is 404 not_found" 1 "" A 1 secret delete gone
+expect_err "tombstone: kbs-admin says not_found" "not_found"
+check "tombstone: the attacker puts the deleted value back" etcd_put /kbs-test/secrets/gone "$old_secret"
+for i in 1 2 3; do
+	check "tombstone: replica $i refuses it (etcd_rollback)" wait_until 5 refused "$i" /kbs-test/secrets/gone 1
+	check "tombstone: replica $i keeps it deleted" forgot "$i" gone
+	check "tombstone: replica $i does not release it" not_released_by "$i" gone
+	expect "tombstone: replica $i counted two rollbacks" 0 "2" rollbacks "$i"
+done
+# (c) admin writes after the refused values are applied everywhere
+expect "after a rollback: the same policy bytes again go to etcd" 0 "" A 1 policy put "$tmp/prod2.json"
+check "after a rollback: etcd holds a new value of the policy" test "$(etcd_get /kbs-test/policies/prod)" != "$old_policy"
+sed 's/"kbs_policy": 1,/"kbs_policy": 1,  /' "$tmp/prod.json" >"$tmp/prod3.json"
+expect "after a rollback: a newer policy through replica 3" 0 "" A 3 policy put "$tmp/prod3.json"
+expect "after a rollback: If-Match 0 on a deleted secret (a tombstone is absent)" 0 "201 " put 1 0 gone "$tmp/gone.key"
+for i in 1 2 3; do
+	check "after a rollback: replica $i holds the newest policy" wait_until 5 shows_policy "$i" "$tmp/prod3.json"
+	check "after a rollback: replica $i releases the secret put again" wait_until 5 released_by "$i" gone
+done
+# (d) durable: replica 2 restarted refuses the old bytes again
+kill "${kpid[2]}" 2>/dev/null
+wait "${kpid[2]}" 2>/dev/null
+check "durable: the attacker puts the old policy back while replica 2 is down" etcd_put /kbs-test/policies/prod "$old_policy"
+check "durable: and the secret's first value" etcd_put /kbs-test/secrets/gone "$old_secret"
+before2=$(grep -c '"event":"etcd_rollback"' "$tmp/kbs2.log")
+kbs_start 2
+check "durable: replica 2 ready again" wait_until 15 ready 2
+check "durable: replica 2 refuses both at its full read" wait_until 5 bash -c "test \$(grep -c '\"event\":\"etcd_rollback\"' '$tmp/kbs2.log') -ge $((before2 + 2))"
+check "durable: replica 2 keeps the newest policy" shows_policy 2 "$tmp/prod3.json"
+check "durable: replica 2 releases the secret's newest value" released_by 2 gone
+for i in 1 3; do
+	check "durable: replica $i keeps the newest policy" shows_policy "$i" "$tmp/prod3.json"
+done
+# Put etcd right again for what follows: the newest policy and secret pushed over the old bytes.
+expect "re-push the policy over the old bytes" 0 "" A 1 policy put "$tmp/prod3.json"
+expect "re-push the secret over the old bytes" 0 "" A 1 secret put gone --policy prod --from-file "$tmp/gone.key"
+check "re-pushed: etcd holds a new policy value" test "$(etcd_get /kbs-test/policies/prod)" != "$old_policy"
+# (e) a replica behind etcd, given the current If-Match: it asks etcd for the
+# current value's number and writes above it, not above its own (a fake
+# etcd: its first full read shows the old value at revision 3, any later
+# read the newest at revision 9; the transaction is recorded, not applied).
+new_policy=$(etcd_get /kbs-test/policies/prod)
+seq_of() { printf '%s' "$1" | base64 -d | /usr/bin/python3 -c 'import sys; print(int.from_bytes(sys.stdin.buffer.read()[13:21], "little"))'; }
+cat >"$tmp/fake_behind.py" <<'EOF'
+import base64, http.server, json, sys, threading, time
+key = base64.b64encode(b"/kbs-test/policies/prod").decode()
+state = {"ranges": 0}
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.0"
+    def log_message(self, *a):
+        pass
+    def answer(self, body):
+        out = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+    def do_POST(self):
+        req = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if self.path == "/v3/watch":
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'{"result":{"header":{"revision":"9"},"created":true}}\n')
+            self.wfile.flush()
+            time.sleep(30)
+            return
+        if self.path == "/v3/kv/txn":
+            open(sys.argv[4], "ab").write(req + b"\n")
+            self.answer({"header": {"revision": "10"}, "succeeded": True})
+            return
+        if b"count_only" in req:
+            self.answer({"header": {"revision": "9"}, "count": "1"})
+            return
+        state["ranges"] += 1
+        old = state["ranges"] == 1
+        kv = {"key": key, "mod_revision": "3" if old else "9", "create_revision": "2",
+              "version": "1" if old else "5", "value": sys.argv[2] if old else sys.argv[3]}
+        self.answer({"header": {"revision": "9"}, "kvs": [kv], "count": "1"})
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+srv.daemon_threads = True
+srv.serve_forever()
+EOF
+read -r f9 <<<"$(free_ports 1)"
+/usr/bin/python3 "$tmp/fake_behind.py" "$f9" "$old_policy" "$new_policy" "$tmp/behind_txn.log" &
+pids+=($!)
+extra 9 "$tmp/master.hex" "$(etcd_cfg 9 "http://127.0.0.1:$f9")"
+check "behind: replica 9 syncs with the old value" wait_until 10 ready 9
+check "behind: replica 9 holds the old policy" shows_policy 9 "$tmp/prod.json"
+expect "behind: replica 9 writes with the current If-Match" 0 "" A 9 policy put "$tmp/prod3.json" --if-match 9
+written_seq() {
+	/usr/bin/python3 -c 'import base64, json, sys
+t = json.loads(open(sys.argv[1]).readline())
+v = base64.b64decode(t["success"][0]["request_put"]["value"])
+print(t["compare"][0]["mod_revision"], v[:12] == b"kbs-etcd-v2\0", int.from_bytes(v[13:21], "little"))' "$tmp/behind_txn.log"
+}
+check "behind: etcd's newest value is numbered above the old one" test "$(seq_of "$new_policy")" -gt "$(seq_of "$old_policy")"
+expect "behind: its value is numbered above etcd's current one, compared with revision 9" 0 "9 True $(($(seq_of "$new_policy") + 1))" written_seq
+stop_extra 9
 
 # ---- guests through HAProxy (round robin, TCP) --------------------------------
 

@@ -2,7 +2,11 @@
  * Unit tests for kbs/replica_value.c, kbs/etcd_parse.c and the If-Match
  * reader of kbs/replica.c: the replicated value round trip and every
  * refusal (ETCD_RECORD: truncated, trailing bytes, bad magic, kind, names,
- * lengths, a MAC of another master key or over altered bytes); the
+ * lengths, a MAC of another master key or over altered bytes); the v2
+ * envelope's seq and tombstone (round trip; seq 0, a tombstone with a
+ * payload, a put without one, a v1 tombstone, bytes after the payload or
+ * after the MAC, an altered seq: each ETCD_RECORD; the encoder's refusals
+ * INVALID_ARGUMENT) and a v1 value still decoding, as seq 0; the
  * gateway's answers as etcd 3.4 prints them (numbers as strings, members
  * at their default left out) and malformed ones (ETCD_PROTOCOL).
  */
@@ -77,6 +81,7 @@ sample(struct kbs_replica_value *v, const uint8_t *payload, size_t len)
 	snprintf(v->actor, sizeof(v->actor), "admin-1");
 	snprintf(v->request_id, sizeof(v->request_id), "0123abcd");
 	snprintf(v->origin, sizeof(v->origin), "kbs-1");
+	v->seq = 7;
 	v->payload = payload;
 	v->payload_len = len;
 }
@@ -95,6 +100,7 @@ test_value(void)
 	/* Opens on any replica with the same key. */
 	CHECK_OK(kbs_replica_value_open(b, enc, len, &got));
 	CHECK_INT_EQ(got.kind, KBS_REPLICA_POLICY);
+	CHECK_UINT_EQ(got.seq, 7);
 	CHECK_STR_EQ(got.name, "prod");
 	CHECK_STR_EQ(got.actor, "admin-1");
 	CHECK_STR_EQ(got.request_id, "0123abcd");
@@ -125,11 +131,11 @@ test_value(void)
 	CHECK_OK(kbs_replica_value_decode(enc, len, &got, &mac_len));
 	CHECK_UINT_EQ(mac_len, len - 32);
 	/*
-	 * A NUL in the name (after the magic, the kind and the length byte),
-	 * MACed anew as only a replica could: refused, not read as "" (found
-	 * by fuzz_etcd_answer; the name check's strchr matched the NUL).
+	 * A NUL in the name (after the magic, the kind, the seq and the length
+	 * byte), MACed anew as only a replica could: refused, not read as ""
+	 * (found by fuzz_etcd_answer; the name check's strchr matched the NUL).
 	 */
-	enc[14] = '\0';
+	enc[22] = '\0';
 	CHECK_OK(keystore_replica_mac(a, enc, len - 32, enc + len - 32));
 	CHECK_ERR(kbs_replica_value_decode(enc, len, &got, &mac_len), KBS_ERR_ETCD_RECORD);
 	CHECK_ERR(kbs_replica_value_open(b, enc, len, &got), KBS_ERR_ETCD_RECORD);
@@ -137,7 +143,13 @@ test_value(void)
 
 	/* What the encoder refuses. */
 	sample(&v, policy, sizeof(policy));
-	v.kind = 3;
+	v.kind = 3; /* a tombstone with a payload */
+	CHECK_ERR(kbs_replica_value_encode(a, &v, &enc, &len), KBS_ERR_INVALID_ARGUMENT);
+	sample(&v, policy, sizeof(policy));
+	v.kind = 4;
+	CHECK_ERR(kbs_replica_value_encode(a, &v, &enc, &len), KBS_ERR_INVALID_ARGUMENT);
+	sample(&v, policy, sizeof(policy));
+	v.seq = 0;
 	CHECK_ERR(kbs_replica_value_encode(a, &v, &enc, &len), KBS_ERR_INVALID_ARGUMENT);
 	sample(&v, policy, sizeof(policy));
 	snprintf(v.name, sizeof(v.name), "a b");
@@ -152,6 +164,116 @@ test_value(void)
 	keystore_close(a);
 	keystore_close(b);
 	keystore_close(c);
+}
+
+/*
+ * raw builds a value by hand and MACs it with ks: magic "kbs-etcd-v1" or
+ * "-v2", the seq only for v2, the sample's strings, plen payload bytes,
+ * then extra zero bytes before the MAC. Returns the length.
+ */
+static size_t
+raw(struct keystore *ks, uint8_t *out, bool v2, uint8_t kind, uint64_t seq, uint32_t plen,
+    size_t extra)
+{
+	static const char *strs[] = { "prod", "admin-1", "r1", "kbs-1" };
+	size_t at = 0, i;
+
+	memcpy(out, v2 ? "kbs-etcd-v2" : "kbs-etcd-v1", 12);
+	at = 12;
+	out[at++] = kind;
+	if (v2)
+		for (i = 0; i < 8; i++)
+			out[at++] = (uint8_t)(seq >> (8 * i));
+	for (i = 0; i < KBS_ARRAY_SIZE(strs); i++) {
+		out[at++] = (uint8_t)strlen(strs[i]);
+		memcpy(out + at, strs[i], strlen(strs[i]));
+		at += strlen(strs[i]);
+	}
+	for (i = 0; i < 4; i++)
+		out[at++] = (uint8_t)(plen >> (8 * i));
+	memset(out + at, 'p', plen);
+	at += plen;
+	memset(out + at, 0, extra);
+	at += extra;
+	CHECK_OK(keystore_replica_mac(ks, out, at, out + at));
+	return at + 32;
+}
+
+static void
+test_value_v2(void)
+{
+	static const uint8_t rec[] = "a sealed record";
+	struct keystore *a = open_store("v2a", 5), *b = open_store("v2b", 5);
+	struct kbs_replica_value v, got;
+	uint8_t *enc = NULL, buf[256];
+	size_t len = 0, mac_len = 0;
+
+	/* A tombstone: no payload, a seq, round trip. */
+	sample(&v, NULL, 0);
+	v.kind = KBS_REPLICA_TOMBSTONE;
+	snprintf(v.name, sizeof(v.name), "disk");
+	v.seq = 0x0102030405060708ull;
+	CHECK_OK(kbs_replica_value_encode(a, &v, &enc, &len));
+	CHECK_OK(kbs_replica_value_open(b, enc, len, &got));
+	CHECK_INT_EQ(got.kind, KBS_REPLICA_TOMBSTONE);
+	CHECK_UINT_EQ(got.seq, 0x0102030405060708ull);
+	CHECK_STR_EQ(got.name, "disk");
+	CHECK_UINT_EQ(got.payload_len, 0);
+	/* Its seq altered (the first seq byte): the MAC fails. */
+	enc[13] ^= 1;
+	CHECK_ERR(kbs_replica_value_open(b, enc, len, &got), KBS_ERR_ETCD_RECORD);
+	free(enc);
+	/* A secret with the largest seq. */
+	sample(&v, rec, sizeof(rec));
+	v.kind = KBS_REPLICA_SECRET;
+	v.seq = UINT64_MAX;
+	CHECK_OK(kbs_replica_value_encode(a, &v, &enc, &len));
+	CHECK_OK(kbs_replica_value_open(b, enc, len, &got));
+	CHECK_UINT_EQ(got.seq, UINT64_MAX);
+	CHECK_UINT_EQ(got.payload_len, sizeof(rec));
+	free(enc);
+	/* The encoder: a tombstone with a payload, a secret without one. */
+	sample(&v, rec, sizeof(rec));
+	v.kind = KBS_REPLICA_TOMBSTONE;
+	CHECK_ERR(kbs_replica_value_encode(a, &v, &enc, &len), KBS_ERR_INVALID_ARGUMENT);
+	sample(&v, NULL, 0);
+	v.kind = KBS_REPLICA_SECRET;
+	CHECK_ERR(kbs_replica_value_encode(a, &v, &enc, &len), KBS_ERR_INVALID_ARGUMENT);
+
+	/* By hand, each MACed as a replica would: the format itself refuses. */
+	len = raw(a, buf, true, KBS_REPLICA_POLICY, 3, 5, 0);
+	CHECK_OK(kbs_replica_value_open(b, buf, len, &got));
+	CHECK_UINT_EQ(got.seq, 3);
+	len = raw(a, buf, true, KBS_REPLICA_POLICY, 0, 5, 0); /* seq 0 */
+	CHECK_ERR(kbs_replica_value_open(b, buf, len, &got), KBS_ERR_ETCD_RECORD);
+	CHECK_ERR(kbs_replica_value_decode(buf, len, &got, &mac_len), KBS_ERR_ETCD_RECORD);
+	len = raw(a, buf, true, KBS_REPLICA_TOMBSTONE, 3, 5, 0); /* a tombstone with a payload */
+	CHECK_ERR(kbs_replica_value_open(b, buf, len, &got), KBS_ERR_ETCD_RECORD);
+	len = raw(a, buf, true, KBS_REPLICA_TOMBSTONE, 3, 0, 0);
+	CHECK_OK(kbs_replica_value_open(b, buf, len, &got));
+	len = raw(a, buf, true, KBS_REPLICA_SECRET, 3, 0, 0); /* a secret without one */
+	CHECK_ERR(kbs_replica_value_open(b, buf, len, &got), KBS_ERR_ETCD_RECORD);
+	len = raw(a, buf, true, KBS_REPLICA_POLICY, 3, 5, 1); /* a byte after the payload */
+	CHECK_ERR(kbs_replica_value_open(b, buf, len, &got), KBS_ERR_ETCD_RECORD);
+	len = raw(a, buf, true, KBS_REPLICA_POLICY, 3, 5, 0);
+	buf[len] = 0; /* a byte after the MAC */
+	CHECK_ERR(kbs_replica_value_open(b, buf, len + 1, &got), KBS_ERR_ETCD_RECORD);
+	len = raw(a, buf, true, 4, 3, 5, 0); /* an unknown kind */
+	CHECK_ERR(kbs_replica_value_open(b, buf, len, &got), KBS_ERR_ETCD_RECORD);
+
+	/* v1 still decodes, as seq 0; it has no tombstone. */
+	len = raw(a, buf, false, KBS_REPLICA_POLICY, 0, 5, 0);
+	CHECK_OK(kbs_replica_value_open(b, buf, len, &got));
+	CHECK_INT_EQ(got.kind, KBS_REPLICA_POLICY);
+	CHECK_UINT_EQ(got.seq, 0);
+	CHECK_STR_EQ(got.name, "prod");
+	CHECK_UINT_EQ(got.payload_len, 5);
+	len = raw(a, buf, false, KBS_REPLICA_TOMBSTONE, 0, 0, 0);
+	CHECK_ERR(kbs_replica_value_open(b, buf, len, &got), KBS_ERR_ETCD_RECORD);
+	len = raw(a, buf, false, KBS_REPLICA_SECRET, 0, 0, 0);
+	CHECK_ERR(kbs_replica_value_open(b, buf, len, &got), KBS_ERR_ETCD_RECORD);
+	keystore_close(a);
+	keystore_close(b);
 }
 
 static void
@@ -274,4 +396,5 @@ test_parse(void)
 	    KBS_ERR_ETCD_PROTOCOL);
 }
 
-TEST_MAIN(TEST(setup), TEST(test_value), TEST(test_if_match), TEST(test_parse), TEST(teardown))
+TEST_MAIN(TEST(setup), TEST(test_value), TEST(test_value_v2), TEST(test_if_match), TEST(test_parse),
+    TEST(teardown))

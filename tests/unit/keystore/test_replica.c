@@ -3,7 +3,14 @@
  * stored as it is by another with the same master key (and verifies
  * there), applied twice writes one audit record, refused when made for
  * another name, sealed under another key, altered or malformed (exact
- * codes, nothing written); the replication MAC; the applied revision.
+ * codes, nothing written); the replication MAC; the applied revision;
+ * the sequence numbers (durable, kept apart per family and name, the
+ * store verifies with them) and keystore_replica_apply: a v1 value (seq
+ * 0) on a fresh object applied without a number; a lower seq, the
+ * same seq with another digest and a v1 value (seq 0) after a numbered
+ * one each refused with ETCD_ROLLBACK and nothing written; the same
+ * value again writes nothing; a tombstone deletes with its audit record,
+ * and of an absent secret records only the number.
  */
 #include "ks_test.h"
 
@@ -164,4 +171,206 @@ test_mac_and_revision(void)
 	ks_fixture_done(&c);
 }
 
-TEST_MAIN(TEST(test_seal_and_put_elsewhere), TEST(test_refusals), TEST(test_mac_and_revision))
+static struct keystore_replica_seq
+seq_of(uint64_t n, uint8_t fill)
+{
+	struct keystore_replica_seq s;
+
+	s.seq = n;
+	memset(s.value_sha256, fill, sizeof(s.value_sha256));
+	return s;
+}
+
+static void
+test_seq(void)
+{
+	struct ks_fixture a;
+	struct keystore *ka;
+	struct keystore_replica_seq s = seq_of(5, 0xaa), got;
+	struct keystore_verify_report rep;
+
+	ks_fixture_init(&a, 7);
+	ka = ks_open_default(&a, NULL);
+	CHECK_OK(keystore_replica_seq(ka, KEYSTORE_REPLICA_SECRETS, "disk", &got));
+	CHECK_UINT_EQ(got.seq, 0);
+	CHECK_OK(keystore_replica_set_seq(ka, KEYSTORE_REPLICA_SECRETS, "disk", &s));
+	s = seq_of(9, 0xbb);
+	CHECK_OK(keystore_replica_set_seq(ka, KEYSTORE_REPLICA_POLICIES, "disk", &s));
+	keystore_close(ka);
+	/* Durable, and one number per family and name. */
+	ka = ks_open_default(&a, NULL);
+	CHECK_OK(keystore_replica_seq(ka, KEYSTORE_REPLICA_SECRETS, "disk", &got));
+	CHECK_UINT_EQ(got.seq, 5);
+	s = seq_of(5, 0xaa);
+	CHECK_MEM_EQ(got.value_sha256, s.value_sha256, 32);
+	CHECK_OK(keystore_replica_seq(ka, KEYSTORE_REPLICA_POLICIES, "disk", &got));
+	CHECK_UINT_EQ(got.seq, 9);
+	CHECK_OK(keystore_replica_seq(ka, KEYSTORE_REPLICA_SECRETS, "disk2", &got));
+	CHECK_UINT_EQ(got.seq, 0);
+	/* The store's checks do not mind the entries. */
+	CHECK_OK(keystore_verify_state(ka, &rep));
+	/* Arguments. */
+	s = seq_of(0, 0);
+	CHECK_ERR(keystore_replica_set_seq(ka, KEYSTORE_REPLICA_SECRETS, "disk", &s),
+	    KBS_ERR_INVALID_ARGUMENT);
+	s = seq_of(1, 0);
+	CHECK_ERR(keystore_replica_set_seq(ka, (enum keystore_replica_family)3, "disk", &s),
+	    KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(keystore_replica_set_seq(ka, KEYSTORE_REPLICA_SECRETS, "bad name", &s),
+	    KBS_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(keystore_replica_seq(ka, KEYSTORE_REPLICA_SECRETS, "disk", NULL),
+	    KBS_ERR_INVALID_ARGUMENT);
+	keystore_close(ka);
+	ks_fixture_done(&a);
+}
+
+static void
+test_apply(void)
+{
+	static const uint8_t pol_old[] = "{\"kbs_policy\": 1, \"name\": \"old\"}",
+			     pol_new[] = "{\"kbs_policy\": 1, \"name\": \"new\"}";
+	struct ks_fixture a;
+	struct keystore *ka;
+	struct keystore_replica_change c;
+	struct keystore_replica_seq held;
+	struct keystore_secret *s = NULL;
+	struct keystore_policy *p = NULL;
+	struct keystore_verify_report rep;
+	uint8_t *rec1 = NULL, *rec2 = NULL;
+	size_t len1 = 0, len2 = 0;
+	uint64_t before;
+	bool written = false;
+
+	ks_fixture_init(&a, 7);
+	ka = ks_open_default(&a, NULL);
+	CHECK_OK(keystore_secret_seal(ka, "disk", val, sizeof(val), "", 1, &rec1, &len1));
+	CHECK_OK(keystore_secret_seal(ka, "disk", val, sizeof(val) - 1, "", 2, &rec2, &len2));
+
+	/* A value from before sequence numbers on a fresh object: applied, no number recorded. */
+	memset(&c, 0, sizeof(c));
+	c.op = KEYSTORE_REPLICA_POLICY_PUT;
+	c.name = "prod";
+	c.actor = &ks_actor;
+	c.payload = pol_old;
+	c.payload_len = sizeof(pol_old);
+	c.seq = seq_of(0, 0);
+	CHECK_OK(keystore_replica_apply(ka, &c, &held, &written));
+	CHECK(written);
+	CHECK_OK(keystore_replica_seq(ka, KEYSTORE_REPLICA_POLICIES, "prod", &held));
+	CHECK_UINT_EQ(held.seq, 0);
+	/* Policies: seq 2 applied, then seq 1 (older bytes) refused. */
+	c.payload = pol_new;
+	c.payload_len = sizeof(pol_new);
+	c.seq = seq_of(2, 2);
+	CHECK_OK(keystore_replica_apply(ka, &c, &held, &written));
+	CHECK(written);
+	CHECK_UINT_EQ(held.seq, 0);
+	before = audit_count(ka);
+	c.payload = pol_old;
+	c.payload_len = sizeof(pol_old);
+	c.seq = seq_of(1, 1);
+	CHECK_ERR(keystore_replica_apply(ka, &c, &held, &written), KBS_ERR_ETCD_ROLLBACK);
+	CHECK_UINT_EQ(held.seq, 2);
+	/* The same number with other bytes: refused too. */
+	c.seq = seq_of(2, 1);
+	CHECK_ERR(keystore_replica_apply(ka, &c, NULL, NULL), KBS_ERR_ETCD_ROLLBACK);
+	/* A value from before sequence numbers (seq 0): below any number. */
+	c.seq = seq_of(0, 0);
+	CHECK_ERR(keystore_replica_apply(ka, &c, NULL, NULL), KBS_ERR_ETCD_ROLLBACK);
+	CHECK_UINT_EQ(audit_count(ka), before);
+	CHECK_OK(keystore_policy_get(ka, "prod", &p));
+	if (p != NULL)
+		CHECK_MEM_EQ(p->data, pol_new, sizeof(pol_new));
+	keystore_policy_free(p);
+	/* The same value again: applied, nothing written. */
+	c.payload = pol_new;
+	c.payload_len = sizeof(pol_new);
+	c.seq = seq_of(2, 2);
+	written = true;
+	CHECK_OK(keystore_replica_apply(ka, &c, NULL, &written));
+	CHECK(!written);
+	CHECK_UINT_EQ(audit_count(ka), before);
+
+	/* Secrets: seq 1, seq 2, then the seq 1 record again refused. */
+	c.op = KEYSTORE_REPLICA_SECRET_PUT;
+	c.name = "disk";
+	c.payload = rec1;
+	c.payload_len = len1;
+	c.seq = seq_of(1, 1);
+	CHECK_OK(keystore_replica_apply(ka, &c, NULL, &written));
+	CHECK(written);
+	c.payload = rec2;
+	c.payload_len = len2;
+	c.seq = seq_of(2, 2);
+	CHECK_OK(keystore_replica_apply(ka, &c, NULL, &written));
+	CHECK(written);
+	c.payload = rec1;
+	c.payload_len = len1;
+	c.seq = seq_of(1, 1);
+	CHECK_ERR(keystore_replica_apply(ka, &c, NULL, NULL), KBS_ERR_ETCD_ROLLBACK);
+	CHECK_OK(keystore_secret_get(ka, "disk", &s));
+	if (s != NULL)
+		CHECK_UINT_EQ(s->info.version, 2);
+	keystore_secret_free(s);
+	/* The policy's number is apart from the secret's of the same name. */
+	CHECK_OK(keystore_replica_seq(ka, KEYSTORE_REPLICA_POLICIES, "disk", &held));
+	CHECK_UINT_EQ(held.seq, 0);
+
+	/* A tombstone: deleted with its audit record, and the old record stays out. */
+	before = audit_count(ka);
+	c.op = KEYSTORE_REPLICA_SECRET_DELETE;
+	c.payload = NULL;
+	c.payload_len = 0;
+	c.seq = seq_of(3, 3);
+	CHECK_OK(keystore_replica_apply(ka, &c, NULL, &written));
+	CHECK(written);
+	CHECK_UINT_EQ(audit_count(ka), before + 1);
+	CHECK_ERR(keystore_secret_get(ka, "disk", &s), KBS_ERR_NOT_FOUND);
+	c.op = KEYSTORE_REPLICA_SECRET_PUT;
+	c.payload = rec2;
+	c.payload_len = len2;
+	c.seq = seq_of(2, 2);
+	CHECK_ERR(keystore_replica_apply(ka, &c, &held, NULL), KBS_ERR_ETCD_ROLLBACK);
+	CHECK_UINT_EQ(held.seq, 3);
+	CHECK_ERR(keystore_secret_get(ka, "disk", &s), KBS_ERR_NOT_FOUND);
+	/* A tombstone of a secret this store never had: only the number. */
+	before = audit_count(ka);
+	c.op = KEYSTORE_REPLICA_SECRET_DELETE;
+	c.name = "never";
+	c.payload = NULL;
+	c.payload_len = 0;
+	c.seq = seq_of(4, 4);
+	written = true;
+	CHECK_OK(keystore_replica_apply(ka, &c, NULL, &written));
+	CHECK(!written);
+	CHECK_UINT_EQ(audit_count(ka), before);
+	CHECK_OK(keystore_replica_seq(ka, KEYSTORE_REPLICA_SECRETS, "never", &held));
+	CHECK_UINT_EQ(held.seq, 4);
+	/* Arguments: a delete with a payload, a put without one, another op. */
+	c.payload = rec1;
+	c.payload_len = len1;
+	CHECK_ERR(keystore_replica_apply(ka, &c, NULL, NULL), KBS_ERR_INVALID_ARGUMENT);
+	c.op = KEYSTORE_REPLICA_SECRET_PUT;
+	c.payload_len = 0;
+	CHECK_ERR(keystore_replica_apply(ka, &c, NULL, NULL), KBS_ERR_INVALID_ARGUMENT);
+	c.op = (enum keystore_replica_op)9;
+	c.payload_len = len1;
+	CHECK_ERR(keystore_replica_apply(ka, &c, NULL, NULL), KBS_ERR_INVALID_ARGUMENT);
+	CHECK_OK(keystore_verify_state(ka, &rep));
+	keystore_close(ka);
+	/* Durable: a reopened store still refuses the older value. */
+	ka = ks_open_default(&a, NULL);
+	c.op = KEYSTORE_REPLICA_SECRET_PUT;
+	c.name = "disk";
+	c.payload = rec2;
+	c.payload_len = len2;
+	c.seq = seq_of(2, 2);
+	CHECK_ERR(keystore_replica_apply(ka, &c, NULL, NULL), KBS_ERR_ETCD_ROLLBACK);
+	free(rec1);
+	free(rec2);
+	keystore_close(ka);
+	ks_fixture_done(&a);
+}
+
+TEST_MAIN(TEST(test_seal_and_put_elsewhere), TEST(test_refusals), TEST(test_mac_and_revision),
+    TEST(test_seq), TEST(test_apply))
