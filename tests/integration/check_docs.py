@@ -5,7 +5,9 @@ Fails (exit 1, one line per problem) when
 - a route of kbs/routes.c (method, path, listeners) is not an operation of
   docs/openapi.yaml, or the reverse; an admin route's x-kbs-role is not the
   role its handler asks kbs_admin_begin for, or a route lacks its bearer
-  scheme;
+  scheme; a route whose handler asks for a role is not marked TOKEN in the
+  table (its token checked before the body is read), or one marked TOKEN
+  asks for none;
 - the error codes of a status in kbs/status.c (named through
   common/kbs_err_list.h) are not exactly the ErrorCodeNNN enum of that
   status in docs/openapi.yaml;
@@ -164,15 +166,15 @@ def status_table(root, names):
 def routes_table(root):
     block = c_block(read(root, "kbs/routes.c"), r"static const struct kbs_route routes\[\]")
     rx = (r"\{\s*(PUB\s*\|\s*ADM|ADM\s*\|\s*PUB|PUB|ADM)\s*,\s*KBS_(GET|POST|PUT|DELETE)\s*,"
-          r"\s*\"([^\"]+)\"\s*,\s*\w+\s*,\s*(\w+)\s*\}")
+          r"\s*\"([^\"]+)\"\s*,\s*\w+\s*,\s*(\w+)\s*,\s*(TOKEN|OPEN)\s*\}")
     out = []
-    for lst, method, pattern, handler in re.findall(rx, block):
+    for lst, method, pattern, handler, gate in re.findall(rx, block):
         listeners = set()
         if "PUB" in lst:
             listeners.add("public")
         if "ADM" in lst:
             listeners.add("admin")
-        out.append((method, pattern, frozenset(listeners), handler))
+        out.append((method, pattern, frozenset(listeners), handler, gate == "TOKEN"))
     if not out:
         problem("kbs/routes.c: no routes found")
     return out
@@ -289,7 +291,7 @@ def check_routes(root, spec):
             doc_ops[(method.upper(), pattern)] = (op, ports)
     code_ops = set()
     want_ports = {"public": "8080", "admin": "8081"}
-    for method, pattern, listeners, handler in routes_table(root):
+    for method, pattern, listeners, handler, gated in routes_table(root):
         key = (method, pattern)
         code_ops.add(key)
         where = "%s %s (%s)" % (method, pattern, ",".join(sorted(listeners)))
@@ -308,13 +310,16 @@ def check_routes(root, spec):
         role = roles.get(handler, "missing")
         if role == "missing":
             problem("route %s: handler %s not found in kbs/*.c" % (where, handler))
-        elif role is not None:
+        elif (role is not None) != gated:
+            problem("route %s: handler %s asks for %s, the table marks it %s" % (
+                where, handler, "role " + role if role else "no token", "TOKEN" if gated else "OPEN"))
+        if role not in (None, "missing"):
             if op.get("x-kbs-role") != role:
                 problem("route %s: handler %s asks for role %s, docs/openapi.yaml says %s"
                         % (where, handler, role, op.get("x-kbs-role")))
             if schemes != {"adminToken"}:
                 problem("route %s: security should be adminToken, is %s" % (where, sorted(schemes)))
-        else:
+        elif role is None:
             if op.get("x-kbs-role") is not None:
                 problem("route %s: x-kbs-role on a route without an admin token" % where)
             want = {"attestationToken"} if handler == "kbs_h_secret_get" else set()

@@ -45,7 +45,7 @@ mutant "a route missing from openapi.yaml" docs/openapi.yaml \
 	'/^  \/v1\/admin\/backup:$/,/^components:$/{/^components:$/!d}' \
 	"route POST /v1/admin/backup (admin) is missing from docs/openapi.yaml"
 mutant "a new route in routes.c" kbs/routes.c \
-	'/"\/v1\/keys"/a { PUB, KBS_GET, "/v1/extra", KBS_METRICS_ROUTE_KEYS, kbs_h_keys },' \
+	'/"\/v1\/keys"/a { PUB, KBS_GET, "/v1/extra", KBS_METRICS_ROUTE_KEYS, kbs_h_keys, OPEN },' \
 	"route GET /v1/extra (public) is missing from docs/openapi.yaml"
 mutant "a route gone from routes.c" kbs/routes.c \
 	'/"\/v1\/admin\/backup"/d' \
@@ -53,6 +53,12 @@ mutant "a route gone from routes.c" kbs/routes.c \
 mutant "a route moved off the admin listener" kbs/routes.c \
 	's/PUB | ADM, KBS_GET, "\/v1\/keys"/PUB, KBS_GET, "\/v1\/keys"/' \
 	"route GET /v1/keys (public): docs/openapi.yaml says x-kbs-listeners ['admin', 'public']"
+mutant "an admin route read without its token checked first" kbs/routes.c \
+	'/kbs_h_admin_cert_put,/{n;s/TOKEN/OPEN/}' \
+	"route PUT /v1/admin/certs/* (admin): handler kbs_h_admin_cert_put asks for role admin, the table marks it OPEN"
+mutant "a public route gated on an admin token" kbs/routes.c \
+	'/kbs_h_attest, OPEN/s/OPEN/TOKEN/' \
+	"route POST /v1/attest (public): handler kbs_h_attest asks for no token, the table marks it TOKEN"
 mutant "a wrong role" docs/openapi.yaml \
 	'/operationId: adminBackup/,/x-kbs-role/s/x-kbs-role: admin/x-kbs-role: auditor/' \
 	"route POST /v1/admin/backup (admin): handler kbs_h_admin_backup asks for role admin, docs/openapi.yaml says auditor"
