@@ -392,11 +392,6 @@ first_call(struct kbs_http *h, struct MHD_Connection *c, const char *url, const 
 		st->early_code = method_mismatch ? KBS_ERR_METHOD : KBS_ERR_NOT_FOUND;
 		return st;
 	}
-	if ((r = kbs_route_admit(st->route, h->broker, &st->req)) != 0) {
-		st->early_status = (int)kbs_http_status_of(r);
-		st->early_code = r;
-		return st;
-	}
 	len_hdr = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (len_hdr != NULL) {
 		char *end = NULL;
@@ -420,6 +415,12 @@ first_call(struct kbs_http *h, struct MHD_Connection *c, const char *url, const 
 	if (!kbs_broker_rate_ok(h->broker, h->listener, st->req.client_addr)) {
 		st->early_status = 429;
 		st->early_code = KBS_ERR_RATE_LIMITED;
+		return st;
+	}
+	/* After the rate check, so requests without a token are limited too. */
+	if ((r = kbs_route_admit(st->route, h->broker, &st->req)) != 0) {
+		st->early_status = (int)kbs_http_status_of(r);
+		st->early_code = r;
 	}
 	return st;
 }

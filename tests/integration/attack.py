@@ -567,7 +567,8 @@ def flood(path, body, n, src):
 def case_flood():
     """rate_per_ip 20, rate_burst 40, refused_audit_per_minute 6: a challenge flood and
     an attest flood (broken signatures) from 127.0.0.3 get 429 rate_limited past the
-    bucket while 127.0.0.2 is served; the audit log grows by at most the budget."""
+    bucket while 127.0.0.2 is served; the audit log grows by at most the budget; admin
+    requests without a token are limited as well."""
     body, _, _, _ = fresh(src="127.0.0.4")
     rep = bytearray(base64.b64decode(body["report"]))
     rep[0x2A0] ^= 1
@@ -604,6 +605,20 @@ def case_flood():
     print("# floods took %.1f s: challenge %r, attest %r; audit +%d records; data.mdb "
           "%d -> %d KiB allocated" % (took, ch, at, grew, s0 // 2, s1 // 2))
     want(s1 - s0 < 2 * 1024 * 2, "data.mdb grew by %d KiB" % ((s1 - s0) // 2))
+    # Admin requests without a token take from the admin listener's bucket too:
+    # the rate check comes before the token's (found by review).
+    adm = {}
+    c = connect(ADM, "127.0.0.5")
+    for _ in range(120):
+        st, resp = send(c, "GET", "/v1/admin/secrets")
+        k = "%d %s" % (st, resp.get("error", "") if isinstance(resp, dict) else "")
+        adm[k] = adm.get(k, 0) + 1
+        if c.sock is None:
+            c = connect(ADM, "127.0.0.5")
+    c.close()
+    want(set(adm) <= {"401 unauthorized", "429 rate_limited"}, "admin flood codes: %r" % adm)
+    want(adm.get("429 rate_limited", 0) >= 1, "no 429 for 120 admin requests without a token: %r"
+         % adm)
     alive()
 
 
