@@ -4,7 +4,6 @@
  * identity is the SHA-256 of the exact bytes sent.
  */
 #include <errno.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,7 +68,6 @@ kbs_h_admin_policy_put(struct kbs_broker *b, const struct kbs_req *req, struct k
 	struct policy *p = NULL;
 	struct keystore_policy *cur = NULL;
 	uint32_t version = 0, old_version = 0;
-	uint8_t sha[32], old_sha[32];
 	int64_t expect = -1, revision = 0;
 	cJSON *o = NULL, *warn, *errs;
 	size_t i;
@@ -106,21 +104,17 @@ kbs_h_admin_policy_put(struct kbs_broker *b, const struct kbs_req *req, struct k
 		o = NULL;
 		goto out;
 	}
-	/* The bytes of the current version again write nothing, and no record. */
-	memset(old_sha, 0, sizeof(old_sha));
-	if (keystore_policy_get(b->ks, policy_name(p), &cur) == 0) {
+	/*
+	 * The bytes of the current version again make no new version and no record. With etcd
+	 * they still go to etcd, with a new number: this replica cannot tell whether every other
+	 * one holds them (one may have refused an older value put back, or this one may be the
+	 * one behind), and a re-push is how an operator puts etcd right (docs/operations.md).
+	 */
+	if (keystore_policy_get(b->ks, policy_name(p), &cur) == 0)
 		old_version = cur->info.version;
-		memcpy(old_sha, cur->info.sha256, sizeof(old_sha));
-	}
 	keystore_policy_free(cur);
 	cur = NULL;
-	crypto_hash_sha256(sha, req->body, req->body_len);
-	if (b->replica != NULL && old_version != 0 && sodium_memcmp(sha, old_sha, 32) == 0 &&
-	    !kbs_replica_object_refused(b->replica, KBS_REPLICA_POLICY, policy_name(p)) &&
-	    kbs_replica_object_revision(
-		b->replica, KBS_REPLICA_POLICY, policy_name(p), &revision) == 0) {
-		version = old_version; /* etcd's current bytes again: nothing is written */
-	} else if (b->replica != NULL) {
+	if (b->replica != NULL) {
 		if ((r = kbs_replica_policy_put(b->replica, policy_name(p), req->body,
 			 req->body_len, expect, &call.actor, &revision)) != 0)
 			goto fail;
@@ -136,7 +130,7 @@ kbs_h_admin_policy_put(struct kbs_broker *b, const struct kbs_req *req, struct k
 	}
 	if (version != old_version)
 		policy_event(b, req, &call, policy_name(p), version, policy_hash(p));
-	/* With etcd: the revision this write made (or found current), as for secrets. */
+	/* With etcd: the revision this write made, as for secrets. */
 	r = KBS_ERR_ALLOC;
 	if ((b->replica != NULL &&
 		cJSON_AddNumberToObject(o, "revision", (double)revision) == NULL) ||

@@ -21,8 +21,10 @@
  * same transaction. An older authentic value put back into etcd, or a
  * deleted secret's value put back over its tombstone, is refused
  * (logged "etcd_rollback", kbs_etcd_rollbacks_total) and passed over.
- * Admin writes number their value above both this replica's number and
- * that of etcd's current value; a secret's DELETE is a tombstone put.
+ * Admin writes number their value above this replica's number, that of
+ * etcd's current value and etcd's revision just before the write (the
+ * floor an etcd writer cannot lower: next_seq); a secret's DELETE is a
+ * tombstone put.
  *
  * The map (kind, name -> mod_revision, tombstone, seq) is what an admin
  * write without If-Match expects: etcd's state as this replica saw it,
@@ -58,19 +60,20 @@ static const char kind_policies[] = "policies/";
 /*
  * What etcd holds at one key, as this replica last saw it: the
  * mod_revision (what a write compares), its seq (0 for a v1 value or one
- * that did not open), and whether this replica refused it as a rollback
- * (then its SHA-256, so a full read does not log the same refusal
- * again); and whether the object counts as absent here (tomb: the value
- * is a tombstone, or it was refused and the store lacks the secret, as
- * after a deleted secret's value put back).
+ * that did not open), and whether this replica passed it over (refused
+ * it as a rollback, or it did not open: then its SHA-256, so a full read
+ * does not log the same refusal again); and whether the object counts as
+ * absent here (tomb: the value is a tombstone, or it was passed over and
+ * the store lacks the secret, as after a deleted secret's value, or
+ * garbage, put over its tombstone).
  */
 struct entry {
 	enum kbs_replica_kind kind; /* of the key: SECRET (tombstones too) or POLICY */
 	char name[KEYSTORE_NAME_MAX + 1];
 	int64_t rev;
 	uint64_t seq;
-	bool tomb, refused;
-	uint8_t refused_sha[32];
+	bool tomb, passed;
+	uint8_t passed_sha[32];
 };
 
 struct map {
@@ -218,9 +221,9 @@ apply_failed(const char *key, int64_t rev, int r)
 
 /* What apply_put found in one etcd value: for the map. */
 struct seen {
-	uint64_t seq;  /* the value's (0: v1, or it did not open) */
-	uint64_t held; /* the seq this replica held (on a rollback) */
-	bool tomb; /* counts as absent here: a tombstone, or (refused) a secret the store lacks */
+	uint64_t seq;    /* the value's (0: v1, or it did not open) */
+	uint64_t held;   /* the seq this replica held (on a rollback) */
+	bool tomb;       /* absent here: a tombstone, or (passed over) a secret the store lacks */
 	uint8_t sha[32]; /* SHA-256 of the value's bytes */
 };
 
@@ -285,7 +288,7 @@ static void
 refused(struct kbs_replica *rp, const struct kbs_etcd_kv *kv, const struct seen *sn,
     const struct entry *prev)
 {
-	if (prev != NULL && prev->refused && memcmp(prev->refused_sha, sn->sha, 32) == 0)
+	if (prev != NULL && prev->passed && memcmp(prev->passed_sha, sn->sha, 32) == 0)
 		return;
 	atomic_fetch_add(&rp->rollbacks, 1);
 	kbs_log(KBS_LOG_ERROR,
@@ -304,8 +307,8 @@ note_seen(struct entry *e, const struct kbs_etcd_kv *kv, const struct seen *sn, 
 	e->rev = kv->mod_revision;
 	e->seq = sn->seq;
 	e->tomb = sn->tomb;
-	e->refused = r == KBS_ERR_ETCD_ROLLBACK;
-	memcpy(e->refused_sha, sn->sha, sizeof(e->refused_sha));
+	e->passed = r == KBS_ERR_ETCD_ROLLBACK || r == KBS_ERR_ETCD_RECORD;
+	memcpy(e->passed_sha, sn->sha, sizeof(e->passed_sha));
 }
 
 /*
@@ -321,15 +324,17 @@ apply_value(struct kbs_replica *rp, enum kbs_replica_kind kind, const char *name
 	int r = apply_put(rp, kind, name, kv, ret);
 
 	*ret_r = r;
-	if (r == KBS_ERR_ETCD_ROLLBACK) {
+	if (r == KBS_ERR_ETCD_ROLLBACK || r == KBS_ERR_ETCD_RECORD) {
 		struct keystore_secret_info info;
 
 		/* Nothing changed here: the object is absent if the store lacks it (a tombstone
-		 * held). */
+		 * held), whether the value was older or did not open. */
 		ret->tomb = kind == KBS_REPLICA_SECRET &&
 		    keystore_secret_info(rp->ks, name, &info) == KBS_ERR_NOT_FOUND;
+	}
+	if (r == KBS_ERR_ETCD_ROLLBACK)
 		refused(rp, kv, ret, prev);
-	} else if (r != 0)
+	else if (r != 0)
 		apply_failed(kv->key, kv->mod_revision, r);
 	return r == KBS_ERR_ETCD_ROLLBACK || r == KBS_ERR_ETCD_RECORD ? 0 : r;
 }
@@ -512,6 +517,23 @@ out:
 }
 
 /*
+ * stopped_at keeps what apply_events applied before the event of
+ * revision rev failed: the revision below it is stored (when above the
+ * applied one), so the watch opened again starts at that event and does
+ * not replay the ones before it (an object written twice among them
+ * would offer its older value again, a false etcd_rollback). Events of
+ * rev itself before the failed one are replayed: each key has one event
+ * per revision, and its value is the one applied (same seq and bytes:
+ * taken again). The caller's error stands whatever this finds.
+ */
+static void
+stopped_at(struct kbs_replica *rp, int64_t rev, int64_t applied)
+{
+	if (rev - 1 > applied && store_revision(rp, rev - 1, false) != 0)
+		return; /* logged: the replay is then told apart by the map (apply_events) */
+}
+
+/*
  * apply_events applies one watch message's events in order, then stores
  * the revision. A value that does not open (ETCD_RECORD: not ours, or
  * forged) or is older than the applied one (ETCD_ROLLBACK) is passed
@@ -520,6 +542,12 @@ out:
  * opened again instead of being lost. A plain delete of a key removes the
  * secret as before (whoever can write etcd can destroy; that fails
  * closed); the held seq stays, so an older value put back is refused.
+ *
+ * An event at or below the revision the map holds for its key was taken
+ * here already (a watch replaying what this process applied before its
+ * revision could be stored): it is skipped, not offered again, so an
+ * older value of it is not mistaken for a rollback. A value an etcd
+ * writer puts back comes with a new, higher revision.
  */
 static int
 apply_events(struct kbs_replica *rp, const struct kbs_etcd_msg *m)
@@ -535,6 +563,7 @@ apply_events(struct kbs_replica *rp, const struct kbs_etcd_msg *m)
 	pthread_mutex_unlock(&rp->mu);
 	for (i = 0; i < m->n; i++) {
 		const struct kbs_etcd_kv *kv = &m->kvs[i];
+		const struct entry *prev;
 		struct entry *e;
 		struct seen sn;
 		int ar = 0;
@@ -544,9 +573,13 @@ apply_events(struct kbs_replica *rp, const struct kbs_etcd_msg *m)
 		last = kv->mod_revision;
 		if (!split_key(rp, kv->key, &kind, &name))
 			continue;
+		prev = map_at(rp, kind, name);
+		if (prev != NULL && kv->mod_revision <= prev->rev)
+			continue; /* replayed: taken in this process already */
 		if (kv->deleted) {
 			if ((r = apply_delete(rp, kind, name, kv->mod_revision, SYNC_ACTOR)) != 0) {
 				apply_failed(kv->key, kv->mod_revision, r);
+				stopped_at(rp, kv->mod_revision, applied);
 				return r; /* this store failed: not past it, the watch retries */
 			}
 			pthread_mutex_lock(&rp->mu);
@@ -554,14 +587,18 @@ apply_events(struct kbs_replica *rp, const struct kbs_etcd_msg *m)
 			pthread_mutex_unlock(&rp->mu);
 			continue;
 		}
-		if ((r = apply_value(rp, kind, name, kv, map_at(rp, kind, name), &sn, &ar)) != 0)
+		if ((r = apply_value(rp, kind, name, kv, prev, &sn, &ar)) != 0) {
+			stopped_at(rp, kv->mod_revision, applied);
 			return r;
+		}
 		pthread_mutex_lock(&rp->mu);
 		if ((e = map_put(&rp->map, kind, name)) != NULL)
 			note_seen(e, kv, &sn, ar);
 		pthread_mutex_unlock(&rp->mu);
-		if (e == NULL)
+		if (e == NULL) {
+			stopped_at(rp, kv->mod_revision, applied);
 			return KBS_ERR_ALLOC;
+		}
 	}
 	return last > 0 ? store_revision(rp, last, false) : 0;
 }
@@ -963,10 +1000,23 @@ etcd_seq(struct kbs_replica *rp, const char *key, int64_t expect, uint64_t *ret)
 
 /*
  * next_seq is the seq of a new value of kind/name written over the key's
- * value of mod_revision exp: above the one this replica holds and above
- * the one of etcd's current value, so every replica applies it, also
- * one that is ahead of this one (a caller's If-Match this replica has
- * not caught up with). e is the map's entry (found: there was one).
+ * value of mod_revision exp: above the one this replica holds, above the
+ * one of etcd's current value, and above etcd's revision R read just
+ * now, before the write's transaction. e is the map's entry (found:
+ * there was one).
+ *
+ * The floor R is what makes the number above every earlier honest value
+ * of the object, whatever this replica or etcd's current value hold (a
+ * replica that was down, new or resynced may hold an older value that an
+ * etcd writer put back, and etcd's value then carries the same old
+ * number). By induction every honest seq is at most the mod_revision of
+ * its own write: R is read before the transaction, so the transaction's
+ * revision is above R, and held and etcd's current seq are seqs of
+ * earlier writes, each at most its own revision, which is at most R. So
+ * every earlier honest value of the object has a seq <= R < this one,
+ * and every replica applies this write. An etcd writer without the
+ * master key cannot lower R (revisions only grow); an etcd restored from
+ * a backup can (docs/operations.md, "Scale-out").
  */
 static int
 next_seq(struct kbs_replica *rp, enum kbs_replica_kind kind, const char *name, const char *key,
@@ -974,6 +1024,7 @@ next_seq(struct kbs_replica *rp, enum kbs_replica_kind kind, const char *name, c
 {
 	struct keystore_replica_seq held;
 	uint64_t top, there = 0;
+	int64_t now = 0;
 	int r;
 
 	if ((r = keystore_replica_seq(rp->ks,
@@ -987,6 +1038,10 @@ next_seq(struct kbs_replica *rp, enum kbs_replica_kind kind, const char *name, c
 		return r;
 	if (there > top)
 		top = there;
+	if ((r = kbs_etcd_revision(rp->etcd, &now)) != 0)
+		return r;
+	if (now > 0 && (uint64_t)now > top)
+		top = (uint64_t)now;
 	if (top == UINT64_MAX)
 		return KBS_ERR_NUMBER_RANGE;
 	*ret = top + 1;
@@ -1142,16 +1197,6 @@ kbs_replica_object_revision(
 		return KBS_ERR_NOT_FOUND;
 	*ret = rev;
 	return 0;
-}
-
-bool
-kbs_replica_object_refused(struct kbs_replica *rp, enum kbs_replica_kind kind, const char *name)
-{
-	struct entry e;
-	int64_t rev = 0;
-	int found = 0;
-
-	return expected(rp, kind, name, -1, &rev, &e, &found) == 0 && found && e.refused;
 }
 
 int

@@ -134,15 +134,6 @@ KBS_MUST_CHECK int kbs_replica_object_revision(
     struct kbs_replica *rp, enum kbs_replica_kind kind, const char *name, int64_t *ret);
 
 /*
- * kbs_replica_object_refused says whether etcd's value of kind/name, as
- * this replica last saw it, was refused as a rollback (etcd_rollback):
- * etcd then holds something older than this replica's store, so an admin
- * write of the bytes the store already has must still go to etcd.
- */
-bool kbs_replica_object_refused(
-    struct kbs_replica *rp, enum kbs_replica_kind kind, const char *name);
-
-/*
  * kbs_replica_parse_if_match reads an If-Match header: a revision number,
  * bare or in double quotes (an entity tag). NULL is -1 (none given).
  * KBS_ERR_ETCD_IF_MATCH otherwise (a list, "*", W/, a sign, > 2^63-1).

@@ -18,7 +18,10 @@
 #     (etcd_rollback, kbs_etcd_rollbacks_total); admin writes afterwards
 #     apply everywhere; a restarted replica still refuses them; a replica
 #     behind etcd (a fake) given the current If-Match numbers its write
-#     above etcd's current value;
+#     above etcd's current value; a replica that was down while an older
+#     value was put back writes (also the bytes it holds) above every
+#     replica's number, so all apply it; garbage under a key is passed over
+#     like a refused value (If-Match 0 on a deleted secret, a re-push);
 #   - replica 3 watches member 3 only: member 3 stopped, writes and a
 #     compaction meanwhile, member 3 back: replica 3 resyncs (a full read)
 #     and releases the new secret;
@@ -509,6 +512,177 @@ print(t["compare"][0]["mod_revision"], v[:12] == b"kbs-etcd-v2\0", int.from_byte
 check "behind: etcd's newest value is numbered above the old one" test "$(seq_of "$new_policy")" -gt "$(seq_of "$old_policy")"
 expect "behind: its value is numbered above etcd's current one, compared with revision 9" 0 "9 True $(($(seq_of "$new_policy") + 1))" written_seq
 stop_extra 9
+
+# (f) a replica that lagged behind an etcd writer's put-back: replica 2 is down
+# while a newer value is written, the attacker puts the older one back, and
+# replica 2 comes back holding (and seeing in etcd) the older number. A write
+# through it must still be numbered above what replicas 1 and 3 hold (etcd's
+# revision is the floor), so all three apply it and none logs etcd_rollback
+# for it; a re-push of the bytes replica 2 holds goes to etcd too.
+pol_sha() { A "$1" policy show "$2" | json - 'd["sha256"]'; }
+holds_pol() { test "$(pol_sha "$1" "$2")" = "$(file_sha "$3")"; }
+rollbacks_of() { grep -c "\"event\":\"etcd_rollback\",\"key\":\"$2\"" "$tmp/kbs$1.log"; }
+bound_to() { test "$(A "$1" secret show "$2" | json - 'd["policy"]')" = "$3"; }
+for v in 1 2 3; do
+	sed -e 's/"name": "prod"/"name": "lag"/' -e "s/\"bootloader\": 3/\"bootloader\": $v/" "$tmp/prod.json" >"$tmp/lag$v.json"
+done
+sed 's/"name": "prod"/"name": "locked"/' "$tmp/prod.json" >"$tmp/locked.json"
+# lag_start KEY: replica 2 down, the value just written through replica 1 is
+# replaced in etcd by the attacker's copy of $old (replicas 1 and 3 refuse it),
+# replica 2 back and ready.
+lag_start() {
+	local b1 b3
+	b1=$(rollbacks_of 1 "$1")
+	b3=$(rollbacks_of 3 "$1")
+	etcd_put "$1" "$old"
+	check "lagged: replica 1 refuses the put-back of $1" wait_until 5 refused 1 "$1" $((b1 + 1))
+	check "lagged: replica 3 refuses the put-back of $1" wait_until 5 refused 3 "$1" $((b3 + 1))
+	kbs_start 2
+	check "lagged: replica 2 ready again" wait_until 15 ready 2
+}
+lag_stop2() {
+	kill "${kpid[2]}" 2>/dev/null
+	wait "${kpid[2]}" 2>/dev/null
+}
+# The policy: lag1 everywhere, lag2 while replica 2 is down, lag1's value put back.
+expect "lagged: policy lag1 through replica 1" 0 "" A 1 policy put "$tmp/lag1.json"
+check "lagged: replica 2 holds lag1" wait_until 5 holds_pol 2 lag "$tmp/lag1.json"
+old=$(etcd_get /kbs-test/policies/lag)
+lag_stop2
+expect "lagged: policy lag2 through replica 1 (replica 2 down)" 0 "" A 1 policy put "$tmp/lag2.json"
+lag_start /kbs-test/policies/lag
+check "lagged: replica 2 holds lag1 (it never saw lag2)" holds_pol 2 lag "$tmp/lag1.json"
+n1=$(rollbacks_of 1 /kbs-test/policies/lag)
+n3=$(rollbacks_of 3 /kbs-test/policies/lag)
+expect "lagged: policy lag3 through replica 2" 0 "" A 2 policy put "$tmp/lag3.json"
+for i in 1 2 3; do
+	check "lagged: replica $i holds lag3" wait_until 5 holds_pol "$i" lag "$tmp/lag3.json"
+done
+check "lagged: replica 1 logged no etcd_rollback for the honest write" test "$(rollbacks_of 1 /kbs-test/policies/lag)" = "$n1"
+check "lagged: replica 3 logged no etcd_rollback for the honest write" test "$(rollbacks_of 3 /kbs-test/policies/lag)" = "$n3"
+# Again, and this time replica 2 re-pushes the very bytes it holds (lag3).
+old=$(etcd_get /kbs-test/policies/lag)
+lag_stop2
+expect "lagged: policy lag2 again through replica 1 (replica 2 down)" 0 "" A 1 policy put "$tmp/lag2.json"
+lag_start /kbs-test/policies/lag
+n1=$(rollbacks_of 1 /kbs-test/policies/lag)
+expect "lagged: re-push of lag3 (the bytes replica 2 holds) through replica 2" 0 "" A 2 policy put "$tmp/lag3.json"
+for i in 1 2 3; do
+	check "lagged: after the re-push replica $i holds lag3" wait_until 5 holds_pol "$i" lag "$tmp/lag3.json"
+done
+check "lagged: replica 1 logged no etcd_rollback for the re-push" test "$(rollbacks_of 1 /kbs-test/policies/lag)" = "$n1"
+# The secret: bound to prod everywhere, rewritten while replica 2 is down, the
+# first value put back; replica 2 re-binds it to locked with a new value.
+expect "lagged: policy locked" 0 "" A 1 policy put "$tmp/locked.json"
+head -c 32 /dev/urandom >"$tmp/lagsec.key"
+expect "lagged: secret lagsec bound to prod" 0 "" A 1 secret put lagsec --policy prod --from-file "$tmp/lagsec.key"
+check "lagged: replica 2 releases lagsec" wait_until 5 released_by 2 lagsec
+old=$(etcd_get /kbs-test/secrets/lagsec)
+lag_stop2
+head -c 32 /dev/urandom >"$tmp/lagsec.key"
+expect "lagged: lagsec rewritten through replica 1 (replica 2 down)" 0 "" A 1 secret put lagsec --policy prod --from-file "$tmp/lagsec.key"
+lag_start /kbs-test/secrets/lagsec
+n1=$(rollbacks_of 1 /kbs-test/secrets/lagsec)
+head -c 32 /dev/urandom >"$tmp/lagsec.key"
+expect "lagged: lagsec re-bound to locked through replica 2" 0 "" A 2 secret put lagsec --policy locked --from-file "$tmp/lagsec.key"
+for i in 1 2 3; do
+	check "lagged: replica $i binds lagsec to locked" wait_until 5 bound_to "$i" lagsec locked
+	check "lagged: replica $i releases the new value" wait_until 5 released_by "$i" lagsec
+done
+check "lagged: replica 1 logged no etcd_rollback for the re-binding" test "$(rollbacks_of 1 /kbs-test/secrets/lagsec)" = "$n1"
+
+# (g) garbage (a value that does not open) under a key is passed over like a
+# refused value: over a deleted secret If-Match 0 creates it again, and the
+# bytes a replica holds pushed again reach etcd.
+head -c 32 /dev/urandom >"$tmp/junk.key"
+expect "garbage: a secret to delete" 0 "" A 1 secret put junk --policy prod --from-file "$tmp/junk.key"
+expect "garbage: deleted" 0 "" A 1 secret delete junk
+for i in 1 2 3; do check "garbage: replica $i forgets it" wait_until 5 forgot "$i" junk; done
+junk=$(printf 'not a kbs value' | base64 -w0)
+check "garbage: the attacker puts garbage over the tombstone" etcd_put /kbs-test/secrets/junk "$junk"
+check "garbage: replica 1 passes it over (etcd_record)" wait_until 5 grep -q '"key":"/kbs-test/secrets/junk".*"error":"etcd_record"' "$tmp/kbs1.log"
+expect "garbage: If-Match 0 over it on the deleted secret" 0 "201 " put 1 0 junk "$tmp/junk.key"
+for i in 1 2 3; do check "garbage: replica $i releases the secret made again" wait_until 5 released_by "$i" junk; done
+sed 's/"name": "prod"/"name": "junkpol"/' "$tmp/prod.json" >"$tmp/junkpol.json"
+expect "garbage: a policy" 0 "" A 1 policy put "$tmp/junkpol.json"
+for i in 1 2 3; do check "garbage: replica $i holds the policy" wait_until 5 holds_pol "$i" junkpol "$tmp/junkpol.json"; done
+check "garbage: the attacker puts garbage over the policy" etcd_put /kbs-test/policies/junkpol "$junk"
+check "garbage: replica 1 passes the policy's over (etcd_record)" wait_until 5 grep -q '"key":"/kbs-test/policies/junkpol".*"error":"etcd_record"' "$tmp/kbs1.log"
+expect "garbage: the bytes replica 1 holds pushed again" 0 "" A 1 policy put "$tmp/junkpol.json"
+check "garbage: etcd holds a value of the policy again" test "$(etcd_get /kbs-test/policies/junkpol)" != "$junk"
+for i in 1 2 3; do check "garbage: replica $i still holds the policy" holds_pol "$i" junkpol "$tmp/junkpol.json"; done
+
+# (h) a watch message whose third event the store fails to take (an
+# authentic value around a sealed record that does not decode): the two
+# before it, one policy written twice, are applied; the watch is opened
+# again at the failed event's revision, and a replay of the earlier ones
+# would be no rollback (a fake etcd: no keys at revision 4, then the policy
+# at 5 and 6 and the bad secret at 7; it records each watch's start).
+cat >"$tmp/fake_replay.py" <<'EOF'
+import base64, hashlib, hmac, http.server, json, struct, sys, time
+master = bytes.fromhex(open(sys.argv[2]).read().strip())
+# keystore/masterkey.c: record_mac = crypto_kdf_derive_from_key(32, 4, "kbsstore", master)
+mac_key = hashlib.blake2b(b"", digest_size=32, key=master, salt=struct.pack("<Q", 4) + bytes(8),
+                          person=b"kbsstore" + bytes(8)).digest()
+def value(kind, seq, name, payload):  # kbs/replica_value.c, kbs-etcd-v2
+    def s(b):
+        return bytes([len(b)]) + b
+    v = (b"kbs-etcd-v2\0" + bytes([kind]) + struct.pack("<Q", seq) + s(name) + s(b"replay-admin")
+         + s(b"") + s(b"kbs-fake") + struct.pack("<I", len(payload)) + payload)
+    return v + hmac.new(mac_key, b"kbs-replica-v1\0" + v, hashlib.sha256).digest()
+def kv(key, rev, val):
+    return {"key": base64.b64encode(key).decode(), "mod_revision": str(rev), "create_revision": "5",
+            "version": "1", "value": base64.b64encode(val).decode()}
+events = [kv(b"/kbs-test/policies/rp", 5, value(2, 5, b"rp", open(sys.argv[3], "rb").read())),
+          kv(b"/kbs-test/policies/rp", 6, value(2, 6, b"rp", open(sys.argv[4], "rb").read())),
+          kv(b"/kbs-test/secrets/bad", 7, value(1, 7, b"bad", b"not a sealed record"))]
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.0"
+    def log_message(self, *a):
+        pass
+    def answer(self, body):
+        out = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+    def do_POST(self):
+        req = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
+        if self.path == "/v3/watch":
+            start = int(req["create_request"]["start_revision"])
+            open(sys.argv[5], "a").write("%d\n" % start)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'{"result":{"header":{"revision":"7"},"created":true}}\n')
+            evs = [{"kv": e} for e in events if int(e["mod_revision"]) >= start]
+            self.wfile.write(json.dumps({"result": {"header": {"revision": "7"}, "events": evs}}).encode() + b"\n")
+            self.wfile.flush()
+            time.sleep(30)
+            return
+        if self.path == "/v3/kv/txn":
+            self.answer({"header": {"revision": "8"}, "succeeded": False})
+            return
+        self.answer({"header": {"revision": "7" if state["synced"] else "4"}, "count": "0"})
+        state["synced"] = True
+state = {"synced": False}
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+srv.daemon_threads = True
+srv.serve_forever()
+EOF
+sed 's/"name": "prod"/"name": "rp"/' "$tmp/prod.json" >"$tmp/rp1.json"
+sed 's/"name": "prod"/"name": "rp", /' "$tmp/prod.json" >"$tmp/rp2.json"
+read -r f10 <<<"$(free_ports 1)"
+/usr/bin/python3 "$tmp/fake_replay.py" "$f10" "$tmp/master.hex" "$tmp/rp1.json" "$tmp/rp2.json" "$tmp/replay_watch.log" &
+pids+=($!)
+extra 10 "$tmp/master.hex" "$(etcd_cfg 10 "http://127.0.0.1:$f10")"
+watches() { test "$(wc -l <"$tmp/replay_watch.log" 2>/dev/null || echo 0)" -ge "$1"; }
+check "replay: replica 10 opened its watch three times" wait_until 15 watches 3
+check "replay: the bad secret stopped it (etcd_apply logged)" grep -q '"key":"/kbs-test/secrets/bad".*"error"' "$tmp/kbs10.log"
+check "replay: replica 10 holds the policy's second value" holds_pol 10 rp "$tmp/rp2.json"
+expect "replay: the first watch from 5, every later one from 7 (the failed event)" 0 "5 7 7" bash -c "head -3 '$tmp/replay_watch.log' | tr '\\n' ' '"
+check "replay: no etcd_rollback logged" test "$(grep -c '"event":"etcd_rollback"' "$tmp/kbs10.log")" = 0
+expect "replay: none counted" 0 "0" rollbacks 10
+stop_extra 10
 
 # ---- guests through HAProxy (round robin, TCP) --------------------------------
 
