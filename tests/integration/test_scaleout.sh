@@ -457,11 +457,10 @@ check "re-pushed: etcd holds a new policy value" test "$(etcd_get /kbs-test/poli
 # read the newest at revision 9; the transaction is recorded, not applied).
 new_policy=$(etcd_get /kbs-test/policies/prod)
 seq_of() { printf '%s' "$1" | base64 -d | /usr/bin/python3 -c 'import sys; print(int.from_bytes(sys.stdin.buffer.read()[13:21], "little"))'; }
-cat >"$tmp/fake_behind.py" <<'EOF'
-import base64, http.server, json, sys, threading, time
-key = base64.b64encode(b"/kbs-test/policies/prod").decode()
-state = {"ranges": 0}
-class H(http.server.BaseHTTPRequestHandler):
+# fake_http.Base: what the fakes below share (one JSON answer; a watch's first line).
+cat >"$tmp/fake_http.py" <<'EOF'
+import http.server, json
+class Base(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.0"
     def log_message(self, *a):
         pass
@@ -471,12 +470,21 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(out)))
         self.end_headers()
         self.wfile.write(out)
+    def watch_created(self, revision):
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b'{"result":{"header":{"revision":"%d"},"created":true}}\n' % revision)
+EOF
+cat >"$tmp/fake_behind.py" <<'EOF'
+import base64, http.server, json, sys, threading, time
+import fake_http
+key = base64.b64encode(b"/kbs-test/policies/prod").decode()
+state = {"ranges": 0}
+class H(fake_http.Base):
     def do_POST(self):
         req = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         if self.path == "/v3/watch":
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b'{"result":{"header":{"revision":"9"},"created":true}}\n')
+            self.watch_created(9)
             self.wfile.flush()
             time.sleep(30)
             return
@@ -620,6 +628,7 @@ for i in 1 2 3; do check "garbage: replica $i still holds the policy" holds_pol 
 # at 5 and 6 and the bad secret at 7; it records each watch's start).
 cat >"$tmp/fake_replay.py" <<'EOF'
 import base64, hashlib, hmac, http.server, json, struct, sys, time
+import fake_http
 master = bytes.fromhex(open(sys.argv[2]).read().strip())
 # keystore/masterkey.c: record_mac = crypto_kdf_derive_from_key(32, 4, "kbsstore", master)
 mac_key = hashlib.blake2b(b"", digest_size=32, key=master, salt=struct.pack("<Q", 4) + bytes(8),
@@ -636,24 +645,13 @@ def kv(key, rev, val):
 events = [kv(b"/kbs-test/policies/rp", 5, value(2, 5, b"rp", open(sys.argv[3], "rb").read())),
           kv(b"/kbs-test/policies/rp", 6, value(2, 6, b"rp", open(sys.argv[4], "rb").read())),
           kv(b"/kbs-test/secrets/bad", 7, value(1, 7, b"bad", b"not a sealed record"))]
-class H(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.0"
-    def log_message(self, *a):
-        pass
-    def answer(self, body):
-        out = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(out)))
-        self.end_headers()
-        self.wfile.write(out)
+class H(fake_http.Base):
     def do_POST(self):
         req = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
         if self.path == "/v3/watch":
             start = int(req["create_request"]["start_revision"])
             open(sys.argv[5], "a").write("%d\n" % start)
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b'{"result":{"header":{"revision":"7"},"created":true}}\n')
+            self.watch_created(7)
             evs = [{"kv": e} for e in events if int(e["mod_revision"]) >= start]
             self.wfile.write(json.dumps({"result": {"header": {"revision": "7"}, "events": evs}}).encode() + b"\n")
             self.wfile.flush()
