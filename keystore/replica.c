@@ -32,6 +32,8 @@
 
 #include <sodium.h>
 
+#include "kbs_buf.h"
+
 static const char ks_meta_replica_rev[] = "replica_rev";
 static const char ks_meta_replica_seq[] = "replica_seq/";
 
@@ -261,9 +263,9 @@ seq_key(enum keystore_replica_family family, const char *name, char out[SEQ_KEY_
 static int
 seq_get(struct keystore *ks, MDB_txn *txn, MDB_val *k, struct keystore_replica_seq *ret)
 {
-	const uint8_t *p;
+	struct kbs_buf b;
 	MDB_val v;
-	int rc, i;
+	int rc;
 
 	memset(ret, 0, sizeof(*ret));
 	rc = mdb_get(txn, ks->dbi_meta, k, &v);
@@ -271,14 +273,14 @@ seq_get(struct keystore *ks, MDB_txn *txn, MDB_val *k, struct keystore_replica_s
 		return 0;
 	if (rc != 0)
 		return ks_mdb_err(rc);
-	if (v.mv_size != SEQ_VALUE_SIZE)
+	kbs_buf_init(&b, v.mv_data, v.mv_size);
+	/* Exactly SEQ_VALUE_SIZE bytes; seq 0 is never written (0 is "none"). */
+	if (kbs_buf_get_u64le(&b, &ret->seq) != 0 ||
+	    kbs_buf_get_bytes(&b, ret->value_sha256, 32) != 0 || kbs_buf_expect_end(&b) != 0 ||
+	    ret->seq == 0) {
+		memset(ret, 0, sizeof(*ret));
 		return KBS_ERR_STORE_CORRUPT;
-	p = v.mv_data;
-	for (i = 0; i < 8; i++)
-		ret->seq |= (uint64_t)p[i] << (8 * i);
-	if (ret->seq == 0)
-		return KBS_ERR_STORE_CORRUPT; /* never written: 0 is "none" */
-	memcpy(ret->value_sha256, p + 8, 32);
+	}
 	return 0;
 }
 

@@ -10,8 +10,10 @@
  * same seq with another digest and a v1 value (seq 0) after a numbered
  * one each refused with ETCD_ROLLBACK and nothing written; the same
  * value again writes nothing; a tombstone deletes with its audit record,
- * and of an absent secret records only the number.
+ * and of an absent secret records only the number. A stored number that
+ * is not exactly 40 bytes, or is 0, is STORE_CORRUPT.
  */
+#include "keystore-int.h"
 #include "ks_test.h"
 
 static const uint8_t val[] = "the disk key";
@@ -372,5 +374,50 @@ test_apply(void)
 	ks_fixture_done(&a);
 }
 
+/* put_meta writes a raw meta entry, as a damaged or altered store would hold it. */
+static void
+put_meta(struct keystore *ks, const char *key, const uint8_t *bytes, size_t len)
+{
+	MDB_val k = { strlen(key), (void *)(uintptr_t)key }, v = { len, (void *)(uintptr_t)bytes };
+	MDB_txn *txn = NULL;
+
+	CHECK_INT_EQ(mdb_txn_begin(ks->env, NULL, 0, &txn), 0);
+	if (txn == NULL)
+		return;
+	CHECK_INT_EQ(mdb_put(txn, ks->dbi_meta, &k, &v, 0), 0);
+	CHECK_INT_EQ(mdb_txn_commit(txn), 0);
+}
+
+static void
+test_seq_malformed(void)
+{
+	struct ks_fixture f;
+	struct keystore *ks;
+	struct keystore_replica_seq got;
+	uint8_t entry[41] = { 1 };
+
+	ks_fixture_init(&f, 31);
+	ks = ks_open_default(&f, NULL);
+	put_meta(ks, "replica_seq/s/short", entry, 39);
+	CHECK_ERR(keystore_replica_seq(ks, KEYSTORE_REPLICA_SECRETS, "short", &got),
+	    KBS_ERR_STORE_CORRUPT);
+	CHECK_UINT_EQ(got.seq, 0);
+	put_meta(ks, "replica_seq/s/long", entry, 41);
+	CHECK_ERR(keystore_replica_seq(ks, KEYSTORE_REPLICA_SECRETS, "long", &got),
+	    KBS_ERR_STORE_CORRUPT);
+	memset(entry, 0, sizeof(entry));
+	entry[8] = 0xaa; /* a digest, but seq 0 */
+	put_meta(ks, "replica_seq/p/zero", entry, 40);
+	CHECK_ERR(keystore_replica_seq(ks, KEYSTORE_REPLICA_POLICIES, "zero", &got),
+	    KBS_ERR_STORE_CORRUPT);
+	entry[0] = 7;
+	put_meta(ks, "replica_seq/p/seven", entry, 40);
+	CHECK_OK(keystore_replica_seq(ks, KEYSTORE_REPLICA_POLICIES, "seven", &got));
+	CHECK_UINT_EQ(got.seq, 7);
+	CHECK_UINT_EQ(got.value_sha256[0], 0xaa);
+	keystore_close(ks);
+	ks_fixture_done(&f);
+}
+
 TEST_MAIN(TEST(test_seal_and_put_elsewhere), TEST(test_refusals), TEST(test_mac_and_revision),
-    TEST(test_seq), TEST(test_apply))
+    TEST(test_seq), TEST(test_apply), TEST(test_seq_malformed))
