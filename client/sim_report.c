@@ -19,6 +19,8 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 
+#include "kbs_le.h"
+
 /* Report offsets (snp/report.c has the whole table). */
 #define OFF_VERSION 0x000
 #define OFF_GUEST_SVN 0x004
@@ -48,15 +50,6 @@
 #define OFF_CURRENT_MIT 0x200
 #define OFF_SIG_R 0x2A0
 #define OFF_SIG_S (OFF_SIG_R + SNP_SIG_COMPONENT_SIZE)
-
-static void
-put_le(uint8_t *p, uint64_t v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
 
 static void
 put_fw(uint8_t *p, const struct snp_fw_version *fw)
@@ -115,16 +108,16 @@ sim_report_build(const struct sim_config *cfg, EVP_PKEY *key, const uint8_t repo
 	if (!sodium_is_zero(cfg->author_key_digest, sizeof(cfg->author_key_digest)))
 		key_info |= SNP_KEY_INFO_AUTHOR_KEY_EN;
 	memset(rep, 0, sizeof(rep));
-	put_le(rep + OFF_VERSION, p->report_version, 4);
-	put_le(rep + OFF_GUEST_SVN, cfg->guest_svn, 4);
-	put_le(rep + OFF_POLICY, cfg->policy, 8);
+	kbs_le_put(rep + OFF_VERSION, p->report_version, 4);
+	kbs_le_put(rep + OFF_GUEST_SVN, cfg->guest_svn, 4);
+	kbs_le_put(rep + OFF_POLICY, cfg->policy, 8);
 	memcpy(rep + OFF_FAMILY_ID, cfg->family_id, sizeof(cfg->family_id));
 	memcpy(rep + OFF_IMAGE_ID, cfg->image_id, sizeof(cfg->image_id));
-	put_le(rep + OFF_VMPL, cfg->vmpl, 4);
-	put_le(rep + OFF_SIG_ALGO, 1, 4); /* ECDSA P-384 with SHA-384 */
-	put_le(rep + OFF_CURRENT_TCB, tcb, 8);
-	put_le(rep + OFF_PLATFORM_INFO, cfg->platform_info, 8);
-	put_le(rep + OFF_KEY_INFO, key_info, 4);
+	kbs_le_put(rep + OFF_VMPL, cfg->vmpl, 4);
+	kbs_le_put(rep + OFF_SIG_ALGO, 1, 4); /* ECDSA P-384 with SHA-384 */
+	kbs_le_put(rep + OFF_CURRENT_TCB, tcb, 8);
+	kbs_le_put(rep + OFF_PLATFORM_INFO, cfg->platform_info, 8);
+	kbs_le_put(rep + OFF_KEY_INFO, key_info, 4);
 	memcpy(rep + OFF_REPORT_DATA, report_data, 64);
 	memcpy(rep + OFF_MEASUREMENT, cfg->measurement, sizeof(cfg->measurement));
 	memcpy(rep + OFF_HOST_DATA, cfg->host_data, sizeof(cfg->host_data));
@@ -132,18 +125,18 @@ sim_report_build(const struct sim_config *cfg, EVP_PKEY *key, const uint8_t repo
 	memcpy(rep + OFF_AUTHOR_KEY_DIGEST, cfg->author_key_digest, sizeof(cfg->author_key_digest));
 	memcpy(rep + OFF_REPORT_ID, report_id, 32);
 	memset(rep + OFF_REPORT_ID_MA, 0xff, 32);
-	put_le(rep + OFF_REPORTED_TCB, tcb, 8);
+	kbs_le_put(rep + OFF_REPORTED_TCB, tcb, 8);
 	rep[OFF_CPUID] = p->cpuid_family;
 	rep[OFF_CPUID + 1] = p->cpuid_model;
 	rep[OFF_CPUID + 2] = p->cpuid_step;
 	memcpy(rep + OFF_CHIP_ID, cfg->chip_id, sizeof(cfg->chip_id));
-	put_le(rep + OFF_COMMITTED_TCB, tcb, 8);
+	kbs_le_put(rep + OFF_COMMITTED_TCB, tcb, 8);
 	put_fw(rep + OFF_CURRENT_FW, &cfg->firmware);
 	put_fw(rep + OFF_COMMITTED_FW, &cfg->firmware);
-	put_le(rep + OFF_LAUNCH_TCB, tcb, 8);
+	kbs_le_put(rep + OFF_LAUNCH_TCB, tcb, 8);
 	if (p->report_version >= 5) {
-		put_le(rep + OFF_LAUNCH_MIT, cfg->launch_mit_vector, 8);
-		put_le(rep + OFF_CURRENT_MIT, cfg->current_mit_vector, 8);
+		kbs_le_put(rep + OFF_LAUNCH_MIT, cfg->launch_mit_vector, 8);
+		kbs_le_put(rep + OFF_CURRENT_MIT, cfg->current_mit_vector, 8);
 	}
 	if ((r = sign_p384(key, rep, SNP_REPORT_SIGNED_SIZE, rep + OFF_SIG_R, rep + OFF_SIG_S)) !=
 	    0)

@@ -31,6 +31,7 @@
 
 #include "etcd.h"
 #include "kbs_buf.h"
+#include "kbs_le.h"
 #include "keystore.h"
 #include "replica.h"
 
@@ -75,7 +76,7 @@ kbs_replica_value_encode(
 	size_t nn = strlen(v->name), na = strlen(v->actor), nr = strlen(v->request_id),
 	       no = strlen(v->origin), len, at = 0;
 	uint8_t *p;
-	int i, r;
+	int r;
 
 	if ((v->kind != KBS_REPLICA_SECRET && v->kind != KBS_REPLICA_POLICY &&
 		v->kind != KBS_REPLICA_TOMBSTONE) ||
@@ -93,8 +94,8 @@ kbs_replica_value_encode(
 	memcpy(p, magic_v2, MAGIC_LEN);
 	at = MAGIC_LEN;
 	p[at++] = (uint8_t)v->kind;
-	for (i = 0; i < 8; i++)
-		p[at++] = (uint8_t)(v->seq >> (8 * i));
+	kbs_le_put(p + at, v->seq, 8);
+	at += 8;
 	p[at++] = (uint8_t)nn;
 	memcpy(p + at, v->name, nn);
 	at += nn;

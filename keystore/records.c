@@ -27,6 +27,8 @@
 
 #include <sodium.h>
 
+#include "kbs_le.h"
+
 /* ---- writer ---------------------------------------------------------- */
 
 static void
@@ -46,7 +48,9 @@ w_u8(struct ks_w *w, uint8_t v)
 static void
 w_u16(struct ks_w *w, uint16_t v)
 {
-	uint8_t b[2] = { (uint8_t)v, (uint8_t)(v >> 8) };
+	uint8_t b[2];
+
+	kbs_le_put(b, v, sizeof(b));
 
 	w_bytes(w, b, 2);
 }
@@ -55,22 +59,18 @@ static void
 w_u32(struct ks_w *w, uint32_t v)
 {
 	uint8_t b[4];
-	int i;
 
-	for (i = 0; i < 4; i++)
-		b[i] = (uint8_t)(v >> (8 * i));
-	w_bytes(w, b, 4);
+	kbs_le_put(b, v, sizeof(b));
+	w_bytes(w, b, sizeof(b));
 }
 
 static void
 w_u64(struct ks_w *w, uint64_t v)
 {
 	uint8_t b[8];
-	int i;
 
-	for (i = 0; i < 8; i++)
-		b[i] = (uint8_t)(v >> (8 * i));
-	w_bytes(w, b, 8);
+	kbs_le_put(b, v, sizeof(b));
+	w_bytes(w, b, sizeof(b));
 }
 
 /* A C string with its NUL, length u32 (audit records). */

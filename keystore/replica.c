@@ -33,6 +33,7 @@
 #include <sodium.h>
 
 #include "kbs_buf.h"
+#include "kbs_le.h"
 
 static const char ks_meta_replica_rev[] = "replica_rev";
 static const char ks_meta_replica_seq[] = "replica_seq/";
@@ -199,12 +200,10 @@ int
 keystore_replica_set_revision(struct keystore *ks, uint64_t revision)
 {
 	uint8_t b[8];
-	int i;
 
 	if (ks == NULL)
 		return KBS_ERR_INVALID_ARGUMENT;
-	for (i = 0; i < 8; i++)
-		b[i] = (uint8_t)(revision >> (8 * i));
+	kbs_le_put(b, revision, sizeof(b));
 	return ks_write(ks, op_set_revision, b);
 }
 
@@ -213,8 +212,9 @@ keystore_replica_revision(struct keystore *ks, uint64_t *ret_revision)
 {
 	MDB_val k = { sizeof(ks_meta_replica_rev) - 1, (void *)(uintptr_t)ks_meta_replica_rev }, v;
 	MDB_txn *txn = NULL;
+	struct kbs_buf b;
 	uint64_t rev = 0;
-	int rc, r, i;
+	int rc, r;
 
 	if (ks == NULL || ret_revision == NULL)
 		return KBS_ERR_INVALID_ARGUMENT;
@@ -225,12 +225,13 @@ keystore_replica_revision(struct keystore *ks, uint64_t *ret_revision)
 		r = 0;
 	} else if (rc != 0) {
 		r = ks_mdb_err(rc);
-	} else if (v.mv_size != 8) {
-		r = KBS_ERR_STORE_CORRUPT;
 	} else {
-		for (i = 0; i < 8; i++)
-			rev |= (uint64_t)((const uint8_t *)v.mv_data)[i] << (8 * i);
-		r = 0;
+		/* Exactly 8 bytes, as set_revision writes them. */
+		kbs_buf_init(&b, v.mv_data, v.mv_size);
+		if (kbs_buf_get_u64le(&b, &rev) != 0 || kbs_buf_expect_end(&b) != 0)
+			r = KBS_ERR_STORE_CORRUPT;
+		else
+			r = 0;
 	}
 	ks_read_end(ks, txn);
 	if (r == 0)
@@ -289,10 +290,9 @@ seq_put(struct keystore *ks, MDB_txn *txn, MDB_val *k, const struct keystore_rep
 {
 	uint8_t b[SEQ_VALUE_SIZE];
 	MDB_val v = { sizeof(b), b };
-	int rc, i;
+	int rc;
 
-	for (i = 0; i < 8; i++)
-		b[i] = (uint8_t)(s->seq >> (8 * i));
+	kbs_le_put(b, s->seq, 8);
 	memcpy(b + 8, s->value_sha256, 32);
 	if ((rc = mdb_put(txn, ks->dbi_meta, k, &v, 0)) != 0)
 		return ks_mdb_err(rc);

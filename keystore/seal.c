@@ -32,6 +32,8 @@
 
 #include <sodium.h>
 
+#include "kbs_le.h"
+
 static const char ks_secret_label[] = "kbs-secret-v2";
 static const char ks_policy_label[] = "kbs-policy-v2";
 static const char ks_token_label[] = "kbs-token-v1";
@@ -79,10 +81,8 @@ static void
 id_u64(struct id_w *w, uint64_t v, int bytes)
 {
 	uint8_t b[8];
-	int i;
 
-	for (i = 0; i < bytes; i++)
-		b[i] = (uint8_t)(v >> (8 * i));
+	kbs_le_put(b, v, (size_t)bytes);
 	id_bytes(w, b, (size_t)bytes);
 }
 
@@ -301,10 +301,8 @@ head_mac_compute(const struct ks_keys *keys, const struct ks_head_rec *h, uint8_
 {
 	crypto_auth_hmacsha256_state st;
 	uint8_t seq[8];
-	int i;
 
-	for (i = 0; i < 8; i++)
-		seq[i] = (uint8_t)(h->seq >> (8 * i));
+	kbs_le_put(seq, h->seq, sizeof(seq));
 	crypto_auth_hmacsha256_init(&st, keys->audit_mac, sizeof(keys->audit_mac));
 	crypto_auth_hmacsha256_update(&st, (const uint8_t *)ks_head_label, sizeof(ks_head_label));
 	crypto_auth_hmacsha256_update(&st, seq, sizeof(seq));

@@ -22,14 +22,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
-static void
-put_le(uint8_t *p, uint64_t v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
+#include "kbs_le.h"
 
 void
 snp_page_info_encode(const uint8_t digest_cur[SNP_LAUNCH_DIGEST_SIZE],
@@ -38,11 +31,11 @@ snp_page_info_encode(const uint8_t digest_cur[SNP_LAUNCH_DIGEST_SIZE],
 {
 	memcpy(out, digest_cur, SNP_LAUNCH_DIGEST_SIZE);
 	memcpy(out + 0x30, contents, SNP_LAUNCH_DIGEST_SIZE);
-	put_le(out + 0x60, SNP_PAGE_INFO_SIZE, 2);
+	kbs_le_put(out + 0x60, SNP_PAGE_INFO_SIZE, 2);
 	out[0x62] = (uint8_t)type;
 	/* IMI_PAGE, VMPL3_PERMS, VMPL2_PERMS, VMPL1_PERMS, reserved: all 0. */
 	memset(out + 0x63, 0, 5);
-	put_le(out + 0x68, gpa, 8);
+	kbs_le_put(out + 0x68, gpa, 8);
 }
 
 int

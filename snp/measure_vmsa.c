@@ -38,6 +38,7 @@
 #include <strings.h>
 
 #include "kbs_common.h"
+#include "kbs_le.h"
 
 static const struct snp_vmm_desc vmms[SNP_VMM_COUNT] = {
 	[SNP_VMM_QEMU] = {
@@ -195,24 +196,15 @@ snp_vcpu_type_name(size_t i)
 	return i < KBS_ARRAY_SIZE(vcpu_types) ? vcpu_types[i].name : NULL;
 }
 
-static void
-put_le(uint8_t *page, size_t off, uint64_t v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		page[off + i] = (uint8_t)(v >> (8 * i));
-}
-
 /* put_seg writes a VMCB segment: selector u16, attribute u16, limit u32, base u64. */
 static void
 put_seg(
     uint8_t *page, size_t off, uint16_t selector, uint16_t attrib, uint32_t limit, uint64_t base)
 {
-	put_le(page, off, selector, 2);
-	put_le(page, off + 2, attrib, 2);
-	put_le(page, off + 4, limit, 4);
-	put_le(page, off + 8, base, 8);
+	kbs_le_put(page + off, selector, 2);
+	kbs_le_put(page + off + 2, attrib, 2);
+	kbs_le_put(page + off + 4, limit, 4);
+	kbs_le_put(page + off + 8, base, 8);
 }
 
 int
@@ -235,18 +227,18 @@ snp_vmsa_build(enum snp_vmm vmm, uint32_t eip, uint32_t vcpu_sig, uint64_t sev_f
 	put_seg(page, SNP_VMSA_LDTR, 0, 0x82, 0xffff, 0);
 	put_seg(page, SNP_VMSA_IDTR, 0, 0, 0xffff, 0);
 	put_seg(page, SNP_VMSA_TR, 0, d->tr_attrib, 0xffff, 0);
-	put_le(page, SNP_VMSA_EFER, 0x1000, 8);
-	put_le(page, SNP_VMSA_CR4, 0x40, 8);
-	put_le(page, SNP_VMSA_CR0, 0x10, 8);
-	put_le(page, SNP_VMSA_DR7, 0x400, 8);
-	put_le(page, SNP_VMSA_DR6, 0xffff0ff0, 8);
-	put_le(page, SNP_VMSA_RFLAGS, 0x2, 8);
-	put_le(page, SNP_VMSA_RIP, eip & 0xffffu, 8);
-	put_le(page, SNP_VMSA_G_PAT, d->g_pat, 8);
-	put_le(page, SNP_VMSA_RDX, d->rdx_is_sig ? vcpu_sig : d->rdx_fixed, 8);
-	put_le(page, SNP_VMSA_SEV_FEATURES, sev_features, 8);
-	put_le(page, SNP_VMSA_XCR0, 0x1, 8);
-	put_le(page, SNP_VMSA_MXCSR, d->mxcsr, 4);
-	put_le(page, SNP_VMSA_X87_FCW, d->x87_fcw, 2);
+	kbs_le_put(page + SNP_VMSA_EFER, 0x1000, 8);
+	kbs_le_put(page + SNP_VMSA_CR4, 0x40, 8);
+	kbs_le_put(page + SNP_VMSA_CR0, 0x10, 8);
+	kbs_le_put(page + SNP_VMSA_DR7, 0x400, 8);
+	kbs_le_put(page + SNP_VMSA_DR6, 0xffff0ff0, 8);
+	kbs_le_put(page + SNP_VMSA_RFLAGS, 0x2, 8);
+	kbs_le_put(page + SNP_VMSA_RIP, eip & 0xffffu, 8);
+	kbs_le_put(page + SNP_VMSA_G_PAT, d->g_pat, 8);
+	kbs_le_put(page + SNP_VMSA_RDX, d->rdx_is_sig ? vcpu_sig : d->rdx_fixed, 8);
+	kbs_le_put(page + SNP_VMSA_SEV_FEATURES, sev_features, 8);
+	kbs_le_put(page + SNP_VMSA_XCR0, 0x1, 8);
+	kbs_le_put(page + SNP_VMSA_MXCSR, d->mxcsr, 4);
+	kbs_le_put(page + SNP_VMSA_X87_FCW, d->x87_fcw, 2);
 	return 0;
 }

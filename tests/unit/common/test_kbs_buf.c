@@ -1,5 +1,7 @@
-/* Unit tests for common/kbs_buf.c: bounds, endianness, unchanged cursor on failure. */
+/* Unit tests for common/kbs_buf.c and kbs_le.h: bounds, endianness, unchanged cursor on failure. */
 #include "test.h"
+
+#include "kbs_le.h"
 
 static void
 test_reads_little_endian(void)
@@ -79,5 +81,40 @@ test_empty_and_null(void)
 	CHECK_OK(kbs_buf_expect_end(&b));
 }
 
+/* kbs_le_put writes what the getters read back, and never past n bytes (or 8). */
+static void
+test_le_put(void)
+{
+	static const uint8_t want[] = { 0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01 };
+	uint8_t out[10];
+	struct kbs_buf b;
+	uint64_t u64;
+	uint16_t u16;
+
+	memset(out, 0xee, sizeof(out));
+	kbs_le_put(out, 0x0102030405060708ull, 8);
+	CHECK(memcmp(out, want, 8) == 0);
+	CHECK_UINT_EQ(out[8], 0xee);
+	kbs_buf_init(&b, out, 8);
+	CHECK_OK(kbs_buf_get_u64le(&b, &u64));
+	CHECK_UINT_EQ(u64, 0x0102030405060708ull);
+
+	memset(out, 0xee, sizeof(out));
+	kbs_le_put(out, 0xabcd1234, 2);
+	CHECK_UINT_EQ(out[0], 0x34);
+	CHECK_UINT_EQ(out[1], 0x12);
+	CHECK_UINT_EQ(out[2], 0xee);
+	kbs_buf_init(&b, out, 2);
+	CHECK_OK(kbs_buf_get_u16le(&b, &u16));
+	CHECK_UINT_EQ(u16, 0x1234);
+
+	memset(out, 0xee, sizeof(out));
+	kbs_le_put(out, UINT64_MAX, sizeof(out)); /* asks for 10: stores 8 */
+	CHECK_UINT_EQ(out[7], 0xff);
+	CHECK_UINT_EQ(out[8], 0xee);
+	kbs_le_put(out, 0, 0);
+	CHECK_UINT_EQ(out[0], 0xff);
+}
+
 TEST_MAIN(TEST(test_reads_little_endian), TEST(test_truncated_leaves_cursor), TEST(test_skip_zero),
-    TEST(test_empty_and_null))
+    TEST(test_empty_and_null), TEST(test_le_put))

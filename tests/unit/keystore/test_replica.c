@@ -419,5 +419,28 @@ test_seq_malformed(void)
 	ks_fixture_done(&f);
 }
 
+/* A stored watch revision is exactly 8 bytes; anything else is corrupt, and *ret is untouched. */
+static void
+test_revision_malformed(void)
+{
+	static const uint8_t raw[9] = { 0x2a, 0, 0, 0, 0, 0, 0, 0, 0 };
+	struct ks_fixture f;
+	struct keystore *ks;
+	uint64_t rev = 99;
+
+	ks_fixture_init(&f, 32);
+	ks = ks_open_default(&f, NULL);
+	put_meta(ks, "replica_rev", raw, 7);
+	CHECK_ERR(keystore_replica_revision(ks, &rev), KBS_ERR_STORE_CORRUPT);
+	CHECK_UINT_EQ(rev, 99);
+	put_meta(ks, "replica_rev", raw, 9);
+	CHECK_ERR(keystore_replica_revision(ks, &rev), KBS_ERR_STORE_CORRUPT);
+	put_meta(ks, "replica_rev", raw, 8);
+	CHECK_OK(keystore_replica_revision(ks, &rev));
+	CHECK_UINT_EQ(rev, 42);
+	keystore_close(ks);
+	ks_fixture_done(&f);
+}
+
 TEST_MAIN(TEST(test_seal_and_put_elsewhere), TEST(test_refusals), TEST(test_mac_and_revision),
-    TEST(test_seq), TEST(test_apply), TEST(test_seq_malformed))
+    TEST(test_seq), TEST(test_apply), TEST(test_seq_malformed), TEST(test_revision_malformed))
