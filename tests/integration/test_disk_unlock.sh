@@ -7,7 +7,9 @@
 # path without clevis (kbs-direct-unlock into cryptsetup), and the dracut
 # module (an initramfs built with it, listed). No device-mapper or loop
 # device is used: cryptsetup and clevis luks work on the file itself, and
-# opening is proven with --test-passphrase.
+# opening is proven with --test-passphrase. A disk whose header names
+# another broker and key (the host owns the disk) must not open, and the
+# initramfs must not hand a failed boot to the console.
 kbs=$1
 client=$2
 admin=$3
@@ -46,6 +48,10 @@ aport=$(awk '/listening admin/ {print $NF}' "$out")
 key=$(awk '/identity key/ {print $NF}' "$out")
 url=http://127.0.0.1:$port
 adm() { "$admin" --url "http://127.0.0.1:$aport" --token-file "$data/admin.token" "$@"; }
+# The image's copy of the broker key, where the pin and the direct path read it.
+mkdir -p "$tmp/etc"
+echo "$key" >"$tmp/etc/server.jwk"
+export KBS_ETC=$tmp/etc
 
 # The guest, and the same chip running another image.
 cp -a "$tmp/chip" "$tmp/wrongimage"
@@ -168,6 +174,43 @@ expect "rot: secret replaced" 0 "" adm secret put fleet/kek-rot --policy fleet -
 expect "a JWE under a replaced KEK" 1 "" clevis decrypt <"$tmp/jwe-rot"
 expect_err "replaced KEK" "${p}the JWE did not open with the released key-encryption key"
 
+# ---- a JWE the host wrote: its broker, its key, its KEK -----------------------
+
+# The host owns the disk, so it can put a JWE of its own making in the LUKS
+# header, made with jose alone. The pin attests only to a broker holding the
+# image's key, so the host's broker cannot get its KEK accepted.
+hdata=$tmp/hostdata
+"$kbs" --data-dir "$hdata" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
+	--trust-root "$tmp/chip/ark.pem" >"$tmp/host.out" 2>"$tmp/host.log" &
+host_pid=$!
+trap 'kill "$kbs_pid" "$host_pid" 2>/dev/null; wait "$kbs_pid" "$host_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+for i in $(seq 100); do
+	grep -q "listening admin" "$tmp/host.out" 2>/dev/null && break
+	sleep 0.1
+done
+hurl=http://127.0.0.1:$(awk '/listening public/ {print $NF}' "$tmp/host.out")
+hkey=$(awk '/identity key/ {print $NF}' "$tmp/host.out")
+hadm() { "$admin" --url "http://127.0.0.1:$(awk '/listening admin/ {print $NF}' "$tmp/host.out")" --token-file "$hdata/admin.token" "$@"; }
+echo '{"kbs_policy": 1, "name": "any", "rules": {"product": ["milan"]}}' >"$tmp/any.json"
+head -c 32 /dev/urandom >"$tmp/host-kek"
+expect "host broker: policy put" 0 "" hadm policy put "$tmp/any.json"
+expect "host broker: secret put" 0 "" hadm secret put k --policy any --from-file "$tmp/host-kek"
+hhdr=$(printf '{"alg":"dir","enc":"A256GCM","clevis":{"pin":"kbs","kbs":{"url":"%s","name":"k","server_key":"%s","attester":"sim:%s"}}}' \
+	"$hurl" "$hkey" "$tmp/chip")
+printf '{"kty":"oct","k":"%s"}' "$(jose b64 enc -I "$tmp/host-kek")" >"$tmp/host-kek.jwk"
+printf 'host passphrase' | jose jwe enc -i "{\"protected\":$hhdr}" -k "$tmp/host-kek.jwk" -I- -c >"$tmp/jwe-host"
+expect "the host's JWE is well made (its KEK opens it)" 0 "host passphrase" jose jwe dec -i "$tmp/jwe-host" -k "$tmp/host-kek.jwk"
+expect "a JWE naming another broker and key does not open" 1 "" clevis-decrypt-kbs <"$tmp/jwe-host"
+expect_err "another broker: its answer is not signed by the image's key" "${p}attestation to the broker failed for \"k\" (kbs-client exit 5)"
+expect "nor through clevis" 1 "" clevis decrypt <"$tmp/jwe-host"
+mv "$tmp/etc/server.jwk" "$tmp/etc/server.jwk.off"
+expect "no broker key in the image" 1 "" clevis-decrypt-kbs <"$tmp/jwe"
+expect_err "no image key named" "${p}no $tmp/etc/server.jwk: the broker's key must come from the image, never from the disk; refusing"
+mv "$tmp/etc/server.jwk.off" "$tmp/etc/server.jwk"
+expect "the real binding still opens" 0 "" cmp -s "$tmp/plain" <(clevis-decrypt-kbs <"$tmp/jwe")
+kill "$host_pid" 2>/dev/null
+wait "$host_pid" 2>/dev/null
+
 # ---- clevis luks on a LUKS2 image in a file ----------------------------------
 
 img=$tmp/disk.img
@@ -203,8 +246,7 @@ expect "unbound slot is gone" 1 "" clevis luks pass -d "$img" -s "$slot"
 # The per-VM key is the LUKS passphrase itself.
 expect "add the per-VM key" 0 "" cryptsetup luksAddKey -q --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
 	--key-file "$tmp/pass" "$img" "$tmp/vmkey"
-mkdir -p "$tmp/etc" "$tmp/stub"
-echo "$key" >"$tmp/etc/server.jwk"
+mkdir -p "$tmp/stub"
 cat >"$tmp/etc/disk-unlock.conf" <<CONF
 # the root volume
 url=$url
@@ -268,17 +310,36 @@ has usr/bin/kbs-direct-unlock
 has etc/kbs/server.jwk
 has etc/kbs/disk-unlock.conf
 has etc/cmdline.d/99clevis-pin-kbs.conf
+for u in systemd-ask-password-console.path systemd-ask-password-plymouth.path systemd-ask-password-wall.path; do
+	expect "no console agent: $u masked" 0 "" grep -qE " etc/systemd/system/$u -> /dev/null\$" "$tmp/initrd.list"
+done
 expect "the direct hook is in the initqueue" 0 "" grep -q "hooks/initqueue/online/60-kbs-direct-unlock-hook.sh" "$tmp/initrd.list"
 expect "modules: clevis-pin-kbs, clevis, network, crypt" 0 "" bash -c "grep -qx clevis-pin-kbs '$tmp/initrd.list' && grep -qx clevis '$tmp/initrd.list' && grep -qx network '$tmp/initrd.list' && grep -qx crypt '$tmp/initrd.list'"
 expect "the broker key inside is ours" 0 "$key" lsinitrd -f etc/kbs/server.jwk "$tmp/initrd.img"
-expect "the network is asked for" 0 "rd.neednet=1" lsinitrd -f etc/cmdline.d/99clevis-pin-kbs.conf "$tmp/initrd.img"
+expect "the network, no shell, poweroff on failure" 0 "rd.neednet=1 rd.shell=0 rd.emergency=poweroff" \
+	lsinitrd -f etc/cmdline.d/99clevis-pin-kbs.conf "$tmp/initrd.img"
 expect "the pin inside is this one" 0 "" cmp -s "$pin_dir/clevis-decrypt-kbs" <(lsinitrd -f usr/bin/clevis-decrypt-kbs "$tmp/initrd.img")
-# Without disk-unlock.conf the direct path stays out.
+# Without disk-unlock.conf the direct path stays out; a debugging image
+# (kbs_debug_console=yes) keeps dracut's shell and the console agents.
 mv "$tmp/etc/disk-unlock.conf" "$tmp/disk-unlock.conf.off"
-expect "dracut without disk-unlock.conf" 0 "" mkinitrd "$tmp/initrd2.img"
+echo "kbs_debug_console=yes" >"$tmp/dracut.conf.d/kbs-debug.conf"
+expect "dracut without disk-unlock.conf, debug console" 0 "" mkinitrd "$tmp/initrd2.img"
+expect "debug console: said loudly" 0 "" grep -q "kbs_debug_console=yes: the console gets a shell and a passphrase prompt; never ship this image" "$tmp/dracut.log"
 lsinitrd "$tmp/initrd2.img" >"$tmp/initrd2.list" 2>/dev/null
 expect "no direct hook then" 1 "" grep -q "kbs-direct-unlock" "$tmp/initrd2.list"
 expect "the pin still is" 0 "" grep -q " usr/bin/clevis-decrypt-kbs$" "$tmp/initrd2.list"
+expect "debug console: no agent masked" 1 "" grep -q "systemd-ask-password-console.path -> /dev/null" "$tmp/initrd2.list"
+expect "debug console: the shell is not turned off" 0 "rd.neednet=1" lsinitrd -f etc/cmdline.d/99clevis-pin-kbs.conf "$tmp/initrd2.img"
+rm "$tmp/dracut.conf.d/kbs-debug.conf"
+# Builds that must fail, not yield an image that boots to a prompt.
+echo "kbs_emergency=shell" >"$tmp/dracut.conf.d/kbs-bad.conf"
+expect "kbs_emergency other than poweroff, reboot, halt" 1 "" mkinitrd "$tmp/initrd3.img"
+expect "kbs_emergency named" 0 "" grep -q "clevis-pin-kbs: kbs_emergency=shell: one of poweroff, reboot, halt" "$tmp/dracut.log"
+rm "$tmp/dracut.conf.d/kbs-bad.conf"
+mv "$tmp/etc/server.jwk" "$tmp/etc/server.jwk.off"
+expect "no server.jwk: the build fails" 1 "" mkinitrd "$tmp/initrd3.img"
+expect "no server.jwk named" 0 "" grep -q "clevis-pin-kbs: no $tmp/etc/server.jwk: the image must carry the broker's identity key" "$tmp/dracut.log"
+mv "$tmp/etc/server.jwk.off" "$tmp/etc/server.jwk"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

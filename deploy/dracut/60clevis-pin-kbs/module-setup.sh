@@ -6,9 +6,23 @@
 # direct path without clevis: a hook that fetches a per-VM LUKS key and
 # hands it to cryptsetup on a pipe.
 #
-# $kbs_confdir (default /etc/kbs) may be set in a dracut.conf.d file; its
-# files land in /etc/kbs in the image whatever the source, because that is
-# where the JWE's configuration and disk-unlock.conf name them.
+# The host owns the disk and the console, so neither may open the way to a
+# root file system: the image must carry the broker's key (the build fails
+# without server.jwk; the pin never takes a key from the disk), and a failed
+# unlock powers the VM off instead of giving the console a shell or a
+# passphrase prompt (rd.shell=0, rd.emergency=poweroff, the console and
+# plymouth password agents masked). A root file system the host wrote would
+# otherwise run inside the attested VM and fetch the fleet's keys.
+#
+# Settings for a dracut.conf.d file:
+#   kbs_confdir=DIR          where server.jwk, ca.pem and disk-unlock.conf
+#                            are taken from (default /etc/kbs); they land in
+#                            /etc/kbs in the image whatever DIR is, because
+#                            that is where the pin and disk-unlock.conf name them
+#   kbs_emergency=ACTION     poweroff (default), reboot or halt on a failed boot
+#   kbs_debug_console=yes    keep dracut's emergency shell and the console
+#                            passphrase prompt: for debugging images only
+#                            (the console then opens the VM to its host)
 
 kbs_confdir_default=/etc/kbs
 
@@ -19,10 +33,19 @@ check() {
 	return 255
 }
 
+# kbs_fatal MESSAGE: fails the whole build. dracut goes on when a module's
+# install() returns non-zero, and an image without the pin or the key would
+# boot to a passphrase prompt.
+kbs_fatal() {
+	dfatal "clevis-pin-kbs: $*"
+	exit 1
+}
+
 # clevis when dracut has its module (the usual case: clevis's unlockers call
 # the pin); the direct path needs only crypt and the network.
 depends() {
-	local deps="crypt network"
+	# systemd: the password agents are units there, which can be masked.
+	local deps="crypt network systemd"
 	if [ -d "$(dracut_module_path clevis)" ]; then
 		deps="clevis $deps"
 	fi
@@ -31,16 +54,21 @@ depends() {
 }
 
 install() {
-	local confdir="${kbs_confdir:-$kbs_confdir_default}" pin client f
+	local confdir="${kbs_confdir:-$kbs_confdir_default}" pin client f u
+	local emergency="${kbs_emergency:-poweroff}"
 
-	pin=$(find_binary clevis-decrypt-kbs) || {
-		derror "clevis-pin-kbs: clevis-decrypt-kbs not found"
-		return 1
-	}
-	client=$(find_binary kbs-client) || {
-		derror "clevis-pin-kbs: kbs-client not found"
-		return 1
-	}
+	case $emergency in
+	poweroff | reboot | halt) ;;
+	*) kbs_fatal "kbs_emergency=$emergency: one of poweroff, reboot, halt" ;;
+	esac
+	case ${kbs_debug_console:-no} in
+	yes | no) ;;
+	*) kbs_fatal "kbs_debug_console=$kbs_debug_console: yes or no" ;;
+	esac
+	pin=$(find_binary clevis-decrypt-kbs) || kbs_fatal "clevis-decrypt-kbs not found"
+	client=$(find_binary kbs-client) || kbs_fatal "kbs-client not found"
+	[ -f "$confdir/server.jwk" ] ||
+		kbs_fatal "no $confdir/server.jwk: the image must carry the broker's identity key (the pin never trusts a key named on the disk)"
 	# Always at /usr/bin in the image, wherever they were found: the pin
 	# sources clevis-kbs-common from its own directory.
 	inst_binary "$client" /usr/bin/kbs-client
@@ -48,11 +76,7 @@ install() {
 	inst_simple "${pin%/*}/clevis-kbs-common" /usr/bin/clevis-kbs-common
 	inst_multiple jose cryptsetup cat dirname grep mktemp rm sed tr
 
-	if [ -f "$confdir/server.jwk" ]; then
-		inst_simple "$confdir/server.jwk" /etc/kbs/server.jwk
-	else
-		dwarn "clevis-pin-kbs: no $confdir/server.jwk: bindings must carry the broker's key inline"
-	fi
+	inst_simple "$confdir/server.jwk" /etc/kbs/server.jwk
 	if [ -f "$confdir/ca.pem" ]; then
 		inst_simple "$confdir/ca.pem" /etc/kbs/ca.pem
 	fi
@@ -64,9 +88,22 @@ install() {
 	fi
 
 	# The broker is on the network: bring it up even when no other module
-	# asks for it.
+	# asks for it. A failed boot ends in $emergency, not in a shell.
 	mkdir -p "$initdir/etc/cmdline.d"
-	echo "rd.neednet=1" >"$initdir/etc/cmdline.d/99clevis-pin-kbs.conf"
+	if [ "${kbs_debug_console:-no}" = yes ]; then
+		dwarn "clevis-pin-kbs: kbs_debug_console=yes: the console gets a shell and a passphrase prompt; never ship this image"
+		echo "rd.neednet=1" >"$initdir/etc/cmdline.d/99clevis-pin-kbs.conf"
+	else
+		echo "rd.neednet=1 rd.shell=0 rd.emergency=$emergency" >"$initdir/etc/cmdline.d/99clevis-pin-kbs.conf"
+		# No agent answers a passphrase request from the console or plymouth:
+		# only the pin (clevis's agent) and the direct path unlock.
+		mkdir -p "$initdir/etc/systemd/system"
+		for u in systemd-ask-password-console.path systemd-ask-password-console.service \
+			systemd-ask-password-plymouth.path systemd-ask-password-plymouth.service \
+			systemd-ask-password-wall.path systemd-ask-password-wall.service; do
+			ln -sfn /dev/null "$initdir/etc/systemd/system/$u"
+		done
+	fi
 	for f in /etc/services /etc/nsswitch.conf; do
 		[ -f "$f" ] && inst_simple "$f"
 	done
