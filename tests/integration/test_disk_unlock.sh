@@ -280,6 +280,108 @@ echo "colour=blue" >>"$tmp/etc/disk-unlock.conf"
 expect "direct: unknown line" 1 "" du
 expect_err "direct: unknown line named" "kbs-direct-unlock: $tmp/etc/disk-unlock.conf: unknown line: colour"
 
+# ---- the root check: the root must be read through dm-crypt -----------------
+
+# kbs-root-check.sh on made-up trees: a sysfs with device-mapper names and
+# slaves, a mountinfo, and a dmsetup that prints the tables given. dracut
+# sources the hook and offers die(); here die prints and exits 1.
+rc_hook=$module_dir/kbs-root-check.sh
+rck=$tmp/rootcheck
+mkdir -p "$rck/stub" "$rck/tables"
+cat >"$rck/stub/dmsetup" <<'STUB'
+#!/bin/sh
+[ "$1" = table ] && [ "$2" = -- ] && [ -f "$KBS_TABLES/$3" ] && exec cat "$KBS_TABLES/$3"
+exit 1
+STUB
+chmod +x "$rck/stub/dmsetup"
+# umount records what it was asked to detach (never the test machine's).
+printf '#!/bin/sh\necho "$*" >>"$KBS_UMOUNTS"\n' >"$rck/stub/umount"
+chmod +x "$rck/stub/umount"
+# dev MAJ:MIN [DM-NAME [SLAVE-MAJ:MIN...]]: a block device in the fake sysfs.
+dev() {
+	local d=$rck/sys/dev/block/$1 name=${2:-} s
+	mkdir -p "$d"
+	[ -n "$name" ] || return 0
+	mkdir -p "$d/dm"
+	echo "$name" >"$d/dm/name"
+	shift 2
+	for s in "$@"; do
+		mkdir -p "$d/slaves/$s"
+		echo "$s" >"$d/slaves/$s/dev"
+	done
+}
+table() { printf '%s\n' "$2" >"$rck/tables/$1"; }
+# mounts LINE...: mountinfo lines "MAJ:MIN MOUNTPOINT FSTYPE".
+mounts() {
+	local l
+	: >"$rck/mountinfo"
+	for l in "$@"; do
+		set -- $l
+		echo "30 1 $1 / $2 rw,relatime shared:1 - $3 /dev/x rw" >>"$rck/mountinfo"
+	done
+}
+rootcheck() {
+	KBS_SYS=$rck/sys KBS_MOUNTINFO=$rck/mountinfo KBS_ETC=$rck/etc KBS_TABLES=$rck/tables \
+		KBS_UMOUNTS=$rck/umounts PATH="$rck/stub:$PATH" \
+		sh -c 'die() { echo "DIE: $*" >&2; exit 1; }; . "$1"; echo booted' sh "$rc_hook"
+}
+xts=":64:logon:cryptsetup:0d5c-d0 0 8:2 32768"
+dev 8:2
+dev 8:3
+dev 253:0 luks-root 8:2
+dev 253:1 luks-null 8:3
+dev 253:2 vg-root 253:0
+dev 253:3 vg-plain 8:3
+dev 253:4 luks-short 8:2
+dev 253:5 luks-mixed 8:2
+dev 253:6 luks-integrity 8:2
+table luks-root "0 2097152 crypt aes-xts-plain64 $xts"
+table luks-null "0 2097152 crypt cipher_null-ecb - 0 8:3 32768"
+table vg-root "0 1048576 linear 253:0 2048"
+table vg-plain "0 1048576 linear 8:3 2048"
+table luks-short "0 2097152 crypt aes-xts-plain64 :16:logon:cryptsetup:x 0 8:2 32768"
+table luks-mixed "$(printf '0 1024 crypt aes-xts-plain64 %s\n1024 1024 linear 8:3 0' "$xts")"
+table luks-integrity "0 2097152 crypt capi:authenc(hmac(sha256),xts(aes))-random $(printf '%0128d' 0) 0 253:9 0 1 integrity:32:aead"
+R="DIE: kbs-root-check: "
+mounts "253:0 /sysroot ext4" "0:22 /sysroot/run tmpfs" "0:5 /proc proc"
+expect "root check: root on aes-xts-plain64" 0 "booted" rootcheck
+expect "root check: a good root is not detached" 1 "" test -e "$rck/umounts"
+mounts "253:2 /sysroot xfs"
+expect "root check: LVM on LUKS" 0 "booted" rootcheck
+mounts "253:6 /sysroot ext4"
+expect "root check: LUKS2 with integrity (masked hex key)" 0 "booted" rootcheck
+mounts "8:3 /sysroot ext4"
+expect "root check: a plain file system" 1 "" rootcheck
+expect_err "root check: plain named" "${R}/sysroot: device 8:3 (8:3) is not encrypted; refusing to boot it"
+expect "root check: a refused root is detached before the halt" 0 "-l /sysroot" cat "$rck/umounts"
+mounts "253:1 /sysroot ext4"
+expect "root check: a header edited to cipher_null" 1 "" rootcheck
+expect_err "root check: cipher_null named" "${R}/sysroot: mapping luks-null uses cipher cipher_null-ecb, which is not allowed; refusing to boot it"
+mounts "253:3 /sysroot ext4"
+expect "root check: LVM on a plain partition" 1 "" rootcheck
+expect_err "root check: LVM on plain named" "${R}/sysroot: device 8:3 (8:3) is not encrypted"
+mounts "253:4 /sysroot ext4"
+expect "root check: a 16-byte key" 1 "" rootcheck
+expect_err "root check: short key named" "${R}/sysroot: mapping luks-short has a 16-byte key"
+mounts "253:5 /sysroot ext4"
+expect "root check: crypt and linear in one table" 1 "" rootcheck
+expect_err "root check: mixed named" "${R}/sysroot: mapping luks-mixed mixes crypt and other targets"
+mounts "253:0 /sysroot ext4" "8:3 /sysroot/usr ext4"
+expect "root check: /usr from a plain partition" 1 "" rootcheck
+expect_err "root check: /usr named" "${R}/sysroot/usr: device 8:3 (8:3) is not encrypted"
+mounts "0:31 /sysroot btrfs"
+expect "root check: a file system on no block device" 1 "" rootcheck
+expect_err "root check: btrfs named" "${R}/sysroot is btrfs on no block device"
+mounts "0:5 /proc proc"
+expect "root check: nothing at /sysroot" 1 "" rootcheck
+expect_err "root check: nothing named" "${R}nothing is mounted at /sysroot"
+mkdir -p "$rck/etc"
+echo "serpent-xts-plain64" >"$rck/etc/root-ciphers"
+mounts "253:0 /sysroot ext4"
+expect "root check: a cipher the image's list lacks" 1 "" rootcheck
+expect_err "root check: list named" "${R}/sysroot: mapping luks-root uses cipher aes-xts-plain64, which is not allowed"
+rm "$rck/etc/root-ciphers"
+
 # ---- the dracut module -------------------------------------------------------
 
 # dracut reads its modules from $dracutbasedir/modules.d: a copy of the
@@ -310,7 +412,13 @@ has usr/bin/kbs-direct-unlock
 has etc/kbs/server.jwk
 has etc/kbs/disk-unlock.conf
 has etc/cmdline.d/99clevis-pin-kbs.conf
-for u in systemd-ask-password-console.path systemd-ask-password-plymouth.path systemd-ask-password-wall.path; do
+has etc/kbs/root-ciphers
+expect "the root check is a pre-pivot hook" 0 "" grep -q "hooks/pre-pivot/90-kbs-root-check.sh" "$tmp/initrd.list"
+expect "the root check inside is this one" 0 "" cmp -s "$module_dir/kbs-root-check.sh" <(lsinitrd -f usr/lib/dracut/hooks/pre-pivot/90-kbs-root-check.sh "$tmp/initrd.img")
+expect "the ciphers the root may use" 0 "$(printf 'aes-xts-plain64\ncapi:authenc(hmac(sha256),xts(aes))-random')" lsinitrd -f etc/kbs/root-ciphers "$tmp/initrd.img"
+expect "dmsetup for the root check" 0 "" grep -qE " (usr/)?s?bin/dmsetup\$" "$tmp/initrd.list"
+for u in systemd-ask-password-console.path systemd-ask-password-plymouth.path systemd-ask-password-wall.path \
+	systemd-ask-password-console.service systemd-ask-password-plymouth.service systemd-ask-password-wall.service; do
 	expect "no console agent: $u masked" 0 "" grep -qE " etc/systemd/system/$u -> /dev/null\$" "$tmp/initrd.list"
 done
 expect "the direct hook is in the initqueue" 0 "" grep -q "hooks/initqueue/online/60-kbs-direct-unlock-hook.sh" "$tmp/initrd.list"
@@ -336,6 +444,24 @@ echo "kbs_emergency=shell" >"$tmp/dracut.conf.d/kbs-bad.conf"
 expect "kbs_emergency other than poweroff, reboot, halt" 1 "" mkinitrd "$tmp/initrd3.img"
 expect "kbs_emergency named" 0 "" grep -q "clevis-pin-kbs: kbs_emergency=shell: one of poweroff, reboot, halt" "$tmp/dracut.log"
 rm "$tmp/dracut.conf.d/kbs-bad.conf"
+echo 'kbs_root_ciphers="aes-xts-plain64 cipher_null-ecb"' >"$tmp/dracut.conf.d/kbs-bad.conf"
+expect "kbs_root_ciphers with cipher_null" 1 "" mkinitrd "$tmp/initrd3.img"
+expect "cipher_null named" 0 "" grep -q "clevis-pin-kbs: kbs_root_ciphers: cipher_null-ecb is not a cipher to read a root through" "$tmp/dracut.log"
+rm "$tmp/dracut.conf.d/kbs-bad.conf"
+# Another way to open a disk in the same image: a clevis "null" binding the
+# host wrote would open a disk of its making.
+expect "another unlocker in the image: the build fails" 1 "" mkinitrd --add clevis-pin-null "$tmp/initrd3.img"
+expect "another unlocker named" 0 "" grep -q "clevis-pin-kbs: module clevis-pin-null is in the image: it opens disks without the broker" "$tmp/dracut.log"
+# The documented way: the shipped dracut.conf.d file, no module list.
+cp "$src/deploy/dracut/60clevis-pin-kbs.conf" "$tmp/dracut.conf.d/"
+expect "dracut the documented way (the shipped conf)" 0 "" \
+	env dracutbasedir="$base" DRACUT_PATH="/usr/sbin /usr/bin /sbin /bin $tmp/bin" \
+	dracut --no-kernel --force --no-compress --no-hostonly --conf /dev/null --confdir "$tmp/dracut.conf.d" \
+	"$tmp/initrd4.img"
+lsinitrd "$tmp/initrd4.img" >"$tmp/initrd4.list" 2>/dev/null
+expect "documented way: the pin is in" 0 "" grep -q " usr/bin/clevis-decrypt-kbs$" "$tmp/initrd4.list"
+expect "documented way: no other clevis pin" 1 "" grep -E " usr/bin/clevis-decrypt-(null|tang|sss|tpm2)$" "$tmp/initrd4.list"
+rm "$tmp/dracut.conf.d/60clevis-pin-kbs.conf"
 mv "$tmp/etc/server.jwk" "$tmp/etc/server.jwk.off"
 expect "no server.jwk: the build fails" 1 "" mkinitrd "$tmp/initrd3.img"
 expect "no server.jwk named" 0 "" grep -q "clevis-pin-kbs: no $tmp/etc/server.jwk: the image must carry the broker's identity key" "$tmp/dracut.log"

@@ -23,8 +23,21 @@
 #   kbs_debug_console=yes    keep dracut's emergency shell and the console
 #                            passphrase prompt: for debugging images only
 #                            (the console then opens the VM to its host)
+#   kbs_root_ciphers="C..."  the dm-crypt ciphers the root may be read
+#                            through (default aes-xts-plain64 and
+#                            capi:authenc(hmac(sha256),xts(aes))-random)
+#
+# A pre-pivot hook (kbs-root-check.sh) stops the boot unless everything
+# mounted from a disk under /sysroot is read through such a mapping: a plain
+# file system or a header edited to cipher_null is the host's. Modules that
+# open a disk without the broker (the other clevis pins, TPM2, FIDO2 and
+# PKCS#11 tokens, keys in GPG or loop files) fail the build: with them a
+# token the host wrote, such as a clevis "null" binding, would open its disk.
 
 kbs_confdir_default=/etc/kbs
+kbs_root_ciphers_default="aes-xts-plain64 capi:authenc(hmac(sha256),xts(aes))-random"
+# Modules that unlock a disk by some means other than the broker.
+kbs_other_unlockers="clevis-pin-null clevis-pin-sss clevis-pin-tang clevis-pin-tpm2 tpm2-tss fido2 pkcs11 crypt-gpg crypt-loop"
 
 # Not part of any image unless asked for (--add clevis-pin-kbs or
 # add_dracutmodules+=" clevis-pin-kbs "): it needs the network at boot.
@@ -54,8 +67,13 @@ depends() {
 }
 
 install() {
-	local confdir="${kbs_confdir:-$kbs_confdir_default}" pin client f u
+	local confdir="${kbs_confdir:-$kbs_confdir_default}" pin client f u m c
 	local emergency="${kbs_emergency:-poweroff}"
+
+	for m in $kbs_other_unlockers; do
+		dracut_module_included "$m" &&
+			kbs_fatal "module $m is in the image: it opens disks without the broker, so a token the host wrote would open a disk of its making; add omit_dracutmodules+=\" $m \" (deploy/dracut/60clevis-pin-kbs.conf omits them all)"
+	done
 
 	case $emergency in
 	poweroff | reboot | halt) ;;
@@ -74,7 +92,18 @@ install() {
 	inst_binary "$client" /usr/bin/kbs-client
 	inst_script "$pin" /usr/bin/clevis-decrypt-kbs
 	inst_simple "${pin%/*}/clevis-kbs-common" /usr/bin/clevis-kbs-common
-	inst_multiple jose cryptsetup cat dirname grep mktemp rm sed tr
+	inst_multiple jose cryptsetup cat dirname grep mktemp rm sed tr dmsetup readlink basename
+
+	# The root must be read through dm-crypt with one of these ciphers.
+	mkdir -p "$initdir/etc/kbs"
+	: >"$initdir/etc/kbs/root-ciphers"
+	for c in ${kbs_root_ciphers:-$kbs_root_ciphers_default}; do
+		case $c in
+		*cipher_null* | *ecb*) kbs_fatal "kbs_root_ciphers: $c is not a cipher to read a root through" ;;
+		esac
+		echo "$c" >>"$initdir/etc/kbs/root-ciphers"
+	done
+	inst_hook pre-pivot 90 "$moddir/kbs-root-check.sh"
 
 	inst_simple "$confdir/server.jwk" /etc/kbs/server.jwk
 	if [ -f "$confdir/ca.pem" ]; then
