@@ -322,7 +322,7 @@ mounts() {
 }
 rootcheck() {
 	KBS_SYS=$rck/sys KBS_MOUNTINFO=$rck/mountinfo KBS_ETC=$rck/etc KBS_TABLES=$rck/tables \
-		KBS_UMOUNTS=$rck/umounts PATH="$rck/stub:$PATH" \
+		KBS_UMOUNTS=$rck/umounts KBS_CREDENTIALS=$rck/credentials PATH="$rck/stub:$PATH" \
 		sh -c 'die() { echo "DIE: $*" >&2; exit 1; }; . "$1"; echo booted' sh "$rc_hook"
 }
 xts=":64:logon:cryptsetup:0d5c-d0 0 8:2 32768"
@@ -372,6 +372,13 @@ expect_err "root check: /usr named" "${R}/sysroot/usr: device 8:3 (8:3) is not e
 mounts "0:31 /sysroot btrfs"
 expect "root check: a file system on no block device" 1 "" rootcheck
 expect_err "root check: btrfs named" "${R}/sysroot is btrfs on no block device"
+mounts "253:0 /sysroot ext4"
+mkdir -p "$rck/credentials"
+expect "root check: an empty credentials directory" 0 "booted" rootcheck
+echo 'f+ /etc/kbs/server.jwk 0644 - - - hostkey' >"$rck/credentials/tmpfiles.extra"
+expect "root check: a credential passed in" 1 "" rootcheck
+expect_err "root check: credential named" "${R}system credentials were passed in (tmpfiles.extra); the host may have set them"
+rm -r "$rck/credentials"
 mounts "0:5 /proc proc"
 expect "root check: nothing at /sysroot" 1 "" rootcheck
 expect_err "root check: nothing named" "${R}nothing is mounted at /sysroot"

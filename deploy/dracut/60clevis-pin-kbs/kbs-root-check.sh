@@ -10,6 +10,7 @@
 # way a root file system of the host's would run inside the attested VM.
 # Only the mappings that are active now say what the kernel really reads.
 #
+# No systemd credentials may have been imported: the host chooses them.
 # Each disk mount under /sysroot is followed down its device-mapper stack:
 # a crypt target must use a cipher of /etc/kbs/root-ciphers (one per line;
 # default aes-xts-plain64 and its authenticated form) with a key of at
@@ -21,6 +22,7 @@
 # tests set KBS_SYS, KBS_MOUNTINFO and KBS_ETC to a made-up tree.
 
 kbs_sys=${KBS_SYS:-/sys}
+kbs_credentials=${KBS_CREDENTIALS:-/run/credentials/@system}
 kbs_mountinfo=${KBS_MOUNTINFO:-/proc/self/mountinfo}
 kbs_ciphers_file=${KBS_ETC:-/etc/kbs}/root-ciphers
 kbs_root_reason=""
@@ -116,9 +118,19 @@ TABLE
 	return 0
 }
 
-# kbs_root_check: every mount at or under /sysroot that a disk backs passes.
+# kbs_root_check: no system credentials, and every mount at or under
+# /sysroot that a disk backs passes.
 kbs_root_check() {
-	local id parent majmin root mnt rest fstype seen=0
+	local id parent majmin root mnt rest fstype seen=0 c
+	# systemd imports credentials from SMBIOS and fw_cfg, which the host
+	# sets and the measurement does not cover; one for systemd-tmpfiles
+	# could have rewritten /etc/kbs/server.jwk before the pin ran.
+	for c in "$kbs_credentials"/* "$kbs_credentials"/.[!.]*; do
+		if [ -e "$c" ] || [ -L "$c" ]; then
+			kbs_root_reason="system credentials were passed in (${c##*/}); the host may have set them"
+			return 1
+		fi
+	done
 	while read -r id parent majmin root mnt rest; do
 		case $mnt in
 		/sysroot | /sysroot/*) ;;
