@@ -373,11 +373,15 @@ mounts "0:31 /sysroot btrfs"
 expect "root check: a file system on no block device" 1 "" rootcheck
 expect_err "root check: btrfs named" "${R}/sysroot is btrfs on no block device"
 mounts "253:0 /sysroot ext4"
-mkdir -p "$rck/credentials"
-expect "root check: an empty credentials directory" 0 "booted" rootcheck
-echo 'f+ /etc/kbs/server.jwk 0644 - - - hostkey' >"$rck/credentials/tmpfiles.extra"
+mkdir -p "$rck/credentials/@system" "$rck/credentials/@encrypted"
+expect "root check: empty credentials directories" 0 "booted" rootcheck
+echo 'f+ /etc/kbs/server.jwk 0644 - - - hostkey' >"$rck/credentials/@system/tmpfiles.extra"
 expect "root check: a credential passed in" 1 "" rootcheck
 expect_err "root check: credential named" "${R}system credentials were passed in (tmpfiles.extra); the host may have set them"
+rm "$rck/credentials/@system/tmpfiles.extra"
+echo x >"$rck/credentials/@encrypted/.hidden"
+expect "root check: an encrypted credential, a dot file" 1 "" rootcheck
+expect_err "root check: encrypted named" "${R}system credentials were passed in (.hidden)"
 rm -r "$rck/credentials"
 mounts "0:5 /proc proc"
 expect "root check: nothing at /sysroot" 1 "" rootcheck

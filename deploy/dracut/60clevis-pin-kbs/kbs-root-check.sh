@@ -22,7 +22,7 @@
 # tests set KBS_SYS, KBS_MOUNTINFO and KBS_ETC to a made-up tree.
 
 kbs_sys=${KBS_SYS:-/sys}
-kbs_credentials=${KBS_CREDENTIALS:-/run/credentials/@system}
+kbs_credentials=${KBS_CREDENTIALS:-/run/credentials}
 kbs_mountinfo=${KBS_MOUNTINFO:-/proc/self/mountinfo}
 kbs_ciphers_file=${KBS_ETC:-/etc/kbs}/root-ciphers
 kbs_root_reason=""
@@ -125,7 +125,8 @@ kbs_root_check() {
 	# systemd imports credentials from SMBIOS and fw_cfg, which the host
 	# sets and the measurement does not cover; one for systemd-tmpfiles
 	# could have rewritten /etc/kbs/server.jwk before the pin ran.
-	for c in "$kbs_credentials"/* "$kbs_credentials"/.[!.]*; do
+	for c in "$kbs_credentials"/@system/* "$kbs_credentials"/@system/.[!.]* \
+		"$kbs_credentials"/@encrypted/* "$kbs_credentials"/@encrypted/.[!.]*; do
 		if [ -e "$c" ] || [ -L "$c" ]; then
 			kbs_root_reason="system credentials were passed in (${c##*/}); the host may have set them"
 			return 1
