@@ -32,17 +32,23 @@ export PATH="$tmp/bin:$PATH"
 # ---- the broker -------------------------------------------------------------
 
 "$client" sim-init "$tmp/chip" --product milan >/dev/null || exit 1
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null; wait "${pids[@]}" 2>/dev/null; rm -rf "$tmp"' EXIT
+# start_broker DATA OUT LOG: a broker on loopback that trusts the simulated chip.
+start_broker() {
+	local i
+	"$kbs" --data-dir "$1" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
+		--trust-root "$tmp/chip/ark.pem" >"$2" 2>"$3" &
+	pids+=($!)
+	for i in $(seq 100); do
+		grep -q "listening admin" "$2" 2>/dev/null && break
+		sleep 0.1
+	done
+	grep -q "listening admin" "$2" || { echo "FAIL: kbs did not start"; cat "$3"; exit 1; }
+}
 data=$tmp/data
 out=$tmp/kbs.out
-"$kbs" --data-dir "$data" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
-	--trust-root "$tmp/chip/ark.pem" >"$out" 2>"$tmp/kbs.log" &
-kbs_pid=$!
-trap 'kill "$kbs_pid" 2>/dev/null; wait "$kbs_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-for i in $(seq 100); do
-	grep -q "listening admin" "$out" 2>/dev/null && break
-	sleep 0.1
-done
-grep -q "listening admin" "$out" || { echo "FAIL: kbs did not start"; cat "$tmp/kbs.log"; exit 1; }
+start_broker "$data" "$out" "$tmp/kbs.log"
 port=$(awk '/listening public/ {print $NF}' "$out")
 aport=$(awk '/listening admin/ {print $NF}' "$out")
 key=$(awk '/identity key/ {print $NF}' "$out")
@@ -180,14 +186,7 @@ expect_err "replaced KEK" "${p}the JWE did not open with the released key-encryp
 # header, made with jose alone. The pin attests only to a broker holding the
 # image's key, so the host's broker cannot get its KEK accepted.
 hdata=$tmp/hostdata
-"$kbs" --data-dir "$hdata" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
-	--trust-root "$tmp/chip/ark.pem" >"$tmp/host.out" 2>"$tmp/host.log" &
-host_pid=$!
-trap 'kill "$kbs_pid" "$host_pid" 2>/dev/null; wait "$kbs_pid" "$host_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-for i in $(seq 100); do
-	grep -q "listening admin" "$tmp/host.out" 2>/dev/null && break
-	sleep 0.1
-done
+start_broker "$hdata" "$tmp/host.out" "$tmp/host.log"
 hurl=http://127.0.0.1:$(awk '/listening public/ {print $NF}' "$tmp/host.out")
 hkey=$(awk '/identity key/ {print $NF}' "$tmp/host.out")
 hadm() { "$admin" --url "http://127.0.0.1:$(awk '/listening admin/ {print $NF}' "$tmp/host.out")" --token-file "$hdata/admin.token" "$@"; }
@@ -208,8 +207,6 @@ expect "no broker key in the image" 1 "" clevis-decrypt-kbs <"$tmp/jwe"
 expect_err "no image key named" "${p}no $tmp/etc/server.jwk: the broker's key must come from the image, never from the disk; refusing"
 mv "$tmp/etc/server.jwk.off" "$tmp/etc/server.jwk"
 expect "the real binding still opens" 0 "" cmp -s "$tmp/plain" <(clevis-decrypt-kbs <"$tmp/jwe")
-kill "$host_pid" 2>/dev/null
-wait "$host_pid" 2>/dev/null
 
 # ---- clevis luks on a LUKS2 image in a file ----------------------------------
 
