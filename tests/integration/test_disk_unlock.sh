@@ -27,6 +27,7 @@ done
 mkdir -p "$tmp/bin"
 cp "$pin_dir/clevis-encrypt-kbs" "$pin_dir/clevis-decrypt-kbs" "$pin_dir/clevis-kbs-common" "$tmp/bin/"
 ln -s "$(realpath "$client")" "$tmp/bin/kbs-client"
+ln -s "$(realpath "$module_dir/kbs-luks-check.sh")" "$tmp/bin/kbs-luks-check"
 export PATH="$tmp/bin:$PATH"
 
 # ---- the broker -------------------------------------------------------------
@@ -253,16 +254,32 @@ mapper=kbs-test-root-$$
 attester=sim:$tmp/chip
 CONF
 # No device mapper here: a cryptsetup that checks the key on its standard
-# input with --test-passphrase instead of activating.
+# input with --test-passphrase instead of activating (with the header copy
+# it was given); anything else goes to the real one.
 cat >"$tmp/stub/cryptsetup" <<'STUB'
 #!/bin/sh
-[ "$1" = open ] && [ "$4" = --key-file=- ] || exit 99
-exec /usr/sbin/cryptsetup open --test-passphrase "$2" --key-file=-
+[ "$1" = open ] || exec /usr/sbin/cryptsetup "$@"
+[ "$2" = --header ] && [ "$6" = --key-file=- ] || exit 99
+exec /usr/sbin/cryptsetup open --test-passphrase --header "$3" "$4" --key-file=-
 STUB
 chmod +x "$tmp/stub/cryptsetup"
 direct=$src/deploy/dracut/60clevis-pin-kbs/kbs-direct-unlock.sh
-du() { PATH="$tmp/stub:$PATH" KBS_ETC="$tmp/etc" sh "$direct"; }
+du() { PATH="$tmp/stub:$PATH" KBS_ETC="$tmp/etc" KBS_RUN="$tmp/run" sh "$direct"; }
 expect "direct: the released key opens the volume" 0 "" du
+expect "direct: the header copy is removed" 1 "" test -e "$tmp/run/header-kbs-test-root-$$"
+# The host rewrites the header: keyslot 0 "encrypted" with cipher_null
+# would hand out a volume key of its choosing to any passphrase.
+cp "$img" "$tmp/forged.img"
+expect "forge: keyslot 0 cipher_null" 0 "" python3 "$src/tests/integration/luks_forge.py" "$tmp/forged.img" keyslot-cipher cipher_null-ecb
+sed -i "s|^device=.*|device=$tmp/forged.img|" "$tmp/etc/disk-unlock.conf"
+expect "direct: a forged header is refused" 1 "" du
+expect_err "direct: the keyslot named" "kbs-luks-check: $tmp/run/header-kbs-test-root-$$: keyslot 0 uses cipher cipher_null-ecb, which is not allowed"
+expect_err "direct: the refusal" "kbs-direct-unlock: the LUKS header of $tmp/forged.img is refused; see above"
+printf 'not a luks volume' >"$tmp/plain.img"
+sed -i "s|^device=.*|device=$tmp/plain.img|" "$tmp/etc/disk-unlock.conf"
+expect "direct: no LUKS header" 1 "" du
+expect_err "direct: no header named" "kbs-direct-unlock: $tmp/plain.img has no LUKS header to read"
+sed -i "s|^device=.*|device=$img|" "$tmp/etc/disk-unlock.conf"
 sed -i "s|^attester=.*|attester=sim:$tmp/wrongimage|" "$tmp/etc/disk-unlock.conf"
 expect "direct: wrong measurement" 1 "" du
 expect_err "direct: denial named" "kbs-direct-unlock: the broker did not release \"vm/7/root\" (kbs-client exit 1); see its message above"
@@ -277,11 +294,30 @@ echo "colour=blue" >>"$tmp/etc/disk-unlock.conf"
 expect "direct: unknown line" 1 "" du
 expect_err "direct: unknown line named" "kbs-direct-unlock: $tmp/etc/disk-unlock.conf: unknown line: colour"
 
+# ---- kbs-luks-check: a LUKS2 header the host may have written -----------------
+
+lc() { expect "luks check: $1" "$2" "" kbs-luks-check "$3"; }
+lc "the bound volume" 0 "$img"
+for e in "keyslot-cipher cipher_null-ecb" "keyslot-cipher aes-ecb" "keyslot-key-size 16" \
+	"segment-cipher cipher_null-ecb" "requirement online-reencrypt-v2"; do
+	cp "$img" "$tmp/forged.img"
+	python3 "$src/tests/integration/luks_forge.py" "$tmp/forged.img" $e
+	lc "${e% *} ${e#* }" 1 "$tmp/forged.img"
+	case $e in
+	"keyslot-cipher aes-ecb") expect_err "luks check: aes-ecb named" "kbs-luks-check: $tmp/forged.img: keyslot 0 uses cipher aes-ecb, which is not allowed" ;;
+	"keyslot-key-size 16") expect_err "luks check: key size named" "kbs-luks-check: $tmp/forged.img: keyslot 0 has a 16-byte key" ;;
+	"segment-cipher cipher_null-ecb") expect_err "luks check: segment named" "kbs-luks-check: $tmp/forged.img: data segment 0 uses cipher cipher_null-ecb, which is not allowed" ;;
+	esac
+done
+lc "not LUKS" 1 "$tmp/plain.img"
+expect_err "luks check: not LUKS named" "kbs-luks-check: $tmp/plain.img: not a LUKS2 header"
+
 # ---- the root check: the root must be read through dm-crypt -----------------
 
 # kbs-root-check.sh on made-up trees: a sysfs with device-mapper names and
-# slaves, a mountinfo, and a dmsetup that prints the tables given. dracut
-# sources the hook and offers die(); here die prints and exits 1.
+# slaves, a mountinfo, a dmsetup that prints the tables given, a cryptsetup
+# whose status says LUKS2 on the mapping's device, and a kbs-luks-check that
+# refuses the devices listed in bad-headers.
 rc_hook=$module_dir/kbs-root-check.sh
 rck=$tmp/rootcheck
 mkdir -p "$rck/stub" "$rck/tables"
@@ -291,6 +327,21 @@ cat >"$rck/stub/dmsetup" <<'STUB'
 exit 1
 STUB
 chmod +x "$rck/stub/dmsetup"
+cat >"$rck/stub/cryptsetup" <<'STUB'
+#!/bin/sh
+[ "$1" = status ] && [ "$2" = -- ] || exit 99
+[ -f "$KBS_TABLES/$3.type" ] && t=$(cat "$KBS_TABLES/$3.type") || t=LUKS2
+printf '/dev/mapper/%s is active.\n  type:    %s\n  cipher:  x\n  device:  /dev/disk-of-%s\n' "$3" "$t" "$3"
+STUB
+cat >"$rck/stub/kbs-luks-check" <<'STUB'
+#!/bin/sh
+if grep -qxF -- "$1" "$KBS_TABLES/bad-headers" 2>/dev/null; then
+	echo "kbs-luks-check: $1: keyslot 0 uses cipher cipher_null-ecb, which is not allowed" >&2
+	exit 1
+fi
+exit 0
+STUB
+chmod +x "$rck/stub/cryptsetup" "$rck/stub/kbs-luks-check"
 # umount records what it was asked to detach (never the test machine's).
 printf '#!/bin/sh\necho "$*" >>"$KBS_UMOUNTS"\n' >"$rck/stub/umount"
 chmod +x "$rck/stub/umount"
@@ -320,7 +371,7 @@ mounts() {
 rootcheck() {
 	KBS_SYS=$rck/sys KBS_MOUNTINFO=$rck/mountinfo KBS_ETC=$rck/etc KBS_TABLES=$rck/tables \
 		KBS_UMOUNTS=$rck/umounts KBS_CREDENTIALS=$rck/credentials PATH="$rck/stub:$PATH" \
-		sh -c 'die() { echo "DIE: $*" >&2; exit 1; }; . "$1"; echo booted' sh "$rc_hook"
+		sh -c 'sh "$1" root && echo booted' sh "$rc_hook"
 }
 xts=":64:logon:cryptsetup:0d5c-d0 0 8:2 32768"
 dev 8:2
@@ -339,7 +390,7 @@ table vg-plain "0 1048576 linear 8:3 2048"
 table luks-short "0 2097152 crypt aes-xts-plain64 :16:logon:cryptsetup:x 0 8:2 32768"
 table luks-mixed "$(printf '0 1024 crypt aes-xts-plain64 %s\n1024 1024 linear 8:3 0' "$xts")"
 table luks-integrity "0 2097152 crypt capi:authenc(hmac(sha256),xts(aes))-random $(printf '%0128d' 0) 0 253:9 0 1 integrity:32:aead"
-R="DIE: kbs-root-check: "
+R="kbs-root-check: "
 mounts "253:0 /sysroot ext4" "0:22 /sysroot/run tmpfs" "0:5 /proc proc"
 expect "root check: root on aes-xts-plain64" 0 "booted" rootcheck
 expect "root check: a good root is not detached" 1 "" test -e "$rck/umounts"
@@ -349,11 +400,11 @@ mounts "253:6 /sysroot ext4"
 expect "root check: LUKS2 with integrity (masked hex key)" 0 "booted" rootcheck
 mounts "8:3 /sysroot ext4"
 expect "root check: a plain file system" 1 "" rootcheck
-expect_err "root check: plain named" "${R}/sysroot: device 8:3 (8:3) is not encrypted; refusing to boot it"
+expect_err "root check: plain named" "${R}/sysroot: device 8:3 (8:3) is not encrypted; refusing to boot"
 expect "root check: a refused root is detached before the halt" 0 "-l /sysroot" cat "$rck/umounts"
 mounts "253:1 /sysroot ext4"
 expect "root check: a header edited to cipher_null" 1 "" rootcheck
-expect_err "root check: cipher_null named" "${R}/sysroot: mapping luks-null uses cipher cipher_null-ecb, which is not allowed; refusing to boot it"
+expect_err "root check: cipher_null named" "${R}/sysroot: mapping luks-null uses cipher cipher_null-ecb, which is not allowed; refusing to boot"
 mounts "253:3 /sysroot ext4"
 expect "root check: LVM on a plain partition" 1 "" rootcheck
 expect_err "root check: LVM on plain named" "${R}/sysroot: device 8:3 (8:3) is not encrypted"
@@ -380,6 +431,18 @@ echo x >"$rck/credentials/@encrypted/.hidden"
 expect "root check: an encrypted credential, a dot file" 1 "" rootcheck
 expect_err "root check: encrypted named" "${R}system credentials were passed in (.hidden)"
 rm -r "$rck/credentials"
+mounts "0:5 /proc proc"
+mounts "253:0 /sysroot ext4"
+echo /dev/disk-of-luks-root >"$rck/tables/bad-headers"
+expect "root check: a header with a cipher_null keyslot" 1 "" rootcheck
+expect_err "root check: the header named" "${R}/sysroot: /dev/disk-of-luks-root: keyslot 0 uses cipher cipher_null-ecb, which is not allowed; refusing to boot"
+rm "$rck/tables/bad-headers"
+echo PLAIN >"$rck/tables/luks-root.type"
+expect "root check: a plain dm-crypt mapping" 1 "" rootcheck
+expect_err "root check: plain mapping named" "${R}/sysroot: mapping luks-root is PLAIN, not LUKS2"
+rm "$rck/tables/luks-root.type"
+expect "root check: credentials mode on a clean tree" 0 "" sh "$rc_hook" credentials
+expect "root check: an unknown mode" 2 "" sh "$rc_hook" other
 mounts "0:5 /proc proc"
 expect "root check: nothing at /sysroot" 1 "" rootcheck
 expect_err "root check: nothing named" "${R}nothing is mounted at /sysroot"
@@ -421,8 +484,19 @@ has etc/kbs/server.jwk
 has etc/kbs/disk-unlock.conf
 has etc/cmdline.d/99clevis-pin-kbs.conf
 has etc/kbs/root-ciphers
-expect "the root check is a pre-pivot hook" 0 "" grep -q "hooks/pre-pivot/90-kbs-root-check.sh" "$tmp/initrd.list"
-expect "the root check inside is this one" 0 "" cmp -s "$module_dir/kbs-root-check.sh" <(lsinitrd -f usr/lib/dracut/hooks/pre-pivot/90-kbs-root-check.sh "$tmp/initrd.img")
+expect "the root check inside is this one" 0 "" cmp -s "$module_dir/kbs-root-check.sh" <(lsinitrd -f usr/bin/kbs-root-check "$tmp/initrd.img")
+expect "the header check inside is this one" 0 "" cmp -s "$module_dir/kbs-luks-check.sh" <(lsinitrd -f usr/bin/kbs-luks-check "$tmp/initrd.img")
+unitdir=$(grep -oE " (usr/)?lib/systemd/system/kbs-root-check.service$" "$tmp/initrd.list" | sed 's|^ ||; s|/kbs-root-check.service$||')
+expect "the gates' units are in" 0 "" test -n "$unitdir"
+for u in kbs-credentials-check kbs-root-check; do
+	expect "$u: a failure powers off" 0 "FailureAction=poweroff-force" bash -c "lsinitrd -f '$unitdir/$u.service' '$tmp/initrd.img' | grep '^FailureAction='"
+done
+for t in systemd-tmpfiles-setup.service systemd-tmpfiles-setup-dev.service systemd-sysctl.service systemd-sysusers.service sysinit.target; do
+	expect "$t requires the credentials check" 0 "" grep -q " $unitdir/$t.requires/kbs-credentials-check.service -> ../kbs-credentials-check.service$" "$tmp/initrd.list"
+done
+for t in initrd.target initrd-cleanup.service; do
+	expect "$t requires the root check" 0 "" grep -q " $unitdir/$t.requires/kbs-root-check.service -> ../kbs-root-check.service$" "$tmp/initrd.list"
+done
 expect "the ciphers the root may use" 0 "$(printf 'aes-xts-plain64\ncapi:authenc(hmac(sha256),xts(aes))-random')" lsinitrd -f etc/kbs/root-ciphers "$tmp/initrd.img"
 expect "dmsetup for the root check" 0 "" grep -qE " (usr/)?s?bin/dmsetup\$" "$tmp/initrd.list"
 for u in systemd-ask-password-console.path systemd-ask-password-plymouth.path systemd-ask-password-wall.path \
@@ -449,8 +523,8 @@ expect "debug console: the shell is not turned off" 0 "rd.neednet=1" lsinitrd -f
 rm "$tmp/dracut.conf.d/kbs-debug.conf"
 # Builds that must fail, not yield an image that boots to a prompt.
 echo "kbs_emergency=shell" >"$tmp/dracut.conf.d/kbs-bad.conf"
-expect "kbs_emergency other than poweroff, reboot, halt" 1 "" mkinitrd "$tmp/initrd3.img"
-expect "kbs_emergency named" 0 "" grep -q "clevis-pin-kbs: kbs_emergency=shell: one of poweroff, reboot, halt" "$tmp/dracut.log"
+expect "kbs_emergency other than poweroff or reboot" 1 "" mkinitrd "$tmp/initrd3.img"
+expect "kbs_emergency named" 0 "" grep -q "clevis-pin-kbs: kbs_emergency=shell: poweroff or reboot" "$tmp/dracut.log"
 rm "$tmp/dracut.conf.d/kbs-bad.conf"
 echo 'kbs_root_ciphers="aes-xts-plain64 cipher_null-ecb"' >"$tmp/dracut.conf.d/kbs-bad.conf"
 expect "kbs_root_ciphers with cipher_null" 1 "" mkinitrd "$tmp/initrd3.img"

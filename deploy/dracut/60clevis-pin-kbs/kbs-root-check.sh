@@ -1,31 +1,47 @@
 #!/bin/sh
-# kbs-root-check.sh: a pre-pivot hook. Before the initramfs hands over, the
-# root file system (and everything else mounted from a disk under /sysroot)
-# must be read through dm-crypt with a real cipher.
+# kbs-root-check credentials|root: the initramfs's two gates, each run by
+# its own unit whose failure powers the VM off (kbs-credentials-check.service,
+# kbs-root-check.service; a killed check fails its unit too).
 #
-# Why: the host owns the disk. It can give the VM a plain file system where
-# the root is expected, or copy the real LUKS2 header (keyslot, digest and
-# kbs token) and set its data segment's cipher to cipher_null: the genuine
-# key then opens a volume whose contents the host wrote in clear. Either
-# way a root file system of the host's would run inside the attested VM.
-# Only the mappings that are active now say what the kernel really reads.
+# Why: the host owns the disk and the firmware tables. It can pass systemd
+# credentials through SMBIOS or fw_cfg, which the measurement does not
+# cover (a tmpfiles.extra one would rewrite files of the initramfs, this
+# check or the broker key included); and it can give the VM a plain file
+# system where the root is expected, or a LUKS2 header of its making (a
+# segment or a keyslot set to cipher_null) that opens to contents it wrote.
+# Either way a root file system of the host's would run inside the attested
+# VM and could fetch the fleet's keys.
 #
-# No systemd credentials may have been imported: the host chooses them.
-# Each disk mount under /sysroot is followed down its device-mapper stack:
-# a crypt target must use a cipher of /etc/kbs/root-ciphers (one per line;
-# default aes-xts-plain64 and its authenticated form) with a key of at
-# least 32 bytes; linear and striped targets are followed into the devices
-# below them, each of which must pass in turn; anything else (a plain
-# partition, a cipher_null mapping, another target, a file system on no
-# block device such as btrfs or overlay) stops the boot: /sysroot is
-# detached and die() halts. dracut sources this file and offers die(); the
-# tests set KBS_SYS, KBS_MOUNTINFO and KBS_ETC to a made-up tree.
+# credentials: no systemd credential may have been imported
+#   (/run/credentials/@system and @encrypted empty). Runs before any unit
+#   that reads one.
+# root: every disk mount under /sysroot is followed down its device-mapper
+#   stack. A crypt target must be a LUKS2 mapping whose cipher is listed in
+#   /etc/kbs/root-ciphers (one per line; default aes-xts-plain64 and its
+#   authenticated form) with a key of at least 32 bytes, and whose header
+#   passes kbs-luks-check (every keyslot too); linear and striped targets
+#   are followed into the devices below them, each of which must pass in
+#   turn. Anything else (a plain partition, another target, a file system on
+#   no block device such as btrfs or overlay) fails, and /sysroot is
+#   detached so nothing can switch to it. Runs once the root is mounted.
+# A disk can answer the header check and the open with different bytes, so
+# for a volume the direct path did not open (clevis's) the header check is
+# a second line, not a proof. The tests set KBS_SYS, KBS_MOUNTINFO, KBS_ETC
+# and KBS_CREDENTIALS to made-up trees.
 
 kbs_sys=${KBS_SYS:-/sys}
 kbs_credentials=${KBS_CREDENTIALS:-/run/credentials}
 kbs_mountinfo=${KBS_MOUNTINFO:-/proc/self/mountinfo}
 kbs_ciphers_file=${KBS_ETC:-/etc/kbs}/root-ciphers
 kbs_root_reason=""
+
+# kbs_refuse REASON: says why on the console and in the journal. The caller
+# exits 1 right after it, so nothing can carry on past a refusal.
+kbs_refuse() {
+	echo "kbs-root-check: $1; refusing to boot" >&2
+	[ -w /dev/kmsg ] && echo "<2>kbs-root-check: $1; refusing to boot" >/dev/kmsg
+	return 0
+}
 
 # kbs_cipher_allowed CIPHER: status 0 when CIPHER is a line of the list.
 kbs_cipher_allowed() {
@@ -50,6 +66,27 @@ kbs_key_bytes() {
 	-) echo 0 ;;
 	*) echo $((${#1} / 2)) ;;
 	esac
+}
+
+# kbs_luks_check NAME: the crypt mapping NAME is LUKS2, and its header
+# passes kbs-luks-check.
+kbs_luks_check() {
+	local status type device
+	status=$(cryptsetup status -- "$1" 2>/dev/null) || {
+		kbs_root_reason="cryptsetup status $1 failed"
+		return 1
+	}
+	type=$(printf '%s\n' "$status" | sed -n 's/^ *type: *//p')
+	device=$(printf '%s\n' "$status" | sed -n 's/^ *device: *//p')
+	if [ "$type" != LUKS2 ]; then
+		kbs_root_reason="mapping $1 is ${type:-of no type}, not LUKS2"
+		return 1
+	fi
+	if ! kbs_root_reason=$(kbs-luks-check "$device" 2>&1); then
+		kbs_root_reason=${kbs_root_reason#kbs-luks-check: }
+		return 1
+	fi
+	return 0
 }
 
 # kbs_dev_check MAJ:MIN DEPTH: status 0 when every path below the device
@@ -89,6 +126,7 @@ kbs_dev_check() {
 				kbs_root_reason="mapping $name has a $bytes-byte key"
 				return 1
 			fi
+			kbs_luks_check "$name" || return 1
 			kinds="$kinds crypt"
 			;;
 		linear | striped) kinds="$kinds pass" ;;
@@ -118,13 +156,9 @@ TABLE
 	return 0
 }
 
-# kbs_root_check: no system credentials, and every mount at or under
-# /sysroot that a disk backs passes.
-kbs_root_check() {
-	local id parent majmin root mnt rest fstype seen=0 c
-	# systemd imports credentials from SMBIOS and fw_cfg, which the host
-	# sets and the measurement does not cover; one for systemd-tmpfiles
-	# could have rewritten /etc/kbs/server.jwk before the pin ran.
+# kbs_credentials_check: no systemd credential was imported.
+kbs_credentials_check() {
+	local c
 	for c in "$kbs_credentials"/@system/* "$kbs_credentials"/@system/.[!.]* \
 		"$kbs_credentials"/@encrypted/* "$kbs_credentials"/@encrypted/.[!.]*; do
 		if [ -e "$c" ] || [ -L "$c" ]; then
@@ -132,6 +166,12 @@ kbs_root_check() {
 			return 1
 		fi
 	done
+	return 0
+}
+
+# kbs_root_check: every mount at or under /sysroot that a disk backs passes.
+kbs_root_check() {
+	local id parent majmin root mnt rest fstype seen=0
 	while read -r id parent majmin root mnt rest; do
 		case $mnt in
 		/sysroot | /sysroot/*) ;;
@@ -161,10 +201,23 @@ kbs_root_check() {
 	return 0
 }
 
-# die() asks systemd to halt without waiting; the service that sources
-# this hook ignores its status, so the switch to the root could otherwise
-# still race the halt. Detached, /sysroot has nothing to switch to.
-if ! kbs_root_check; then
-	umount -l /sysroot 2>/dev/null
-	die "kbs-root-check: $kbs_root_reason; refusing to boot it"
-fi
+case ${1:-} in
+credentials)
+	if ! kbs_credentials_check; then
+		kbs_refuse "$kbs_root_reason"
+		exit 1
+	fi
+	;;
+root)
+	if ! kbs_credentials_check || ! kbs_root_check; then
+		umount -l /sysroot 2>/dev/null
+		kbs_refuse "$kbs_root_reason"
+		exit 1
+	fi
+	;;
+*)
+	echo "usage: kbs-root-check credentials|root" >&2
+	exit 2
+	;;
+esac
+exit 0

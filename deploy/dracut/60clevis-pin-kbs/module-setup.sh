@@ -19,7 +19,7 @@
 #                            are taken from (default /etc/kbs); they land in
 #                            /etc/kbs in the image whatever DIR is, because
 #                            that is where the pin and disk-unlock.conf name them
-#   kbs_emergency=ACTION     poweroff (default), reboot or halt on a failed boot
+#   kbs_emergency=ACTION     poweroff (default) or reboot on a failed boot
 #   kbs_debug_console=yes    keep dracut's emergency shell and the console
 #                            passphrase prompt: for debugging images only
 #                            (the console then opens the VM to its host)
@@ -27,9 +27,13 @@
 #                            through (default aes-xts-plain64 and
 #                            capi:authenc(hmac(sha256),xts(aes))-random)
 #
-# A pre-pivot hook (kbs-root-check.sh) stops the boot unless everything
-# mounted from a disk under /sysroot is read through such a mapping: a plain
-# file system or a header edited to cipher_null is the host's. Modules that
+# Two units stop the boot (kbs_emergency): kbs-credentials-check.service
+# when systemd imported any credential (the host sets them), before any unit
+# reads one, and kbs-root-check.service unless everything mounted from a
+# disk under /sysroot is read through a LUKS2 mapping with such a cipher
+# whose header (every keyslot too) passes kbs-luks-check: a plain file
+# system, or a header with a segment or keyslot set to cipher_null, is the
+# host's. The direct path checks a copy of the header and opens with it. Modules that
 # open a disk without the broker (the other clevis pins, TPM2, FIDO2 and
 # PKCS#11 tokens, keys in GPG or loop files) fail the build: with them a
 # token the host wrote, such as a clevis "null" binding, would open its disk.
@@ -76,8 +80,8 @@ install() {
 	done
 
 	case $emergency in
-	poweroff | reboot | halt) ;;
-	*) kbs_fatal "kbs_emergency=$emergency: one of poweroff, reboot, halt" ;;
+	poweroff | reboot) ;;
+	*) kbs_fatal "kbs_emergency=$emergency: poweroff or reboot" ;;
 	esac
 	case ${kbs_debug_console:-no} in
 	yes | no) ;;
@@ -92,7 +96,7 @@ install() {
 	inst_binary "$client" /usr/bin/kbs-client
 	inst_script "$pin" /usr/bin/clevis-decrypt-kbs
 	inst_simple "${pin%/*}/clevis-kbs-common" /usr/bin/clevis-kbs-common
-	inst_multiple jose cryptsetup cat dirname grep mktemp rm sed tr dmsetup readlink basename
+	inst_multiple jose cryptsetup cat dirname grep mktemp rm sed tr dmsetup readlink basename umount
 
 	# The root must be read through dm-crypt with one of these ciphers.
 	mkdir -p "$initdir/etc/kbs"
@@ -103,7 +107,22 @@ install() {
 		esac
 		echo "$c" >>"$initdir/etc/kbs/root-ciphers"
 	done
-	inst_hook pre-pivot 90 "$moddir/kbs-root-check.sh"
+	inst_script "$moddir/kbs-root-check.sh" /usr/bin/kbs-root-check
+	inst_script "$moddir/kbs-luks-check.sh" /usr/bin/kbs-luks-check
+	# The gates, each required by what must not run without it; a failed
+	# or killed check is the unit's failure, which ends the boot.
+	for u in kbs-credentials-check kbs-root-check; do
+		sed "s/@ACTION@/$emergency/" "$moddir/$u.service" >"$initdir$systemdsystemunitdir/$u.service"
+	done
+	for t in systemd-tmpfiles-setup-dev.service systemd-tmpfiles-setup.service systemd-sysctl.service \
+		systemd-sysusers.service sysinit.target; do
+		mkdir -p "$initdir$systemdsystemunitdir/$t.requires"
+		ln -sfn ../kbs-credentials-check.service "$initdir$systemdsystemunitdir/$t.requires/kbs-credentials-check.service"
+	done
+	for t in initrd.target initrd-cleanup.service; do
+		mkdir -p "$initdir$systemdsystemunitdir/$t.requires"
+		ln -sfn ../kbs-root-check.service "$initdir$systemdsystemunitdir/$t.requires/kbs-root-check.service"
+	done
 
 	inst_simple "$confdir/server.jwk" /etc/kbs/server.jwk
 	if [ -f "$confdir/ca.pem" ]; then

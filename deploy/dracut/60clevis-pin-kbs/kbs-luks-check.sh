@@ -1,0 +1,75 @@
+#!/bin/sh
+# kbs-luks-check DEVICE|HEADER-FILE: exit 0 when a LUKS2 header can only
+# yield a volume key its keyslots really encrypt, 1 (with the reason on
+# stderr) otherwise.
+#
+# Why: the host owns the disk, so it can write the whole header. LUKS2
+# gives each keyslot its own cipher, and a keyslot whose area is
+# "encrypted" with cipher_null holds the volume key in clear: any
+# passphrase, the one the broker releases included, then opens a volume
+# whose key, and so whose contents, the host chose. The data segment can
+# be set to cipher_null in the same way. So every keyslot and the one data
+# segment must use a cipher of $KBS_ETC/root-ciphers (default
+# aes-xts-plain64 and its authenticated form) with a key of 32 bytes or
+# more, and no mandatory requirement (an unfinished reencryption) may be
+# set. Run it on a header copy that cryptsetup then opens with --header,
+# or the disk can answer the check and the open with different bytes.
+kbs_ciphers_file=${KBS_ETC:-/etc/kbs}/root-ciphers
+
+fail() {
+	echo "kbs-luks-check: $1: $2" >&2
+	exit 1
+}
+
+allowed() {
+	if [ -r "$kbs_ciphers_file" ]; then
+		grep -qxF -- "$1" "$kbs_ciphers_file"
+		return
+	fi
+	case $1 in
+	aes-xts-plain64 | 'capi:authenc(hmac(sha256),xts(aes))-random') return 0 ;;
+	esac
+	return 1
+}
+
+[ $# -eq 1 ] || {
+	echo "usage: kbs-luks-check DEVICE|HEADER-FILE" >&2
+	exit 2
+}
+dev=$1
+meta=$(cryptsetup luksDump --dump-json-metadata -- "$dev" 2>/dev/null) || fail "$dev" "not a LUKS2 header"
+
+# An unfinished reencryption (or any other mandatory requirement) changes
+# how the segments are read.
+if req=$(printf '%s' "$meta" | jose fmt -j- -g config -g requirements -g mandatory -A -o- 2>/dev/null) &&
+	[ "$(printf '%s' "$req" | jose fmt -j- -Al -o-)" != 0 ]; then
+	fail "$dev" "mandatory requirements $req are set"
+fi
+
+[ "$(printf '%s' "$meta" | jose fmt -j- -g segments -O -l -o-)" = 1 ] || fail "$dev" "not exactly one data segment"
+seg=$(printf '%s' "$meta" | jose fmt -j- -g segments -g 0 -O -o- 2>/dev/null) || fail "$dev" "no data segment 0"
+[ "$(printf '%s' "$seg" | jose fmt -j- -g type -u- 2>/dev/null)" = crypt ] || fail "$dev" "data segment 0 is not of type crypt"
+c=$(printf '%s' "$seg" | jose fmt -j- -g encryption -u- 2>/dev/null)
+allowed "$c" || fail "$dev" "data segment 0 uses cipher $c, which is not allowed"
+
+n=0
+slots=$(printf '%s' "$meta" | jose fmt -j- -g keyslots -O -f- 2>/dev/null) || fail "$dev" "no keyslots object"
+while IFS= read -r line; do
+	[ -n "$line" ] || continue
+	id=${line%%=*}
+	ks=${line#*=}
+	n=$((n + 1))
+	t=$(printf '%s' "$ks" | jose fmt -j- -g type -u- 2>/dev/null)
+	[ "$t" = luks2 ] || fail "$dev" "keyslot $id is of type $t"
+	c=$(printf '%s' "$ks" | jose fmt -j- -g area -g encryption -u- 2>/dev/null)
+	allowed "$c" || fail "$dev" "keyslot $id uses cipher $c, which is not allowed"
+	k=$(printf '%s' "$ks" | jose fmt -j- -g area -g key_size -I -o- 2>/dev/null)
+	case $k in
+	'' | *[!0-9]*) fail "$dev" "keyslot $id has no key size" ;;
+	esac
+	[ "$k" -ge 32 ] || fail "$dev" "keyslot $id has a $k-byte key"
+done <<SLOTS
+$slots
+SLOTS
+[ "$n" -ge 1 ] || fail "$dev" "no keyslots"
+exit 0
