@@ -6,6 +6,8 @@ owns the disk can. EDIT is one of:
   segment-cipher C   data segment 0's encryption becomes C
   keyslot-key-size N keyslot 0's area key_size becomes N
   requirement R      config.requirements.mandatory becomes [R]
+  segment-integrity I data segment 0 becomes aes-xts-random with integrity
+                     I, as cryptsetup luksFormat --integrity I writes it
 Only the metadata changes (the keyslot areas are left as they are): it is
 what kbs-luks-check reads, and cryptsetup luksDump accepts the result."""
 import hashlib
@@ -31,6 +33,11 @@ def main():
             meta['segments']['0']['encryption'] = arg
         elif edit == 'keyslot-key-size':
             meta['keyslots']['0']['area']['key_size'] = int(arg)
+        elif edit == 'segment-integrity':
+            meta['segments']['0']['encryption'] = 'aes-xts-random'
+            meta['segments']['0']['integrity'] = {
+                'type': arg, 'journal_encryption': 'none',
+                'journal_integrity': 'none'}
         elif edit == 'requirement':
             meta['config']['requirements'] = {'mandatory': [arg]}
         else:

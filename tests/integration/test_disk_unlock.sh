@@ -298,8 +298,17 @@ expect_err "direct: unknown line named" "kbs-direct-unlock: $tmp/etc/disk-unlock
 
 lc() { expect "luks check: $1" "$2" "" kbs-luks-check "$3"; }
 lc "the bound volume" 0 "$img"
+cp "$img" "$tmp/forged.img"
+python3 "$src/tests/integration/luks_forge.py" "$tmp/forged.img" segment-integrity 'hmac(sha256)'
+lc "authenticated (--integrity hmac(sha256)), named as dm-crypt names it" 0 "$tmp/forged.img"
+echo 'aes-xts-plain64' >"$tmp/only-xts"
+expect "luks check: integrity off the image's list" 1 "" env KBS_ETC="$tmp/only-xts.d" sh -c 'mkdir -p "$KBS_ETC" && cp "$1" "$KBS_ETC/root-ciphers" && kbs-luks-check "$2"' sh "$tmp/only-xts" "$tmp/forged.img"
+expect_err "luks check: integrity named" "kbs-luks-check: $tmp/forged.img: data segment 0 uses cipher capi:authenc(hmac(sha256),xts(aes))-random, which is not allowed"
+expect "luks check: --allowed on the list" 0 "" kbs-luks-check --allowed aes-xts-plain64
+expect "luks check: --allowed, a newline cannot match one line and mean another" 1 "" kbs-luks-check --allowed "$(printf 'cipher_null-ecb\naes-xts-plain64')"
+expect "luks check: --allowed, a space" 1 "" kbs-luks-check --allowed "cipher_null-ecb aes-xts-plain64"
 for e in "keyslot-cipher cipher_null-ecb" "keyslot-cipher aes-ecb" "keyslot-key-size 16" \
-	"segment-cipher cipher_null-ecb" "requirement online-reencrypt-v2"; do
+	"segment-cipher cipher_null-ecb" "requirement kbs-unknown"; do
 	cp "$img" "$tmp/forged.img"
 	python3 "$src/tests/integration/luks_forge.py" "$tmp/forged.img" $e
 	lc "${e% *} ${e#* }" 1 "$tmp/forged.img"
@@ -307,6 +316,7 @@ for e in "keyslot-cipher cipher_null-ecb" "keyslot-cipher aes-ecb" "keyslot-key-
 	"keyslot-cipher aes-ecb") expect_err "luks check: aes-ecb named" "kbs-luks-check: $tmp/forged.img: keyslot 0 uses cipher aes-ecb, which is not allowed" ;;
 	"keyslot-key-size 16") expect_err "luks check: key size named" "kbs-luks-check: $tmp/forged.img: keyslot 0 has a 16-byte key" ;;
 	"segment-cipher cipher_null-ecb") expect_err "luks check: segment named" "kbs-luks-check: $tmp/forged.img: data segment 0 uses cipher cipher_null-ecb, which is not allowed" ;;
+	"requirement kbs-unknown") expect_err "luks check: requirement named" "kbs-luks-check: $tmp/forged.img: mandatory requirements [\"kbs-unknown\"] are set" ;;
 	esac
 done
 lc "not LUKS" 1 "$tmp/plain.img"
@@ -335,6 +345,7 @@ printf '/dev/mapper/%s is active.\n  type:    %s\n  cipher:  x\n  device:  /dev/
 STUB
 cat >"$rck/stub/kbs-luks-check" <<'STUB'
 #!/bin/sh
+[ "$1" = --allowed ] && exec sh "$KBS_LUKS_CHECK" "$@"
 if grep -qxF -- "$1" "$KBS_TABLES/bad-headers" 2>/dev/null; then
 	echo "kbs-luks-check: $1: keyslot 0 uses cipher cipher_null-ecb, which is not allowed" >&2
 	exit 1
@@ -370,10 +381,12 @@ mounts() {
 }
 rootcheck() {
 	KBS_SYS=$rck/sys KBS_MOUNTINFO=$rck/mountinfo KBS_ETC=$rck/etc KBS_TABLES=$rck/tables \
-		KBS_UMOUNTS=$rck/umounts KBS_CREDENTIALS=$rck/credentials PATH="$rck/stub:$PATH" \
+		KBS_UMOUNTS=$rck/umounts KBS_CREDENTIALS=$rck/credentials KBS_CMDLINE=$rck/cmdline \
+		KBS_LUKS_CHECK="$module_dir/kbs-luks-check.sh" PATH="$rck/stub:$PATH" \
 		sh -c 'sh "$1" root && echo booted' sh "$rc_hook"
 }
 xts=":64:logon:cryptsetup:0d5c-d0 0 8:2 32768"
+echo "root=/dev/mapper/root ro systemd.import_credentials=no quiet" >"$rck/cmdline"
 dev 8:2
 dev 8:3
 dev 253:0 luks-root 8:2
@@ -441,7 +454,13 @@ echo PLAIN >"$rck/tables/luks-root.type"
 expect "root check: a plain dm-crypt mapping" 1 "" rootcheck
 expect_err "root check: plain mapping named" "${R}/sysroot: mapping luks-root is PLAIN, not LUKS2"
 rm "$rck/tables/luks-root.type"
-expect "root check: credentials mode on a clean tree" 0 "" sh "$rc_hook" credentials
+expect "root check: credentials mode on a clean tree" 0 "" env KBS_CREDENTIALS="$rck/credentials" KBS_CMDLINE="$rck/cmdline" sh "$rc_hook" credentials
+echo "root=/dev/mapper/root ro quiet" >"$rck/cmdline"
+expect "root check: a command line without systemd.import_credentials=no" 1 "" rootcheck
+expect_err "root check: import_credentials named" "${R}the kernel command line lacks systemd.import_credentials=no, so credentials the host sets would reach the system; refusing to boot"
+echo "systemd.import_credentials=no systemd.import_credentials=yes" >"$rck/cmdline"
+expect "root check: a later systemd.import_credentials=yes wins" 1 "" rootcheck
+echo "systemd.import_credentials=no" >"$rck/cmdline"
 expect "root check: an unknown mode" 2 "" sh "$rc_hook" other
 mounts "0:5 /proc proc"
 expect "root check: nothing at /sysroot" 1 "" rootcheck
@@ -491,10 +510,16 @@ expect "the gates' units are in" 0 "" test -n "$unitdir"
 for u in kbs-credentials-check kbs-root-check; do
 	expect "$u: a failure powers off" 0 "FailureAction=poweroff-force" bash -c "lsinitrd -f '$unitdir/$u.service' '$tmp/initrd.img' | grep '^FailureAction='"
 done
+# The order, not just the requirement: a Requires= without it runs alongside.
+expect "the credentials check comes before what reads credentials" 0 "Before=systemd-tmpfiles-setup-dev.service systemd-tmpfiles-setup.service
+Before=systemd-sysctl.service systemd-sysusers.service sysinit.target" bash -c "lsinitrd -f '$unitdir/kbs-credentials-check.service' '$tmp/initrd.img' | grep '^Before='"
+expect "the root check comes after the mounts and before the switch" 0 "After=sysroot.mount initrd-root-fs.target initrd-fs.target
+After=dracut-mount.service dracut-pre-pivot.service
+Before=initrd-cleanup.service initrd-switch-root.service" bash -c "lsinitrd -f '$unitdir/kbs-root-check.service' '$tmp/initrd.img' | grep -E '^(After|Before)='"
 for t in systemd-tmpfiles-setup.service systemd-tmpfiles-setup-dev.service systemd-sysctl.service systemd-sysusers.service sysinit.target; do
 	expect "$t requires the credentials check" 0 "" grep -q " $unitdir/$t.requires/kbs-credentials-check.service -> ../kbs-credentials-check.service$" "$tmp/initrd.list"
 done
-for t in initrd.target initrd-cleanup.service; do
+for t in initrd-cleanup.service initrd-switch-root.service; do
 	expect "$t requires the root check" 0 "" grep -q " $unitdir/$t.requires/kbs-root-check.service -> ../kbs-root-check.service$" "$tmp/initrd.list"
 done
 expect "the ciphers the root may use" 0 "$(printf 'aes-xts-plain64\ncapi:authenc(hmac(sha256),xts(aes))-random')" lsinitrd -f etc/kbs/root-ciphers "$tmp/initrd.img"

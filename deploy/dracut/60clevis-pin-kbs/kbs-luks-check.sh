@@ -1,7 +1,9 @@
 #!/bin/sh
 # kbs-luks-check DEVICE|HEADER-FILE: exit 0 when a LUKS2 header can only
 # yield a volume key its keyslots really encrypt, 1 (with the reason on
-# stderr) otherwise.
+# stderr) otherwise. kbs-luks-check --allowed CIPHER: exit 0 when CIPHER is
+# on the list (kbs-root-check asks it about dm tables, so there is one list
+# reader).
 #
 # Why: the host owns the disk, so it can write the whole header. LUKS2
 # gives each keyslot its own cipher, and a keyslot whose area is
@@ -10,9 +12,10 @@
 # whose key, and so whose contents, the host chose. The data segment can
 # be set to cipher_null in the same way. So every keyslot and the one data
 # segment must use a cipher of $KBS_ETC/root-ciphers (default
-# aes-xts-plain64 and its authenticated form) with a key of 32 bytes or
-# more, and no mandatory requirement (an unfinished reencryption) may be
-# set. Run it on a header copy that cryptsetup then opens with --header,
+# aes-xts-plain64 and its authenticated form, named as dm-crypt names them)
+# with a key of 32 bytes or more, and no mandatory requirement (an
+# unfinished reencryption) may be set. cryptsetup 2.6 itself refuses a
+# cipher_null keyslot; this check does not depend on that. Run it on a header copy that cryptsetup then opens with --header,
 # or the disk can answer the check and the open with different bytes.
 kbs_ciphers_file=${KBS_ETC:-/etc/kbs}/root-ciphers
 
@@ -21,10 +24,17 @@ fail() {
 	exit 1
 }
 
+# allowed CIPHER: status 0 when CIPHER, as dm-crypt names it, is a whole
+# line of the list. Only the characters cipher names use are accepted, so a
+# value with a newline or a space cannot match one line and mean another.
 allowed() {
+	local l
+	[ -n "$1" ] && [ -z "$(printf '%s' "$1" | tr -d 'A-Za-z0-9:(),_-')" ] || return 1
 	if [ -r "$kbs_ciphers_file" ]; then
-		grep -qxF -- "$1" "$kbs_ciphers_file"
-		return
+		while IFS= read -r l || [ -n "$l" ]; do
+			[ "$l" = "$1" ] && return 0
+		done <"$kbs_ciphers_file"
+		return 1
 	fi
 	case $1 in
 	aes-xts-plain64 | 'capi:authenc(hmac(sha256),xts(aes))-random') return 0 ;;
@@ -32,8 +42,35 @@ allowed() {
 	return 1
 }
 
+# dm_name SEGMENT-JSON: the segment's cipher as dm-crypt's table names it.
+# With integrity, LUKS2 writes "aes-xts-random" and the integrity apart;
+# dm-crypt names the pair capi:authenc(hmac(sha256),xts(aes))-random (an
+# AEAD mode such as gcm: capi:gcm(aes)-random).
+dm_name() {
+	local enc integ cipher mode iv
+	enc=$(printf '%s' "$1" | jose fmt -j- -g encryption -u- 2>/dev/null)
+	integ=$(printf '%s' "$1" | jose fmt -j- -g integrity -g type -u- 2>/dev/null) || {
+		echo "$enc"
+		return
+	}
+	cipher=${enc%%-*}
+	mode=${enc#*-}
+	iv=${mode#*-}
+	mode=${mode%%-*}
+	if [ "$integ" = aead ]; then
+		echo "capi:$mode($cipher)-$iv"
+	else
+		echo "capi:authenc($integ,$mode($cipher))-$iv"
+	fi
+}
+
+# --allowed CIPHER: only the list lookup, for kbs-root-check's dm tables.
+if [ $# -eq 2 ] && [ "$1" = --allowed ]; then
+	allowed "$2"
+	exit
+fi
 [ $# -eq 1 ] || {
-	echo "usage: kbs-luks-check DEVICE|HEADER-FILE" >&2
+	echo "usage: kbs-luks-check DEVICE|HEADER-FILE | --allowed CIPHER" >&2
 	exit 2
 }
 dev=$1
@@ -49,7 +86,7 @@ fi
 [ "$(printf '%s' "$meta" | jose fmt -j- -g segments -O -l -o-)" = 1 ] || fail "$dev" "not exactly one data segment"
 seg=$(printf '%s' "$meta" | jose fmt -j- -g segments -g 0 -O -o- 2>/dev/null) || fail "$dev" "no data segment 0"
 [ "$(printf '%s' "$seg" | jose fmt -j- -g type -u- 2>/dev/null)" = crypt ] || fail "$dev" "data segment 0 is not of type crypt"
-c=$(printf '%s' "$seg" | jose fmt -j- -g encryption -u- 2>/dev/null)
+c=$(dm_name "$seg")
 allowed "$c" || fail "$dev" "data segment 0 uses cipher $c, which is not allowed"
 
 n=0

@@ -31,8 +31,8 @@
 
 kbs_sys=${KBS_SYS:-/sys}
 kbs_credentials=${KBS_CREDENTIALS:-/run/credentials}
+kbs_cmdline=${KBS_CMDLINE:-/proc/cmdline}
 kbs_mountinfo=${KBS_MOUNTINFO:-/proc/self/mountinfo}
-kbs_ciphers_file=${KBS_ETC:-/etc/kbs}/root-ciphers
 kbs_root_reason=""
 
 # kbs_refuse REASON: says why on the console and in the journal. The caller
@@ -41,18 +41,6 @@ kbs_refuse() {
 	echo "kbs-root-check: $1; refusing to boot" >&2
 	[ -w /dev/kmsg ] && echo "<2>kbs-root-check: $1; refusing to boot" >/dev/kmsg
 	return 0
-}
-
-# kbs_cipher_allowed CIPHER: status 0 when CIPHER is a line of the list.
-kbs_cipher_allowed() {
-	if [ -r "$kbs_ciphers_file" ]; then
-		grep -qxF -- "$1" "$kbs_ciphers_file"
-		return
-	fi
-	case $1 in
-	aes-xts-plain64 | 'capi:authenc(hmac(sha256),xts(aes))-random') return 0 ;;
-	esac
-	return 1
 }
 
 # kbs_key_bytes KEY: the key's length in bytes, from a table's hex key
@@ -114,7 +102,7 @@ kbs_dev_check() {
 	while read -r start len target cipher key rest; do
 		case $target in
 		crypt)
-			if ! kbs_cipher_allowed "$cipher"; then
+			if ! kbs-luks-check --allowed "$cipher"; then
 				kbs_root_reason="mapping $name uses cipher $cipher, which is not allowed"
 				return 1
 			fi
@@ -156,9 +144,25 @@ TABLE
 	return 0
 }
 
-# kbs_credentials_check: no systemd credential was imported.
+# kbs_credentials_check: no systemd credential was imported, and none will
+# be after the switch: the initramfs imports none when dracut left out the
+# firmware drivers, and the real root would then import them afresh, so
+# the measured command line must say systemd.import_credentials=no (the
+# last such word counts, as for systemd).
 kbs_credentials_check() {
-	local c
+	local c w last=""
+	set -f
+	# shellcheck disable=SC2013 # words, not lines
+	for w in $(cat "$kbs_cmdline" 2>/dev/null); do
+		case $w in
+		systemd.import_credentials=*) last=${w#*=} ;;
+		esac
+	done
+	set +f
+	if [ "$last" != no ]; then
+		kbs_root_reason="the kernel command line lacks systemd.import_credentials=no, so credentials the host sets would reach the system"
+		return 1
+	fi
 	for c in "$kbs_credentials"/@system/* "$kbs_credentials"/@system/.[!.]* \
 		"$kbs_credentials"/@encrypted/* "$kbs_credentials"/@encrypted/.[!.]*; do
 		if [ -e "$c" ] || [ -L "$c" ]; then

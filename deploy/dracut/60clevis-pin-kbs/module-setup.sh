@@ -119,7 +119,7 @@ install() {
 		mkdir -p "$initdir$systemdsystemunitdir/$t.requires"
 		ln -sfn ../kbs-credentials-check.service "$initdir$systemdsystemunitdir/$t.requires/kbs-credentials-check.service"
 	done
-	for t in initrd.target initrd-cleanup.service; do
+	for t in initrd-cleanup.service initrd-switch-root.service; do
 		mkdir -p "$initdir$systemdsystemunitdir/$t.requires"
 		ln -sfn ../kbs-root-check.service "$initdir$systemdsystemunitdir/$t.requires/kbs-root-check.service"
 	done
