@@ -381,7 +381,7 @@ mounts() {
 }
 rootcheck() {
 	KBS_SYS=$rck/sys KBS_MOUNTINFO=$rck/mountinfo KBS_ETC=$rck/etc KBS_TABLES=$rck/tables \
-		KBS_UMOUNTS=$rck/umounts KBS_CREDENTIALS=$rck/credentials KBS_CMDLINE=$rck/cmdline \
+		KBS_UMOUNTS=$rck/umounts KBS_CREDENTIALS=$rck/credentials KBS_CMDLINE=$rck/cmdline KBS_EFIVARS=$rck/efivars \
 		KBS_LUKS_CHECK="$module_dir/kbs-luks-check.sh" PATH="$rck/stub:$PATH" \
 		sh -c 'sh "$1" root && echo booted' sh "$rc_hook"
 }
@@ -457,10 +457,22 @@ rm "$rck/tables/luks-root.type"
 expect "root check: credentials mode on a clean tree" 0 "" env KBS_CREDENTIALS="$rck/credentials" KBS_CMDLINE="$rck/cmdline" sh "$rc_hook" credentials
 echo "root=/dev/mapper/root ro quiet" >"$rck/cmdline"
 expect "root check: a command line without systemd.import_credentials=no" 1 "" rootcheck
-expect_err "root check: import_credentials named" "${R}the kernel command line lacks systemd.import_credentials=no, so credentials the host sets would reach the system; refusing to boot"
+expect_err "root check: import_credentials named" "${R}the kernel command line lacks systemd.import_credentials=no (or has another value for it), so credentials the host sets would reach the system; refusing to boot"
 echo "systemd.import_credentials=no systemd.import_credentials=yes" >"$rck/cmdline"
 expect "root check: a later systemd.import_credentials=yes wins" 1 "" rootcheck
+echo "systemd.import_credentials=no systemd.import-credentials=yes" >"$rck/cmdline"
+expect "root check: - and _ are one to systemd" 1 "" rootcheck
+echo 'systemd.import_credentials=no "systemd.import_credentials=yes"' >"$rck/cmdline"
+expect "root check: quotes on the command line" 1 "" rootcheck
+expect_err "root check: quotes named" "${R}the kernel command line has quotes or a carriage return, which systemd reads otherwise"
+printf 'systemd.import_credentials=no x\rsystemd.import_credentials=yes\n' >"$rck/cmdline"
+expect "root check: a carriage return on the command line" 1 "" rootcheck
 echo "systemd.import_credentials=no" >"$rck/cmdline"
+mkdir -p "$rck/efivars"
+touch "$rck/efivars/SystemdOptions-8cf2644b-4b0b-428f-9387-6d876050dc67"
+expect "root check: the SystemdOptions EFI variable" 1 "" rootcheck
+expect_err "root check: SystemdOptions named" "${R}the SystemdOptions EFI variable is set; the host may have set it"
+rm -r "$rck/efivars"
 expect "root check: an unknown mode" 2 "" sh "$rc_hook" other
 mounts "0:5 /proc proc"
 expect "root check: nothing at /sysroot" 1 "" rootcheck
@@ -513,13 +525,18 @@ done
 # The order, not just the requirement: a Requires= without it runs alongside.
 expect "the credentials check comes before what reads credentials" 0 "Before=systemd-tmpfiles-setup-dev.service systemd-tmpfiles-setup.service
 Before=systemd-sysctl.service systemd-sysusers.service sysinit.target" bash -c "lsinitrd -f '$unitdir/kbs-credentials-check.service' '$tmp/initrd.img' | grep '^Before='"
-expect "the root check comes after the mounts and before the switch" 0 "After=sysroot.mount initrd-root-fs.target initrd-fs.target
-After=dracut-mount.service dracut-pre-pivot.service
-Before=initrd-cleanup.service initrd-switch-root.service" bash -c "lsinitrd -f '$unitdir/kbs-root-check.service' '$tmp/initrd.img' | grep -E '^(After|Before)='"
+expect "the root check comes after the mounts and before anything reads the root" 0 "After=sysroot.mount initrd-root-fs.target initrd-fs.target dracut-mount.service
+Before=initrd.target dracut-pre-pivot.service initrd-cleanup.service initrd-switch-root.service" bash -c "lsinitrd -f '$unitdir/kbs-root-check.service' '$tmp/initrd.img' | grep -E '^(After|Before)='"
+expect "the late root check comes after the pre-pivot hooks, before the switch" 0 "After=kbs-root-check.service dracut-pre-pivot.service
+Before=initrd-cleanup.service initrd-switch-root.service" bash -c "lsinitrd -f '$unitdir/kbs-root-check-late.service' '$tmp/initrd.img' | grep -E '^(After|Before)='"
+expect "kbs-root-check-late: a failure powers off" 0 "FailureAction=poweroff-force" bash -c "lsinitrd -f '$unitdir/kbs-root-check-late.service' '$tmp/initrd.img' | grep '^FailureAction='"
+for t in initrd-cleanup.service initrd-switch-root.service; do
+	expect "$t requires the late root check" 0 "" grep -q " $unitdir/$t.requires/kbs-root-check-late.service -> ../kbs-root-check-late.service$" "$tmp/initrd.list"
+done
 for t in systemd-tmpfiles-setup.service systemd-tmpfiles-setup-dev.service systemd-sysctl.service systemd-sysusers.service sysinit.target; do
 	expect "$t requires the credentials check" 0 "" grep -q " $unitdir/$t.requires/kbs-credentials-check.service -> ../kbs-credentials-check.service$" "$tmp/initrd.list"
 done
-for t in initrd-cleanup.service initrd-switch-root.service; do
+for t in initrd.target initrd-cleanup.service initrd-switch-root.service; do
 	expect "$t requires the root check" 0 "" grep -q " $unitdir/$t.requires/kbs-root-check.service -> ../kbs-root-check.service$" "$tmp/initrd.list"
 done
 expect "the ciphers the root may use" 0 "$(printf 'aes-xts-plain64\ncapi:authenc(hmac(sha256),xts(aes))-random')" lsinitrd -f etc/kbs/root-ciphers "$tmp/initrd.img"

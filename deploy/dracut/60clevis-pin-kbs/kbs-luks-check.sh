@@ -44,8 +44,9 @@ allowed() {
 
 # dm_name SEGMENT-JSON: the segment's cipher as dm-crypt's table names it.
 # With integrity, LUKS2 writes "aes-xts-random" and the integrity apart;
-# dm-crypt names the pair capi:authenc(hmac(sha256),xts(aes))-random (an
-# AEAD mode such as gcm: capi:gcm(aes)-random).
+# dm-crypt names the pair capi:authenc(hmac(sha256),xts(aes))-random. An
+# "aead" integrity gives capi:MODE(CIPHER)-IV, which may not be how
+# cryptsetup names that mode; the default list has none, so it fails closed.
 dm_name() {
 	local enc integ cipher mode iv
 	enc=$(printf '%s' "$1" | jose fmt -j- -g encryption -u- 2>/dev/null)

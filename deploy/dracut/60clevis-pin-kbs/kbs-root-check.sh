@@ -32,6 +32,7 @@
 kbs_sys=${KBS_SYS:-/sys}
 kbs_credentials=${KBS_CREDENTIALS:-/run/credentials}
 kbs_cmdline=${KBS_CMDLINE:-/proc/cmdline}
+kbs_efivars=${KBS_EFIVARS:-/sys/firmware/efi/efivars}
 kbs_mountinfo=${KBS_MOUNTINFO:-/proc/self/mountinfo}
 kbs_root_reason=""
 
@@ -147,20 +148,41 @@ TABLE
 # kbs_credentials_check: no systemd credential was imported, and none will
 # be after the switch: the initramfs imports none when dracut left out the
 # firmware drivers, and the real root would then import them afresh, so
-# the measured command line must say systemd.import_credentials=no (the
-# last such word counts, as for systemd).
+# the measured command line must say systemd.import_credentials=no. systemd
+# unquotes words and treats - and _ in a key alike: a line with quotes or a
+# carriage return is refused, and every word whose key reads as
+# systemd.import_credentials must say exactly =no. systemd also takes
+# options from the SystemdOptions EFI variable, which unmeasured firmware
+# storage would let the host set: it must not exist.
 kbs_credentials_check() {
-	local c w last=""
+	local c w key seen=0 cmd
+	cmd=$(cat "$kbs_cmdline" 2>/dev/null) || {
+		kbs_root_reason="cannot read the kernel command line"
+		return 1
+	}
+	case $cmd in
+	*\"* | *\'* | *"$(printf '\r')"*)
+		kbs_root_reason="the kernel command line has quotes or a carriage return, which systemd reads otherwise"
+		return 1
+		;;
+	esac
 	set -f
-	# shellcheck disable=SC2013 # words, not lines
-	for w in $(cat "$kbs_cmdline" 2>/dev/null); do
-		case $w in
-		systemd.import_credentials=*) last=${w#*=} ;;
-		esac
+	for w in $cmd; do
+		key=$(printf '%s' "${w%%=*}" | tr - _)
+		[ "$key" = systemd.import_credentials ] || continue
+		if [ "$w" != systemd.import_credentials=no ]; then
+			seen=2
+			break
+		fi
+		seen=1
 	done
 	set +f
-	if [ "$last" != no ]; then
-		kbs_root_reason="the kernel command line lacks systemd.import_credentials=no, so credentials the host sets would reach the system"
+	if [ "$seen" != 1 ]; then
+		kbs_root_reason="the kernel command line lacks systemd.import_credentials=no (or has another value for it), so credentials the host sets would reach the system"
+		return 1
+	fi
+	if [ -e "$kbs_efivars/SystemdOptions-8cf2644b-4b0b-428f-9387-6d876050dc67" ]; then
+		kbs_root_reason="the SystemdOptions EFI variable is set; the host may have set it"
 		return 1
 	fi
 	for c in "$kbs_credentials"/@system/* "$kbs_credentials"/@system/.[!.]* \

@@ -111,7 +111,7 @@ install() {
 	inst_script "$moddir/kbs-luks-check.sh" /usr/bin/kbs-luks-check
 	# The gates, each required by what must not run without it; a failed
 	# or killed check is the unit's failure, which ends the boot.
-	for u in kbs-credentials-check kbs-root-check; do
+	for u in kbs-credentials-check kbs-root-check kbs-root-check-late; do
 		sed "s/@ACTION@/$emergency/" "$moddir/$u.service" >"$initdir$systemdsystemunitdir/$u.service"
 	done
 	for t in systemd-tmpfiles-setup-dev.service systemd-tmpfiles-setup.service systemd-sysctl.service \
@@ -119,9 +119,12 @@ install() {
 		mkdir -p "$initdir$systemdsystemunitdir/$t.requires"
 		ln -sfn ../kbs-credentials-check.service "$initdir$systemdsystemunitdir/$t.requires/kbs-credentials-check.service"
 	done
-	for t in initrd-cleanup.service initrd-switch-root.service; do
+	for t in initrd.target initrd-cleanup.service initrd-switch-root.service; do
 		mkdir -p "$initdir$systemdsystemunitdir/$t.requires"
 		ln -sfn ../kbs-root-check.service "$initdir$systemdsystemunitdir/$t.requires/kbs-root-check.service"
+	done
+	for t in initrd-cleanup.service initrd-switch-root.service; do
+		ln -sfn ../kbs-root-check-late.service "$initdir$systemdsystemunitdir/$t.requires/kbs-root-check-late.service"
 	done
 
 	inst_simple "$confdir/server.jwk" /etc/kbs/server.jwk
