@@ -382,6 +382,7 @@ mounts() {
 rootcheck() {
 	KBS_SYS=$rck/sys KBS_MOUNTINFO=$rck/mountinfo KBS_ETC=$rck/etc KBS_TABLES=$rck/tables \
 		KBS_UMOUNTS=$rck/umounts KBS_CREDENTIALS=$rck/credentials KBS_CMDLINE=$rck/cmdline KBS_EFIVARS=$rck/efivars \
+		KBS_RUN_SYSTEMD=$rck/run-systemd \
 		KBS_LUKS_CHECK="$module_dir/kbs-luks-check.sh" PATH="$rck/stub:$PATH" \
 		sh -c 'sh "$1" root && echo booted' sh "$rc_hook"
 }
@@ -468,11 +469,17 @@ expect_err "root check: quotes named" "${R}the kernel command line has quotes or
 printf 'systemd.import_credentials=no x\rsystemd.import_credentials=yes\n' >"$rck/cmdline"
 expect "root check: a carriage return on the command line" 1 "" rootcheck
 echo "systemd.import_credentials=no" >"$rck/cmdline"
-mkdir -p "$rck/efivars"
+mkdir -p "$rck/efivars" "$rck/run-systemd/efivars"
 touch "$rck/efivars/SystemdOptions-8cf2644b-4b0b-428f-9387-6d876050dc67"
 expect "root check: the SystemdOptions EFI variable" 1 "" rootcheck
 expect_err "root check: SystemdOptions named" "${R}the SystemdOptions EFI variable is set; the host may have set it"
 rm -r "$rck/efivars"
+touch "$rck/run-systemd/efivars/SystemdOptions-8cf2644b-4b0b-428f-9387-6d876050dc67"
+expect "root check: systemd's cached copy of SystemdOptions" 1 "" rootcheck
+rm -r "$rck/run-systemd"
+mounts "253:0 /sysroot ext4" "0:40 /sysroot tmpfs"
+expect "root check: a tmpfs over /sysroot" 1 "" rootcheck
+expect_err "root check: tmpfs named" "${R}/sysroot is a tmpfs"
 expect "root check: an unknown mode" 2 "" sh "$rc_hook" other
 mounts "0:5 /proc proc"
 expect "root check: nothing at /sysroot" 1 "" rootcheck
@@ -485,6 +492,10 @@ expect_err "root check: list named" "${R}/sysroot: mapping luks-root uses cipher
 rm "$rck/etc/root-ciphers"
 
 # ---- the dracut module -------------------------------------------------------
+
+# fixed FILE: the source with kbs_image=1, as the module installs its scripts
+# (taking nothing from the environment).
+fixed() { sed 's/^kbs_image=0$/kbs_image=1/' "$1"; }
 
 # dracut reads its modules from $dracutbasedir/modules.d: a copy of the
 # system's (links) plus this one, so nothing outside $tmp is touched.
@@ -515,8 +526,17 @@ has etc/kbs/server.jwk
 has etc/kbs/disk-unlock.conf
 has etc/cmdline.d/99clevis-pin-kbs.conf
 has etc/kbs/root-ciphers
-expect "the root check inside is this one" 0 "" cmp -s "$module_dir/kbs-root-check.sh" <(lsinitrd -f usr/bin/kbs-root-check "$tmp/initrd.img")
-expect "the header check inside is this one" 0 "" cmp -s "$module_dir/kbs-luks-check.sh" <(lsinitrd -f usr/bin/kbs-luks-check "$tmp/initrd.img")
+expect "the root check inside is this one, fixed" 0 "" cmp -s <(fixed "$module_dir/kbs-root-check.sh") <(lsinitrd -f usr/bin/kbs-root-check "$tmp/initrd.img")
+expect "the header check inside is this one, fixed" 0 "" cmp -s <(fixed "$module_dir/kbs-luks-check.sh") <(lsinitrd -f usr/bin/kbs-luks-check "$tmp/initrd.img")
+expect "the direct path inside is this one, fixed" 0 "" cmp -s <(fixed "$module_dir/kbs-direct-unlock.sh") <(lsinitrd -f usr/bin/kbs-direct-unlock "$tmp/initrd.img")
+# The image's copy ignores KBS_* settings: pointed at a made-up tree that
+# passes, it still reads the real command line, which lacks the word.
+lsinitrd -f usr/bin/kbs-root-check "$tmp/initrd.img" >"$tmp/image-root-check"
+echo "systemd.import_credentials=no" >"$tmp/good-cmdline"
+expect "the image's root check ignores KBS_CMDLINE" 1 "" env KBS_CMDLINE="$tmp/good-cmdline" KBS_CREDENTIALS="$tmp/none" KBS_EFIVARS="$tmp/none" sh "$tmp/image-root-check" credentials
+expect_err "the image's root check read /proc/cmdline" "kbs-root-check: the kernel command line lacks systemd.import_credentials=no"
+expect "the source's root check takes it (the control)" 0 "" env KBS_CMDLINE="$tmp/good-cmdline" KBS_CREDENTIALS="$tmp/none" KBS_EFIVARS="$tmp/none" KBS_RUN_SYSTEMD="$tmp/none" sh "$module_dir/kbs-root-check.sh" credentials
+expect "debug-shell.service masked" 0 "" grep -qE " etc/systemd/system/debug-shell.service -> /dev/null\$" "$tmp/initrd.list"
 unitdir=$(grep -oE " (usr/)?lib/systemd/system/kbs-root-check.service$" "$tmp/initrd.list" | sed 's|^ ||; s|/kbs-root-check.service$||')
 expect "the gates' units are in" 0 "" test -n "$unitdir"
 for u in kbs-credentials-check kbs-root-check; do
@@ -550,7 +570,7 @@ expect "modules: clevis-pin-kbs, clevis, network, crypt" 0 "" bash -c "grep -qx 
 expect "the broker key inside is ours" 0 "$key" lsinitrd -f etc/kbs/server.jwk "$tmp/initrd.img"
 expect "the network, no shell, poweroff on failure" 0 "rd.neednet=1 rd.shell=0 rd.emergency=poweroff" \
 	lsinitrd -f etc/cmdline.d/99clevis-pin-kbs.conf "$tmp/initrd.img"
-expect "the pin inside is this one" 0 "" cmp -s "$pin_dir/clevis-decrypt-kbs" <(lsinitrd -f usr/bin/clevis-decrypt-kbs "$tmp/initrd.img")
+expect "the pin inside is this one, fixed" 0 "" cmp -s <(fixed "$pin_dir/clevis-decrypt-kbs") <(lsinitrd -f usr/bin/clevis-decrypt-kbs "$tmp/initrd.img")
 # Without disk-unlock.conf the direct path stays out; a debugging image
 # (kbs_debug_console=yes) keeps dracut's shell and the console agents.
 mv "$tmp/etc/disk-unlock.conf" "$tmp/disk-unlock.conf.off"

@@ -15,6 +15,15 @@
 # the disk cannot show the check one header and cryptsetup another.
 # KBS_ETC (default /etc/kbs) moves all three, and KBS_RUN (default
 # /run/kbs) the header copy, for tests.
+# In the image (module-setup.sh installs this file with kbs_image=1) nothing
+# comes from the environment, which systemd.setenv= can fill: PATH is fixed
+# and the KBS_* test settings are dropped. The tests run the source copy.
+kbs_image=0
+if [ "$kbs_image" = 1 ]; then
+	PATH=/usr/sbin:/usr/bin:/sbin:/bin
+	export PATH
+	unset KBS_ETC KBS_RUN
+fi
 etc=${KBS_ETC:-/etc/kbs}
 run=${KBS_RUN:-/run/kbs}
 conf=$etc/disk-unlock.conf

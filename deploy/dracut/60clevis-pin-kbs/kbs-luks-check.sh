@@ -17,6 +17,15 @@
 # unfinished reencryption) may be set. cryptsetup 2.6 itself refuses a
 # cipher_null keyslot; this check does not depend on that. Run it on a header copy that cryptsetup then opens with --header,
 # or the disk can answer the check and the open with different bytes.
+# In the image (module-setup.sh installs this file with kbs_image=1) nothing
+# comes from the environment, which systemd.setenv= can fill: PATH is fixed
+# and the KBS_* test settings are dropped. The tests run the source copy.
+kbs_image=0
+if [ "$kbs_image" = 1 ]; then
+	PATH=/usr/sbin:/usr/bin:/sbin:/bin
+	export PATH
+	unset KBS_ETC
+fi
 kbs_ciphers_file=${KBS_ETC:-/etc/kbs}/root-ciphers
 
 fail() {

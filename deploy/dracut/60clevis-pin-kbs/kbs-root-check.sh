@@ -29,10 +29,20 @@
 # a second line, not a proof. The tests set KBS_SYS, KBS_MOUNTINFO, KBS_ETC
 # and KBS_CREDENTIALS to made-up trees.
 
+# In the image (module-setup.sh installs this file with kbs_image=1) nothing
+# comes from the environment, which systemd.setenv= can fill: PATH is fixed
+# and the KBS_* test settings are dropped. The tests run the source copy.
+kbs_image=0
+if [ "$kbs_image" = 1 ]; then
+	PATH=/usr/sbin:/usr/bin:/sbin:/bin
+	export PATH
+	unset KBS_SYS KBS_CREDENTIALS KBS_CMDLINE KBS_EFIVARS KBS_MOUNTINFO KBS_ETC KBS_RUN_SYSTEMD
+fi
 kbs_sys=${KBS_SYS:-/sys}
 kbs_credentials=${KBS_CREDENTIALS:-/run/credentials}
 kbs_cmdline=${KBS_CMDLINE:-/proc/cmdline}
 kbs_efivars=${KBS_EFIVARS:-/sys/firmware/efi/efivars}
+kbs_run_systemd=${KBS_RUN_SYSTEMD:-/run/systemd}
 kbs_mountinfo=${KBS_MOUNTINFO:-/proc/self/mountinfo}
 kbs_root_reason=""
 
@@ -181,7 +191,8 @@ kbs_credentials_check() {
 		kbs_root_reason="the kernel command line lacks systemd.import_credentials=no (or has another value for it), so credentials the host sets would reach the system"
 		return 1
 	fi
-	if [ -e "$kbs_efivars/SystemdOptions-8cf2644b-4b0b-428f-9387-6d876050dc67" ]; then
+	if [ -e "$kbs_efivars/SystemdOptions-8cf2644b-4b0b-428f-9387-6d876050dc67" ] ||
+		[ -e "$kbs_run_systemd/efivars/SystemdOptions-8cf2644b-4b0b-428f-9387-6d876050dc67" ]; then
 		kbs_root_reason="the SystemdOptions EFI variable is set; the host may have set it"
 		return 1
 	fi
@@ -205,8 +216,12 @@ kbs_root_check() {
 		esac
 		fstype=${rest#* - }
 		fstype=${fstype%% *}
-		case $fstype in
-		proc | sysfs | devtmpfs | devpts | tmpfs | ramfs | securityfs | cgroup | cgroup2 | efivarfs) continue ;;
+		case $mnt:$fstype in
+		/sysroot:tmpfs | /sysroot:ramfs)
+			kbs_root_reason="/sysroot is a $fstype"
+			return 1
+			;;
+		*:proc | *:sysfs | *:devtmpfs | *:devpts | *:tmpfs | *:ramfs | *:securityfs | *:cgroup | *:cgroup2 | *:efivarfs) continue ;;
 		esac
 		[ "$mnt" = /sysroot ] && seen=1
 		case $majmin in

@@ -41,13 +41,24 @@
 kbs_confdir_default=/etc/kbs
 kbs_root_ciphers_default="aes-xts-plain64 capi:authenc(hmac(sha256),xts(aes))-random"
 # Modules that unlock a disk by some means other than the broker.
-kbs_other_unlockers="clevis-pin-null clevis-pin-sss clevis-pin-tang clevis-pin-tpm2 tpm2-tss fido2 pkcs11 crypt-gpg crypt-loop"
+# resume: a hibernation image on a disk would replace the initramfs's memory.
+kbs_other_unlockers="clevis-pin-null clevis-pin-sss clevis-pin-tang clevis-pin-tpm2 tpm2-tss fido2 pkcs11 crypt-gpg crypt-loop resume"
 
 # Not part of any image unless asked for (--add clevis-pin-kbs or
 # add_dracutmodules+=" clevis-pin-kbs "): it needs the network at boot.
 check() {
 	require_binaries kbs-client clevis-decrypt-kbs jose cryptsetup || return 1
 	return 255
+}
+
+# kbs_inst_fixed SRC DEST: installs a script of this module with kbs_image=1,
+# so that in the image it takes nothing from its environment (PATH fixed,
+# no KBS_* test settings), which systemd.setenv= could otherwise fill.
+kbs_inst_fixed() {
+	mkdir -p "$initdir${2%/*}"
+	sed 's/^kbs_image=0$/kbs_image=1/' "$1" >"$initdir$2" || kbs_fatal "installing $2 failed"
+	grep -qx 'kbs_image=1' "$initdir$2" || kbs_fatal "$1 has no kbs_image=0 line"
+	chmod 0755 "$initdir$2"
 }
 
 # kbs_fatal MESSAGE: fails the whole build. dracut goes on when a module's
@@ -94,7 +105,7 @@ install() {
 	# Always at /usr/bin in the image, wherever they were found: the pin
 	# sources clevis-kbs-common from its own directory.
 	inst_binary "$client" /usr/bin/kbs-client
-	inst_script "$pin" /usr/bin/clevis-decrypt-kbs
+	kbs_inst_fixed "$pin" /usr/bin/clevis-decrypt-kbs
 	inst_simple "${pin%/*}/clevis-kbs-common" /usr/bin/clevis-kbs-common
 	inst_multiple jose cryptsetup cat dirname grep mktemp rm sed tr dmsetup readlink basename umount
 
@@ -107,8 +118,8 @@ install() {
 		esac
 		echo "$c" >>"$initdir/etc/kbs/root-ciphers"
 	done
-	inst_script "$moddir/kbs-root-check.sh" /usr/bin/kbs-root-check
-	inst_script "$moddir/kbs-luks-check.sh" /usr/bin/kbs-luks-check
+	kbs_inst_fixed "$moddir/kbs-root-check.sh" /usr/bin/kbs-root-check
+	kbs_inst_fixed "$moddir/kbs-luks-check.sh" /usr/bin/kbs-luks-check
 	# The gates, each required by what must not run without it; a failed
 	# or killed check is the unit's failure, which ends the boot.
 	for u in kbs-credentials-check kbs-root-check kbs-root-check-late; do
@@ -133,7 +144,7 @@ install() {
 	fi
 	if [ -f "$confdir/disk-unlock.conf" ]; then
 		inst_simple "$confdir/disk-unlock.conf" /etc/kbs/disk-unlock.conf
-		inst_script "$moddir/kbs-direct-unlock.sh" /usr/bin/kbs-direct-unlock
+		kbs_inst_fixed "$moddir/kbs-direct-unlock.sh" /usr/bin/kbs-direct-unlock
 		inst_hook initqueue/online 60 "$moddir/kbs-direct-unlock-hook.sh"
 		dracut_need_initqueue
 	fi
@@ -151,7 +162,7 @@ install() {
 		mkdir -p "$initdir/etc/systemd/system"
 		for u in systemd-ask-password-console.path systemd-ask-password-console.service \
 			systemd-ask-password-plymouth.path systemd-ask-password-plymouth.service \
-			systemd-ask-password-wall.path systemd-ask-password-wall.service; do
+			systemd-ask-password-wall.path systemd-ask-password-wall.service debug-shell.service; do
 			ln -sfn /dev/null "$initdir/etc/systemd/system/$u"
 		done
 	fi
