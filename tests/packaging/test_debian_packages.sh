@@ -102,7 +102,9 @@ have "${debs[0]}" /usr/bin/kbs /usr/bin/kbs-admin /usr/bin/kbs-store /etc/kbs/co
 	/lib/systemd/system/kbs.service /usr/share/kbs/policies/prod-disk-unlock.json \
 	/usr/share/doc/kbs/operations.md
 have "${debs[1]}" /usr/bin/kbs-client /usr/bin/clevis-encrypt-kbs /usr/bin/clevis-decrypt-kbs \
-	/usr/bin/clevis-kbs-common /usr/lib/dracut/modules.d/60clevis-pin-kbs/module-setup.sh
+	/usr/bin/clevis-kbs-common /usr/lib/dracut/modules.d/60clevis-pin-kbs/module-setup.sh \
+	/usr/lib/dracut/modules.d/60clevis-pin-kbs/kbs-root-check.sh /usr/lib/dracut/modules.d/60clevis-pin-kbs/kbs-luks-check.sh \
+	/usr/lib/dracut/modules.d/60clevis-pin-kbs/kbs-root-check.service /usr/share/kbs/dracut/60clevis-pin-kbs.conf
 have "${debs[2]}" /usr/bin/kbs-policy
 
 # ---- 2. lintian ---------------------------------------------------------------

@@ -9,8 +9,23 @@
 #   attester=auto                   as kbs-client --attester (default auto)
 # The broker's key is /etc/kbs/server.jwk, its CA /etc/kbs/ca.pem if present.
 # The key goes from kbs-client to cryptsetup on a pipe, never to a file.
-# KBS_ETC (default /etc/kbs) moves all three, for tests.
+# The host owns the disk and so its LUKS header: a copy of the header is
+# checked (kbs-luks-check: no keyslot or segment that would hand out a
+# volume key the host chose) and the volume is opened with that copy, so
+# the disk cannot show the check one header and cryptsetup another.
+# KBS_ETC (default /etc/kbs) moves all three, and KBS_RUN (default
+# /run/kbs) the header copy, for tests.
+# In the image (module-setup.sh installs this file with kbs_image=1) nothing
+# comes from the environment, which systemd.setenv= can fill: PATH is fixed
+# and the KBS_* test settings are dropped. The tests run the source copy.
+kbs_image=0
+if [ "$kbs_image" = 1 ]; then
+	PATH=/usr/sbin:/usr/bin:/sbin:/bin
+	export PATH
+	unset KBS_ETC KBS_RUN
+fi
 etc=${KBS_ETC:-/etc/kbs}
+run=${KBS_RUN:-/run/kbs}
 conf=$etc/disk-unlock.conf
 url="" name="" device="" mapper="" attester=auto
 
@@ -49,15 +64,23 @@ set -- --url "$url" --name "$name" --attester "$attester" --out -
 set -- "$@" --server-key "$etc/server.jwk"
 [ -f "$etc/ca.pem" ] && set -- "$@" --ca "$etc/ca.pem"
 
+(umask 077 && mkdir -p "$run") || die "cannot create $run"
+header=$run/header-$mapper
+rm -f "$header"
+cryptsetup luksHeaderBackup "$device" --header-backup-file "$header" >/dev/null 2>&1 ||
+	die "$device has no LUKS header to read"
+kbs-luks-check "$header" || die "the LUKS header of $device is refused; see above"
+
 # A failed fetch leaves cryptsetup an empty key, which it refuses; the
 # status of kbs-client is what gets reported.
 status=$({
 	{
 		kbs-client get-secret "$@" 3>&-
 		echo "kbs-client:$?" >&3
-	} | cryptsetup open "$device" "$mapper" --key-file=- 3>&-
+	} | cryptsetup open --header "$header" "$device" "$mapper" --key-file=- 3>&-
 	echo "cryptsetup:$?" >&3
 } 3>&1 >&2)
+rm -f "$header"
 case $status in
 *kbs-client:0*cryptsetup:0* | *cryptsetup:0*kbs-client:0*) exit 0 ;;
 esac
