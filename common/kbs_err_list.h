@@ -321,6 +321,8 @@ KBS_ERR_X(CLIENT_JWKS, client_jwks, -549, "the key set is malformed or holds no 
 KBS_ERR_X(
     CLIENT_OUT_TERMINAL, client_out_terminal, -550, "refusing to write a secret to a terminal")
 KBS_ERR_X(CLIENT_URL, client_url, -551, "the broker URL is not http://, https:// or unix:PATH")
+KBS_ERR_X(CLIENT_OUT_UNSAFE, client_out_unsafe, -552,
+    "refusing to write a secret in place to a symbolic link or to a file this user does not own")
 
 /* client: the real attesters, configfs-tsm and /dev/sev-guest (-570..-589) */
 KBS_ERR_X(ATTESTER_NONE, attester_none, -570,
