@@ -3,12 +3,18 @@
  * secrets through libkbsclient (docs/guest.md).
  *
  * Where secrets go: only to --out. "-" is standard output (for
- * `cryptsetup --key-file=-`) and is refused when it is a terminal; a path
- * that exists and is not a regular file (a FIFO, /dev/fd/N) is written in
- * place, refused when it is a terminal; any other path is written as a new
- * 0600 file beside it and renamed over it, so a reader never sees half a
- * key. Several names need --out DIR, an existing directory: each secret
- * becomes DIR/NAME (0600), all written before any is renamed into place.
+ * `cryptsetup --key-file=-`) and is refused when it is a terminal;
+ * /dev/stdout, /dev/fd/N and /proc/self/fd/N name a descriptor the caller
+ * passed, and the secret is written to that descriptor. A path that exists
+ * and is neither a regular file nor a directory (a FIFO) is written in
+ * place only when it is not a symbolic link and this user (the effective
+ * uid) owns it: in a shared sticky directory such as /tmp another user
+ * could have made it and be reading it (client_out_unsafe); a terminal is
+ * refused as well. Any other path is written as a new 0600 file beside it
+ * and renamed over it, so a reader never sees half a key (a symbolic link
+ * there is replaced, its target untouched). Several names need --out DIR,
+ * an existing directory: each secret becomes DIR/NAME (0600), all written
+ * before any is renamed into place.
  * Everything that can be checked before the exchange (arguments, the
  * terminal, the directory) is checked first, so a mistake does not spend
  * a nonce and an audit record.
@@ -23,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -158,7 +165,11 @@ struct gs_args {
 	unsigned timeout_s;
 	unsigned retries;
 	int retries_set;
-	int out_dir; /* --out names an existing directory */
+	int out_dir;      /* --out names an existing directory */
+	int out_fd;       /* >= 0: --out names this descriptor (-, /dev/stdout, /dev/fd/N) */
+	int out_in_place; /* --out is an existing FIFO or device of ours, written in place */
+	dev_t out_dev;    /* ... and check_out approved this one */
+	ino_t out_ino;
 };
 
 static const char usage_line[] =
@@ -205,6 +216,108 @@ get_secret_check_fd(int fd)
 	return isatty(fd) ? KBS_ERR_CLIENT_OUT_TERMINAL : 0;
 }
 
+/*
+ * out_fd_ref: the descriptor that --out names when it is /dev/stdout,
+ * /dev/fd/N or /proc/self/fd/N, else -1. Those are links the kernel
+ * resolves to the caller's own descriptor, which O_NOFOLLOW would refuse;
+ * writing to the descriptor itself reaches the same pipe or file and opens
+ * nothing another user could have planted.
+ */
+static int
+out_fd_ref(const char *path)
+{
+	static const char *const prefixes[] = { "/dev/fd/", "/proc/self/fd/" };
+	unsigned n;
+	size_t i, len;
+
+	if (strcmp(path, "/dev/stdout") == 0)
+		return STDOUT_FILENO;
+	for (i = 0; i < KBS_ARRAY_SIZE(prefixes); i++) {
+		len = strlen(prefixes[i]);
+		if (strncmp(path, prefixes[i], len) == 0 &&
+		    cli_parse_uint(path + len, 0, INT_MAX, &n) == 0)
+			return (int)n;
+	}
+	return -1;
+}
+
+/* refuse_unsafe prints the client_out_unsafe refusal of path and why; returns the usage exit. */
+static int
+refuse_unsafe(const char *path, const char *why)
+{
+	fprintf(
+	    stderr, PROG ": %s: %.200s: %s\n", kbs_err_str(KBS_ERR_CLIENT_OUT_UNSAFE), path, why);
+	return KBS_CLIENT_CLASS_USAGE;
+}
+
+/* check_out_fd: the descriptor --out names is open for writing and is not a terminal. */
+static int
+check_out_fd(const char *path, int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl >= 0 && (fl & O_ACCMODE) == O_RDONLY) {
+		fl = -1;
+		errno = EBADF;
+	}
+	if (fl < 0) {
+		fprintf(
+		    stderr, PROG ": cannot write secret to %.200s: %s\n", path, strerror(errno));
+		return KBS_CLIENT_CLASS_USAGE;
+	}
+	if (get_secret_check_fd(fd) != 0) {
+		fprintf(
+		    stderr, PROG ": %s: %.200s\n", kbs_err_str(KBS_ERR_CLIENT_OUT_TERMINAL), path);
+		return KBS_CLIENT_CLASS_USAGE;
+	}
+	return 0;
+}
+
+/*
+ * check_in_place decides about an existing --out (lst: its lstat) that is
+ * neither a regular file nor a directory: written in place only if it is
+ * not a symbolic link, not a terminal, and owned by the effective uid.
+ */
+static int
+check_in_place(struct gs_args *a, const struct stat *lst)
+{
+	struct stat st;
+	char why[96];
+	int fd;
+
+	if (S_ISLNK(lst->st_mode)) {
+		/* A link to a regular file, or a dangling one, is replaced by the rename. */
+		if (stat(a->out, &st) != 0 || S_ISREG(st.st_mode))
+			return 0;
+		return refuse_unsafe(
+		    a->out, "a symbolic link to a file that is not a regular file");
+	}
+	/*
+	 * Only a character device can be a terminal. A FIFO is not opened
+	 * here: opening and closing it would hand its reader an early EOF.
+	 */
+	if (S_ISCHR(lst->st_mode)) {
+		fd = open(a->out, O_WRONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+		if (fd >= 0 && get_secret_check_fd(fd) != 0) {
+			close(fd);
+			fprintf(stderr, PROG ": %s: %.200s\n",
+			    kbs_err_str(KBS_ERR_CLIENT_OUT_TERMINAL), a->out);
+			return KBS_CLIENT_CLASS_USAGE;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	if (lst->st_uid != geteuid()) {
+		snprintf(why, sizeof(why), "owned by uid %lu, not by this user (uid %lu)",
+		    (unsigned long)lst->st_uid, (unsigned long)geteuid());
+		return refuse_unsafe(a->out, why);
+	}
+	a->out_in_place = 1;
+	a->out_dev = lst->st_dev;
+	a->out_ino = lst->st_ino;
+	return 0;
+}
+
 /* check_out validates --out against the names before anything is sent. */
 static int
 check_out(struct gs_args *a)
@@ -221,6 +334,7 @@ check_out(struct gs_args *a)
 			    kbs_err_str(KBS_ERR_CLIENT_OUT_TERMINAL));
 			return KBS_CLIENT_CLASS_USAGE;
 		}
+		a->out_fd = STDOUT_FILENO;
 		return 0;
 	}
 	if (stat(a->out, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -237,22 +351,13 @@ check_out(struct gs_args *a)
 	}
 	if (a->count > 1)
 		return fail_usage("several --name need --out DIR (an existing directory)");
-	/*
-	 * Only a character device can be a terminal. A FIFO is not opened
-	 * here: opening and closing it would hand its reader an early EOF.
-	 */
-	if (stat(a->out, &st) == 0 && S_ISCHR(st.st_mode)) {
-		fd = open(a->out, O_WRONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
-		if (fd >= 0 && get_secret_check_fd(fd) != 0) {
-			close(fd);
-			fprintf(stderr, PROG ": %s: %.200s\n",
-			    kbs_err_str(KBS_ERR_CLIENT_OUT_TERMINAL), a->out);
-			return KBS_CLIENT_CLASS_USAGE;
-		}
-		if (fd >= 0)
-			close(fd);
+	if ((fd = out_fd_ref(a->out)) >= 0) {
+		a->out_fd = fd;
+		return check_out_fd(a->out, fd);
 	}
-	return 0;
+	if (lstat(a->out, &st) != 0 || S_ISREG(st.st_mode))
+		return 0; /* a new file, or a file replaced by the rename */
+	return check_in_place(a, &st);
 }
 
 static int
@@ -275,6 +380,7 @@ parse_args(int argc, char **argv, struct gs_args *a)
 	int c;
 
 	memset(a, 0, sizeof(*a));
+	a->out_fd = -1;
 	a->attester = "auto";
 	a->timeout_s = 30;
 	optind = 1;
@@ -350,7 +456,7 @@ io_error(const char *what, const char *path)
 	fprintf(stderr, PROG ": cannot write %s %.200s: %s\n", what, path, strerror(errno));
 }
 
-/* write_in_place writes to an existing non-regular file (a FIFO, /dev/fd/N, stdout). */
+/* write_in_place writes to a descriptor (stdout, /dev/fd/N, a FIFO check_out approved). */
 static int
 write_in_place(int fd, const char *what, const uint8_t *value, size_t len)
 {
@@ -376,12 +482,28 @@ write_secrets(const struct gs_args *a, const struct kbs_client_release *rel)
 	size_t i;
 	int r = -1, fd, n;
 
-	if (strcmp(a->out, "-") == 0)
-		return write_in_place(
-		    STDOUT_FILENO, "standard output", rel->secrets[0].value, rel->secrets[0].len);
-	if (!a->out_dir && stat(a->out, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-		if ((fd = open(a->out, O_WRONLY | O_NOCTTY | O_CLOEXEC)) < 0) {
+	if (a->out_fd >= 0)
+		return write_in_place(a->out_fd,
+		    strcmp(a->out, "-") == 0 ? "standard output" : a->out, rel->secrets[0].value,
+		    rel->secrets[0].len);
+	if (a->out_in_place) {
+		/* No O_CREAT: only the file check_out approved, not a link, still ours. */
+		if ((fd = open(a->out, O_WRONLY | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+			if (errno == ELOOP)
+				refuse_unsafe(
+				    a->out, "it became a symbolic link after it was checked");
+			else
+				io_error("secret to", a->out);
+			return -1;
+		}
+		if (fstat(fd, &sb) != 0) {
 			io_error("secret to", a->out);
+			close(fd);
+			return -1;
+		}
+		if (sb.st_dev != a->out_dev || sb.st_ino != a->out_ino || sb.st_uid != geteuid()) {
+			refuse_unsafe(a->out, "it was replaced after it was checked");
+			close(fd);
 			return -1;
 		}
 		r = write_in_place(fd, a->out, rel->secrets[0].value, rel->secrets[0].len);

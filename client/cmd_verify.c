@@ -4,11 +4,22 @@
  * Steps: read the files named (report, VCEK/VLEK, chain, certificate
  * table, CRLs) with the pipeline's caps; hand the bytes to policy_verify,
  * the pipeline the broker and `kbs-policy test` use, at --at (default
- * now); then, if asked, compare the verified measurement in constant
- * time. The first failure decides: one line names the check and the
- * reason (or, with --json, an object lists every check's outcome). With
- * --policy the same evaluator judges the same verified evidence, and its
- * per-rule results are printed by the same printers.
+ * now); then, if asked, require that a CRL was checked (--require-crl)
+ * and compare the verified REPORT_DATA (--report-data) and measurement
+ * (--expected-measurement) in constant time. The first failure decides:
+ * one line names the check and the reason (or, with --json, an object
+ * lists every check's outcome). With --policy the same evaluator judges
+ * the same verified evidence, and its per-rule results are printed by the
+ * same printers.
+ *
+ * What was not checked is said, never implied: without a CRL the
+ * pipeline skips revocation, and without --report-data nothing ties the
+ * report to a request (a replayed report verifies as well as a fresh
+ * one). The OK line ends with "(CRL not checked; REPORT_DATA not
+ * checked)" as far as it applies, and the JSON says the same in
+ * crl_checked, report_data_checked and not_checked. Skipping stays the
+ * default, so that offline audits of reports without a CRL keep working
+ * (docs/verification.md).
  */
 #include <getopt.h>
 #include <sodium.h>
@@ -32,7 +43,10 @@ struct verify_args {
 	int64_t at;
 	enum snp_product product;
 	int allow_stale_crl;
+	int require_crl;
 	int json;
+	int have_report_data;
+	uint8_t report_data[64]; /* --report-data, decoded */
 };
 
 static int
@@ -52,6 +66,8 @@ parse_args(int argc, char **argv, struct verify_args *a)
 		{ "json", no_argument, NULL, 'j' },
 		{ "policy", required_argument, NULL, 'P' },
 		{ "trust-root", required_argument, NULL, 'T' },
+		{ "report-data", required_argument, NULL, 'd' },
+		{ "require-crl", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -113,6 +129,19 @@ parse_args(int argc, char **argv, struct verify_args *a)
 			}
 			a->trust_roots[a->ntrust_roots++] = optarg;
 			break;
+		case 'd':
+			if (kbs_hex_decode_exact(optarg, strlen(optarg), a->report_data,
+				sizeof(a->report_data)) != 0) {
+				fprintf(stderr,
+				    "kbs-client verify: --report-data needs 128 hex digits (64 "
+				    "bytes)\n");
+				return -1;
+			}
+			a->have_report_data = 1;
+			break;
+		case 'R':
+			a->require_crl = 1;
+			break;
 		default:
 			return -1;
 		}
@@ -121,8 +150,8 @@ parse_args(int argc, char **argv, struct verify_args *a)
 		fprintf(stderr,
 		    "usage: kbs-client verify --report R.bin [--vcek CERT] [--chain CHAIN] "
 		    "[--certs-table T] [--crl CRL] [--vlek-crl CRL] [--allow-stale-crl] "
-		    "[--at RFC3339] [--product P] [--expected-measurement HEX] [--policy FILE] "
-		    "[--trust-root ARK.pem]... [--json]\n");
+		    "[--require-crl] [--at RFC3339] [--product P] [--expected-measurement HEX] "
+		    "[--report-data HEX] [--policy FILE] [--trust-root ARK.pem]... [--json]\n");
 		return -1;
 	}
 	return 0;
@@ -252,6 +281,19 @@ check_measurement(const struct snp_report *report, const char *hex)
 	return 0;
 }
 
+_Static_assert(
+    sizeof(((struct snp_report *)0)->report_data) == sizeof(((struct verify_args *)0)->report_data),
+    "--report-data is exactly REPORT_DATA");
+
+/* check_report_data compares in constant time; 0 or KBS_ERR_CLIENT_REPORT_DATA_MISMATCH. */
+static int
+check_report_data(const struct snp_report *report, const struct verify_args *a)
+{
+	if (sodium_memcmp(a->report_data, report->report_data, sizeof(a->report_data)) != 0)
+		return KBS_ERR_CLIENT_REPORT_DATA_MISMATCH;
+	return 0;
+}
+
 static cJSON *
 checks_to_json(const struct snp_verify_result *vr)
 {
@@ -311,6 +353,10 @@ struct verify_outcome {
 	const char *failed_step;
 	int err; /* first failure, 0 when accepted */
 	int measurement_err;
+	int crl_err;         /* KBS_ERR_CLIENT_CRL_REQUIRED under --require-crl */
+	int report_data_err; /* KBS_ERR_CLIENT_REPORT_DATA_MISMATCH */
+	int crl_checked;     /* the pipeline's crl check ran (passed or failed) */
+	int report_data_checked;
 	const struct policy *pol; /* NULL without --policy */
 	const struct policy_result *pres;
 };
@@ -337,6 +383,57 @@ add_trust_root_json(cJSON *root, const struct snp_verify_result *vr)
 	    cJSON_AddStringToObject(e, "note", "not an AMD root: a test or simulated chain") ==
 		NULL)
 		return -1;
+	return 0;
+}
+
+/* option_json: the outcome of an asked-for check, as for expected_measurement. */
+static cJSON *
+option_json(const struct verify_outcome *o, int err)
+{
+	cJSON *m = cJSON_CreateObject();
+
+	if (m == NULL ||
+	    cJSON_AddStringToObject(m, "outcome",
+		o->vr == NULL || o->vr->err != 0 ? "not_run"
+		    : err == 0                   ? "pass"
+						 : "fail") == NULL ||
+	    (err != 0 && cJSON_AddStringToObject(m, "error", kbs_err_name(err)) == NULL)) {
+		cJSON_Delete(m);
+		return NULL;
+	}
+	return m;
+}
+
+/*
+ * add_unchecked_json says what the verdict does not cover: crl_checked
+ * and report_data_checked (did the check run), not_checked (the names of
+ * those that did not), and the outcomes of --require-crl and
+ * --report-data when asked.
+ */
+static int
+add_unchecked_json(cJSON *root, const struct verify_args *a, const struct verify_outcome *o)
+{
+	cJSON *arr, *m;
+
+	if (cJSON_AddBoolToObject(root, "crl_checked", o->crl_checked) == NULL ||
+	    cJSON_AddBoolToObject(root, "report_data_checked", o->report_data_checked) == NULL ||
+	    (arr = cJSON_AddArrayToObject(root, "not_checked")) == NULL)
+		return -1;
+	if (!o->crl_checked && !cJSON_AddItemToArray(arr, cJSON_CreateString("crl")))
+		return -1;
+	if (!o->report_data_checked &&
+	    !cJSON_AddItemToArray(arr, cJSON_CreateString("report_data")))
+		return -1;
+	if (a->require_crl) {
+		if ((m = option_json(o, o->crl_err)) == NULL)
+			return -1;
+		cJSON_AddItemToObject(root, "require_crl", m);
+	}
+	if (a->have_report_data) {
+		if ((m = option_json(o, o->report_data_err)) == NULL)
+			return -1;
+		cJSON_AddItemToObject(root, "report_data", m);
+	}
 	return 0;
 }
 
@@ -369,6 +466,11 @@ print_json_result(const struct verify_args *a, const struct verify_outcome *o)
 			return CLI_EXIT_USAGE;
 		}
 		cJSON_AddItemToObject(root, "checks", checks_to_json(vr));
+	}
+	if (add_unchecked_json(root, a, o) != 0) {
+		cJSON_Delete(root);
+		fprintf(stderr, "kbs-client verify: %s\n", kbs_err_str(KBS_ERR_ALLOC));
+		return CLI_EXIT_USAGE;
 	}
 	if (a->expected_measurement != NULL) {
 		m = cJSON_CreateObject();
@@ -411,6 +513,10 @@ print_text_result(const struct snp_report *report, const struct verify_outcome *
 		failed = &vr->checks[vr->failed_check];
 		printf("REJECTED %s: %s%s%s\n", snp_check_name(vr->failed_check),
 		    kbs_err_str(vr->err), failed->detail[0] != '\0' ? ": " : "", failed->detail);
+	} else if (o->crl_err != 0) {
+		printf("REJECTED require_crl: %s\n", kbs_err_str(o->crl_err));
+	} else if (o->report_data_err != 0) {
+		printf("REJECTED report_data: %s\n", kbs_err_str(o->report_data_err));
 	} else if (o->measurement_err != 0) {
 		printf("REJECTED expected_measurement: %s\n", kbs_err_str(o->measurement_err));
 	} else if (o->pres != NULL && o->pres->decision != POLICY_ALLOW) {
@@ -422,6 +528,10 @@ print_text_result(const struct snp_report *report, const struct verify_outcome *
 		if (vr->extra_root != 0)
 			printf(" under EXTRA ROOT %d \"%s\" (--trust-root: NOT AMD)",
 			    vr->extra_root, vr->extra_root_subject);
+		if (!o->crl_checked || !o->report_data_checked)
+			printf(" (%s%s%s)", o->crl_checked ? "" : "CRL not checked",
+			    !o->crl_checked && !o->report_data_checked ? "; " : "",
+			    o->report_data_checked ? "" : "REPORT_DATA not checked");
 		printf("\n");
 	}
 }
@@ -501,15 +611,32 @@ cmd_verify(int argc, char **argv)
 	o.report = policy_verified_report_unchecked(ev);
 	o.vr = policy_verified_result(ev);
 	o.failed_step = snp_check_name(o.vr->failed_check);
-	if ((report = policy_verified_report(ev)) != NULL && a.expected_measurement != NULL &&
+	o.crl_checked = o.vr->checks[SNP_CHECK_CRL].outcome == SNP_OUTCOME_PASS ||
+	    o.vr->checks[SNP_CHECK_CRL].outcome == SNP_OUTCOME_FAIL;
+	report = policy_verified_report(ev);
+	/* The checks asked for run on verified evidence only; the first failure decides. */
+	if (report != NULL && a.require_crl && !o.crl_checked) {
+		o.err = o.crl_err = KBS_ERR_CLIENT_CRL_REQUIRED;
+		o.failed_step = "require_crl";
+	}
+	if (report != NULL && a.have_report_data) {
+		o.report_data_checked = 1;
+		if ((o.report_data_err = check_report_data(report, &a)) != 0 && o.err == 0) {
+			o.err = o.report_data_err;
+			o.failed_step = "report_data";
+		}
+	}
+	if (report != NULL && a.expected_measurement != NULL &&
 	    (o.measurement_err = check_measurement(report, a.expected_measurement)) != 0) {
 		if (o.measurement_err == KBS_ERR_BAD_HEX) {
 			fprintf(stderr,
 			    "kbs-client verify: --expected-measurement needs 96 hex digits\n");
 			goto out;
 		}
-		o.err = o.measurement_err;
-		o.failed_step = "expected_measurement";
+		if (o.err == 0) {
+			o.err = o.measurement_err;
+			o.failed_step = "expected_measurement";
+		}
 	}
 	if (pol != NULL) {
 		/* Evaluated even for rejected evidence: the "evidence" row then names the failed

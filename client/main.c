@@ -10,8 +10,9 @@
 static const struct cli_command commands[] = {
 	{ "verify", cmd_verify,
 	    "verify --report R.bin [--vcek CERT] [--chain CHAIN.pem] [--certs-table T.bin] [--crl CRL]\n"
-	    "       [--vlek-crl CRL] [--allow-stale-crl] [--at RFC3339] [--product milan|genoa|turin]\n"
-	    "       [--expected-measurement HEX] [--policy FILE] [--trust-root ARK.pem]... [--json]",
+	    "       [--vlek-crl CRL] [--allow-stale-crl] [--require-crl] [--at RFC3339]\n"
+	    "       [--product milan|genoa|turin] [--expected-measurement HEX] [--report-data HEX]\n"
+	    "       [--policy FILE] [--trust-root ARK.pem]... [--json]",
 	    "check an attestation report offline: AMD chain, signature, TCB, chip id, policy" },
 	{ "show", cmd_show, "show --report R.bin [--product milan|genoa|turin] [--json]",
 	    "decode every field of an attestation report (nothing is verified)" },

@@ -321,6 +321,12 @@ KBS_ERR_X(CLIENT_JWKS, client_jwks, -549, "the key set is malformed or holds no 
 KBS_ERR_X(
     CLIENT_OUT_TERMINAL, client_out_terminal, -550, "refusing to write a secret to a terminal")
 KBS_ERR_X(CLIENT_URL, client_url, -551, "the broker URL is not http://, https:// or unix:PATH")
+KBS_ERR_X(CLIENT_OUT_UNSAFE, client_out_unsafe, -552,
+    "refusing to write a secret in place to a symbolic link or to a file this user does not own")
+KBS_ERR_X(CLIENT_REPORT_DATA_MISMATCH, client_report_data_mismatch, -553,
+    "the report's REPORT_DATA is not the expected value")
+KBS_ERR_X(CLIENT_CRL_REQUIRED, client_crl_required, -554,
+    "a CRL is required but none was given for this report's chain (revocation not checked)")
 
 /* client: the real attesters, configfs-tsm and /dev/sev-guest (-570..-589) */
 KBS_ERR_X(ATTESTER_NONE, attester_none, -570,

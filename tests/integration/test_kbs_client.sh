@@ -98,6 +98,94 @@ expect "measurement mismatch" 1 "REJECTED expected_measurement: measurement is n
 	"$client" verify "${base[@]}" --expected-measurement "$other"
 expect "measurement malformed" 2 "" "$client" verify "${base[@]}" --expected-measurement abc
 
+# What the verdict does not cover is said: the OK line names the CRL and
+# REPORT_DATA when they were not checked; --report-data compares REPORT_DATA
+# (constant time), --require-crl refuses instead of skipping revocation.
+# expect_line NAME RC LINE CMD...: rc, and stdout is exactly LINE (else rc 99, stdout shown).
+expect_line() {
+	local name=$1 want_rc=$2 want=$3
+	shift 3
+	expect "$name" "$want_rc" "" bash -c 'out=$("$@"); rc=$?
+		[ "$out" = "$0" ] || { printf "%s (want: %s)" "$out" "$0"; exit 99; }
+		exit $rc' "$want" "$@"
+}
+rdt=$(col oak/turin_oc_report.bin 27)
+rdm=$(col virtee-sev/milan_report.bin 27)
+zero=$(printf '00%.0s' $(seq 64))
+turin=(--report "$v/oak/turin_oc_report.bin" --vcek "$v/oak/turin_oc_vcek.der" --at 2025-08-01T00:00:00Z)
+milan=("${base[@]}" --crl "$crl")
+T="OK genuine turin report v5 signed by vcek"
+M="OK genuine milan report v2 signed by vcek"
+expect_line "unchecked said" 0 "$T (CRL not checked; REPORT_DATA not checked)" "$client" verify "${turin[@]}"
+expect_line "report-data match" 0 "$T (CRL not checked)" "$client" verify "${turin[@]}" --report-data "$rdt"
+expect_line "report-data upper case" 0 "$T (CRL not checked)" "$client" verify "${turin[@]}" \
+	--report-data "$(printf '%s' "$rdt" | tr a-f A-F)"
+expect_line "report-data mismatch" 1 "REJECTED report_data: the report's REPORT_DATA is not the expected value" \
+	"$client" verify "${turin[@]}" --report-data "$zero"
+expect_line "report-data last byte" 1 "REJECTED report_data: the report's REPORT_DATA is not the expected value" \
+	"$client" verify "${turin[@]}" --report-data "${rdt%??}01"
+for bad in "${rdt%?}" "${rdt}0" "${rdt%??}zz" "" "0x${rdt%??}"; do
+	expect "report-data malformed '$bad'" 2 "" "$client" verify "${turin[@]}" --report-data "$bad"
+	expect_err "report-data malformed '$bad' message" "kbs-client verify: --report-data needs 128 hex digits (64 bytes)"
+done
+expect_line "crl checked" 0 "$M (REPORT_DATA not checked)" "$client" verify "${milan[@]}"
+expect_line "require-crl with a crl" 0 "$M (REPORT_DATA not checked)" "$client" verify "${milan[@]}" --require-crl
+expect_line "require-crl, report-data: nothing unchecked" 0 "$M" \
+	"$client" verify "${milan[@]}" --require-crl --report-data "$rdm"
+expect_line "require-crl without a crl" 1 \
+	"REJECTED require_crl: a CRL is required but none was given for this report's chain (revocation not checked)" \
+	"$client" verify "${base[@]}" --require-crl
+expect_line "require-crl, only the other chain's list" 1 \
+	"REJECTED crl: CRL is the list of the other signing-key chain (VCEK or VLEK): CRL was given as the VLEK list (it speaks for the ASVK); the report is VCEK-signed" \
+	"$client" verify "${base[@]}" --require-crl --vlek-crl "$crl"
+expect_line "require-crl before report-data" 1 \
+	"REJECTED require_crl: a CRL is required but none was given for this report's chain (revocation not checked)" \
+	"$client" verify "${base[@]}" --require-crl --report-data "$zero"
+expect "tampered: the pipeline decides first" 1 "REJECTED report_signature:" \
+	"$client" verify --report "$v/tampered/turin_reported_tcb_bitflip.bin" --vcek "$v/oak/turin_oc_vcek.der" \
+	--at 2025-08-01T00:00:00Z --require-crl --report-data "$zero"
+# JSON: crl_checked, report_data_checked, not_checked always; require_crl and
+# report_data when asked; the existing fields as before.
+js() { # WANT_RC NAME PYTHON-ASSERTS ARGS...
+	local want_rc=$1 name=$2 py=$3 rc
+	shift 3
+	"$client" verify "$@" --json >"$tmp/v.json"
+	rc=$?
+	expect "json $name rc" 0 "" test "$rc" = "$want_rc"
+	expect "json $name" 0 "" python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+'"$py" "$tmp/v.json"
+}
+js 0 "unchecked" '
+assert d["verdict"] == "genuine" and d["signer"] == "vcek" and d["trust_root"] == "amd", d
+assert d["crl_checked"] is False and d["report_data_checked"] is False, d
+assert d["not_checked"] == ["crl", "report_data"], d["not_checked"]
+assert "require_crl" not in d and "report_data" not in d and "error" not in d, d
+assert {c["check"]: c["outcome"] for c in d["checks"]}["crl"] == "skipped", d' "${turin[@]}"
+js 0 "all checked" '
+assert d["verdict"] == "genuine" and d["crl_checked"] is True and d["report_data_checked"] is True, d
+assert d["not_checked"] == [], d
+assert d["require_crl"] == {"outcome": "pass"} and d["report_data"] == {"outcome": "pass"}, d' \
+	"${milan[@]}" --require-crl --report-data "$rdm"
+js 1 "report-data mismatch" '
+assert d["verdict"] == "rejected" and d["failed_step"] == "report_data", d
+assert d["error"] == "client_report_data_mismatch", d
+assert d["message"] == "the report'"'"'s REPORT_DATA is not the expected value", d
+assert d["report_data"] == {"outcome": "fail", "error": "client_report_data_mismatch"}, d
+assert d["report_data_checked"] is True and d["not_checked"] == ["crl"], d' "${turin[@]}" --report-data "$zero"
+js 1 "require-crl" '
+assert d["verdict"] == "rejected" and d["failed_step"] == "require_crl", d
+assert d["error"] == "client_crl_required", d
+assert d["require_crl"] == {"outcome": "fail", "error": "client_crl_required"}, d
+assert d["report_data"] == {"outcome": "pass"} and d["not_checked"] == ["crl"], d' \
+	"${turin[@]}" --require-crl --report-data "$rdt"
+js 1 "tampered" '
+assert d["verdict"] == "rejected" and d["error"] == "report_signature", d
+assert d["require_crl"] == {"outcome": "not_run"} and d["report_data"] == {"outcome": "not_run"}, d
+assert d["not_checked"] == ["crl", "report_data"], d' \
+	--report "$v/tampered/turin_reported_tcb_bitflip.bin" --vcek "$v/oak/turin_oc_vcek.der" \
+	--at 2025-08-01T00:00:00Z --require-crl --report-data "$zero"
+
 # The extended report's certificate table: which certificate is which comes
 # from the certificate, not from the GUID the host put it under.
 mktable() { # OUT GUID=FILE...
@@ -155,6 +243,8 @@ cp "$tmp/err" "$tmp/err.vcrl"
 expect "missing vlek crl message" 0 "" grep -qx "kbs-client: cannot read VLEK CRL $tmp/none.der: system call failed: No such file or directory" "$tmp/err.vcrl"
 "$client" --help >"$tmp/help.txt"
 expect "usage lists --policy" 0 "" grep -q -- "--policy FILE" "$tmp/help.txt"
+expect "usage lists --require-crl" 0 "" grep -q -- "--require-crl" "$tmp/help.txt"
+expect "usage lists --report-data" 0 "" grep -q -- "--report-data HEX" "$tmp/help.txt"
 expect "no arguments" 2 "" "$client"
 expect "unknown command" 2 "" "$client" frobnicate
 expect "stray argument" 2 "" "$client" verify "${base[@]}" extra

@@ -100,6 +100,18 @@ expect "amd text" 0 "OK genuine milan report v2 signed by vcek" \
 expect "measurement expected" 0 "OK genuine milan report v3" "$client" verify --report "$tmp/milan.bin" \
 	--vcek "$tmp/milan.pem" --trust-root "$tmp/milan/ark.pem" --expected-measurement "$measurement"
 
+# --report-data against a report whose REPORT_DATA we chose (sim-report above):
+# the same bytes pass and the OK line then names only the CRL as unchecked; any
+# other value is refused (exit 1), the first line naming the check.
+sim=(--report "$tmp/milan.bin" --vcek "$tmp/milan.pem" --trust-root "$tmp/milan/ark.pem")
+simok="OK genuine milan report v3 signed by vcek under EXTRA ROOT 1 \"OU=SIMULATED - NOT AMD, O=kbs simulated SEV-SNP chip, CN=ARK-Milan\" (--trust-root: NOT AMD)"
+expect "sim: unchecked said" 0 "$simok (CRL not checked; REPORT_DATA not checked)" "$client" verify "${sim[@]}"
+expect "sim: report-data chosen" 0 "$simok (CRL not checked)" "$client" verify "${sim[@]}" --report-data "$rd"
+expect "sim: report-data another request's" 1 "REJECTED report_data: the report's REPORT_DATA is not the expected value" \
+	"$client" verify "${sim[@]}" --report-data "$(printf '%02x' $(seq 1 64))"
+expect "sim: require-crl" 1 "REJECTED require_crl: a CRL is required but none was given for this report's chain (revocation not checked)" \
+	"$client" verify "${sim[@]}" --report-data "$rd" --require-crl
+
 # Another chip's root does not make the evidence genuine; several roots may be given.
 expect "other chip's root" 1 "REJECTED signer_cert: certificate issuer does not match its signer" \
 	"$client" verify --report "$tmp/milan.bin" --vcek "$tmp/milan.pem" --trust-root "$tmp/genoa/ark.pem"

@@ -152,6 +152,84 @@ expect "release, fifo" 0 "" "$client" get-secret --url "$url" --name tls/key --o
 wait $reader
 check "fifo content" test "$(cat "$tmp/fifo.out")" = value-of-tls/key
 
+# Descriptors the caller passed: written to the descriptor itself (the /proc
+# links they are would fail O_NOFOLLOW); a closed or read-only one is refused
+# before anything is sent.
+expect "release, /dev/fd/3 pipe" 0 "" bash -o pipefail -c '"$@" 3>&1 >&2 | cat' _ \
+	"$client" get-secret --url "$url" --name disk-key --out /dev/fd/3 --server-key "$key" \
+	--attester test:unsigned
+check "/dev/fd/3 pipe content" test "$(cat "$tmp/out")" = value-of-disk-key
+expect "release, /dev/stdout pipe" 0 "" bash -o pipefail -c '"$@" | cat' _ \
+	"$client" get-secret --url "$url" --name disk-key --out /dev/stdout --server-key "$key" \
+	--attester test:unsigned
+check "/dev/stdout pipe content" test "$(cat "$tmp/out")" = value-of-disk-key
+expect "release, /proc/self/fd/4 file" 0 "" bash -c '"$@" 4>"$0"' "$tmp/fd4" \
+	"$client" get-secret --url "$url" --name disk-key --out /proc/self/fd/4 --server-key "$key" \
+	--attester test:unsigned
+check "/proc/self/fd/4 content" test "$(cat "$tmp/fd4")" = value-of-disk-key
+expect "closed descriptor" 2 "$P: cannot write secret to /dev/fd/9: Bad file descriptor" \
+	"$client" get-secret --url $U --name a --out /dev/fd/9 --attester test:unsigned
+expect "read-only descriptor" 2 "$P: cannot write secret to /dev/fd/5: Bad file descriptor" \
+	bash -c '"$@" 5<"$0"' "$tmp/fd4" \
+	"$client" get-secret --url $U --name a --out /dev/fd/5 --attester test:unsigned
+
+# A symbolic link to a regular file is replaced, its target untouched.
+echo target >"$tmp/target"
+ln -s "$tmp/target" "$tmp/filelink"
+expect "release, link to a file" 0 "" "$client" get-secret --url "$url" --name disk-key \
+	--out "$tmp/filelink" --server-key "$key" --attester test:unsigned
+check "link replaced by the file" test ! -L "$tmp/filelink" -a "$(cat "$tmp/filelink")" = value-of-disk-key
+check "link target untouched" test "$(cat "$tmp/target")" = target
+
+# A symbolic link to a FIFO (even our own) is not followed: refused, nothing read.
+UNSAFE="refusing to write a secret in place to a symbolic link or to a file this user does not own"
+mkfifo "$tmp/fifo2"
+ln -s "$tmp/fifo2" "$tmp/fifolink"
+cat "$tmp/fifo2" >"$tmp/fifo2.out" &
+reader=$!
+expect "link to a fifo" 2 "$P: $UNSAFE: $tmp/fifolink: a symbolic link to a file that is not a regular file" \
+	"$client" get-secret --url "$url" --name disk-key --out "$tmp/fifolink" --server-key "$key" \
+	--attester test:unsigned
+: 9<>"$tmp/fifo2" # a writer that writes nothing: the reader sees EOF
+wait $reader
+check "link to a fifo: nothing read" test ! -s "$tmp/fifo2.out"
+check "link to a fifo: nothing sent" bash -c "! grep -q released '$tmp/err'"
+
+# Another user's FIFO in a sticky shared directory (review finding F1): that
+# user made it and reads it, so it is refused before the exchange. Needs
+# root, to play the other user.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+	nobody=$(id -u nobody)
+	as_nobody() { setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups "$@"; }
+	chmod 755 "$tmp"
+	mkdir -m 1777 "$tmp/shared"
+	as_nobody mkfifo -m 0622 "$tmp/shared/key"
+	as_nobody cat "$tmp/shared/key" >"$tmp/stolen" &
+	reader=$!
+	expect "foreign fifo" 2 "$P: $UNSAFE: $tmp/shared/key: owned by uid $nobody, not by this user (uid 0)" \
+		"$client" get-secret --url "$url" --name disk-key --out "$tmp/shared/key" \
+		--server-key "$key" --attester test:unsigned
+	: 9<>"$tmp/shared/key"
+	wait $reader
+	check "foreign fifo: nothing read" test ! -s "$tmp/stolen"
+	check "foreign fifo: nothing sent" bash -c "! grep -q released '$tmp/err'"
+	# A device another user owns (here /dev/null's numbers) likewise.
+	mknod "$tmp/shared/dev" c 1 3 && chown nobody "$tmp/shared/dev"
+	expect "foreign device" 2 "$P: $UNSAFE: $tmp/shared/dev: owned by uid $nobody, not by this user (uid 0)" \
+		"$client" get-secret --url "$url" --name disk-key --out "$tmp/shared/dev" \
+		--server-key "$key" --attester test:unsigned
+	# The same FIFO made by root itself is written as before.
+	mkfifo -m 0600 "$tmp/shared/own"
+	cat "$tmp/shared/own" >"$tmp/own.out" &
+	reader=$!
+	expect "own fifo in the shared directory" 0 "" "$client" get-secret --url "$url" \
+		--name disk-key --out "$tmp/shared/own" --server-key "$key" --attester test:unsigned
+	wait $reader
+	check "own fifo content" test "$(cat "$tmp/own.out")" = value-of-disk-key
+else
+	echo "SKIP: not root (or no setpriv): another user's FIFO not tested"
+fi
+
 # ---- Refusals -------------------------------------------------------------
 start_fake badsig
 expect "impostor, pinned" 5 \
