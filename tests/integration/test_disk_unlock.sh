@@ -480,6 +480,8 @@ rm -r "$rck/run-systemd"
 mounts "253:0 /sysroot ext4" "0:40 /sysroot tmpfs"
 expect "root check: a tmpfs over /sysroot" 1 "" rootcheck
 expect_err "root check: tmpfs named" "${R}/sysroot is a tmpfs"
+mounts "253:0 /sysroot ext4" "0:41 /sysroot proc"
+expect "root check: a proc over /sysroot" 1 "" rootcheck
 expect "root check: an unknown mode" 2 "" sh "$rc_hook" other
 mounts "0:5 /proc proc"
 expect "root check: nothing at /sysroot" 1 "" rootcheck
@@ -535,6 +537,16 @@ lsinitrd -f usr/bin/kbs-root-check "$tmp/initrd.img" >"$tmp/image-root-check"
 echo "systemd.import_credentials=no" >"$tmp/good-cmdline"
 expect "the image's root check ignores KBS_CMDLINE" 1 "" env KBS_CMDLINE="$tmp/good-cmdline" KBS_CREDENTIALS="$tmp/none" KBS_EFIVARS="$tmp/none" sh "$tmp/image-root-check" credentials
 expect_err "the image's root check read /proc/cmdline" "kbs-root-check: the kernel command line lacks systemd.import_credentials=no"
+# dracut's /bin/sh is bash: the shebang's -p keeps SHELLOPTS=noexec (which
+# systemd.setenv= could set) from turning every command off.
+expect "the image's root check starts its shell with -p" 0 "#!/bin/sh -p" head -1 "$tmp/image-root-check"
+expect "with SHELLOPTS=noexec the image's root check, run as the kernel would, still refuses" 1 "" \
+	env SHELLOPTS=noexec KBS_CMDLINE="$tmp/good-cmdline" bash -p "$tmp/image-root-check" credentials
+expect "without -p it would pass (the control)" 0 "" env SHELLOPTS=noexec bash "$tmp/image-root-check" credentials
+for f in usr/bin/kbs-luks-check usr/bin/kbs-direct-unlock; do
+	expect "$f starts its shell with -p" 0 "#!/bin/sh -p" bash -c "lsinitrd -f '$f' '$tmp/initrd.img' | head -1"
+done
+expect "the pin starts bash with -p" 0 "#!/bin/bash -p" bash -c "lsinitrd -f usr/bin/clevis-decrypt-kbs '$tmp/initrd.img' | head -1"
 expect "the source's root check takes it (the control)" 0 "" env KBS_CMDLINE="$tmp/good-cmdline" KBS_CREDENTIALS="$tmp/none" KBS_EFIVARS="$tmp/none" KBS_RUN_SYSTEMD="$tmp/none" sh "$module_dir/kbs-root-check.sh" credentials
 expect "debug-shell.service masked" 0 "" grep -qE " etc/systemd/system/debug-shell.service -> /dev/null\$" "$tmp/initrd.list"
 unitdir=$(grep -oE " (usr/)?lib/systemd/system/kbs-root-check.service$" "$tmp/initrd.list" | sed 's|^ ||; s|/kbs-root-check.service$||')

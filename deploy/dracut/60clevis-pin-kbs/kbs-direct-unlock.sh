@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/sh -p
 # kbs-direct-unlock: the path without clevis, for a per-VM LUKS key held as
 # the broker's secret itself. Reads /etc/kbs/disk-unlock.conf (KEY=VALUE
 # lines, read as data, never sourced):
@@ -18,6 +18,8 @@
 # In the image (module-setup.sh installs this file with kbs_image=1) nothing
 # comes from the environment, which systemd.setenv= can fill: PATH is fixed
 # and the KBS_* test settings are dropped. The tests run the source copy.
+# The -p of the first line keeps the shell (bash, in dracut's image) from
+# taking SHELLOPTS, BASHOPTS, BASH_ENV or ENV from it before this runs.
 kbs_image=0
 if [ "$kbs_image" = 1 ]; then
 	PATH=/usr/sbin:/usr/bin:/sbin:/bin

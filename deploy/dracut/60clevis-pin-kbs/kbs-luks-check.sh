@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/sh -p
 # kbs-luks-check DEVICE|HEADER-FILE: exit 0 when a LUKS2 header can only
 # yield a volume key its keyslots really encrypt, 1 (with the reason on
 # stderr) otherwise. kbs-luks-check --allowed CIPHER: exit 0 when CIPHER is
@@ -20,6 +20,8 @@
 # In the image (module-setup.sh installs this file with kbs_image=1) nothing
 # comes from the environment, which systemd.setenv= can fill: PATH is fixed
 # and the KBS_* test settings are dropped. The tests run the source copy.
+# The -p of the first line keeps the shell (bash, in dracut's image) from
+# taking SHELLOPTS, BASHOPTS, BASH_ENV or ENV from it before this runs.
 kbs_image=0
 if [ "$kbs_image" = 1 ]; then
 	PATH=/usr/sbin:/usr/bin:/sbin:/bin

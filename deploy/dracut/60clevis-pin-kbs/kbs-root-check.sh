@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/sh -p
 # kbs-root-check credentials|root: the initramfs's two gates, each run by
 # its own unit whose failure powers the VM off (kbs-credentials-check.service,
 # kbs-root-check.service; a killed check fails its unit too).
@@ -32,6 +32,8 @@
 # In the image (module-setup.sh installs this file with kbs_image=1) nothing
 # comes from the environment, which systemd.setenv= can fill: PATH is fixed
 # and the KBS_* test settings are dropped. The tests run the source copy.
+# The -p of the first line keeps the shell (bash, in dracut's image) from
+# taking SHELLOPTS, BASHOPTS, BASH_ENV or ENV from it before this runs.
 kbs_image=0
 if [ "$kbs_image" = 1 ]; then
 	PATH=/usr/sbin:/usr/bin:/sbin:/bin
@@ -216,12 +218,14 @@ kbs_root_check() {
 		esac
 		fstype=${rest#* - }
 		fstype=${fstype%% *}
-		case $mnt:$fstype in
-		/sysroot:tmpfs | /sysroot:ramfs)
-			kbs_root_reason="/sysroot is a $fstype"
-			return 1
+		case $fstype in
+		proc | sysfs | devtmpfs | devpts | tmpfs | ramfs | securityfs | cgroup | cgroup2 | efivarfs)
+			if [ "$mnt" = /sysroot ]; then
+				kbs_root_reason="/sysroot is a $fstype"
+				return 1
+			fi
+			continue
 			;;
-		*:proc | *:sysfs | *:devtmpfs | *:devpts | *:tmpfs | *:ramfs | *:securityfs | *:cgroup | *:cgroup2 | *:efivarfs) continue ;;
 		esac
 		[ "$mnt" = /sysroot ] && seen=1
 		case $majmin in

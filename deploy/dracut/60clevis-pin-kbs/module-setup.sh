@@ -109,6 +109,12 @@ install() {
 	inst_simple "${pin%/*}/clevis-kbs-common" /usr/bin/clevis-kbs-common
 	inst_multiple jose cryptsetup cat dirname grep mktemp rm sed tr dmsetup readlink basename umount
 
+	# Without efivarfs systemd cannot read the SystemdOptions EFI variable
+	# (60clevis-pin-kbs.conf omits the driver); 00systemd installs it first.
+	if [ -n "$(find "$initdir/lib/modules" "$initdir/usr/lib/modules" -name 'efivarfs.ko*' 2>/dev/null)" ]; then
+		kbs_fatal "efivarfs is in the image: add omit_drivers+=\" efivarfs \" (deploy/dracut/60clevis-pin-kbs.conf does)"
+	fi
+
 	# The root must be read through dm-crypt with one of these ciphers.
 	mkdir -p "$initdir/etc/kbs"
 	: >"$initdir/etc/kbs/root-ciphers"
