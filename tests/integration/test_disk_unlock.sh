@@ -548,6 +548,8 @@ for f in usr/bin/kbs-luks-check usr/bin/kbs-direct-unlock; do
 done
 expect "the pin starts bash with -p" 0 "#!/bin/bash -p" bash -c "lsinitrd -f usr/bin/clevis-decrypt-kbs '$tmp/initrd.img' | head -1"
 expect "the source's root check takes it (the control)" 0 "" env KBS_CMDLINE="$tmp/good-cmdline" KBS_CREDENTIALS="$tmp/none" KBS_EFIVARS="$tmp/none" KBS_RUN_SYSTEMD="$tmp/none" sh "$module_dir/kbs-root-check.sh" credentials
+expect "every service drops the variables that load or run something else" 0 "UnsetEnvironment=BASH_ENV ENV SHELLOPTS BASHOPTS LD_PRELOAD LD_LIBRARY_PATH LD_AUDIT" \
+	bash -c "lsinitrd -f etc/systemd/system/service.d/50-kbs-environment.conf '$tmp/initrd.img' | grep -m1 '^UnsetEnvironment='"
 expect "debug-shell.service masked" 0 "" grep -qE " etc/systemd/system/debug-shell.service -> /dev/null\$" "$tmp/initrd.list"
 unitdir=$(grep -oE " (usr/)?lib/systemd/system/kbs-root-check.service$" "$tmp/initrd.list" | sed 's|^ ||; s|/kbs-root-check.service$||')
 expect "the gates' units are in" 0 "" test -n "$unitdir"
@@ -555,8 +557,9 @@ for u in kbs-credentials-check kbs-root-check; do
 	expect "$u: a failure powers off" 0 "FailureAction=poweroff-force" bash -c "lsinitrd -f '$unitdir/$u.service' '$tmp/initrd.img' | grep '^FailureAction='"
 done
 # The order, not just the requirement: a Requires= without it runs alongside.
-expect "the credentials check comes before what reads credentials" 0 "Before=systemd-tmpfiles-setup-dev.service systemd-tmpfiles-setup.service
-Before=systemd-sysctl.service systemd-sysusers.service sysinit.target" bash -c "lsinitrd -f '$unitdir/kbs-credentials-check.service' '$tmp/initrd.img' | grep '^Before='"
+expect "the credentials check comes before what reads credentials, and before unlocking" 0 "Before=systemd-tmpfiles-setup-dev.service systemd-tmpfiles-setup.service
+Before=systemd-sysctl.service systemd-sysusers.service sysinit.target
+Before=cryptsetup-pre.target clevis-luks-askpass.path clevis-luks-askpass.service" bash -c "lsinitrd -f '$unitdir/kbs-credentials-check.service' '$tmp/initrd.img' | grep '^Before='"
 expect "the root check comes after the mounts and before anything reads the root" 0 "After=sysroot.mount initrd-root-fs.target initrd-fs.target dracut-mount.service
 Before=initrd.target dracut-pre-pivot.service initrd-cleanup.service initrd-switch-root.service" bash -c "lsinitrd -f '$unitdir/kbs-root-check.service' '$tmp/initrd.img' | grep -E '^(After|Before)='"
 expect "the late root check comes after the pre-pivot hooks, before the switch" 0 "After=kbs-root-check.service dracut-pre-pivot.service
@@ -565,7 +568,7 @@ expect "kbs-root-check-late: a failure powers off" 0 "FailureAction=poweroff-for
 for t in initrd-cleanup.service initrd-switch-root.service; do
 	expect "$t requires the late root check" 0 "" grep -q " $unitdir/$t.requires/kbs-root-check-late.service -> ../kbs-root-check-late.service$" "$tmp/initrd.list"
 done
-for t in systemd-tmpfiles-setup.service systemd-tmpfiles-setup-dev.service systemd-sysctl.service systemd-sysusers.service sysinit.target; do
+for t in systemd-tmpfiles-setup.service systemd-tmpfiles-setup-dev.service systemd-sysctl.service systemd-sysusers.service sysinit.target cryptsetup-pre.target; do
 	expect "$t requires the credentials check" 0 "" grep -q " $unitdir/$t.requires/kbs-credentials-check.service -> ../kbs-credentials-check.service$" "$tmp/initrd.list"
 done
 for t in initrd.target initrd-cleanup.service initrd-switch-root.service; do

@@ -24,7 +24,7 @@ kbs_image=0
 if [ "$kbs_image" = 1 ]; then
 	PATH=/usr/sbin:/usr/bin:/sbin:/bin
 	export PATH
-	unset KBS_ETC KBS_RUN
+	unset KBS_ETC KBS_RUN KBS_TSM_ROOT KBS_SEV_GUEST_DEVICE OPENSSL_CONF OPENSSL_MODULES OPENSSL_ENGINES
 fi
 etc=${KBS_ETC:-/etc/kbs}
 run=${KBS_RUN:-/run/kbs}

@@ -132,10 +132,22 @@ install() {
 		sed "s/@ACTION@/$emergency/" "$moddir/$u.service" >"$initdir$systemdsystemunitdir/$u.service"
 	done
 	for t in systemd-tmpfiles-setup-dev.service systemd-tmpfiles-setup.service systemd-sysctl.service \
-		systemd-sysusers.service sysinit.target; do
+		systemd-sysusers.service sysinit.target cryptsetup-pre.target; do
 		mkdir -p "$initdir$systemdsystemunitdir/$t.requires"
 		ln -sfn ../kbs-credentials-check.service "$initdir$systemdsystemunitdir/$t.requires/kbs-credentials-check.service"
 	done
+	# Every service of the image: no variable that makes a shell or a library
+	# run or load something else (clevis's bash scripts read BASH_ENV; OpenSSL
+	# in jose, cryptsetup and kbs-client reads OPENSSL_CONF), and none of the
+	# test settings. A second line behind the firmware requirement
+	# (docs/disk-unlock.md): only a SystemdOptions variable could set them.
+	mkdir -p "$initdir/etc/systemd/system/service.d"
+	cat >"$initdir/etc/systemd/system/service.d/50-kbs-environment.conf" <<-'EOF'
+		[Service]
+		UnsetEnvironment=BASH_ENV ENV SHELLOPTS BASHOPTS LD_PRELOAD LD_LIBRARY_PATH LD_AUDIT
+		UnsetEnvironment=OPENSSL_CONF OPENSSL_MODULES OPENSSL_ENGINES
+		UnsetEnvironment=KBS_ETC KBS_RUN KBS_TSM_ROOT KBS_SEV_GUEST_DEVICE
+	EOF
 	for t in initrd.target initrd-cleanup.service initrd-switch-root.service; do
 		mkdir -p "$initdir$systemdsystemunitdir/$t.requires"
 		ln -sfn ../kbs-root-check.service "$initdir$systemdsystemunitdir/$t.requires/kbs-root-check.service"
