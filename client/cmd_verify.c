@@ -386,7 +386,7 @@ add_trust_root_json(cJSON *root, const struct snp_verify_result *vr)
 	return 0;
 }
 
-/* option_json: the outcome of an asked-for check, as for expected_measurement. */
+/* option_json: the outcome of a check asked for by an option (--expected-measurement, ...). */
 static cJSON *
 option_json(const struct verify_outcome *o, int err)
 {
@@ -473,13 +473,11 @@ print_json_result(const struct verify_args *a, const struct verify_outcome *o)
 		return CLI_EXIT_USAGE;
 	}
 	if (a->expected_measurement != NULL) {
-		m = cJSON_CreateObject();
-		cJSON_AddStringToObject(m, "outcome",
-		    vr == NULL || vr->err != 0    ? "not_run"
-			: o->measurement_err == 0 ? "pass"
-						  : "fail");
-		if (o->measurement_err != 0)
-			cJSON_AddStringToObject(m, "error", kbs_err_name(o->measurement_err));
+		if ((m = option_json(o, o->measurement_err)) == NULL) {
+			cJSON_Delete(root);
+			fprintf(stderr, "kbs-client verify: %s\n", kbs_err_str(KBS_ERR_ALLOC));
+			return CLI_EXIT_USAGE;
+		}
 		cJSON_AddItemToObject(root, "expected_measurement", m);
 	}
 	if (o->pol != NULL && o->pres != NULL) {
