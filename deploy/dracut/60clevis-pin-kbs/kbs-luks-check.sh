@@ -15,8 +15,10 @@
 # aes-xts-plain64 and its authenticated form, named as dm-crypt names them)
 # with a key of 32 bytes or more, and no mandatory requirement (an
 # unfinished reencryption) may be set. cryptsetup 2.6 itself refuses a
-# cipher_null keyslot; this check does not depend on that. Run it on a header copy that cryptsetup then opens with --header,
-# or the disk can answer the check and the open with different bytes.
+# cipher_null keyslot; this check does not depend on that. Run it on a
+# header copy that cryptsetup then opens with --header, or the disk can
+# answer the check and the open with different bytes.
+#
 # In the image (module-setup.sh installs this file with kbs_image=1) nothing
 # comes from the environment, which systemd.setenv= can fill: PATH is fixed
 # and the KBS_* test settings are dropped. The tests run the source copy.

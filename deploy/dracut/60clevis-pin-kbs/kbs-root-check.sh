@@ -13,8 +13,10 @@
 # VM and could fetch the fleet's keys.
 #
 # credentials: no systemd credential may have been imported
-#   (/run/credentials/@system and @encrypted empty). Runs before any unit
-#   that reads one.
+#   (/run/credentials/@system and @encrypted empty), the kernel command line
+#   must turn their import off (systemd.import_credentials=no), and no
+#   SystemdOptions EFI variable may exist. Runs before any unit that reads a
+#   credential and before any unlocking.
 # root: every disk mount under /sysroot is followed down its device-mapper
 #   stack. A crypt target must be a LUKS2 mapping whose cipher is listed in
 #   /etc/kbs/root-ciphers (one per line; default aes-xts-plain64 and its
@@ -23,11 +25,13 @@
 #   are followed into the devices below them, each of which must pass in
 #   turn. Anything else (a plain partition, another target, a file system on
 #   no block device such as btrfs or overlay) fails, and /sysroot is
-#   detached so nothing can switch to it. Runs once the root is mounted.
+#   detached so nothing can switch to it. Runs once the root is mounted,
+#   before dracut's pre-pivot hooks, and again after them.
 # A disk can answer the header check and the open with different bytes, so
 # for a volume the direct path did not open (clevis's) the header check is
-# a second line, not a proof. The tests set KBS_SYS, KBS_MOUNTINFO, KBS_ETC
-# and KBS_CREDENTIALS to made-up trees.
+# a second line, not a proof. The tests set KBS_SYS, KBS_MOUNTINFO,
+# KBS_CREDENTIALS, KBS_CMDLINE, KBS_EFIVARS and KBS_RUN_SYSTEMD to made-up
+# trees.
 
 # In the image (module-setup.sh installs this file with kbs_image=1) nothing
 # comes from the environment, which systemd.setenv= can fill: PATH is fixed

@@ -61,6 +61,16 @@ kbs_inst_fixed() {
 	chmod 0755 "$initdir$2"
 }
 
+# kbs_required_by UNIT TARGET...: each TARGET requires UNIT (a .requires link).
+kbs_required_by() {
+	local u=$1 t
+	shift
+	for t in "$@"; do
+		mkdir -p "$initdir$systemdsystemunitdir/$t.requires"
+		ln -sfn "../$u" "$initdir$systemdsystemunitdir/$t.requires/$u"
+	done
+}
+
 # kbs_fatal MESSAGE: fails the whole build. dracut goes on when a module's
 # install() returns non-zero, and an image without the pin or the key would
 # boot to a passphrase prompt.
@@ -131,11 +141,11 @@ install() {
 	for u in kbs-credentials-check kbs-root-check kbs-root-check-late; do
 		sed "s/@ACTION@/$emergency/" "$moddir/$u.service" >"$initdir$systemdsystemunitdir/$u.service"
 	done
-	for t in systemd-tmpfiles-setup-dev.service systemd-tmpfiles-setup.service systemd-sysctl.service \
-		systemd-sysusers.service sysinit.target cryptsetup-pre.target; do
-		mkdir -p "$initdir$systemdsystemunitdir/$t.requires"
-		ln -sfn ../kbs-credentials-check.service "$initdir$systemdsystemunitdir/$t.requires/kbs-credentials-check.service"
-	done
+	kbs_required_by kbs-credentials-check.service systemd-tmpfiles-setup-dev.service \
+		systemd-tmpfiles-setup.service systemd-sysctl.service systemd-sysusers.service sysinit.target \
+		cryptsetup-pre.target
+	kbs_required_by kbs-root-check.service initrd.target initrd-cleanup.service initrd-switch-root.service
+	kbs_required_by kbs-root-check-late.service initrd-cleanup.service initrd-switch-root.service
 	# Every service of the image: no variable that makes a shell or a library
 	# run or load something else (clevis's bash scripts read BASH_ENV; OpenSSL
 	# in jose, cryptsetup and kbs-client reads OPENSSL_CONF), and none of the
@@ -148,13 +158,6 @@ install() {
 		UnsetEnvironment=OPENSSL_CONF OPENSSL_MODULES OPENSSL_ENGINES
 		UnsetEnvironment=KBS_ETC KBS_RUN KBS_TSM_ROOT KBS_SEV_GUEST_DEVICE
 	EOF
-	for t in initrd.target initrd-cleanup.service initrd-switch-root.service; do
-		mkdir -p "$initdir$systemdsystemunitdir/$t.requires"
-		ln -sfn ../kbs-root-check.service "$initdir$systemdsystemunitdir/$t.requires/kbs-root-check.service"
-	done
-	for t in initrd-cleanup.service initrd-switch-root.service; do
-		ln -sfn ../kbs-root-check-late.service "$initdir$systemdsystemunitdir/$t.requires/kbs-root-check-late.service"
-	done
 
 	inst_simple "$confdir/server.jwk" /etc/kbs/server.jwk
 	if [ -f "$confdir/ca.pem" ]; then
