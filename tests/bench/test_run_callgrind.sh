@@ -31,13 +31,14 @@ if [[ $last =~ $re ]]; then
 else
 	fail=$((fail + 1))
 	echo "FAIL last line: $last"
-	cat "$tmp/err"
+	cat "$tmp/out" "$tmp/err"
 fi
 check "no broker left" bash -c "! pgrep -f '[c]allgrind-out-file=$tmp' >/dev/null"
 check "scratch removed" bash -c "! ls -d '$tmp'/kbs-callgrind.* 2>/dev/null"
 
 "$script" --build "$build" --memset rep --few 2 --many 3 --dir "$tmp" >"$tmp/out" 2>&1
 check "rep only: three fields" bash -c "tail -1 '$tmp/out' | grep -Eqx 'attest_ir=[0-9.]+ verify_ir=[0-9.]+ ratio=[0-9.]+'"
+[ "$fail" = 0 ] || cat "$tmp/out"
 
 # bad_flag NAME MESSAGE ARGS...: exit 2 with MESSAGE as the only output.
 bad_flag() {
