@@ -29,11 +29,12 @@ kbs_start() {
 	exit 1
 }
 
-# kbs_stop PID: SIGTERM, at most 30 s for the drain, then SIGKILL.
+# kbs_stop PID [SECONDS]: SIGTERM, at most SECONDS (default 30) for the
+# drain, then SIGKILL.
 kbs_stop() {
-	local pid=$1 i
+	local pid=$1 grace=${2:-30} i
 	kill -TERM "$pid" 2>/dev/null
-	for i in $(seq 300); do
+	for i in $(seq $((grace * 10))); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
